@@ -1,0 +1,131 @@
+/**
+ * Runtime values of the language. Plain JSON-like data, plus two wrappers that flow through every
+ * operation:
+ * - `Unknown`: a value not known until apply (an instance's `ipv4` before it exists). Any
+ *   operation with an unknown operand yields unknown; lists and objects may hold unknown
+ *   elements and stay known themselves (so `length()` of them is known).
+ * - `Sensitive`: a value that must never be printed. Any operation with a sensitive operand
+ *   yields a sensitive result; renderings print `(sensitive value)`.
+ * A value may be both: `Sensitive(Unknown)`.
+ */
+
+export type Value = null | string | number | boolean | ListValue | ObjectValue | Unknown | Sensitive;
+export type ListValue = readonly Value[];
+export interface ObjectValue {
+  readonly [key: string]: Value;
+}
+
+/** The language's types, for variables and provider schemas. */
+export type Type =
+  | 'string'
+  | 'number'
+  | 'bool'
+  | 'any'
+  | { readonly list: Type }
+  | { readonly map: Type }
+  | { readonly object: Readonly<Record<string, Type>> };
+
+export class Unknown {
+  /** Use `UNKNOWN` unless a type hint helps a renderer. */
+  constructor(readonly type: Type = 'any') {}
+}
+
+export const UNKNOWN = new Unknown();
+
+export class Sensitive {
+  constructor(readonly value: Value) {}
+}
+
+export function isUnknown(v: Value): v is Unknown {
+  return v instanceof Unknown;
+}
+
+export function isSensitive(v: Value): v is Sensitive {
+  return v instanceof Sensitive;
+}
+
+export function isList(v: Value): v is ListValue {
+  return Array.isArray(v);
+}
+
+export function isObject(v: Value): v is ObjectValue {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Unknown) && !(v instanceof Sensitive);
+}
+
+/** Marks `v` sensitive (idempotent). */
+export function sensitive(v: Value): Value {
+  return v instanceof Sensitive ? v : new Sensitive(v);
+}
+
+/** Removes a top-level sensitive mark, returning the inner value and whether it was marked. */
+export function unmark(v: Value): { value: Value; sensitive: boolean } {
+  return v instanceof Sensitive ? { value: v.value, sensitive: true } : { value: v, sensitive: false };
+}
+
+/** True when `v` or anything inside it is unknown. */
+export function containsUnknown(v: Value): boolean {
+  if (v instanceof Unknown) return true;
+  if (v instanceof Sensitive) return containsUnknown(v.value);
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (isObject(v)) return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** True when `v` or anything inside it is sensitive. */
+export function containsSensitive(v: Value): boolean {
+  if (v instanceof Sensitive) return true;
+  if (Array.isArray(v)) return v.some(containsSensitive);
+  if (isObject(v)) return Object.values(v).some(containsSensitive);
+  return false;
+}
+
+/** Strips every sensitive mark (for handing real values to providers). */
+export function unmarkDeep(v: Value): Value {
+  if (v instanceof Sensitive) return unmarkDeep(v.value);
+  if (Array.isArray(v)) return v.map(unmarkDeep);
+  if (isObject(v)) {
+    const out: Record<string, Value> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = unmarkDeep(x);
+    return out;
+  }
+  return v;
+}
+
+/** JSON-compatible data: what providers receive and what state stores. No unknowns, no marks. */
+export type Json = null | string | number | boolean | readonly Json[] | { readonly [key: string]: Json };
+
+/** Converts a fully known value to JSON data, stripping marks; throws on unknown (a bug). */
+export function toJson(v: Value): Json {
+  const plain = unmarkDeep(v);
+  if (containsUnknown(plain)) throw new Error('toJson: value contains unknowns');
+  return plain as Json;
+}
+
+/** Deep structural equality of values; unknowns are equal to nothing, marks are ignored. */
+export function valueEquals(a: Value, b: Value): boolean {
+  if (a instanceof Sensitive) a = a.value;
+  if (b instanceof Sensitive) b = b.value;
+  if (a instanceof Unknown || b instanceof Unknown) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => valueEquals(x, b[i]));
+  }
+  if (isObject(a) || isObject(b)) {
+    if (!isObject(a) || !isObject(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && valueEquals(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** `string`, `list(string)`, `map(number)`, `object({...})`: the type as written in the language. */
+export function typeName(t: Type): string {
+  if (typeof t === 'string') return t;
+  if ('list' in t) return `list(${typeName(t.list)})`;
+  if ('map' in t) return `map(${typeName(t.map)})`;
+  return `object({${Object.entries(t.object)
+    .map(([k, v]) => `${k} = ${typeName(v)}`)
+    .join(', ')}})`;
+}

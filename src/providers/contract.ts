@@ -1,0 +1,180 @@
+/**
+ * The provider contract. A provider offers resource types; each type declares a schema and a
+ * role, and implements typed request/response operations. Operations never throw for an outside
+ * failure (API error, process exit, timeout): they return diagnostics. A thrown exception is a
+ * bug in the provider.
+ *
+ * Values crossing this boundary are plain JSON (`Json`): the engine resolves unknowns and strips
+ * sensitive marks before calling, and re-applies marks from the schema afterwards.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { Json, Type, Value } from '../evaluate/value.js';
+
+/**
+ * What a resource type is for, which gives it its place in a blue-green deploy unit:
+ * - `instance`: a machine; replaceable; the thing a blue-green unit replaces;
+ * - `provision`: configures an instance (refers to it through an attribute such as `host`);
+ * - `check`: verifies something (`verify`); against green before the switch, through the route
+ *   after it;
+ * - `route`: sends traffic somewhere; updated from blue to green by the switch step.
+ * Plain resources that are none of these use `instance` (they are created/updated/deleted).
+ */
+export type Role = 'instance' | 'provision' | 'check' | 'route';
+
+export interface AttributeSchema {
+  readonly type: Type;
+  readonly description: string;
+  /** Must be set in configuration. */
+  readonly required?: boolean;
+  /** Set by the provider (may also be settable when `optional` too). */
+  readonly computed?: boolean;
+  /** May be set in configuration (default when neither required nor computed). */
+  readonly optional?: boolean;
+  /** A change to this attribute cannot be made in place: the resource is replaced. */
+  readonly forcesReplacement?: boolean;
+  /** Never printed, never stored in plans; stored in state (state is a secret itself). */
+  readonly sensitive?: boolean;
+  /** Value used when the configuration leaves an optional attribute out. */
+  readonly default?: Json;
+}
+
+/** A nested block type, such as `expect "www.example.test" "A" { values = [...] }`. */
+export interface BlockSchema {
+  readonly description: string;
+  /** Names of the block's labels; the evaluated block object gets them as attributes. */
+  readonly labels?: readonly string[];
+  readonly attributes: Readonly<Record<string, AttributeSchema>>;
+  readonly blocks?: Readonly<Record<string, BlockSchema>>;
+  /** `single`: at most one, evaluated to an object (or null); `list` (default): a list of objects. */
+  readonly nesting?: 'single' | 'list';
+  readonly forcesReplacement?: boolean;
+}
+
+export interface ResourceTypeSchema {
+  readonly description: string;
+  readonly role: Role;
+  readonly attributes: Readonly<Record<string, AttributeSchema>>;
+  readonly blocks?: Readonly<Record<string, BlockSchema>>;
+}
+
+/** Everything an operation may use besides its request. */
+export interface OperationContext {
+  /** Directory holding the state file; machine-local working data goes beneath it. */
+  readonly stateDir: string;
+  /** The state's lineage, unique per state: use it to keep resources of two states apart. */
+  readonly lineage: string;
+  /** The evaluated `provider "NAME" { ... }` block (with env fallbacks applied by the provider). */
+  readonly providerConfig: Readonly<Record<string, Json>>;
+  /** Progress output, one line at a time ("Waiting for SSH on 127.0.0.5:22..."). */
+  readonly log: (line: string) => void;
+  /** Aborted when the user interrupts twice; long waits should stop early and say so. */
+  readonly signal: AbortSignal;
+}
+
+/** Identity of the resource instance an operation is for. */
+export interface InstanceIdentity {
+  /** `local_host.ns["ns1"]`. */
+  readonly address: string;
+  /**
+   * For blue-green instances, the generation (1, 2, 3, ...) of the copy being created; a new
+   * copy always has a new generation, so names derived from it never collide. 0 for others.
+   */
+  readonly generation: number;
+}
+
+export interface ReadRequest extends InstanceIdentity {
+  readonly prior: Readonly<Record<string, Json>>;
+}
+export interface ReadResponse {
+  /** Current attributes, or `null` when the object no longer exists (deleted outside). */
+  readonly state: Readonly<Record<string, Json>> | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface PlanRequest extends InstanceIdentity {
+  /** Configuration values; may contain `Unknown` where inputs are not known yet. */
+  readonly config: Readonly<Record<string, Value>>;
+  readonly prior: Readonly<Record<string, Json>> | null;
+  /** Directory of the configuration, for attributes that are paths relative to it. */
+  readonly configDir: string;
+}
+export interface PlanResponse {
+  /**
+   * Computed attributes the provider can predict from the configuration alone (a rendered
+   * config, a checksum of files); anything not returned stays unknown (or prior, when kept).
+   * Must be deterministic: the planner is pure and calls this synchronously.
+   */
+  readonly planned: Readonly<Record<string, Value>>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface CreateRequest extends InstanceIdentity {
+  /** Every configuration value, fully known, defaults applied. */
+  readonly config: Readonly<Record<string, Json>>;
+  readonly configDir: string;
+}
+/**
+ * `state` is what was created. When creation fails half-way, the provider either cleans up what
+ * it made (and returns `state: null`) or returns the partial `state` with an error diagnostic so
+ * the engine records it (tainted) and destroys it; it never leaves something unrecorded.
+ */
+export interface CreateResponse {
+  readonly state: Readonly<Record<string, Json>> | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface UpdateRequest extends InstanceIdentity {
+  readonly prior: Readonly<Record<string, Json>>;
+  readonly config: Readonly<Record<string, Json>>;
+  readonly configDir: string;
+}
+/** On failure `state` is what is now true (prior when nothing changed). */
+export interface UpdateResponse {
+  readonly state: Readonly<Record<string, Json>>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface DeleteRequest extends InstanceIdentity {
+  readonly prior: Readonly<Record<string, Json>>;
+}
+/** On failure the engine keeps the instance in state (it still exists). Deleting what is gone is success. */
+export interface DeleteResponse {
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface VerifyRequest extends InstanceIdentity {
+  readonly config: Readonly<Record<string, Json>>;
+  readonly configDir: string;
+}
+export interface VerifyResponse {
+  readonly passed: boolean;
+  /** What was checked and, on failure, what was expected and what came back. */
+  readonly details: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** One resource type's implementation. */
+export interface ResourceType {
+  readonly schema: ResourceTypeSchema;
+  plan?(req: PlanRequest): PlanResponse;
+  read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse>;
+  create(req: CreateRequest, ctx: OperationContext): Promise<CreateResponse>;
+  update(req: UpdateRequest, ctx: OperationContext): Promise<UpdateResponse>;
+  delete(req: DeleteRequest, ctx: OperationContext): Promise<DeleteResponse>;
+  /** Only for role `check`. */
+  verify?(req: VerifyRequest, ctx: OperationContext): Promise<VerifyResponse>;
+}
+
+/** A provider: a named set of resource types, plus validation of its own configuration block. */
+export interface Provider {
+  readonly name: string;
+  readonly description: string;
+  /** Schema of `provider "NAME" { ... }`. */
+  readonly configSchema: Readonly<Record<string, AttributeSchema>>;
+  readonly resourceTypes: Readonly<Record<string, ResourceType>>;
+  /**
+   * Checks the provider configuration before anything is called (a missing token is a
+   * diagnostic here, not a failed request later). `env` is the process environment.
+   */
+  validateConfig?(config: Readonly<Record<string, Json>>, env: NodeJS.ProcessEnv): readonly Diagnostic[];
+}
