@@ -177,4 +177,29 @@ export interface Provider {
    * diagnostic here, not a failed request later). `env` is the process environment.
    */
   validateConfig?(config: Readonly<Record<string, Json>>, env: NodeJS.ProcessEnv): readonly Diagnostic[];
+  /** See `OrphanFinder`. */
+  readonly orphans?: OrphanFinder;
+}
+
+/** An object a provider made for this state that the state does not hold. */
+export interface Orphan {
+  readonly type: string;
+  /** The provider's own ID of the object. */
+  readonly id: string;
+  /** The instance address and generation it was created for, when its tags say so. */
+  readonly address: string | null;
+  readonly generation: number | null;
+  /** One line for people: label, address, region... */
+  readonly description: string;
+  readonly attributes: Readonly<Record<string, Json>>;
+}
+
+/**
+ * Optional provider capability behind `infra state orphans`: finding objects created for this
+ * state (by lineage) that the state does not hold, e.g. after a crash between the API call and
+ * the state write, and deleting them.
+ */
+export interface OrphanFinder {
+  listOrphans(known: readonly { readonly type: string; readonly attributes: Readonly<Record<string, Json>> }[], ctx: OperationContext): Promise<{ readonly orphans: readonly Orphan[]; readonly diagnostics: readonly Diagnostic[] }>;
+  deleteOrphan(orphan: Orphan, ctx: OperationContext): Promise<{ readonly diagnostics: readonly Diagnostic[] }>;
 }

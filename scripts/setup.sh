@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs the real components the local stack runs (BIND, nginx with the stream module,
+# ansible-core) when any is missing. Idempotent and quick when everything is present: it only
+# looks for binaries and the stream module, and never touches apt then.
+#
+# As root it installs with apt-get. Otherwise it prints the exact command to run and exits 1.
+# It never starts the system's named or nginx: package scripts are told not to start services
+# (policy-rc.d) for the duration of the install, and nothing here starts them.
+set -euo pipefail
+
+readonly STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+
+# binary -> package that provides it
+declare -A PACKAGE_OF=(
+  [named]=bind9
+  [named-checkconf]=bind9
+  [named-checkzone]=bind9
+  [dig]=bind9-dnsutils
+  [nginx]=nginx
+  [ansible-playbook]=ansible-core
+)
+
+missing=()
+add_missing() {
+  local pkg=$1 p
+  for p in "${missing[@]+"${missing[@]}"}"; do [[ $p == "$pkg" ]] && return 0; done
+  missing+=("$pkg")
+}
+
+# named and nginx live in /usr/sbin, which is not on every user's PATH.
+on_path() { PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1; }
+
+for bin in named named-checkconf named-checkzone dig nginx ansible-playbook; do
+  on_path "$bin" || add_missing "${PACKAGE_OF[$bin]}"
+done
+[[ -f $STREAM_MODULE ]] || add_missing libnginx-mod-stream
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+install_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: missing packages: ${missing[*]}" >&2
+  echo "setup: installing them needs root; run:" >&2
+  echo "  sudo sh -c '$install_cmd'" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+
+# A policy-rc.d that exits 101 tells package scripts not to start services. Put one in place
+# only when the machine has none, and remove exactly that one afterwards.
+policy=/usr/sbin/policy-rc.d
+our_policy=
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# temporary, from infra scripts/setup.sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  our_policy=1
+fi
+cleanup() { [[ -n $our_policy ]] && rm -f "$policy"; return 0; }
+trap cleanup EXIT
+
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+
+# Verify, so a partial install is reported here and not as a puzzling test failure later.
+still=()
+for bin in named named-checkconf named-checkzone dig nginx ansible-playbook; do
+  on_path "$bin" || still+=("$bin")
+done
+[[ -f $STREAM_MODULE ]] || still+=("$STREAM_MODULE")
+if ((${#still[@]} > 0)); then
+  echo "setup: still missing after install: ${still[*]}" >&2
+  exit 1
+fi
+echo "setup: done" >&2

@@ -1,0 +1,544 @@
+/**
+ * Apply: carries out a finished plan. Steps run as soon as the steps they wait for are done, up
+ * to `parallelism` at once. State is written before every provider call that may create
+ * something (the intent) and after every completed step, so a crash at any moment leaves
+ * nothing state does not know about. A failed deploy unit is rolled back: before its switch,
+ * green is destroyed and blue is untouched; after it, the routes go back to blue first.
+ */
+import type { Config } from '../config/types.js';
+import { evaluateExpr } from '../evaluate/evaluate.js';
+import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
+import { Sensitive, containsSensitive, containsUnknown, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
+import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
+import type { Plan, ResourceChange, Step } from '../planner/plan.js';
+import { type TypeInfo, colorOf, contradicts, storedForm } from '../planner/planner.js';
+import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
+import { splitSensitive } from '../state/sensitive.js';
+import type { StateFile, StateInstance } from '../state/types.js';
+import { World } from './world.js';
+
+/** What apply writes state through (the StateStore, or a test double with the same shape). */
+export interface StateWriter {
+  readonly state: StateFile;
+  update(change: (state: StateFile) => StateFile): Promise<readonly Diagnostic[]>;
+}
+
+export type ApplyEvent =
+  | { readonly type: 'start'; readonly step: Step; readonly rollback: boolean }
+  | { readonly type: 'done'; readonly step: Step; readonly elapsedMs: number; readonly rollback: boolean; readonly details?: string }
+  | { readonly type: 'failed'; readonly step: Step; readonly elapsedMs: number; readonly diagnostics: readonly Diagnostic[]; readonly rollback: boolean }
+  | { readonly type: 'still'; readonly step: Step; readonly elapsedMs: number }
+  | { readonly type: 'log'; readonly step: Step; readonly line: string }
+  | { readonly type: 'rollback'; readonly unit: string; readonly reason: string }
+  | { readonly type: 'interrupt'; readonly hard: boolean };
+
+export interface ApplyOptions {
+  readonly plan: Plan;
+  readonly config: Config;
+  readonly variables: ReadonlyMap<string, Value>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly store: StateWriter;
+  readonly types: (typeName: string) => TypeInfo;
+  /** Loaded provider implementations by provider name. */
+  readonly providers: ReadonlyMap<string, Provider>;
+  readonly providerConfigs: ReadonlyMap<string, Readonly<Record<string, Json>>>;
+  readonly stateDir: string;
+  readonly parallelism: number;
+  /** Aborted on the first interrupt: no new steps start, in-flight units finish or roll back. */
+  readonly stop?: AbortSignal;
+  /** Aborted on the second interrupt: providers are asked to give up at once. */
+  readonly kill?: AbortSignal;
+  readonly onEvent?: (e: ApplyEvent) => void;
+  /** How often "Still creating..." is reported (default 10 s). */
+  readonly stillIntervalMs?: number;
+}
+
+export interface ApplyResult {
+  readonly ok: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly completed: readonly string[];
+  readonly failed: readonly string[];
+  /** Units rolled back, with the reason. */
+  readonly rolledBack: readonly { readonly unit: string; readonly reason: string }[];
+  readonly interrupted: boolean;
+}
+
+type Status = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+interface UnitProgress {
+  /** Route address -> its attributes before the switch, to put back on rollback. */
+  readonly switched: Map<string, Readonly<Record<string, Json>>>;
+  /** Check address -> the attributes to record once the unit is committed. */
+  readonly verified: Map<string, Readonly<Record<string, Json>>>;
+  started: boolean;
+  committed: boolean;
+  failed: string | null;
+  finished: boolean;
+}
+
+/** Carries out `plan`; never throws for provider failures, which become diagnostics. */
+export async function apply(options: ApplyOptions): Promise<ApplyResult> {
+  return new Applier(options).run();
+}
+
+class Applier {
+  private readonly status = new Map<string, Status>();
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly completed: string[] = [];
+  private readonly failed: string[] = [];
+  private readonly rolledBack: { unit: string; reason: string }[] = [];
+  private readonly units = new Map<string, UnitProgress>();
+  private readonly world: World;
+  private stopping = false;
+  /** The last evaluated configuration of each instance, with its sensitive marks. */
+  private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
+  private readonly killController = new AbortController();
+
+  constructor(private readonly o: ApplyOptions) {
+    this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
+    for (const s of o.plan.steps) this.status.set(s.id, 'pending');
+    for (const u of o.plan.units) {
+      this.units.set(u.address, { switched: new Map(), verified: new Map(), started: false, committed: false, failed: null, finished: false });
+    }
+    o.kill?.addEventListener('abort', () => this.killController.abort(), { once: true });
+    o.stop?.addEventListener('abort', () => {
+      this.stopping = true;
+      this.o.onEvent?.({ type: 'interrupt', hard: false });
+    }, { once: true });
+  }
+
+  async run(): Promise<ApplyResult> {
+    const running = new Map<string, Promise<void>>();
+    const steps = this.o.plan.steps;
+    for (;;) {
+      for (const step of steps) {
+        if (running.size >= Math.max(1, this.o.parallelism)) break;
+        if (this.status.get(step.id) !== 'pending' || !this.mayStart(step)) continue;
+        if (!step.after.every((a) => this.status.get(a) === 'done')) continue;
+        this.status.set(step.id, 'running');
+        const p = this.runStep(step).finally(() => running.delete(step.id));
+        running.set(step.id, p);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    // Units that started and did not finish are rolled back (or, once committed, finished).
+    for (const [address, u] of this.units) {
+      if (u.started && !u.finished) await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
+    }
+    for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
+    await this.recordOutputs();
+    const interrupted = this.stopping && !this.failed.length;
+    return {
+      ok: this.failed.length === 0 && !interrupted,
+      diagnostics: this.diagnostics,
+      completed: this.completed,
+      failed: this.failed,
+      rolledBack: this.rolledBack,
+      interrupted,
+    };
+  }
+
+  /** After a failure or an interrupt only the remaining steps of committed units may start. */
+  private mayStart(step: Step): boolean {
+    if (this.killController.signal.aborted) return false;
+    const failedAny = this.failed.length > 0;
+    if (!failedAny && !this.stopping) return true;
+    if (!step.unit) return false;
+    const u = this.units.get(step.unit)!;
+    return u.committed && !u.failed;
+  }
+
+  private ctx(provider: string, step: Step): OperationContext {
+    return {
+      stateDir: this.o.stateDir,
+      lineage: this.o.store.state.lineage,
+      providerConfig: this.o.providerConfigs.get(provider) ?? {},
+      log: (line) => this.o.onEvent?.({ type: 'log', step, line }),
+      signal: this.killController.signal,
+    };
+  }
+
+  private change(address: string, generation?: number): ResourceChange | undefined {
+    return (
+      this.o.plan.changes.find((c) => c.address === address && c.after !== null && (generation === undefined || c.plannedGeneration === generation)) ??
+      this.o.plan.changes.find((c) => c.address === address && (generation === undefined || c.priorGeneration === generation)) ??
+      this.o.plan.changes.find((c) => c.address === address)
+    );
+  }
+
+  private impl(change: ResourceChange): ResourceType {
+    const p = this.o.providers.get(change.provider);
+    const t = p?.resourceTypes[change.type];
+    if (!t) throw new Error(`provider ${change.provider} does not implement ${change.type}`);
+    return t;
+  }
+
+  private async runStep(step: Step, rollback = false): Promise<void> {
+    const started = Date.now();
+    this.o.onEvent?.({ type: 'start', step, rollback });
+    const timer = setInterval(() => this.o.onEvent?.({ type: 'still', step, elapsedMs: Date.now() - started }), this.o.stillIntervalMs ?? 10_000);
+    if (step.unit) this.units.get(step.unit)!.started = true;
+    let result: { diagnostics: readonly Diagnostic[]; details?: string };
+    try {
+      result = await this.execute(step);
+    } catch (e) {
+      // A provider bug: report it as a failure of this step instead of crashing the apply,
+      // so state is still persisted and units are still rolled back.
+      result = { diagnostics: [error(`Internal error in ${step.id}`, e instanceof Error ? (e.stack ?? e.message) : String(e))] };
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsedMs = Date.now() - started;
+    if (hasErrors(result.diagnostics)) {
+      this.status.set(step.id, 'failed');
+      this.failed.push(step.id);
+      this.diagnostics.push(...result.diagnostics);
+      this.o.onEvent?.({ type: 'failed', step, elapsedMs, diagnostics: result.diagnostics, rollback });
+      if (step.unit) {
+        const u = this.units.get(step.unit)!;
+        u.failed ??= `${step.id} failed`;
+      }
+      return;
+    }
+    this.diagnostics.push(...result.diagnostics);
+    this.status.set(step.id, 'done');
+    this.completed.push(step.id);
+    this.o.onEvent?.({ type: 'done', step, elapsedMs, rollback, details: result.details });
+    if (step.unit) this.afterUnitStep(step);
+  }
+
+  /** Marks a unit committed once every switch and post-switch check passed; finished at its last step. */
+  private afterUnitStep(step: Step): void {
+    const u = this.units.get(step.unit!)!;
+    const unitSteps = this.o.plan.steps.filter((s) => s.unit === step.unit);
+    const gate = unitSteps.filter((s) => s.kind === 'switch' || (s.kind === 'verify' && s.afterSwitch));
+    if (!u.committed && gate.every((s) => this.status.get(s.id) === 'done') && unitSteps.filter((s) => s.kind === 'verify').every((s) => this.status.get(s.id) === 'done')) {
+      u.committed = true;
+    }
+    if (unitSteps.every((s) => this.status.get(s.id) === 'done')) u.finished = true;
+  }
+
+  private async execute(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
+    switch (step.kind) {
+      case 'create':
+        return this.create(step);
+      case 'update':
+        return this.update(step);
+      case 'switch':
+        return this.switchRoute(step);
+      case 'verify':
+        return this.verify(step);
+      case 'delete':
+        return this.delete(step);
+    }
+  }
+
+  /** Evaluates the step's configuration now and checks it against what the plan showed. */
+  private evaluate(step: Step, change: ResourceChange): { config: Record<string, Json> | null; marked: Record<string, Value> | null; diagnostics: Diagnostic[] } {
+    const info = this.o.types(change.type);
+    const r = this.world.evaluate(step.address, info);
+    if (!r.config || hasErrors(r.diagnostics)) return { config: null, marked: null, diagnostics: r.diagnostics };
+    this.evaluated.set(step.address, r.config);
+    const diagnostics = [...r.diagnostics];
+    // Computed attributes the configuration leaves out keep their planned placeholders.
+    const config: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(r.config)) {
+      if (containsUnknown(v)) {
+        diagnostics.push(error(`${step.address}: "${k}" is still unknown when ${step.kind === 'switch' ? 'switching' : step.kind === 'verify' ? 'verifying' : 'creating'} it`, 'A value it depends on was never set by its provider.'));
+        continue;
+      }
+      config[k] = toJson(v);
+      const planned = change.after?.[k];
+      if (planned !== undefined && step.kind !== 'switch' && !step.unit && contradicts(planned, v)) {
+        diagnostics.push(
+          error(
+            `${step.address}: "${k}" is not what the reviewed plan said`,
+            `The plan showed one value and the configuration now gives another, so applying it would not be what was reviewed. Plan again and review the new plan.`,
+          ),
+        );
+      }
+    }
+    return { config: hasErrors(diagnostics) ? null : config, marked: r.config, diagnostics };
+  }
+
+  /**
+   * Writes an instance to state. `marked` is the configuration as evaluated, with its sensitive
+   * marks: secrets nested in attributes are stored as hashes, never as values.
+   */
+  private record(
+    change: ResourceChange,
+    step: Step,
+    attributes: Readonly<Record<string, Json>>,
+    status: StateInstance['status'],
+    live: boolean,
+    marked?: Readonly<Record<string, Value>> | null,
+  ): Promise<readonly Diagnostic[]> {
+    const info = this.o.types(change.type);
+    const sensitiveNames = Object.entries(info.schema.attributes)
+      .filter(([, a]) => a.sensitive)
+      .map(([n]) => n);
+    const redacted: Record<string, Json> = { ...attributes };
+    for (const [k, v] of Object.entries(marked ?? this.evaluated.get(change.address) ?? {})) {
+      if (k in redacted && !sensitiveNames.includes(k) && containsSensitive(v)) redacted[k] = storedForm(v) as Json;
+    }
+    const split = splitSensitive(redacted, sensitiveNames);
+    const now = new Date().toISOString();
+    const bg = change.blueGreen || step.unit === change.address || (this.o.config.resources.find((r) => r.type === change.type && r.name === change.name)?.lifecycle.blueGreen ?? false);
+    return this.o.store.update((s) => {
+      const existing = findInstance(s, change.address, step.generation);
+      const inst: StateInstance = {
+        address: change.address,
+        type: change.type,
+        name: change.name,
+        index: change.index,
+        provider: change.provider,
+        role: change.role,
+        status,
+        generation: step.generation,
+        color: bg ? colorOf(step.generation) : null,
+        live,
+        attributes: split.attributes,
+        sensitive_attributes: split.sensitive_attributes,
+        dependencies: [...change.dependencies],
+        created_at: existing?.created_at ?? now,
+        updated_at: now,
+      };
+      return upsertInstance(s, inst);
+    });
+  }
+
+  private marked(change: ResourceChange, attributes: Readonly<Record<string, Json>>): ObjectValue {
+    const info = this.o.types(change.type);
+    const out: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(attributes)) out[k] = info.schema.attributes[k]?.sensitive ? new Sensitive(v as Value) : (v as Value);
+    return out;
+  }
+
+  private async create(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
+    const change = this.change(step.address, step.generation)!;
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    // In a unit, green stays out of traffic (not live) until the switch.
+    const live = step.unit === null;
+    const intent = await this.record(change, step, ev.config, 'creating', false);
+    if (hasErrors(intent)) return { diagnostics: intent };
+    const res = await this.impl(change).create(
+      { address: step.address, generation: step.generation, config: ev.config, configDir: this.o.config.dir },
+      this.ctx(change.provider, step),
+    );
+    if (hasErrors(res.diagnostics)) {
+      // What the provider says exists is kept (tainted) so it is destroyed, never forgotten.
+      const w = res.state
+        ? await this.record(change, step, res.state, 'tainted', false)
+        : await this.o.store.update((s) => removeInstance(s, change.address, step.generation));
+      return { diagnostics: [...res.diagnostics, ...w] };
+    }
+    const attrs = { ...ev.config, ...(res.state ?? {}) };
+    const w = await this.recordCreated(change, step, attrs, live);
+    this.world.set(step.address, this.marked(change, attrs));
+    return { diagnostics: [...res.diagnostics, ...w] };
+  }
+
+  /** Records a created object; outside units the object it replaces stops being live. */
+  private async recordCreated(change: ResourceChange, step: Step, attrs: Readonly<Record<string, Json>>, live: boolean): Promise<readonly Diagnostic[]> {
+    const w = await this.record(change, step, attrs, 'ready', live);
+    if (!live) return w;
+    const w2 = await this.o.store.update((s) => {
+      let next = s;
+      for (const r of s.resources) {
+        if (r.address === change.address && r.generation !== step.generation && r.live) next = upsertInstance(next, { ...r, live: false });
+      }
+      return next;
+    });
+    return [...w, ...w2];
+  }
+
+  private async update(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
+    const change = this.change(step.address)!;
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    const prior = findInstance(this.o.store.state, step.address, step.generation);
+    if (!prior) return { diagnostics: [error(`${step.address} is not in the state`, 'It was removed since the plan was made; plan again.')] };
+    const res = await this.impl(change).update(
+      { address: step.address, generation: step.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
+      this.ctx(change.provider, step),
+    );
+    const attrs = { ...ev.config, ...res.state };
+    const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : attrs, prior.status, prior.live);
+    if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
+    return { diagnostics: [...res.diagnostics, ...w] };
+  }
+
+  /** A route moved from blue to green; green becomes live the moment traffic reaches it. */
+  private async switchRoute(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
+    const change = this.change(step.address)!;
+    const unit = this.units.get(step.unit!)!;
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!prior) {
+      // A route created in the same run as the unit (first deploy) has nothing to switch from.
+      return this.create({ ...step, kind: 'create', unit: null });
+    }
+    unit.switched.set(step.address, prior.attributes);
+    const res = await this.impl(change).update(
+      { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
+      this.ctx(change.provider, step),
+    );
+    if (hasErrors(res.diagnostics)) {
+      // The provider reports what is true now; record it so rollback starts from the truth.
+      const w = await this.record(change, { ...step, generation: prior.generation }, res.state, prior.status, prior.live);
+      return { diagnostics: [...res.diagnostics, ...w] };
+    }
+    const attrs = { ...ev.config, ...res.state };
+    const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
+    this.world.set(step.address, this.marked(change, attrs));
+    const w2 = await this.setLive(step.unit!, 'green');
+    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: step.switchTo };
+  }
+
+  /** Makes the unit's green (or blue) copies live and the other copies not. */
+  private setLive(unitAddress: string, which: 'green' | 'blue'): Promise<readonly Diagnostic[]> {
+    const u = this.o.plan.units.find((x) => x.address === unitAddress)!;
+    const members = new Set([u.address, ...u.provisions]);
+    const liveGen = which === 'green' ? u.plannedGeneration : u.priorGeneration;
+    return this.o.store.update((s) => {
+      let next = s;
+      for (const r of s.resources) {
+        if (!members.has(r.address)) continue;
+        const shouldBeLive = r.generation === liveGen && r.status === 'ready';
+        if (r.live !== shouldBeLive) next = upsertInstance(next, { ...r, live: shouldBeLive });
+      }
+      return next;
+    });
+  }
+
+  private async verify(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
+    const change = this.change(step.address)!;
+    const impl = this.impl(change);
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!step.unit) {
+      // Outside a unit a check is an ordinary resource whose create and update verify.
+      if (!prior) return this.create({ ...step, kind: 'create' });
+      const res = await impl.update(
+        { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
+        this.ctx(change.provider, step),
+      );
+      if (hasErrors(res.diagnostics)) return res;
+      const w = await this.record(change, { ...step, generation: prior.generation }, { ...ev.config, ...res.state }, 'ready', true);
+      return { diagnostics: [...res.diagnostics, ...w] };
+    }
+    if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
+    const res = await impl.verify({ address: step.address, generation: 0, config: ev.config, configDir: this.o.config.dir }, this.ctx(change.provider, step));
+    if (!res.passed) {
+      return {
+        diagnostics: [
+          ...res.diagnostics,
+          ...(hasErrors(res.diagnostics) ? [] : [error(`Check ${step.address} failed against ${step.afterSwitch ? 'the switched route' : `the ${step.color} copy of ${step.unit}`}`, res.details)]),
+        ],
+      };
+    }
+    const unit = this.units.get(step.unit)!;
+    unit.verified.set(step.address, ev.config);
+    if (!prior) {
+      const w = await this.record(change, { ...step, generation: 0 }, ev.config, 'ready', true);
+      return { diagnostics: [...res.diagnostics, ...w], details: res.details };
+    }
+    const w = await this.record(change, { ...step, generation: prior.generation }, { ...prior.attributes, ...ev.config }, 'ready', true);
+    return { diagnostics: [...res.diagnostics, ...w], details: res.details };
+  }
+
+  private async delete(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
+    const inst = findInstance(this.o.store.state, step.address, step.generation);
+    if (!inst) return { diagnostics: [] };
+    const change = this.change(step.address, step.generation) ?? this.change(step.address)!;
+    const impl = this.o.providers.get(inst.provider)?.resourceTypes[inst.type];
+    if (!impl) return { diagnostics: [error(`No provider for ${inst.type}`, `State holds ${inst.address}, but no loaded provider implements ${inst.type}.`)] };
+    const w1 = await this.o.store.update((s) => upsertInstance(s, { ...inst, status: 'deleting', updated_at: new Date().toISOString() }));
+    if (hasErrors(w1)) return { diagnostics: w1 };
+    const res = await impl.delete({ address: inst.address, generation: inst.generation, prior: inst.attributes }, this.ctx(inst.provider, step));
+    if (hasErrors(res.diagnostics)) {
+      // It still exists: keep it in state, as it was.
+      const w = await this.o.store.update((s) => upsertInstance(s, inst));
+      return { diagnostics: [...res.diagnostics, ...w] };
+    }
+    const w = await this.o.store.update((s) => removeInstance(s, inst.address, inst.generation));
+    void change;
+    return { diagnostics: [...res.diagnostics, ...w] };
+  }
+
+  /**
+   * Undoes a unit: routes already switched go back to blue first (so traffic never points at
+   * something about to be destroyed), then green's provisioning and green are destroyed.
+   */
+  private async rollback(unitAddress: string, reason: string): Promise<void> {
+    const u = this.units.get(unitAddress)!;
+    const plannedUnit = this.o.plan.units.find((x) => x.address === unitAddress)!;
+    if (u.committed) {
+      // Traffic is on green and verified: there is nothing to roll back. What is left of blue
+      // stays in state as a retired copy, and the next apply destroys it.
+      u.finished = true;
+      return;
+    }
+    this.o.onEvent?.({ type: 'rollback', unit: unitAddress, reason });
+    this.rolledBack.push({ unit: unitAddress, reason });
+    for (const [route, before] of u.switched) {
+      const change = this.change(route)!;
+      const current = this.o.store.state.resources.find((r) => r.address === route && r.live);
+      const step: Step = { id: `restore ${route} (blue) [${unitAddress}]`, kind: 'switch', address: route, color: colorOf(plannedUnit.priorGeneration), unit: unitAddress, afterSwitch: false, after: [], generation: current?.generation ?? 0 };
+      const started = Date.now();
+      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      const res = await this.impl(change).update(
+        { address: route, generation: step.generation, prior: current?.attributes ?? before, config: before, configDir: this.o.config.dir },
+        this.ctx(change.provider, step),
+      );
+      const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : { ...before, ...res.state }, 'ready', true);
+      if (hasErrors(res.diagnostics) || hasErrors(w)) {
+        this.diagnostics.push(...res.diagnostics, ...w);
+        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: [...res.diagnostics, ...w], rollback: true });
+      } else {
+        this.world.set(route, this.marked(change, { ...before, ...res.state }));
+        this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+      }
+    }
+    const w = await this.setLive(unitAddress, 'blue');
+    this.diagnostics.push(...w);
+    // Green's provisioning, then green itself.
+    const greens = this.o.store.state.resources.filter(
+      (r) => r.generation === plannedUnit.plannedGeneration && (plannedUnit.provisions.includes(r.address) || r.address === unitAddress),
+    );
+    greens.sort((a, b) => (a.address === unitAddress ? 1 : b.address === unitAddress ? -1 : 0));
+    for (const g of greens) {
+      const step: Step = { id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`, kind: 'delete', address: g.address, color: colorOf(g.generation), unit: unitAddress, afterSwitch: false, after: [], generation: g.generation };
+      this.status.set(step.id, 'running');
+      const started = Date.now();
+      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      const res = await this.delete(step);
+      if (hasErrors(res.diagnostics)) {
+        this.diagnostics.push(...res.diagnostics);
+        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
+      } else this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+      this.status.delete(step.id);
+    }
+    const blue = this.o.store.state.resources.find((r) => r.address === unitAddress && r.live);
+    if (blue) this.world.set(unitAddress, this.marked(this.change(unitAddress)!, blue.attributes));
+    u.finished = true;
+  }
+
+  /** Outputs are evaluated with the values apply ended with and recorded in state. */
+  private async recordOutputs(): Promise<void> {
+    const outputs: Record<string, { value: Json; sensitive: boolean }> = {};
+    for (const [name, decl] of this.o.config.outputs) {
+      if (this.o.plan.mode === 'destroy') break;
+      const scope = this.world.outputScope();
+      const r = evaluateExpr(decl.expr, scope);
+      if (hasErrors(r.diagnostics) || containsUnknown(r.value)) continue;
+      outputs[name] = { value: toJson(r.value), sensitive: decl.sensitive };
+    }
+    const w = await this.o.store.update((s) => ({ ...s, outputs }));
+    this.diagnostics.push(...w);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The command-line entry: parses arguments, runs one command, maps the outcome to an exit
+ * code. A user's mistake arrives here as a DiagnosticsError and is printed; anything else
+ * thrown is a bug and is reported as one (with the stack, so it can be filed).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { DiagnosticsError } from './diagnostics.js';
+import type { Io } from './commands/io.js';
+import { printDiagnostics } from './commands/io.js';
+
+export const VERSION = '0.1.0';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseBool(flag: string): (v: string) => boolean {
+  return (v) => {
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    throw new InvalidArgumentError(`${flag} takes true or false.`);
+  };
+}
+
+function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv, noColor: boolean): boolean {
+  if (noColor) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return !!stream.isTTY;
+}
+
+function makeIo(noColor: boolean): Io {
+  const env = process.env;
+  const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  return {
+    cwd: process.cwd(),
+    env,
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    color: colorEnabled(process.stdout, env, noColor),
+    errColor: colorEnabled(process.stderr, env, noColor),
+    sources: new Map(),
+    ...(interactive
+      ? {
+          ask: async (q: string) => {
+            const rl = createInterface({ input: process.stdin, output: process.stdout });
+            try {
+              return await rl.question(q);
+            } finally {
+              rl.close();
+            }
+          },
+        }
+      : {}),
+  };
+}
+
+const configOptions = (c: Command): Command =>
+  c
+    .option('-C, --chdir <dir>', 'configuration directory, or a single .infra file', '.')
+    .option('--var <name=value>', 'set a variable (repeatable)', collect)
+    .option('--var-file <file>', 'read variables from a file (.infra attributes or .json; repeatable)', collect);
+
+const stateOptions = (c: Command): Command =>
+  c
+    .option('--state <path>', 'state file (default: infra.state.json in the configuration directory)')
+    .option('--lock-timeout <duration>', 'wait this long for the state lock (e.g. 30s) instead of failing at once', '0s');
+
+let exitCode = 0;
+let currentIo: Io | null = null;
+let ioFactory: (noColor: boolean) => Io = makeIo;
+
+/** Wraps a command so its result becomes the exit code and diagnostics are printed. */
+function run<A extends unknown[]>(fn: (io: Io, ...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const cmd = args[args.length - 1] as Command;
+    const io = ioFactory(cmd.optsWithGlobals().color === false);
+    currentIo = io;
+    exitCode = await fn(io, ...args);
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('infra')
+    .description('Declarative plan/apply for immutable infrastructure, deployed blue-green:\ncreate green -> verify -> switch traffic -> destroy blue, reviewed as a diff first.')
+    .version(VERSION, '-v, --version')
+    .option('--no-color', 'no colours in output (also NO_COLOR, or when output is not a terminal)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false })
+    .exitOverride();
+
+  configOptions(program.command('validate').description('Check the configuration: syntax, references, types, blue-green rules. Touches no provider and no state.'))
+    .option('--json', 'print diagnostics as JSON')
+    .action(run(async (io, opts) => (await import('./commands/misc.js')).validateCommand(opts, io)));
+
+  program
+    .command('fmt')
+    .description('Rewrite .infra files in canonical layout (two-space indent, aligned =, one blank line between blocks).')
+    .argument('[paths...]', 'files or directories (default: the current directory)')
+    .option('--check', 'do not write; exit 3 when a file would change')
+    .option('--diff', 'print the changes as a unified diff')
+    .action(run(async (io, paths: string[], opts) => (await import('./commands/misc.js')).fmtCommand(paths, opts, io)));
+
+  stateOptions(configOptions(program.command('plan').description('Show what apply would do: a diff of every resource and the ordered deploy sequence.')))
+    .option('--out <file>', 'save the plan; `infra apply FILE` then carries out exactly this plan')
+    .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
+    .option('--target <addr>', 'limit to an instance (type.name["key"]), a resource (type.name) or a bare name, with what it needs (repeatable)', collect)
+    .option('--destroy', 'plan to destroy everything (or the targets and what depends on them)')
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--json', 'short for --format json')
+    .action(run(async (io, opts) => (await import('./commands/plan.js')).planCommand(opts, io)));
+
+  stateOptions(configOptions(program.command('apply').description('Plan, ask, and carry out the plan; or carry out a saved plan exactly.')))
+    .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
+    .option('--auto-approve', 'do not ask for confirmation')
+    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
+    .option('--target <addr>', 'limit to these and what they need (repeatable)', collect)
+    .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
+
+  stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
+    .option('--auto-approve', 'do not ask for confirmation')
+    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
+    .option('--target <addr>', 'destroy only these and what depends on them (repeatable)', collect)
+    .action(run(async (io, opts) => (await import('./commands/apply.js')).applyCommand(undefined, { ...opts, destroy: true }, io)));
+
+  stateOptions(configOptions(program.command('show').description('Show a saved plan, or the state.')))
+    .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--json', 'short for --format json')
+    .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/misc.js')).showCommand(planfile, opts, io)));
+
+  const state = program.command('state').description('Inspect the state.');
+  stateOptions(configOptions(state.command('list').description('List every instance in the state.'))).action(
+    run(async (io, opts) => (await import('./commands/misc.js')).stateListCommand(opts, io)),
+  );
+  stateOptions(configOptions(state.command('show').description('Show one instance (every copy of a blue-green one).')))
+    .argument('<address>', 'instance address, e.g. local_host.ns["ns1"]')
+    .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateShowCommand(address, opts, io)));
+  stateOptions(configOptions(state.command('orphans').description("List objects this state's providers created that the state does not hold (a crash between create and the state write).")))
+    .option('--delete', 'delete the orphans found')
+    .option('--import', 'take the orphans into the state')
+    .action(run(async (io, opts) => (await import('./commands/orphans.js')).orphansCommand(opts, io)));
+
+  stateOptions(configOptions(program.command('output').description('Print outputs recorded by the last apply.')))
+    .argument('[name]', 'one output')
+    .option('--json', 'print as JSON')
+    .option('--raw', 'print a string output without quotes')
+    .action(run(async (io, name: string | undefined, opts) => (await import('./commands/misc.js')).outputCommand(name, opts, io)));
+
+  stateOptions(configOptions(program.command('force-unlock').description('Remove a stale state lock left by a process that died.')))
+    .argument('<id>', 'the lock ID printed by the command that found the lock')
+    .action(run(async (io, id: string, opts) => (await import('./commands/misc.js')).forceUnlockCommand(id, opts, io)));
+
+  configOptions(program.command('graph').description('The resource dependency graph, or a saved plan\'s step graph, as DOT, Mermaid or SVG.'))
+    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'mermaid', 'svg']).default('dot'))
+    .option('--plan <planfile>', "draw this saved plan's steps instead")
+    .action(run(async (io, opts) => (await import('./commands/misc.js')).graphCommand(opts, io)));
+
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (user arguments only) and returns the exit code. Tests pass `io` to
+ * run commands in-process and capture their output.
+ */
+export async function main(argv: readonly string[], io?: (noColor: boolean) => Io): Promise<number> {
+  exitCode = 0;
+  currentIo = null;
+  ioFactory = io ?? makeIo;
+  const program = buildProgram();
+  for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (t) => ioFactory(true).out(t), writeErr: (t) => ioFactory(true).err(t) });
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 1;
+    }
+    if (e instanceof DiagnosticsError) {
+      printDiagnostics(currentIo ?? ioFactory(false), e.diagnostics);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`infra: internal error (a bug - please report it with the command you ran):\n${err?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `infra apply [PLANFILE]` and `infra destroy`: plan (or read a saved plan), show it, ask, carry
+ * it out with progress, and report what failed and what was rolled back.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { apply, type ApplyResult } from '../apply/apply.js';
+import type { Config } from '../config/types.js';
+import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
+import type { Value } from '../evaluate/value.js';
+import { containsSensitive, toJson } from '../evaluate/value.js';
+import type { Plan } from '../planner/plan.js';
+import { planHasChanges } from '../planner/plan.js';
+import { decodePlanFile } from '../planner/planfile.js';
+import { hashSensitive } from '../state/sensitive.js';
+import type { StateStore } from '../state/store.js';
+import { progressPrinter, formatElapsed } from '../render/progress.js';
+import { renderPlanText } from '../render/plan-text.js';
+import { type Io, printDiagnostics } from './io.js';
+import {
+  type ConfigOptions,
+  type StateOptions,
+  loadConfiguration,
+  loadProviders,
+  loadVariables,
+  openState,
+  refreshAndPlan,
+  statePath,
+  typeInfo,
+} from './session.js';
+
+export interface ApplyCommandOptions extends ConfigOptions, StateOptions {
+  readonly autoApprove?: boolean;
+  readonly parallelism?: string;
+  readonly refresh?: boolean;
+  readonly target?: readonly string[];
+  /** Set by `infra destroy`. */
+  readonly destroy?: boolean;
+}
+
+function parallelism(text: string | undefined): number {
+  if (text === undefined) return 10;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new DiagnosticsError([error(`Invalid value for --parallelism: "${text}"`, 'Use a whole number of at least 1.')]);
+  return n;
+}
+
+/** A saved plan applies only to the configuration, state and inputs it was made from. */
+function checkStale(plan: Plan, config: Config, store: StateStore, variables: ReadonlyMap<string, Value>, file: string): void {
+  const why: string[] = [];
+  if (plan.basis.configHash !== config.hash) why.push('the configuration files changed');
+  const s = store.state;
+  if (plan.basis.stateSerial !== s.serial || (plan.basis.stateLineage ?? '') !== (s.lineage ?? '')) {
+    why.push(`the state changed (serial ${plan.basis.stateSerial} when planned, ${s.serial} now${plan.basis.stateLineage !== (s.lineage || null) ? '; a different lineage' : ''})`);
+  }
+  for (const [name, v] of variables) {
+    const b = plan.basis.variables[name];
+    if (!b) continue;
+    const now = toJson(v);
+    if (b.sha256 !== undefined ? b.sha256 !== hashSensitive(now) : JSON.stringify(b.value) !== JSON.stringify(now)) {
+      why.push(`variable "${name}" has a different value${b.sha256 ? ' (sensitive values must be supplied again, unchanged)' : ''}`);
+    }
+  }
+  if (why.length) {
+    throw new DiagnosticsError([error('Saved plan is stale', `${file} was made when things were different: ${why.join('; ')}.\nPlan again: infra plan --out ${file}`)]);
+  }
+}
+
+export async function applyCommand(planFile: string | undefined, opts: ApplyCommandOptions, io: Io): Promise<number> {
+  const warnings: Diagnostic[] = [];
+  const n = parallelism(opts.parallelism);
+  let saved: Plan | null = null;
+  if (planFile) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, planFile), 'utf8');
+    } catch (e) {
+      throw new DiagnosticsError([error(`Cannot read the saved plan ${planFile}`, (e as Error).message)]);
+    }
+    const d = decodePlanFile(text, planFile);
+    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
+    saved = d.plan;
+  }
+  const config = loadConfiguration(opts, io.cwd, warnings);
+  for (const [f, s] of config.files) io.sources.set(f, s);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const path = statePath(config, opts, io.cwd);
+  const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings);
+  try {
+    if (saved) checkStale(saved, config, store, variables, planFile!);
+    const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
+    const plan =
+      saved ??
+      (
+        await refreshAndPlan({
+          config,
+          variables,
+          store,
+          providers,
+          configs,
+          env: io.env,
+          mode: opts.destroy ? 'destroy' : 'normal',
+          targets: opts.target ?? [],
+          refresh: opts.refresh ?? true,
+          log: (line) => io.err(line + '\n'),
+          warnings,
+        })
+      ).plan;
+    printDiagnostics(io, warnings);
+    if (!saved) io.out(renderPlanText(plan, { color: io.color }));
+    if (!planHasChanges(plan)) return 0;
+    if (!saved && !opts.autoApprove) {
+      if (!io.ask) {
+        throw new DiagnosticsError([
+          error('No terminal to ask for approval', `${opts.destroy ? 'infra destroy' : 'infra apply'} asks for "yes" before changing anything. Without a terminal, run it with --auto-approve, or save a plan (infra plan --out FILE) and apply that.`),
+        ]);
+      }
+      const answer = await io.ask(`\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
+      if (answer.trim() !== 'yes') {
+        io.err(`\n${opts.destroy ? 'Destroy' : 'Apply'} cancelled.\n`);
+        return 1;
+      }
+    }
+    // Providers need the lineage to keep this state's objects apart from others'.
+    if (!store.state.lineage) check(await store.update((s) => s));
+    io.out('\n');
+    const stop = new AbortController();
+    const kill = new AbortController();
+    const print = progressPrinter({ color: io.color });
+    const onSigint = (): void => {
+      if (!stop.signal.aborted) stop.abort();
+      else {
+        kill.abort();
+        io.err('Interrupted again: saving state and stopping now.\n');
+        void store.release().finally(() => process.exit(130));
+      }
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const started = Date.now();
+    let result: ApplyResult;
+    try {
+      result = await apply({
+        plan,
+        config,
+        variables,
+        env: io.env,
+        store,
+        types: (t) => typeInfo(providers)(t)!,
+        providers,
+        providerConfigs: configs,
+        stateDir: dirname(path),
+        parallelism: n,
+        stop: stop.signal,
+        kill: kill.signal,
+        onEvent: (e) => {
+          const line = print(e);
+          if (line !== undefined) io.out(line + '\n');
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+    io.out('\n');
+    printDiagnostics(io, result.diagnostics);
+    if (result.rolledBack.length) {
+      io.err(`Rolled back: ${result.rolledBack.map((r) => `${r.unit} (${r.reason})`).join('; ')}. Blue kept serving.\n`);
+    }
+    if (!result.ok) {
+      io.err(
+        result.interrupted
+          ? `Apply interrupted after ${formatElapsed(Date.now() - started)}: ${result.completed.length} steps done; state saved. Run apply again to continue.\n`
+          : `Apply failed after ${formatElapsed(Date.now() - started)}: ${result.failed.join(', ')} failed; ${result.completed.length} of ${plan.steps.length} steps done.\n`,
+      );
+      return 1;
+    }
+    const s = plan.summary;
+    io.out(
+      opts.destroy
+        ? `Destroy complete! Resources: ${s.destroy} destroyed.\n`
+        : `Apply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed; ${s.blueGreen} blue-green deploy${s.blueGreen === 1 ? '' : 's'}.\n`,
+    );
+    const outputs = Object.entries(store.state.outputs);
+    if (outputs.length && !opts.destroy) {
+      io.out('\nOutputs:\n\n');
+      for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : JSON.stringify(o.value)}\n`);
+    }
+    void containsSensitive;
+    return 0;
+  } finally {
+    await store.release();
+  }
+}
+
+function check(d: readonly Diagnostic[]): void {
+  if (d.some((x) => x.severity === 'error')) throw new DiagnosticsError(d);
+}

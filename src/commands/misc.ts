@@ -1,0 +1,252 @@
+/**
+ * The smaller commands: validate, fmt, show, state list/show/orphans, output, force-unlock, graph.
+ */
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { loadConfig } from '../config/load.js';
+import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
+import { formatSource } from '../fmt/format.js';
+import { decodePlanFile } from '../planner/planfile.js';
+import { plan as computePlan } from '../planner/planner.js';
+import { stateValues } from '../planner/planner.js';
+import { allTypeNames, providerForType } from '../providers/registry.js';
+import { planToDot, planToMermaid, renderSvg, resourceGraphToDot } from '../render/graph.js';
+import { forceUnlock } from '../state/lock.js';
+import { emptyState } from '../state/store.js';
+import { renderValue } from '../render/value.js';
+import { type Io, printDiagnostics } from './io.js';
+import { planFormat, renderPlan } from './plan.js';
+import { type ConfigOptions, type StateOptions, loadConfiguration, loadVariables, openState, planBasis, statePath, typeInfo } from './session.js';
+
+/** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */
+export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
+  const loaded = loadConfig(opts.chdir ?? '.', { cwd: io.cwd });
+  const diags: Diagnostic[] = [...loaded.diagnostics];
+  if (loaded.config) {
+    for (const [f, s] of loaded.config.files) io.sources.set(f, s);
+  }
+  if (loaded.config && !hasErrors(diags)) {
+    const config = loaded.config;
+    const { resolveVariables } = await import('../evaluate/variables.js');
+    // Required variables without values are fine here: validate checks the configuration, not inputs.
+    const vars = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd });
+    diags.push(...vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable')));
+    if (!hasErrors(diags)) {
+      const { UNKNOWN } = await import('../evaluate/value.js');
+      const variables = new Map(vars.value);
+      for (const name of config.variables.keys()) if (!variables.has(name)) variables.set(name, UNKNOWN);
+      const state = emptyState();
+      const r = computePlan({
+        config,
+        variables,
+        state,
+        drift: [],
+        types: typeInfo(new Map()),
+        typeNames: allTypeNames(),
+        mode: 'normal',
+        targets: [],
+        env: io.env,
+        basis: planBasis(config, state, new Map()),
+      });
+      diags.push(...r.diagnostics);
+    }
+  }
+  if (opts.json) {
+    printDiagnostics(io, diags, true);
+    if (diags.length === 0) io.out(JSON.stringify({ valid: true, diagnostics: [] }, null, 2) + '\n');
+  } else {
+    printDiagnostics(io, diags);
+    if (!hasErrors(diags)) io.out('Success! The configuration is valid.\n');
+  }
+  return hasErrors(diags) ? 1 : 0;
+}
+
+function infraFiles(paths: readonly string[], cwd: string): string[] {
+  const out: string[] = [];
+  for (const p of paths.length ? paths : ['.']) {
+    const abs = resolve(cwd, p);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new DiagnosticsError([error(`No such file or directory: ${p}`)]);
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(abs).sort()) if (f.endsWith('.infra')) out.push(join(abs, f));
+    } else out.push(abs);
+  }
+  return out;
+}
+
+/** `infra fmt`: rewrite files in canonical layout; `--check` only reports. */
+export async function fmtCommand(paths: readonly string[], opts: { check?: boolean; diff?: boolean }, io: Io): Promise<number> {
+  let changed = 0;
+  const diags: Diagnostic[] = [];
+  for (const abs of infraFiles(paths, io.cwd)) {
+    const rel = relative(io.cwd, abs) || abs;
+    const source = readFileSync(abs, 'utf8');
+    io.sources.set(rel, source);
+    const r = formatSource(rel, source);
+    if (hasErrors(r.diagnostics)) {
+      diags.push(...r.diagnostics);
+      continue;
+    }
+    if (r.output === source) continue;
+    changed++;
+    if (opts.diff) io.out(createTwoFilesPatch(rel, rel, source, r.output, '', '', { context: 3 }));
+    if (opts.check) io.out(opts.diff ? '' : `${rel}\n`);
+    else {
+      writeFileSync(abs, r.output);
+      if (!opts.diff) io.out(`${rel}\n`);
+    }
+  }
+  printDiagnostics(io, diags);
+  if (hasErrors(diags)) return 1;
+  return opts.check && changed > 0 ? 3 : 0;
+}
+
+/** `infra show [PLANFILE]`: a saved plan, or the state. */
+export async function showCommand(planFile: string | undefined, opts: ConfigOptions & StateOptions & { json?: boolean; format?: string }, io: Io): Promise<number> {
+  const format = planFormat(opts);
+  if (planFile) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, planFile), 'utf8');
+    } catch (e) {
+      throw new DiagnosticsError([error(`Cannot read the saved plan ${planFile}`, (e as Error).message)]);
+    }
+    const d = decodePlanFile(text, planFile);
+    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
+    io.out(renderPlan(d.plan, format, io, planFile));
+    return 0;
+  }
+  const store = await openState(statePath(null, opts, io.cwd), 'show', opts, false, []);
+  const state = store.state;
+  if (format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          format_version: '1',
+          serial: state.serial,
+          lineage: state.lineage,
+          resources: state.resources.map((r) => ({ ...r, sensitive_attributes: Object.keys(r.sensitive_attributes) })),
+          outputs: Object.fromEntries(Object.entries(state.outputs).map(([k, o]) => [k, o.sensitive ? { sensitive: true } : o])),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return 0;
+  }
+  if (state.resources.length === 0) {
+    io.out('The state is empty: nothing has been applied.\n');
+    return 0;
+  }
+  for (const r of state.resources) io.out(renderInstance(r) + '\n');
+  return 0;
+}
+
+function renderInstance(r: import('../state/types.js').StateInstance): string {
+  const head = `# ${r.address}${r.color ? ` (${r.color}, generation ${r.generation}${r.live ? ', live' : ''})` : ''}${r.status !== 'ready' ? ` [${r.status}]` : ''}`;
+  const lines = [head, `resource "${r.type}" "${r.name}" {`];
+  const values = stateValues(r);
+  const width = Math.max(0, ...Object.keys(values).map((k) => k.length));
+  for (const k of Object.keys(values).sort()) lines.push(`  ${k.padEnd(width)} = ${renderValue(values[k], '  ')}`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** `infra state list`. */
+export async function stateListCommand(opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  const store = await openState(statePath(null, opts, io.cwd), 'state list', opts, false, []);
+  for (const r of store.state.resources) {
+    const tags = [r.color ? `${r.color} g${r.generation}` : null, r.live ? null : 'not live', r.status !== 'ready' ? r.status : null].filter(Boolean);
+    io.out(`${r.address}${tags.length ? `  (${tags.join(', ')})` : ''}\n`);
+  }
+  return 0;
+}
+
+/** `infra state show ADDR`. */
+export async function stateShowCommand(address: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  const store = await openState(statePath(null, opts, io.cwd), 'state show', opts, false, []);
+  const found = store.state.resources.filter((r) => r.address === address);
+  if (found.length === 0) {
+    const { didYouMean } = await import('../diagnostics.js');
+    throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, store.state.resources.map((r) => r.address)))]);
+  }
+  io.out(found.map(renderInstance).join('\n\n') + '\n');
+  return 0;
+}
+
+/** `infra output [NAME]`. */
+export async function outputCommand(name: string | undefined, opts: ConfigOptions & StateOptions & { json?: boolean; raw?: boolean }, io: Io): Promise<number> {
+  const store = await openState(statePath(null, opts, io.cwd), 'output', opts, false, []);
+  const outputs = store.state.outputs;
+  if (name !== undefined) {
+    const o = outputs[name];
+    if (!o) {
+      const { didYouMean } = await import('../diagnostics.js');
+      throw new DiagnosticsError([error(`No output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'Outputs are recorded by apply.')]);
+    }
+    if (opts.json) io.out(JSON.stringify(o.value) + '\n');
+    else if (opts.raw && typeof o.value === 'string') io.out(o.value);
+    else io.out((o.sensitive ? '(sensitive value)' : renderValue(o.value, '')) + '\n');
+    return 0;
+  }
+  if (opts.json) {
+    io.out(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), null, 2) + '\n');
+    return 0;
+  }
+  for (const [k, o] of Object.entries(outputs)) io.out(`${k} = ${o.sensitive ? '(sensitive value)' : renderValue(o.value, '')}\n`);
+  return 0;
+}
+
+/** `infra force-unlock ID`. */
+export async function forceUnlockCommand(id: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  const diags = await forceUnlock(statePath(null, opts, io.cwd), id);
+  if (hasErrors(diags)) throw new DiagnosticsError(diags);
+  io.out(`Lock ${id} removed. The state is unlocked.\n`);
+  return 0;
+}
+
+/** `infra graph`: the resource graph, or a saved plan's step graph. */
+export async function graphCommand(opts: ConfigOptions & { format?: string; plan?: string }, io: Io): Promise<number> {
+  const format = opts.format ?? 'dot';
+  if (!['dot', 'mermaid', 'svg'].includes(format)) throw new DiagnosticsError([error(`Invalid value for --format: "${format}"`, 'Use dot, mermaid or svg.')]);
+  let dot: string;
+  if (opts.plan) {
+    const d = decodePlanFile(readFileSync(resolve(io.cwd, opts.plan), 'utf8'), opts.plan);
+    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
+    if (format === 'mermaid') {
+      io.out(planToMermaid(d.plan) + '\n');
+      return 0;
+    }
+    dot = planToDot(d.plan);
+  } else {
+    const warnings: Diagnostic[] = [];
+    const config = loadConfiguration(opts, io.cwd, warnings);
+    for (const [f, s] of config.files) io.sources.set(f, s);
+    const { UNKNOWN } = await import('../evaluate/value.js');
+    const { resolveVariables } = await import('../evaluate/variables.js');
+    const vars = new Map(resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd }).value);
+    for (const n of config.variables.keys()) if (!vars.has(n)) vars.set(n, UNKNOWN);
+    const state = emptyState();
+    const r = computePlan({ config, variables: vars, state, drift: [], types: typeInfo(new Map()), typeNames: allTypeNames(), mode: 'normal', targets: [], env: io.env, basis: planBasis(config, state, new Map()) });
+    if (!r.plan) throw new DiagnosticsError(r.diagnostics);
+    const g = {
+      nodes: r.plan.changes.map((c) => ({ address: c.address, type: c.type, role: c.role })),
+      edges: r.plan.changes.flatMap((c) => c.dependencies.map((d) => ({ from: c.address, to: d }))),
+    };
+    if (format === 'mermaid') {
+      const { resourceGraphToMermaid } = await import('../render/graph.js');
+      io.out(resourceGraphToMermaid(g) + '\n');
+      return 0;
+    }
+    dot = resourceGraphToDot(g);
+    void providerForType;
+    void loadVariables;
+  }
+  io.out(format === 'svg' ? await renderSvg(dot) : dot + '\n');
+  return 0;
+}

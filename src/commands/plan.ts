@@ -1,0 +1,91 @@
+/**
+ * `infra plan`: refresh, plan, render; optionally save the plan for `infra apply FILE`.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
+import type { Plan } from '../planner/plan.js';
+import { planHasChanges } from '../planner/plan.js';
+import { encodePlanFile } from '../planner/planfile.js';
+import { renderPlanJson } from '../render/plan-json.js';
+import { renderPlanMarkdown } from '../render/plan-markdown.js';
+import { renderPlanText } from '../render/plan-text.js';
+import type { Io } from './io.js';
+import { printDiagnostics } from './io.js';
+import {
+  type ConfigOptions,
+  type StateOptions,
+  loadConfiguration,
+  loadProviders,
+  loadVariables,
+  openState,
+  refreshAndPlan,
+  statePath,
+} from './session.js';
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export interface PlanOptions extends ConfigOptions, StateOptions {
+  readonly out?: string;
+  readonly refresh?: boolean;
+  readonly target?: readonly string[];
+  readonly destroy?: boolean;
+  readonly detailedExitcode?: boolean;
+  readonly format?: string;
+  readonly json?: boolean;
+}
+
+/** `--format`, with `--json` as its short form. */
+export function planFormat(opts: { format?: string; json?: boolean }): PlanFormat {
+  if (opts.json) return 'json';
+  const f = opts.format ?? 'text';
+  if (f !== 'text' && f !== 'json' && f !== 'markdown') {
+    throw new DiagnosticsError([error(`Invalid value for --format: "${f}"`, 'Use text, json or markdown.')]);
+  }
+  return f;
+}
+
+/** Renders a plan in the chosen format. */
+export function renderPlan(plan: Plan, format: PlanFormat, io: Io, planFile?: string): string {
+  if (format === 'json') return renderPlanJson(plan) + '\n';
+  if (format === 'markdown') return renderPlanMarkdown(plan, planFile ? { showCommand: `infra show ${planFile}` } : {});
+  return renderPlanText(plan, { color: io.color });
+}
+
+export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
+  const format = planFormat(opts);
+  const warnings: Diagnostic[] = [];
+  const config = loadConfiguration(opts, io.cwd, warnings);
+  for (const [f, s] of config.files) io.sources.set(f, s);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const path = statePath(config, opts, io.cwd);
+  const store = await openState(path, 'plan', opts, true, warnings);
+  try {
+    const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
+    const { plan } = await refreshAndPlan({
+      config,
+      variables,
+      store,
+      providers,
+      configs,
+      env: io.env,
+      mode: opts.destroy ? 'destroy' : 'normal',
+      targets: opts.target ?? [],
+      refresh: opts.refresh ?? true,
+      log: (line) => io.err(line + '\n'),
+      warnings,
+    });
+    printDiagnostics(io, [...warnings, ...plan.warnings.filter((w) => !warnings.includes(w))]);
+    io.out(renderPlan(plan, format, io, opts.out));
+    if (opts.out) {
+      const file = resolve(io.cwd, opts.out);
+      writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
+      if (format === 'text') io.out(`\nSaved the plan to ${opts.out}. To carry out exactly this plan, run:\n  infra apply ${opts.out}\n`);
+      void dirname;
+    }
+    if (opts.detailedExitcode) return planHasChanges(plan) ? 2 : 0;
+    return 0;
+  } finally {
+    await store.release();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The pipeline shared by plan, apply, destroy and validate: load the configuration, resolve
+ * variables, open the state, load and configure the providers the configuration and state use,
+ * refresh, and plan. Each stage returns diagnostics; the first stage with errors ends the
+ * command (the CLI prints them and exits 1).
+ */
+import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import type { Config } from '../config/types.js';
+import { loadConfig } from '../config/load.js';
+import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
+import { decodeBody } from '../evaluate/resource.js';
+import { resolveVariables } from '../evaluate/variables.js';
+import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
+import { refresh } from '../apply/refresh.js';
+import { type Plan, type PlanBasis } from '../planner/plan.js';
+import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
+import { ValueScope } from '../planner/scope.js';
+import type { OperationContext, Provider } from '../providers/contract.js';
+import { allTypeNames, loadProvider, providerEntries, providerForType } from '../providers/registry.js';
+import { hashSensitive } from '../state/sensitive.js';
+import { StateStore, emptyState } from '../state/store.js';
+import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
+
+/** Options common to commands that read a configuration. */
+export interface ConfigOptions {
+  readonly chdir?: string;
+  readonly var?: readonly string[];
+  readonly varFile?: readonly string[];
+}
+
+export interface StateOptions {
+  readonly state?: string;
+  readonly lockTimeout?: string;
+}
+
+/** Throws the diagnostics to the CLI entry when any is an error; returns the warnings. */
+export function check(diags: readonly Diagnostic[], warnings: Diagnostic[]): void {
+  if (hasErrors(diags)) throw new DiagnosticsError(diags);
+  warnings.push(...diags);
+}
+
+export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Diagnostic[]): Config {
+  const r = loadConfig(opts.chdir ?? '.', { cwd });
+  check(r.diagnostics, warnings);
+  return r.config!;
+}
+
+export function loadVariables(config: Config, opts: ConfigOptions, cwd: string, env: NodeJS.ProcessEnv, warnings: Diagnostic[]): ReadonlyMap<string, Value> {
+  const r = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env, cwd });
+  check(r.diagnostics, warnings);
+  return r.value;
+}
+
+/** Where the state file is: `--state PATH`, else `infra.state.json` in the configuration directory. */
+export function statePath(config: Config | null, opts: StateOptions & ConfigOptions, cwd: string): string {
+  if (opts.state) return resolve(cwd, opts.state);
+  if (config) return resolve(config.dir, DEFAULT_STATE_FILE);
+  const target = resolve(cwd, opts.chdir ?? '.');
+  let dir = target;
+  try {
+    if (!statSync(target).isDirectory()) dir = dirname(target);
+  } catch {
+    dir = target;
+  }
+  return resolve(dir, DEFAULT_STATE_FILE);
+}
+
+/** Parses a duration such as `30s`, `2m`, `500ms` or a plain number of seconds. */
+export function parseDuration(text: string | undefined, flag: string): number {
+  if (text === undefined) return 0;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new DiagnosticsError([error(`Invalid value for ${flag}: "${text}"`, 'Use a duration such as 30s, 2m or 500ms.')]);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+}
+
+export async function openState(path: string, operation: string, opts: StateOptions, lock: boolean, warnings: Diagnostic[]): Promise<StateStore> {
+  const r = await StateStore.open(path, { operation, lock, lockTimeoutMs: parseDuration(opts.lockTimeout, '--lock-timeout') });
+  check(r.diagnostics, warnings);
+  return r.store!;
+}
+
+/** Type information for the planner from the provider registry plus loaded implementations. */
+export function typeInfo(providers: ReadonlyMap<string, Provider>): (t: string) => TypeInfo | undefined {
+  return (t) => {
+    const entry = providerForType(t);
+    if (!entry) return undefined;
+    const impl = providers.get(entry.name)?.resourceTypes[t];
+    const plan = impl?.plan?.bind(impl);
+    return { provider: entry.name, schema: entry.types[t], ...(plan ? { plan } : {}) };
+  };
+}
+
+/**
+ * Loads the providers that the configuration's resource types and the state's instances need,
+ * and evaluates their `provider` blocks (with their own validation, such as a missing token).
+ */
+export async function loadProviders(
+  config: Config | null,
+  state: StateFile,
+  variables: ReadonlyMap<string, Value>,
+  env: NodeJS.ProcessEnv,
+  warnings: Diagnostic[],
+): Promise<{ providers: Map<string, Provider>; configs: Map<string, Record<string, Json>> }> {
+  const names = new Set<string>();
+  for (const r of config?.resources ?? []) {
+    const e = providerForType(r.type);
+    if (e) names.add(e.name);
+  }
+  for (const r of state.resources) names.add(r.provider);
+  const diags: Diagnostic[] = [];
+  const known = new Set(providerEntries().map((e) => e.name));
+  for (const [name, decl] of config?.providers ?? []) {
+    if (!known.has(name)) diags.push(error(`Unknown provider "${name}"`, didYouMean(name, known) ?? `Known providers: ${[...known].sort().join(', ')}`, decl.range));
+  }
+  check(diags, warnings);
+  const providers = new Map<string, Provider>();
+  const configs = new Map<string, Record<string, Json>>();
+  const scope = config ? new ValueScope({ config, variables, env }, new Map()).scope : null;
+  for (const name of [...names].sort()) {
+    if (!known.has(name)) {
+      diags.push(error(`State refers to provider "${name}", which this version of infra does not have`));
+      continue;
+    }
+    const provider = await loadProvider(name);
+    providers.set(name, provider);
+    const decl = config?.providers.get(name);
+    let values: Record<string, Json> = {};
+    if (decl && scope) {
+      const r = decodeBody(decl.body, { attributes: provider.configSchema }, scope);
+      diags.push(...r.diagnostics);
+      if (!hasErrors(r.diagnostics)) values = Object.fromEntries(Object.entries(r.value).map(([k, v]) => [k, toJson(v)]));
+    }
+    if (!hasErrors(diags)) diags.push(...(provider.validateConfig?.(values, env) ?? []));
+    configs.set(name, values);
+  }
+  check(diags, warnings);
+  return { providers, configs };
+}
+
+export function operationContext(
+  stateDir: string,
+  lineage: string,
+  configs: ReadonlyMap<string, Record<string, Json>>,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): (provider: string) => OperationContext {
+  return (provider) => ({ stateDir, lineage, providerConfig: configs.get(provider) ?? {}, log, signal });
+}
+
+/** What a plan was computed from, for telling later whether a saved plan went stale. */
+export function planBasis(config: Config, state: StateFile, variables: ReadonlyMap<string, Value>): PlanBasis {
+  const vars: Record<string, { value?: Json; sha256?: string }> = {};
+  for (const [name, v] of variables) {
+    const isSensitive = containsSensitive(v) || config.variables.get(name)?.sensitive;
+    vars[name] = isSensitive ? { sha256: hashSensitive(toJson(v)) } : { value: toJson(v) };
+  }
+  return { configHash: config.hash, stateSerial: state.serial, stateLineage: state.lineage || null, variables: vars };
+}
+
+export interface PlanRun {
+  readonly plan: Plan;
+  readonly refreshed: StateFile;
+}
+
+/** Refreshes (unless told not to) and plans. */
+export async function refreshAndPlan(args: {
+  config: Config;
+  variables: ReadonlyMap<string, Value>;
+  store: { state: StateFile; path: string };
+  providers: ReadonlyMap<string, Provider>;
+  configs: ReadonlyMap<string, Record<string, Json>>;
+  env: NodeJS.ProcessEnv;
+  mode: 'normal' | 'destroy';
+  targets: readonly string[];
+  refresh: boolean;
+  log: (line: string) => void;
+  warnings: Diagnostic[];
+}): Promise<PlanRun> {
+  let state = args.store.state;
+  let drift: Plan['drift'] = [];
+  if (args.refresh && state.resources.length > 0) {
+    const r = await refresh({
+      state,
+      providers: args.providers,
+      context: operationContext(dirname(args.store.path), state.lineage, args.configs, args.log, new AbortController().signal),
+      parallelism: 10,
+    });
+    check(r.diagnostics, args.warnings);
+    state = r.state;
+    drift = r.drift;
+  }
+  const r = computePlan({
+    config: args.config,
+    variables: args.variables,
+    state,
+    drift,
+    types: typeInfo(args.providers),
+    typeNames: allTypeNames(),
+    mode: args.mode,
+    targets: args.targets,
+    env: args.env,
+    basis: planBasis(args.config, args.store.state, args.variables),
+  });
+  check(r.diagnostics, args.warnings);
+  return { plan: r.plan!, refreshed: state };
+}
+
+export { emptyState };

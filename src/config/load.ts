@@ -1,0 +1,560 @@
+/**
+ * Loading a configuration: every `*.infra` file of a directory (or one file) is parsed, and the
+ * top-level blocks are decoded into declarations (types.ts). Decoding checks structure only -
+ * block types, labels, known arguments, duplicates, literal settings; expressions stay
+ * unevaluated for the evaluator and the graph.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from '../diagnostics.js';
+import { parseFile } from '../parser/index.js';
+import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
+import { evaluateLiteral } from '../evaluate/evaluate.js';
+import type { Type } from '../evaluate/value.js';
+import { typeFromExpr } from './type-expr.js';
+import type { Config, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+
+export type { Config, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+
+/** The file extension of configuration files. */
+export const CONFIG_EXTENSION = '.infra';
+
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output'];
+const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
+const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
+const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy'];
+const LIFECYCLE_KINDS = ['blue_green'];
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const LITERAL = 'This setting must be a literal value: it is read before anything is evaluated.';
+
+/**
+ * Loads the configuration at `pathOrDir` (relative to `opts.cwd`): all `*.infra` files of a
+ * directory, sorted by name, or a single file. `config` is null when nothing could be read or a
+ * file has syntax errors; otherwise it holds every declaration that decoded, and the
+ * diagnostics say what did not - callers that need a valid configuration check
+ * `hasErrors(diagnostics)`. File paths in ranges are relative to `opts.cwd`. `files` holds every
+ * file read (also when `config` is null), for printing source excerpts with the diagnostics.
+ */
+export function loadConfig(
+  pathOrDir: string,
+  opts: { cwd: string },
+): { config: Config | null; diagnostics: Diagnostic[]; files: ReadonlyMap<string, string> } {
+  const diagnostics: Diagnostic[] = [];
+  const target = resolve(opts.cwd, pathOrDir);
+  let dir: string;
+  let names: string[];
+  try {
+    if (statSync(target).isDirectory()) {
+      dir = target;
+      names = readdirSync(target)
+        .filter((n) => n.endsWith(CONFIG_EXTENSION) && isFile(join(target, n)))
+        .sort();
+      if (names.length === 0) {
+        diagnostics.push(
+          error(`No configuration files in "${pathOrDir}"`, `A configuration is the set of *${CONFIG_EXTENSION} files in a directory; this one has none.`),
+        );
+        return { config: null, diagnostics, files: new Map() };
+      }
+    } else {
+      dir = dirname(target);
+      names = [basename(target)];
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    diagnostics.push(error(code === 'ENOENT' ? `Configuration path "${pathOrDir}" does not exist` : `Cannot read configuration path "${pathOrDir}": ${code ?? String(e)}`));
+    return { config: null, diagnostics, files: new Map() };
+  }
+
+  const files = new Map<string, string>();
+  const parsed: Body[] = [];
+  const hash = createHash('sha256');
+  for (const name of names) {
+    const abs = join(dir, name);
+    const shown = relative(opts.cwd, abs) || name;
+    let source: string;
+    try {
+      source = readFileSync(abs, 'utf8');
+    } catch (e) {
+      diagnostics.push(error(`Cannot read "${shown}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+      continue;
+    }
+    files.set(shown, source);
+    hash.update(name).update('\0').update(source).update('\0');
+    const r = parseFile(shown, source);
+    for (const d of r.diagnostics) diagnostics.push(d);
+    parsed.push(r.file.body);
+  }
+  if (hasErrors(diagnostics)) return { config: null, diagnostics, files };
+
+  const decodeDiags: Diagnostic[] = [];
+  const decoder = new Decoder(decodeDiags);
+  for (const body of parsed) decoder.file(body);
+  // In file order, then by position: the order a reader meets the mistakes in.
+  const fileIndex = new Map([...files.keys()].map((f, i) => [f, i]));
+  const position = (d: Diagnostic): number => (fileIndex.get(d.range?.file ?? '') ?? files.size) * 2 ** 32 + (d.range?.start.offset ?? 0);
+  decodeDiags.sort((a, b) => position(a) - position(b));
+  for (const d of decodeDiags) diagnostics.push(d);
+  return {
+    config: {
+      dir,
+      files,
+      hash: hash.digest('hex'),
+      variables: decoder.variables,
+      locals: decoder.locals,
+      providers: decoder.providers,
+      resources: decoder.resources,
+      outputs: decoder.outputs,
+    },
+    diagnostics,
+    files,
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function at(r: SourceRange): string {
+  return `${r.file}:${r.start.line}`;
+}
+
+/** The block's first line: its type and labels, where messages about the block point. */
+function header(b: Block): SourceRange {
+  const last = b.labels.length > 0 ? b.labels[b.labels.length - 1].range : b.typeRange;
+  return { file: b.typeRange.file, start: b.typeRange.start, end: last.end };
+}
+
+function article(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function list(names: readonly string[]): string {
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+class Decoder {
+  readonly variables = new Map<string, VariableDecl>();
+  readonly locals = new Map<string, LocalDecl>();
+  readonly providers = new Map<string, ProviderDecl>();
+  readonly resources: ResourceDecl[] = [];
+  readonly outputs = new Map<string, OutputDecl>();
+  private readonly resourceByAddress = new Map<string, ResourceDecl>();
+
+  constructor(private readonly diags: Diagnostic[]) {}
+
+  private fail(summary: string, detail: string | undefined, range: SourceRange): void {
+    this.diags.push(error(summary, detail, range));
+  }
+
+  file(body: Body): void {
+    for (const item of body.items) {
+      if (item.kind === 'Attribute') {
+        this.fail(
+          `Unexpected argument "${item.name}" at the top level`,
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource and output. Put values in a locals block.',
+          item.nameRange,
+        );
+        continue;
+      }
+      switch (item.type) {
+        case 'variable':
+          this.variable(item);
+          break;
+        case 'locals':
+          this.localsBlock(item);
+          break;
+        case 'provider':
+          this.provider(item);
+          break;
+        case 'resource':
+          this.resource(item);
+          break;
+        case 'output':
+          this.output(item);
+          break;
+        default:
+          this.fail(
+            `Unsupported block type "${item.type}"`,
+            didYouMean(item.type, TOP_LEVEL) ?? `The top level holds ${list(TOP_LEVEL)} blocks.`,
+            item.typeRange,
+          );
+      }
+    }
+  }
+
+  /** Checks the labels against `names` (`["type", "name"]`); returns them when all are present and valid. */
+  private labels(b: Block, names: readonly string[], usage: string): string[] | null {
+    if (b.labels.length < names.length) {
+      const missing = names[b.labels.length];
+      this.fail(`Missing ${missing} for ${b.type} block`, `Write it as: ${usage}`, header(b));
+      return null;
+    }
+    if (b.labels.length > names.length) {
+      const extra = b.labels[names.length];
+      this.fail(`Extra label on ${b.type} block`, `Write it as: ${usage}`, extra.range);
+      return null;
+    }
+    for (const l of b.labels) {
+      if (!NAME.test(l.value)) {
+        this.fail(
+          `Invalid name ${JSON.stringify(l.value)}`,
+          'A name starts with a letter or underscore and holds only letters, digits, underscores and hyphens.',
+          l.range,
+        );
+        return null;
+      }
+    }
+    if (b.body === null) {
+      this.fail(`Missing body for ${b.type} block`, `Write it as: ${usage}`, header(b));
+      return null;
+    }
+    return b.labels.map((l) => l.value);
+  }
+
+  /** Attributes of a body that only allows `allowed` arguments and no blocks. */
+  private attributes(body: Body, allowed: readonly string[], where: string): Map<string, Attribute> {
+    const out = new Map<string, Attribute>();
+    for (const item of body.items) {
+      if (item.kind === 'Block') {
+        this.fail(`Unexpected block "${item.type}" in ${where}`, `${capitalize(article(where))} holds only the arguments ${list(allowed)}.`, item.typeRange);
+        continue;
+      }
+      if (!allowed.includes(item.name)) {
+        this.fail(`Unsupported argument "${item.name}" in ${where}`, didYouMean(item.name, allowed) ?? `${capitalize(article(where))} accepts ${list(allowed)}.`, item.nameRange);
+        continue;
+      }
+      if (out.has(item.name)) {
+        this.fail(`Duplicate argument "${item.name}"`, `"${item.name}" is already set at ${at(out.get(item.name)!.range)}.`, item.nameRange);
+        continue;
+      }
+      out.set(item.name, item);
+    }
+    return out;
+  }
+
+  private literalBool(a: Attribute | undefined): boolean {
+    if (a === undefined) return false;
+    const r = evaluateLiteral(a.expr, LITERAL);
+    for (const d of r.diagnostics) this.diags.push(d);
+    if (r.diagnostics.length > 0) return false;
+    if (typeof r.value !== 'boolean') {
+      this.fail(`Invalid value for "${a.name}"`, 'It must be true or false.', a.expr.range);
+      return false;
+    }
+    return r.value;
+  }
+
+  private literalString(a: Attribute | undefined): string | undefined {
+    if (a === undefined) return undefined;
+    const r = evaluateLiteral(a.expr, LITERAL);
+    for (const d of r.diagnostics) this.diags.push(d);
+    if (r.diagnostics.length > 0) return undefined;
+    if (typeof r.value !== 'string') {
+      this.fail(`Invalid value for "${a.name}"`, 'It must be a string.', a.expr.range);
+      return undefined;
+    }
+    return r.value;
+  }
+
+  private variable(b: Block): void {
+    const labels = this.labels(b, ['name'], 'variable "NAME" { type = string }');
+    if (labels === null) return;
+    const [name] = labels;
+    const args = this.attributes(b.body!, VARIABLE_ARGS, 'variable block');
+    let type: Type = 'any';
+    const typeArg = args.get('type');
+    if (typeArg) {
+      const t = typeFromExpr(typeArg.expr);
+      for (const d of t.diagnostics) this.diags.push(d);
+      if (t.type !== null) type = t.type;
+    }
+    const description = this.literalString(args.get('description'));
+    const decl: VariableDecl = {
+      name,
+      type,
+      ...(args.has('default') ? { default: args.get('default')!.expr } : {}),
+      ...(description !== undefined ? { description } : {}),
+      sensitive: this.literalBool(args.get('sensitive')),
+      range: b.range,
+    };
+    const prior = this.variables.get(name);
+    if (prior) {
+      this.fail(`Duplicate variable "${name}"`, `var.${name} is already declared at ${at(prior.range)}.`, header(b));
+      return;
+    }
+    this.variables.set(name, decl);
+  }
+
+  private localsBlock(b: Block): void {
+    if (b.labels.length > 0) {
+      this.fail('Unexpected label on locals block', 'Write it as: locals { NAME = VALUE }', b.labels[0].range);
+      return;
+    }
+    if (b.body === null) return;
+    for (const item of b.body.items) {
+      if (item.kind === 'Block') {
+        this.fail(`Unexpected block "${item.type}" in locals`, 'A locals block holds only NAME = VALUE arguments.', item.typeRange);
+        continue;
+      }
+      const prior = this.locals.get(item.name);
+      if (prior) {
+        this.fail(`Duplicate local value "${item.name}"`, `local.${item.name} is already declared at ${at(prior.range)}.`, item.nameRange);
+        continue;
+      }
+      this.locals.set(item.name, { name: item.name, expr: item.expr, range: item.range });
+    }
+  }
+
+  private provider(b: Block): void {
+    const labels = this.labels(b, ['name'], 'provider "NAME" { ... }');
+    if (labels === null) return;
+    const [name] = labels;
+    const prior = this.providers.get(name);
+    if (prior) {
+      this.fail(`Duplicate provider "${name}"`, `provider "${name}" is already configured at ${at(prior.range)}.`, header(b));
+      return;
+    }
+    this.providers.set(name, { name, body: b.body!, range: b.range });
+  }
+
+  private output(b: Block): void {
+    const labels = this.labels(b, ['name'], 'output "NAME" { value = ... }');
+    if (labels === null) return;
+    const [name] = labels;
+    const args = this.attributes(b.body!, OUTPUT_ARGS, 'output block');
+    const value = args.get('value');
+    const description = this.literalString(args.get('description'));
+    const sensitive = this.literalBool(args.get('sensitive'));
+    if (value === undefined) {
+      this.fail(`Missing argument "value" in output "${name}"`, 'An output needs a value: output "NAME" { value = EXPRESSION }.', header(b));
+      return;
+    }
+    const prior = this.outputs.get(name);
+    if (prior) {
+      this.fail(`Duplicate output "${name}"`, `output "${name}" is already declared at ${at(prior.range)}.`, header(b));
+      return;
+    }
+    this.outputs.set(name, { name, expr: value.expr, sensitive, ...(description !== undefined ? { description } : {}), range: b.range });
+  }
+
+  private resource(b: Block): void {
+    const labels = this.labels(b, ['type', 'name'], 'resource "TYPE" "NAME" { ... }');
+    if (labels === null) return;
+    const [type, name] = labels;
+    const address = `${type}.${name}`;
+    const body = b.body!;
+    const kept: (Attribute | Block)[] = [];
+    let forEach: Attribute | undefined;
+    let count: Attribute | undefined;
+    let dependsOn: ResourceDecl['dependsOn'] = [];
+    let lifecycle: { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } | undefined;
+    let lifecycleBlock: Block | undefined;
+    let blueGreen: Lifecycle['blueGreen'];
+    let blueGreenBlock: Block | undefined;
+    for (const item of body.items) {
+      if (item.kind === 'Attribute') {
+        switch (item.name) {
+          case 'for_each':
+          case 'count': {
+            const other = item.name === 'for_each' ? count : forEach;
+            if (other) {
+              this.fail(
+                '"count" and "for_each" cannot both be set',
+                `${other.name} is already set at ${at(other.range)}; a resource has either a count or a for_each.`,
+                item.nameRange,
+              );
+              continue;
+            }
+            if (item.name === 'for_each') forEach = item;
+            else count = item;
+            continue;
+          }
+          case 'depends_on':
+            dependsOn = this.dependsOn(item);
+            continue;
+        }
+        kept.push(item);
+        continue;
+      }
+      if (item.type !== 'lifecycle') {
+        kept.push(item);
+        continue;
+      }
+      if (item.labels.length === 0) {
+        if (lifecycleBlock) {
+          this.fail('Duplicate lifecycle block', `This resource already has a lifecycle block at ${at(lifecycleBlock.range)}.`, item.typeRange);
+          continue;
+        }
+        lifecycleBlock = item;
+        lifecycle = this.lifecycle(item);
+        continue;
+      }
+      const kind = item.labels[0];
+      if (item.labels.length > 1 || !LIFECYCLE_KINDS.includes(kind.value)) {
+        const bad = item.labels.length > 1 && LIFECYCLE_KINDS.includes(kind.value) ? item.labels[1] : kind;
+        this.fail(
+          `Unknown lifecycle ${JSON.stringify(bad.value)}`,
+          didYouMean(bad.value, LIFECYCLE_KINDS) ?? 'Write lifecycle blue_green, or lifecycle { prevent_destroy, ignore_changes, create_before_destroy }.',
+          bad.range,
+        );
+        continue;
+      }
+      if (blueGreenBlock) {
+        this.fail('Duplicate lifecycle blue_green', `This resource is already blue-green at ${at(blueGreenBlock.range)}.`, header(item));
+        continue;
+      }
+      blueGreenBlock = item;
+      blueGreen = this.blueGreen(item);
+    }
+    const decl: ResourceDecl = {
+      type,
+      name,
+      address,
+      range: b.range,
+      typeRange: b.labels[0].range,
+      nameRange: b.labels[1].range,
+      body: kept.length === body.items.length ? body : { kind: 'Body', items: kept, range: body.range },
+      ...(forEach ? { forEach: forEach.expr } : {}),
+      ...(count ? { count: count.expr } : {}),
+      dependsOn,
+      lifecycle: {
+        ...(blueGreen ? { blueGreen } : {}),
+        preventDestroy: lifecycle?.preventDestroy ?? false,
+        ignoreChanges: lifecycle?.ignoreChanges ?? [],
+        createBeforeDestroy: lifecycle?.createBeforeDestroy ?? false,
+      },
+    };
+    const prior = this.resourceByAddress.get(address);
+    if (prior) {
+      this.fail(`Duplicate resource "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
+      return;
+    }
+    this.resourceByAddress.set(address, decl);
+    this.resources.push(decl);
+  }
+
+  private lifecycle(b: Block): { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } {
+    const body = b.body ?? { kind: 'Body' as const, items: [], range: b.range };
+    for (const item of body.items) {
+      if (item.kind === 'Attribute' && item.name === 'max_parallel') {
+        this.fail('Unsupported argument "max_parallel" in lifecycle block', 'max_parallel belongs to blue-green: lifecycle blue_green { max_parallel = 2 }.', item.nameRange);
+      }
+    }
+    const args = this.attributes(
+      { ...body, items: body.items.filter((i) => !(i.kind === 'Attribute' && i.name === 'max_parallel')) },
+      LIFECYCLE_ARGS,
+      'lifecycle block',
+    );
+    return {
+      preventDestroy: this.literalBool(args.get('prevent_destroy')),
+      ignoreChanges: this.ignoreChanges(args.get('ignore_changes')),
+      createBeforeDestroy: this.literalBool(args.get('create_before_destroy')),
+    };
+  }
+
+  private ignoreChanges(a: Attribute | undefined): string[] {
+    if (a === undefined) return [];
+    const e = a.expr;
+    if (e.kind !== 'Tuple') {
+      this.fail('Invalid ignore_changes', 'ignore_changes is a list of attribute names: ignore_changes = [tags, description].', e.range);
+      return [];
+    }
+    const out: string[] = [];
+    for (const item of e.items) {
+      const path = attributePath(item);
+      if (path === undefined) {
+        this.fail('Invalid ignore_changes entry', 'Each entry is an attribute name, such as tags or tags.owner.', item.range);
+        continue;
+      }
+      if (!out.includes(path)) out.push(path);
+    }
+    return out;
+  }
+
+  private blueGreen(b: Block): Lifecycle['blueGreen'] {
+    let maxParallel = 1;
+    const options = new Map<string, Expr>();
+    let maxParallelSeen = false;
+    for (const item of b.body?.items ?? []) {
+      if (item.kind === 'Block') {
+        this.fail(`Unexpected block "${item.type}" in lifecycle blue_green`, 'lifecycle blue_green holds only arguments, such as max_parallel = 2.', item.typeRange);
+        continue;
+      }
+      if (options.has(item.name) || (item.name === 'max_parallel' && maxParallelSeen)) {
+        this.fail(`Duplicate argument "${item.name}"`, undefined, item.nameRange);
+        continue;
+      }
+      if (item.name !== 'max_parallel') {
+        options.set(item.name, item.expr);
+        continue;
+      }
+      maxParallelSeen = true;
+      const r = evaluateLiteral(item.expr, LITERAL);
+      for (const d of r.diagnostics) this.diags.push(d);
+      if (r.diagnostics.length > 0) continue;
+      if (typeof r.value !== 'number' || !Number.isInteger(r.value) || r.value < 1) {
+        this.fail('Invalid max_parallel', 'max_parallel is how many blue-green deploys of this resource may run at once: a whole number, 1 or more.', item.expr.range);
+        continue;
+      }
+      maxParallel = r.value;
+    }
+    return { range: b.range, maxParallel, options };
+  }
+
+  private dependsOn(a: Attribute): { address: string; range: SourceRange }[] {
+    const e = a.expr;
+    if (e.kind !== 'Tuple') {
+      this.fail('Invalid depends_on', 'depends_on is a list of resources: depends_on = [local_host.ns, nginx_upstream.lb].', e.range);
+      return [];
+    }
+    const out: { address: string; range: SourceRange }[] = [];
+    for (const item of e.items) {
+      const address = resourceAddress(item);
+      if (address === undefined) {
+        this.fail(
+          'Invalid depends_on entry',
+          'Each entry is a resource (TYPE.NAME) or one of its instances (TYPE.NAME["key"] or TYPE.NAME[0]), not an attribute or a value.',
+          item.range,
+        );
+        continue;
+      }
+      out.push({ address, range: item.range });
+    }
+    return out;
+  }
+}
+
+/** `tags`, `tags.owner`, or `"tags"`: an attribute path in ignore_changes. */
+function attributePath(e: Expr): string | undefined {
+  if (e.kind === 'Variable') return e.name;
+  if (e.kind === 'GetAttr') {
+    const inner = attributePath(e.object);
+    return inner === undefined ? undefined : `${inner}.${e.name}`;
+  }
+  if (e.kind === 'Template' && e.parts.length === 1 && e.parts[0].kind === 'Text' && NAME.test(e.parts[0].value)) return e.parts[0].value;
+  return undefined;
+}
+
+/** `type.name`, `type.name[0]`, `type.name["k"]` written as a traversal; undefined otherwise. */
+function resourceAddress(e: Expr): string | undefined {
+  let root: Expr = e;
+  while (root.kind === 'GetAttr' || root.kind === 'Index') root = root.object;
+  if (root.kind === 'Variable' && ['var', 'local', 'each', 'count', 'path'].includes(root.name)) return undefined;
+  if (e.kind === 'GetAttr' && e.object.kind === 'Variable') return `${e.object.name}.${e.name}`;
+  if (e.kind === 'Index' && e.object.kind === 'GetAttr' && e.object.object.kind === 'Variable') {
+    const base = `${e.object.object.name}.${e.object.name}`;
+    const k = e.key;
+    if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `${base}[${k.value}]`;
+    if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `${base}[${JSON.stringify(k.parts[0].value)}]`;
+  }
+  return undefined;
+}

@@ -1,0 +1,95 @@
+/**
+ * A configuration as decoded from its files: top-level blocks sorted into declarations, with
+ * their expressions still unevaluated (the evaluator turns them into values, the graph reads
+ * their references). Plain readonly data; every declaration keeps its source range.
+ */
+import type { SourceRange } from '../diagnostics.js';
+import type { Body, Expr } from '../parser/ast.js';
+import type { Type } from '../evaluate/value.js';
+
+export interface Config {
+  /** Absolute configuration directory (`path.root`). */
+  readonly dir: string;
+  /** File path as used in ranges (relative to the loader's `cwd`) -> source text. */
+  readonly files: ReadonlyMap<string, string>;
+  /** sha256 (hex) over every file's name relative to `dir` and its contents: detects a changed configuration. */
+  readonly hash: string;
+  readonly variables: ReadonlyMap<string, VariableDecl>;
+  readonly locals: ReadonlyMap<string, LocalDecl>;
+  readonly providers: ReadonlyMap<string, ProviderDecl>;
+  /** In source order (files sorted by name). */
+  readonly resources: readonly ResourceDecl[];
+  readonly outputs: ReadonlyMap<string, OutputDecl>;
+}
+
+/** `variable "name" { type, default, description, sensitive }`. */
+export interface VariableDecl {
+  readonly name: string;
+  /** `any` when the block declares no type. */
+  readonly type: Type;
+  /** Absent when the variable is required; `default = null` is present (an optional null). */
+  readonly default?: Expr;
+  readonly description?: string;
+  readonly sensitive: boolean;
+  /** The whole block. */
+  readonly range: SourceRange;
+}
+
+/** One attribute of a `locals { ... }` block. */
+export interface LocalDecl {
+  readonly name: string;
+  readonly expr: Expr;
+  /** The attribute (`name = expr`). */
+  readonly range: SourceRange;
+}
+
+/** `provider "name" { ... }`; the body is decoded against the provider's schema later. */
+export interface ProviderDecl {
+  readonly name: string;
+  readonly body: Body;
+  readonly range: SourceRange;
+}
+
+/** `output "name" { value, sensitive, description }`. */
+export interface OutputDecl {
+  readonly name: string;
+  readonly expr: Expr;
+  readonly sensitive: boolean;
+  readonly description?: string;
+  readonly range: SourceRange;
+}
+
+/** `resource "type" "name" { ... }` with its meta-arguments taken out of the body. */
+export interface ResourceDecl {
+  readonly type: string;
+  readonly name: string;
+  /** `type.name`. */
+  readonly address: string;
+  readonly range: SourceRange;
+  readonly typeRange: SourceRange;
+  readonly nameRange: SourceRange;
+  /** The body WITHOUT meta-arguments (`for_each`, `count`, `depends_on`) and `lifecycle` blocks. */
+  readonly body: Body;
+  readonly forEach?: Expr;
+  readonly count?: Expr;
+  /** `type.name` or `type.name["k"]` / `type.name[0]`, as written (canonical quoting). */
+  readonly dependsOn: readonly { readonly address: string; readonly range: SourceRange }[];
+  readonly lifecycle: Lifecycle;
+}
+
+export interface Lifecycle {
+  /**
+   * Present for `lifecycle blue_green` (with or without a body). `range` is the lifecycle
+   * block's; `maxParallel` defaults to 1; `options` holds every other attribute of its body,
+   * unevaluated, for the engine to give meaning to.
+   */
+  readonly blueGreen?: {
+    readonly range: SourceRange;
+    readonly maxParallel: number;
+    readonly options: ReadonlyMap<string, Expr>;
+  };
+  readonly preventDestroy: boolean;
+  /** Attribute names (dotted for nested paths: `tags.owner`) whose changes are ignored. */
+  readonly ignoreChanges: readonly string[];
+  readonly createBeforeDestroy: boolean;
+}

@@ -1,0 +1,148 @@
+/**
+ * Conversions between the language's values and types, Terraform-like: numbers and bools convert
+ * to strings, numeric strings to numbers, "true"/"false" to bools; null is a value of every type.
+ * Unknown and sensitive values convert through: an unknown stays unknown (typed when the target
+ * type says more), a sensitive value converts inside its mark. Messages never show a value, only
+ * its type, so nothing sensitive leaks into a diagnostic.
+ */
+import { Sensitive, Unknown, type ObjectValue, type Type, type Value, typeName } from './value.js';
+
+/** Why a conversion failed; `message` reads after "Invalid value for X: ". */
+export class ConversionError {
+  constructor(readonly message: string) {}
+}
+
+const NUMBER_SYNTAX = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Parses the decimal syntax the language accepts in numeric strings; undefined if it is not one. */
+export function parseNumber(s: string): number | undefined {
+  if (!NUMBER_SYNTAX.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The text of a number in strings and templates (`1`, `1.5`, `-0` prints as `0`). */
+export function numberToString(n: number): string {
+  return Object.is(n, -0) ? '0' : String(n);
+}
+
+/** `string`, `number`, `bool`, `null`, `list`, `object`, for messages. Looks through marks. */
+export function describeValue(v: Value): string {
+  if (v instanceof Sensitive) return describeValue(v.value);
+  if (v === null) return 'null';
+  if (v instanceof Unknown) return 'unknown value';
+  if (Array.isArray(v)) return 'list';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'bool';
+    default:
+      return 'object';
+  }
+}
+
+function article(t: Type): string {
+  const name = typeof t === 'string' ? t : 'list' in t ? 'list' : 'map' in t ? 'map' : 'object';
+  switch (name) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'bool':
+      return 'a bool';
+    case 'list':
+      return `a list (${typeName(t)})`;
+    case 'map':
+      return `a map (${typeName(t)})`;
+    default:
+      return `an object (${typeName(t)})`;
+  }
+}
+
+function mismatch(t: Type, v: Value): ConversionError {
+  return new ConversionError(`${article(t)} is required, got ${describeValue(v)}`);
+}
+
+function nested(where: string, e: ConversionError): ConversionError {
+  return new ConversionError(`${where}: ${e.message}`);
+}
+
+/** Converts `v` to `type`, or says why it cannot. Depth-guarded by the caller's values (values are finite trees). */
+export function convert(v: Value, type: Type): Value | ConversionError {
+  if (type === 'any' || v === null) return v;
+  if (v instanceof Sensitive) {
+    const inner = convert(v.value, type);
+    return inner instanceof ConversionError ? inner : new Sensitive(inner);
+  }
+  if (v instanceof Unknown) return v.type === 'any' ? new Unknown(type) : v;
+  switch (type) {
+    case 'string':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number') return numberToString(v);
+      if (typeof v === 'boolean') return v ? 'true' : 'false';
+      return mismatch(type, v);
+    case 'number':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string') {
+        const n = parseNumber(v);
+        return n === undefined ? new ConversionError('a number is required, got a string that is not a number') : n;
+      }
+      return mismatch(type, v);
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 'true') return true;
+      if (v === 'false') return false;
+      return typeof v === 'string'
+        ? new ConversionError('a bool is required, got a string other than "true" or "false"')
+        : mismatch(type, v);
+  }
+  if ('list' in type) {
+    if (!Array.isArray(v)) return mismatch(type, v);
+    let out: Value[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const c = convert(v[i], type.list);
+      if (c instanceof ConversionError) return nested(`element ${i}`, c);
+      if (c !== v[i]) {
+        out ??= v.slice();
+        out[i] = c;
+      }
+    }
+    return out ?? v;
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) return mismatch(type, v);
+  const obj = v as ObjectValue;
+  if ('map' in type) {
+    let out: Record<string, Value> | undefined;
+    for (const k of Object.keys(obj)) {
+      const c = convert(obj[k], type.map);
+      if (c instanceof ConversionError) return nested(`element ${JSON.stringify(k)}`, c);
+      if (c !== obj[k]) {
+        out ??= { ...obj };
+        setKey(out, k, c);
+      }
+    }
+    return out ?? obj;
+  }
+  const out: Record<string, Value> = {};
+  for (const k of Object.keys(type.object)) {
+    if (!Object.hasOwn(obj, k)) return new ConversionError(`attribute ${JSON.stringify(k)} is required`);
+    const c = convert(obj[k], type.object[k]);
+    if (c instanceof ConversionError) return nested(`attribute ${JSON.stringify(k)}`, c);
+    setKey(out, k, c);
+  }
+  return out;
+}
+
+/** Sets an own property, even `__proto__`, without touching the prototype chain. */
+export function setKey(obj: Record<string, Value>, key: string, value: Value): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** The value of own property `key`, or undefined (never an inherited `toString` or `constructor`). */
+export function getKey(obj: ObjectValue, key: string): Value | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}

@@ -1,0 +1,622 @@
+/**
+ * The built-in functions. Each declares its parameters (a type each, checked and converted before
+ * the implementation runs) so the implementation only sees known, unmarked, well-typed values,
+ * unless it is declared `nested` (it copies elements through, so unknown or sensitive elements
+ * inside its arguments do not make the whole result unknown or sensitive: `length([unknown])` is
+ * known). The evaluator does the marking: any unknown argument makes the result unknown, any
+ * sensitive argument makes it sensitive.
+ *
+ * A failure is returned as a `FunctionError`, never thrown; the evaluator turns it into a
+ * diagnostic at the call (or at the offending argument).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
+import {
+  Sensitive,
+  UNKNOWN,
+  Unknown,
+  containsUnknown,
+  isObject,
+  sensitive,
+  valueEquals,
+  type ListValue,
+  type ObjectValue,
+  type Value,
+} from './value.js';
+
+/** A function's failure: `detail` says why; `arg` (0-based) points the diagnostic at an argument. */
+export class FunctionError {
+  constructor(
+    readonly detail: string,
+    readonly arg?: number,
+    readonly summary?: string,
+  ) {}
+}
+
+/** What a parameter accepts; the evaluator converts arguments to it before the call. */
+export type ParamType = 'string' | 'number' | 'bool' | 'list' | 'object' | 'any';
+
+export interface Param {
+  readonly name: string;
+  readonly type: ParamType;
+  /** Null is passed through instead of being an error. */
+  readonly nullable?: boolean;
+}
+
+/** What a function may use besides its arguments. */
+export interface FunctionContext {
+  readonly configDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Parses `source` as a template and evaluates it with `vars` as its only variables. */
+  readonly renderTemplate: (source: string, path: string, vars: ObjectValue) => Value | FunctionError;
+}
+
+export interface FunctionDef {
+  readonly params: readonly Param[];
+  /** Trailing optional parameters: `lookup(map, key, default)` has `optional: 1`. */
+  readonly optional?: number;
+  /** Repeats without limit after `params`. */
+  readonly variadic?: Param;
+  /** Handles unknown and sensitive elements inside its arguments itself (see the module comment). */
+  readonly nested?: boolean;
+  /** Reads the world (environment, files): not allowed where only literals are. */
+  readonly impure?: boolean;
+  /** One-line description for docs and `did you mean`. */
+  readonly signature: string;
+  readonly impl: (args: readonly Value[], ctx: FunctionContext) => Value | FunctionError;
+}
+
+/** Largest list `range` may build and widest field `format` may pad: guards against runaway input. */
+export const MAX_GENERATED = 100_000;
+
+function str(v: Value): string {
+  return v as string;
+}
+function num(v: Value): number {
+  return v as number;
+}
+function list(v: Value): ListValue {
+  return v as ListValue;
+}
+function obj(v: Value): ObjectValue {
+  return v as ObjectValue;
+}
+
+function sortedKeys(o: ObjectValue): string[] {
+  return Object.keys(o).sort(compareStrings);
+}
+
+/** Code-unit order, the same on every machine (no locale). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Converts every element of a list to a string (for join, toset, sort...); undefined element index on failure. */
+function stringElements(xs: ListValue, argIndex: number, what: string): string[] | FunctionError {
+  const out = new Array<string>(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x === null) return new FunctionError(`${what}: element ${i} is null.`, argIndex);
+    const c = convert(x, 'string');
+    if (c instanceof ConversionError) return new FunctionError(`${what}: element ${i}: ${c.message}.`, argIndex);
+    out[i] = c as string;
+  }
+  return out;
+}
+
+function readFile(path: string, ctx: FunctionContext, fn: string): string | FunctionError {
+  const full = isAbsolute(path) ? path : resolve(ctx.configDir, path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(full);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'read error');
+    return new FunctionError(
+      `${fn}() reads paths relative to the configuration directory (path.root).`,
+      0,
+      `Cannot read file "${path}": ${why}`,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new FunctionError(`${fn}() reads text files; this file is not valid UTF-8.`, 0, `Cannot read file "${path}": not UTF-8 text`);
+  }
+}
+
+// ---- format ------------------------------------------------------------------------------
+
+const VERB = /%([-+ 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])?/y;
+
+/** printf-like: %s %d %f %q %v %t %x %%, with flags `-+ 0`, width and precision. */
+function formatString(fmt: string, args: readonly Value[]): string | FunctionError {
+  let out = '';
+  let next = 0;
+  let i = 0;
+  while (i < fmt.length) {
+    const pct = fmt.indexOf('%', i);
+    if (pct < 0) {
+      out += fmt.slice(i);
+      break;
+    }
+    out += fmt.slice(i, pct);
+    VERB.lastIndex = pct;
+    const m = VERB.exec(fmt)!;
+    const [whole, flags, widthText, precText, verb] = m;
+    i = pct + whole.length;
+    if (verb === undefined) return new FunctionError(`The format string ends in an incomplete verb "${whole}".`, 0);
+    if (verb === '%') {
+      out += '%';
+      continue;
+    }
+    const width = widthText === undefined ? 0 : Number(widthText);
+    const prec = precText === undefined ? undefined : Number(precText);
+    if (width > MAX_GENERATED || (prec !== undefined && prec > 100)) return new FunctionError(`The width or precision in "${whole}" is too large.`, 0);
+    if (next >= args.length) return new FunctionError(`Not enough arguments for the format string: "${whole}" has no value.`);
+    const argIndex = next + 1;
+    const v = args[next++];
+    let text: string;
+    switch (verb) {
+      case 's': {
+        if (v === null) return new FunctionError(`Argument ${argIndex + 1} for "${whole}" is null.`, argIndex);
+        const c = convert(v, 'string');
+        if (c instanceof ConversionError) return new FunctionError(`"${whole}" needs a string: ${c.message}.`, argIndex);
+        text = c as string;
+        if (prec !== undefined) text = [...text].slice(0, prec).join('');
+        break;
+      }
+      case 'q': {
+        const c = v === null ? null : convert(v, 'string');
+        if (c === null || c instanceof ConversionError) return new FunctionError(`"${whole}" needs a string, got ${describeValue(v)}.`, argIndex);
+        text = JSON.stringify(c);
+        break;
+      }
+      case 'd':
+      case 'f':
+      case 'x':
+      case 'X':
+      case 'e': {
+        const c = v === null ? null : convert(v, 'number');
+        if (c === null || c instanceof ConversionError) return new FunctionError(`"${whole}" needs a number, got ${describeValue(v)}.`, argIndex);
+        const n = c as number;
+        if ((verb === 'd' || verb === 'x' || verb === 'X') && !Number.isInteger(n))
+          return new FunctionError(`"${whole}" needs a whole number; use %f for fractions.`, argIndex);
+        const abs = Math.abs(n);
+        let digits =
+          verb === 'd' ? String(abs) : verb === 'f' ? abs.toFixed(prec ?? 6) : verb === 'e' ? abs.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : abs.toString(16);
+        if (verb === 'X') digits = digits.toUpperCase();
+        const sign = n < 0 || Object.is(n, -0) ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+        if (flags.includes('0') && !flags.includes('-') && sign.length + digits.length < width) digits = digits.padStart(width - sign.length, '0');
+        text = sign + digits;
+        break;
+      }
+      case 't': {
+        const c = v === null ? null : convert(v, 'bool');
+        if (c === null || c instanceof ConversionError) return new FunctionError(`"${whole}" needs a bool, got ${describeValue(v)}.`, argIndex);
+        text = c ? 'true' : 'false';
+        break;
+      }
+      case 'v':
+        text = typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : JSON.stringify(v);
+        break;
+      default:
+        return new FunctionError(`Unsupported verb "%${verb}" in the format string; use %s, %d, %f, %q, %v, %t, %x or %%.`, 0);
+    }
+    if (text.length < width) text = flags.includes('-') ? text.padEnd(width) : text.padStart(width);
+    out += text;
+  }
+  if (next < args.length) return new FunctionError(`Too many arguments for the format string: it uses ${next}, got ${args.length}.`);
+  return out;
+}
+
+// ---- JSON --------------------------------------------------------------------------------
+
+/** Deepest value jsondecode builds: deeper input would overflow the stack of later recursive walks. */
+export const MAX_JSON_DEPTH = 500;
+
+/** True when parsed JSON nests deeper than `limit` (checked without recursion). */
+export function jsonDepthExceeds(v: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (d > limit) return true;
+    if (x !== null && typeof x === 'object') for (const y of Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
+}
+
+// ---- the table ---------------------------------------------------------------------------
+
+const p = (name: string, type: ParamType, nullable = false): Param => ({ name, type, nullable });
+
+function flattenInto(xs: ListValue, out: Value[]): boolean {
+  for (const x of xs) {
+    if (Array.isArray(x)) {
+      if (!flattenInto(x, out)) return false;
+    } else if (x instanceof Unknown) return false;
+    else out.push(x);
+  }
+  return true;
+}
+
+/** Every built-in function by name. */
+export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
+  [
+    'env',
+    {
+      signature: 'env(name, default?)',
+      params: [p('name', 'string'), p('default', 'string', true)],
+      optional: 1,
+      impure: true,
+      impl: (a, ctx) => {
+        const v = ctx.env[str(a[0])];
+        if (v !== undefined) return v;
+        if (a.length > 1) return a[1];
+        return new FunctionError(
+          `Set it, or give env() a default: env(${JSON.stringify(a[0])}, "value").`,
+          0,
+          `Environment variable ${JSON.stringify(a[0])} is not set`,
+        );
+      },
+    },
+  ],
+  [
+    'file',
+    {
+      signature: 'file(path)',
+      params: [p('path', 'string')],
+      impure: true,
+      impl: (a, ctx) => readFile(str(a[0]), ctx, 'file'),
+    },
+  ],
+  [
+    'templatefile',
+    {
+      signature: 'templatefile(path, vars)',
+      params: [p('path', 'string'), p('vars', 'object')],
+      impure: true,
+      nested: true,
+      impl: (a, ctx) => {
+        const source = readFile(str(a[0]), ctx, 'templatefile');
+        if (source instanceof FunctionError) return source;
+        return ctx.renderTemplate(source, str(a[0]), obj(a[1]));
+      },
+    },
+  ],
+  ['format', { signature: 'format(spec, values...)', params: [p('spec', 'string')], variadic: p('values', 'any', true), impl: (a) => formatString(str(a[0]), a.slice(1)) }],
+  [
+    'formatlist',
+    {
+      signature: 'formatlist(spec, values...)',
+      params: [p('spec', 'string')],
+      variadic: p('values', 'any', true),
+      impl: (a) => {
+        let n = -1;
+        for (let i = 1; i < a.length; i++) {
+          const x = a[i];
+          if (!Array.isArray(x)) continue;
+          if (n >= 0 && x.length !== n) return new FunctionError(`All list arguments must have the same length; argument ${i + 1} has ${x.length} elements, an earlier one ${n}.`, i);
+          n = x.length;
+        }
+        const rows = n < 0 ? 1 : n;
+        const out: Value[] = [];
+        for (let r = 0; r < rows; r++) {
+          const row = a.slice(1).map((x) => (Array.isArray(x) ? x[r] : x));
+          const s = formatString(str(a[0]), row);
+          if (s instanceof FunctionError) return s;
+          out.push(s);
+        }
+        return out;
+      },
+    },
+  ],
+  [
+    'join',
+    {
+      signature: 'join(separator, list)',
+      params: [p('separator', 'string'), p('list', 'list')],
+      impl: (a) => {
+        const xs = stringElements(list(a[1]), 1, 'join() joins strings');
+        return xs instanceof FunctionError ? xs : xs.join(str(a[0]));
+      },
+    },
+  ],
+  ['split', { signature: 'split(separator, string)', params: [p('separator', 'string'), p('string', 'string')], impl: (a) => str(a[1]).split(str(a[0])) }],
+  [
+    'concat',
+    {
+      signature: 'concat(lists...)',
+      params: [],
+      variadic: p('lists', 'list'),
+      nested: true,
+      impl: (a) => ([] as Value[]).concat(...a.map(list)),
+    },
+  ],
+  [
+    'merge',
+    {
+      signature: 'merge(objects...)',
+      params: [],
+      variadic: p('objects', 'object', true),
+      nested: true,
+      impl: (a) => {
+        const out: Record<string, Value> = {};
+        for (const o of a) if (o !== null) for (const k of Object.keys(obj(o))) setKey(out, k, obj(o)[k]);
+        return out;
+      },
+    },
+  ],
+  [
+    'lookup',
+    {
+      signature: 'lookup(map, key, default?)',
+      params: [p('map', 'object'), p('key', 'string'), p('default', 'any', true)],
+      optional: 1,
+      nested: true,
+      impl: (a) => {
+        const v = getKey(obj(a[0]), str(a[1]));
+        if (v !== undefined) return v;
+        if (a.length > 2) return a[2];
+        return new FunctionError(`The map has no key ${JSON.stringify(a[1])} and lookup() was given no default.`, 1);
+      },
+    },
+  ],
+  [
+    'length',
+    {
+      signature: 'length(list | map | string)',
+      params: [p('value', 'any')],
+      nested: true,
+      impl: (a) => {
+        const v = a[0];
+        if (typeof v === 'string') return [...v].length;
+        if (Array.isArray(v)) return v.length;
+        if (isObject(v)) return Object.keys(v).length;
+        return new FunctionError(`length() needs a list, map or string, got ${describeValue(v)}.`, 0);
+      },
+    },
+  ],
+  ['keys', { signature: 'keys(map)', params: [p('map', 'object')], nested: true, impl: (a) => sortedKeys(obj(a[0])) }],
+  [
+    'values',
+    {
+      signature: 'values(map)',
+      params: [p('map', 'object')],
+      nested: true,
+      impl: (a) => sortedKeys(obj(a[0])).map((k) => obj(a[0])[k]),
+    },
+  ],
+  ['tostring', { signature: 'tostring(value)', params: [p('value', 'string', true)], impl: (a) => a[0] }],
+  ['tonumber', { signature: 'tonumber(value)', params: [p('value', 'number', true)], impl: (a) => a[0] }],
+  ['tobool', { signature: 'tobool(value)', params: [p('value', 'bool', true)], impl: (a) => a[0] }],
+  ['lower', { signature: 'lower(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toLowerCase() }],
+  ['upper', { signature: 'upper(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toUpperCase() }],
+  ['trimspace', { signature: 'trimspace(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).trim() }],
+  ['sha256', { signature: 'sha256(string)', params: [p('string', 'string')], impl: (a) => createHash('sha256').update(str(a[0]), 'utf8').digest('hex') }],
+  [
+    'toset',
+    {
+      signature: 'toset(list)',
+      params: [p('list', 'list')],
+      impl: (a) => {
+        const xs = stringElements(list(a[0]), 0, 'toset() makes a set of strings');
+        return xs instanceof FunctionError ? xs : [...new Set(xs)].sort(compareStrings);
+      },
+    },
+  ],
+  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => a[0] }],
+  ['tomap', { signature: 'tomap(object)', params: [p('object', 'object')], nested: true, impl: (a) => a[0] }],
+  [
+    'contains',
+    {
+      signature: 'contains(list, value)',
+      params: [p('list', 'list'), p('value', 'any', true)],
+      impl: (a) => list(a[0]).some((x) => valueEquals(x, a[1])),
+    },
+  ],
+  [
+    'range',
+    {
+      signature: 'range(end) | range(start, end, step?)',
+      params: [p('start', 'number'), p('end', 'number'), p('step', 'number')],
+      optional: 2,
+      impl: (a) => {
+        const [start, end] = a.length === 1 ? [0, num(a[0])] : [num(a[0]), num(a[1])];
+        const step = a.length === 3 ? num(a[2]) : start <= end ? 1 : -1;
+        if (step === 0) return new FunctionError('The step must not be zero.', 2);
+        if ((end - start) / step > MAX_GENERATED) return new FunctionError(`range() would make more than ${MAX_GENERATED} numbers.`);
+        const out: number[] = [];
+        if (step > 0) for (let x = start; x < end; x += step) out.push(x);
+        else for (let x = start; x > end; x += step) out.push(x);
+        return out;
+      },
+    },
+  ],
+  [
+    'replace',
+    {
+      signature: 'replace(string, search, replacement)',
+      params: [p('string', 'string'), p('search', 'string'), p('replacement', 'string')],
+      impl: (a) => {
+        const s = str(a[1]);
+        if (s.length > 1 && s.startsWith('/') && s.endsWith('/')) {
+          let re: RegExp;
+          try {
+            re = new RegExp(s.slice(1, -1), 'gu');
+          } catch (e) {
+            return new FunctionError(`Invalid regular expression ${s}: ${(e as Error).message.replace(/^.*: /, '')}.`, 1);
+          }
+          return str(a[0]).replace(re, str(a[2]));
+        }
+        return s === '' ? str(a[0]) : str(a[0]).split(s).join(str(a[2]));
+      },
+    },
+  ],
+  [
+    'jsonencode',
+    {
+      signature: 'jsonencode(value)',
+      params: [p('value', 'any', true)],
+      impl: (a) => JSON.stringify(a[0]),
+    },
+  ],
+  [
+    'jsondecode',
+    {
+      signature: 'jsondecode(string)',
+      params: [p('string', 'string')],
+      impl: (a) => {
+        let v: unknown;
+        try {
+          v = JSON.parse(str(a[0]));
+        } catch (e) {
+          return new FunctionError(`The string is not valid JSON: ${(e as Error).message}.`, 0);
+        }
+        if (jsonDepthExceeds(v, MAX_JSON_DEPTH)) return new FunctionError(`The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`, 0);
+        return v as Value;
+      },
+    },
+  ],
+  [
+    'coalesce',
+    {
+      signature: 'coalesce(values...)',
+      params: [],
+      variadic: p('values', 'any', true),
+      nested: true,
+      impl: (a) => {
+        for (const x of a) if (x !== null && x !== '') return x;
+        return new FunctionError('Every argument is null or an empty string.');
+      },
+    },
+  ],
+  [
+    'element',
+    {
+      signature: 'element(list, index)',
+      params: [p('list', 'list'), p('index', 'number')],
+      nested: true,
+      impl: (a) => {
+        const xs = list(a[0]);
+        const i = num(a[1]);
+        if (!Number.isInteger(i) || i < 0) return new FunctionError('The index must be a whole number, zero or more.', 1);
+        if (xs.length === 0) return new FunctionError('Cannot take an element of an empty list.', 0);
+        return xs[i % xs.length];
+      },
+    },
+  ],
+  [
+    'flatten',
+    {
+      signature: 'flatten(list)',
+      params: [p('list', 'list')],
+      nested: true,
+      impl: (a) => {
+        const out: Value[] = [];
+        return flattenInto(list(a[0]), out) ? out : UNKNOWN;
+      },
+    },
+  ],
+  [
+    'distinct',
+    {
+      signature: 'distinct(list)',
+      params: [p('list', 'list')],
+      impl: (a) => {
+        const out: Value[] = [];
+        for (const x of list(a[0])) if (!out.some((y) => valueEquals(x, y))) out.push(x);
+        return out;
+      },
+    },
+  ],
+  [
+    'sort',
+    {
+      signature: 'sort(list)',
+      params: [p('list', 'list')],
+      impl: (a) => {
+        const xs = stringElements(list(a[0]), 0, 'sort() sorts strings');
+        return xs instanceof FunctionError ? xs : xs.sort(compareStrings);
+      },
+    },
+  ],
+  [
+    'min',
+    {
+      signature: 'min(numbers...)',
+      params: [p('first', 'number')],
+      variadic: p('numbers', 'number'),
+      impl: (a) => Math.min(...a.map(num)),
+    },
+  ],
+  [
+    'max',
+    {
+      signature: 'max(numbers...)',
+      params: [p('first', 'number')],
+      variadic: p('numbers', 'number'),
+      impl: (a) => Math.max(...a.map(num)),
+    },
+  ],
+  ['abs', { signature: 'abs(number)', params: [p('number', 'number')], impl: (a) => Math.abs(num(a[0])) }],
+  ['startswith', { signature: 'startswith(string, prefix)', params: [p('string', 'string'), p('prefix', 'string')], impl: (a) => str(a[0]).startsWith(str(a[1])) }],
+  ['endswith', { signature: 'endswith(string, suffix)', params: [p('string', 'string'), p('suffix', 'string')], impl: (a) => str(a[0]).endsWith(str(a[1])) }],
+  [
+    'substr',
+    {
+      signature: 'substr(string, offset, length)',
+      params: [p('string', 'string'), p('offset', 'number'), p('length', 'number')],
+      impl: (a) => {
+        const chars = [...str(a[0])];
+        let offset = num(a[1]);
+        const length = num(a[2]);
+        if (!Number.isInteger(offset) || !Number.isInteger(length)) return new FunctionError('offset and length must be whole numbers.');
+        if (offset < 0) offset = Math.max(0, chars.length + offset);
+        if (offset > chars.length) return new FunctionError(`The offset ${offset} is beyond the end of the string (${chars.length} characters).`, 1);
+        return chars.slice(offset, length < 0 ? undefined : offset + length).join('');
+      },
+    },
+  ],
+  [
+    'zipmap',
+    {
+      signature: 'zipmap(keys, values)',
+      params: [p('keys', 'list'), p('values', 'list')],
+      nested: true,
+      impl: (a) => {
+        const ks = list(a[0]);
+        const vs = list(a[1]);
+        if (ks.length !== vs.length) return new FunctionError(`The lists differ in length: ${ks.length} key${ks.length === 1 ? '' : 's'}, ${vs.length} value${vs.length === 1 ? '' : 's'}.`);
+        if (ks.some((k) => k instanceof Unknown || (k instanceof Sensitive && containsUnknown(k)))) return UNKNOWN;
+        const names = stringElements(
+          ks.map((k) => (k instanceof Sensitive ? k.value : k)),
+          0,
+          'zipmap() keys are strings',
+        );
+        if (names instanceof FunctionError) return names;
+        const out: Record<string, Value> = {};
+        names.forEach((k, i) => setKey(out, k, vs[i]));
+        return ks.some((k) => k instanceof Sensitive) ? sensitive(out) : out;
+      },
+    },
+  ],
+  ['sensitive', { signature: 'sensitive(value)', params: [p('value', 'any', true)], nested: true, impl: (a) => sensitive(a[0]) }],
+]);
+
+/** Converts one argument to its parameter's type, or says why it cannot be. */
+export function checkArgument(param: Param, v: Value): Value | ConversionError {
+  if (v === null) return param.nullable ? null : new ConversionError('must not be null');
+  switch (param.type) {
+    case 'any':
+      return v;
+    case 'list':
+      return Array.isArray(v) ? v : new ConversionError(`a list is required, got ${describeValue(v)}`);
+    case 'object':
+      return isObject(v) ? v : new ConversionError(`a map or object is required, got ${describeValue(v)}`);
+    default:
+      return convert(v, param.type);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Locals: evaluated lazily, on first reference, and memoised, so a local used by every resource
+ * is computed once per scope. A local may refer to other locals; a cycle among them is an error
+ * naming every local on it.
+ */
+import type { Config } from '../config/types.js';
+import { type Diagnostic, type Result, error } from '../diagnostics.js';
+import { type EvalScope, evaluateExpr, reportLocal } from './evaluate.js';
+import { UNKNOWN, type Value } from './value.js';
+
+/** Declared local names and resource addresses of a configuration, for `EvalScope.names`. */
+export function declaredNames(config: Config): { readonly locals: readonly string[]; readonly resources: readonly string[] } {
+  let names = namesCache.get(config);
+  if (!names) {
+    names = { locals: [...config.locals.keys()], resources: config.resources.map((r) => r.address) };
+    namesCache.set(config, names);
+  }
+  return names;
+}
+const namesCache = new WeakMap<Config, { readonly locals: readonly string[]; readonly resources: readonly string[] }>();
+
+/**
+ * Returns the locals of `config` evaluated in `scope` (whose own `local`, `each` and `countIndex`
+ * are ignored: locals see neither). The same `Result` object is returned for every call with a
+ * name; undefined for an undeclared name. A cycle `local.a -> local.b -> local.a` is reported at
+ * the first-declared local on it, once, and every local on it evaluates to unknown.
+ */
+export function createLocals(config: Config, scope: EvalScope): (name: string) => Result<Value> | undefined {
+  const memo = new Map<string, Result<Value>>();
+  const inProgress: string[] = [];
+  const order = new Map<string, number>();
+  let i = 0;
+  for (const name of config.locals.keys()) order.set(name, i++);
+
+  const local = (name: string): Result<Value> | undefined => {
+    const decl = config.locals.get(name);
+    if (decl === undefined) return undefined;
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const at = inProgress.indexOf(name);
+    if (at >= 0) return { value: UNKNOWN, diagnostics: [cycleDiagnostic(inProgress.slice(at))] };
+    inProgress.push(name);
+    const r = evaluateExpr(decl.expr, localScope);
+    inProgress.pop();
+    memo.set(name, r);
+    return r;
+  };
+
+  const cycleDiagnostic = (members: string[]): Diagnostic => {
+    // Start at the local declared first, so the message is the same whichever local was reached first.
+    let first = 0;
+    for (let k = 1; k < members.length; k++) if (order.get(members[k])! < order.get(members[first])!) first = k;
+    const cycle = [...members.slice(first), ...members.slice(0, first)];
+    const path = [...cycle, cycle[0]].map((n) => `local.${n}`).join(' -> ');
+    const detail = cycle
+      .map((n) => {
+        const r = config.locals.get(n)!.range;
+        return `  local.${n} is declared at ${r.file}:${r.start.line}:${r.start.column}`;
+      })
+      .join('\n');
+    return error(`Cycle in locals: ${path}`, `Each local on the cycle needs the next one's value:\n${detail}`, config.locals.get(cycle[0])!.range);
+  };
+
+  const localScope: EvalScope = {
+    configDir: scope.configDir,
+    variables: scope.variables,
+    resource: scope.resource,
+    env: scope.env,
+    names: scope.names ?? declaredNames(config),
+    local,
+  };
+  return local;
+}
+
+/**
+ * Evaluates every local of `config` (in declaration order) and returns the diagnostics not yet
+ * reported through references to them: `infra validate` reports errors in unused locals too.
+ */
+export function localDiagnostics(config: Config, locals: (name: string) => Result<Value> | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const name of config.locals.keys()) {
+    const r = locals(name);
+    if (r !== undefined) for (const d of reportLocal(r)) out.push(d);
+  }
+  return out;
+}

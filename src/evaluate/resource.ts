@@ -1,0 +1,281 @@
+/**
+ * Resource blocks as instances: which instances a block has (`for_each`, `count`), their
+ * addresses, and the evaluation of a body against a provider's schema into attribute values.
+ */
+import type { ResourceDecl } from '../config/types.js';
+import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
+import type { Block, Body } from '../parser/ast.js';
+import type { AttributeSchema, BlockSchema } from '../providers/contract.js';
+import { ConversionError, convert, describeValue, setKey } from './convert.js';
+import { type EvalScope, evaluateExpr, evaluateInto } from './evaluate.js';
+import { compareStrings } from './functions.js';
+import { Sensitive, Unknown, sensitive, type ObjectValue, type Value } from './value.js';
+
+/** Most instances one block may have: beyond this a typo (`count = 1e9`) is more likely than intent. */
+export const MAX_INSTANCES = 100_000;
+
+/** One instance of a block: its index in the address, and what `each` / `count.index` are inside it. */
+export interface InstanceKey {
+  /** `for_each` key, `count` index, or null for a block without either. */
+  readonly index: string | number | null;
+  readonly each?: { readonly key: Value; readonly value: Value };
+  readonly countIndex?: number;
+}
+
+/**
+ * The instances of `decl`: one per `for_each` key (a map's or object's keys sorted, or the
+ * distinct strings of a list, sorted), one per `count` index, or a single one. `{ unknown: true }`
+ * when the `for_each` or `count` value is not known yet (the caller decides what that means).
+ * On errors the key list is empty.
+ */
+export function expandInstances(decl: ResourceDecl, scope: EvalScope): Result<{ keys: InstanceKey[] } | { unknown: true }> {
+  if (decl.forEach !== undefined) return expandForEach(decl.forEach.range, evaluateExpr(decl.forEach, scope));
+  if (decl.count !== undefined) return expandCount(decl.count.range, evaluateExpr(decl.count, scope));
+  return { value: { keys: [{ index: null }] }, diagnostics: [] };
+}
+
+function failed(diagnostics: readonly Diagnostic[], summary?: string, detail?: string, range?: SourceRange): Result<{ keys: InstanceKey[] }> {
+  return { value: { keys: [] }, diagnostics: summary === undefined ? diagnostics : [...diagnostics, error(summary, detail, range)] };
+}
+
+const SENSITIVE_KEYS =
+  'Instance keys appear in addresses and plans, so they cannot come from a sensitive value. Use keys that are not secret (the values of a map may be sensitive).';
+
+function expandForEach(range: SourceRange, r: Result<Value>): Result<{ keys: InstanceKey[] } | { unknown: true }> {
+  if (r.diagnostics.length > 0) return failed(r.diagnostics);
+  const v = r.value;
+  if (v instanceof Sensitive) return failed([], 'Invalid for_each argument: sensitive value', SENSITIVE_KEYS, range);
+  if (v instanceof Unknown) return { value: { unknown: true }, diagnostics: [] };
+  if (v === null) return failed([], 'Invalid for_each argument: null', 'for_each needs a map, an object or a list of strings.', range);
+  if (Array.isArray(v)) {
+    const set = new Set<string>();
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x instanceof Unknown) return { value: { unknown: true }, diagnostics: [] };
+      if (x instanceof Sensitive) {
+        if (x.value instanceof Unknown) return { value: { unknown: true }, diagnostics: [] };
+        return failed([], 'Invalid for_each argument: sensitive value', SENSITIVE_KEYS, range);
+      }
+      if (typeof x !== 'string') {
+        return failed(
+          [],
+          'Invalid for_each argument',
+          `A list given to for_each must hold strings; element ${i} is a ${describeValue(x)}.${typeof x === 'number' ? ' Convert the numbers: [for n in LIST : tostring(n)].' : ''}`,
+          range,
+        );
+      }
+      set.add(x);
+    }
+    if (set.size > MAX_INSTANCES) return failed([], 'Too many instances', `for_each may make at most ${MAX_INSTANCES} instances.`, range);
+    const keys = [...set].sort(compareStrings).map((k): InstanceKey => ({ index: k, each: { key: k, value: k } }));
+    return { value: { keys }, diagnostics: [] };
+  }
+  if (typeof v === 'object') {
+    const obj = v as ObjectValue;
+    const names = Object.keys(obj).sort(compareStrings);
+    if (names.length > MAX_INSTANCES) return failed([], 'Too many instances', `for_each may make at most ${MAX_INSTANCES} instances.`, range);
+    return { value: { keys: names.map((k): InstanceKey => ({ index: k, each: { key: k, value: obj[k] } })) }, diagnostics: [] };
+  }
+  return failed([], 'Invalid for_each argument', `for_each needs a map, an object or a list of strings, got ${describeValue(v)}.`, range);
+}
+
+function expandCount(range: SourceRange, r: Result<Value>): Result<{ keys: InstanceKey[] } | { unknown: true }> {
+  if (r.diagnostics.length > 0) return failed(r.diagnostics);
+  let v = r.value;
+  // The number of instances shows in every plan anyway; a sensitive count is allowed.
+  while (v instanceof Sensitive) v = v.value;
+  if (v instanceof Unknown) return { value: { unknown: true }, diagnostics: [] };
+  if (v === null) return failed([], 'Invalid count argument: null', 'count needs a whole number, 0 or more.', range);
+  const n = convert(v, 'number');
+  if (n instanceof ConversionError || typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    return failed([], 'Invalid count argument', `count needs a whole number, 0 or more, got ${typeof n === 'number' ? 'a negative or fractional number' : describeValue(v)}.`, range);
+  }
+  if (n > MAX_INSTANCES) return failed([], 'Too many instances', `count may be at most ${MAX_INSTANCES}.`, range);
+  const keys = new Array<InstanceKey>(n);
+  for (let i = 0; i < n; i++) keys[i] = { index: i, countIndex: i };
+  return { value: { keys }, diagnostics: [] };
+}
+
+/** `type.name`, `type.name[0]` or `type.name["key"]` (the key JSON-quoted). */
+export function instanceAddress(decl: Pick<ResourceDecl, 'address'>, index: string | number | null): string {
+  if (index === null) return decl.address;
+  return typeof index === 'number' ? `${decl.address}[${index}]` : `${decl.address}[${JSON.stringify(index)}]`;
+}
+
+/** A parsed resource or instance address. */
+export interface ParsedAddress {
+  readonly type: string;
+  readonly name: string;
+  readonly index?: string | number;
+}
+
+const ADDRESS = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(.*)\])?$/s;
+
+/** Parses `type.name`, `type.name[0]` or `type.name["k"]` (from --target, state commands); null and a diagnostic otherwise. */
+export function parseAddress(text: string): Result<ParsedAddress | null> {
+  const bad = (why: string): Result<null> => ({
+    value: null,
+    diagnostics: [error(`Invalid resource address ${JSON.stringify(text)}`, `${why} An address is TYPE.NAME, TYPE.NAME[0] or TYPE.NAME["key"].`)],
+  });
+  const m = ADDRESS.exec(text.trim());
+  if (!m) return bad('');
+  const [, type, name, index] = m;
+  if (index === undefined) return { value: { type, name }, diagnostics: [] };
+  if (/^\d+$/.test(index)) return { value: { type, name, index: Number(index) }, diagnostics: [] };
+  if (index.startsWith('"')) {
+    try {
+      const key: unknown = JSON.parse(index);
+      if (typeof key === 'string') return { value: { type, name, index: key }, diagnostics: [] };
+    } catch {
+      // falls through to the message below
+    }
+    return bad('The key is not a valid quoted string.');
+  }
+  return bad('The index must be a whole number or a quoted string.');
+}
+
+/** The schema a body is decoded against: a resource type's, a nested block's, or a provider's. */
+export interface BodySchema {
+  readonly attributes: Readonly<Record<string, AttributeSchema>>;
+  readonly blocks?: Readonly<Record<string, BlockSchema>>;
+}
+
+/**
+ * Evaluates every attribute of `body` and converts it to its schema type. The result has every
+ * schema attribute: the configured value, else the schema default, else null - except computed
+ * attributes left unset, which are absent (the provider decides them). Nested blocks become a list
+ * of objects (`nesting: 'list'`, empty when absent) or one object or null (`'single'`), with
+ * their labels as attributes. Sensitive schema attributes are marked sensitive. Unknown names,
+ * computed-only attributes set in configuration, missing required ones and wrong types are
+ * diagnostics.
+ */
+export function decodeBody(body: Body, schema: BodySchema, scope: EvalScope): Result<Record<string, Value>> {
+  const diags: Diagnostic[] = [];
+  const value = decodeInto(body, schema, scope, diags, body.range);
+  return { value, diagnostics: diags };
+}
+
+function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
+function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Diagnostic[], where: SourceRange): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  const blocks = new Map<string, Block[]>();
+  for (const item of body.items) {
+    if (item.kind === 'Block') {
+      if (own(schema.blocks, item.type) === undefined) {
+        const isAttr = own(schema.attributes, item.type) !== undefined;
+        diags.push(
+          error(
+            isAttr ? `"${item.type}" is an argument, not a block` : `Unsupported block type "${item.type}"`,
+            isAttr ? `Write it as: ${item.type} = VALUE` : (didYouMean(item.type, Object.keys(schema.blocks ?? {})) ?? blockList(schema)),
+            item.typeRange,
+          ),
+        );
+        continue;
+      }
+      const list = blocks.get(item.type);
+      if (list) list.push(item);
+      else blocks.set(item.type, [item]);
+      continue;
+    }
+    const a = own(schema.attributes, item.name);
+    if (a === undefined) {
+      const isBlock = own(schema.blocks, item.name) !== undefined;
+      diags.push(
+        error(
+          isBlock ? `"${item.name}" is a block, not an argument` : `Unsupported argument "${item.name}"`,
+          isBlock ? `Write it as a block: ${item.name} { ... }` : (didYouMean(item.name, Object.keys(schema.attributes)) ?? argumentList(schema)),
+          item.nameRange,
+        ),
+      );
+      continue;
+    }
+    if (a.computed && !a.optional && !a.required) {
+      diags.push(error(`Cannot set "${item.name}"`, `"${item.name}" is computed by the provider; it cannot be set in configuration.`, item.nameRange));
+      continue;
+    }
+    if (Object.hasOwn(out, item.name)) {
+      diags.push(error(`Duplicate argument "${item.name}"`, undefined, item.nameRange));
+      continue;
+    }
+    const before = diags.length;
+    const v = evaluateInto(item.expr, scope, diags);
+    if (diags.length > before) {
+      setKey(out, item.name, v);
+      continue;
+    }
+    const c = convert(v, a.type);
+    if (c instanceof ConversionError) {
+      diags.push(error(`Invalid value for "${item.name}"`, `${capitalize(c.message)}.`, item.expr.range));
+      setKey(out, item.name, new Unknown(a.type));
+      continue;
+    }
+    if (c === null && a.required) {
+      diags.push(error(`Missing value for "${item.name}"`, `"${item.name}" is required; it cannot be null.`, item.expr.range));
+    }
+    setKey(out, item.name, a.sensitive ? sensitive(c) : c);
+  }
+  for (const name of Object.keys(schema.attributes)) {
+    if (Object.hasOwn(out, name)) continue;
+    const a = schema.attributes[name];
+    if (a.required) {
+      diags.push(error(`Missing required argument "${name}"`, a.description ? `"${name}": ${a.description}` : undefined, where));
+      continue;
+    }
+    if (a.computed) continue;
+    const d: Value = a.default === undefined ? null : (a.default as Value);
+    setKey(out, name, a.sensitive && d !== null ? sensitive(d) : d);
+  }
+  for (const type of Object.keys(schema.blocks ?? {})) {
+    const bs = schema.blocks![type];
+    const found = blocks.get(type) ?? [];
+    const decoded: Value[] = [];
+    for (const b of found) {
+      const v = decodeBlock(b, bs, scope, diags);
+      if (v !== null) decoded.push(v);
+    }
+    if (bs.nesting === 'single') {
+      if (found.length > 1) diags.push(error(`Duplicate "${type}" block`, `Only one "${type}" block is allowed here; the first is at ${found[0].range.file}:${found[0].range.start.line}.`, found[1].typeRange));
+      setKey(out, type, decoded[0] ?? null);
+    } else setKey(out, type, decoded);
+  }
+  return out;
+}
+
+function decodeBlock(b: Block, bs: BlockSchema, scope: EvalScope, diags: Diagnostic[]): ObjectValue | null {
+  const names = bs.labels ?? [];
+  if (b.labels.length !== names.length) {
+    const usage = `${b.type}${names.map((n) => ` "${n.toUpperCase()}"`).join('')} { ... }`;
+    diags.push(
+      error(
+        `Wrong number of labels on "${b.type}" block`,
+        `Each "${b.type}" block has ${names.length === 0 ? 'no labels' : `${names.length} label${names.length === 1 ? '' : 's'} (${names.join(', ')})`}: ${usage}`,
+        b.labels[names.length]?.range ?? b.typeRange,
+      ),
+    );
+    return null;
+  }
+  const body: Body = b.body ?? { kind: 'Body', items: [], range: b.range };
+  const out = decodeInto(body, bs, scope, diags, b.typeRange);
+  names.forEach((n, i) => setKey(out, n, b.labels[i].value));
+  return out;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function argumentList(schema: BodySchema): string {
+  const names = Object.keys(schema.attributes).filter((n) => {
+    const a = schema.attributes[n];
+    return !(a.computed && !a.optional && !a.required);
+  });
+  return names.length === 0 ? 'This block takes no arguments.' : `Arguments here: ${names.sort(compareStrings).join(', ')}.`;
+}
+
+function blockList(schema: BodySchema): string {
+  const names = Object.keys(schema.blocks ?? {});
+  return names.length === 0 ? 'No blocks are allowed here.' : `Blocks here: ${names.sort(compareStrings).join(', ')}.`;
+}

@@ -1,0 +1,219 @@
+/**
+ * Input variables: each declared variable's value from its sources, later ones winning:
+ * default < INFRA_VAR_name < --var-file (in order) < --var (in order). The value is converted to
+ * the declared type; a sensitive variable's value is marked sensitive. Every message about a
+ * value says where it came from, and never shows a sensitive value.
+ */
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Config, VariableDecl } from '../config/types.js';
+import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
+import { parseExpression, parseFile } from '../parser/index.js';
+import { ConversionError, convert } from './convert.js';
+import { evaluateLiteral } from './evaluate.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from './functions.js';
+import { sensitive, type Value } from './value.js';
+
+/** Where variable values come from, besides the defaults. */
+export interface VariableInput {
+  /** `name=value` strings from `--var`, in command-line order. */
+  readonly vars: readonly string[];
+  /** `--var-file` paths (relative to `cwd`), in order: `.json` files or `name = expr` files. */
+  readonly varFiles: readonly string[];
+  /** The process environment: `INFRA_VAR_name` sets `name`. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Prefix of environment variables that set input variables. */
+export const ENV_PREFIX = 'INFRA_VAR_';
+
+const LITERAL_DEFAULT = "A variable's default must be a literal value: it cannot refer to variables, locals or resources, or read files or the environment.";
+const LITERAL_VALUE = 'A variable value must be a literal: it cannot refer to variables, locals or resources, or read files or the environment.';
+
+interface Supplied {
+  readonly value: Value;
+  /** `--var "serial=abc"`, `vars.infra:3`, `INFRA_VAR_serial`, `the default`. */
+  readonly source: string;
+  readonly range?: SourceRange;
+}
+
+/**
+ * Resolves every declared variable. On errors the map still holds every variable that resolved
+ * (the others are absent); check the diagnostics.
+ */
+export function resolveVariables(config: Config, input: VariableInput): Result<ReadonlyMap<string, Value>> {
+  const diags: Diagnostic[] = [];
+  const supplied = new Map<string, Supplied>();
+  // Variables whose value was given but unusable: already reported, not "missing" too.
+  const failed = new Set<string>();
+  const decls = config.variables;
+
+  for (const decl of decls.values()) {
+    if (decl.default === undefined) continue;
+    const r = evaluateLiteral(decl.default, LITERAL_DEFAULT);
+    for (const d of r.diagnostics) diags.push(d);
+    const range = decl.default.range;
+    const checked = r.diagnostics.length > 0 ? null : convert(r.value, decl.type);
+    if (checked instanceof ConversionError) diags.push(error(`Invalid default for variable "${decl.name}"`, `${capitalize(checked.message)}.`, range));
+    if (r.diagnostics.length > 0 || checked instanceof ConversionError) {
+      failed.add(decl.name);
+      continue;
+    }
+    supplied.set(decl.name, { value: r.value, source: `the default at ${range.file}:${range.start.line}`, range });
+  }
+
+  for (const decl of decls.values()) {
+    const text = input.env[ENV_PREFIX + decl.name];
+    if (text === undefined) continue;
+    const v = fromText(decl, text, `${ENV_PREFIX}${decl.name}`, diags);
+    if (v !== undefined) supplied.set(decl.name, v);
+    else failed.add(decl.name);
+  }
+
+  for (const file of input.varFiles) readVarFile(file, input.cwd, decls, supplied, failed, diags);
+
+  for (const arg of input.vars) {
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    if (eq < 0 || name.trim() === '') {
+      diags.push(error(`Invalid --var ${JSON.stringify(arg)}`, 'Write it as --var NAME=VALUE.'));
+      continue;
+    }
+    const decl = decls.get(name.trim());
+    if (decl === undefined) {
+      diags.push(undeclared(name.trim(), `--var "${name.trim()}=..."`, decls));
+      continue;
+    }
+    const text = arg.slice(eq + 1);
+    const source = decl.sensitive ? `--var "${decl.name}=(sensitive value)"` : `--var ${JSON.stringify(arg)}`;
+    const v = fromText(decl, text, source, diags);
+    if (v !== undefined) supplied.set(decl.name, v);
+    else failed.add(decl.name);
+  }
+
+  const values = new Map<string, Value>();
+  for (const decl of decls.values()) {
+    const s = supplied.get(decl.name);
+    if (s === undefined) {
+      if (!failed.has(decl.name)) {
+        diags.push(
+          error(
+            `No value for required variable "${decl.name}"`,
+            `Set it with --var ${decl.name}=VALUE, in a --var-file, or in the environment variable ${ENV_PREFIX}${decl.name}; or give it a default.`,
+            decl.range,
+          ),
+        );
+      }
+      continue;
+    }
+    const v = convert(s.value, decl.type);
+    if (v instanceof ConversionError) {
+      diags.push(error(`Invalid value for variable "${decl.name}"`, `${s.source}: ${v.message}.`, s.range));
+      continue;
+    }
+    values.set(decl.name, decl.sensitive ? sensitive(v) : v);
+  }
+  return { value: values, diagnostics: diags };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function undeclared(name: string, source: string, decls: ReadonlyMap<string, VariableDecl>, range?: SourceRange): Diagnostic {
+  return error(
+    `Value for undeclared variable "${name}"`,
+    `${source}: ${didYouMean(name, decls.keys()) ?? `the configuration declares no variable "${name}"; declare it with variable "${name}" { ... }.`}`,
+    range,
+  );
+}
+
+/**
+ * A value written as text (`--var`, environment): taken as is for string (and unconstrained)
+ * variables and converted for number and bool; parsed as an expression for collections.
+ */
+function fromText(decl: VariableDecl, text: string, source: string, diags: Diagnostic[]): Supplied | undefined {
+  const t = decl.type;
+  if (typeof t === 'string') return { value: text, source };
+  const parsed = parseExpression(text, source);
+  if (parsed.expr === null || parsed.diagnostics.length > 0) {
+    const d = parsed.diagnostics[0];
+    const why = d && !decl.sensitive ? `${d.summary}${d.range ? ` (column ${d.range.start.column})` : ''}` : 'not a valid expression';
+    diags.push(error(`Invalid value for variable "${decl.name}"`, `${source}: ${why}.`));
+    return undefined;
+  }
+  const r = evaluateLiteral(parsed.expr, LITERAL_VALUE);
+  if (r.diagnostics.length > 0) {
+    const d = r.diagnostics[0];
+    diags.push(error(`Invalid value for variable "${decl.name}"`, `${source}: ${d.summary}. ${d.detail ?? ''}`.trim()));
+    return undefined;
+  }
+  return { value: r.value, source };
+}
+
+function readVarFile(
+  file: string,
+  cwd: string,
+  decls: ReadonlyMap<string, VariableDecl>,
+  supplied: Map<string, Supplied>,
+  failed: Set<string>,
+  diags: Diagnostic[],
+): void {
+  const abs = resolve(cwd, file);
+  const shown = relative(cwd, abs) || file;
+  let source: string;
+  try {
+    source = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    diags.push(error(`Cannot read variable file "${file}"`, code === 'ENOENT' ? 'No such file.' : (code ?? String(e))));
+    return;
+  }
+  if (abs.endsWith('.json')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(source);
+    } catch (e) {
+      diags.push(error(`Invalid JSON in variable file "${shown}"`, (e as Error).message));
+      return;
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      diags.push(error(`Invalid variable file "${shown}"`, 'A JSON variable file holds one object: { "NAME": VALUE, ... }.'));
+      return;
+    }
+    if (jsonDepthExceeds(data, MAX_JSON_DEPTH)) {
+      diags.push(error(`Invalid variable file "${shown}"`, `Values may nest at most ${MAX_JSON_DEPTH} levels deep.`));
+      return;
+    }
+    for (const [name, value] of Object.entries(data as Record<string, Value>)) {
+      const where = `${shown} (key ${JSON.stringify(name)})`;
+      if (!decls.has(name)) {
+        diags.push(undeclared(name, where, decls));
+        continue;
+      }
+      supplied.set(name, { value, source: where });
+    }
+    return;
+  }
+  const parsed = parseFile(shown, source);
+  for (const d of parsed.diagnostics) diags.push(d);
+  if (parsed.diagnostics.some((d) => d.severity === 'error')) return;
+  for (const item of parsed.file.body.items) {
+    if (item.kind === 'Block') {
+      diags.push(error(`Unexpected block "${item.type}" in variable file`, 'A variable file holds only NAME = VALUE lines.', item.typeRange));
+      continue;
+    }
+    if (!decls.has(item.name)) {
+      diags.push(undeclared(item.name, `${shown}:${item.range.start.line}`, decls, item.nameRange));
+      continue;
+    }
+    const r = evaluateLiteral(item.expr, LITERAL_VALUE);
+    for (const d of r.diagnostics) diags.push(d);
+    if (r.diagnostics.length > 0) {
+      failed.add(item.name);
+      continue;
+    }
+    supplied.set(item.name, { value: r.value, source: `${shown}:${item.range.start.line}`, range: item.expr.range });
+  }
+}

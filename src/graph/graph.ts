@@ -1,0 +1,144 @@
+/**
+ * The dependency graph of a configuration's resource blocks, built from the references in their
+ * expressions (through locals) and from `depends_on`. It gives the planner an evaluation order
+ * and reports cycles; edges between individual instances are found while evaluating (the
+ * planner records which instances an instance's configuration actually read).
+ */
+import { Graph, alg } from '@dagrejs/graphlib';
+import type { Config, ResourceDecl } from '../config/types.js';
+import { type Diagnostic, type SourceRange, error, didYouMean } from '../diagnostics.js';
+import { bodyReferences, referencesOf, type Reference } from '../evaluate/references.js';
+import type { Expr } from '../parser/ast.js';
+
+/** A reference from one block to another, kept for messages. */
+export interface BlockEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly range: SourceRange;
+}
+
+export interface BlockGraph {
+  /** Resource blocks in an order where every block comes after the blocks it refers to. */
+  readonly order: readonly ResourceDecl[];
+  /** Block address -> addresses of the blocks it refers to. */
+  readonly deps: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly edges: readonly BlockEdge[];
+}
+
+/** Resource references of an expression, following `local.x` into the local's expression. */
+function resourceRefs(exprs: readonly Reference[], config: Config, seenLocals: Set<string>): Reference[] {
+  const out: Reference[] = [];
+  for (const r of exprs) {
+    if (r.kind === 'resource') out.push(r);
+    else if (r.kind === 'local' && !seenLocals.has(r.name)) {
+      seenLocals.add(r.name);
+      const local = config.locals.get(r.name);
+      if (local) {
+        // Keep the reference's own range: the message points at where the block uses the local.
+        for (const inner of resourceRefs(referencesOf(local.expr), config, seenLocals)) out.push({ ...inner, range: r.range });
+      }
+    }
+  }
+  return out;
+}
+
+/** Every expression of a block that can refer to other blocks. */
+function blockReferences(decl: ResourceDecl): Reference[] {
+  const refs = bodyReferences(decl.body);
+  const meta: (Expr | undefined)[] = [decl.forEach, decl.count];
+  for (const e of meta) if (e) refs.push(...referencesOf(e));
+  for (const opt of decl.lifecycle.blueGreen?.options.values() ?? []) refs.push(...referencesOf(opt));
+  return refs;
+}
+
+/**
+ * Builds the block graph. Unknown resource types referenced, references to undeclared
+ * resources and cycles are diagnostics.
+ */
+export function buildBlockGraph(config: Config): { graph: BlockGraph | null; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const byAddress = new Map(config.resources.map((r) => [r.address, r]));
+  const g = new Graph({ directed: true });
+  for (const r of config.resources) g.setNode(r.address);
+  const edges: BlockEdge[] = [];
+  const deps = new Map<string, Set<string>>();
+  for (const decl of config.resources) {
+    const set = new Set<string>();
+    deps.set(decl.address, set);
+    for (const ref of resourceRefs(blockReferences(decl), config, new Set())) {
+      const to = `${ref.type}.${ref.name}`;
+      if (!byAddress.has(to)) continue; // the evaluator reports undeclared resources with a suggestion
+      set.add(to);
+      edges.push({ from: decl.address, to, range: ref.range });
+      g.setEdge(decl.address, to);
+    }
+    for (const d of decl.dependsOn) {
+      const to = d.address.replace(/\[.*$/, '');
+      if (!byAddress.has(to)) {
+        diagnostics.push(
+          error(
+            `Reference to undeclared resource "${to}" in depends_on`,
+            didYouMean(to, byAddress.keys()),
+            d.range,
+          ),
+        );
+        continue;
+      }
+      set.add(to);
+      edges.push({ from: decl.address, to, range: d.range });
+      g.setEdge(decl.address, to);
+    }
+  }
+
+  const cycles = alg.findCycles(g);
+  for (const scc of cycles) diagnostics.push(cycleDiagnostic(scc, edges, byAddress));
+  if (cycles.length > 0) return { graph: null, diagnostics };
+
+  // Post-order from sorted roots gives a deterministic order: dependencies first, ties by
+  // source order so plans list resources the way the files declare them.
+  const order: ResourceDecl[] = [];
+  const visited = new Set<string>();
+  const visit = (addr: string): void => {
+    if (visited.has(addr)) return;
+    visited.add(addr);
+    const ds = [...(deps.get(addr) ?? [])].sort(
+      (a, b) => config.resources.indexOf(byAddress.get(a)!) - config.resources.indexOf(byAddress.get(b)!),
+    );
+    for (const d of ds) visit(d);
+    order.push(byAddress.get(addr)!);
+  };
+  for (const r of config.resources) visit(r.address);
+  return { graph: { order, deps, edges }, diagnostics };
+}
+
+/** A cycle named in a stable order: starting at the smallest address, following edges. */
+function cycleDiagnostic(scc: string[], edges: readonly BlockEdge[], byAddress: ReadonlyMap<string, ResourceDecl>): Diagnostic {
+  const members = new Set(scc);
+  const start = [...scc].sort()[0];
+  const next = (from: string): BlockEdge[] =>
+    edges.filter((e) => e.from === from && members.has(e.to)).sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+  // Depth-first search for a path back to `start` that visits each member at most once.
+  const path: BlockEdge[] = [];
+  const onPath = new Set<string>([start]);
+  const dfs = (node: string): boolean => {
+    for (const e of next(node)) {
+      if (e.to === start) {
+        path.push(e);
+        return true;
+      }
+      if (onPath.has(e.to)) continue;
+      onPath.add(e.to);
+      path.push(e);
+      if (dfs(e.to)) return true;
+      path.pop();
+      onPath.delete(e.to);
+    }
+    return false;
+  };
+  dfs(start);
+  const names = [start, ...path.map((e) => e.to)];
+  const detail = path
+    .map((e) => `  ${e.from} refers to ${e.to} at ${e.range.file}:${e.range.start.line}:${e.range.start.column}`)
+    .join('\n');
+  return error(`Cycle: ${names.join(' -> ')}`, `Each resource on the cycle waits for the next:\n${detail}`, byAddress.get(start)?.range);
+}

@@ -1,0 +1,176 @@
+/**
+ * The parser's entry points: source text in, AST and diagnostics out. Never throws for any
+ * input; a file with syntax errors still yields a (partial) tree.
+ *
+ * Stages: lexer (`tokens.ts`) -> structure pass (`structure.ts`: brackets, newlines, unterminated
+ * things) -> chevrotain grammar (`parser.ts`, CST) -> AST builder (`toAst.ts`).
+ */
+import { EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { error, hasErrors, type Diagnostic } from '../diagnostics.js';
+import type { Expr, FileNode, TemplateExpr } from './ast.js';
+import { ITEM_END, infraParser, itemEndMessage } from './parser.js';
+import { LineMap, ShiftedLineMap } from './positions.js';
+import { lexAndStructure, tokenEnd, type Structured } from './structure.js';
+import { AstBuilder } from './toAst.js';
+import { Newline } from './tokens.js';
+
+export type * from './ast.js';
+
+/** More diagnostics than this from one file help nobody; the first ones are kept. */
+export const MAX_DIAGNOSTICS_PER_FILE = 100;
+
+/** Parses a whole `.infra` file. `path` is recorded in every range as given. */
+export function parseFile(path: string, source: string): { file: FileNode; diagnostics: Diagnostic[] } {
+  const lines = new LineMap(path, source);
+  const builder = new AstBuilder(lines);
+  try {
+    const structured = lexAndStructure(source, lines);
+    const parseErrors: IRecognitionException[] = [];
+    const parser = infraParser();
+    // A piece at a time, cut between top-level items: each piece's syntax tree is garbage as
+    // soon as its AST is built, which keeps the heap (and the collector's work) small on big
+    // files; and recovery from an error cannot run on into the next piece.
+    const { tokens, topLevelEnds } = structured;
+    let start = 0;
+    let cut = 0;
+    while (start < tokens.length) {
+      while (cut < topLevelEnds.length && topLevelEnds[cut] < start + PIECE_TOKENS) cut++;
+      const end = cut < topLevelEnds.length ? topLevelEnds[cut] + 1 : tokens.length;
+      parser.input = start === 0 && end === tokens.length ? tokens : tokens.slice(start, end);
+      const cst = parser.file();
+      parseErrors.push(...parser.errors);
+      builder.addTopLevel(cst);
+      start = end;
+    }
+    const file = builder.file(path, source, structured.comments);
+    return { file, diagnostics: collect(lines, structured, parseErrors, builder.diagnostics) };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { file: builder.file(path, source, []), diagnostics: [tooComplex(lines)] };
+  }
+}
+
+/** Tokens per piece of a file handed to the grammar at once (cut at the next item's end). */
+const PIECE_TOKENS = 4000;
+
+/**
+ * Parses one expression, e.g. the value of `--var name=value`. `path` names the source in
+ * diagnostics. `expr` is null when the text has errors.
+ */
+export function parseExpression(source: string, path = '<value>'): { expr: Expr | null; diagnostics: Diagnostic[] } {
+  const lines = new LineMap(path, source);
+  const builder = new AstBuilder(lines);
+  try {
+    const structured = lexAndStructure(source, lines);
+    const parser = infraParser();
+    parser.input = structured.tokens;
+    const cst = parser.expressionOnly();
+    const parseErrors = parser.errors;
+    const exprNode = (cst.children.expression as CstNode[] | undefined)?.[0];
+    const expr = exprNode === undefined ? null : builder.expression(exprNode, 0);
+    const diagnostics = collect(lines, structured, parseErrors, builder.diagnostics);
+    return { expr: hasErrors(diagnostics) ? null : expr, diagnostics };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { expr: null, diagnostics: [tooComplex(lines)] };
+  }
+}
+
+/**
+ * Parses the text of a template file (`templatefile()`): literal text with `${...}`
+ * interpolations, `$${` for a literal `${`, no backslash escapes - a heredoc's body. Positions
+ * are the file's own. `template` is null when the text has errors.
+ */
+export function parseTemplate(source: string, path: string): { template: TemplateExpr | null; diagnostics: Diagnostic[] } {
+  let marker = 'INFRA_TEMPLATE_END';
+  while (source.includes(marker)) marker += '_';
+  const prefix = `<<${marker}\n`;
+  const addNewline = !source.endsWith('\n');
+  const wrapped = `${prefix}${source}${addNewline ? '\n' : ''}${marker}\n`;
+  const lines = new ShiftedLineMap(path, wrapped, prefix.length, source.length);
+  const builder = new AstBuilder(lines);
+  try {
+    const structured = lexAndStructure(wrapped, lines);
+    const parser = infraParser();
+    parser.input = structured.tokens;
+    const cst = parser.expressionOnly();
+    const exprNode = (cst.children.expression as CstNode[] | undefined)?.[0];
+    const expr = exprNode === undefined ? null : builder.expression(exprNode, 0);
+    const diagnostics = collect(lines, structured, parser.errors, builder.diagnostics);
+    if (expr === null || expr.kind !== 'Template' || hasErrors(diagnostics)) return { template: null, diagnostics };
+    let parts = expr.parts;
+    const last = parts[parts.length - 1];
+    if (addNewline && last?.kind === 'Text' && last.value.endsWith('\n')) {
+      // The wrapper's newline; a template that is exactly "${x}" keeps an empty text part.
+      parts = [...parts.slice(0, -1), { ...last, value: last.value.slice(0, -1) }];
+    }
+    return { template: { kind: 'Template', parts, range: lines.range(0, wrapped.length) }, diagnostics };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { template: null, diagnostics: [tooComplex(lines)] };
+  }
+}
+
+/** Stack overflow in the recursive descent: the structure pass's limits did not catch a shape. */
+function tooComplex(lines: LineMap): Diagnostic {
+  return error('Nesting too deep', 'The file nests expressions too deeply to be parsed.', lines.range(0, 0));
+}
+
+function parseErrorDiagnostic(lines: LineMap, e: IRecognitionException, tokens: readonly IToken[]): Diagnostic {
+  const token = e.token;
+  let message = e.message;
+  if (message === ITEM_END) message = itemEndMessage(tokens, indexOf(tokens, token));
+  const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const atEnd = token.tokenType === EOF || token.tokenType === Newline || !Number.isFinite(token.startOffset);
+  let start: number;
+  let end: number;
+  if (atEnd && previous !== undefined && Number.isFinite(previous.startOffset) && previous.image !== '') {
+    start = end = tokenEnd(previous);
+  } else if (Number.isFinite(token.startOffset)) {
+    start = token.startOffset;
+    end = tokenEnd(token);
+  } else {
+    start = end = lines.source.length;
+  }
+  return error(message, undefined, lines.range(start, end));
+}
+
+/** Index of `token` in `tokens` (sorted by offset; zero-width tokens may share one). */
+function indexOf(tokens: readonly IToken[], token: IToken): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].startOffset < token.startOffset) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < tokens.length && tokens[i].startOffset <= token.startOffset; i++) if (tokens[i] === token) return i;
+  return lo;
+}
+
+/**
+ * Orders all diagnostics by position. The structure pass's are all kept; of the others, only the
+ * first on a line that has none yet (the rest of a line after an error is mostly the same error
+ * seen again by recovery).
+ */
+function collect(
+  lines: LineMap,
+  structured: Structured,
+  parseErrors: readonly IRecognitionException[],
+  built: readonly Diagnostic[],
+): Diagnostic[] {
+  const kept = [...structured.diagnostics];
+  const linesWithErrors = new Set(kept.map((d) => d.range?.start.line));
+  const fromParser = parseErrors.map((e) => parseErrorDiagnostic(lines, e, structured.tokens));
+  fromParser.sort((a, b) => (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0));
+  // The grammar's errors come before the builder's: an error there often makes recovery hand the
+  // builder a misshapen tree (a repeated attribute that is really a broken object, say).
+  for (const d of [...fromParser, ...built]) {
+    const line = d.range?.start.line;
+    if (linesWithErrors.has(line)) continue;
+    linesWithErrors.add(line);
+    kept.push(d);
+  }
+  kept.sort((a, b) => (a.range?.start.offset ?? Infinity) - (b.range?.start.offset ?? Infinity));
+  return kept.length > MAX_DIAGNOSTICS_PER_FILE ? kept.slice(0, MAX_DIAGNOSTICS_PER_FILE) : kept;
+}

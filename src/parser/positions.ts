@@ -1,0 +1,86 @@
+/**
+ * Offsets to line/column positions. The lexer tracks offsets only (cheaper); positions are
+ * computed for the few offsets that end up in AST nodes and diagnostics.
+ */
+import type { SourcePos, SourceRange } from '../diagnostics.js';
+
+/** Maps 0-based offsets of one source text to 1-based line/column positions. */
+export class LineMap {
+  private readonly lineStarts: number[] = [0];
+  // Nodes are built mostly in source order, so the last line found is usually the right one.
+  private cursor = 0;
+
+  constructor(
+    readonly file: string,
+    readonly source: string,
+  ) {
+    let i = source.indexOf('\n');
+    while (i !== -1) {
+      this.lineStarts.push(i + 1);
+      i = source.indexOf('\n', i + 1);
+    }
+  }
+
+  /** The position of `offset`, clamped into the text (NaN counts as 0). */
+  pos(offset: number): SourcePos {
+    if (!(offset > 0)) offset = 0;
+    if (offset > this.source.length) offset = this.source.length;
+    const starts = this.lineStarts;
+    let line = this.cursor;
+    if (starts[line] <= offset && (line + 1 >= starts.length || starts[line + 1] > offset)) {
+      // cache hit
+    } else if (line + 1 < starts.length && starts[line + 1] <= offset && (line + 2 >= starts.length || starts[line + 2] > offset)) {
+      line++;
+    } else {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      line = lo;
+    }
+    this.cursor = line;
+    return { line: line + 1, column: offset - starts[line] + 1, offset };
+  }
+
+  /** The range `[start, end)`; `end` below `start` is raised to `start`. */
+  range(start: number, end: number): SourceRange {
+    const s = this.pos(start);
+    const e = end > s.offset ? this.pos(end) : s;
+    return { file: this.file, start: s, end: e };
+  }
+
+  /** Number of lines (a trailing newline starts an empty last line). */
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  /** Offset where 1-based `line` starts. */
+  lineStart(line: number): number {
+    return this.lineStarts[Math.min(Math.max(line, 1), this.lineStarts.length) - 1];
+  }
+}
+
+/**
+ * Positions in a text that was parsed wrapped in `prefixLength` characters of one line (and
+ * maybe more after it): offsets stay those of the wrapped text inside the parser, positions come
+ * out as those of the original text, clamped into it.
+ */
+export class ShiftedLineMap extends LineMap {
+  constructor(
+    file: string,
+    wrapped: string,
+    private readonly prefixLength: number,
+    private readonly originalLength: number,
+  ) {
+    super(file, wrapped);
+  }
+
+  override pos(offset: number): SourcePos {
+    const inside = Math.min(Math.max(offset, this.prefixLength), this.prefixLength + this.originalLength);
+    const p = super.pos(inside);
+    return { line: p.line - 1, column: p.column, offset: inside - this.prefixLength };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The plan: plain data computed by the pure planner and carried out by apply. Every rendering
+ * (text diff, JSON, Markdown, graphs) is a view of this object.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { valueEquals, type Json, type Value } from '../evaluate/value.js';
+import type { Role } from '../providers/contract.js';
+
+/** What happens to one resource instance. */
+export type Action = 'no-op' | 'create' | 'update' | 'delete';
+
+/**
+ * `['create','delete']` is a replacement that creates first (blue-green, create_before_destroy);
+ * `['delete','create']` deletes first.
+ */
+export type Actions =
+  | readonly ['no-op']
+  | readonly ['create']
+  | readonly ['update']
+  | readonly ['delete']
+  | readonly ['create', 'delete']
+  | readonly ['delete', 'create'];
+
+/** Why an attribute or an instance is part of the plan, for people reading it. */
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly index: string | number | null;
+  readonly provider: string;
+  readonly role: Role;
+  readonly actions: Actions;
+  /** True when this change is carried out as a blue-green deploy unit of its own. */
+  readonly blueGreen: boolean;
+  /** Prior attributes (refreshed), with `Sensitive` marks; null when created. */
+  readonly before: Readonly<Record<string, Value>> | null;
+  /** Planned attributes with `Unknown` where known only after apply; null when deleted. */
+  readonly after: Readonly<Record<string, Value>> | null;
+  /** Attributes whose change forces the replacement. */
+  readonly replacePaths: readonly string[];
+  /** Plain-words reasons: "forces replacement", "--target lb depends on it", "deleted outside". */
+  readonly reasons: readonly string[];
+  /** Generation of the prior live copy (blue) and of the copy created (green), when blue-green. */
+  readonly priorGeneration: number;
+  readonly plannedGeneration: number;
+  readonly dependencies: readonly string[];
+}
+
+/** A change made outside the tool, found by refresh. */
+export interface Drift {
+  readonly address: string;
+  readonly kind: 'deleted' | 'changed';
+  readonly before: Readonly<Record<string, Value>>;
+  readonly after: Readonly<Record<string, Value>> | null;
+}
+
+export type StepKind = 'create' | 'update' | 'delete' | 'verify' | 'switch';
+
+/** One unit of work in apply. */
+export interface Step {
+  /** Stable and readable: `create local_host.ns["ns1"] (green)`. */
+  readonly id: string;
+  readonly kind: StepKind;
+  readonly address: string;
+  /** `green` for the new copy in a deploy unit, `blue` for the old copy; null outside units. */
+  readonly color: 'green' | 'blue' | null;
+  /** Address of the blue-green resource whose deploy unit this step belongs to. */
+  readonly unit: string | null;
+  /** Verify steps: true for a check through a switched route (after the switch). */
+  readonly afterSwitch: boolean;
+  /** Every step id this step waits for. */
+  readonly after: readonly string[];
+  /** For switch steps: what traffic goes to before and after (rendering aid). */
+  readonly switchFrom?: string;
+  readonly switchTo?: string;
+  /** Generation of the object the step acts on (the green copy for creates in a unit). */
+  readonly generation: number;
+}
+
+/** The resources a blue-green deploy of one instance touches. */
+export interface DeployUnit {
+  readonly address: string;
+  readonly provisions: readonly string[];
+  readonly checks: readonly string[];
+  readonly routes: readonly string[];
+  readonly postChecks: readonly string[];
+  readonly priorGeneration: number;
+  readonly plannedGeneration: number;
+}
+
+export interface OutputChange {
+  readonly name: string;
+  readonly before: Value | undefined;
+  readonly after: Value;
+  readonly sensitive: boolean;
+}
+
+export interface PlanSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  readonly blueGreen: number;
+}
+
+/** Inputs the plan was computed from, so a saved plan can tell when it has gone stale. */
+export interface PlanBasis {
+  readonly configHash: string;
+  readonly stateSerial: number;
+  readonly stateLineage: string | null;
+  /** Non-sensitive variable values as JSON; sensitive ones only as `sha256:` hashes. */
+  readonly variables: Readonly<Record<string, { readonly value?: Json; readonly sha256?: string }>>;
+}
+
+export interface Plan {
+  readonly formatVersion: '1';
+  readonly mode: 'normal' | 'destroy';
+  readonly targets: readonly string[];
+  readonly basis: PlanBasis;
+  readonly drift: readonly Drift[];
+  readonly changes: readonly ResourceChange[];
+  readonly units: readonly DeployUnit[];
+  /** In a valid execution order. */
+  readonly steps: readonly Step[];
+  readonly outputs: readonly OutputChange[];
+  readonly summary: PlanSummary;
+  /** Warnings found while planning (errors mean there is no plan). */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** True when applying the plan would change anything. */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !valueEquals(o.before, o.after));
+}

@@ -1,0 +1,157 @@
+/**
+ * Evaluation scopes over a set of resource instance values, shared by the planner (planned
+ * values, with unknowns) and apply (real values as steps complete). The scope also records which
+ * instances an expression actually read, which is how instance-level dependency edges are found.
+ */
+import type { Config, ResourceDecl } from '../config/types.js';
+import type { Result } from '../diagnostics.js';
+import { type EvalScope } from '../evaluate/evaluate.js';
+import { createLocals, declaredNames } from '../evaluate/locals.js';
+import { instanceAddress } from '../evaluate/resource.js';
+import { UNKNOWN, type ObjectValue, type Value } from '../evaluate/value.js';
+
+export type InstanceIndex = string | number | null;
+
+/** The instances of one resource block, by index, with their current attribute values. */
+export interface BlockValues {
+  readonly decl: ResourceDecl;
+  readonly instances: Map<InstanceIndex, ObjectValue>;
+}
+
+/** Receives the address of every instance an evaluation reads. */
+export type ReadRecorder = (instanceAddress: string) => void;
+
+/**
+ * The value a reference `TYPE.NAME` evaluates to: the object of a single instance, a list for
+ * `count`, a map for `for_each`. Reads through it are reported to `record`, per instance where
+ * the expression picks one (`local_host.ns["ns1"]`) and for all where it iterates.
+ */
+export function resourceValue(block: BlockValues, record: ReadRecorder): Value {
+  const { decl, instances } = block;
+  if (!decl.forEach && !decl.count) {
+    const only = instances.get(null);
+    if (only === undefined) return UNKNOWN;
+    record(decl.address);
+    return only;
+  }
+  const all = (): void => {
+    for (const index of instances.keys()) record(instanceAddress(decl, index));
+  };
+  if (decl.count) {
+    const list: ObjectValue[] = [];
+    for (const [index, v] of instances) if (typeof index === 'number') list[index] = v;
+    return new Proxy(list, {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && /^\d+$/.test(prop)) record(instanceAddress(decl, Number(prop)));
+        return Reflect.get(target, prop, receiver);
+      },
+      ownKeys(target) {
+        all();
+        return Reflect.ownKeys(target);
+      },
+    });
+  }
+  const map: Record<string, ObjectValue> = {};
+  for (const key of [...instances.keys()].sort()) if (typeof key === 'string') map[key] = instances.get(key)!;
+  const one = (prop: string | symbol): void => {
+    if (typeof prop === 'string' && Object.prototype.hasOwnProperty.call(map, prop)) record(instanceAddress(decl, prop));
+  };
+  return new Proxy(map, {
+    get(target, prop, receiver) {
+      one(prop);
+      return Reflect.get(target, prop, receiver);
+    },
+    has(target, prop) {
+      one(prop);
+      return Reflect.has(target, prop);
+    },
+    getOwnPropertyDescriptor(target, prop) {
+      one(prop);
+      return Reflect.getOwnPropertyDescriptor(target, prop);
+    },
+    ownKeys(target) {
+      all();
+      return Reflect.ownKeys(target);
+    },
+  });
+}
+
+/** Everything a scope needs besides the instance values. */
+export interface ScopeBase {
+  readonly config: Config;
+  readonly variables: ReadonlyMap<string, Value>;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A scope whose resource references resolve to `blocks`. Locals are evaluated lazily in this
+ * scope (they may refer to resources) and memoised for its lifetime; reads made through a
+ * local are recorded against whatever recorder is current when the local is first evaluated,
+ * so the planner creates one scope per pass and records through `setRecorder`.
+ */
+export class ValueScope {
+  private recorder: ReadRecorder = () => {};
+  readonly scope: EvalScope;
+  private readonly localReads = new Map<string, Set<string>>();
+
+  constructor(
+    readonly base: ScopeBase,
+    readonly blocks: ReadonlyMap<string, BlockValues>,
+  ) {
+    const withoutLocals: EvalScope = {
+      configDir: base.config.dir,
+      variables: base.variables,
+      env: base.env,
+      local: () => undefined,
+      resource: (type, name) => this.lookup(type, name),
+      names: declaredNames(base.config),
+    };
+    const locals = createLocals(base.config, withoutLocals);
+    // A local's reads are remembered so that every later user of the memoised value is
+    // charged with them too, not just the first.
+    const local = (name: string): Result<Value> | undefined => {
+      let reads = this.localReads.get(name);
+      if (!reads) {
+        reads = new Set();
+        this.localReads.set(name, reads);
+        const outer = this.recorder;
+        const mine = reads;
+        this.recorder = (a) => {
+          mine.add(a);
+          outer(a);
+        };
+        try {
+          return locals(name);
+        } finally {
+          this.recorder = outer;
+        }
+      }
+      for (const a of reads) this.recorder(a);
+      return locals(name);
+    };
+    this.scope = { ...withoutLocals, local };
+  }
+
+  private lookup(type: string, name: string): Value | undefined {
+    const block = this.blocks.get(`${type}.${name}`);
+    if (!block) {
+      return this.base.config.resources.some((r) => r.type === type && r.name === name) ? UNKNOWN : undefined;
+    }
+    return resourceValue(block, (a) => this.recorder(a));
+  }
+
+  /** Runs `fn`, returning its result and the instance addresses it read. */
+  recording<T>(fn: () => T): { result: T; reads: Set<string> } {
+    const reads = new Set<string>();
+    const outer = this.recorder;
+    this.recorder = (a) => {
+      reads.add(a);
+      outer(a);
+    };
+    try {
+      return { result: fn(), reads };
+    } finally {
+      this.recorder = outer;
+    }
+  }
+}

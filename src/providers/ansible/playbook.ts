@@ -1,0 +1,119 @@
+/**
+ * `ansible_playbook`: provisions a host by running a playbook against it. Creating and updating
+ * both run the playbook (playbooks are expected to be idempotent); the `checksum` attribute,
+ * predicted at plan time, is what turns a change of the playbook's files or variables into an
+ * update. Deleting undoes nothing: what the playbook set up lives on the host, and goes with it.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { error, type Diagnostic } from '../../diagnostics.js';
+import { containsSensitive, containsUnknown, isUnknown, Sensitive, unmarkDeep, type Json, type Value } from '../../evaluate/value.js';
+import type {
+  CreateRequest,
+  CreateResponse,
+  DeleteResponse,
+  OperationContext,
+  PlanRequest,
+  PlanResponse,
+  ReadRequest,
+  ReadResponse,
+  ResourceType,
+  UpdateRequest,
+  UpdateResponse,
+} from '../contract.js';
+import { parseHost, type HostRef } from '../hostexec.js';
+import { playbookChecksum } from './checksum.js';
+import { runPlaybook } from './run.js';
+import { ansiblePlaybookSchema } from './schema.js';
+
+/** Variable name prefixes the inventory uses; a configuration may not set them. */
+const RESERVED_PREFIXES = ['infra_', 'ansible_'];
+
+function playbookPath(configDir: string, playbook: string): string {
+  return resolve(configDir, playbook);
+}
+
+function checkPlaybook(configDir: string, playbook: string): Diagnostic | null {
+  const path = playbookPath(configDir, playbook);
+  if (statSync(path, { throwIfNoEntry: false })?.isFile()) return null;
+  return error(`Playbook "${playbook}" not found`, `Looked for ${path}; a playbook path is relative to the configuration directory.`);
+}
+
+function checkVars(vars: Value): Diagnostic[] {
+  const plain = unmarkDeep(vars);
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain) || isUnknown(plain)) return [];
+  const reserved = Object.keys(plain).filter((k) => RESERVED_PREFIXES.some((p) => k.startsWith(p)));
+  return reserved.map((k) =>
+    error(
+      `Variable "${k}" of ansible_playbook is reserved`,
+      'Names starting with infra_ or ansible_ are set by the generated inventory (the host\'s address, directory and connection); choose another name.',
+    ),
+  );
+}
+
+function checkHost(host: Value | Json | undefined): { host?: HostRef; diagnostics: Diagnostic[] } {
+  if (host === undefined || containsUnknown(host as Value)) return { diagnostics: [] };
+  const parsed = parseHost(unmarkDeep(host as Value) as Json);
+  if (typeof parsed === 'string') return { diagnostics: [error('The "host" of ansible_playbook is not a host', parsed)] };
+  return { host: parsed, diagnostics: [] };
+}
+
+function plan(req: PlanRequest): PlanResponse {
+  const playbook = req.config['playbook'];
+  const vars: Value = req.config['vars'] ?? {};
+  const diagnostics = [...checkVars(vars), ...checkHost(req.config['host']).diagnostics];
+  if (typeof playbook !== 'string') return { planned: {}, diagnostics };
+  const missing = checkPlaybook(req.configDir, playbook);
+  if (missing) return { planned: {}, diagnostics: [...diagnostics, missing] };
+  if (containsUnknown(vars)) return { planned: {}, diagnostics };
+  const checksum = playbookChecksum(playbookPath(req.configDir, playbook), unmarkDeep(vars) as Json);
+  // A checksum is a fingerprint of the values: of a secret, it stays as secret as the secret.
+  return { planned: { checksum: containsSensitive(vars) ? new Sensitive(checksum) : checksum }, diagnostics };
+}
+
+/** Runs the playbook for create and update; the new attributes, or diagnostics. */
+async function apply(
+  config: Readonly<Record<string, Json>>,
+  configDir: string,
+  ctx: OperationContext,
+): Promise<{ state: Record<string, Json> | null; diagnostics: Diagnostic[] }> {
+  const playbook = config['playbook'];
+  const vars: Json = config['vars'] ?? {};
+  if (typeof playbook !== 'string') return { state: null, diagnostics: [error('ansible_playbook needs "playbook"')] };
+  const checked = checkHost(config['host']);
+  const invalid = [...checkVars(vars), ...checked.diagnostics];
+  const missing = checkPlaybook(configDir, playbook);
+  if (missing) invalid.push(missing);
+  if (invalid.length > 0 || !checked.host) {
+    return { state: null, diagnostics: invalid.length > 0 ? invalid : [error('ansible_playbook needs "host"')] };
+  }
+  const path = playbookPath(configDir, playbook);
+  // Taken before the run: it describes the files the run used.
+  const checksum = playbookChecksum(path, vars);
+  ctx.log(`Running ${playbook} against ${checked.host.ipv4}`);
+  const diagnostics = await runPlaybook({ playbookPath: path, host: checked.host, vars, log: ctx.log, signal: ctx.signal });
+  if (diagnostics.length > 0) return { state: null, diagnostics };
+  return { state: { playbook, host: config['host'] ?? null, vars, checksum }, diagnostics: [] };
+}
+
+async function create(req: CreateRequest, ctx: OperationContext): Promise<CreateResponse> {
+  // On failure nothing is recorded: what ran half-way lives on the host, which owns it.
+  return apply(req.config, req.configDir, ctx);
+}
+
+async function update(req: UpdateRequest, ctx: OperationContext): Promise<UpdateResponse> {
+  const result = await apply(req.config, req.configDir, ctx);
+  // Keeping the prior checksum on failure makes the next plan run the playbook again.
+  return { state: result.state ?? req.prior, diagnostics: result.diagnostics };
+}
+
+async function read(req: ReadRequest): Promise<ReadResponse> {
+  return { state: req.prior, diagnostics: [] };
+}
+
+async function remove(): Promise<DeleteResponse> {
+  return { diagnostics: [] };
+}
+
+/** The `ansible_playbook` resource type. */
+export const ansiblePlaybook: ResourceType = { schema: ansiblePlaybookSchema, plan, read, create, update, delete: remove };

@@ -1,0 +1,213 @@
+/**
+ * One run of `ansible-playbook` against one host: a private temporary directory holds the
+ * generated inventory, the variables (mode 0600: they may hold secrets) and the failure-recording
+ * callback plugin, and is removed afterwards. Output is streamed line by line to the caller;
+ * failed tasks come back as diagnostics naming the task and carrying its message.
+ */
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { error, type Diagnostic } from '../../diagnostics.js';
+import type { Json } from '../../evaluate/value.js';
+import type { HostRef } from '../hostexec.js';
+import { CALLBACK_NAME, CALLBACK_SOURCE, EVENTS_ENV, type TaskEvent } from './callback.js';
+
+export interface PlaybookRun {
+  /** Absolute path of the playbook. */
+  readonly playbookPath: string;
+  readonly host: HostRef;
+  /** Extra vars (an object). */
+  readonly vars: Json;
+  /** Receives the output, one line at a time. */
+  readonly log: (line: string) => void;
+  /** Aborting it stops ansible-playbook and every process of its own (not daemons it started). */
+  readonly signal?: AbortSignal;
+  /** The program to run; `ansible-playbook` from PATH by default. */
+  readonly executable?: string;
+}
+
+/** Inventory variables of a host (documented in docs/providers/ansible.md). */
+export function inventoryFor(host: HostRef): Record<string, Json> {
+  if (host.connection === 'local') {
+    return {
+      ansible_connection: 'local',
+      // The Python running ansible-playbook certainly has what modules need.
+      ansible_python_interpreter: '{{ ansible_playbook_python }}',
+      infra_local: true,
+      infra_dir: host.dir ?? '',
+      infra_ipv4: host.ipv4,
+    };
+  }
+  return {
+    ansible_host: host.ipv4,
+    ansible_user: 'root',
+    ansible_ssh_common_args: '-o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+    infra_local: false,
+    infra_ipv4: host.ipv4,
+  };
+}
+
+/** Lines that say nothing useful here (see the comment at their use). */
+const QUIET_LINES = [/^\[WARNING\]: Found variable using reserved name: serial$/];
+const LONGEST_LOG_LINE = 400;
+
+/** How long ansible-playbook gets to exit after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+/** Runs the playbook; returns no diagnostics when it succeeded. */
+export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
+  const name = basename(run.playbookPath);
+  const executable = run.executable ?? 'ansible-playbook';
+  const work = await mkdtemp(join(tmpdir(), 'infra-ansible-'));
+  try {
+    const inventoryPath = join(work, 'inventory.json');
+    const varsPath = join(work, 'vars.json');
+    const eventsPath = join(work, 'events.jsonl');
+    const pluginDir = join(work, 'callback_plugins');
+    await mkdir(pluginDir);
+    await writeFile(join(pluginDir, `${CALLBACK_NAME}.py`), CALLBACK_SOURCE, { mode: 0o600 });
+    const inventory = { all: { hosts: { [run.host.ipv4]: inventoryFor(run.host) } } };
+    await writeFile(inventoryPath, JSON.stringify(inventory, null, 2), { mode: 0o600 });
+    await writeFile(varsPath, JSON.stringify(run.vars), { mode: 0o600 });
+
+    const env = process.env;
+    const joined = (own: string, existing: string | undefined, sep: string): string => (existing ? `${own}${sep}${existing}` : own);
+    const lineLogger = function* (chunk: unknown): Generator<unknown, void, void> {
+      const line = String(chunk);
+      const text = line.replace(/\s*\*{3,}$/, '').trimEnd();
+      // ansible warns about any variable named like a play keyword; `serial` (the zone's SOA
+      // serial in nameserver.yml) does not touch the play's batch size, so the warning misleads.
+      if (text !== '' && !QUIET_LINES.some((re) => re.test(text))) {
+        run.log(text.length > LONGEST_LOG_LINE ? `${text.slice(0, LONGEST_LOG_LINE)}...` : text);
+      }
+      yield line;
+    };
+
+    const child = execa(executable, ['-i', inventoryPath, '-e', `@${varsPath}`, run.playbookPath], {
+      cwd: dirname(run.playbookPath),
+      env: {
+        // Play tasks put sbin on PATH themselves; lookups run here, on the controller.
+        PATH: `${env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`,
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_RETRY_FILES_ENABLED: '0',
+        ANSIBLE_PIPELINING: '1',
+        ANSIBLE_CALLBACK_PLUGINS: joined(pluginDir, env['ANSIBLE_CALLBACK_PLUGINS'], ':'),
+        ANSIBLE_CALLBACKS_ENABLED: joined(CALLBACK_NAME, env['ANSIBLE_CALLBACKS_ENABLED'], ','),
+        [EVENTS_ENV]: eventsPath,
+        PYTHONUNBUFFERED: '1',
+      },
+      stdin: 'ignore',
+      stdout: lineLogger,
+      stderr: lineLogger,
+      reject: false,
+      // Its own process group, so that a cancel reaches ansible's forked workers too, and a
+      // first Ctrl-C at the terminal (which the engine handles gracefully) does not reach it.
+      detached: true,
+    });
+
+    let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const onAbort = (): void => {
+      cancelled = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    if (run.signal?.aborted) onAbort();
+    else run.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await child;
+    run.signal?.removeEventListener('abort', onAbort);
+    if (killTimer) clearTimeout(killTimer);
+
+    if (result.exitCode === undefined && !cancelled) {
+      const notFound = result.code === 'ENOENT';
+      return [
+        notFound
+          ? error(
+              `${executable} is not installed`,
+              'The ansible_playbook resource runs ansible-playbook (from ansible-core). Install it with "npm run setup" ' +
+                '(scripts/setup.sh; as root), or put ansible-playbook on PATH.',
+            )
+          : error(`Could not run ${executable}`, result.originalMessage || result.shortMessage),
+      ];
+    }
+    if (cancelled) return [error(`Playbook ${name} was cancelled`, `ansible-playbook was stopped on ${run.host.ipv4} before it finished; the host may be half configured.`)];
+    if (result.exitCode === 0) return [];
+
+    const events = await readEvents(eventsPath);
+    if (events.length > 0) return events.map((e) => eventDiagnostic(name, e));
+    const output = [typeof result.stderr === 'string' ? result.stderr : '', typeof result.stdout === 'string' ? result.stdout : '']
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const errors = output.filter((l) => /^ERROR!|^\[ERROR\]/.test(l));
+    return [
+      error(
+        `Playbook ${name} failed (ansible-playbook exited with status ${result.exitCode})`,
+        (errors.length > 0 ? errors : output.slice(-15)).join('\n'),
+      ),
+    ];
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function readEvents(path: string): Promise<TaskEvent[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const events: TaskEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line) as TaskEvent);
+    } catch {
+      // A line cut short by a killed run: the exit status still reports the failure.
+    }
+  }
+  return events;
+}
+
+const MAX_OUTPUT_LINES = 20;
+
+function text(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return (typeof v === 'string' ? v : JSON.stringify(v)).trim();
+}
+
+function lastLines(v: unknown): string {
+  const lines = text(v).split('\n');
+  return (lines.length > MAX_OUTPUT_LINES ? ['...', ...lines.slice(-MAX_OUTPUT_LINES)] : lines).join('\n');
+}
+
+/** The message and output of a failed task (or loop item), most telling first. */
+function describe(r: Omit<TaskEvent, 'event' | 'host' | 'task'>): string[] {
+  const parts: string[] = [];
+  const msg = text(r.msg);
+  if (msg !== '') parts.push(msg);
+  for (const out of [r.stderr, r.stdout, r.module_stderr]) if (text(out) !== '') parts.push(lastLines(out));
+  return parts;
+}
+
+function eventDiagnostic(playbook: string, e: TaskEvent): Diagnostic {
+  if (e.event === 'unreachable') {
+    return error(`Playbook ${playbook} could not reach ${e.host} (task "${e.task}")`, describe(e).join('\n'));
+  }
+  const parts: string[] = [];
+  if (e.items && e.items.length > 0) {
+    for (const item of e.items) {
+      const label = text(item.item_label);
+      const lines = describe(item);
+      parts.push(label !== '' ? `${label}: ${lines.join('\n')}` : lines.join('\n'));
+    }
+  } else {
+    parts.push(...describe(e));
+  }
+  return error(`Playbook ${playbook} failed at task "${e.task}" on ${e.host}`, parts.join('\n'));
+}

@@ -1,0 +1,13 @@
+/** The `local` provider: machines on this one (`local_host`). Loaded lazily by the registry. */
+import type { Provider } from '../contract.js';
+import { localHost } from './host.js';
+
+export { cleanupAll, hostDir, hostsRoot } from './host.js';
+
+/** The `local` provider. */
+export const provider: Provider = {
+  name: 'local',
+  description: 'Machines on this one: loopback addresses and working directories',
+  configSchema: {},
+  resourceTypes: { local_host: localHost },
+};

@@ -1,0 +1,50 @@
+/**
+ * Schema of the `nginx` provider's resource type (static and cheap: validate and plan need it
+ * without loading the implementation).
+ */
+import type { ResourceTypeSchema } from '../contract.js';
+
+/** `nginx_upstream`: one DNS upstream on a load balancer, over UDP and TCP. */
+export const nginxUpstreamSchema: ResourceTypeSchema = {
+  description:
+    'Traffic from a load balancer to a set of DNS servers: an nginx stream upstream with a UDP and a TCP listener, ' +
+    'written as its own file in the load balancer\'s streams directory. Every change is checked with `nginx -t` ' +
+    'before it is swapped in, applied with a graceful reload that is confirmed, and the previous file is kept ' +
+    '(<file>.conf.prev) to roll back to.',
+  role: 'route',
+  attributes: {
+    lb: {
+      type: 'any',
+      required: true,
+      description: 'The load-balancer host running nginx, such as local_host.lb["ns1"]: an object with ipv4, connection and (local hosts) dir.',
+    },
+    servers: {
+      type: { list: 'string' },
+      required: true,
+      description: 'Where traffic goes: "ADDR:PORT" of each server.',
+    },
+    listen: {
+      type: 'number',
+      optional: true,
+      default: 53,
+      description: 'Port the load balancer listens on, UDP and TCP, on its ipv4 address.',
+    },
+    name: {
+      type: 'string',
+      optional: true,
+      description:
+        'Name of the upstream and of its file (<name>.conf); letters, digits, "_" and "-". ' +
+        'Default: the resource address made safe, e.g. nginx_upstream_dns_ns1 for nginx_upstream.dns["ns1"].',
+    },
+    config: {
+      type: 'string',
+      computed: true,
+      description: 'The rendered nginx stream configuration, known at plan time, so a plan shows the upstream change line by line.',
+    },
+  },
+};
+
+/** Resource types of the `nginx` provider. */
+export const nginxSchemas: Readonly<Record<string, ResourceTypeSchema>> = {
+  nginx_upstream: nginxUpstreamSchema,
+};

@@ -1,0 +1,163 @@
+/**
+ * The plan as a terminal diff, laid out as `terraform plan` does so Terraform users feel at home:
+ * drift first, then one block per changed resource, output changes, the deploy sequence and
+ * the summary line. A pure function of the plan; colour is the caller's choice.
+ */
+import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
+import { diffAttributes, diffOutputs } from './attribute-diff.js';
+import { diffBodyLines, type DiffLine } from './diff-lines.js';
+import { makePaint, paintSymbol, type Paint } from './paint.js';
+import { sequenceLines } from './step-graph.js';
+import {
+  SYMBOL_ORDER,
+  changeHeadline,
+  changeSymbol,
+  driftHeadline,
+  driftSymbol,
+  splitAddress,
+  summarySentence,
+  symbolMeaning,
+  type ChangeSymbol,
+} from './symbols.js';
+
+/** Options of `renderPlanText`. */
+export interface PlanTextOptions {
+  /** ANSI colours; decide with `shouldUseColor`. */
+  readonly color: boolean;
+}
+
+/** Where the attributes of a resource block start (glyph column), as in Terraform. */
+const BODY_INDENT = 6;
+/** Where output changes start. */
+const OUTPUT_INDENT = 2;
+const RULE = '─'.repeat(77);
+
+/** The whole text of a plan with nothing to do (and no drift). */
+export const NO_CHANGES_TEXT = 'No changes. Your infrastructure matches the configuration.';
+
+/** True when the plan would create, change or destroy something. */
+export function hasResourceChanges(plan: Plan): boolean {
+  return plan.steps.length > 0 || plan.changes.some((c) => c.actions[0] !== 'no-op');
+}
+
+function printLines(lines: readonly DiffLine[], indent: number, paint: Paint): string[] {
+  return lines.map((line) => {
+    const marker = line.marker === ' ' ? '  ' : `${paintSymbol(paint, line.marker)} `;
+    const note = line.note ? ` ${paint.removed(line.note)}` : '';
+    return `${' '.repeat(indent + line.depth * 4)}${marker}${line.text}${note}`;
+  });
+}
+
+function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, reasons: readonly string[], body: readonly DiffLine[], paint: Paint): string[] {
+  const { type, name } = splitAddress(address);
+  const out = [paint.bold(`  # ${address} ${headline}`)];
+  for (const reason of reasons) out.push(`  # (${reason})`);
+  const open = `${' '.repeat(3 - symbol.length)}${paintSymbol(paint, symbol)} resource "${type}" "${name}" {`;
+  if (body.length === 0) return [...out, `${open}}`];
+  return [...out, open, ...printLines(body, BODY_INDENT, paint), '    }'];
+}
+
+function changeBlock(change: ResourceChange, paint: Paint): string[] {
+  const diff = diffAttributes(change.before, change.after, change.replacePaths);
+  const body = diffBodyLines(diff, 'terraform', { identifying: true });
+  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), change.reasons, body, paint);
+}
+
+function driftBlock(drift: Drift, paint: Paint): string[] {
+  const diff = diffAttributes(drift.before, drift.kind === 'deleted' ? null : drift.after);
+  const body = diffBodyLines(diff, 'terraform', { identifying: true });
+  return resourceBlock(driftSymbol(drift), drift.address, driftHeadline(drift), [], body, paint);
+}
+
+function driftSection(plan: Plan, paint: Paint): string[] {
+  if (plan.drift.length === 0) return [];
+  const out = [paint.bold('Note: Objects have changed outside of infra'), '', 'infra detected the following changes made outside of infra since the last "infra apply":'];
+  for (const drift of plan.drift) out.push('', ...driftBlock(drift, paint));
+  out.push(
+    '',
+    'Unless you have made equivalent changes to your configuration, or ignored the relevant',
+    'attributes using ignore_changes, the following plan may include actions to undo or respond',
+    'to these changes.',
+    '',
+    RULE,
+    '',
+  );
+  return out;
+}
+
+function legend(changes: readonly ResourceChange[], paint: Paint): string[] {
+  const used = new Set(changes.map((c) => changeSymbol(c)));
+  const symbols = SYMBOL_ORDER.filter((s) => used.has(s));
+  if (symbols.length === 0) return [];
+  return [
+    'Resource actions are indicated with the following symbols:',
+    ...symbols.map((s) => `${' '.repeat(3 - s.length)}${paintSymbol(paint, s)} ${symbolMeaning(s)}`),
+    '',
+  ];
+}
+
+function targetNote(plan: Plan): string[] {
+  if (plan.targets.length === 0) return [];
+  const pulled = plan.mode === 'destroy' ? 'what depends on them' : 'what they depend on';
+  return [`Note: --target is in effect: only ${plan.targets.join(', ')} and ${pulled} are planned.`, ''];
+}
+
+function outputSection(plan: Plan, paint: Paint): string[] {
+  const diff = diffOutputs(plan.outputs);
+  if (diff.entries.length === 0) return [];
+  return ['Changes to Outputs:', ...printLines(diffBodyLines(diff, 'terraform'), OUTPUT_INDENT, paint), ''];
+}
+
+/**
+ * The plan as text. Lines end with `\n`, including the last. No-op changes are not listed;
+ * sensitive values print as `(sensitive value)` and unknown ones as `(known after apply)`.
+ */
+export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
+  const paint = makePaint(opts.color);
+  const out: string[] = [...driftSection(plan, paint), ...targetNote(plan)];
+  const outputs = outputSection(plan, paint);
+  if (!hasResourceChanges(plan)) {
+    if (outputs.length === 0) {
+      out.push(paint.bold(NO_CHANGES_TEXT));
+    } else {
+      out.push(
+        paint.bold('No changes to infrastructure.'),
+        '',
+        ...outputs,
+        'You can apply this plan to save these new output values to the state, without changing any real infrastructure.',
+      );
+    }
+    return `${out.join('\n')}\n`;
+  }
+  const changes = plan.changes.filter((c) => c.actions[0] !== 'no-op');
+  out.push(...legend(changes, paint));
+  if (changes.length > 0) {
+    out.push('infra will perform the following actions:');
+    for (const change of changes) out.push('', ...changeBlock(change, paint));
+    out.push('');
+  }
+  out.push(...outputs);
+  if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), '');
+  out.push(paint.bold(summarySentence(plan.summary)));
+  return `${out.join('\n')}\n`;
+}
+
+/** The stream a rendering is written to; only whether it is a terminal matters. */
+export interface ColorStream {
+  readonly isTTY?: boolean;
+}
+
+/**
+ * Whether to colour output written to `stream`. `flag` is the command line's choice
+ * (`--no-color` gives false, an explicit `--color` true, neither undefined). Off for
+ * `--no-color`, for a non-empty `NO_COLOR`, and when the stream is not a terminal; a
+ * non-empty `FORCE_COLOR` turns it on even then (`FORCE_COLOR=0` or `false` turns it off).
+ */
+export function shouldUseColor(stream: ColorStream, env: Readonly<Record<string, string | undefined>>, flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.TERM === 'dumb') return false;
+  return stream.isTTY === true;
+}

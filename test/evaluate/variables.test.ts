@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { Sensitive } from '../../src/evaluate/value.js';
+import { resolveVariables, type VariableInput } from '../../src/evaluate/variables.js';
+import { removeTemp, tempConfig } from './support.js';
+
+describe('resolveVariables', () => {
+  let dir: string;
+  let config: Config;
+  before(() => {
+    dir = tempConfig({
+      'main.infra': `
+variable "serial" {
+  type    = number
+  default = 1
+}
+variable "name" {
+  type    = string
+  default = "default"
+}
+variable "list" {
+  type    = list(string)
+  default = []
+}
+variable "obj" {
+  type    = object({ a = number, b = list(bool) })
+  default = { a = 1, b = [], extra = "dropped" }
+}
+variable "token" {
+  type      = string
+  default   = "t"
+  sensitive = true
+}
+variable "anything" {
+  default = null
+}
+`,
+      'one.vars': 'serial = 3\nname = "from-one"\n',
+      'two.vars': 'serial = 4\n',
+      'vars.json': '{ "list": ["j1", "j2"], "obj": { "a": "5", "b": [true] } }',
+    });
+    config = loadConfig(dir, { cwd: dir }).config!;
+  });
+  after(() => removeTemp(dir));
+  const resolve = (input: Partial<VariableInput>) => resolveVariables(config, { vars: [], varFiles: [], env: {}, cwd: dir, ...input });
+
+  it('uses defaults, converted to the type (extra object attributes dropped)', () => {
+    const r = resolve({});
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value.get('serial')).to.equal(1);
+    expect(r.value.get('obj')).to.deep.equal({ a: 1, b: [] });
+    expect(r.value.get('anything')).to.equal(null);
+    expect(r.value.get('token')).to.deep.equal(new Sensitive('t'));
+  });
+
+  it('precedence: default < INFRA_VAR_ < --var-file (in order) < --var (in order)', () => {
+    expect(resolve({ env: { INFRA_VAR_serial: '2' } }).value.get('serial')).to.equal(2);
+    expect(resolve({ env: { INFRA_VAR_serial: '2' }, varFiles: ['one.vars'] }).value.get('serial')).to.equal(3);
+    expect(resolve({ varFiles: ['one.vars', 'two.vars'] }).value.get('serial')).to.equal(4);
+    expect(resolve({ varFiles: ['two.vars', 'one.vars'] }).value.get('serial')).to.equal(3);
+    expect(resolve({ varFiles: ['two.vars'], vars: ['serial=5', 'serial=6'] }).value.get('serial')).to.equal(6);
+    expect(resolve({ varFiles: ['one.vars', 'two.vars'] }).value.get('name')).to.equal('from-one');
+  });
+
+  it('takes --var text as is for strings, parses it for collections', () => {
+    const r = resolve({ vars: ['name=a=b "c"', 'list=["x", 1]', 'obj={ a = 2, b = [false] }', 'anything=[1]'] });
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value.get('name')).to.equal('a=b "c"');
+    expect(r.value.get('list')).to.deep.equal(['x', '1']);
+    expect(r.value.get('obj')).to.deep.equal({ a: 2, b: [false] });
+    expect(r.value.get('anything')).to.equal('[1]');
+  });
+
+  it('reads JSON var files and converts their values', () => {
+    const r = resolve({ varFiles: ['vars.json'] });
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value.get('list')).to.deep.equal(['j1', 'j2']);
+    expect(r.value.get('obj')).to.deep.equal({ a: 5, b: [true] });
+  });
+
+  it('a value of the wrong type names the variable and its source', () => {
+    const fromVar = resolve({ vars: ['serial=abc'] }).diagnostics[0];
+    expect(fromVar.summary).to.equal('Invalid value for variable "serial"');
+    expect(fromVar.detail).to.equal('--var "serial=abc": a number is required, got a string that is not a number.');
+    const fromEnv = resolve({ env: { INFRA_VAR_serial: 'x' } }).diagnostics[0];
+    expect(fromEnv.detail).to.match(/^INFRA_VAR_serial: /);
+    const fromList = resolve({ vars: ['list=[[1]]'] }).diagnostics[0];
+    expect(fromList.detail).to.equal('--var "list=[[1]]": element 0: a string is required, got list.');
+    const parse = resolve({ vars: ['list=[1,'] }).diagnostics[0];
+    expect(parse.summary).to.equal('Invalid value for variable "list"');
+    expect(parse.detail).to.match(/^--var "list=\[1,": /);
+    const missingAttr = resolve({ vars: ['obj={ a = 1 }'] }).diagnostics[0];
+    expect(missingAttr.detail).to.equal('--var "obj={ a = 1 }": attribute "b" is required.');
+    const ref = resolve({ vars: ['list=[var.x]'] }).diagnostics[0];
+    expect(ref.detail).to.match(/Variables not allowed/);
+  });
+
+  it('never shows a sensitive value in a message', () => {
+    const cfgDir = tempConfig({ 'main.infra': 'variable "pin" {\n  type = number\n  sensitive = true\n}\n' });
+    const cfg = loadConfig(cfgDir, { cwd: cfgDir }).config!;
+    const r = resolveVariables(cfg, { vars: ['pin=hunter2'], varFiles: [], env: {}, cwd: cfgDir });
+    expect(JSON.stringify(r.diagnostics)).not.to.contain('hunter2');
+    expect(r.diagnostics[0].detail).to.equal('--var "pin=(sensitive value)": a number is required, got a string that is not a number.');
+    removeTemp(cfgDir);
+  });
+
+  it('undeclared variables in --var and var files are errors with suggestions', () => {
+    const d = resolve({ vars: ['serail=1'] }).diagnostics[0];
+    expect(d.summary).to.equal('Value for undeclared variable "serail"');
+    expect(d.detail).to.equal('--var "serail=...": Did you mean "serial"?');
+    expect(resolve({ vars: ['novalue'] }).diagnostics[0].summary).to.equal('Invalid --var "novalue"');
+    expect(resolve({ varFiles: ['nope.vars'] }).diagnostics[0].summary).to.equal('Cannot read variable file "nope.vars"');
+    expect(resolve({ env: { INFRA_VAR_undeclared: '1' } }).diagnostics).to.deep.equal([]);
+  });
+
+  it('a required variable without a value is an error at its declaration', () => {
+    const cfgDir = tempConfig({ 'main.infra': '\nvariable "serial" {\n  type = number\n}\n' });
+    const cfg = loadConfig(cfgDir, { cwd: cfgDir }).config!;
+    const r = resolveVariables(cfg, { vars: [], varFiles: [], env: {}, cwd: cfgDir });
+    expect(r.diagnostics[0].summary).to.equal('No value for required variable "serial"');
+    expect(r.diagnostics[0].range?.start.line).to.equal(2);
+    expect(r.value.has('serial')).to.equal(false);
+    removeTemp(cfgDir);
+  });
+});
