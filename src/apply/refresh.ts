@@ -7,8 +7,8 @@ import { type Diagnostic, hasErrors } from '../diagnostics.js';
 import { valueEquals, type Json, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider } from '../providers/contract.js';
 import type { Drift } from '../planner/plan.js';
-import { stateValues } from '../planner/planner.js';
-import { hashSensitive, isSensitiveHash, splitSensitive } from '../state/sensitive.js';
+import { SECRET_PREFIX, isStoredSecret, stateValues } from '../planner/planner.js';
+import { hashSensitive, splitSensitive } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 
 export interface RefreshOptions {
@@ -69,7 +69,7 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
 
 /** Where state holds a secret's hash, a read value is hashed too, so secrets stay out of state. */
 function redactLike(read: Json, stored: Json): Json {
-  if (typeof stored === 'string' && isSensitiveHash(stored)) return typeof read === 'string' && isSensitiveHash(read) ? read : hashSensitive(read);
+  if (typeof stored === 'string' && isStoredSecret(stored)) return typeof read === 'string' && isStoredSecret(read) ? read : SECRET_PREFIX + hashSensitive(read);
   if (Array.isArray(stored) && Array.isArray(read)) return read.map((x, i) => (i < stored.length ? redactLike(x, stored[i]) : x));
   if (stored && read && typeof stored === 'object' && typeof read === 'object' && !Array.isArray(stored) && !Array.isArray(read)) {
     const out: Record<string, Json> = {};

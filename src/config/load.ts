@@ -399,13 +399,16 @@ class Decoder {
         continue;
       }
       const kind = item.labels[0];
-      if (item.labels.length > 1 || !LIFECYCLE_KINDS.includes(kind.value)) {
-        const bad = item.labels.length > 1 && LIFECYCLE_KINDS.includes(kind.value) ? item.labels[1] : kind;
+      if (!LIFECYCLE_KINDS.includes(kind.value)) {
         this.fail(
-          `Unknown lifecycle ${JSON.stringify(bad.value)}`,
-          didYouMean(bad.value, LIFECYCLE_KINDS) ?? 'Write lifecycle blue_green, or lifecycle { prevent_destroy, ignore_changes, create_before_destroy }.',
-          bad.range,
+          `Unknown lifecycle ${JSON.stringify(kind.value)}`,
+          didYouMean(kind.value, LIFECYCLE_KINDS) ?? 'Write lifecycle blue_green, or lifecycle { prevent_destroy, ignore_changes, create_before_destroy }.',
+          kind.range,
         );
+        continue;
+      }
+      if (item.labels.length > 1) {
+        this.fail(`Extra label on lifecycle ${kind.value}`, `Write it as: lifecycle ${kind.value}, or lifecycle ${kind.value} { max_parallel = 2 }`, item.labels[1].range);
         continue;
       }
       if (blueGreenBlock) {

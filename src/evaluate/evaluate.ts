@@ -336,14 +336,13 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
   if (ov instanceof Unknown || kv instanceof Unknown) return mark(UNKNOWN, s || keySensitive);
   if (ov === null) return fail(c, 'Attempt to index a null value', 'The value is null, so it has no elements.', range);
   if (kv === null) return fail(c, 'Invalid index', 'The index is null.', range);
-  const shown = (text: string): string => (keySensitive ? '(sensitive value)' : text);
   if (Array.isArray(ov)) {
     const n = typeof kv === 'number' ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
     if (n === undefined) return fail(c, 'Invalid index', `A list index must be a number, got ${describeValue(kv)}.`, range);
     if (!Number.isInteger(n) || n < 0 || n >= ov.length) {
       return fail(
         c,
-        `Index ${shown(numberToString(n))} out of range`,
+        `Index ${keySensitive ? '(sensitive value)' : numberToString(n)} out of range`,
         ov.length === 0 ? 'The list is empty.' : `The list has ${ov.length} element${ov.length === 1 ? '' : 's'} (indexes 0 to ${ov.length - 1}).`,
         range,
       );
@@ -355,7 +354,7 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
     if (key === undefined) return fail(c, 'Invalid index', `An object key must be a string, got ${describeValue(kv)}.`, range);
     const got = getKey(ov, key);
     if (got === undefined) {
-      return fail(c, `This object has no key ${shown(JSON.stringify(key))}`, keySensitive ? undefined : didYouMean(key, Object.keys(ov)), range);
+      return fail(c, `This object has no key ${keySensitive ? '(sensitive value)' : JSON.stringify(key)}`, keySensitive ? undefined : didYouMean(key, Object.keys(ov)), range);
     }
     return mark(got, s || keySensitive);
   }
@@ -778,7 +777,6 @@ function evCall(e: CallExpr, c: Ctx): Value {
       e.range,
     );
   }
-  const argRange = (i: number): SourceRange => (!expanded || i < e.args.length - 1 ? e.args[i]?.range ?? e.range : e.range);
   for (let i = 0; i < args.length; i++) {
     let v = args[i];
     while (v instanceof Sensitive) {
@@ -802,7 +800,7 @@ function evCall(e: CallExpr, c: Ctx): Value {
     const param = i < fn.params.length ? fn.params[i] : fn.variadic!;
     const checked = checkArgument(param, v);
     if (checked instanceof ConversionError) {
-      return fail(c, `Invalid argument to "${e.name}"`, `Argument ${i + 1} (${param.name}): ${checked.message}.`, argRange(i));
+      return fail(c, `Invalid argument to "${e.name}"`, `Argument ${i + 1} (${param.name}): ${checked.message}.`, argRange(e, expanded, i));
     }
     args[i] = checked;
   }
@@ -810,10 +808,16 @@ function evCall(e: CallExpr, c: Ctx): Value {
   const result = fn.impl(args, functionContext(c));
   if (Array.isArray(result) && !spend(result.length, e.range, c)) return UNKNOWN;
   if (result instanceof FunctionError) {
-    const range = result.arg !== undefined ? argRange(result.arg) : e.range;
+    const range = result.arg !== undefined ? argRange(e, expanded, result.arg) : e.range;
     return fail(c, result.summary ?? `Invalid argument to "${e.name}"`, result.detail, result.summary && result.arg !== undefined ? e.range : range);
   }
   return mark(result, s);
+}
+
+/** Where argument `i` was written; an argument that came from an expanded list points at the call. */
+function argRange(e: CallExpr, expanded: boolean, i: number): SourceRange {
+  if (expanded && i >= e.args.length - 1) return e.range;
+  return e.args[i]?.range ?? e.range;
 }
 
 function evSpeculative(e: CallExpr, c: Ctx): Value {

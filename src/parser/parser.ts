@@ -181,8 +181,17 @@ export class InfraParser extends CstParser {
   // it also spares tsx's `keepNames` wrapper on every `ALT` arrow).
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
 
-  constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages });
+  /**
+   * `validate` runs chevrotain's grammar checks (ambiguities, left recursion) while building: a
+   * test does; the CLI skips them, as they cost start-up time and the grammar does not change.
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: errorMessages,
+      skipValidations: options.validate !== true,
+    });
     this.performSelfAnalysis();
   }
 

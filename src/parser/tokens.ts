@@ -229,11 +229,12 @@ export const allTokens: TokenType[] = [
 /** Lexer error messages are rebuilt by the structure pass; this marks the one it ignores. */
 export const UNABLE_TO_POP = 'unable-to-pop';
 
-let lexer: Lexer | undefined;
-
-/** The lexer, built on first use (building it is not free and some commands never parse). */
-export function infraLexer(): Lexer {
-  lexer ??= new Lexer(
+/**
+ * A new lexer. `validate` runs chevrotain's checks of the token definitions (a test does; the
+ * CLI skips them, as they cost start-up time and the definitions do not change).
+ */
+export function createInfraLexer(options: { validate?: boolean } = {}): Lexer {
+  return new Lexer(
     {
       defaultMode: 'main',
       modes: {
@@ -245,6 +246,7 @@ export function infraLexer(): Lexer {
     {
       positionTracking: 'onlyOffset',
       ensureOptimizations: false,
+      skipValidations: options.validate !== true,
       errorMessageProvider: {
         buildUnexpectedCharactersMessage: () => 'unexpected',
         // A stray `}` at the top level; the structure pass reports unbalanced braces itself.
@@ -252,5 +254,12 @@ export function infraLexer(): Lexer {
       },
     },
   );
+}
+
+let lexer: Lexer | undefined;
+
+/** The lexer, built on first use (building it is not free and some commands never parse). */
+export function infraLexer(): Lexer {
+  lexer ??= createInfraLexer();
   return lexer;
 }

@@ -77,13 +77,21 @@ interface PassResult {
   readonly scope: ValueScope;
 }
 
+/** Prefix of a secret's hash stored in place of a secret nested in an attribute. */
+export const SECRET_PREFIX = 'sensitive:';
+
+/** True for a nested secret as state stores it. */
+export function isStoredSecret(s: string): boolean {
+  return s.startsWith(SECRET_PREFIX) && isSensitiveHash(s.slice(SECRET_PREFIX.length));
+}
+
 /**
  * How state stores a value: every sensitive part (known) replaced by its `sha256:` hash, so a
  * secret that flowed into another resource's attribute (a host's root password inside a
  * provisioner's `host`) is never written out, yet a change to it is still seen.
  */
 export function storedForm(v: Value): Value {
-  if (v instanceof Sensitive) return containsUnknown(v.value) ? v : hashSensitive(toJson(v.value));
+  if (v instanceof Sensitive) return containsUnknown(v.value) ? v : SECRET_PREFIX + hashSensitive(toJson(v.value));
   if (Array.isArray(v)) return v.map(storedForm);
   if (isObject(v)) {
     const out: Record<string, Value> = {};
@@ -95,7 +103,7 @@ export function storedForm(v: Value): Value {
 
 /** Marks the stored hashes of secrets as sensitive again, so renderings never show them. */
 function markHashes(v: Value): Value {
-  if (typeof v === 'string') return isSensitiveHash(v) ? new Sensitive(v) : v;
+  if (typeof v === 'string') return isStoredSecret(v) ? new Sensitive(v) : v;
   if (Array.isArray(v)) return v.map(markHashes);
   if (isObject(v)) {
     const out: Record<string, Value> = {};
