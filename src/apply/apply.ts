@@ -5,6 +5,7 @@
  * nothing state does not know about. A failed deploy unit is rolled back: before its switch,
  * green is destroyed and blue is untouched; after it, the routes go back to blue first.
  */
+import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
@@ -90,6 +91,13 @@ class Applier {
   private readonly units = new Map<string, UnitProgress>();
   private readonly world: World;
   private stopping = false;
+  /**
+   * Steps holding one of the `parallelism` slots. A step gives its slot back as soon as its
+   * provider call returns, so recording the result overlaps with the next step's call.
+   */
+  private readonly holding = new Set<string>();
+  private wake: () => void = () => {};
+  private slotFreed: Promise<void> = new Promise((r) => (this.wake = r));
   /** The last evaluated configuration of each instance, with its sensitive marks. */
   private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
   private readonly killController = new AbortController();
@@ -100,6 +108,8 @@ class Applier {
     for (const u of o.plan.units) {
       this.units.set(u.address, { switched: new Map(), verified: new Map(), started: false, committed: false, failed: null, finished: false });
     }
+    // Every provider call listens on this signal; a wide apply has many at once.
+    setMaxListeners(0, this.killController.signal);
     o.kill?.addEventListener('abort', () => this.killController.abort(), { once: true });
     o.stop?.addEventListener('abort', () => {
       this.stopping = true;
@@ -112,15 +122,19 @@ class Applier {
     const steps = this.o.plan.steps;
     for (;;) {
       for (const step of steps) {
-        if (running.size >= Math.max(1, this.o.parallelism)) break;
+        if (this.holding.size >= Math.max(1, this.o.parallelism)) break;
         if (this.status.get(step.id) !== 'pending' || !this.mayStart(step)) continue;
         if (!step.after.every((a) => this.status.get(a) === 'done')) continue;
         this.status.set(step.id, 'running');
-        const p = this.runStep(step).finally(() => running.delete(step.id));
+        this.holding.add(step.id);
+        const p = this.runStep(step).finally(() => {
+          this.release(step);
+          running.delete(step.id);
+        });
         running.set(step.id, p);
       }
       if (running.size === 0) break;
-      await Promise.race(running.values());
+      await Promise.race([...running.values(), this.slotFreed]);
     }
     // Units that started and did not finish are rolled back (or, once committed, finished).
     for (const [address, u] of this.units) {
@@ -137,6 +151,12 @@ class Applier {
       rolledBack: this.rolledBack,
       interrupted,
     };
+  }
+
+  private release(step: Step): void {
+    if (!this.holding.delete(step.id)) return;
+    this.wake();
+    this.slotFreed = new Promise((r) => (this.wake = r));
   }
 
   /** After a failure or an interrupt only the remaining steps of committed units may start. */
@@ -327,6 +347,7 @@ class Applier {
       { address: step.address, generation: step.generation, config: ev.config, configDir: this.o.config.dir },
       this.ctx(change.provider, step),
     );
+    this.release(step);
     if (hasErrors(res.diagnostics)) {
       // What the provider says exists is kept (tainted) so it is destroyed, never forgotten.
       const w = res.state
@@ -364,6 +385,7 @@ class Applier {
       { address: step.address, generation: step.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
       this.ctx(change.provider, step),
     );
+    this.release(step);
     const attrs = { ...ev.config, ...res.state };
     const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : attrs, prior.status, prior.live);
     if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
@@ -460,6 +482,7 @@ class Applier {
     const w1 = await this.o.store.update((s) => upsertInstance(s, { ...inst, status: 'deleting', updated_at: new Date().toISOString() }));
     if (hasErrors(w1)) return { diagnostics: w1 };
     const res = await impl.delete({ address: inst.address, generation: inst.generation, prior: inst.attributes }, this.ctx(inst.provider, step));
+    this.release(step);
     if (hasErrors(res.diagnostics)) {
       // It still exists: keep it in state, as it was.
       const w = await this.o.store.update((s) => upsertInstance(s, inst));

@@ -84,12 +84,15 @@ export async function openState(path: string, operation: string, opts: StateOpti
 
 /** Type information for the planner from the provider registry plus loaded implementations. */
 export function typeInfo(providers: ReadonlyMap<string, Provider>): (t: string) => TypeInfo | undefined {
+  const memo = new Map<string, TypeInfo | undefined>();
   return (t) => {
+    if (memo.has(t)) return memo.get(t);
     const entry = providerForType(t);
-    if (!entry) return undefined;
-    const impl = providers.get(entry.name)?.resourceTypes[t];
+    const impl = entry ? providers.get(entry.name)?.resourceTypes[t] : undefined;
     const plan = impl?.plan?.bind(impl);
-    return { provider: entry.name, schema: entry.types[t], ...(plan ? { plan } : {}) };
+    const info = entry ? { provider: entry.name, schema: entry.types[t], ...(plan ? { plan } : {}) } : undefined;
+    memo.set(t, info);
+    return info;
   };
 }
 

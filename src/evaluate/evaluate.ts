@@ -800,7 +800,8 @@ function evCall(e: CallExpr, c: Ctx): Value {
     const param = i < fn.params.length ? fn.params[i] : fn.variadic!;
     const checked = checkArgument(param, v);
     if (checked instanceof ConversionError) {
-      return fail(c, `Invalid argument to "${e.name}"`, `Argument ${i + 1} (${param.name}): ${checked.message}.`, argRange(e, expanded, i));
+      const why = s ? 'its value is sensitive, so the reason is not shown' : checked.message;
+      return fail(c, `Invalid argument to "${e.name}"`, `Argument ${i + 1} (${param.name}): ${why}.`, argRange(e, expanded, i));
     }
     args[i] = checked;
   }
@@ -809,6 +810,8 @@ function evCall(e: CallExpr, c: Ctx): Value {
   if (Array.isArray(result) && !spend(result.length, e.range, c)) return UNKNOWN;
   if (result instanceof FunctionError) {
     const range = result.arg !== undefined ? argRange(e, expanded, result.arg) : e.range;
+    // A message may quote an argument; with a secret among them, it says nothing of the values.
+    if (s) return fail(c, `Invalid argument to "${e.name}"`, 'The call failed; its message is withheld because an argument is sensitive.', range);
     return fail(c, result.summary ?? `Invalid argument to "${e.name}"`, result.detail, result.summary && result.arg !== undefined ? e.range : range);
   }
   return mark(result, s);

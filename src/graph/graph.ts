@@ -58,8 +58,6 @@ function blockReferences(decl: ResourceDecl): Reference[] {
 export function buildBlockGraph(config: Config): { graph: BlockGraph | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const byAddress = new Map(config.resources.map((r) => [r.address, r]));
-  const g = new Graph({ directed: true });
-  for (const r of config.resources) g.setNode(r.address);
   const edges: BlockEdge[] = [];
   const deps = new Map<string, Set<string>>();
   for (const decl of config.resources) {
@@ -70,45 +68,56 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
       if (!byAddress.has(to)) continue; // the evaluator reports undeclared resources with a suggestion
       set.add(to);
       edges.push({ from: decl.address, to, range: ref.range });
-      g.setEdge(decl.address, to);
     }
     for (const d of decl.dependsOn) {
       const to = d.address.replace(/\[.*$/, '');
       if (!byAddress.has(to)) {
-        diagnostics.push(
-          error(
-            `Reference to undeclared resource "${to}" in depends_on`,
-            didYouMean(to, byAddress.keys()),
-            d.range,
-          ),
-        );
+        diagnostics.push(error(`Reference to undeclared resource "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
         continue;
       }
       set.add(to);
       edges.push({ from: decl.address, to, range: d.range });
-      g.setEdge(decl.address, to);
     }
   }
 
-  const cycles = alg.findCycles(g);
-  for (const scc of cycles) diagnostics.push(cycleDiagnostic(scc, edges, byAddress));
-  if (cycles.length > 0) return { graph: null, diagnostics };
-
-  // Post-order from sorted roots gives a deterministic order: dependencies first, ties by
-  // source order so plans list resources the way the files declare them.
+  // Post-order from the blocks in source order gives a deterministic order: dependencies first,
+  // ties by source order, so plans list resources the way the files declare them.
+  const index = new Map(config.resources.map((r, i) => [r.address, i]));
   const order: ResourceDecl[] = [];
-  const visited = new Set<string>();
-  const visit = (addr: string): void => {
-    if (visited.has(addr)) return;
-    visited.add(addr);
-    const ds = [...(deps.get(addr) ?? [])].sort(
-      (a, b) => config.resources.indexOf(byAddress.get(a)!) - config.resources.indexOf(byAddress.get(b)!),
-    );
-    for (const d of ds) visit(d);
-    order.push(byAddress.get(addr)!);
-  };
-  for (const r of config.resources) visit(r.address);
-  return { graph: { order, deps, edges }, diagnostics };
+  const state = new Map<string, 'visiting' | 'done'>();
+  let cyclic = false;
+  for (const root of config.resources) {
+    if (state.has(root.address)) continue;
+    // Iterative depth-first search: configurations can be deep enough to overflow recursion.
+    const stack: { addr: string; next: string[] }[] = [{ addr: root.address, next: sortedDeps(root.address) }];
+    state.set(root.address, 'visiting');
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const d = top.next.shift();
+      if (d === undefined) {
+        state.set(top.addr, 'done');
+        order.push(byAddress.get(top.addr)!);
+        stack.pop();
+      } else if (state.get(d) === 'visiting') cyclic = true;
+      else if (!state.has(d)) {
+        state.set(d, 'visiting');
+        stack.push({ addr: d, next: sortedDeps(d) });
+      }
+    }
+  }
+  function sortedDeps(addr: string): string[] {
+    return [...(deps.get(addr) ?? [])].sort((a, b) => index.get(a)! - index.get(b)!);
+  }
+  if (!cyclic) return { graph: { order, deps, edges }, diagnostics };
+
+  // Only a cyclic configuration pays for graphlib's strongly connected components, which name
+  // every cycle at once.
+  const g = new Graph({ directed: true });
+  for (const r of config.resources) g.setNode(r.address);
+  for (const e of edges) g.setEdge(e.from, e.to);
+  const cycles = alg.findCycles(g).sort((a, b) => ([...a].sort()[0] < [...b].sort()[0] ? -1 : 1));
+  for (const scc of cycles) diagnostics.push(cycleDiagnostic(scc, edges, byAddress));
+  return { graph: null, diagnostics };
 }
 
 /** A cycle named in a stable order: starting at the smallest address, following edges. */

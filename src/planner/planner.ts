@@ -392,6 +392,7 @@ class Planner {
 
   /** A blue-green resource must be verified by a check and reached through a route. */
   private checkBlueGreenShape(pass: PassResult): void {
+    if (!this.input.config.resources.some((r) => r.lifecycle.blueGreen)) return;
     const tdeps = this.transitiveDeps(pass);
     const reported = new Set<string>();
     for (const ev of pass.instances.values()) {
@@ -452,7 +453,7 @@ class Planner {
 
   private assembleNormal(pass: PassResult, forced: ReadonlySet<string>): Plan | null {
     const { state } = this.input;
-    const tdeps = this.transitiveDeps(pass);
+    const tdeps = lazy(() => this.transitiveDeps(pass));
     const changes = new Map<string, ResourceChange>();
     const steps = new StepList();
     const reasons = new Map<string, string[]>();
@@ -471,7 +472,7 @@ class Planner {
       included = new Set(selected);
       for (const s of selected) {
         addReason(s, 'targeted');
-        for (const d of tdeps.get(s) ?? []) {
+        for (const d of tdeps().get(s) ?? []) {
           if (!included.has(d)) addReason(d, `${s} depends on it`);
           included.add(d);
         }
@@ -485,7 +486,7 @@ class Planner {
     for (const address of [...forced].sort()) {
       const ev = pass.instances.get(address);
       if (!ev || !inScope(address)) continue;
-      const m = this.unitMembers(pass, tdeps, address);
+      const m = this.unitMembers(pass, tdeps(), address);
       const prior = ev.prior!;
       units.push({ address, ...m, priorGeneration: prior.generation, plannedGeneration: ev.generation });
       for (const a of [...m.provisions, ...m.checks, ...m.routes, ...m.postChecks]) {
@@ -614,7 +615,7 @@ class Planner {
     }
 
     // Deploy units, in order: one at a time unless max_parallel allows more.
-    const unitOrder = this.orderUnits(units, tdeps);
+    const unitOrder = units.length ? this.orderUnits(units, tdeps()) : [];
     const unitIds: { address: string; final: string; max: number }[] = [];
     const unitSteps = new Map<string, string[]>();
     for (const u of unitOrder) {
@@ -969,26 +970,51 @@ class StepList {
 
   /** Steps in a valid execution order (Kahn's algorithm, ties in creation order). */
   ordered(): Step[] {
-    const indeg = new Map<string, number>();
-    const dependents = new Map<string, string[]>();
-    for (const e of this.steps) {
-      indeg.set(e.id, e.after.length);
-      for (const a of e.after) dependents.set(a, [...(dependents.get(a) ?? []), e.id]);
-    }
     const position = new Map(this.steps.map((e, i) => [e.id, i]));
-    const ready = this.steps.filter((e) => e.after.length === 0).map((e) => e.id);
+    const indeg = new Array<number>(this.steps.length).fill(0);
+    const dependents: number[][] = this.steps.map(() => []);
+    this.steps.forEach((e, i) => {
+      indeg[i] = e.after.length;
+      for (const a of e.after) dependents[position.get(a)!].push(i);
+    });
+    // A binary min-heap of positions: the ready step created first goes first.
+    const heap: number[] = [];
+    const push = (x: number): void => {
+      heap.push(x);
+      for (let i = heap.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (heap[p] <= heap[i]) break;
+        [heap[p], heap[i]] = [heap[i], heap[p]];
+        i = p;
+      }
+    };
+    const pop = (): number => {
+      const top = heap[0];
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && heap[l] < heap[m]) m = l;
+          if (r < heap.length && heap[r] < heap[m]) m = r;
+          if (m === i) break;
+          [heap[m], heap[i]] = [heap[i], heap[m]];
+          i = m;
+        }
+      }
+      return top;
+    };
+    indeg.forEach((d, i) => d === 0 && push(i));
     const out: Step[] = [];
-    while (ready.length) {
-      ready.sort((x, y) => position.get(x)! - position.get(y)!);
-      const id = ready.shift()!;
-      const e = this.byId.get(id)!;
+    while (heap.length) {
+      const i = pop();
+      const e = this.steps[i];
       const { label: _label, ...rest } = e.step;
       void _label;
-      out.push({ ...rest, id, after: [...e.after].sort((x, y) => position.get(x)! - position.get(y)!) });
-      for (const d of dependents.get(id) ?? []) {
-        indeg.set(d, indeg.get(d)! - 1);
-        if (indeg.get(d) === 0) ready.push(d);
-      }
+      out.push({ ...rest, id: e.id, after: [...e.after].sort((x, y) => position.get(x)! - position.get(y)!) });
+      for (const d of dependents[i]) if (--indeg[d] === 0) push(d);
     }
     if (out.length !== this.steps.length) throw new Error('planner bug: step graph has a cycle');
     return out;
@@ -1025,4 +1051,17 @@ export function contradicts(planned: Value, actual: Value): boolean {
     return Object.keys(po).some((k) => contradicts(po[k], ao[k] ?? null));
   }
   return !valueEquals(planned, actual);
+}
+
+/** A value computed on first use. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
+  };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
@@ -84,6 +84,38 @@ describe('engine: kill -9 at every step boundary of a blue-green apply', functio
       }
     } finally {
       probe.cleanup();
+    }
+  });
+
+  it('Ctrl-C once: no new steps start, the deploy in flight rolls back, state is saved; apply again converges', async () => {
+    const cfg = tempConfig({ 'main.infra': BLUE_GREEN });
+    try {
+      expect(infra(cfg.dir, ['apply', '--auto-approve']).status).to.equal(0);
+      const p = spawn(process.execPath, [child, 'apply', '--auto-approve', '--var', 'version=v2'], {
+        cwd: cfg.dir,
+        env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(cfg.dir, 'world.json'), INFRA_TEST_LATENCY_MS: '300' },
+      });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+      for (let i = 0; i < 300 && !out.includes('test_provision.ns["a"] (green): Creating...'); i++) await new Promise((r) => setTimeout(r, 50));
+      p.kill('SIGINT');
+      const code = await exited;
+      expect(code).to.equal(1);
+      expect(out).to.include('Interrupt received');
+      expect(out).to.include('Rolling back the deploy of test_instance.ns["a"]: interrupted');
+      expect(err).to.include('Apply interrupted');
+      const s = state(cfg.dir);
+      expect(s.resources.every((x) => x.live && x.status === 'ready')).to.equal(true);
+      expect(s.resources.filter((x) => x.type === 'test_instance').map((x) => x.generation)).to.deep.equal([1, 1]);
+      expect(world(cfg.dir).filter((o) => o.generation === 2)).to.deep.equal([]);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+      const again = infra(cfg.dir, ['apply', '--auto-approve', '--var', 'version=v2']);
+      expect(again.status, again.stderr).to.equal(0);
+    } finally {
+      cfg.cleanup();
     }
   });
 });

@@ -208,3 +208,22 @@ describe('engine: the blue-green rules are enforced', () => {
     }
   });
 });
+
+describe('engine: apply checks values against the reviewed plan', () => {
+  it('refuses a step whose configuration evaluates differently from the saved plan', async () => {
+    const provider = new RecordingProvider();
+    const unregister = provider.register();
+    const cfg = tempConfig({ 'main.infra': 'resource "test_instance" "a" {\n  name = env("INFRA_TEST_NAME", "x")\n}\n' });
+    try {
+      const p = await runCli(['plan', '--out', 'plan.json'], { cwd: cfg.dir, env: { INFRA_TEST_NAME: 'reviewed' } });
+      expect(p.code).to.equal(0);
+      const a = await runCli(['apply', 'plan.json'], { cwd: cfg.dir, env: { INFRA_TEST_NAME: 'something-else' } });
+      expect(a.code).to.equal(1);
+      expect(a.stderr).to.include('error: test_instance.a: "name" is not what the reviewed plan said');
+      expect(provider.calls.filter((c) => c.op === 'create')).to.deep.equal([]);
+    } finally {
+      unregister();
+      cfg.cleanup();
+    }
+  });
+});
