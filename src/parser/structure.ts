@@ -58,6 +58,8 @@ interface Frame {
   questions: number;
   /** Length of the output when the frame opened (its opener's index there). */
   readonly outIndex: number;
+  /** A block's body (not an object): a comma in it separates items, like a newline. */
+  readonly body?: boolean;
 }
 
 /** The lexer's output with offsets moved to the whole source. */
@@ -346,7 +348,15 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
   };
 
   const pushFrame = (kind: FrameKind, t: IToken): void => {
-    stack.push({ kind, open: t, questions: 0, outIndex: out.length });
+    // `type label {` at the level of a body opens a block's body; `= {`, `: {`, `( {` an object.
+    const prev = last();
+    const enclosing = stack[stack.length - 1];
+    const body =
+      kind === '{' &&
+      prev !== undefined &&
+      (enclosing.kind === 'file' || enclosing.body === true) &&
+      (tokenMatcher(prev, Identifier) || prev.tokenType === SimpleString || prev.tokenType === StringEnd);
+    stack.push({ kind, open: t, questions: 0, outIndex: out.length, ...(body ? { body } : {}) });
     out.push(t);
   };
 
@@ -501,7 +511,9 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
     } else if (type === Comma) {
       questions -= f.questions;
       f.questions = 0;
-      out.push(t);
+      // `lifecycle { prevent_destroy = true, create_before_destroy = true }`: one line, two items.
+      if (f.body && last()?.tokenType !== Newline) out.push(synthetic(Newline, t.startOffset, ','));
+      else if (!f.body) out.push(t);
     } else {
       out.push(t);
     }

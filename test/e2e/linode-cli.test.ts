@@ -38,6 +38,8 @@ interface GoldenCase {
   /** Relative to examples/. */
   readonly config: string;
   readonly args?: readonly string[];
+  /** The expected files this case has: keys of GOLDEN_FORMATS. */
+  readonly formats: readonly string[];
   /** Why the case exists, and anything in its expected output a reader should know. */
   readonly note?: string;
 }
@@ -134,21 +136,23 @@ describe('infra CLI against the Linode API emulator', function () {
     for (const name of cases) {
       const dir = join(FIXTURES, name);
       const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as GoldenCase;
-      for (const [file, extra] of Object.entries(GOLDEN_FORMATS)) {
+      for (const file of spec.formats) {
+        const extra = GOLDEN_FORMATS[file];
         const expectedPath = join(dir, file);
-        if (!existsSync(expectedPath)) continue;
         it(`${name}/${file}`, async () => {
           const work = mkdtempSync(join(tmpdir(), 'infra-linode-golden-'));
           try {
+            expect(extra, `unknown format ${file}`).not.to.equal(undefined);
             const state = join(work, 'infra.state.json');
             if (existsSync(join(dir, 'state.json'))) copyFileSync(join(dir, 'state.json'), state);
-            const r = await runCli(['plan', '-C', spec.config, '--state', state, ...(spec.args ?? []), ...extra], { cwd: EXAMPLES, env: env() });
+            const r = await runCli(['plan', '-C', spec.config, '--state', state, ...(spec.args ?? []), ...(extra ?? [])], { cwd: EXAMPLES, env: env() });
             expect(r.stderr).to.equal('');
             expect(r.code).to.equal(0);
             // Nothing of this run (its temporary folder, the emulator's port) is in the plan.
             expect(r.stdout).not.to.include(work);
             expect(r.stdout).not.to.include(emu.origin);
             if (UPDATE) writeFileSync(expectedPath, r.stdout);
+            expect(existsSync(expectedPath), `missing ${expectedPath} (run with UPDATE_GOLDENS=1)`).to.equal(true);
             expect(r.stdout).to.equal(readFileSync(expectedPath, 'utf8'));
           } finally {
             rmSync(work, { recursive: true, force: true });
@@ -231,7 +235,7 @@ describe('infra CLI against the Linode API emulator', function () {
       const ids = [web('a').attributes.id, web('b').attributes.id];
       const plan = ok(await cli(['plan', '--var', 'prefix=site']));
       expect(plan.stdout).to.include('# linode_instance.web["a"] will be updated in place');
-      expect(plan.stdout).to.match(/~ label +\+?= "web-a" -> "site-a"/);
+      expect(plan.stdout).to.match(/~ label += "web-a" -> "site-a"\n/);
       expect(plan.stdout).to.include('Plan: 0 to add, 2 to change, 0 to destroy.');
       emu.clearRequests();
       ok(await cli(['apply', '--auto-approve', '--var', 'prefix=site']));
@@ -247,7 +251,7 @@ describe('infra CLI against the Linode API emulator', function () {
       const old = [web('a').attributes.id as number, web('b').attributes.id as number];
       const plan = ok(await cli(['plan', '--var', 'image=linode/debian11']));
       expect(plan.stdout).to.include('# linode_instance.web["a"] must be replaced');
-      expect(plan.stdout).to.match(/~ image +\+?= "linode\/debian12" -> "linode\/debian11" # forces replacement/);
+      expect(plan.stdout).to.match(/~ image += "linode\/debian12" -> "linode\/debian11" # forces replacement\n/);
       expect(plan.stdout).to.include('Plan: 2 to add, 0 to change, 2 to destroy.');
       ok(await cli(['apply', '--auto-approve', '--var', 'image=linode/debian11']));
       for (const id of old) expect(emu.instance(id), `old instance ${id}`).to.equal(undefined);
@@ -333,7 +337,7 @@ describe('infra CLI against the Linode API emulator', function () {
         expect(r.code, what).to.equal(1);
         expect(r.stdout, what).to.equal('');
         expect(r.stderr, what).to.equal(
-          'Error: No Linode API token\n\n  Set token in the provider "linode" block (for example token = env("LINODE_TOKEN")) or export LINODE_TOKEN.\n',
+          'error: No Linode API token\nSet token in the provider "linode" block (for example token = env("LINODE_TOKEN")) or export LINODE_TOKEN.\n',
         );
         expect(emu.requests, what).to.deep.equal([]);
       }
@@ -343,24 +347,45 @@ describe('infra CLI against the Linode API emulator', function () {
 
     it('never shows the token or a root password: every output, the plan file, the state and its backup', async () => {
       const configuredPass = `Cfg-${randomBytes(12).toString('base64url')}-9x`;
-      const withPass = { INFRA_VAR_root_pass: configuredPass };
+      writeFileSync(
+        join(dir, 'admin.infra'),
+        [
+          'variable "root_pass" {',
+          '  type      = string',
+          '  sensitive = true',
+          '}',
+          '',
+          'resource "linode_instance" "admin" {',
+          '  label     = "admin"',
+          '  region    = "us-east"',
+          '  type      = "g6-nanode-1"',
+          '  image     = "linode/debian12"',
+          '  root_pass = var.root_pass',
+          '}',
+          '',
+        ].join('\n'),
+      );
       const outputs: CliResult[] = [];
-      const run = async (args: readonly string[]): Promise<CliResult> => {
-        const r = await cli(args, withPass);
+      const run = async (args: readonly string[], code = 0): Promise<CliResult> => {
+        const r = await cli(args, { INFRA_VAR_root_pass: configuredPass });
         outputs.push(r);
-        return ok(r);
+        expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).to.equal(code);
+        return r;
       };
       await run(['plan', '--out', 'infra.plan']);
       const planFile = readFileSync(join(dir, 'infra.plan'), 'utf8');
       await run(['apply', 'infra.plan']);
       await run(['show', '--json', 'infra.plan']);
       await run(['state', 'list']);
-      await run(['state', 'show', 'linode_instance.web["b"]']);
+      await run(['state', 'show', 'linode_instance.admin']);
       await run(['output']);
+      // A failure whose reason echoes the token (a proxy might): the message is scrubbed.
+      emu.injectFault({ method: 'PUT', path: '/linode/instances/*', status: 400, reason: `Token ${token} may not rename` });
+      await run(['apply', '--auto-approve', '--var', 'prefix=site'], 1);
       const applied = readFileSync(join(dir, 'infra.state.json'), 'utf8');
       const backup = readFileSync(join(dir, 'infra.state.json.backup'), 'utf8');
-      const passwords = ours().map((i) => emu.rootPassOf(i.id));
-      expect(passwords).to.have.length(2);
+      const passwords = ours().map((i) => emu.rootPassOf(i.id)!);
+      expect(passwords).to.have.length(3);
       expect(passwords).to.include(configuredPass);
       await run(['destroy', '--auto-approve']);
       const destroyed = readFileSync(join(dir, 'infra.state.json'), 'utf8');
@@ -378,23 +403,40 @@ describe('infra CLI against the Linode API emulator', function () {
         places[`stderr of command ${n + 1}`] = r.stderr;
       });
       // The searches mean something only if the outputs are there.
-      expect(places['stdout of command 1']).to.include('Plan: 2 to add');
-      expect(places['stdout of command 4']).to.include('linode_instance.web["a"]');
+      expect(places['stdout of command 1']).to.include('Plan: 3 to add');
+      expect(places['stdout of command 4']).to.include('linode_instance.admin');
+      expect(places['stderr of command 7']).to.include('may not rename');
       for (const [what, text] of Object.entries(places)) {
-        for (const secret of [token, ...(passwords as string[])]) {
+        for (const secret of [token, ...passwords]) {
           expect(text.includes(secret), `${what} contains ${secret === token ? 'the token' : 'a root password'}`).to.equal(false);
         }
       }
       expect(emu.requests.every((q) => q.auth === 'valid')).to.equal(true);
     });
 
+    knownBug('an explicit null root_pass is "not set": the plan after apply has no changes', async () => {
+      // Bug: decodeBody (src/evaluate/resource.ts) marks an explicit null of a sensitive
+      // attribute as Sensitive(null), and the planner (change()) then treats it as set, so
+      // every plan replaces the instance: "root_pass = (sensitive value) -> (sensitive value)".
+      writeFileSync(join(dir, 'main.infra'), linodeOnlyConfig(sshPort).replace('  tags     = ["web"]\n', '  tags     = ["web"]\n  root_pass = null\n'));
+      ok(await cli(['apply', '--auto-approve']));
+      const r = await cli(['plan', '--detailed-exitcode']);
+      expect(r.stdout).to.include('No changes.');
+      expect(r.code).to.equal(0);
+    });
+
     knownBug("provider operations use the CLI's environment (LINODE_URL), as validation does", async () => {
       // Bug: validateConfig gets the CLI's env, but operations read process.env (session.ts),
       // so with LINODE_URL only in the CLI's env the requests go elsewhere (here: the decoy).
       writeFileSync(join(dir, 'main.infra'), linodeOnlyConfig(sshPort).replace(/\n {2}url += env\("LINODE_URL", ""\)/, ''));
-      const r = await cli(['apply', '--auto-approve']);
-      expect(r.code, r.stderr).to.equal(0);
-      expect(ours()).to.have.length(2);
+      try {
+        const r = await cli(['apply', '--auto-approve']);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(ours()).to.have.length(2);
+      } finally {
+        // This test is the one place the decoy is expected to be reached (while the bug lasts).
+        decoy.clearRequests();
+      }
     });
   });
 
