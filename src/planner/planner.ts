@@ -708,6 +708,18 @@ class Planner {
         done.set(address, steps.add({ kind: createKind(role, 'update'), address, color: null, unit: null, afterSwitch: false, after: deps, generation: c.plannedGeneration }));
       }
     }
+    // A route to a blue-green instance that is being created goes live only after the checks
+    // of that instance passed, as in a deploy: the first deploy is verified too.
+    for (const [address, c] of changes) {
+      if (c.role !== 'route' || unitOf.has(address) || !done.has(address)) continue;
+      for (const dep of tdeps().get(address) ?? []) {
+        if (!isBg(dep) || unitFinal.has(dep)) continue;
+        for (const check of this.unitMembers(pass, tdeps(), dep).checks) {
+          const d = done.get(check);
+          if (d && !steps.dependsOn(d, done.get(address)!)) steps.addAfter(done.get(address)!, d);
+        }
+      }
+    }
     // The old object of a delete-first replacement goes after the old objects of its dependents
     // that are replaced the same way; the old object of a create-first replacement goes after
     // its dependents have moved to the new object.

@@ -319,7 +319,7 @@ describe('infra CLI against the Linode API emulator', function () {
       expect(r.stdout).to.match(/Linode API: HTTP 500 Internal Server Error while trying to create Linode "web-[ab]"; retrying in [\d.]+s \(retry 1 of 4\)/);
       expect(r.stdout).to.include('Apply complete! Resources: 2 added');
       expect(ours()).to.have.length(2);
-      // The retried create followed the Retry-After.
+      // The retried create waited for the Retry-After (a lower bound: timers never fire early).
       const posts = emu.requests.filter((q) => q.method === 'POST');
       const limited = posts.find((q) => q.status === 429)!;
       const retried = posts.filter((q) => q.at > limited.at && q.status === 200 && (q.body as { label: string }).label === (limited.body as { label: string }).label);

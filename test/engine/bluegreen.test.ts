@@ -51,6 +51,8 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
     const creates = provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
     expect(creates.indexOf('test_instance.ns["a"]')).to.be.lessThan(creates.indexOf('test_provision.ns["a"]'));
     expect(creates.indexOf('test_route.ns["a"]')).to.be.lessThan(creates.indexOf('test_check.lb["a"]'));
+    // Even the first deploy is verified before traffic is routed to it.
+    expect(creates.indexOf('test_check.ns["a"]')).to.be.lessThan(creates.indexOf('test_route.ns["a"]'));
     expect(state.outputs.targets.value).to.deep.equal(state.resources.filter((x) => x.type === 'test_route').map((x) => (x.attributes.targets as string[])[0]));
   });
 
