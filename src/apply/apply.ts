@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
-import { Sensitive, containsSensitive, containsUnknown, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
+import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, valueEquals, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
 import { type TypeInfo, colorOf, contradicts, storedForm } from '../planner/planner.js';
@@ -176,6 +176,7 @@ class Applier {
       providerConfig: this.o.providerConfigs.get(provider) ?? {},
       log: (line) => this.o.onEvent?.({ type: 'log', step, line }),
       signal: this.killController.signal,
+      env: this.o.env,
     };
   }
 
@@ -328,10 +329,19 @@ class Applier {
     });
   }
 
+  /**
+   * The values an instance got, as the language sees them: schema-sensitive attributes marked,
+   * and every part the provider echoed back from a sensitive part of the configuration (a host's
+   * password inside a provisioner's `host`) marked again, so it stays secret downstream.
+   */
   private marked(change: ResourceChange, attributes: Readonly<Record<string, Json>>): ObjectValue {
     const info = this.o.types(change.type);
+    const evaluated = this.evaluated.get(change.address) ?? {};
     const out: Record<string, Value> = {};
-    for (const [k, v] of Object.entries(attributes)) out[k] = info.schema.attributes[k]?.sensitive ? new Sensitive(v as Value) : (v as Value);
+    for (const [k, v] of Object.entries(attributes)) {
+      if (info.schema.attributes[k]?.sensitive) out[k] = new Sensitive(v as Value);
+      else out[k] = k in evaluated ? remark(evaluated[k], v as Value) : (v as Value);
+    }
     return out;
   }
 
@@ -564,4 +574,16 @@ class Applier {
     const w = await this.o.store.update((s) => ({ ...s, outputs }));
     this.diagnostics.push(...w);
   }
+}
+
+/** `actual` with the sensitive marks of `evaluated` wherever the two agree. */
+function remark(evaluated: Value, actual: Value): Value {
+  if (evaluated instanceof Sensitive) return valueEquals(evaluated.value, actual) || containsUnknown(evaluated.value) ? new Sensitive(actual) : actual;
+  if (Array.isArray(evaluated) && Array.isArray(actual)) return actual.map((x, i) => (i < evaluated.length ? remark(evaluated[i], x) : x));
+  if (isObject(evaluated) && isObject(actual)) {
+    const out: Record<string, Value> = {};
+    for (const [k, x] of Object.entries(actual)) out[k] = k in evaluated ? remark(evaluated[k], x) : x;
+    return out;
+  }
+  return actual;
 }

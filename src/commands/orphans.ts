@@ -23,7 +23,7 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
       return 0;
     }
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(l + '\n'), new AbortController().signal);
+    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(l + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];
     for (const [name, p] of providers) {

@@ -149,8 +149,9 @@ export function operationContext(
   configs: ReadonlyMap<string, Record<string, Json>>,
   log: (line: string) => void,
   signal: AbortSignal,
+  env: NodeJS.ProcessEnv,
 ): (provider: string) => OperationContext {
-  return (provider) => ({ stateDir, lineage, providerConfig: configs.get(provider) ?? {}, log, signal });
+  return (provider) => ({ stateDir, lineage, providerConfig: configs.get(provider) ?? {}, log, signal, env });
 }
 
 /** What a plan was computed from, for telling later whether a saved plan went stale. */
@@ -188,7 +189,7 @@ export async function refreshAndPlan(args: {
     const r = await refresh({
       state,
       providers: args.providers,
-      context: operationContext(dirname(args.store.path), state.lineage, args.configs, args.log, new AbortController().signal),
+      context: operationContext(dirname(args.store.path), state.lineage, args.configs, args.log, new AbortController().signal, args.env),
       parallelism: 10,
     });
     check(r.diagnostics, args.warnings);

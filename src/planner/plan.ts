@@ -62,7 +62,11 @@ export interface Step {
   readonly id: string;
   readonly kind: StepKind;
   readonly address: string;
-  /** `green` for the new copy in a deploy unit, `blue` for the old copy; null outside units. */
+  /**
+   * Colour of the blue-green copy the step acts on: generations alternate, odd blue, even green,
+   * so a deploy from blue creates green and the next one from green creates blue. Null for
+   * resources that are not blue-green.
+   */
   readonly color: 'green' | 'blue' | null;
   /** Address of the blue-green resource whose deploy unit this step belongs to. */
   readonly unit: string | null;

@@ -91,7 +91,7 @@ export function isStoredSecret(s: string): boolean {
  * provisioner's `host`) is never written out, yet a change to it is still seen.
  */
 export function storedForm(v: Value): Value {
-  if (v instanceof Sensitive) return containsUnknown(v.value) ? v : SECRET_PREFIX + hashSensitive(toJson(v.value));
+  if (v instanceof Sensitive) return containsUnknown(v.value) ? v : SECRET_PREFIX + secretHash(v.value);
   if (Array.isArray(v)) return v.map(storedForm);
   if (isObject(v)) {
     const out: Record<string, Value> = {};
@@ -99,6 +99,18 @@ export function storedForm(v: Value): Value {
     return out;
   }
   return v;
+}
+
+/**
+ * The hash of a secret. A value that already is one (a secret read back from state, where only
+ * its hash is kept, then passed on to another resource) is its own hash, not hashed again.
+ */
+function secretHash(v: Value): string {
+  if (typeof v === 'string') {
+    if (isSensitiveHash(v)) return v;
+    if (isStoredSecret(v)) return v.slice(SECRET_PREFIX.length);
+  }
+  return hashSensitive(toJson(v));
 }
 
 /** Marks the stored hashes of secrets as sensitive again, so renderings never show them. */
@@ -264,8 +276,9 @@ class Planner {
       if (!prior) return;
       let differs: boolean;
       if (isSensitive) {
-        const stored = prior.sensitive_attributes[name];
-        differs = containsUnknown(value) || (stored ?? hashSensitive(null)) !== hashSensitive(toJson(value));
+        const stored = prior.sensitive_attributes[name] ?? hashSensitive(null);
+        const plain = value instanceof Sensitive ? value.value : value;
+        differs = containsUnknown(plain) || stored !== secretHash(plain);
       } else differs = !valueEquals(storedForm(value), (prior.attributes[name] ?? null) as Value);
       if (!differs) return;
       if (ignore.has(name)) {
@@ -279,12 +292,14 @@ class Planner {
     for (const [name, attr] of Object.entries(schema.attributes)) {
       const settable = attr.required || attr.optional || !attr.computed;
       const value = config[name] ?? null;
-      if (!settable || (value === null && attr.computed)) {
+      // `root_pass = var.root_pass` with a null default is as good as leaving it out.
+      const absent = value === null || (value instanceof Sensitive && value.value === null);
+      if (!settable || (absent && attr.computed)) {
         keepComputed.push(name);
         continue;
       }
       after[name] = attr.sensitive ? markSensitive(value) : value;
-      compare(name, value instanceof Sensitive ? value.value : value, !!attr.sensitive, !!attr.forcesReplacement);
+      compare(name, value, !!attr.sensitive, !!attr.forcesReplacement);
     }
     for (const [name, block] of Object.entries(schema.blocks ?? {})) {
       const value = config[name] ?? (block.nesting === 'single' ? null : []);
@@ -614,11 +629,9 @@ class Planner {
       }
     }
 
-    // Deploy units, in order: one at a time unless max_parallel allows more.
-    const unitOrder = units.length ? this.orderUnits(units, tdeps()) : [];
+    // Deploy units go one at a time unless max_parallel allows more.
     const unitIds: { address: string; final: string; max: number }[] = [];
-    const unitSteps = new Map<string, string[]>();
-    for (const u of unitOrder) {
+    const layoutUnit = (u: DeployUnit): void => {
       const ev = pass.instances.get(u.address)!;
       const green = stepColor(u.plannedGeneration, true);
       const blue = stepColor(u.priorGeneration, true);
@@ -678,15 +691,14 @@ class Planner {
       for (const m of members) done.set(m, dR);
       unitFinal.set(u.address, dR);
       unitIds.push({ address: u.address, final: dR, max });
-      unitSteps.set(u.address, ids);
-    }
+    };
 
-    // Everything else, in dependency order.
+    // Every other change gets its own steps.
     const deleteFirst: { address: string; del: string }[] = [];
     const createFirst: { address: string; del: string }[] = [];
-    for (const address of ordered) {
+    const layoutChange = (address: string): void => {
       const c = changes.get(address)!;
-      if (c.actions[0] === 'no-op' || unitOf.has(address) || unitFinal.has(address)) continue;
+      if (c.actions[0] === 'no-op') return;
       const ev = pass.instances.get(address)!;
       const deps = [...ev.deps].map((d) => done.get(d)).filter((x): x is string => !!x);
       // Leftover copies at this address are removed before a new object takes the address.
@@ -707,7 +719,30 @@ class Planner {
       } else {
         done.set(address, steps.add({ kind: createKind(role, 'update'), address, color: null, unit: null, afterSwitch: false, after: deps, generation: c.plannedGeneration }));
       }
-    }
+    };
+
+    // One pass in dependency order in which a deploy unit is a single node: whatever a unit's
+    // members need from outside it is laid out before the unit, whatever needs them after it.
+    const unitByAddress = new Map(units.map((u) => [u.address, u]));
+    const nodeOf = (a: string): string => unitOf.get(a) ?? a;
+    const membersOf = (n: string): string[] => {
+      const u = unitByAddress.get(n);
+      return u ? [u.address, ...u.provisions, ...u.checks, ...u.routes, ...u.postChecks] : [n];
+    };
+    const placed = new Set<string>();
+    const visiting = new Set<string>();
+    const place = (n: string): void => {
+      if (placed.has(n) || visiting.has(n)) return;
+      visiting.add(n);
+      for (const m of membersOf(n)) for (const d of pass.instances.get(m)?.deps ?? []) if (nodeOf(d) !== n) place(nodeOf(d));
+      visiting.delete(n);
+      placed.add(n);
+      const u = unitByAddress.get(n);
+      if (u) layoutUnit(u);
+      else if (pass.instances.has(n)) layoutChange(n);
+    };
+    for (const u of units.length ? this.orderUnits(units, tdeps()) : []) place(u.address);
+    for (const a of ordered) place(nodeOf(a));
     // A route to a blue-green instance that is being created goes live only after the checks
     // of that instance passed, as in a deploy: the first deploy is verified too.
     for (const [address, c] of changes) {

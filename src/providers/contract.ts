@@ -69,6 +69,11 @@ export interface OperationContext {
   readonly log: (line: string) => void;
   /** Aborted when the user interrupts twice; long waits should stop early and say so. */
   readonly signal: AbortSignal;
+  /**
+   * The environment of the command (for fallbacks such as LINODE_TOKEN); providers read this,
+   * never `process.env`, so a command run in-process with its own environment is obeyed.
+   */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 /** Identity of the resource instance an operation is for. */

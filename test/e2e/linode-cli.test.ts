@@ -27,11 +27,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'linode');
 const UPDATE = process.env.UPDATE_GOLDENS === '1' || process.env.UPDATE_GOLDEN === '1';
-/**
- * Tests of engine bugs found while writing this file: skipped unless INFRA_KNOWN_BUGS=1, and
- * failing until the bug is fixed. Remove the gate from a test when its bug is fixed.
- */
-const knownBug = process.env.INFRA_KNOWN_BUGS === '1' ? it : it.skip;
 
 /** One golden case: `infra plan -C CONFIG --state <temp>/infra.state.json ARGS`, run in examples/. */
 interface GoldenCase {
@@ -414,7 +409,7 @@ describe('infra CLI against the Linode API emulator', function () {
       expect(emu.requests.every((q) => q.auth === 'valid')).to.equal(true);
     });
 
-    knownBug('an explicit null root_pass is "not set": the plan after apply has no changes', async () => {
+    it('an explicit null root_pass is "not set": the plan after apply has no changes', async () => {
       // Bug: decodeBody (src/evaluate/resource.ts) marks an explicit null of a sensitive
       // attribute as Sensitive(null), and the planner (change()) then treats it as set, so
       // every plan replaces the instance: "root_pass = (sensitive value) -> (sensitive value)".
@@ -425,7 +420,7 @@ describe('infra CLI against the Linode API emulator', function () {
       expect(r.code).to.equal(0);
     });
 
-    knownBug("provider operations use the CLI's environment (LINODE_URL), as validation does", async () => {
+    it("provider operations use the CLI's environment (LINODE_URL), as validation does", async () => {
       // Bug: validateConfig gets the CLI's env, but operations read process.env (session.ts),
       // so with LINODE_URL only in the CLI's env the requests go elsewhere (here: the decoy).
       writeFileSync(join(dir, 'main.infra'), linodeOnlyConfig(sshPort).replace(/\n {2}url += env\("LINODE_URL", ""\)/, ''));
@@ -491,7 +486,7 @@ resource "test_provision" "again" {
       return emu.rootPassOf(id)!;
     };
 
-    knownBug('a root password passed on through another resource stays out of the state and the plan', async () => {
+    it('a root password passed on through another resource stays out of the state and the plan', async () => {
       // Bug: apply marks only schema-sensitive attributes of a resource's returned state, so the
       // password inside test_provision.setup.host reaches test_provision.again unmarked and is
       // stored (and shown by plan) in clear. In examples/dns.infra this is nginx_upstream.ns[*].lb.
@@ -500,7 +495,7 @@ resource "test_provision" "again" {
       expect((await cli(['plan'])).stdout).not.to.include(pass);
     });
 
-    knownBug('a plan right after apply has no changes (a nested secret compares equal to itself)', async () => {
+    it('a plan right after apply has no changes (a nested secret compares equal to itself)', async () => {
       // Bug: the planner hashes the already-hashed root_pass of linode_instance.box again
       // (storedForm of Sensitive("sha256:...")), so test_provision.setup.host always differs.
       const r = await cli(['plan', '--detailed-exitcode']);
@@ -509,7 +504,7 @@ resource "test_provision" "again" {
     });
   });
 
-  knownBug('dns.infra: a new image switches the upstream only after its load balancer is replaced', async () => {
+  it('dns.infra: a new image switches the upstream only after its load balancer is replaced', async () => {
     // Bug: deploy-unit steps wait only for steps of earlier units, never for changed resources
     // outside units, which are all laid out after the units. Here nginx_upstream.ns["ns1"] is
     // switched on the old load balancer while that balancer is being replaced.

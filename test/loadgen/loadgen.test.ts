@@ -8,7 +8,7 @@ import { addLoopbackAddress, type LoopbackAddress } from '../support/loopback.js
 import { startNginx, type NginxServer } from '../support/nginx.js';
 
 function context(): OperationContext {
-  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: () => undefined, signal: new AbortController().signal };
+  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: () => undefined, signal: new AbortController().signal, env: process.env };
 }
 
 describe('loadgen', function () {

@@ -23,7 +23,7 @@ export function recordingContext(
   const logs: string[] = [];
   return {
     logs,
-    ctx: { stateDir: '/nonexistent', lineage, providerConfig, log: (line) => logs.push(line), signal },
+    ctx: { stateDir: '/nonexistent', lineage, providerConfig, log: (line) => logs.push(line), signal, env: process.env },
   };
 }
 

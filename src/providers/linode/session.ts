@@ -22,16 +22,16 @@ export type Opened = { readonly ok: true; readonly session: Session } | { readon
 
 /** Resolves the provider block (env fallbacks included) and opens the API for one operation. */
 export function openSession(ctx: OperationContext, secrets: ReadonlyArray<string | null | undefined> = []): Opened {
-  const resolved = resolveSettings(ctx.providerConfig, process.env);
-  const redactor = new Redactor([...tokenCandidates(ctx.providerConfig), ...secrets]);
+  const resolved = resolveSettings(ctx.providerConfig, ctx.env);
+  const redactor = new Redactor([...tokenCandidates(ctx.providerConfig, ctx.env), ...secrets]);
   if (!resolved.settings) return { ok: false, diagnostics: redactor.diagnostics(resolved.diagnostics) };
   const log = redactor.log(ctx.log);
   return { ok: true, session: { api: new LinodeApi(resolved.settings, ctx.signal, log), redactor, log } };
 }
 
-function tokenCandidates(config: Readonly<Record<string, Json>>): string[] {
+function tokenCandidates(config: Readonly<Record<string, Json>>, env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   if (typeof config.token === 'string') out.push(config.token, config.token.trim());
-  if (process.env.LINODE_TOKEN) out.push(process.env.LINODE_TOKEN, process.env.LINODE_TOKEN.trim());
+  if (env.LINODE_TOKEN) out.push(env.LINODE_TOKEN, env.LINODE_TOKEN.trim());
   return out;
 }

@@ -13,7 +13,7 @@ const ADDRESS = 'dns_check.ns1';
 
 function context(signal: AbortSignal = new AbortController().signal): OperationContext & { lines: string[] } {
   const lines: string[] = [];
-  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: (l) => lines.push(l), signal, lines };
+  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: (l) => lines.push(l), signal, env: process.env, lines };
 }
 
 /** The failure lines of a verify's details, without the closing "(N tries in T)" line. */

@@ -29,6 +29,7 @@ export async function testContext(prefix: string): Promise<TestContext> {
       if (process.env['INFRA_TEST_LOG']) console.log(`    | ${(performance.now() / 1000).toFixed(2)} ${line}`);
     },
     signal: abort.signal,
+    env: process.env,
     lines,
     abort,
     async dispose() {

@@ -19,7 +19,7 @@ const NAME = 'nginx_upstream_dns_ns1';
 
 function context(): OperationContext & { lines: string[] } {
   const lines: string[] = [];
-  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: (l) => lines.push(l), signal: new AbortController().signal, lines };
+  return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: (l) => lines.push(l), signal: new AbortController().signal, env: process.env, lines };
 }
 
 /** The SOA serial `example.test` has through `endpoint`, or what went wrong. */

@@ -14,6 +14,7 @@ const ctx: OperationContext = {
   providerConfig: {},
   log: () => undefined,
   signal: new AbortController().signal,
+  env: process.env,
 };
 const created = await localHost.create({ address: 'local_host.x', generation: 0, config: {}, configDir: ctx.stateDir }, ctx);
 const deleted = await localHost.delete({ address: 'local_host.x', generation: 0, prior: { ipv4: '127.64.0.1', dir: '/nonexistent/.infra/hosts/x' } }, ctx);
