@@ -486,7 +486,6 @@ class Applier {
   private async delete(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
     const inst = findInstance(this.o.store.state, step.address, step.generation);
     if (!inst) return { diagnostics: [] };
-    const change = this.change(step.address, step.generation) ?? this.change(step.address)!;
     const impl = this.o.providers.get(inst.provider)?.resourceTypes[inst.type];
     if (!impl) return { diagnostics: [error(`No provider for ${inst.type}`, `State holds ${inst.address}, but no loaded provider implements ${inst.type}.`)] };
     const w1 = await this.o.store.update((s) => upsertInstance(s, { ...inst, status: 'deleting', updated_at: new Date().toISOString() }));
@@ -499,7 +498,6 @@ class Applier {
       return { diagnostics: [...res.diagnostics, ...w] };
     }
     const w = await this.o.store.update((s) => removeInstance(s, inst.address, inst.generation));
-    void change;
     return { diagnostics: [...res.diagnostics, ...w] };
   }
 

@@ -8,7 +8,7 @@ import { apply, type ApplyResult } from '../apply/apply.js';
 import type { Config } from '../config/types.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
 import type { Value } from '../evaluate/value.js';
-import { containsSensitive, toJson } from '../evaluate/value.js';
+import { toJson } from '../evaluate/value.js';
 import type { Plan } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
 import { decodePlanFile } from '../planner/planfile.js';
@@ -186,7 +186,6 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
       io.out('\nOutputs:\n\n');
       for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : JSON.stringify(o.value)}\n`);
     }
-    void containsSensitive;
     return 0;
   } finally {
     await store.release();

@@ -10,14 +10,14 @@ import { formatSource } from '../fmt/format.js';
 import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../planner/planner.js';
-import { allTypeNames, providerForType } from '../providers/registry.js';
+import { allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, loadConfiguration, loadVariables, openState, planBasis, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, loadConfiguration, openState, planBasis, statePath, typeInfo } from './session.js';
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */
 export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
@@ -244,8 +244,6 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
       return 0;
     }
     dot = resourceGraphToDot(g);
-    void providerForType;
-    void loadVariables;
   }
   io.out(format === 'svg' ? await renderSvg(dot) : dot + '\n');
   return 0;

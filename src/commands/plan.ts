@@ -2,7 +2,7 @@
  * `infra plan`: refresh, plan, render; optionally save the plan for `infra apply FILE`.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
 import type { Plan } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
@@ -81,7 +81,6 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
       const file = resolve(io.cwd, opts.out);
       writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
       if (format === 'text') io.out(`\nSaved the plan to ${opts.out}. To carry out exactly this plan, run:\n  infra apply ${opts.out}\n`);
-      void dirname;
     }
     if (opts.detailedExitcode) return planHasChanges(plan) ? 2 : 0;
     return 0;

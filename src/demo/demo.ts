@@ -4,7 +4,8 @@
  * endpoints, shows the plan for a new zone serial, applies it as a blue-green deploy under load,
  * reports what the load saw, shows the new serial answering, and destroys everything.
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,19 @@ async function serialAt(endpoint: string, proto: 'udp' | 'tcp'): Promise<string>
   return String(soaSerial(r.response) ?? 'no SOA');
 }
 
+/** Processes whose command line mentions `dir` (what the demo started lives beneath it). */
+function processesMentioning(dir: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 async function demo(): Promise<number> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('The demo runs nameservers and load balancers on loopback addresses of their own, which needs root. Run it as root (sudo npm run demo).\n');
@@ -98,11 +112,22 @@ async function demo(): Promise<number> {
   } finally {
     if (applied) {
       banner('7. Destroy everything');
+      const addresses = existsSync(state)
+        ? (JSON.parse(readFileSync(state, 'utf8')).resources as { attributes: { ipv4?: unknown } }[]).map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string')
+        : [];
       const d = await infra(['destroy', ...common, '--auto-approve']);
       if (d !== 0) code = 1;
       const left = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')).resources as unknown[]).length : 0;
-      process.stdout.write(left === 0 ? '\nNothing left behind: no process, no address, no file.\n' : `\n${left} objects are still in ${state}.\n`);
-      if (left === 0) rmSync(work, { recursive: true, force: true });
+      const onLo = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' });
+      const strayAddresses = addresses.filter((a) => onLo.includes(` ${a}/`));
+      const strayProcesses = processesMentioning(work);
+      if (left === 0 && strayAddresses.length === 0 && strayProcesses.length === 0) {
+        rmSync(work, { recursive: true, force: true });
+        process.stdout.write('\nNothing left behind: no process, no address, no file.\n');
+      } else {
+        code = 1;
+        process.stdout.write(`\nLeft behind: ${left} objects in ${state}; addresses ${strayAddresses.join(', ') || 'none'}; processes ${strayProcesses.join(', ') || 'none'}.\n`);
+      }
     }
   }
   return code;

@@ -4,7 +4,7 @@
  * functions read. All effects live in apply.
  */
 import type { Config, ResourceDecl } from '../config/types.js';
-import { type Diagnostic, type SourceRange, error, hasErrors, didYouMean } from '../diagnostics.js';
+import { type Diagnostic, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress } from '../evaluate/resource.js';
 import {
@@ -185,7 +185,7 @@ class Planner {
 
   /** Evaluates every instance in dependency order against the planned values so far. */
   private evaluatePass(order: readonly ResourceDecl[], forced: ReadonlySet<string>): PassResult {
-    const { config, variables, env, state } = this.input;
+    const { config, variables, env } = this.input;
     const blocks = new Map<string, BlockValues>();
     const scope = new ValueScope({ config, variables, env }, blocks);
     const instances = new Map<string, Evaluated>();
@@ -226,7 +226,6 @@ class Planner {
       }
       blocks.set(decl.address, block);
     }
-    void state;
     return { instances, blocks, scope };
   }
 
@@ -1066,16 +1065,6 @@ class StepList {
     if (out.length !== this.steps.length) throw new Error('planner bug: step graph has a cycle');
     return out;
   }
-}
-
-/** A state instance's copy is a leftover when it is not live. */
-export function isLeftover(inst: StateInstance): boolean {
-  return !inst.live;
-}
-
-/** The range of a resource's `lifecycle` block, for messages about blue-green rules. */
-export function lifecycleRange(decl: ResourceDecl): SourceRange | undefined {
-  return decl.lifecycle.blueGreen?.range;
 }
 
 /** True when a planned value contradicts an actual one at known positions (unknowns match anything). */
