@@ -133,9 +133,6 @@ export function stateValues(inst: StateInstance): Record<string, Value> {
   return out;
 }
 
-function liveCopy(state: StateFile, address: string): StateInstance | undefined {
-  return state.resources.find((r) => r.address === address && r.live);
-}
 
 /** Computes the plan, or diagnostics explaining why there is none. */
 export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[] } {
@@ -145,9 +142,27 @@ export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagno
 class Planner {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly byBlock: Map<string, ResourceDecl>;
+  /** Every copy recorded in state, by address. */
+  private readonly copies = new Map<string, StateInstance[]>();
 
   constructor(private readonly input: PlanInput) {
     this.byBlock = new Map(input.config.resources.map((r) => [r.address, r]));
+    for (const r of input.state.resources) {
+      const list = this.copies.get(r.address);
+      if (list) list.push(r);
+      else this.copies.set(r.address, [r]);
+    }
+  }
+
+  /** The live copy at `address`. */
+  private liveCopy(address: string): StateInstance | undefined {
+    return this.copies.get(address)?.find((r) => r.live);
+  }
+
+  /** The next generation at `address`: one more than any recorded. */
+  private nextGeneration(address: string): number {
+    const gens = (this.copies.get(address) ?? []).map((r) => r.generation);
+    return gens.length === 0 ? 1 : Math.max(...gens) + 1;
   }
 
   run(): { plan: Plan | null; diagnostics: Diagnostic[] } {
@@ -261,9 +276,8 @@ class Planner {
     deps: Set<string>,
     forced: boolean,
   ): Evaluated {
-    const { state } = this.input;
     const schema = info.schema;
-    const prior = liveCopy(state, address);
+    const prior = this.liveCopy(address);
     const priorValues = prior ? stateValues(prior) : undefined;
     const ignore = new Set(decl.lifecycle.ignoreChanges);
     const changed: string[] = [];
@@ -344,15 +358,13 @@ class Planner {
    */
   private plannedGeneration(decl: ResourceDecl, address: string, role: Role, deps: ReadonlySet<string>, prior: StateInstance | undefined): number {
     if (decl.lifecycle.blueGreen) {
-      const gens = this.input.state.resources.filter((r) => r.address === address).map((r) => r.generation);
-      return gens.length === 0 ? 1 : Math.max(...gens) + 1;
+      return this.nextGeneration(address);
     }
     if (role === 'provision') {
       for (const d of deps) {
         const host = this.byBlock.get(d.replace(/\[.*$/, ''));
         if (host?.lifecycle.blueGreen) {
-          const gens = this.input.state.resources.filter((r) => r.address === d).map((r) => r.generation);
-          return gens.length === 0 ? 1 : Math.max(...gens) + 1;
+          return this.nextGeneration(d);
         }
       }
     }
@@ -672,7 +684,7 @@ class Planner {
       );
       ids.push(...vPs);
       const dPs = u.provisions
-        .filter((p) => state.resources.some((r) => r.address === p && r.live))
+        .filter((p) => this.liveCopy(p) !== undefined)
         .map((p) =>
           steps.add({
             kind: 'delete',
@@ -681,7 +693,7 @@ class Planner {
             unit: u.address,
             afterSwitch: false,
             after: [...sTs, ...vPs],
-            generation: state.resources.find((r) => r.address === p && r.live)!.generation,
+            generation: this.liveCopy(p)!.generation,
           }),
         );
       ids.push(...dPs);

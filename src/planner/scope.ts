@@ -93,11 +93,14 @@ export class ValueScope {
   private recorder: ReadRecorder = () => {};
   readonly scope: EvalScope;
   private readonly localReads = new Map<string, Set<string>>();
+  /** Addresses of every resource block: one not evaluated yet is unknown, not undeclared. */
+  private readonly declared: ReadonlySet<string>;
 
   constructor(
     readonly base: ScopeBase,
     readonly blocks: ReadonlyMap<string, BlockValues>,
   ) {
+    this.declared = new Set(base.config.resources.map((r) => r.address));
     const withoutLocals: EvalScope = {
       configDir: base.config.dir,
       variables: base.variables,
@@ -134,9 +137,7 @@ export class ValueScope {
 
   private lookup(type: string, name: string): Value | undefined {
     const block = this.blocks.get(`${type}.${name}`);
-    if (!block) {
-      return this.base.config.resources.some((r) => r.type === type && r.name === name) ? UNKNOWN : undefined;
-    }
+    if (!block) return this.declared.has(`${type}.${name}`) ? UNKNOWN : undefined;
     return resourceValue(block, (a) => this.recorder(a));
   }
 
