@@ -2,8 +2,7 @@
  * `infra apply [PLANFILE]` and `infra destroy`: plan (or read a saved plan), show it, ask, carry
  * it out with progress, and report what failed and what was rolled back.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { apply, type ApplyResult } from '../apply/apply.js';
 import type { Config } from '../config/types.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
@@ -11,7 +10,6 @@ import type { Value } from '../evaluate/value.js';
 import { toJson } from '../evaluate/value.js';
 import type { Plan } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
-import { decodePlanFile } from '../planner/planfile.js';
 import { hashSensitive } from '../state/sensitive.js';
 import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
@@ -24,6 +22,7 @@ import {
   loadProviders,
   loadVariables,
   openState,
+  readSavedPlan,
   refreshAndPlan,
   statePath,
   typeInfo,
@@ -69,18 +68,7 @@ function checkStale(plan: Plan, config: Config, store: StateStore, variables: Re
 export async function applyCommand(planFile: string | undefined, opts: ApplyCommandOptions, io: Io): Promise<number> {
   const warnings: Diagnostic[] = [];
   const n = parallelism(opts.parallelism);
-  let saved: Plan | null = null;
-  if (planFile) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, planFile), 'utf8');
-    } catch (e) {
-      throw new DiagnosticsError([error(`Cannot read the saved plan ${planFile}`, (e as Error).message)]);
-    }
-    const d = decodePlanFile(text, planFile);
-    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
-    saved = d.plan;
-  }
+  const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
   const config = loadConfiguration(opts, io.cwd, warnings);
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings);

@@ -7,7 +7,6 @@ import { createTwoFilesPatch } from 'diff';
 import { loadConfig } from '../config/load.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import { formatSource } from '../fmt/format.js';
-import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../planner/planner.js';
 import { allTypeNames } from '../providers/registry.js';
@@ -17,7 +16,7 @@ import { emptyState } from '../state/store.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, loadConfiguration, openState, planBasis, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */
 export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
@@ -110,15 +109,7 @@ export async function fmtCommand(paths: readonly string[], opts: { check?: boole
 export async function showCommand(planFile: string | undefined, opts: ConfigOptions & StateOptions & { json?: boolean; format?: string }, io: Io): Promise<number> {
   const format = planFormat(opts);
   if (planFile) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, planFile), 'utf8');
-    } catch (e) {
-      throw new DiagnosticsError([error(`Cannot read the saved plan ${planFile}`, (e as Error).message)]);
-    }
-    const d = decodePlanFile(text, planFile);
-    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
-    io.out(renderPlan(d.plan, format, io, planFile));
+    io.out(renderPlan(readSavedPlan(planFile, io.cwd), format, io, planFile));
     return 0;
   }
   const store = await openState(statePath(null, opts, io.cwd), 'show', opts, false, []);
@@ -216,13 +207,12 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
   if (!['dot', 'mermaid', 'svg'].includes(format)) throw new DiagnosticsError([error(`Invalid value for --format: "${format}"`, 'Use dot, mermaid or svg.')]);
   let dot: string;
   if (opts.plan) {
-    const d = decodePlanFile(readFileSync(resolve(io.cwd, opts.plan), 'utf8'), opts.plan);
-    if (!d.plan) throw new DiagnosticsError(d.diagnostics);
+    const saved = readSavedPlan(opts.plan, io.cwd);
     if (format === 'mermaid') {
-      io.out(planToMermaid(d.plan) + '\n');
+      io.out(planToMermaid(saved) + '\n');
       return 0;
     }
-    dot = planToDot(d.plan);
+    dot = planToDot(saved);
   } else {
     const warnings: Diagnostic[] = [];
     const config = loadConfiguration(opts, io.cwd, warnings);

@@ -5,7 +5,7 @@
  * command (the CLI prints them and exits 1).
  */
 import { dirname, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
@@ -14,6 +14,7 @@ import { resolveVariables } from '../evaluate/variables.js';
 import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
 import { refresh } from '../apply/refresh.js';
 import { type Plan, type PlanBasis } from '../planner/plan.js';
+import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
 import { ValueScope } from '../planner/scope.js';
 import type { OperationContext, Provider } from '../providers/contract.js';
@@ -213,3 +214,16 @@ export async function refreshAndPlan(args: {
 }
 
 export { emptyState };
+
+/** Reads a plan saved by `infra plan --out`; an unreadable or foreign file ends the command. */
+export function readSavedPlan(file: string, cwd: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (e) {
+    throw new DiagnosticsError([error(`Cannot read the saved plan ${file}`, (e as Error).message)]);
+  }
+  const d = decodePlanFile(text, file);
+  if (!d.plan) throw new DiagnosticsError(d.diagnostics);
+  return d.plan;
+}

@@ -588,23 +588,7 @@ class Planner {
       if (inst.live && decl?.lifecycle.preventDestroy) {
         this.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set, but it is no longer in the configuration.', decl.range));
       }
-      deleteChanges.push({
-        address: inst.address,
-        type: inst.type,
-        name: inst.name,
-        index: inst.index,
-        provider: inst.provider,
-        role: inst.role,
-        actions: ['delete'],
-        blueGreen: false,
-        before: stateValues(inst),
-        after: null,
-        replacePaths: [],
-        reasons: [reason],
-        priorGeneration: inst.generation,
-        plannedGeneration: inst.generation,
-        dependencies: [...inst.dependencies],
-      });
+      deleteChanges.push(deletion(inst, [reason]));
     }
     if (hasErrors(this.diagnostics)) return null;
 
@@ -819,23 +803,7 @@ class Planner {
       }
     }
     const doomed = state.resources.filter((r) => selected === null || selected.has(r.address));
-    const changes: ResourceChange[] = doomed.map((inst) => ({
-      address: inst.address,
-      type: inst.type,
-      name: inst.name,
-      index: inst.index,
-      provider: inst.provider,
-      role: inst.role,
-      actions: ['delete'],
-      blueGreen: false,
-      before: stateValues(inst),
-      after: null,
-      replacePaths: [],
-      reasons: reasons.get(inst.address) ?? [],
-      priorGeneration: inst.generation,
-      plannedGeneration: inst.generation,
-      dependencies: [...inst.dependencies],
-    }));
+    const changes: ResourceChange[] = doomed.map((inst) => deletion(inst, reasons.get(inst.address) ?? []));
     for (const inst of doomed) {
       const decl = this.byBlock.get(`${inst.type}.${inst.name}`);
       if (decl?.lifecycle.preventDestroy) {
@@ -965,6 +933,27 @@ class Planner {
 /** True when `actions` contains `a`. */
 export function hasAction(actions: Actions, a: Action): boolean {
   return (actions as readonly Action[]).includes(a);
+}
+
+/** The change that destroys a recorded object. */
+function deletion(inst: StateInstance, reasons: readonly string[]): ResourceChange {
+  return {
+    address: inst.address,
+    type: inst.type,
+    name: inst.name,
+    index: inst.index,
+    provider: inst.provider,
+    role: inst.role,
+    actions: ['delete'],
+    blueGreen: false,
+    before: stateValues(inst),
+    after: null,
+    replacePaths: [],
+    reasons,
+    priorGeneration: inst.generation,
+    plannedGeneration: inst.generation,
+    dependencies: [...inst.dependencies],
+  };
 }
 
 function createKind(role: Role, kind: 'create' | 'update'): StepKind {
