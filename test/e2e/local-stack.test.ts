@@ -174,6 +174,21 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     await new Promise((r) => setTimeout(r, 1500)); // ansible is now running against green
     child.kill('SIGKILL');
     await exited;
+    // ansible-playbook, which was provisioning green, does not run on without infra.
+    const playbook = resolve(root, 'ansible', 'nameserver.yml');
+    let stray: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      stray = processesUnder(playbook).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook');
+        } catch {
+          return false;
+        }
+      });
+      if (stray.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stray, 'ansible-playbook left running after kill -9').to.deep.equal([]);
     const lock = JSON.parse(readFileSync(join(dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
     expect((await cli('force-unlock', lock.id)).code).to.equal(0);
     const r = await cli('apply', '--auto-approve', '--var', 'serial=2026112705');

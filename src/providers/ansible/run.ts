@@ -4,6 +4,7 @@
  * callback plugin, and is removed afterwards. Output is streamed line by line to the caller;
  * failed tasks come back as diagnostics naming the task and carrying its message.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -84,11 +85,18 @@ export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
       yield line;
     };
 
-    const child = execa(executable, ['-i', inventoryPath, '-e', `@${varsPath}`, run.playbookPath], {
+    const argv = ['-i', inventoryPath, '-e', `@${varsPath}`, run.playbookPath];
+    const path = `${env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
+    const resolved = findExecutable(executable, path);
+    if (resolved === undefined) return [notInstalled(executable)];
+    // If infra itself is killed (kill -9), ansible-playbook must not run on alone: setpriv asks
+    // the kernel to send it SIGTERM when its parent dies.
+    const [file, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', resolved, ...argv]] : [resolved, argv];
+    const child = execa(file, args, {
       cwd: dirname(run.playbookPath),
       env: {
         // Play tasks put sbin on PATH themselves; lookups run here, on the controller.
-        PATH: `${env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`,
+        PATH: path,
         ANSIBLE_NOCOLOR: '1',
         ANSIBLE_RETRY_FILES_ENABLED: '0',
         ANSIBLE_PIPELINING: '1',
@@ -128,16 +136,7 @@ export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
     if (killTimer) clearTimeout(killTimer);
 
     if (result.exitCode === undefined && !cancelled) {
-      const notFound = result.code === 'ENOENT';
-      return [
-        notFound
-          ? error(
-              `${executable} is not installed`,
-              'The ansible_playbook resource runs ansible-playbook (from ansible-core). Install it with "npm run setup" ' +
-                '(scripts/setup.sh; as root), or put ansible-playbook on PATH.',
-            )
-          : error(`Could not run ${executable}`, result.originalMessage || result.shortMessage),
-      ];
+      return [result.code === 'ENOENT' ? notInstalled(executable) : error(`Could not run ${executable}`, result.originalMessage || result.shortMessage)];
     }
     if (cancelled) return [error(`Playbook ${name} was cancelled`, `ansible-playbook was stopped on ${run.host.ipv4} before it finished; the host may be half configured.`)];
     if (result.exitCode === 0) return [];
@@ -210,4 +209,28 @@ function eventDiagnostic(playbook: string, e: TaskEvent): Diagnostic {
     parts.push(...describe(e));
   }
   return error(`Playbook ${playbook} failed at task "${e.task}" on ${e.host}`, parts.join('\n'));
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+function notInstalled(executable: string): Diagnostic {
+  return error(
+    `${executable} is not installed`,
+    'The ansible_playbook resource runs ansible-playbook (from ansible-core). Install it with "npm run setup" ' +
+      '(scripts/setup.sh; as root), or put ansible-playbook on PATH.',
+  );
+}
+
+/** The executable's absolute path: itself when it has a slash, else the first match on `path`. */
+function findExecutable(executable: string, path: string): string | undefined {
+  const candidates = executable.includes('/') ? [executable] : path.split(':').filter(Boolean).map((d) => join(d, executable));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
