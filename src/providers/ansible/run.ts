@@ -5,7 +5,7 @@
  * failed tasks come back as diagnostics naming the task and carrying its message.
  */
 import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -60,7 +60,9 @@ const KILL_GRACE_MS = 5000;
 export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
   const name = basename(run.playbookPath);
   const executable = run.executable ?? 'ansible-playbook';
-  const work = await mkdtemp(join(tmpdir(), 'infra-ansible-'));
+  await sweepAbandoned();
+  const work = await mkdtemp(join(tmpdir(), WORK_PREFIX));
+  await writeFile(join(work, OWNER_FILE), String(process.pid));
   try {
     const inventoryPath = join(work, 'inventory.json');
     const varsPath = join(work, 'vars.json');
@@ -233,4 +235,28 @@ function findExecutable(executable: string, path: string): string | undefined {
     }
   }
   return undefined;
+}
+
+const WORK_PREFIX = 'infra-ansible-';
+const OWNER_FILE = 'owner.pid';
+
+/**
+ * Removes the work folders (inventory, variables) of runs whose infra process died without
+ * cleaning up (kill -9): the variables may hold secrets, so they do not stay behind for long.
+ */
+async function sweepAbandoned(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(WORK_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    const owner = Number(await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => 'NaN'));
+    if (!Number.isInteger(owner) || owner === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(owner, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
