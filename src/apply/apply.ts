@@ -69,8 +69,6 @@ type Status = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 interface UnitProgress {
   /** Route address -> its attributes before the switch, to put back on rollback. */
   readonly switched: Map<string, Readonly<Record<string, Json>>>;
-  /** Check address -> the attributes to record once the unit is committed. */
-  readonly verified: Map<string, Readonly<Record<string, Json>>>;
   started: boolean;
   committed: boolean;
   failed: string | null;
@@ -106,7 +104,7 @@ class Applier {
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
     for (const s of o.plan.steps) this.status.set(s.id, 'pending');
     for (const u of o.plan.units) {
-      this.units.set(u.address, { switched: new Map(), verified: new Map(), started: false, committed: false, failed: null, finished: false });
+      this.units.set(u.address, { switched: new Map(), started: false, committed: false, failed: null, finished: false });
     }
     // Every provider call listens on this signal; a wide apply has many at once.
     setMaxListeners(0, this.killController.signal);
@@ -136,7 +134,8 @@ class Applier {
       if (running.size === 0) break;
       await Promise.race([...running.values(), this.slotFreed]);
     }
-    // Units that started and did not finish are rolled back (or, once committed, finished).
+    // Units that started and did not finish are rolled back; a committed one keeps green, and
+    // what is left of its blue is deleted by the next apply.
     for (const [address, u] of this.units) {
       if (u.started && !u.finished) await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
     }
@@ -473,8 +472,6 @@ class Applier {
         ],
       };
     }
-    const unit = this.units.get(step.unit)!;
-    unit.verified.set(step.address, ev.config);
     if (!prior) {
       const w = await this.record(change, { ...step, generation: 0 }, ev.config, 'ready', true);
       return { diagnostics: [...res.diagnostics, ...w], details: res.details };
