@@ -19,6 +19,7 @@ import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
 import { ValueScope } from '../planner/scope.js';
 import type { OperationContext, Provider } from '../providers/contract.js';
 import { allTypeNames, loadProvider, providerEntries, providerForType } from '../providers/registry.js';
+import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
 import { StateStore, emptyState } from '../state/store.js';
 import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
@@ -67,18 +68,16 @@ export function statePath(config: Config | null, opts: StateOptions & ConfigOpti
   return resolve(dir, DEFAULT_STATE_FILE);
 }
 
-/** Parses a duration such as `30s`, `2m`, `500ms` or a plain number of seconds. */
-export function parseDuration(text: string | undefined, flag: string): number {
+/** A duration flag (`30s`, `2m`, `500ms`; a bare number is seconds) in milliseconds; 0 when absent. */
+export function durationFlag(text: string | undefined, flag: string): number {
   if (text === undefined) return 0;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new DiagnosticsError([error(`Invalid value for ${flag}: "${text}"`, 'Use a duration such as 30s, 2m or 500ms.')]);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === null) throw new DiagnosticsError([error(`Invalid value for ${flag}: "${text}"`, 'Use a duration such as 30s, 2m or 500ms.')]);
+  return ms;
 }
 
 export async function openState(path: string, operation: string, opts: StateOptions, lock: boolean, warnings: Diagnostic[]): Promise<StateStore> {
-  const r = await StateStore.open(path, { operation, lock, lockTimeoutMs: parseDuration(opts.lockTimeout, '--lock-timeout') });
+  const r = await StateStore.open(path, { operation, lock, lockTimeoutMs: durationFlag(opts.lockTimeout, '--lock-timeout') });
   check(r.diagnostics, warnings);
   return r.store!;
 }

@@ -1,12 +1,10 @@
 /** Duration strings as configurations write them: `500ms`, `30s`, `1.5s`, `2m`, `1h`. */
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+import { parseDuration as parse } from '../../duration.js';
 
 /** Milliseconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNITS[m[2]]);
+  return parse(text) ?? undefined;
 }
 
 /** `500ms`, `2s`, `1.5s`, `2m`: the shortest exact way to say it, for messages. */

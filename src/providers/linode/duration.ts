@@ -1,26 +1,6 @@
-/**
- * Durations as written in `timeouts` blocks: Go-style sequences of a number and a unit
- * (`10m`, `90s`, `1h30m`, `500ms`), as the Terraform Linode provider accepts them.
- */
+/** Durations as written in `timeouts` blocks (parsed by src/duration.ts) and shown in progress. */
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds in `text`, or null when it is not a duration. */
-export function parseDuration(text: string): number | null {
-  const trimmed = text.trim();
-  if (trimmed === '') return null;
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
-  let total = 0;
-  let at = 0;
-  while (at < trimmed.length) {
-    part.lastIndex = at;
-    const m = part.exec(trimmed);
-    if (!m) return null;
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    at = part.lastIndex;
-  }
-  return Math.round(total);
-}
+export { parseDuration } from '../../duration.js';
 
 /** Renders a duration the way it is written: `400ms`, `12s`, `1m5s`, `10m`, `1h30m`. */
 export function formatDuration(ms: number): string {
