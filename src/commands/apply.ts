@@ -77,10 +77,9 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const plan =
-      saved ??
-      (
-        await refreshAndPlan({
+    const planned = saved
+      ? null
+      : await refreshAndPlan({
           config,
           variables,
           store,
@@ -92,8 +91,8 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
           refresh: opts.refresh ?? true,
           log: (line) => io.err(line + '\n'),
           warnings,
-        })
-      ).plan;
+        });
+    const plan = saved ?? planned!.plan;
     printDiagnostics(io, warnings);
     if (!saved) io.out(renderPlanText(plan, { color: io.color }));
     if (!planHasChanges(plan)) return 0;
@@ -109,8 +108,10 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         return 1;
       }
     }
-    // Providers need the lineage to keep this state's objects apart from others'.
-    if (!store.state.lineage) check(await store.update((s) => s));
+    // What refresh found is what apply starts from (objects deleted outside are gone from it);
+    // the write also gives a new state the lineage providers use to keep its objects apart.
+    if (planned && planned.refreshed !== store.state) check(await store.update(() => planned.refreshed));
+    else if (!store.state.lineage) check(await store.update((s) => s));
     io.out('\n');
     const stop = new AbortController();
     const kill = new AbortController();

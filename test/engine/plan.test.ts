@@ -110,6 +110,13 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
     expect(text.stdout).to.match(/deleted|changed outside/i);
     const noRefresh = await cli('plan', '--refresh=false', '--detailed-exitcode');
     expect(noRefresh.code).to.equal(0);
+    const oldId = state().resources.find((x) => x.address === 'test_instance.lb')!.attributes.id;
+    const applied = await cli('apply', '--auto-approve');
+    expect(applied.code, applied.stderr).to.equal(0);
+    const now = state().resources.filter((x) => x.address === 'test_instance.lb');
+    expect(now).to.have.length(1);
+    expect(now[0].attributes.id).to.not.equal(oldId);
+    expect(provider.objects.filter((o) => o.address === 'test_instance.lb').map((o) => o.attributes.id)).to.deep.equal([now[0].attributes.id]);
   });
 
   it('--target pulls in dependencies; destroy --target pulls in dependents, saying why', async () => {
