@@ -7,8 +7,8 @@ import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error } from '../diagnostics.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress } from '../evaluate/resource.js';
-import { UNKNOWN, type ObjectValue, type Value } from '../evaluate/value.js';
-import type { Plan } from '../planner/plan.js';
+import type { ObjectValue, Value } from '../evaluate/value.js';
+import type { Plan, ResourceChange } from '../planner/plan.js';
 import { type TypeInfo, stateValues } from '../planner/planner.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from '../planner/scope.js';
 import type { StateFile } from '../state/types.js';
@@ -17,56 +17,54 @@ export class World {
   /** Current values by instance address. */
   private readonly values = new Map<string, ObjectValue>();
   private readonly byBlock: Map<string, ResourceDecl>;
+  /** The instances the plan keeps, by block, holding current (or else planned) values. */
+  private readonly blockValues = new Map<string, BlockValues>();
+  /** Each kept instance's change. */
+  private readonly kept = new Map<string, ResourceChange>();
 
   constructor(
     private readonly config: Config,
     private readonly variables: ReadonlyMap<string, Value>,
     private readonly env: NodeJS.ProcessEnv,
-    private readonly plan: Plan,
+    plan: Plan,
     state: StateFile,
   ) {
     this.byBlock = new Map(config.resources.map((r) => [r.address, r]));
     for (const inst of state.resources) if (inst.live) this.values.set(inst.address, stateValues(inst));
-  }
-
-  set(address: string, values: ObjectValue): void {
-    this.values.set(address, values);
-  }
-
-  get(address: string): ObjectValue | undefined {
-    return this.values.get(address);
-  }
-
-  /** Block values for a scope: the instances the plan keeps, with current (or planned) values. */
-  private blocks(): Map<string, BlockValues> {
-    const blocks = new Map<string, BlockValues>();
-    for (const c of this.plan.changes) {
-      if (c.after === null) continue;
+    for (const c of plan.changes) {
+      if (c.after === null || this.kept.has(c.address)) continue;
+      this.kept.set(c.address, c);
       const blockAddr = `${c.type}.${c.name}`;
       const decl = this.byBlock.get(blockAddr);
       if (!decl) continue;
-      let b = blocks.get(blockAddr);
+      let b = this.blockValues.get(blockAddr);
       if (!b) {
         b = { decl, instances: new Map<InstanceIndex, ObjectValue>() };
-        blocks.set(blockAddr, b);
+        this.blockValues.set(blockAddr, b);
       }
       b.instances.set(c.index, this.values.get(c.address) ?? (c.after as ObjectValue));
     }
-    return blocks;
+  }
+
+  /** Records what an instance is now, for every evaluation after this one. */
+  set(address: string, values: ObjectValue): void {
+    this.values.set(address, values);
+    const c = this.kept.get(address);
+    if (c) this.blockValues.get(`${c.type}.${c.name}`)?.instances.set(c.index, values);
   }
 
   /** A scope over the current values, for outputs. */
   outputScope(): EvalScope {
-    return new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blocks()).scope;
+    return new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues).scope;
   }
 
   /** Evaluates the configuration of the instance at `address` with the current values. */
   evaluate(address: string, info: TypeInfo): { config: Record<string, Value> | null; diagnostics: Diagnostic[] } {
-    const change = this.plan.changes.find((c) => c.address === address && c.after !== null);
+    const change = this.kept.get(address);
     if (!change) return { config: null, diagnostics: [error(`${address} is not in the plan`)] };
     const decl = this.byBlock.get(`${change.type}.${change.name}`);
     if (!decl) return { config: null, diagnostics: [error(`${address} is no longer in the configuration`, 'The configuration changed since the plan was made; plan again.')] };
-    const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blocks());
+    const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues);
     const expanded = expandInstances(decl, scope.scope);
     const diagnostics: Diagnostic[] = [...expanded.diagnostics];
     const keys = expanded.value;
@@ -82,9 +80,4 @@ export class World {
     diagnostics.push(...body.diagnostics);
     return { config: body.value, diagnostics };
   }
-}
-
-/** Planned values of a change where known; `UNKNOWN` stands in for a missing plan. */
-export function plannedAfter(plan: Plan, address: string): Readonly<Record<string, Value>> {
-  return plan.changes.find((c) => c.address === address && c.after !== null)?.after ?? { _: UNKNOWN };
 }

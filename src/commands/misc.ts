@@ -5,18 +5,48 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { loadConfig } from '../config/load.js';
-import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
+import type { Config } from '../config/types.js';
+import { resolveVariables } from '../evaluate/variables.js';
+import { UNKNOWN } from '../evaluate/value.js';
+import type { Plan } from '../planner/plan.js';
+import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { formatSource } from '../fmt/format.js';
-import { plan as computePlan } from '../planner/planner.js';
-import { stateValues } from '../planner/planner.js';
+import { plan as computePlan, stateValues } from '../planner/planner.js';
 import { allTypeNames } from '../providers/registry.js';
-import { planToDot, planToMermaid, renderSvg, resourceGraphToDot } from '../render/graph.js';
+import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
 import { type ConfigOptions, type StateOptions, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+
+/**
+ * The plan of a configuration against an empty state, with variables that have no value yet
+ * standing in as unknown: what validate checks and graph draws, touching no provider and no state.
+ */
+function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: Plan | null; diagnostics: Diagnostic[] } {
+  const vars = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd });
+  // Required variables without values are fine here: this checks the configuration, not inputs.
+  const diagnostics = vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable'));
+  if (hasErrors(diagnostics)) return { plan: null, diagnostics };
+  const variables = new Map(vars.value);
+  for (const name of config.variables.keys()) if (!variables.has(name)) variables.set(name, UNKNOWN);
+  const state = emptyState();
+  const r = computePlan({
+    config,
+    variables,
+    state,
+    drift: [],
+    types: typeInfo(new Map()),
+    typeNames: allTypeNames(),
+    mode: 'normal',
+    targets: [],
+    env: io.env,
+    basis: planBasis(config, state, new Map()),
+  });
+  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics] };
+}
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */
 export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
@@ -25,32 +55,7 @@ export async function validateCommand(opts: ConfigOptions & { json?: boolean }, 
   if (loaded.config) {
     for (const [f, s] of loaded.config.files) io.sources.set(f, s);
   }
-  if (loaded.config && !hasErrors(diags)) {
-    const config = loaded.config;
-    const { resolveVariables } = await import('../evaluate/variables.js');
-    // Required variables without values are fine here: validate checks the configuration, not inputs.
-    const vars = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd });
-    diags.push(...vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable')));
-    if (!hasErrors(diags)) {
-      const { UNKNOWN } = await import('../evaluate/value.js');
-      const variables = new Map(vars.value);
-      for (const name of config.variables.keys()) if (!variables.has(name)) variables.set(name, UNKNOWN);
-      const state = emptyState();
-      const r = computePlan({
-        config,
-        variables,
-        state,
-        drift: [],
-        types: typeInfo(new Map()),
-        typeNames: allTypeNames(),
-        mode: 'normal',
-        targets: [],
-        env: io.env,
-        basis: planBasis(config, state, new Map()),
-      });
-      diags.push(...r.diagnostics);
-    }
-  }
+  if (loaded.config && !hasErrors(diags)) diags.push(...placeholderPlan(loaded.config, opts, io).diagnostics);
   if (opts.json) {
     printDiagnostics(io, diags, true);
     if (diags.length === 0) io.out(JSON.stringify({ valid: true, diagnostics: [] }, null, 2) + '\n');
@@ -163,7 +168,6 @@ export async function stateShowCommand(address: string, opts: ConfigOptions & St
   const store = await openState(statePath(null, opts, io.cwd), 'state show', opts, false, []);
   const found = store.state.resources.filter((r) => r.address === address);
   if (found.length === 0) {
-    const { didYouMean } = await import('../diagnostics.js');
     throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, store.state.resources.map((r) => r.address)))]);
   }
   io.out(found.map(renderInstance).join('\n\n') + '\n');
@@ -177,8 +181,7 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
   if (name !== undefined) {
     const o = outputs[name];
     if (!o) {
-      const { didYouMean } = await import('../diagnostics.js');
-      throw new DiagnosticsError([error(`No output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'Outputs are recorded by apply.')]);
+        throw new DiagnosticsError([error(`No output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'Outputs are recorded by apply.')]);
     }
     if (opts.json) io.out(JSON.stringify(o.value) + '\n');
     else if (opts.raw && typeof o.value === 'string') io.out(o.value);
@@ -217,19 +220,13 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
     const warnings: Diagnostic[] = [];
     const config = loadConfiguration(opts, io.cwd, warnings);
     for (const [f, s] of config.files) io.sources.set(f, s);
-    const { UNKNOWN } = await import('../evaluate/value.js');
-    const { resolveVariables } = await import('../evaluate/variables.js');
-    const vars = new Map(resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd }).value);
-    for (const n of config.variables.keys()) if (!vars.has(n)) vars.set(n, UNKNOWN);
-    const state = emptyState();
-    const r = computePlan({ config, variables: vars, state, drift: [], types: typeInfo(new Map()), typeNames: allTypeNames(), mode: 'normal', targets: [], env: io.env, basis: planBasis(config, state, new Map()) });
+    const r = placeholderPlan(config, opts, io);
     if (!r.plan) throw new DiagnosticsError(r.diagnostics);
     const g = {
       nodes: r.plan.changes.map((c) => ({ address: c.address, type: c.type, role: c.role })),
       edges: r.plan.changes.flatMap((c) => c.dependencies.map((d) => ({ from: c.address, to: d }))),
     };
     if (format === 'mermaid') {
-      const { resourceGraphToMermaid } = await import('../render/graph.js');
       io.out(resourceGraphToMermaid(g) + '\n');
       return 0;
     }

@@ -5,7 +5,7 @@
  * reports what the load saw, shows the new serial answering, and destroys everything.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { main } from '../cli.js';
 import { startDnsLoad, type LoadStats } from '../loadgen/index.js';
 import { parseServer, queryOnce } from '../providers/dns_check/query.js';
 import { soaSerial } from '../providers/dns_check/records.js';
+import { processesMentioning } from '../providers/local/processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -53,19 +54,6 @@ async function serialAt(endpoint: string, proto: 'udp' | 'tcp'): Promise<string>
   const r = await queryOnce(server, 'example.test', 'SOA', proto, 2000);
   if (r.kind !== 'answer') return r.kind;
   return String(soaSerial(r.response) ?? 'no SOA');
-}
-
-/** Processes whose command line mentions `dir` (what the demo started lives beneath it). */
-function processesMentioning(dir: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 async function demo(): Promise<number> {

@@ -100,7 +100,7 @@ export class ValueScope {
     readonly base: ScopeBase,
     readonly blocks: ReadonlyMap<string, BlockValues>,
   ) {
-    this.declared = new Set(base.config.resources.map((r) => r.address));
+    this.declared = declaredBlocks(base.config);
     const withoutLocals: EvalScope = {
       configDir: base.config.dir,
       variables: base.variables,
@@ -155,4 +155,16 @@ export class ValueScope {
       this.recorder = outer;
     }
   }
+}
+
+const declaredCache = new WeakMap<Config, ReadonlySet<string>>();
+
+/** Addresses of a configuration's resource blocks, computed once per configuration. */
+function declaredBlocks(config: Config): ReadonlySet<string> {
+  let set = declaredCache.get(config);
+  if (!set) {
+    set = new Set(config.resources.map((r) => r.address));
+    declaredCache.set(config, set);
+  }
+  return set;
 }

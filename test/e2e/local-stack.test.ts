@@ -13,6 +13,7 @@ import { startDnsLoad, type DnsLoad, type LoadStats } from '../../src/loadgen/in
 import { parseServer, queryOnce } from '../../src/providers/dns_check/query.js';
 import { answerValues, soaSerial } from '../../src/providers/dns_check/records.js';
 import type { StateFile } from '../../src/state/types.js';
+import { processesMentioning } from '../../src/providers/local/processes.js';
 
 const root = process.cwd();
 const example = readFileSync(join(root, 'examples', 'local', 'main.infra'), 'utf8');
@@ -32,19 +33,6 @@ function addressesOnLo(): string[] {
     .split('\n')
     .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(l)?.[1])
     .filter((a): a is string => !!a);
-}
-
-/** Processes whose command line mentions `dir`. */
-function processesUnder(dir: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) out.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 async function soa(endpoint: string, proto: 'udp' | 'tcp' = 'udp'): Promise<number | undefined> {
@@ -81,7 +69,7 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     if (!dir) return;
     const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string') : [];
     const r = await runCli(['destroy', '-C', dir, '--auto-approve', '--lock-timeout', '20s'], { cwd: dir });
-    const leftovers = processesUnder(dir);
+    const leftovers = processesMentioning(dir);
     const onLo = addressesOnLo().filter((a) => addresses.includes(a));
     rmSync(dir, { recursive: true, force: true });
     expect(r.code, r.stderr).to.equal(0);
@@ -112,7 +100,7 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     for (const e of endpoints) expect(await soa(e)).to.equal(2026112702);
     // Blue is gone: its address, its processes, its directory.
     expect(addressesOnLo()).to.not.include(blue.attributes.ipv4);
-    expect(processesUnder(blue.attributes.dir as string)).to.deep.equal([]);
+    expect(processesMentioning(blue.attributes.dir as string)).to.deep.equal([]);
     expect(existsSync(blue.attributes.dir as string)).to.equal(false);
     const green = live('local_host.ns["ns1"]')[0];
     expect(green.generation).to.equal(blue.generation + 1);
@@ -178,7 +166,7 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     const playbook = resolve(root, 'ansible', 'nameserver.yml');
     let stray: number[] = [];
     for (let i = 0; i < 100; i++) {
-      stray = processesUnder(playbook).filter((pid) => {
+      stray = processesMentioning(playbook).filter((pid) => {
         try {
           return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook');
         } catch {

@@ -4,6 +4,7 @@
  * A pid is only trusted while it still looks like ours (its command line names the directory,
  * or it runs inside it), so a pid the kernel has since reused for something else is never killed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -122,4 +123,20 @@ export async function stopProcesses(dir: string, graceMs = 5000): Promise<StopRe
     stopped: targets.filter((p) => !remaining.includes(p)),
     problems: remaining.map((p) => `process ${p} is still running after SIGKILL`),
   };
+}
+
+/**
+ * Processes whose command line contains `text` (a host's directory, a playbook's path): how a
+ * demo or a test shows that nothing it started is still running.
+ */
+export function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
