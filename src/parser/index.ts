@@ -3,15 +3,15 @@
  * input; a file with syntax errors still yields a (partial) tree.
  *
  * Stages: lexer (`tokens.ts`) -> structure pass (`structure.ts`: brackets, newlines, unterminated
- * things) -> chevrotain grammar (`parser.ts`, CST) -> AST builder (`toAst.ts`).
+ * things) -> chevrotain grammar (`parser.ts`) whose actions build the AST (`build.ts`).
  */
-import { EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Expr, FileNode, TemplateExpr } from './ast.js';
 import { ITEM_END, infraParser, itemEndMessage } from './parser.js';
 import { LineMap, ShiftedLineMap } from './positions.js';
 import { lexAndStructure, tokenEnd, type Structured } from './structure.js';
-import { AstBuilder } from './toAst.js';
+import { AstBuilder } from './build.js';
 import { Newline } from './tokens.js';
 
 export type * from './ast.js';
@@ -27,9 +27,9 @@ export function parseFile(path: string, source: string): { file: FileNode; diagn
     const structured = lexAndStructure(source, lines);
     const parseErrors: IRecognitionException[] = [];
     const parser = infraParser();
-    // A piece at a time, cut between top-level items: each piece's syntax tree is garbage as
-    // soon as its AST is built, which keeps the heap (and the collector's work) small on big
-    // files; and recovery from an error cannot run on into the next piece.
+    parser.builder = builder;
+    // A piece at a time, cut between top-level items: recovery from an error cannot run on into
+    // the next piece, and the parser's own per-input state stays small.
     const { tokens, topLevelEnds } = structured;
     let start = 0;
     let cut = 0;
@@ -37,9 +37,8 @@ export function parseFile(path: string, source: string): { file: FileNode; diagn
       while (cut < topLevelEnds.length && topLevelEnds[cut] < start + PIECE_TOKENS) cut++;
       const end = cut < topLevelEnds.length ? topLevelEnds[cut] + 1 : tokens.length;
       parser.input = start === 0 && end === tokens.length ? tokens : tokens.slice(start, end);
-      const cst = parser.file();
+      parser.file();
       parseErrors.push(...parser.errors);
-      builder.addTopLevel(cst);
       start = end;
     }
     const file = builder.file(path, source, structured.comments);
@@ -63,12 +62,10 @@ export function parseExpression(source: string, path = '<value>'): { expr: Expr 
   try {
     const structured = lexAndStructure(source, lines);
     const parser = infraParser();
+    parser.builder = builder;
     parser.input = structured.tokens;
-    const cst = parser.expressionOnly();
-    const parseErrors = parser.errors;
-    const exprNode = (cst.children.expression as CstNode[] | undefined)?.[0];
-    const expr = exprNode === undefined ? null : builder.expression(exprNode, 0);
-    const diagnostics = collect(lines, structured, parseErrors, builder.diagnostics);
+    const expr = parser.expressionOnly();
+    const diagnostics = collect(lines, structured, parser.errors, builder.diagnostics);
     return { expr: hasErrors(diagnostics) ? null : expr, diagnostics };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
@@ -92,10 +89,9 @@ export function parseTemplate(source: string, path: string): { template: Templat
   try {
     const structured = lexAndStructure(wrapped, lines);
     const parser = infraParser();
+    parser.builder = builder;
     parser.input = structured.tokens;
-    const cst = parser.expressionOnly();
-    const exprNode = (cst.children.expression as CstNode[] | undefined)?.[0];
-    const expr = exprNode === undefined ? null : builder.expression(exprNode, 0);
+    const expr = parser.expressionOnly();
     const diagnostics = collect(lines, structured, parser.errors, builder.diagnostics);
     if (expr === null || expr.kind !== 'Template' || hasErrors(diagnostics)) return { template: null, diagnostics };
     let parts = expr.parts;

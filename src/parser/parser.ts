@@ -1,14 +1,14 @@
 /**
- * The grammar of the .infra language as a chevrotain `CstParser`. It builds a concrete syntax
- * tree only; `toAst.ts` turns that into the AST. The token stream it reads has been through the
+ * The grammar of the .infra language as a chevrotain `EmbeddedActionsParser`: its actions hand
+ * what it recognises to the AST builder (`build.ts`), so the AST comes out directly. The token stream it reads has been through the
  * structure pass (`structure.ts`): newlines appear only where they end an item, and brackets,
  * strings and heredocs are balanced.
  *
- * Operator precedence is not encoded in rules (one rule per level would cost a CST node per level
- * per operand); `expression` collects a flat operand/operator list and the AST builder applies
- * HCL's precedence.
+ * Operator precedence is not encoded in rules (one rule per level would cost a rule call per level
+ * per operand); `expression` collects a flat operand/operator list and the builder applies HCL's
+ * precedence.
  */
-import { CstParser, EOF, type IOrAlt, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, type IOrAlt, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import {
   Bang,
   BinaryOperator,
@@ -46,6 +46,9 @@ import {
   True,
   allTokens,
 } from './tokens.js';
+import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr, TemplatePart } from './ast.js';
+import { AstBuilder, real, type CallArgs, type ForIntro, type HeredocPiece, type LabelsAndBody } from './build.js';
+import { LineMap } from './positions.js';
 
 /** How a token type reads in an error message. */
 export function describeTokenType(t: TokenType): string {
@@ -175,8 +178,22 @@ const errorMessages: IParserErrorMessageProvider = {
   },
 };
 
-/** The grammar. Build it once (`infraParser()`), then parse by setting `input`. */
-export class InfraParser extends CstParser {
+/** Marks the values rules return while chevrotain records the grammar (never seen by callers). */
+const RECORDING = undefined as never;
+
+/**
+ * The grammar. Build it once (`infraParser()`), then parse by setting `builder` and `input`.
+ *
+ * Actions: each rule hands what it recognised to the builder (`build.ts`) and returns the node.
+ * While chevrotain records the grammar (in the constructor) the rules run with stand-in tokens
+ * and results; every builder call is therefore made only when `RECORDING_PHASE` is false, after
+ * the rule's last grammar call. A rule that fails and is recovered by re-synchronisation returns
+ * a placeholder (`recovered`).
+ */
+export class InfraParser extends EmbeddedActionsParser {
+  /** Set before each parse; a stand-in while the grammar is recorded. */
+  builder = new AstBuilder(new LineMap('', ''));
+
   // Alternatives are built once, not on every rule invocation (chevrotain's performance advice;
   // it also spares tsx's `keepNames` wrapper on every `ALT` arrow).
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
@@ -195,108 +212,186 @@ export class InfraParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  /** A whole file: a body up to the end of input. */
+  /** A placeholder for what a failed rule would have built, at the token recovery stopped on. */
+  private recovered(): Expr {
+    const t = this.LA(1);
+    return this.builder.placeholder(Number.isFinite(t.startOffset) ? t.startOffset : this.builder.lines.source.length);
+  }
+
+  private readonly recoverExpr = { recoveryValueFunc: (): Expr => this.recovered() };
+
+  /** A whole file: a body up to the end of input. Items go to the builder as they are parsed. */
   public readonly file = this.RULE('file', () => {
     this.MANY(() => {
-      this.OR((this.alts.fileItems ??= [{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.item) }]));
+      const item = this.OR((this.alts.fileItems ??= [{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.item) }]));
+      if (!this.RECORDING_PHASE && item !== undefined && !isToken(item)) this.builder.addTopLevel(item as Attribute | Block);
     });
     this.CONSUME(EOF);
   });
 
   /** One expression and nothing else (`--var name=value`). */
-  public readonly expressionOnly = this.RULE('expressionOnly', () => {
-    this.MANY(() => this.CONSUME(Newline));
-    this.SUBRULE(this.expression);
-    this.MANY2(() => this.CONSUME2(Newline));
-    this.CONSUME(EOF);
-  });
+  public readonly expressionOnly = this.RULE(
+    'expressionOnly',
+    () => {
+      this.MANY(() => this.CONSUME(Newline));
+      const expr = this.SUBRULE(this.expression);
+      this.MANY2(() => this.CONSUME2(Newline));
+      this.CONSUME(EOF);
+      return expr;
+    },
+    this.recoverExpr,
+  );
 
   /**
    * An attribute `name = expr` or a block `type label* { body }` / `type label+`, and the newline
    * that ends it. Labels are inline (no rule of their own): fewer rule calls is speed here.
    */
-  private readonly item = this.RULE('item', () => {
-    this.CONSUME(Identifier);
-    this.OR((this.alts.item ??= [
+  private readonly item = this.RULE('item', (): Attribute | Block | undefined => {
+    const name = this.CONSUME(Identifier);
+    const rest = this.OR((this.alts.item ??= [
       {
         ALT: () => {
           this.CONSUME(Equals);
-          this.SUBRULE(this.expression);
+          return this.SUBRULE(this.expression);
         },
       },
       { ALT: () => this.SUBRULE(this.blockBody) },
       {
         ALT: () => {
+          const labels: Label[] = [];
           this.AT_LEAST_ONE(() => {
-            this.OR2((this.alts.label ??= [
+            const label = this.OR2((this.alts.label ??= [
               { ALT: () => this.CONSUME(SimpleString) },
               { ALT: () => this.SUBRULE(this.template) },
               { ALT: () => this.CONSUME2(Identifier) },
-            ]));
+            ])) as IToken | TemplateExpr;
+            if (this.RECORDING_PHASE) return;
+            const l = isToken(label)
+              ? label.tokenType === SimpleString
+                ? this.builder.stringLabel(label)
+                : this.builder.nameLabel(label)
+              : this.builder.templateLabel(label);
+            if (l !== undefined) labels.push(l);
           });
-          this.OPTION(() => this.SUBRULE2(this.blockBody));
+          const body = this.OPTION(() => this.SUBRULE2(this.blockBody));
+          return this.RECORDING_PHASE ? RECORDING : this.builder.labels(labels, body);
         },
       },
-    ]));
+    ])) as Expr | Body | LabelsAndBody;
     this.CONSUME(Newline);
+    return this.RECORDING_PHASE ? RECORDING : this.builder.item(name, rest);
   });
 
-  private readonly blockBody = this.RULE('blockBody', () => {
-    this.CONSUME(LCurly);
+  private readonly blockBody = this.RULE('blockBody', (): Body => {
+    const open = this.CONSUME(LCurly);
+    const items: (Attribute | Block)[] = [];
+    const seen = new Map<string, Attribute>();
     this.MANY(() => {
-      this.OR((this.alts.bodyItems ??= [{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.item) }]));
+      const item = this.OR((this.alts.bodyItems ??= [{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.item) }]));
+      if (!this.RECORDING_PHASE && item !== undefined && !isToken(item)) this.builder.addItem(item as Attribute | Block, items, seen);
     });
-    this.CONSUME(RCurly);
+    const close = this.CONSUME(RCurly);
+    return this.RECORDING_PHASE ? RECORDING : this.builder.body(open, items, close);
   });
 
-  /** `operand (op operand)* (? expression : expression)?` - precedence is applied later. */
-  public readonly expression = this.RULE('expression', () => {
-    this.SUBRULE(this.operand);
-    this.MANY(() => {
-      this.CONSUME(BinaryOperator);
-      this.SUBRULE2(this.operand);
-    });
-    this.OPTION(() => {
-      this.CONSUME(Question);
-      this.SUBRULE(this.expression);
-      this.CONSUME(Colon);
-      this.SUBRULE2(this.expression);
-    });
-  });
+  /** `operand (op operand)* (? expression : expression)?` - precedence is applied by the builder. */
+  public readonly expression = this.RULE(
+    'expression',
+    (): Expr => {
+      let result = this.SUBRULE(this.operand);
+      let depth = this.builder.depth;
+      let operands: Expr[] | undefined;
+      let ops: IToken[] | undefined;
+      let depths: number[] | undefined;
+      this.MANY(() => {
+        const op = this.CONSUME(BinaryOperator);
+        const operand = this.SUBRULE2(this.operand);
+        if (this.RECORDING_PHASE) return;
+        operands ??= [result];
+        depths ??= [depth];
+        ops ??= [];
+        ops.push(op);
+        operands.push(operand);
+        depths.push(this.builder.depth);
+      });
+      if (operands !== undefined && !this.RECORDING_PHASE) {
+        result = this.builder.binary(operands, ops as IToken[], depths as number[]);
+        depth = this.builder.depth;
+      }
+      this.OPTION(() => {
+        this.CONSUME(Question);
+        const then = this.SUBRULE(this.expression);
+        const thenDepth = this.builder.depth;
+        this.CONSUME(Colon);
+        const otherwise = this.SUBRULE2(this.expression);
+        if (this.RECORDING_PHASE) return;
+        result = this.builder.conditional(result, then, otherwise, Math.max(depth, thenDepth, this.builder.depth));
+        depth = this.builder.depth;
+      });
+      this.builder.depth = depth;
+      return result;
+    },
+    this.recoverExpr,
+  );
 
   /** Prefix operators, a primary expression, then attribute/index/splat accesses. */
-  private readonly operand = this.RULE('operand', () => {
-    this.MANY(() => {
-      this.OR((this.alts.prefix ??= [{ ALT: () => this.CONSUME(Bang) }, { ALT: () => this.CONSUME(Minus) }]));
-    });
-    this.OR2((this.alts.primary ??= [
-      { ALT: () => this.CONSUME(NumberLit) },
-      { ALT: () => this.CONSUME(True) },
-      { ALT: () => this.CONSUME(False) },
-      { ALT: () => this.CONSUME(Null) },
-      {
-        ALT: () => {
-          this.CONSUME(Identifier);
-          this.OPTION(() => this.SUBRULE(this.callArgs));
+  private readonly operand = this.RULE(
+    'operand',
+    (): Expr => {
+      let prefixes: IToken[] | undefined;
+      this.MANY(() => {
+        const t = this.OR((this.alts.prefix ??= [{ ALT: () => this.CONSUME(Bang) }, { ALT: () => this.CONSUME(Minus) }])) as IToken;
+        (prefixes ??= []).push(t);
+      });
+      let expr = this.OR2((this.alts.primary ??= [
+        { ALT: () => this.literal(this.CONSUME(NumberLit)) },
+        { ALT: () => this.literal(this.CONSUME(True)) },
+        { ALT: () => this.literal(this.CONSUME(False)) },
+        { ALT: () => this.literal(this.CONSUME(Null)) },
+        {
+          ALT: () => {
+            const id = this.CONSUME(Identifier);
+            const args = this.OPTION(() => this.SUBRULE(this.callArgs));
+            if (this.RECORDING_PHASE) return RECORDING;
+            return args === undefined ? this.builder.variable(id) : this.builder.call(id, args);
+          },
         },
-      },
-      { ALT: () => this.CONSUME(SimpleString) },
-      { ALT: () => this.SUBRULE(this.template) },
-      { ALT: () => this.SUBRULE(this.heredoc) },
-      { ALT: () => this.SUBRULE(this.tuple) },
-      { ALT: () => this.SUBRULE(this.object) },
-      { ALT: () => this.SUBRULE(this.parens) },
-    ]));
-    this.MANY2(() => this.SUBRULE(this.postfix));
-  });
+        {
+          ALT: () => {
+            const t = this.CONSUME(SimpleString);
+            return this.RECORDING_PHASE ? RECORDING : this.builder.simpleString(t);
+          },
+        },
+        { ALT: () => this.SUBRULE(this.template) },
+        { ALT: () => this.SUBRULE(this.heredoc) },
+        { ALT: () => this.SUBRULE(this.tuple) },
+        { ALT: () => this.SUBRULE(this.object) },
+        { ALT: () => this.SUBRULE(this.parens) },
+      ])) as Expr;
+      this.MANY2(() => {
+        const d = this.builder.depth;
+        const p = this.SUBRULE(this.postfix);
+        if (this.RECORDING_PHASE) return;
+        if (p === undefined) this.builder.depth = d;
+        else expr = isToken(p) ? this.builder.attrAccess(expr, d, p) : this.builder.index(expr, d, p.open, p.key, p.keyDepth, p.close);
+      });
+      if (prefixes !== undefined && !this.RECORDING_PHASE) expr = this.builder.prefixed(prefixes, expr, this.builder.depth);
+      return expr;
+    },
+    this.recoverExpr,
+  );
 
-  /** `.name`, `.0`, `.*`, `[*]` or `[expr]`. */
-  private readonly postfix = this.RULE('postfix', () => {
+  private literal(t: IToken): Expr {
+    return this.RECORDING_PHASE ? RECORDING : this.builder.literal(t);
+  }
+
+  /** `.name`, `.0`, `.*` (the name token), `[*]` or `[expr]` (the index; `key` undefined for `*`). */
+  private readonly postfix = this.RULE('postfix', (): IToken | IndexPostfix | undefined =>
     this.OR((this.alts.postfix ??= [
       {
         ALT: () => {
           this.CONSUME(Dot);
-          this.OR2((this.alts.attrName ??= [
+          return this.OR2((this.alts.attrName ??= [
             { ALT: () => this.CONSUME(Identifier) },
             { ALT: () => this.CONSUME(NumberLit) },
             { ALT: () => this.CONSUME(Star) },
@@ -308,144 +403,294 @@ export class InfraParser extends CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(LBracket);
-          this.OR3((this.alts.index ??= [
-            { ALT: () => this.CONSUME2(Star) },
+          const open = this.CONSUME(LBracket);
+          const key = this.OR3((this.alts.index ??= [
+            {
+              ALT: () => {
+                this.CONSUME2(Star);
+                return undefined;
+              },
+            },
             { ALT: () => this.SUBRULE(this.expression) },
-          ]));
-          this.CONSUME(RBracket);
+          ])) as Expr | undefined;
+          const keyDepth = this.builder.depth;
+          const close = this.CONSUME(RBracket);
+          return { open, key, keyDepth, close };
         },
       },
-    ]));
-  });
+    ])) as IToken | IndexPostfix,
+  );
 
-  private readonly callArgs = this.RULE('callArgs', () => {
-    this.CONSUME(LParen);
+  private readonly callArgs = this.RULE('callArgs', (): CallArgs => {
+    const open = this.CONSUME(LParen);
+    const args: Expr[] = [];
+    let depth = 0;
+    let expandFinal = false;
     this.OPTION(() => {
-      this.SUBRULE(this.expression);
+      args.push(this.SUBRULE(this.expression));
+      depth = this.builder.depth;
       this.MANY(() => {
         this.CONSUME(Comma);
-        this.SUBRULE2(this.expression);
+        args.push(this.SUBRULE2(this.expression));
+        depth = Math.max(depth, this.builder.depth);
       });
-      this.OPTION2(() => this.CONSUME(Ellipsis));
+      this.OPTION2(() => {
+        this.CONSUME(Ellipsis);
+        expandFinal = true;
+      });
       this.OPTION3(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RParen);
-  });
+    const close = this.CONSUME(RParen);
+    return { open, args, depth, expandFinal, close };
+  }, { recoveryValueFunc: (): CallArgs => ({ open: this.LA(0), args: [], depth: 0, expandFinal: false, close: this.LA(0) }) });
 
-  private readonly parens = this.RULE('parens', () => {
-    this.CONSUME(LParen);
-    this.SUBRULE(this.expression);
-    this.CONSUME(RParen);
-  });
+  private readonly parens = this.RULE(
+    'parens',
+    (): Expr => {
+      const open = this.CONSUME(LParen);
+      const inner = this.SUBRULE(this.expression);
+      const depth = this.builder.depth;
+      const close = this.CONSUME(RParen);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.parens(open, inner, depth, close);
+    },
+    this.recoverExpr,
+  );
 
   /** A quoted string: text and `${...}` interpolations. */
-  private readonly template = this.RULE('template', () => {
-    this.CONSUME(StringStart);
-    this.MANY(() => {
-      this.OR((this.alts.templateParts ??= [{ ALT: () => this.CONSUME(TemplateText) }, { ALT: () => this.SUBRULE(this.interpolation) }]));
-    });
-    this.CONSUME(StringEnd);
-  });
+  private readonly template = this.RULE(
+    'template',
+    (): TemplateExpr => {
+      const open = this.CONSUME(StringStart);
+      const parts: TemplatePart[] = [];
+      let depth = 0;
+      this.MANY(() => {
+        const part = this.OR((this.alts.templateParts ??= [
+          { ALT: () => this.CONSUME(TemplateText) },
+          { ALT: () => this.SUBRULE(this.interpolation) },
+        ])) as IToken | TemplatePart | undefined;
+        if (this.RECORDING_PHASE || part === undefined) return;
+        if (isToken(part)) {
+          const text = this.builder.templateText(part);
+          if (text !== undefined) parts.push(text);
+        } else {
+          parts.push(part);
+          depth = Math.max(depth, this.builder.depth);
+        }
+      });
+      const close = this.CONSUME(StringEnd);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.template(open, parts, close, depth);
+    },
+    { recoveryValueFunc: (): TemplateExpr => this.builder.template(this.LA(0), [], this.LA(0), 0) },
+  );
 
-  private readonly heredoc = this.RULE('heredoc', () => {
-    this.CONSUME(HeredocStart);
-    this.MANY(() => {
-      this.OR((this.alts.heredocParts ??= [{ ALT: () => this.CONSUME(HeredocText) }, { ALT: () => this.SUBRULE(this.interpolation) }]));
-    });
-    this.CONSUME(HeredocEnd);
-  });
+  private readonly heredoc = this.RULE(
+    'heredoc',
+    (): Expr => {
+      const open = this.CONSUME(HeredocStart);
+      const pieces: HeredocPiece[] = [];
+      let depth = 0;
+      this.MANY(() => {
+        const piece = this.OR((this.alts.heredocParts ??= [
+          { ALT: () => this.CONSUME(HeredocText) },
+          { ALT: () => this.SUBRULE(this.interpolation) },
+        ])) as HeredocPiece | undefined;
+        if (this.RECORDING_PHASE || piece === undefined) return;
+        if (isToken(piece)) {
+          if (real(piece)) pieces.push(piece);
+        } else {
+          pieces.push(piece);
+          depth = Math.max(depth, this.builder.depth);
+        }
+      });
+      const close = this.CONSUME(HeredocEnd);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.heredoc(open, pieces, close, depth);
+    },
+    this.recoverExpr,
+  );
 
-  private readonly interpolation = this.RULE('interpolation', () => {
-    this.CONSUME(InterpStart);
-    this.SUBRULE(this.expression);
-    this.CONSUME(RCurly);
+  /** `${ expr }`: the part, and the expression's depth left in the builder. */
+  private readonly interpolation = this.RULE('interpolation', (): (TemplatePart & { kind: 'Interpolation' }) | undefined => {
+    const open = this.CONSUME(InterpStart);
+    const expr = this.SUBRULE(this.expression);
+    const depth = this.builder.depth;
+    const close = this.CONSUME(RCurly);
+    if (this.RECORDING_PHASE) return RECORDING;
+    const part = this.builder.interpolation(open, expr, close);
+    this.builder.depth = depth;
+    return part as (TemplatePart & { kind: 'Interpolation' }) | undefined;
   });
 
   /** `[a, b,]` or `[for ...]`. */
-  private readonly tuple = this.RULE('tuple', () => {
-    this.CONSUME(LBracket);
-    this.OR((this.alts.tuple ??= [
-      {
-        ALT: () => {
-          this.SUBRULE(this.forIntro);
-          this.SUBRULE(this.expression);
-          this.OPTION(() => {
-            this.CONSUME(If);
-            this.SUBRULE2(this.expression);
-          });
-        },
-      },
-      {
-        ALT: () => {
-          this.OPTION2(() => {
-            this.SUBRULE3(this.expression);
-            this.MANY(() => {
-              this.CONSUME(Comma);
-              this.SUBRULE4(this.expression);
+  private readonly tuple = this.RULE(
+    'tuple',
+    (): Expr => {
+      const open = this.CONSUME(LBracket);
+      const inside = this.OR((this.alts.tuple ??= [
+        {
+          ALT: (): ForTupleInside => {
+            const intro = this.SUBRULE(this.forIntro);
+            const value = this.SUBRULE(this.expression);
+            let depth = this.builder.depth;
+            const condition = this.OPTION(() => {
+              this.CONSUME(If);
+              const c = this.SUBRULE2(this.expression);
+              depth = Math.max(depth, this.builder.depth);
+              return c;
             });
-            this.OPTION3(() => this.CONSUME2(Comma));
-          });
+            return { intro, value, condition, depth };
+          },
         },
-      },
-    ]));
-    this.CONSUME(RBracket);
-  });
+        {
+          ALT: (): TupleInside => {
+            const items: Expr[] = [];
+            let depth = 0;
+            this.OPTION2(() => {
+              items.push(this.SUBRULE3(this.expression));
+              depth = this.builder.depth;
+              this.MANY(() => {
+                this.CONSUME(Comma);
+                items.push(this.SUBRULE4(this.expression));
+                depth = Math.max(depth, this.builder.depth);
+              });
+              this.OPTION3(() => this.CONSUME2(Comma));
+            });
+            return { items, depth };
+          },
+        },
+      ])) as ForTupleInside | TupleInside;
+      const close = this.CONSUME(RBracket);
+      if (this.RECORDING_PHASE) return RECORDING;
+      if ('items' in inside) return this.builder.tuple(open, inside.items, close, inside.depth);
+      return this.builder.forTuple(open, inside.intro, inside.value, inside.condition, close, inside.depth);
+    },
+    this.recoverExpr,
+  );
 
   /** `{ k = v, ... }` or `{ for ... : k => v }`. */
-  private readonly object = this.RULE('object', () => {
-    this.CONSUME(LCurly);
-    this.OR((this.alts.object ??= [
-      {
-        ALT: () => {
-          this.SUBRULE(this.forIntro);
-          this.SUBRULE(this.expression);
-          this.CONSUME(FatArrow);
-          this.SUBRULE2(this.expression);
-          this.OPTION(() => this.CONSUME(Ellipsis));
-          this.OPTION2(() => {
-            this.CONSUME(If);
-            this.SUBRULE3(this.expression);
-          });
+  private readonly object = this.RULE(
+    'object',
+    (): Expr => {
+      const open = this.CONSUME(LCurly);
+      const inside = this.OR((this.alts.object ??= [
+        {
+          ALT: (): ForObjectInside => {
+            const intro = this.SUBRULE(this.forIntro);
+            const key = this.SUBRULE(this.expression);
+            let depth = this.builder.depth;
+            this.CONSUME(FatArrow);
+            const value = this.SUBRULE2(this.expression);
+            depth = Math.max(depth, this.builder.depth);
+            const grouping = this.OPTION(() => this.CONSUME(Ellipsis)) !== undefined;
+            const condition = this.OPTION2(() => {
+              this.CONSUME(If);
+              const c = this.SUBRULE3(this.expression);
+              depth = Math.max(depth, this.builder.depth);
+              return c;
+            });
+            return { intro, key, value, grouping, condition, depth };
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.objectItems) },
-    ]));
-    this.CONSUME(RCurly);
-  });
+        { ALT: () => this.SUBRULE(this.objectItems) },
+      ])) as ForObjectInside | ObjectInside;
+      const close = this.CONSUME(RCurly);
+      if (this.RECORDING_PHASE) return RECORDING;
+      if ('items' in inside) return this.builder.object(open, inside.items, close, inside.depth);
+      return this.builder.forObject(open, inside.intro, inside.key, inside.value, inside.grouping, inside.condition, close, inside.depth);
+    },
+    this.recoverExpr,
+  );
 
   /**
    * Items, commas and newlines in any order: a missing or doubled separator is reported by the
-   * AST builder, so that it costs one diagnostic rather than a recovery through the object.
+   * builder, so that it costs one diagnostic rather than a recovery through the object.
    */
-  private readonly objectItems = this.RULE('objectItems', () => {
+  private readonly objectItems = this.RULE('objectItems', (): ObjectInside => {
+    const items: ObjectItem[] = [];
+    let depth = 0;
+    let previous: 'start' | 'item' | 'comma' | 'newline' = 'start';
     this.MANY(() => {
-      this.OR((this.alts.objectItems ??= [
+      const thing = this.OR((this.alts.objectItems ??= [
         { ALT: () => this.CONSUME(Newline) },
         { ALT: () => this.CONSUME(Comma) },
         { ALT: () => this.SUBRULE(this.objectItem) },
-      ]));
+      ])) as IToken | ObjectItem | undefined;
+      if (this.RECORDING_PHASE || thing === undefined) return;
+      if (!isToken(thing)) {
+        if (previous === 'item') this.builder.missingSeparator(thing);
+        previous = 'item';
+        items.push(thing);
+        depth = Math.max(depth, this.builder.depth);
+      } else if (thing.tokenType === Comma) {
+        if (previous !== 'item') this.builder.strayComma(thing);
+        previous = 'comma';
+      } else if (previous !== 'comma') {
+        previous = 'newline';
+      }
     });
-  });
+    return { items, depth };
+  }, { recoveryValueFunc: (): ObjectInside => ({ items: [], depth: 0 }) });
 
-  private readonly objectItem = this.RULE('objectItem', () => {
-    this.SUBRULE(this.expression);
+  /** `key = value` or `key: value`; the deeper side's depth is left in the builder. */
+  private readonly objectItem = this.RULE('objectItem', (): ObjectItem | undefined => {
+    const key = this.SUBRULE(this.expression);
+    const keyDepth = this.builder.depth;
     this.OR((this.alts.objectItem ??= [{ ALT: () => this.CONSUME(Equals) }, { ALT: () => this.CONSUME(Colon) }]));
-    this.SUBRULE2(this.expression);
+    const value = this.SUBRULE2(this.expression);
+    if (this.RECORDING_PHASE) return RECORDING;
+    const depth = Math.max(keyDepth, this.builder.depth);
+    const item = this.builder.objectItem(key, value);
+    this.builder.depth = depth;
+    return item;
   });
 
   /** `for k, v in coll :` */
-  private readonly forIntro = this.RULE('forIntro', () => {
+  private readonly forIntro = this.RULE('forIntro', (): ForIntro => {
     this.CONSUME(For);
-    this.CONSUME(Identifier);
+    const names = [this.CONSUME(Identifier)];
     this.OPTION(() => {
       this.CONSUME(Comma);
-      this.CONSUME2(Identifier);
+      names.push(this.CONSUME2(Identifier));
     });
     this.CONSUME(In);
-    this.SUBRULE(this.expression);
+    const collection = this.SUBRULE(this.expression);
+    const depth = this.builder.depth;
     this.CONSUME(Colon);
-  });
+    return this.RECORDING_PHASE ? RECORDING : this.builder.forIntro(names, collection, depth);
+  }, { recoveryValueFunc: (): ForIntro => ({ valueVar: '_', collection: this.recovered(), depth: 1 }) });
+}
+
+/** What a `[...]` index postfix holds. */
+interface IndexPostfix {
+  readonly open: IToken;
+  readonly key: Expr | undefined;
+  readonly keyDepth: number;
+  readonly close: IToken;
+}
+interface TupleInside {
+  readonly items: Expr[];
+  readonly depth: number;
+}
+interface ForTupleInside {
+  readonly intro: ForIntro;
+  readonly value: Expr;
+  readonly condition: Expr | undefined;
+  readonly depth: number;
+}
+interface ObjectInside {
+  readonly items: ObjectItem[];
+  readonly depth: number;
+}
+interface ForObjectInside {
+  readonly intro: ForIntro;
+  readonly key: Expr;
+  readonly value: Expr;
+  readonly grouping: boolean;
+  readonly condition: Expr | undefined;
+  readonly depth: number;
+}
+
+function isToken(x: unknown): x is IToken {
+  return typeof x === 'object' && x !== null && 'tokenType' in x;
 }
 
 let parser: InfraParser | undefined;

@@ -1,6 +1,6 @@
 /**
- * Offsets to line/column positions. The lexer tracks offsets only (cheaper); positions are
- * computed for the few offsets that end up in AST nodes and diagnostics.
+ * Offsets to line/column positions. The lexer tracks offsets only (cheaper), and the ranges of
+ * AST nodes (`Span`) compute their line/column positions only when read: most never are.
  */
 import type { SourcePos, SourceRange } from '../diagnostics.js';
 
@@ -45,11 +45,13 @@ export class LineMap {
     return { line: line + 1, column: offset - starts[line] + 1, offset };
   }
 
-  /** The range `[start, end)`; `end` below `start` is raised to `start`. */
-  range(start: number, end: number): SourceRange {
-    const s = this.pos(start);
-    const e = end > s.offset ? this.pos(end) : s;
-    return { file: this.file, start: s, end: e };
+  /** The range `[start, end)`, clamped into the text; `end` below `start` is raised to `start`. */
+  range(start: number, end: number): Span {
+    if (!(start > 0)) start = 0;
+    if (start > this.source.length) start = this.source.length;
+    if (!(end > start)) end = start;
+    if (end > this.source.length) end = this.source.length;
+    return new Span(this, start, end);
   }
 
   /** Number of lines (a trailing newline starts an empty last line). */
@@ -82,5 +84,38 @@ export class ShiftedLineMap extends LineMap {
     const inside = Math.min(Math.max(offset, this.prefixLength), this.prefixLength + this.originalLength);
     const p = super.pos(inside);
     return { line: p.line - 1, column: p.column, offset: inside - this.prefixLength };
+  }
+}
+
+/**
+ * A `SourceRange` that keeps offsets and computes positions from its `LineMap` when read. One
+ * small object per AST node instead of three, and no line lookups for the ranges nobody reads.
+ * Serialises as a plain range.
+ */
+export class Span implements SourceRange {
+  constructor(
+    private readonly lines: LineMap,
+    /** Offsets in the text the `LineMap` was built from (already clamped). */
+    readonly startOffset: number,
+    readonly endOffset: number,
+  ) {}
+
+  get file(): string {
+    return this.lines.file;
+  }
+  get start(): SourcePos {
+    return this.lines.pos(this.startOffset);
+  }
+  get end(): SourcePos {
+    return this.lines.pos(this.endOffset);
+  }
+
+  /** The range from this one's start to `other`'s end (this one if `other` ends before it starts). */
+  to(other: Span): Span {
+    return other.endOffset >= this.startOffset ? new Span(this.lines, this.startOffset, other.endOffset) : this;
+  }
+
+  toJSON(): SourceRange {
+    return { file: this.file, start: this.start, end: this.end };
   }
 }
