@@ -10,7 +10,7 @@ import { error, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { Expr, FileNode, TemplateExpr } from './ast.js';
 import { ITEM_END, infraParser, itemEndMessage } from './parser.js';
 import { LineMap, ShiftedLineMap } from './positions.js';
-import { lexAndStructure, tokenEnd, type Structured } from './structure.js';
+import { lexAndStructure, tokenEnd } from './structure.js';
 import { AstBuilder } from './build.js';
 import { Newline } from './tokens.js';
 
@@ -24,33 +24,24 @@ export function parseFile(path: string, source: string): { file: FileNode; diagn
   const lines = new LineMap(path, source);
   const builder = new AstBuilder(lines);
   try {
-    const structured = lexAndStructure(source, lines);
-    const parseErrors: IRecognitionException[] = [];
     const parser = infraParser();
     parser.builder = builder;
-    // A piece at a time, cut between top-level items: recovery from an error cannot run on into
-    // the next piece, and the parser's own per-input state stays small.
-    const { tokens, topLevelEnds } = structured;
-    let start = 0;
-    let cut = 0;
-    while (start < tokens.length) {
-      while (cut < topLevelEnds.length && topLevelEnds[cut] < start + PIECE_TOKENS) cut++;
-      const end = cut < topLevelEnds.length ? topLevelEnds[cut] + 1 : tokens.length;
-      parser.input = start === 0 && end === tokens.length ? tokens : tokens.slice(start, end);
+    const parseErrors: Diagnostic[] = [];
+    // A piece at a time, cut between top-level items, as the structure pass hands them over: the
+    // tokens of a piece are garbage once it is parsed (a big file's tokens never all live at
+    // once), and recovery from an error cannot run on into the next piece.
+    const structured = lexAndStructure(source, lines, (tokens) => {
+      parser.input = tokens;
       parser.file();
-      parseErrors.push(...parser.errors);
-      start = end;
-    }
+      for (const e of parser.errors) parseErrors.push(parseErrorDiagnostic(lines, e, tokens));
+    });
     const file = builder.file(path, source, structured.comments);
-    return { file, diagnostics: collect(lines, structured, parseErrors, builder.diagnostics) };
+    return { file, diagnostics: collect(structured.diagnostics, parseErrors, builder.diagnostics) };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     return { file: builder.file(path, source, []), diagnostics: [tooComplex(lines)] };
   }
 }
-
-/** Tokens per piece of a file handed to the grammar at once (cut at the next item's end). */
-const PIECE_TOKENS = 4000;
 
 /**
  * Parses one expression, e.g. the value of `--var name=value`. `path` names the source in
@@ -60,13 +51,8 @@ export function parseExpression(source: string, path = '<value>'): { expr: Expr 
   const lines = new LineMap(path, source);
   const builder = new AstBuilder(lines);
   try {
-    const structured = lexAndStructure(source, lines);
-    const parser = infraParser();
-    parser.builder = builder;
-    parser.input = structured.tokens;
-    const expr = parser.expressionOnly();
-    const diagnostics = collect(lines, structured, parser.errors, builder.diagnostics);
-    return { expr: hasErrors(diagnostics) ? null : expr, diagnostics };
+    const { expr, diagnostics } = parseOneExpression(lines, builder);
+    return { expr: hasErrors(diagnostics) || expr === undefined ? null : expr, diagnostics };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     return { expr: null, diagnostics: [tooComplex(lines)] };
@@ -87,13 +73,8 @@ export function parseTemplate(source: string, path: string): { template: Templat
   const lines = new ShiftedLineMap(path, wrapped, prefix.length, source.length);
   const builder = new AstBuilder(lines);
   try {
-    const structured = lexAndStructure(wrapped, lines);
-    const parser = infraParser();
-    parser.builder = builder;
-    parser.input = structured.tokens;
-    const expr = parser.expressionOnly();
-    const diagnostics = collect(lines, structured, parser.errors, builder.diagnostics);
-    if (expr === null || expr.kind !== 'Template' || hasErrors(diagnostics)) return { template: null, diagnostics };
+    const { expr, diagnostics } = parseOneExpression(lines, builder);
+    if (expr === undefined || expr.kind !== 'Template' || hasErrors(diagnostics)) return { template: null, diagnostics };
     let parts = expr.parts;
     const last = parts[parts.length - 1];
     if (addNewline && last?.kind === 'Text' && last.value.endsWith('\n')) {
@@ -105,6 +86,25 @@ export function parseTemplate(source: string, path: string): { template: Templat
     if (!(e instanceof RangeError)) throw e;
     return { template: null, diagnostics: [tooComplex(lines)] };
   }
+}
+
+/** The whole text of `lines` as one expression (one piece, however long). */
+function parseOneExpression(lines: LineMap, builder: AstBuilder): { expr: Expr | undefined; diagnostics: Diagnostic[] } {
+  const parser = infraParser();
+  parser.builder = builder;
+  let expr: Expr | undefined;
+  const parseErrors: Diagnostic[] = [];
+  const structured = lexAndStructure(
+    lines.source,
+    lines,
+    (tokens) => {
+      parser.input = tokens;
+      expr = parser.expressionOnly();
+      for (const e of parser.errors) parseErrors.push(parseErrorDiagnostic(lines, e, tokens));
+    },
+    Infinity,
+  );
+  return { expr, diagnostics: collect(structured.diagnostics, parseErrors, builder.diagnostics) };
 }
 
 /** Stack overflow in the recursive descent: the structure pass's limits did not catch a shape. */
@@ -149,15 +149,9 @@ function indexOf(tokens: readonly IToken[], token: IToken): number {
  * first on a line that has none yet (the rest of a line after an error is mostly the same error
  * seen again by recovery).
  */
-function collect(
-  lines: LineMap,
-  structured: Structured,
-  parseErrors: readonly IRecognitionException[],
-  built: readonly Diagnostic[],
-): Diagnostic[] {
-  const kept = [...structured.diagnostics];
+function collect(structural: readonly Diagnostic[], fromParser: Diagnostic[], built: readonly Diagnostic[]): Diagnostic[] {
+  const kept = [...structural];
   const linesWithErrors = new Set(kept.map((d) => d.range?.start.line));
-  const fromParser = parseErrors.map((e) => parseErrorDiagnostic(lines, e, structured.tokens));
   fromParser.sort((a, b) => (a.range?.start.offset ?? 0) - (b.range?.start.offset ?? 0));
   // The grammar's errors come before the builder's: an error there often makes recovery hand the
   // builder a misshapen tree (a repeated attribute that is really a broken object, say).

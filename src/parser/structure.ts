@@ -15,7 +15,6 @@ import { createTokenInstance, tokenMatcher, type IToken, type TokenType } from '
 import { error, type Diagnostic } from '../diagnostics.js';
 import type { LineMap } from './positions.js';
 import {
-  COMMENTS_GROUP,
   Comma,
   HeredocEnd,
   HeredocStart,
@@ -36,11 +35,10 @@ import {
   TemplateNewline,
   Equals,
   For,
-  UNABLE_TO_POP,
   UnterminatedBlockComment,
   heredocMarker,
-  infraLexer,
 } from './tokens.js';
+import { Scanner } from './lexer.js';
 
 /** Deepest nesting of brackets, strings and interpolations (and `?:` chains) accepted. */
 export const MAX_NESTING = 100;
@@ -62,34 +60,70 @@ interface Frame {
   readonly body?: boolean;
 }
 
-/** The lexer's output with offsets moved to the whole source. */
-interface Lexed {
-  readonly tokens: IToken[];
-  readonly comments: IToken[];
-  readonly errors: { offset: number; length: number }[];
-}
-
-/** What the parser gets: a repaired token stream, the comments, and what was wrong. */
+/** What is left once every piece went to the parser: the comments, and what was wrong. */
 export interface Structured {
-  readonly tokens: IToken[];
-  /** Indices in `tokens` of the newlines that end top-level items: where the file may be cut. */
-  readonly topLevelEnds: number[];
   readonly comments: IToken[];
   readonly diagnostics: Diagnostic[];
 }
 
-function lexFrom(source: string, start: number): Lexed {
-  const text = start === 0 ? source : source.slice(start);
-  const result = infraLexer().tokenize(text);
-  const comments = result.groups[COMMENTS_GROUP] ?? [];
-  const errors = result.errors
-    .filter((e) => e.message !== UNABLE_TO_POP)
-    .map((e) => ({ offset: e.offset + start, length: e.length }));
-  if (start !== 0) {
-    for (const t of result.tokens) t.startOffset += start;
-    for (const t of comments) t.startOffset += start;
+/** Tokens handed to the parser at once, at least (cut at the next end of a top-level item). */
+export const PIECE_TOKENS = 4000;
+/** Tokens scanned at a time. */
+const SCAN_TOKENS = 1024;
+
+/**
+ * The lexer's tokens by index, scanned as the pass reaches them; those before a cut are let go.
+ * Tokens that live only while their piece is handled are cheap for the garbage collector; a whole
+ * big file's tokens alive at once are not.
+ */
+class Input {
+  private scanner: Scanner;
+  private tokens: IToken[] = [];
+  /** Index of `tokens[0]`. */
+  private base = 0;
+  /** Comments and errors of scans given up by `restart`, before the offset it restarted at. */
+  private keptComments: IToken[] = [];
+  private keptErrors: { offset: number; length: number }[] = [];
+
+  constructor(private readonly source: string) {
+    this.scanner = new Scanner(source);
   }
-  return { tokens: result.tokens, comments, errors };
+
+  /** The token at index `j`, or undefined past the last one. */
+  at(j: number): IToken | undefined {
+    const k = j - this.base;
+    while (k >= this.tokens.length) {
+      if (this.scanner.done) return undefined;
+      this.scanner.fill(this.tokens, SCAN_TOKENS);
+    }
+    return this.tokens[k];
+  }
+
+  set(j: number, t: IToken): void {
+    this.tokens[j - this.base] = t;
+  }
+
+  /** Lets go of the tokens before index `j`. */
+  release(j: number): void {
+    this.tokens = this.tokens.slice(j - this.base);
+    this.base = j;
+  }
+
+  /** Replaces the rest of the input by a fresh scan of the source from `offset`; indices restart at 0. */
+  restart(offset: number): void {
+    this.keptComments = [...this.keptComments, ...this.scanner.comments].filter((c) => c.startOffset < offset);
+    this.keptErrors = [...this.keptErrors, ...this.scanner.errors].filter((e) => e.offset < offset);
+    this.scanner = new Scanner(this.source, offset);
+    this.tokens = [];
+    this.base = 0;
+  }
+
+  get comments(): IToken[] {
+    return [...this.keptComments, ...this.scanner.comments];
+  }
+  get errors(): { offset: number; length: number }[] {
+    return [...this.keptErrors, ...this.scanner.errors];
+  }
 }
 
 function synthetic(type: TokenType, offset: number, image = ''): IToken {
@@ -131,14 +165,20 @@ function invalidCharacter(source: string, lines: LineMap, offset: number, length
   return error(`Invalid character ${describeChar(ch)}`, detail, lines.range(offset, offset + length));
 }
 
-/** Lexes `source` and runs the structure pass over the tokens (see the module comment). */
-export function lexAndStructure(source: string, lines: LineMap): Structured {
+/**
+ * Lexes `source` and runs the structure pass over the tokens (see the module comment), handing
+ * the repaired stream to `onPiece` a piece at a time: each piece ends with the newline that ends
+ * a top-level item, and has at least `pieceTokens` tokens (but the last).
+ */
+export function lexAndStructure(
+  source: string,
+  lines: LineMap,
+  onPiece: (tokens: IToken[]) => void,
+  pieceTokens = PIECE_TOKENS,
+): Structured {
   const diagnostics: Diagnostic[] = [];
-  const lexed = lexFrom(source, 0);
-  let input = lexed.tokens;
-  let comments = lexed.comments;
-  const lexErrors = [...lexed.errors];
-  const out: IToken[] = [];
+  const input = new Input(source);
+  let out: IToken[] = [];
   // The file itself is the bottom frame: newline-sensitive and never closed.
   const stack: Frame[] = [{ kind: 'file', open: synthetic(Newline, 0), questions: 0, outIndex: 0 }];
   let questions = 0;
@@ -152,12 +192,19 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
     return `${p.line}:${p.column}`;
   };
 
-  const topLevelEnds: number[] = [];
+  let i = 0;
+  let handedOver = false;
   const pushNewline = (t: IToken): void => {
     const prev = last();
     if (prev === undefined || prev.tokenType === Newline) return;
-    if (stack.length === 1) topLevelEnds.push(out.length);
     out.push(t);
+    if (stack.length === 1 && out.length >= pieceTokens) {
+      // The end of a top-level item, and enough for a piece: nothing before it is needed again.
+      onPiece(out);
+      handedOver = true;
+      out = [];
+      input.release(i);
+    }
   };
 
   const pop = (): Frame => {
@@ -240,29 +287,33 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
 
   const isForObject = (i: number): boolean => {
     let j = i + 1;
-    while (j < input.length && input[j].tokenType === Newline) j++;
-    return j + 1 < input.length && input[j].tokenType === For && tokenMatcher(input[j + 1], Identifier);
+    while (input.at(j)?.tokenType === Newline) j++;
+    const t = input.at(j);
+    const next = input.at(j + 1);
+    return t !== undefined && next !== undefined && t.tokenType === For && tokenMatcher(next, Identifier);
   };
 
   // A line starting `name =`, `name {` or `name "label" {` is never part of an expression: an
   // open `(` or `[` before it was left unclosed.
   const startsBodyItem = (j: number): boolean => {
-    if (j >= input.length || !tokenMatcher(input[j], Identifier)) return false;
+    const first = input.at(j);
+    if (first === undefined || !tokenMatcher(first, Identifier)) return false;
     let k = j + 1;
-    if (k < input.length && (input[k].tokenType === Equals || input[k].tokenType === LCurly)) return true;
+    const second = input.at(k)?.tokenType;
+    if (second === Equals || second === LCurly) return true;
     let labels = 0;
-    while (k < input.length) {
-      const t = input[k].tokenType;
+    for (let token = input.at(k); token !== undefined; token = input.at(k)) {
+      const t = token.tokenType;
       if (t === SimpleString) {
         k++;
         labels++;
       } else if (t === StringStart) {
-        k++;
-        while (k < input.length && input[k].tokenType !== StringEnd && input[k].tokenType !== TemplateNewline && input[k].tokenType !== InterpStart) k++;
-        if (k >= input.length || input[k].tokenType !== StringEnd) return false;
+        let u = input.at(++k);
+        while (u !== undefined && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart) u = input.at(++k);
+        if (u === undefined || u.tokenType !== StringEnd) return false;
         k++;
         labels++;
-      } else if (tokenMatcher(input[k], Identifier)) {
+      } else if (tokenMatcher(token, Identifier)) {
         k++;
         labels++;
       } else {
@@ -274,7 +325,7 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
 
   /** Replaces a too-deep construct opened at `i` by an empty one; returns the index after it. */
   const cutTooDeep = (i: number): number => {
-    const open = input[i];
+    const open = input.at(i) as IToken;
     diagnostics.push(
       error(
         'Nesting too deep',
@@ -284,8 +335,8 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
     );
     let depth = 0;
     let j = i;
-    for (; j < input.length; j++) {
-      const t = input[j].tokenType;
+    for (let token = input.at(j); token !== undefined; token = input.at(++j)) {
+      const t = token.tokenType;
       if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === StringStart || t === HeredocStart) depth++;
       else if (t === RCurly || t === RBracket || t === RParen || t === StringEnd || t === TemplateNewline || t === HeredocEnd) depth--;
       if (depth === 0) break;
@@ -298,7 +349,8 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
     else if (t === InterpStart) out.push(synthetic(InterpStart, at), synthetic(Null, at), synthetic(RCurly, at));
     else if (t === StringStart) out.push(synthetic(StringStart, at), synthetic(StringEnd, at));
     else out.push(synthetic(HeredocStart, at, open.image), synthetic(HeredocEnd, at));
-    lastRealEnd = j < input.length ? tokenEnd(input[j]) : source.length;
+    const closer = input.at(j);
+    lastRealEnd = closer !== undefined ? tokenEnd(closer) : source.length;
     return j + 1;
   };
 
@@ -306,8 +358,8 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
   const skipRestOfOperand = (i: number): number => {
     let depth = 0;
     let j = i;
-    for (; j < input.length; j++) {
-      const t = input[j].tokenType;
+    for (let token = input.at(j); token !== undefined; token = input.at(++j)) {
+      const t = token.tokenType;
       if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === StringStart || t === HeredocStart) depth++;
       else if (t === RCurly || t === RBracket || t === RParen || t === StringEnd || t === TemplateNewline || t === HeredocEnd) {
         if (depth === 0) break;
@@ -324,27 +376,24 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
   const closesOnALaterLine = (i: number): boolean => {
     let depth = 0;
     let j = i + 1;
-    for (; j < input.length; j++) {
-      const type = input[j].tokenType;
+    for (let t = input.at(j); t !== undefined; t = input.at(++j)) {
+      const type = t.tokenType;
       if (type === LCurly || type === InterpStart) depth++;
       else if (type === RCurly && depth-- === 0) break;
       else if (type === TemplateNewline) return false;
     }
-    for (j++; j < input.length; j++) {
-      const type = input[j].tokenType;
+    for (let t = input.at(++j); t !== undefined; t = input.at(++j)) {
+      const type = t.tokenType;
       if (type === StringEnd) return true;
       if (type === TemplateNewline) return false;
     }
     return false;
   };
 
-  /** Replaces the rest of the input by a fresh lexing of the source from `offset`. */
+  /** Replaces the rest of the input by a fresh lexing of the source from `offset` (at index 0). */
   const relexFrom = (offset: number): void => {
-    const lexed = lexFrom(source, offset);
-    comments = comments.filter((c) => c.startOffset < offset).concat(lexed.comments);
-    for (let e = lexErrors.length - 1; e >= 0; e--) if (lexErrors[e].offset >= offset) lexErrors.splice(e, 1);
-    lexErrors.push(...lexed.errors);
-    input = lexed.tokens;
+    input.restart(offset);
+    i = 0;
   };
 
   const pushFrame = (kind: FrameKind, t: IToken): void => {
@@ -360,9 +409,7 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
     out.push(t);
   };
 
-  let i = 0;
-  while (i < input.length) {
-    const t = input[i];
+  for (let t = input.at(i); t !== undefined; t = input.at(i)) {
     const type = t.tokenType;
     const f = top();
 
@@ -392,7 +439,6 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
           // The lexer is still inside the string's modes; lex the rest again from a clean state.
           relexes++;
           relexFrom(t.startOffset);
-          i = 0;
         }
         continue;
       }
@@ -422,7 +468,6 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
           if (relexes < MAX_RELEX) {
             relexes++;
             relexFrom(markerEnd);
-            i = 0;
           } else {
             i++;
           }
@@ -442,7 +487,7 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
         if (stack[stack.length - 2]?.kind !== 'interp') reportUnclosed(f, t.startOffset);
         closeTop(t.startOffset);
       }
-      input[i] = synthetic(Newline, t.startOffset, '\n');
+      input.set(i, synthetic(Newline, t.startOffset, '\n'));
       continue;
     }
 
@@ -524,6 +569,7 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
   let reported = 0;
   // A heredoc or comment that runs to the end of the file leaves whatever was open before it
   // open too; only the runaway itself is worth reporting.
+  const comments = input.comments;
   let swallowed = comments.some((c) => c.tokenType === UnterminatedBlockComment);
   while (stack.length > 1) {
     const f = top();
@@ -540,7 +586,9 @@ export function lexAndStructure(source: string, lines: LineMap): Structured {
       diagnostics.push(error('Unterminated comment', 'A "/*" comment must be closed with "*/".', lines.range(c.startOffset, c.startOffset + 2)));
     }
   }
-  for (const e of lexErrors) diagnostics.push(invalidCharacter(source, lines, e.offset, e.length));
+  for (const e of input.errors) diagnostics.push(invalidCharacter(source, lines, e.offset, e.length));
 
-  return { tokens: out, topLevelEnds, comments, diagnostics };
+  // The last piece; for an empty text an empty one (to the grammar, an empty text is a piece too).
+  if (out.length > 0 || !handedOver) onPiece(out);
+  return { comments, diagnostics };
 }
