@@ -24,7 +24,6 @@ import {
   BlockComment,
   Colon,
   Comma,
-  COMMENTS_GROUP,
   Dot,
   Ellipsis,
   Equals,
@@ -49,8 +48,8 @@ import {
   StringStart,
   Identifier,
   BinaryOperator,
-  infraLexer,
 } from '../parser/tokens.js';
+import { scan } from '../parser/lexer.js';
 
 /** A token of the layout: an ordinary token, or a string, heredoc or comment copied whole. */
 interface Unit {
@@ -88,9 +87,7 @@ export function formatSource(path: string, source: string): { output: string; di
 
 /** The file's tokens and comments in order, strings and heredocs folded into single units. */
 function units(source: string): (Unit | null)[] {
-  const lexed = infraLexer().tokenize(source);
-  const comments = lexed.groups[COMMENTS_GROUP] ?? [];
-  const tokens = lexed.tokens;
+  const { tokens, comments } = scan(source);
   const out: (Unit | null)[] = [];
   let c = 0;
   let coveredUntil = 0;

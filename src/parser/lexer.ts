@@ -82,14 +82,21 @@ const NUMBER = /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const TEMPLATE_TEXT = /(?:[^"\\\n$]|\\[^\n]?|\$\$\{|\$(?!\{))+/y;
 const HEREDOC_TEXT = /(?:[^$\n]|\$\$\{|\$(?!\{))+\n?|\n/y;
 
-const KEYWORDS: ReadonlyMap<string, TokenType> = new Map([
-  ['for', For],
-  ['in', In],
-  ['if', If],
-  ['true', True],
-  ['false', False],
-  ['null', Null],
-]);
+/** The keyword a name is, if it is one (`for`, `in` and `if` are names too, by category). */
+function keyword(image: string): TokenType {
+  switch (image.length) {
+    case 2:
+      return image === 'in' ? In : image === 'if' ? If : Identifier;
+    case 3:
+      return image === 'for' ? For : Identifier;
+    case 4:
+      return image === 'true' ? True : image === 'null' ? Null : Identifier;
+    case 5:
+      return image === 'false' ? False : Identifier;
+    default:
+      return Identifier;
+  }
+}
 
 /** Token types of the one-character tokens that need no look at the next character. */
 const SINGLE: (TokenType | undefined)[] = [];
@@ -272,7 +279,7 @@ export class Scanner {
         let j = i + 1;
         while (j < length && isIdentifierPart(text.charCodeAt(j))) j++;
         const image = text.slice(i, j);
-        tokens.push(token(image, i, (j - i <= 5 ? KEYWORDS.get(image) : undefined) ?? Identifier));
+        tokens.push(token(image, i, keyword(image)));
         i = j;
         continue;
       }

@@ -57,7 +57,7 @@ interface Frame {
   /** Length of the output when the frame opened (its opener's index there). */
   readonly outIndex: number;
   /** A block's body (not an object): a comma in it separates items, like a newline. */
-  readonly body?: boolean;
+  readonly body: boolean;
 }
 
 /** What is left once every piece went to the parser: the comments, and what was wrong. */
@@ -180,7 +180,7 @@ export function lexAndStructure(
   const input = new Input(source);
   let out: IToken[] = [];
   // The file itself is the bottom frame: newline-sensitive and never closed.
-  const stack: Frame[] = [{ kind: 'file', open: synthetic(Newline, 0), questions: 0, outIndex: 0 }];
+  const stack: Frame[] = [{ kind: 'file', open: synthetic(Newline, 0), questions: 0, outIndex: 0, body: false }];
   let questions = 0;
   let relexes = 0;
   let lastRealEnd = 0;
@@ -405,7 +405,7 @@ export function lexAndStructure(
       prev !== undefined &&
       (enclosing.kind === 'file' || enclosing.body === true) &&
       (tokenMatcher(prev, Identifier) || prev.tokenType === SimpleString || prev.tokenType === StringEnd);
-    stack.push({ kind, open: t, questions: 0, outIndex: out.length, ...(body ? { body } : {}) });
+    stack.push({ kind, open: t, questions: 0, outIndex: out.length, body });
     out.push(t);
   };
 

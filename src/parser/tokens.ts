@@ -1,5 +1,7 @@
 /**
- * The lexer of the .infra language: token types and a chevrotain `Lexer` with three modes.
+ * The lexical grammar of the .infra language: the token types the parser works with, and a
+ * chevrotain `Lexer` with three modes that defines what each token is. That lexer is the
+ * specification; the scanner that reads files (`lexer.ts`) is tested to read exactly what it reads.
  *
  * - `main`: expressions and bodies. `{` pushes `main` and `}` pops it, so the `}` that closes a
  *   `${` interpolation returns to the string or heredoc that opened it.
@@ -230,8 +232,8 @@ export const allTokens: TokenType[] = [
 export const UNABLE_TO_POP = 'unable-to-pop';
 
 /**
- * A new lexer. `validate` runs chevrotain's checks of the token definitions (a test does; the
- * CLI skips them, as they cost start-up time and the definitions do not change).
+ * The reference lexer (see the module comment). `validate` runs chevrotain's checks of the token
+ * definitions.
  */
 export function createInfraLexer(options: { validate?: boolean } = {}): Lexer {
   return new Lexer(
@@ -254,12 +256,4 @@ export function createInfraLexer(options: { validate?: boolean } = {}): Lexer {
       },
     },
   );
-}
-
-let lexer: Lexer | undefined;
-
-/** The lexer, built on first use (building it is not free and some commands never parse). */
-export function infraLexer(): Lexer {
-  lexer ??= createInfraLexer();
-  return lexer;
 }
