@@ -10,10 +10,10 @@
  */
 import { type Diagnostic, type Result, didYouMean, error, nearest } from '../diagnostics.js';
 import type { SourceRange } from '../diagnostics.js';
-import type { CallExpr, Expr, TemplateExpr } from '../parser/ast.js';
+import type { CallExpr, Expr, TemplateExpr, TemplatePart } from '../parser/ast.js';
 import { ConversionError, describeValue, getKey, numberToString, parseNumber, setKey } from './convert.js';
 import { FUNCTIONS, FunctionError, checkArgument, compareStrings, type FunctionContext } from './functions.js';
-import { TEMPLATE_LINE_SHIFT, parseTemplateSource } from './template.js';
+import { parseTemplateSource } from './template.js';
 import {
   Sensitive,
   UNKNOWN,
@@ -408,34 +408,105 @@ function evTemplate(e: TemplateExpr, c: Ctx): Value {
     const only = parts[0];
     if (only.kind === 'Text') return only.value;
     // A template that is just "${x}" yields x itself, whatever its type (as in HCL).
-    if (e.heredoc === undefined) return ev(only.expr, c);
+    if (only.kind === 'Interpolation' && e.heredoc === undefined) return ev(only.expr, c);
   }
-  let out = '';
-  let s = false;
-  let unknown = false;
+  const r: Rendering = { out: '', sensitive: false, unknown: false };
+  render(parts, r, c);
+  return mark(r.unknown ? UNKNOWN_STRING : r.out, r.sensitive);
+}
+
+/** A template being rendered: the text so far, and whether a sensitive or unknown value went in. */
+interface Rendering {
+  out: string;
+  sensitive: boolean;
+  unknown: boolean;
+}
+
+function render(parts: readonly TemplatePart[], r: Rendering, c: Ctx): void {
   for (const part of parts) {
     if (part.kind === 'Text') {
-      out += part.value;
+      r.out += part.value;
       continue;
     }
-    let v = ev(part.expr, c);
-    while (v instanceof Sensitive) {
-      v = v.value;
-      s = true;
+    if (part.kind === 'If') {
+      const cond = unwrapSensitive(ev(part.condition, c), r);
+      if (cond instanceof Unknown) {
+        r.unknown = true;
+        continue;
+      }
+      const b = toBool(cond);
+      if (b === undefined) {
+        fail(c, 'Invalid template condition', `The condition of %{ if } must be a bool, got ${describeValue(cond)}.`, part.condition.range);
+        r.unknown = true;
+        continue;
+      }
+      render(b ? part.then : part.else, r, c);
+      continue;
     }
-    if (v instanceof Unknown) unknown = true;
-    else if (typeof v === 'string') out += v;
-    else if (typeof v === 'number') out += numberToString(v);
-    else if (typeof v === 'boolean') out += v ? 'true' : 'false';
+    if (part.kind === 'For') {
+      renderFor(part, r, c);
+      continue;
+    }
+    const v = unwrapSensitive(ev(part.expr, c), r);
+    if (v instanceof Unknown) r.unknown = true;
+    else if (typeof v === 'string') r.out += v;
+    else if (typeof v === 'number') r.out += numberToString(v);
+    else if (typeof v === 'boolean') r.out += v ? 'true' : 'false';
     else if (v === null) {
       fail(c, 'Invalid template interpolation value', 'The value is null; a string template cannot include null.', part.expr.range);
-      unknown = true;
+      r.unknown = true;
     } else {
       fail(c, 'Invalid template interpolation value', `A string template cannot include a ${describeValue(v)}; a string is required (jsonencode() or join() can make one).`, part.expr.range);
-      unknown = true;
+      r.unknown = true;
     }
   }
-  return mark(unknown ? UNKNOWN_STRING : out, s);
+}
+
+/** `%{ for k, v in coll }...%{ endfor }`: the body once per element (objects in key order). */
+function renderFor(part: Extract<TemplatePart, { kind: 'For' }>, r: Rendering, c: Ctx): void {
+  const coll = unwrapSensitive(ev(part.collection, c), r);
+  if (coll instanceof Unknown) {
+    r.unknown = true;
+    return;
+  }
+  let keys: readonly string[] | null = null;
+  let n: number;
+  if (Array.isArray(coll)) n = coll.length;
+  else if (isObject(coll)) {
+    keys = Object.keys(coll).sort(compareStrings);
+    n = keys.length;
+  } else {
+    fail(c, 'Invalid template for', coll === null ? 'Cannot iterate over a null value.' : `Cannot iterate over a ${describeValue(coll)}; a list or an object is required.`, part.collection.range);
+    r.unknown = true;
+    return;
+  }
+  if (!spend(n, part.range, c)) {
+    r.unknown = true;
+    return;
+  }
+  const outer = c.frame;
+  try {
+    for (let i = 0; i < n; i++) {
+      const k: Value = keys === null ? i : keys[i];
+      const v: Value = keys === null ? (coll as readonly Value[])[i] : (coll as ObjectValue)[keys[i]];
+      const valueFrame: Frame = { name: part.valueVar, value: v, parent: outer };
+      c.frame = part.keyVar === undefined ? valueFrame : { name: part.keyVar, value: k, parent: valueFrame };
+      const errorsBefore = c.diags.length;
+      render(part.body, r, c);
+      if (c.diags.length > errorsBefore) break;
+    }
+  } finally {
+    c.frame = outer;
+  }
+}
+
+/** The value inside any sensitive wrappers; `r` becomes sensitive if there were some. */
+function unwrapSensitive(v: Value, r: Rendering): Value {
+  while (v instanceof Sensitive) {
+    v = v.value;
+    r.sensitive = true;
+  }
+  return v;
 }
 
 function objectKey(v: Value): string | undefined {
@@ -856,7 +927,7 @@ function evSpeculative(e: CallExpr, c: Ctx): Value {
 
 /** `file:line:col: summary` of a diagnostic inside a template, with the line as in the template file. */
 function templateProblem(path: string, d: Diagnostic): string {
-  const where = d.range ? `${path}:${d.range.start.line - TEMPLATE_LINE_SHIFT}:${d.range.start.column}: ` : `${path}: `;
+  const where = d.range ? `${path}:${d.range.start.line}:${d.range.start.column}: ` : `${path}: `;
   return `${where}${d.summary}${d.detail ? `\n${d.detail}` : ''}`;
 }
 

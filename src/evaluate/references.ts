@@ -3,7 +3,7 @@
  * from them. Iterative (an explicit stack), so deeply nested expressions cannot overflow.
  */
 import type { SourceRange } from '../diagnostics.js';
-import type { Body, Expr } from '../parser/ast.js';
+import type { Body, Expr, TemplatePart } from '../parser/ast.js';
 
 /**
  * One traversal root: `var.x` (kind var, name x), `local.x`, `each.key`, `count.index`,
@@ -80,16 +80,30 @@ function collect(root: Expr, rootShadow: Shadow | null, out: Reference[]): void 
       if (e !== undefined) stack.push({ e, s });
     }
   };
+  // Template parts, with the names a `%{ for }` binds shadowing inside its body.
+  const pushParts = (parts: readonly TemplatePart[], s: Shadow | null): void => {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const p = parts[i];
+      if (p.kind === 'Interpolation') stack.push({ e: p.expr, s });
+      else if (p.kind === 'If') {
+        pushParts(p.else, s);
+        pushParts(p.then, s);
+        stack.push({ e: p.condition, s });
+      } else if (p.kind === 'For') {
+        let inner: Shadow = { name: p.valueVar, parent: s };
+        if (p.keyVar !== undefined) inner = { name: p.keyVar, parent: inner };
+        pushParts(p.body, inner);
+        stack.push({ e: p.collection, s });
+      }
+    }
+  };
   while (stack.length > 0) {
     const { e, s } = stack.pop()!;
     switch (e.kind) {
       case 'Literal':
         break;
       case 'Template':
-        for (let i = e.parts.length - 1; i >= 0; i--) {
-          const p = e.parts[i];
-          if (p.kind === 'Interpolation') stack.push({ e: p.expr, s });
-        }
+        pushParts(e.parts, s);
         break;
       case 'Parens':
         push(s, e.expr);

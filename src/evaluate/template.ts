@@ -1,15 +1,11 @@
 /**
- * Template files (`templatefile()`): the file's text is a template with `${...}` interpolations,
- * the same syntax as a heredoc's body (`$${` for a literal `${`, no backslash escapes). The parser
- * has no template entry point, so the text is wrapped in a heredoc and parsed as an expression;
- * positions are then one line further down than in the file, which `TEMPLATE_LINE_SHIFT` undoes.
+ * Template files (`templatefile()`): the file's text is a template - a heredoc's body without the
+ * markers: `${...}` interpolations, `%{...}` directives, `$${` and `%%{` for literal `${` and `%{`,
+ * no backslash escapes. Parsed by the parser's `parseTemplate`, with the file's own positions.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import type { TemplateExpr, TemplatePart } from '../parser/ast.js';
-import { parseExpression } from '../parser/index.js';
-
-/** Lines added in front of the template text by the heredoc wrapper. */
-export const TEMPLATE_LINE_SHIFT = 1;
+import type { TemplateExpr } from '../parser/ast.js';
+import { parseTemplate } from '../parser/index.js';
 
 export interface ParsedTemplate {
   readonly template: TemplateExpr | null;
@@ -20,33 +16,12 @@ export interface ParsedTemplate {
 const cache = new Map<string, ParsedTemplate>();
 const CACHE_LIMIT = 64;
 
-/** Parses template text; diagnostics' ranges are in the wrapped text (see TEMPLATE_LINE_SHIFT). */
 export function parseTemplateSource(source: string, path: string): ParsedTemplate {
   const key = `${path}\0${source}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  let marker = 'INFRA_TEMPLATE_END';
-  while (source.includes(marker)) marker += '_';
-  const endsWithNewline = source.endsWith('\n');
-  const wrapped = `<<${marker}\n${source}${endsWithNewline ? '' : '\n'}${marker}\n`;
-  const { expr, diagnostics } = parseExpression(wrapped, path);
-  let result: ParsedTemplate;
-  if (expr === null || expr.kind !== 'Template' || diagnostics.length > 0) {
-    result = { template: null, diagnostics };
-  } else {
-    let parts: readonly TemplatePart[] = expr.parts;
-    if (!endsWithNewline) parts = dropFinalNewline(parts);
-    result = { template: { ...expr, parts }, diagnostics: [] };
-  }
+  const result: ParsedTemplate = parseTemplate(source, path);
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, result);
   return result;
-}
-
-function dropFinalNewline(parts: readonly TemplatePart[]): readonly TemplatePart[] {
-  const last = parts[parts.length - 1];
-  if (last === undefined || last.kind !== 'Text' || !last.value.endsWith('\n')) return parts;
-  const value = last.value.slice(0, -1);
-  // A template that is exactly "${x}" must not collapse into x itself: keep an empty text part.
-  return [...parts.slice(0, -1), { ...last, value }];
 }

@@ -33,6 +33,7 @@ import {
   If,
   In,
   InterpStart,
+  DirectiveStart,
   LBracket,
   LCurly,
   LParen,
@@ -173,7 +174,7 @@ function multiLine(block: Block): boolean {
 
 function bracketChange(u: Unit): number {
   const t = u.type;
-  if (t === LCurly || t === LBracket || t === LParen || t === InterpStart) return 1;
+  if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === DirectiveStart) return 1;
   if (t === RCurly || t === RBracket || t === RParen) return -1;
   return 0;
 }

@@ -77,10 +77,34 @@ export interface LiteralExpr {
   readonly range: SourceRange;
 }
 
-/** A template part: literal text (escapes already decoded) or an interpolated expression. */
+/**
+ * A template part: literal text (escapes decoded, `~` strip markers applied), an interpolated
+ * expression, or a directive's block: `%{ if }...%{ else }...%{ endif }`, `%{ for }...%{ endfor }`.
+ */
 export type TemplatePart =
   | { readonly kind: 'Text'; readonly value: string; readonly range: SourceRange }
-  | { readonly kind: 'Interpolation'; readonly expr: Expr; readonly range: SourceRange };
+  | { readonly kind: 'Interpolation'; readonly expr: Expr; readonly range: SourceRange }
+  | TemplateIf
+  | TemplateFor;
+
+/** `%{ if condition }then%{ else }else%{ endif }`: the range runs from `%{ if` to `endif }`. */
+export interface TemplateIf {
+  readonly kind: 'If';
+  readonly condition: Expr;
+  readonly then: readonly TemplatePart[];
+  readonly else: readonly TemplatePart[];
+  readonly range: SourceRange;
+}
+
+/** `%{ for k, v in collection }body%{ endfor }` (keyVar optional). */
+export interface TemplateFor {
+  readonly kind: 'For';
+  readonly keyVar?: string;
+  readonly valueVar: string;
+  readonly collection: Expr;
+  readonly body: readonly TemplatePart[];
+  readonly range: SourceRange;
+}
 
 /** A quoted string or a heredoc. A template of one `Text` part is a plain string. */
 export interface TemplateExpr {

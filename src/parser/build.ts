@@ -11,7 +11,7 @@
  * channel: cheaper than a field or a map per node); the parser reads it right after a subrule.
  */
 import type { IToken } from 'chevrotain';
-import { error, type Diagnostic, type SourceRange } from '../diagnostics.js';
+import { didYouMean, error, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import type { Attribute, BinaryOp, Block, Body, Comment, Expr, FileNode, Label, ObjectItem, TemplateExpr, TemplatePart } from './ast.js';
 import type { LineMap, Span } from './positions.js';
 import { tokenEnd } from './structure.js';
@@ -75,8 +75,28 @@ export interface ForIntro {
   readonly depth: number;
 }
 
-/** One piece of a heredoc's body as lexed: a text token or an interpolation. */
-export type HeredocPiece = IToken | (TemplatePart & { readonly kind: 'Interpolation' });
+/** Deepest nesting of `%{ if }` and `%{ for }` blocks in one template. */
+export const MAX_DIRECTIVE_NESTING = 100;
+
+export type Interpolation = TemplatePart & { readonly kind: 'Interpolation' };
+
+/** What the grammar recognised between `%{` and `}`. */
+export type DirectiveInside =
+  | { readonly kind: 'if'; readonly condition: Expr }
+  | { readonly kind: 'for'; readonly intro: ForIntro }
+  | { readonly kind: 'word'; readonly word: IToken };
+
+/** A template directive as written, before the builder pairs it with its end. */
+export type Directive =
+  | { readonly kind: 'if'; readonly condition: Expr; readonly range: SourceRange }
+  | { readonly kind: 'for'; readonly intro: ForIntro; readonly range: SourceRange }
+  | { readonly kind: 'else' | 'endif' | 'endfor'; readonly range: SourceRange };
+
+/** One piece of a quoted string's body: a part, or a directive not yet paired. */
+export type TemplatePiece = TemplatePart | Directive;
+
+/** One piece of a heredoc's body as lexed: a text token, an interpolation or a directive. */
+export type HeredocPiece = IToken | Interpolation | Directive;
 
 /** Builds the AST of one file or expression; collects the diagnostics it finds on the way. */
 export class AstBuilder {
@@ -322,24 +342,63 @@ export class AstBuilder {
     return real(t) ? { kind: 'Text', value: this.unescape(t.image, t.startOffset), range: this.tokenRange(t) } : undefined;
   }
 
-  interpolation(open: IToken, expr: Expr, close: IToken): TemplatePart | undefined {
+  interpolation(open: IToken, expr: Expr, close: IToken): Interpolation | undefined {
     if (!real(open)) return undefined;
     const end = real(close) && close.image !== '' ? tokenEnd(close) : Math.max(endOf(expr.range), tokenEnd(open));
-    return { kind: 'Interpolation', expr, range: this.range(open.startOffset, end) };
+    const part: Interpolation = { kind: 'Interpolation', expr, range: this.range(open.startOffset, end) };
+    this.markStrips(part, open, close);
+    return part;
   }
 
-  /** A quoted string with interpolations; `d` is the deepest interpolation's depth. */
-  template(open: IToken, parts: TemplatePart[], close: IToken, d: number): TemplateExpr {
-    const start = real(open) ? open.startOffset : parts.length > 0 ? startOf(parts[0].range) : 0;
-    let end = real(close) ? tokenEnd(close) : parts.length > 0 ? endOf(parts[parts.length - 1].range) : start;
+  /**
+   * A directive as written: `if` with its condition, `for` with its names and collection, or one of
+   * `else`, `endif`, `endfor` (`word`). Unknown words are reported here.
+   */
+  directive(open: IToken, inside: DirectiveInside | undefined, close: IToken): Directive | undefined {
+    if (!real(open) || inside === undefined) return undefined;
+    const end = real(close) && close.image !== '' ? tokenEnd(close) : tokenEnd(open);
+    const range = this.range(open.startOffset, end);
+    let d: Directive;
+    if (inside.kind === 'if') d = { kind: 'if', condition: inside.condition, range };
+    else if (inside.kind === 'for') d = { kind: 'for', intro: inside.intro, range };
+    else {
+      const word = inside.word;
+      if (!real(word)) return undefined;
+      if (word.image !== 'else' && word.image !== 'endif' && word.image !== 'endfor') {
+        const known = ['if', 'for', 'else', 'endif', 'endfor'];
+        const detail = known.includes(word.image)
+          ? `"${word.image}" needs ${word.image === 'if' ? 'a condition: %{ if COND }' : 'a loop: %{ for NAME in LIST }'}.`
+          : (didYouMean(word.image, known) ?? 'The directives are %{ if COND }, %{ else }, %{ endif }, %{ for NAME in LIST } and %{ endfor }.');
+        this.diagnostics.push(error(`Unknown template directive "${word.image}"`, detail, this.tokenRange(word)));
+        return undefined;
+      }
+      d = { kind: word.image, range };
+    }
+    this.markStrips(d, open, close);
+    return d;
+  }
+
+  /** Remembers the `~` strip markers of an interpolation or directive (rare: kept aside). */
+  private markStrips(piece: object, open: IToken, close: IToken): void {
+    const before = open.image.endsWith('~');
+    const after = close.image === '~}';
+    if (before || after) this.strips.set(piece, { before, after });
+  }
+  private readonly strips = new Map<object, { before: boolean; after: boolean }>();
+
+  /** A quoted string with interpolations and directives; `d` is the deepest expression's depth. */
+  template(open: IToken, pieces: TemplatePiece[], close: IToken, d: number): TemplateExpr {
+    const start = real(open) ? open.startOffset : pieces.length > 0 ? startOf(pieces[0].range) : 0;
+    let end = real(close) ? tokenEnd(close) : pieces.length > 0 ? endOf(pieces[pieces.length - 1].range) : start;
     if (!Number.isFinite(end)) end = start;
     const range = this.range(start, end);
+    const parts = this.assemble(pieces);
     if (parts.length === 0) parts.push({ kind: 'Text', value: '', range: this.range(start + 1, start + 1) });
     this.depth = d + 1;
     return { kind: 'Template', parts, range };
   }
 
-  /** A heredoc from its pieces in source order; `d` is the deepest interpolation's depth. */
+  /** A heredoc from its pieces in source order; `d` is the deepest expression's depth. */
   heredoc(open: IToken, pieces: HeredocPiece[], close: IToken, d: number): TemplateExpr {
     const start = real(open) ? open.startOffset : 0;
     const { marker, indented } = real(open) ? heredocMarker(open.image) : { marker: 'EOT', indented: false };
@@ -365,10 +424,10 @@ export class AstBuilder {
       if (!Number.isFinite(strip)) strip = 0;
     }
 
-    const parts: TemplatePart[] = [];
+    const texts: TemplatePiece[] = [];
     for (const p of pieces) {
       if (!isText(p)) {
-        parts.push(p);
+        texts.push(p);
         continue;
       }
       let text = p.image;
@@ -379,17 +438,112 @@ export class AstBuilder {
       }
       const value = text.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
       const range = this.tokenRange(p);
-      const prev = parts[parts.length - 1];
+      const prev = texts[texts.length - 1];
       if (prev !== undefined && prev.kind === 'Text') {
-        parts[parts.length - 1] = { kind: 'Text', value: prev.value + value, range: this.span(prev.range, range) };
+        texts[texts.length - 1] = { kind: 'Text', value: prev.value + value, range: this.span(prev.range, range) };
       } else {
-        parts.push({ kind: 'Text', value, range });
+        texts.push({ kind: 'Text', value, range });
       }
     }
-    const end = real(close) && close.image !== '' ? tokenEnd(close) : parts.length > 0 ? endOf(parts[parts.length - 1].range) : start;
+    const end = real(close) && close.image !== '' ? tokenEnd(close) : texts.length > 0 ? endOf(texts[texts.length - 1].range) : start;
+    const parts = this.assemble(texts);
     if (parts.length === 0) parts.push({ kind: 'Text', value: '', range: this.range(end, end) });
     this.depth = d + 1;
     return { kind: 'Template', parts, heredoc: { marker, indented }, range: this.range(start, end) };
+  }
+
+  /**
+   * Template pieces in source order to parts: `~` strip markers applied to the text beside them,
+   * and directives nested into `If` and `For` parts (unbalanced ones reported).
+   */
+  private assemble(pieces: TemplatePiece[]): TemplatePart[] {
+    if (this.strips.size > 0) pieces = this.applyStrips(pieces);
+    interface Open {
+      readonly directive: Directive & { kind: 'if' | 'for' };
+      readonly parts: TemplatePart[];
+      elseParts?: TemplatePart[];
+      elseAt?: Directive;
+    }
+    const root: TemplatePart[] = [];
+    const stack: Open[] = [];
+    const current = (): TemplatePart[] => {
+      const top = stack[stack.length - 1];
+      return top === undefined ? root : (top.elseParts ?? top.parts);
+    };
+    const name = (d: Directive): string => `%{ ${d.kind} }`;
+    for (const p of pieces) {
+      if (p.kind === 'Text') {
+        if (p.value !== '') current().push(p);
+        continue;
+      }
+      if (p.kind === 'Interpolation') {
+        current().push(p);
+        continue;
+      }
+      if (p.kind === 'If' || p.kind === 'For') {
+        current().push(p);
+        continue;
+      }
+      if (p.kind === 'if' || p.kind === 'for') {
+        if (stack.length >= MAX_DIRECTIVE_NESTING) {
+          this.diagnostics.push(error('Nesting too deep', `Template directives may be nested at most ${MAX_DIRECTIVE_NESTING} levels deep.`, p.range));
+          continue;
+        }
+        stack.push({ directive: p as Directive & { kind: 'if' | 'for' }, parts: [] });
+        continue;
+      }
+      const top = stack[stack.length - 1];
+      const wanted = p.kind === 'endfor' ? 'for' : 'if';
+      if (top === undefined || top.directive.kind !== wanted || (p.kind === 'else' && top.elseParts !== undefined)) {
+        const detail =
+          top === undefined
+            ? `There is no open %{ ${wanted} } for it to ${p.kind === 'else' ? 'belong to' : 'close'}.`
+            : p.kind === 'else' && top.elseParts !== undefined && top.elseAt !== undefined
+              ? `This %{ if } already has a %{ else } at ${this.at(top.elseAt.range)}.`
+              : `The ${name(top.directive)} opened at ${this.at(top.directive.range)} is closed by %{ end${top.directive.kind} }.`;
+        this.diagnostics.push(error(`Unexpected ${name(p)}`, detail, p.range));
+        continue;
+      }
+      if (p.kind === 'else') {
+        top.elseParts = [];
+        top.elseAt = p;
+        continue;
+      }
+      stack.pop();
+      current().push(this.closeDirective(top.directive, top.parts, top.elseParts ?? [], p.range));
+    }
+    while (stack.length > 0) {
+      const top = stack.pop() as Open;
+      this.diagnostics.push(error(`Unclosed ${name(top.directive)}`, `Expected %{ end${top.directive.kind} } before the end of the template.`, top.directive.range));
+      current().push(this.closeDirective(top.directive, top.parts, top.elseParts ?? [], top.directive.range));
+    }
+    return root;
+  }
+
+  private closeDirective(d: Directive & { kind: 'if' | 'for' }, parts: TemplatePart[], elseParts: TemplatePart[], endRange: SourceRange): TemplatePart {
+    const range = this.span(d.range, endRange);
+    if (d.kind === 'if') return { kind: 'If', condition: d.condition, then: parts, else: elseParts, range };
+    const f = d.intro;
+    return { kind: 'For', ...(f.keyVar !== undefined ? { keyVar: f.keyVar } : {}), valueVar: f.valueVar, collection: f.collection, body: parts, range };
+  }
+
+  /** `${~ x ~}`, `%{~ if c ~}`: the whitespace (newlines too) in the text beside a marker goes. */
+  private applyStrips(pieces: TemplatePiece[]): TemplatePiece[] {
+    const out = pieces.slice();
+    for (let i = 0; i < out.length; i++) {
+      const marks = this.strips.get(out[i]);
+      if (marks === undefined) continue;
+      const before = out[i - 1];
+      if (marks.before && before !== undefined && before.kind === 'Text') out[i - 1] = { ...before, value: before.value.replace(/\s+$/, '') };
+      const after = out[i + 1];
+      if (marks.after && after !== undefined && after.kind === 'Text') out[i + 1] = { ...after, value: after.value.replace(/^\s+/, '') };
+    }
+    return out;
+  }
+
+  /** `line:column` of a range's start, for details that point elsewhere. */
+  private at(range: SourceRange): string {
+    return `${range.start.line}:${range.start.column}`;
   }
 
   private startsLine(offset: number): boolean {

@@ -15,6 +15,7 @@ import {
   BlockComment,
   Colon,
   Comma,
+  DirectiveStart,
   Dot,
   Ellipsis,
   EqEq,
@@ -77,10 +78,10 @@ const HEREDOC: Mode = 2;
 
 // The patterns that are more than a character or a run of one class, as in `tokens.ts` (sticky).
 const HEREDOC_START = /<<-?[A-Za-z_][A-Za-z0-9_-]*[ \t]*\r?\n/y;
-const SIMPLE_STRING = /"(?:[^"\\\n$]|\\[^\n]|\$\$\{|\$(?!\{))*"/y;
+const SIMPLE_STRING = /"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))*"/y;
 const NUMBER = /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const TEMPLATE_TEXT = /(?:[^"\\\n$]|\\[^\n]?|\$\$\{|\$(?!\{))+/y;
-const HEREDOC_TEXT = /(?:[^$\n]|\$\$\{|\$(?!\{))+\n?|\n/y;
+const TEMPLATE_TEXT = /(?:[^"\\\n$%]|\\[^\n]?|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+/y;
+const HEREDOC_TEXT = /(?:[^$%\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+\n?|\n/y;
 
 /** The keyword a name is, if it is one (`for`, `in` and `if` are names too, by category). */
 function keyword(image: string): TokenType {
@@ -149,6 +150,8 @@ function mainTokenStartsAt(text: string, i: number): boolean {
       return true;
     case 38: // &
       return text.charCodeAt(i + 1) === 38;
+    case 126: // ~
+      return text.charCodeAt(i + 1) === 125;
     case 124: // |
       return text.charCodeAt(i + 1) === 124;
     default:
@@ -232,8 +235,8 @@ export class Scanner {
       const c = text.charCodeAt(i);
 
       if (mode === TEMPLATE) {
-        if (c === 36 && text.charCodeAt(i + 1) === 123) {
-          emit(i + 2, InterpStart);
+        if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
+          emit(i + (text.charCodeAt(i + 2) === 126 ? 3 : 2), c === 36 ? InterpStart : DirectiveStart);
           push(MAIN);
         } else if (c === 34) {
           emit(i + 1, StringEnd);
@@ -254,8 +257,8 @@ export class Scanner {
           emit(end, HeredocEnd);
           markers.pop();
           pop();
-        } else if (c === 36 && text.charCodeAt(i + 1) === 123) {
-          emit(i + 2, InterpStart);
+        } else if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
+          emit(i + (text.charCodeAt(i + 2) === 126 ? 3 : 2), c === 36 ? InterpStart : DirectiveStart);
           push(MAIN);
         } else {
           emit(run(HEREDOC_TEXT), HeredocText);
@@ -360,6 +363,13 @@ export class Scanner {
         case 38: // &
           if (text.charCodeAt(i + 1) === 38) {
             emit(i + 2, AndAnd);
+            continue;
+          }
+          break;
+        case 126: // ~
+          if (text.charCodeAt(i + 1) === 125) {
+            emit(i + 2, RCurly);
+            pop();
             continue;
           }
           break;

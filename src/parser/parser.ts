@@ -14,6 +14,7 @@ import {
   BinaryOperator,
   Colon,
   Comma,
+  DirectiveStart,
   Dot,
   Ellipsis,
   Equals,
@@ -47,7 +48,7 @@ import {
   allTokens,
 } from './tokens.js';
 import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr, TemplatePart } from './ast.js';
-import { AstBuilder, real, type CallArgs, type ForIntro, type HeredocPiece, type LabelsAndBody } from './build.js';
+import { AstBuilder, real, type CallArgs, type Directive, type DirectiveInside, type ForIntro, type HeredocPiece, type LabelsAndBody, type TemplatePiece } from './build.js';
 import { LineMap } from './positions.js';
 
 /** How a token type reads in an error message. */
@@ -84,6 +85,12 @@ export function describeTokenType(t: TokenType): string {
       return '"false"';
     case Null:
       return '"null"';
+    case RCurly:
+      return '"}"';
+    case InterpStart:
+      return '"${"';
+    case DirectiveStart:
+      return '"%{"';
     default: {
       const pattern = t.PATTERN;
       return pattern instanceof RegExp ? `"${pattern.source.replace(/\\/g, '')}"` : t.name;
@@ -129,7 +136,7 @@ export function itemEndMessage(tokens: readonly IToken[], index: number): string
   for (; k > 0; k--) {
     const type = tokens[k].tokenType;
     if (type === RCurly || type === RBracket || type === RParen) depth++;
-    else if (type === LCurly || type === LBracket || type === LParen || type === InterpStart) depth--;
+    else if (type === LCurly || type === LBracket || type === LParen || type === InterpStart || type === DirectiveStart) depth--;
     else if (type === Newline && depth <= 0) break;
   }
   const start = tokens[k]?.tokenType === Newline ? k + 1 : k;
@@ -154,6 +161,7 @@ const errorMessages: IParserErrorMessageProvider = {
       return expected(previous.tokenType === Comma || previous.tokenType === LParen ? 'an expression or ")"' : '"," or ")"', actual, previous);
     }
     if (type === Colon && ruleName === 'forIntro') return expected('":"', actual, previous);
+    if (type === RCurly && ruleName === 'directive') return expected('"}" to end the directive', actual, previous);
     if (type === Colon && ruleName === 'expression') return expected('":" of the conditional expression', actual, previous);
     return expected(describeTokenType(type), actual, previous);
   },
@@ -456,18 +464,19 @@ export class InfraParser extends EmbeddedActionsParser {
     this.recoverExpr,
   );
 
-  /** A quoted string: text and `${...}` interpolations. */
+  /** A quoted string: text, `${...}` interpolations and `%{...}` directives. */
   private readonly template = this.RULE(
     'template',
     (): TemplateExpr => {
       const open = this.CONSUME(StringStart);
-      const parts: TemplatePart[] = [];
+      const parts: TemplatePiece[] = [];
       let depth = 0;
       this.MANY(() => {
         const part = this.OR((this.alts.templateParts ??= [
           { ALT: () => this.CONSUME(TemplateText) },
           { ALT: () => this.SUBRULE(this.interpolation) },
-        ])) as IToken | TemplatePart | undefined;
+          { ALT: () => this.SUBRULE(this.directive) },
+        ])) as IToken | TemplatePiece | undefined;
         if (this.RECORDING_PHASE || part === undefined) return;
         if (isToken(part)) {
           const text = this.builder.templateText(part);
@@ -493,6 +502,7 @@ export class InfraParser extends EmbeddedActionsParser {
         const piece = this.OR((this.alts.heredocParts ??= [
           { ALT: () => this.CONSUME(HeredocText) },
           { ALT: () => this.SUBRULE(this.interpolation) },
+          { ALT: () => this.SUBRULE(this.directive) },
         ])) as HeredocPiece | undefined;
         if (this.RECORDING_PHASE || piece === undefined) return;
         if (isToken(piece)) {
@@ -507,6 +517,44 @@ export class InfraParser extends EmbeddedActionsParser {
     },
     this.recoverExpr,
   );
+
+  /**
+   * `%{ if cond }`, `%{ for k, v in coll }`, `%{ else }`, `%{ endif }`, `%{ endfor }`: the directive,
+   * and the depth of its expression left in the builder. The builder pairs them up.
+   */
+  private readonly directive = this.RULE('directive', (): Directive | undefined => {
+    const open = this.CONSUME(DirectiveStart);
+    let depth = 0;
+    const inside = this.OR((this.alts.directive ??= [
+      {
+        ALT: () => {
+          this.CONSUME(If);
+          const condition = this.SUBRULE(this.expression);
+          return { kind: 'if', condition };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(For);
+          const names = [this.CONSUME(Identifier)];
+          this.OPTION(() => {
+            this.CONSUME(Comma);
+            names.push(this.CONSUME2(Identifier));
+          });
+          this.CONSUME(In);
+          const collection = this.SUBRULE2(this.expression);
+          return this.RECORDING_PHASE ? RECORDING : { kind: 'for', intro: this.builder.forIntro(names, collection, this.builder.depth) };
+        },
+      },
+      { ALT: () => ({ kind: 'word', word: this.CONSUME3(Identifier) }) },
+    ])) as DirectiveInside | undefined;
+    if (!this.RECORDING_PHASE && inside !== undefined && inside.kind !== 'word') depth = this.builder.depth;
+    const close = this.CONSUME(RCurly);
+    if (this.RECORDING_PHASE) return RECORDING;
+    const directive = this.builder.directive(open, inside, close);
+    this.builder.depth = depth;
+    return directive;
+  });
 
   /** `${ expr }`: the part, and the expression's depth left in the builder. */
   private readonly interpolation = this.RULE('interpolation', (): (TemplatePart & { kind: 'Interpolation' }) | undefined => {

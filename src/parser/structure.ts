@@ -3,11 +3,12 @@
  * strings and heredocs, and hands the parser a token stream whose structure is sound:
  *
  * - newlines are kept only where they end something (in bodies and objects) and dropped inside
- *   `(...)`, `[...]`, `${...}` and `{ for ... }`; runs of them collapse to one; a newline is put
- *   before every body/object `}` and at the end, so the grammar can end every item with one;
- * - unbalanced brackets, unterminated strings, heredocs, interpolations and comments are reported
- *   here, in plain words, and repaired with zero-width tokens so the parser does not report them
- *   again (and again, for every line after them);
+ *   `(...)`, `[...]`, `${...}`, `%{...}` and `{ for ... }`; runs of them collapse to one; a
+ *   newline is put before every body/object `}` and at the end, so the grammar can end every item
+ *   with one;
+ * - unbalanced brackets, unterminated strings, heredocs, interpolations, directives and comments
+ *   are reported here, in plain words, and repaired with zero-width tokens so the parser does not
+ *   report them again (and again, for every line after them);
  * - nesting deeper than `MAX_NESTING` is reported and cut out before the recursive descent can
  *   overflow the stack.
  */
@@ -20,6 +21,7 @@ import {
   HeredocStart,
   Identifier,
   InterpStart,
+  DirectiveStart,
   LBracket,
   LCurly,
   LParen,
@@ -265,7 +267,9 @@ export function lexAndStructure(
       case 'interp':
       case 'heredocInterp':
         diagnostics.push(
-          error('Unterminated interpolation', 'An interpolation "${" must be closed with "}".', lines.range(f.open.startOffset, Math.max(at, tokenEnd(f.open)))),
+          f.open.tokenType === DirectiveStart
+            ? error('Unterminated template directive', 'A directive "%{" must be closed with "}".', lines.range(f.open.startOffset, Math.max(at, tokenEnd(f.open))))
+            : error('Unterminated interpolation', 'An interpolation "${" must be closed with "}".', lines.range(f.open.startOffset, Math.max(at, tokenEnd(f.open)))),
         );
         break;
       default:
@@ -309,7 +313,7 @@ export function lexAndStructure(
         labels++;
       } else if (t === StringStart) {
         let u = input.at(++k);
-        while (u !== undefined && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart) u = input.at(++k);
+        while (u !== undefined && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart && u.tokenType !== DirectiveStart) u = input.at(++k);
         if (u === undefined || u.tokenType !== StringEnd) return false;
         k++;
         labels++;
@@ -337,7 +341,7 @@ export function lexAndStructure(
     let j = i;
     for (let token = input.at(j); token !== undefined; token = input.at(++j)) {
       const t = token.tokenType;
-      if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === StringStart || t === HeredocStart) depth++;
+      if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === DirectiveStart || t === StringStart || t === HeredocStart) depth++;
       else if (t === RCurly || t === RBracket || t === RParen || t === StringEnd || t === TemplateNewline || t === HeredocEnd) depth--;
       if (depth === 0) break;
     }
@@ -346,7 +350,7 @@ export function lexAndStructure(
     if (t === LParen) out.push(synthetic(LParen, at), synthetic(Null, at), synthetic(RParen, at));
     else if (t === LBracket) out.push(synthetic(LBracket, at), synthetic(RBracket, at));
     else if (t === LCurly) out.push(synthetic(LCurly, at), synthetic(RCurly, at));
-    else if (t === InterpStart) out.push(synthetic(InterpStart, at), synthetic(Null, at), synthetic(RCurly, at));
+    else if (t === InterpStart || t === DirectiveStart) out.push(synthetic(InterpStart, at), synthetic(Null, at), synthetic(RCurly, at));
     else if (t === StringStart) out.push(synthetic(StringStart, at), synthetic(StringEnd, at));
     else out.push(synthetic(HeredocStart, at, open.image), synthetic(HeredocEnd, at));
     const closer = input.at(j);
@@ -360,7 +364,7 @@ export function lexAndStructure(
     let j = i;
     for (let token = input.at(j); token !== undefined; token = input.at(++j)) {
       const t = token.tokenType;
-      if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === StringStart || t === HeredocStart) depth++;
+      if (t === LCurly || t === LBracket || t === LParen || t === InterpStart || t === DirectiveStart || t === StringStart || t === HeredocStart) depth++;
       else if (t === RCurly || t === RBracket || t === RParen || t === StringEnd || t === TemplateNewline || t === HeredocEnd) {
         if (depth === 0) break;
         depth--;
@@ -378,7 +382,7 @@ export function lexAndStructure(
     let j = i + 1;
     for (let t = input.at(j); t !== undefined; t = input.at(++j)) {
       const type = t.tokenType;
-      if (type === LCurly || type === InterpStart) depth++;
+      if (type === LCurly || type === InterpStart || type === DirectiveStart) depth++;
       else if (type === RCurly && depth-- === 0) break;
       else if (type === TemplateNewline) return false;
     }
@@ -495,7 +499,13 @@ export function lexAndStructure(
     lastRealEnd = tokenEnd(t);
 
     const opens =
-      type === LCurly || type === LBracket || type === LParen || type === InterpStart || type === StringStart || type === HeredocStart;
+      type === LCurly ||
+      type === LBracket ||
+      type === LParen ||
+      type === InterpStart ||
+      type === DirectiveStart ||
+      type === StringStart ||
+      type === HeredocStart;
     if (opens && stack.length - 1 + questions >= MAX_NESTING) {
       i = cutTooDeep(i);
       continue;
@@ -506,7 +516,7 @@ export function lexAndStructure(
     else if (type === LParen) pushFrame('(', t);
     else if (type === StringStart) pushFrame('string', t);
     else if (type === HeredocStart) pushFrame('heredoc', t);
-    else if (type === InterpStart) pushFrame(f.kind === 'string' ? 'interp' : 'heredocInterp', t);
+    else if (type === InterpStart || type === DirectiveStart) pushFrame(f.kind === 'string' ? 'interp' : 'heredocInterp', t);
     else if (type === RCurly || type === RBracket || type === RParen) {
       const k = findOpener(type);
       const wanted = CLOSER_IMAGE[f.kind];
@@ -526,6 +536,11 @@ export function lexAndStructure(
           closeTop(t.startOffset);
         }
         const closing = pop();
+        if (t.image === '~}' && closing.kind !== 'interp' && closing.kind !== 'heredocInterp') {
+          diagnostics.push(
+            error('Unexpected "~"', 'A "~" strip marker belongs at the end of an interpolation or a template directive only: "${ x ~}".', lines.range(t.startOffset, t.startOffset + 1)),
+          );
+        }
         if (closing.kind === '{' && last()?.tokenType !== Newline && last()?.tokenType !== LCurly) {
           out.push(synthetic(Newline, t.startOffset));
         }

@@ -4,7 +4,7 @@
  * specification; the scanner that reads files (`lexer.ts`) is tested to read exactly what it reads.
  *
  * - `main`: expressions and bodies. `{` pushes `main` and `}` pops it, so the `}` that closes a
- *   `${` interpolation returns to the string or heredoc that opened it.
+ *   `${` interpolation or a `%{` directive returns to the string or heredoc that opened it.
  * - `template`: the inside of a quoted string. A raw newline ends the mode too (an unterminated
  *   string must not swallow the rest of the file); the structure pass reports it.
  * - `heredoc`: the lines of a heredoc, up to a line holding only its end marker.
@@ -61,12 +61,13 @@ export const HeredocStart = createToken({
  */
 export const SimpleString = createToken({
   name: 'SimpleString',
-  pattern: /"(?:[^"\\\n$]|\\[^\n]|\$\$\{|\$(?!\{))*"/,
+  pattern: /"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))*"/,
 });
 export const StringStart = createToken({ name: 'StringStart', pattern: /"/, push_mode: 'template' });
 
 export const LCurly = createToken({ name: 'LCurly', pattern: /\{/, push_mode: 'main' });
-export const RCurly = createToken({ name: 'RCurly', pattern: /\}/, pop_mode: true });
+/** `}`, or `~}` closing an interpolation or a directive and stripping the whitespace after it. */
+export const RCurly = createToken({ name: 'RCurly', pattern: /~?\}/, pop_mode: true });
 export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
 export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
@@ -99,11 +100,14 @@ export const Equals = createToken({ name: 'Equals', pattern: /=/ });
 export const Bang = createToken({ name: 'Bang', pattern: /!/ });
 
 // Inside strings and heredocs.
-export const InterpStart = createToken({ name: 'InterpStart', pattern: /\$\{/, push_mode: 'main' });
+/** `${`, or `${~` stripping the whitespace before it. */
+export const InterpStart = createToken({ name: 'InterpStart', pattern: /\$\{~?/, push_mode: 'main' });
+/** `%{` (or `%{~`) opening a template directive: `%{ if c }`, `%{ for x in xs }`, `%{ endif }`... */
+export const DirectiveStart = createToken({ name: 'DirectiveStart', pattern: /%\{~?/, push_mode: 'main' });
 /** Literal text of a quoted string, escapes still encoded (the AST builder decodes them). */
 export const TemplateText = createToken({
   name: 'TemplateText',
-  pattern: /(?:[^"\\\n$]|\\[^\n]?|\$\$\{|\$(?!\{))+/,
+  pattern: /(?:[^"\\\n$%]|\\[^\n]?|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+/,
 });
 export const StringEnd = createToken({ name: 'StringEnd', pattern: /"/, pop_mode: true });
 /** A raw newline inside a quoted string: the string is unterminated. */
@@ -116,7 +120,7 @@ export const TemplateNewline = createToken({
 /** One heredoc line (or the part of it up to an interpolation), newline included. */
 export const HeredocText = createToken({
   name: 'HeredocText',
-  pattern: /(?:[^$\n]|\$\$\{|\$(?!\{))+\n?|\n/,
+  pattern: /(?:[^$%\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+\n?|\n/,
   line_breaks: true,
 });
 
@@ -221,6 +225,7 @@ export const allTokens: TokenType[] = [
   ...mainMode,
   BinaryOperator,
   InterpStart,
+  DirectiveStart,
   TemplateText,
   StringEnd,
   TemplateNewline,
@@ -241,8 +246,8 @@ export function createInfraLexer(options: { validate?: boolean } = {}): Lexer {
       defaultMode: 'main',
       modes: {
         main: mainMode,
-        template: [InterpStart, TemplateText, StringEnd, TemplateNewline],
-        heredoc: [HeredocEnd, InterpStart, HeredocText],
+        template: [InterpStart, DirectiveStart, TemplateText, StringEnd, TemplateNewline],
+        heredoc: [HeredocEnd, InterpStart, DirectiveStart, HeredocText],
       },
     },
     {

@@ -24,6 +24,37 @@ describe('evaluate: literals, templates, collections', () => {
     expect(value('{ a = 1, "b c" = 2, (var.n) = 3 }', withSecrets)).to.deep.equal({ a: 1, 'b c': 2, '2': 3 });
   });
 
+  it('template directives: %{ if } / %{ else } and %{ for } in strings and heredocs', () => {
+    expect(value('"a%{ if var.flag }yes%{ else }no%{ endif }b"', withSecrets)).to.equal('ayesb');
+    expect(value('"a%{ if !var.flag }yes%{ endif }b"', withSecrets)).to.equal('ab');
+    expect(value('"%{ for x in [1, 2, 3] }<${x}>%{ endfor }"')).to.equal('<1><2><3>');
+    expect(value('"%{ for i, x in ["a", "b"] }${i}=${x} %{ endfor }"')).to.equal('0=a 1=b ');
+    expect(value('"%{ for k, v in { b = 2, a = 1 } }${k}=${v};%{ endfor }"')).to.equal('a=1;b=2;');
+    expect(value('"%{ for n in var.names }%{ if n != "ns1" }${n}%{ endif }%{ endfor }"', withSecrets)).to.equal('ns2');
+    expect(value('<<EOT\n%{ for ip in ["10.0.0.1", "10.0.0.2"] ~}\nserver ${ip};\n%{ endfor ~}\ndone\nEOT\n')).to.equal(
+      'server 10.0.0.1;\nserver 10.0.0.2;\ndone\n',
+    );
+    // A loop variable is the loop's own; outside it the name means what it meant before.
+    expect(value('"%{ for prefix in ["x"] }${prefix}%{ endfor }${local.prefix}"', withSecrets)).to.equal('xp');
+    // "~" strips the whitespace (newlines too) on its side of an interpolation or directive.
+    expect(value('"a  ${~ "b" ~}  c"')).to.equal('abc');
+    expect(value('<<EOT\n  a\n  ${~ "b"}\nEOT\n')).to.equal('  ab\n');
+    expect(value('"%%{ if } $${ x }"')).to.equal('%{ if } ${ x }');
+  });
+
+  it('template directives: unknown and sensitive conditions and lists, bad values', () => {
+    expect(value('"%{ if local_host.ns.ipv4 == "" }a%{ endif }"', withSecrets)).to.be.instanceOf(Unknown);
+    expect(value('"%{ for x in local_host.ns.ipv4 }a%{ endfor }"', withSecrets)).to.be.instanceOf(Unknown);
+    const s = value('"%{ if var.secret == "x" }a%{ else }b%{ endif }"', withSecrets);
+    expect(s).to.be.instanceOf(Sensitive);
+    expect((s as Sensitive).value).to.equal('b');
+    expect(value('"%{ for x in var.list_with_secret }${x}%{ endfor }"', withSecrets)).to.be.instanceOf(Sensitive);
+    expect(failure('"%{ if 1 }a%{ endif }"').summary).to.equal('Invalid template condition');
+    expect(failure('"%{ for x in 5 }a%{ endfor }"').detail).to.equal('Cannot iterate over a number; a list or an object is required.');
+    // One error per loop, not one per element.
+    expect(run('"%{ for x in [1, 2, 3] }${x.y}%{ endfor }"').diagnostics.length).to.equal(1);
+  });
+
   it('interpolates numbers, bools and strings', () => {
     expect(value('"${1}-${true}-${"x"}-${1.5}"')).to.equal('1-true-x-1.5');
     expect(value('"${local.prefix}-${var.n + 1}"', withSecrets)).to.equal('p-3');

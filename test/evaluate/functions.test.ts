@@ -14,6 +14,24 @@ describe('functions', () => {
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'zone.tpl'), 'ns ${name}\n${join("\\n", [for a in addresses : "A ${a}"])}\n$${literal}');
     writeFileSync(join(dir, 'templates', 'bad.tpl'), '${name');
+    writeFileSync(
+      join(dir, 'templates', 'named.conf.tpl'),
+      [
+        '%{ for zone in zones ~}',
+        'zone "${zone}" {',
+        '  type master;',
+        '%{~ if notify }',
+        '  notify yes;',
+        '%{~ else }',
+        '  notify no;',
+        '%{~ endif }',
+        '};',
+        '%{ endfor ~}',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'templates', 'unclosed.tpl'), 'a\n%{ for z in zones }\n${z}\n');
+    writeFileSync(join(dir, 'templates', 'cond.tpl'), 'x\n%{ if n }\ny\n%{ endif }\n');
     writeFileSync(join(dir, 'binary.bin'), Buffer.from([0xff, 0xfe, 0x00]));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +62,26 @@ describe('functions', () => {
     expect(failure('templatefile("templates/bad.tpl", {})', s()).summary).to.equal('Invalid template "templates/bad.tpl"');
     expect(isUnknown(value('templatefile("templates/zone.tpl", { name = var.u, addresses = [] })', s()))).to.equal(true);
     expect(value('templatefile("templates/zone.tpl", { name = var.secret, addresses = [] })', s())).to.be.instanceOf(Sensitive);
+  });
+
+  it('templatefile with %{ for } and %{ if } directives, "~" stripping the whitespace beside them', () => {
+    expect(value('templatefile("templates/named.conf.tpl", { zones = ["a.test", "b.test"], notify = true })', s())).to.equal(
+      'zone "a.test" {\n  type master;\n  notify yes;\n};\nzone "b.test" {\n  type master;\n  notify yes;\n};\n',
+    );
+    expect(value('templatefile("templates/named.conf.tpl", { zones = ["a.test"], notify = false })', s())).to.equal(
+      'zone "a.test" {\n  type master;\n  notify no;\n};\n',
+    );
+    expect(value('templatefile("templates/named.conf.tpl", { zones = [], notify = false })', s())).to.equal('');
+    // An unknown list or condition makes the whole text unknown; a sensitive one makes it sensitive.
+    expect(isUnknown(value('templatefile("templates/named.conf.tpl", { zones = var.u, notify = true })', s()))).to.equal(true);
+    expect(isUnknown(value('templatefile("templates/named.conf.tpl", { zones = ["a"], notify = var.u })', s()))).to.equal(true);
+    expect(value('templatefile("templates/named.conf.tpl", { zones = ["a"], notify = var.secret == "s3" })', s())).to.be.instanceOf(Sensitive);
+    // Errors name the template file, line and column.
+    const unclosed = failure('templatefile("templates/unclosed.tpl", { zones = [] })', s());
+    expect(unclosed.summary).to.equal('Invalid template "templates/unclosed.tpl"');
+    expect(unclosed.detail).to.equal('templates/unclosed.tpl:2:1: Unclosed %{ for }\nExpected %{ endfor } before the end of the template.');
+    const cond = failure('templatefile("templates/cond.tpl", { n = 3 })', s());
+    expect(cond.detail).to.equal('templates/cond.tpl:2:7: Invalid template condition\nThe condition of %{ if } must be a bool, got number.');
   });
 
   it('format', () => {

@@ -34,6 +34,16 @@ describe('referencesOf', () => {
     expect(show(referencesOf(expr('concat([for each in [] : each.key], [each.key])')))).to.deep.equal(['each:key@38-46']);
   });
 
+  it('looks into template directives; a %{ for } variable shadows only inside its body', () => {
+    expect(show(referencesOf(expr('"%{ if var.on }${local.a}%{ else }${t.x}%{ endif }%{ for var in local.l }${var.y}%{ endfor }${var.z}"')))).to.deep.equal([
+      'var:on@8-14',
+      'local:a@18-25',
+      'resource:t.x@37-40',
+      'local:l@65-72',
+      'var:z@95-100',
+    ]);
+  });
+
   it('ignores roots without a name', () => {
     expect(referencesOf(expr('[var, local_host, x]'))).to.deep.equal([]);
   });

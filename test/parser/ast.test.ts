@@ -145,6 +145,33 @@ describe('parser: AST shapes', () => {
     });
   });
 
+  describe('template directives', () => {
+    it('%{ if } / %{ else } / %{ endif } and %{ for } / %{ endfor } nest into If and For parts', () => {
+      expect(expr('"<%{ if a }x${b}%{ else }y%{ endif }%{ for k, v in m }${v}%{ endfor }>"')).to.deep.equal({
+        kind: 'Template',
+        parts: [
+          text('<'),
+          { kind: 'If', condition: v('a'), then: [text('x'), { kind: 'Interpolation', expr: v('b') }], else: [text('y')] },
+          { kind: 'For', keyVar: 'k', valueVar: 'v', collection: v('m'), body: [{ kind: 'Interpolation', expr: v('v') }] },
+          text('>'),
+        ],
+      });
+    });
+    it('"~" strips the whitespace beside an interpolation or directive; empty text parts go', () => {
+      expect(expr('<<EOT\n%{ for x in xs ~}\n  ${x}\n%{~ endfor }\nEOT\n')).to.deep.equal({
+        kind: 'Template',
+        parts: [{ kind: 'For', valueVar: 'x', collection: v('xs'), body: [{ kind: 'Interpolation', expr: v('x') }] }, text('\n')],
+        heredoc: { marker: 'EOT', indented: false },
+      });
+      expect(expr('"a ${~ b ~} c"')).to.deep.equal({ kind: 'Template', parts: [text('a'), { kind: 'Interpolation', expr: v('b') }, text('c')] });
+    });
+    it('the range of an If part runs from "%{ if" to "endif }"', () => {
+      const r = parseExpression('"%{ if a }x%{ endif }!"');
+      const part = (r.expr as unknown as { parts: { range: unknown }[] }).parts[0];
+      expect(plain(part.range)).to.deep.include({ start: { line: 1, column: 2, offset: 1 }, end: { line: 1, column: 22, offset: 21 } });
+    });
+  });
+
   describe('operators', () => {
     it('follow HCL precedence: || < && < == != < comparisons < + - < * / % < unary', () => {
       const bin = (op: string, left: unknown, right: unknown) => ({ kind: 'Binary', op, left, right });
