@@ -1,7 +1,7 @@
 /**
  * The syntax tree of an .infra file. A union of interfaces tagged by `kind`; every node carries
- * its source range; every field is readonly. The parser (CST visitor) builds it; the evaluator,
- * the formatter and the graph read it. Transforms return new trees.
+ * its source range; every field is readonly. The parser's actions build it (`build.ts`); the
+ * evaluator, the formatter and the graph read it. Transforms return new trees.
  */
 import type { SourceRange } from '../diagnostics.js';
 

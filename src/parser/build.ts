@@ -375,8 +375,11 @@ export class AstBuilder {
       d = { kind: word.image, range };
     }
     this.markStrips(d, open, close);
+    this.directives++;
     return d;
   }
+  /** Directives seen in this file so far. */
+  private directives = 0;
 
   /** Remembers the `~` strip markers of an interpolation or directive (rare: kept aside). */
   private markStrips(piece: object, open: IToken, close: IToken): void {
@@ -457,6 +460,8 @@ export class AstBuilder {
    * and directives nested into `If` and `For` parts (unbalanced ones reported).
    */
   private assemble(pieces: TemplatePiece[]): TemplatePart[] {
+    // Most templates have neither: their pieces are their parts.
+    if (this.strips.size === 0 && this.directives === 0) return pieces as TemplatePart[];
     if (this.strips.size > 0) pieces = this.applyStrips(pieces);
     interface Open {
       readonly directive: Directive & { kind: 'if' | 'for' };

@@ -220,7 +220,7 @@ const mainMode: TokenType[] = [
   Question,
 ];
 
-/** Every token type the parser may see, for the `CstParser` constructor. */
+/** Every token type the parser may see, for the parser's constructor. */
 export const allTokens: TokenType[] = [
   ...mainMode,
   BinaryOperator,
