@@ -136,10 +136,21 @@ export class ValueScope {
   }
 
   private lookup(type: string, name: string): Value | undefined {
-    const block = this.blocks.get(`${type}.${name}`);
-    if (!block) return this.declared.has(`${type}.${name}`) ? UNKNOWN : undefined;
+    const address = this.address(type, name);
+    const block = this.blocks.get(address);
+    if (!block) return this.declared.has(address) ? UNKNOWN : undefined;
     return resourceValue(block, (a) => this.recorder(a));
   }
+
+  /** `type.name`, built once per pair: a reference is looked up once per instance that makes it. */
+  private address(type: string, name: string): string {
+    let names = this.addresses.get(type);
+    if (names === undefined) this.addresses.set(type, (names = new Map()));
+    let address = names.get(name);
+    if (address === undefined) names.set(name, (address = `${type}.${name}`));
+    return address;
+  }
+  private readonly addresses = new Map<string, Map<string, string>>();
 
   /** Runs `fn`, returning its result and the instance addresses it read. */
   recording<T>(fn: () => T): { result: T; reads: Set<string> } {
