@@ -2,8 +2,9 @@
  * The parser's entry points: source text in, AST and diagnostics out. Never throws for any
  * input; a file with syntax errors still yields a (partial) tree.
  *
- * Stages: lexer (`tokens.ts`) -> structure pass (`structure.ts`: brackets, newlines, unterminated
- * things) -> chevrotain grammar (`parser.ts`) whose actions build the AST (`build.ts`).
+ * Stages: scanner (`lexer.ts`; the tokens are defined in `tokens.ts`) -> structure pass
+ * (`structure.ts`: brackets, newlines, unterminated things) -> chevrotain grammar (`parser.ts`)
+ * whose actions build the AST (`build.ts`). The stages run a piece of the file at a time.
  */
 import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.js';

@@ -1,8 +1,8 @@
 /**
  * The grammar of the .infra language as a chevrotain `EmbeddedActionsParser`: its actions hand
- * what it recognises to the AST builder (`build.ts`), so the AST comes out directly. The token stream it reads has been through the
- * structure pass (`structure.ts`): newlines appear only where they end an item, and brackets,
- * strings and heredocs are balanced.
+ * what it recognises to the AST builder (`build.ts`), so the AST comes out directly. The token
+ * stream it reads has been through the structure pass (`structure.ts`): newlines appear only where
+ * they end an item, and brackets, strings and heredocs are balanced.
  *
  * Operator precedence is not encoded in rules (one rule per level would cost a rule call per level
  * per operand); `expression` collects a flat operand/operator list and the builder applies HCL's
@@ -47,8 +47,8 @@ import {
   True,
   allTokens,
 } from './tokens.js';
-import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr, TemplatePart } from './ast.js';
-import { AstBuilder, real, type CallArgs, type Directive, type DirectiveInside, type ForIntro, type HeredocPiece, type LabelsAndBody, type TemplatePiece } from './build.js';
+import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr } from './ast.js';
+import { AstBuilder, real, type CallArgs, type Directive, type DirectiveInside, type ForIntro, type HeredocPiece, type Interpolation, type LabelsAndBody, type TemplatePiece } from './build.js';
 import { LineMap } from './positions.js';
 
 /** How a token type reads in an error message. */
@@ -429,28 +429,32 @@ export class InfraParser extends EmbeddedActionsParser {
     ])) as IToken | IndexPostfix,
   );
 
-  private readonly callArgs = this.RULE('callArgs', (): CallArgs => {
-    const open = this.CONSUME(LParen);
-    const args: Expr[] = [];
-    let depth = 0;
-    let expandFinal = false;
-    this.OPTION(() => {
-      args.push(this.SUBRULE(this.expression));
-      depth = this.builder.depth;
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        args.push(this.SUBRULE2(this.expression));
-        depth = Math.max(depth, this.builder.depth);
+  private readonly callArgs = this.RULE(
+    'callArgs',
+    (): CallArgs => {
+      const open = this.CONSUME(LParen);
+      const args: Expr[] = [];
+      let depth = 0;
+      let expandFinal = false;
+      this.OPTION(() => {
+        args.push(this.SUBRULE(this.expression));
+        depth = this.builder.depth;
+        this.MANY(() => {
+          this.CONSUME(Comma);
+          args.push(this.SUBRULE2(this.expression));
+          depth = Math.max(depth, this.builder.depth);
+        });
+        this.OPTION2(() => {
+          this.CONSUME(Ellipsis);
+          expandFinal = true;
+        });
+        this.OPTION3(() => this.CONSUME2(Comma));
       });
-      this.OPTION2(() => {
-        this.CONSUME(Ellipsis);
-        expandFinal = true;
-      });
-      this.OPTION3(() => this.CONSUME2(Comma));
-    });
-    const close = this.CONSUME(RParen);
-    return { open, args, depth, expandFinal, close };
-  }, { recoveryValueFunc: (): CallArgs => ({ open: this.LA(0), args: [], depth: 0, expandFinal: false, close: this.LA(0) }) });
+      const close = this.CONSUME(RParen);
+      return { open, args, depth, expandFinal, close };
+    },
+    { recoveryValueFunc: (): CallArgs => ({ open: this.LA(0), args: [], depth: 0, expandFinal: false, close: this.LA(0) }) },
+  );
 
   private readonly parens = this.RULE(
     'parens',
@@ -557,7 +561,7 @@ export class InfraParser extends EmbeddedActionsParser {
   });
 
   /** `${ expr }`: the part, and the expression's depth left in the builder. */
-  private readonly interpolation = this.RULE('interpolation', (): (TemplatePart & { kind: 'Interpolation' }) | undefined => {
+  private readonly interpolation = this.RULE('interpolation', (): Interpolation | undefined => {
     const open = this.CONSUME(InterpStart);
     const expr = this.SUBRULE(this.expression);
     const depth = this.builder.depth;
@@ -565,7 +569,7 @@ export class InfraParser extends EmbeddedActionsParser {
     if (this.RECORDING_PHASE) return RECORDING;
     const part = this.builder.interpolation(open, expr, close);
     this.builder.depth = depth;
-    return part as (TemplatePart & { kind: 'Interpolation' }) | undefined;
+    return part;
   });
 
   /** `[a, b,]` or `[for ...]`. */
@@ -652,31 +656,35 @@ export class InfraParser extends EmbeddedActionsParser {
    * Items, commas and newlines in any order: a missing or doubled separator is reported by the
    * builder, so that it costs one diagnostic rather than a recovery through the object.
    */
-  private readonly objectItems = this.RULE('objectItems', (): ObjectInside => {
-    const items: ObjectItem[] = [];
-    let depth = 0;
-    let previous: 'start' | 'item' | 'comma' | 'newline' = 'start';
-    this.MANY(() => {
-      const thing = this.OR((this.alts.objectItems ??= [
-        { ALT: () => this.CONSUME(Newline) },
-        { ALT: () => this.CONSUME(Comma) },
-        { ALT: () => this.SUBRULE(this.objectItem) },
-      ])) as IToken | ObjectItem | undefined;
-      if (this.RECORDING_PHASE || thing === undefined) return;
-      if (!isToken(thing)) {
-        if (previous === 'item') this.builder.missingSeparator(thing);
-        previous = 'item';
-        items.push(thing);
-        depth = Math.max(depth, this.builder.depth);
-      } else if (thing.tokenType === Comma) {
-        if (previous !== 'item') this.builder.strayComma(thing);
-        previous = 'comma';
-      } else if (previous !== 'comma') {
-        previous = 'newline';
-      }
-    });
-    return { items, depth };
-  }, { recoveryValueFunc: (): ObjectInside => ({ items: [], depth: 0 }) });
+  private readonly objectItems = this.RULE(
+    'objectItems',
+    (): ObjectInside => {
+      const items: ObjectItem[] = [];
+      let depth = 0;
+      let previous: 'start' | 'item' | 'comma' | 'newline' = 'start';
+      this.MANY(() => {
+        const thing = this.OR((this.alts.objectItems ??= [
+          { ALT: () => this.CONSUME(Newline) },
+          { ALT: () => this.CONSUME(Comma) },
+          { ALT: () => this.SUBRULE(this.objectItem) },
+        ])) as IToken | ObjectItem | undefined;
+        if (this.RECORDING_PHASE || thing === undefined) return;
+        if (!isToken(thing)) {
+          if (previous === 'item') this.builder.missingSeparator(thing);
+          previous = 'item';
+          items.push(thing);
+          depth = Math.max(depth, this.builder.depth);
+        } else if (thing.tokenType === Comma) {
+          if (previous !== 'item') this.builder.strayComma(thing);
+          previous = 'comma';
+        } else if (previous !== 'comma') {
+          previous = 'newline';
+        }
+      });
+      return { items, depth };
+    },
+    { recoveryValueFunc: (): ObjectInside => ({ items: [], depth: 0 }) },
+  );
 
   /** `key = value` or `key: value`; the deeper side's depth is left in the builder. */
   private readonly objectItem = this.RULE('objectItem', (): ObjectItem | undefined => {
@@ -692,19 +700,23 @@ export class InfraParser extends EmbeddedActionsParser {
   });
 
   /** `for k, v in coll :` */
-  private readonly forIntro = this.RULE('forIntro', (): ForIntro => {
-    this.CONSUME(For);
-    const names = [this.CONSUME(Identifier)];
-    this.OPTION(() => {
-      this.CONSUME(Comma);
-      names.push(this.CONSUME2(Identifier));
-    });
-    this.CONSUME(In);
-    const collection = this.SUBRULE(this.expression);
-    const depth = this.builder.depth;
-    this.CONSUME(Colon);
-    return this.RECORDING_PHASE ? RECORDING : this.builder.forIntro(names, collection, depth);
-  }, { recoveryValueFunc: (): ForIntro => ({ valueVar: '_', collection: this.recovered(), depth: 1 }) });
+  private readonly forIntro = this.RULE(
+    'forIntro',
+    (): ForIntro => {
+      this.CONSUME(For);
+      const names = [this.CONSUME(Identifier)];
+      this.OPTION(() => {
+        this.CONSUME(Comma);
+        names.push(this.CONSUME2(Identifier));
+      });
+      this.CONSUME(In);
+      const collection = this.SUBRULE(this.expression);
+      const depth = this.builder.depth;
+      this.CONSUME(Colon);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.forIntro(names, collection, depth);
+    },
+    { recoveryValueFunc: (): ForIntro => ({ valueVar: '_', collection: this.recovered(), depth: 1 }) },
+  );
 }
 
 /** What a `[...]` index postfix holds. */
