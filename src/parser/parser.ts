@@ -203,8 +203,9 @@ export class InfraParser extends EmbeddedActionsParser {
   builder = new AstBuilder(new LineMap('', ''));
 
   // Alternatives are built once, not on every rule invocation (chevrotain's performance advice;
-  // it also spares tsx's `keepNames` wrapper on every `ALT` arrow).
-  private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
+  // it also spares tsx's `keepNames` wrapper on every `ALT` arrow). Every key is declared here so
+  // the object keeps a fixed shape.
+  private readonly alts: Record<string, IOrAlt<unknown>[] | undefined> = { fileItems: undefined, item: undefined, label: undefined, bodyItems: undefined, prefix: undefined, primary: undefined, postfix: undefined, attrName: undefined, index: undefined, templateParts: undefined, heredocParts: undefined, directive: undefined, tuple: undefined, object: undefined, objectItems: undefined, objectItem: undefined };
 
   /**
    * `validate` runs chevrotain's grammar checks (ambiguities, left recursion) while building: a
