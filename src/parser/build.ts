@@ -5,7 +5,8 @@
  * stand-in from the structure pass, so every method copes with those (the diagnostics are
  * already reported; the tree only has to be well-formed). It also reports what the grammar
  * cannot see: bad escapes, repeated attributes, interpolated labels, missing separators in
- * objects, expressions nested too deep for the tree walkers after it.
+ * objects, unknown or unbalanced template directives, expressions nested too deep for the tree
+ * walkers after it. Template directives arrive one by one; the builder nests them.
  *
  * Depth: each method that returns an expression leaves that expression's depth in `depth` (a side
  * channel: cheaper than a field or a map per node); the parser reads it right after a subrule.
@@ -106,6 +107,10 @@ export class AstBuilder {
   private tooDeepReported = false;
   private readonly topLevel: (Attribute | Block)[] = [];
   private readonly topLevelSeen = new Map<string, Attribute>();
+  /** `~` strip markers of the interpolations and directives not yet assembled into a template. */
+  private readonly strips = new Map<object, { before: boolean; after: boolean }>();
+  /** Directives seen in this file so far (none: templates need no assembling). */
+  private directives = 0;
 
   constructor(readonly lines: LineMap) {}
 
@@ -378,8 +383,6 @@ export class AstBuilder {
     this.directives++;
     return d;
   }
-  /** Directives seen in this file so far. */
-  private directives = 0;
 
   /** Remembers the `~` strip markers of an interpolation or directive (rare: kept aside). */
   private markStrips(piece: object, open: IToken, close: IToken): void {
@@ -387,7 +390,6 @@ export class AstBuilder {
     const after = close.image === '~}';
     if (before || after) this.strips.set(piece, { before, after });
   }
-  private readonly strips = new Map<object, { before: boolean; after: boolean }>();
 
   /** A quoted string with interpolations and directives; `d` is the deepest expression's depth. */
   template(open: IToken, pieces: TemplatePiece[], close: IToken, d: number): TemplateExpr {
@@ -538,6 +540,7 @@ export class AstBuilder {
     for (let i = 0; i < out.length; i++) {
       const marks = this.strips.get(out[i]);
       if (marks === undefined) continue;
+      this.strips.delete(out[i]);
       const before = out[i - 1];
       if (marks.before && before !== undefined && before.kind === 'Text') out[i - 1] = { ...before, value: before.value.replace(/\s+$/, '') };
       const after = out[i + 1];
