@@ -1,12 +1,13 @@
 /**
  * The scanner: source text to chevrotain tokens, a character at a time. It reads exactly what the
  * chevrotain lexer defined in `tokens.ts` reads - same token types, images, offsets, comments and
- * invalid-character errors (a test compares the two on thousands of random inputs) - about three
- * times faster, as it dispatches on the character instead of trying patterns (docs/benchmarks.md).
+ * invalid-character errors (a test compares the two on thousands of random inputs) - but it
+ * dispatches on the character instead of trying patterns, and it can stop and go on (`Scanner`),
+ * so the structure pass scans as far as it needs and a big file's tokens never all exist at once.
  *
  * Modes as in `tokens.ts`: `main` (expressions and bodies; `{` pushes it and `}` pops it, so the
- * `}` of a `${` returns to the string or heredoc), `template` (inside a quoted string; a raw
- * newline ends it) and `heredoc` (up to the line holding only the innermost open marker).
+ * `}` of a `${` or `%{` returns to the string or heredoc), `template` (inside a quoted string; a
+ * raw newline ends it) and `heredoc` (up to the line holding only the innermost open marker).
  */
 import type { IToken, TokenType } from 'chevrotain';
 import {
