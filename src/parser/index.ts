@@ -41,6 +41,8 @@ export function parseFile(path: string, source: string): { file: FileNode; diagn
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     return { file: builder.file(path, source, []), diagnostics: [tooComplex(lines)] };
+  } finally {
+    infraParser().forget();
   }
 }
 
@@ -95,17 +97,21 @@ function parseOneExpression(lines: LineMap, builder: AstBuilder): { expr: Expr |
   parser.builder = builder;
   let expr: Expr | undefined;
   const parseErrors: Diagnostic[] = [];
-  const structured = lexAndStructure(
-    lines.source,
-    lines,
-    (tokens) => {
-      parser.input = tokens;
-      expr = parser.expressionOnly();
-      for (const e of parser.errors) parseErrors.push(parseErrorDiagnostic(lines, e, tokens));
-    },
-    Infinity,
-  );
-  return { expr, diagnostics: collect(structured.diagnostics, parseErrors, builder.diagnostics) };
+  try {
+    const structured = lexAndStructure(
+      lines.source,
+      lines,
+      (tokens) => {
+        parser.input = tokens;
+        expr = parser.expressionOnly();
+        for (const e of parser.errors) parseErrors.push(parseErrorDiagnostic(lines, e, tokens));
+      },
+      Infinity,
+    );
+    return { expr, diagnostics: collect(structured.diagnostics, parseErrors, builder.diagnostics) };
+  } finally {
+    parser.forget();
+  }
 }
 
 /** Stack overflow in the recursive descent: the structure pass's limits did not catch a shape. */

@@ -186,6 +186,9 @@ const errorMessages: IParserErrorMessageProvider = {
   },
 };
 
+/** The parser's builder when it is not parsing. */
+const IDLE_BUILDER = new AstBuilder(new LineMap('', ''));
+
 /** Marks the values rules return while chevrotain records the grammar (never seen by callers). */
 const RECORDING = undefined as never;
 
@@ -199,8 +202,8 @@ const RECORDING = undefined as never;
  * a placeholder (`recovered`).
  */
 export class InfraParser extends EmbeddedActionsParser {
-  /** Set before each parse; a stand-in while the grammar is recorded. */
-  builder = new AstBuilder(new LineMap('', ''));
+  /** Set before each parse; a stand-in while the grammar is recorded and between parses. */
+  builder = IDLE_BUILDER;
 
   // Alternatives are built once, not on every rule invocation (chevrotain's performance advice;
   // it also spares tsx's `keepNames` wrapper on every `ALT` arrow). Every key is declared here so
@@ -219,6 +222,12 @@ export class InfraParser extends EmbeddedActionsParser {
       skipValidations: options.validate !== true,
     });
     this.performSelfAnalysis();
+  }
+
+  /** Lets go of the last parse's tokens and builder (and so of its tree). */
+  forget(): void {
+    this.input = [];
+    this.builder = IDLE_BUILDER;
   }
 
   /** A placeholder for what a failed rule would have built, at the token recovery stopped on. */
