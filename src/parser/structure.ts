@@ -69,7 +69,7 @@ export interface Structured {
 }
 
 /** Tokens handed to the parser at once, at least (cut at the next end of a top-level item). */
-export const PIECE_TOKENS = 4000;
+const PIECE_TOKENS = 4000;
 /** Tokens scanned at a time. */
 const SCAN_TOKENS = 1024;
 
