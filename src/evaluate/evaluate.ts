@@ -469,28 +469,15 @@ function renderFor(part: Extract<TemplatePart, { kind: 'For' }>, r: Rendering, c
     r.unknown = true;
     return;
   }
-  let keys: readonly string[] | null = null;
-  let n: number;
-  if (Array.isArray(coll)) n = coll.length;
-  else if (isObject(coll)) {
-    keys = Object.keys(coll).sort(compareStrings);
-    n = keys.length;
-  } else {
-    fail(c, 'Invalid template for', coll === null ? 'Cannot iterate over a null value.' : `Cannot iterate over a ${describeValue(coll)}; a list or an object is required.`, part.collection.range);
-    r.unknown = true;
-    return;
-  }
-  if (!spend(n, part.range, c)) {
+  const keys = iteration(coll, 'Invalid template for', part.collection.range, c);
+  if (keys === undefined || !spend(keys.length, part.range, c)) {
     r.unknown = true;
     return;
   }
   const outer = c.frame;
   try {
-    for (let i = 0; i < n; i++) {
-      const k: Value = keys === null ? i : keys[i];
-      const v: Value = keys === null ? (coll as readonly Value[])[i] : (coll as ObjectValue)[keys[i]];
-      const valueFrame: Frame = { name: part.valueVar, value: v, parent: outer };
-      c.frame = part.keyVar === undefined ? valueFrame : { name: part.keyVar, value: k, parent: valueFrame };
+    for (let i = 0; i < keys.length; i++) {
+      c.frame = loopFrame(part, coll, keys, i, outer);
       const errorsBefore = c.diags.length;
       render(part.body, r, c);
       if (c.diags.length > errorsBefore) break;
@@ -546,6 +533,24 @@ function evObject(e: Extract<Expr, { kind: 'Object' }>, c: Ctx): Value {
   return mark(unknown ? UNKNOWN : out, s);
 }
 
+/**
+ * How a `for` walks a collection: a list by index (`keys` are the indices), an object by its
+ * keys in order. Anything else is reported (`summary` names the construct): undefined.
+ */
+function iteration(coll: Value, summary: string, range: SourceRange, c: Ctx): readonly (string | number)[] | undefined {
+  if (Array.isArray(coll)) return Array.from(coll, (_, i) => i);
+  if (isObject(coll)) return Object.keys(coll).sort(compareStrings);
+  fail(c, summary, coll === null ? 'Cannot iterate over a null value.' : `Cannot iterate over a ${describeValue(coll)}; a list or an object is required.`, range);
+  return undefined;
+}
+
+/** The frame binding a `for`'s names to the element at `keys[i]` of `coll` (see `iteration`). */
+function loopFrame(f: { readonly keyVar?: string; readonly valueVar: string }, coll: Value, keys: readonly (string | number)[], i: number, outer: Frame | null): Frame {
+  const k = keys[i];
+  const valueFrame: Frame = { name: f.valueVar, value: (coll as Record<string | number, Value>)[k], parent: outer };
+  return f.keyVar === undefined ? valueFrame : { name: f.keyVar, value: k, parent: valueFrame };
+}
+
 function evFor(e: Extract<Expr, { kind: 'ForTuple' | 'ForObject' }>, c: Ctx): Value {
   let coll = ev(e.collection, c);
   let s = false;
@@ -554,27 +559,16 @@ function evFor(e: Extract<Expr, { kind: 'ForTuple' | 'ForObject' }>, c: Ctx): Va
     s = true;
   }
   if (coll instanceof Unknown) return mark(UNKNOWN, s);
-  let keys: readonly string[] | null = null;
-  let n: number;
-  if (Array.isArray(coll)) n = coll.length;
-  else if (isObject(coll)) {
-    keys = Object.keys(coll).sort(compareStrings);
-    n = keys.length;
-  } else {
-    return fail(c, 'Invalid for expression', coll === null ? 'Cannot iterate over a null value.' : `Cannot iterate over a ${describeValue(coll)}; a list or an object is required.`, e.collection.range);
-  }
-  if (!spend(n, e.range, c)) return UNKNOWN;
+  const keys = iteration(coll, 'Invalid for expression', e.collection.range, c);
+  if (keys === undefined || !spend(keys.length, e.range, c)) return UNKNOWN;
   const outer = c.frame;
   const list: Value[] | null = e.kind === 'ForTuple' ? [] : null;
   const obj: Record<string, Value> | null = e.kind === 'ForObject' ? {} : null;
   const groups: Map<string, Value[]> | null = e.kind === 'ForObject' && e.grouping ? new Map() : null;
   let unknown = false;
   const errorsBefore = c.diags.length;
-  for (let i = 0; i < n; i++) {
-    const k: Value = keys === null ? i : keys[i];
-    const v: Value = keys === null ? (coll as readonly Value[])[i] : (coll as ObjectValue)[keys[i]];
-    const valueFrame: Frame = { name: e.valueVar, value: v, parent: outer };
-    c.frame = e.keyVar === undefined ? valueFrame : { name: e.keyVar, value: k, parent: valueFrame };
+  for (let i = 0; i < keys.length; i++) {
+    c.frame = loopFrame(e, coll, keys, i, outer);
     if (e.condition !== undefined) {
       let cond = ev(e.condition, c);
       while (cond instanceof Sensitive) {

@@ -93,11 +93,15 @@ export type Directive =
   | { readonly kind: 'for'; readonly intro: ForIntro; readonly range: SourceRange }
   | { readonly kind: 'else' | 'endif' | 'endfor'; readonly range: SourceRange };
 
-/** One piece of a quoted string's body: a part, or a directive not yet paired. */
-export type TemplatePiece = TemplatePart | Directive;
+/** One piece of a string's or heredoc's body as recognised: a text token, an interpolation or a directive. */
+export type StringPiece = IToken | Interpolation | Directive;
 
-/** One piece of a heredoc's body as lexed: a text token, an interpolation or a directive. */
-export type HeredocPiece = IToken | Interpolation | Directive;
+/** A piece on its way to being a template part: text decoded, directives not yet paired. */
+type TemplatePiece = TemplatePart | Directive;
+
+function isText(p: StringPiece): p is IToken {
+  return 'image' in p;
+}
 
 /** Builds the AST of one file or expression; collects the diagnostics it finds on the way. */
 export class AstBuilder {
@@ -343,9 +347,6 @@ export class AstBuilder {
     };
   }
 
-  templateText(t: IToken): TemplatePart | undefined {
-    return real(t) ? { kind: 'Text', value: this.unescape(t.image, t.startOffset), range: this.tokenRange(t) } : undefined;
-  }
 
   interpolation(open: IToken, expr: Expr, close: IToken): Interpolation | undefined {
     if (!real(open)) return undefined;
@@ -392,7 +393,8 @@ export class AstBuilder {
   }
 
   /** A quoted string with interpolations and directives; `d` is the deepest expression's depth. */
-  template(open: IToken, pieces: TemplatePiece[], close: IToken, d: number): TemplateExpr {
+  template(open: IToken, body: StringPiece[], close: IToken, d: number): TemplateExpr {
+    const pieces = body.map((p): TemplatePiece => (isText(p) ? { kind: 'Text', value: this.unescape(p.image, p.startOffset), range: this.tokenRange(p) } : p));
     const start = real(open) ? open.startOffset : pieces.length > 0 ? startOf(pieces[0].range) : 0;
     let end = real(close) ? tokenEnd(close) : pieces.length > 0 ? endOf(pieces[pieces.length - 1].range) : start;
     if (!Number.isFinite(end)) end = start;
@@ -404,11 +406,10 @@ export class AstBuilder {
   }
 
   /** A heredoc from its pieces in source order; `d` is the deepest expression's depth. */
-  heredoc(open: IToken, pieces: HeredocPiece[], close: IToken, d: number): TemplateExpr {
+  heredoc(open: IToken, pieces: StringPiece[], close: IToken, d: number): TemplateExpr {
     const start = real(open) ? open.startOffset : 0;
     const { marker, indented } = real(open) ? heredocMarker(open.image) : { marker: 'EOT', indented: false };
-    const isText = (p: HeredocPiece): p is IToken => 'image' in p;
-    const offsetOf = (p: HeredocPiece): number => (isText(p) ? p.startOffset : startOf(p.range));
+    const offsetOf = (p: StringPiece): number => (isText(p) ? p.startOffset : startOf(p.range));
 
     // `<<-`: the common leading whitespace of the lines is not part of the text. A line starts
     // where a piece starts right after a newline; lines of only whitespace do not count.

@@ -48,7 +48,7 @@ import {
   allTokens,
 } from './tokens.js';
 import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr } from './ast.js';
-import { AstBuilder, real, type CallArgs, type Directive, type DirectiveInside, type ForIntro, type HeredocPiece, type Interpolation, type LabelsAndBody, type TemplatePiece } from './build.js';
+import { AstBuilder, real, type CallArgs, type Directive, type DirectiveInside, type ForIntro, type Interpolation, type LabelsAndBody, type StringPiece } from './build.js';
 import { LineMap } from './positions.js';
 
 /** How a token type reads in an error message. */
@@ -483,25 +483,9 @@ export class InfraParser extends EmbeddedActionsParser {
     'template',
     (): TemplateExpr => {
       const open = this.CONSUME(StringStart);
-      const parts: TemplatePiece[] = [];
-      let depth = 0;
-      this.MANY(() => {
-        const part = this.OR((this.alts.templateParts ??= [
-          { ALT: () => this.CONSUME(TemplateText) },
-          { ALT: () => this.SUBRULE(this.interpolation) },
-          { ALT: () => this.SUBRULE(this.directive) },
-        ])) as IToken | TemplatePiece | undefined;
-        if (this.RECORDING_PHASE || part === undefined) return;
-        if (isToken(part)) {
-          const text = this.builder.templateText(part);
-          if (text !== undefined) parts.push(text);
-        } else {
-          parts.push(part);
-          depth = Math.max(depth, this.builder.depth);
-        }
-      });
+      const body = this.stringBody((this.alts.templateParts ??= this.stringAlts(TemplateText)));
       const close = this.CONSUME(StringEnd);
-      return this.RECORDING_PHASE ? RECORDING : this.builder.template(open, parts, close, depth);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.template(open, body.pieces, close, body.depth);
     },
     { recoveryValueFunc: (): TemplateExpr => this.builder.template(this.LA(0), [], this.LA(0), 0) },
   );
@@ -510,27 +494,37 @@ export class InfraParser extends EmbeddedActionsParser {
     'heredoc',
     (): Expr => {
       const open = this.CONSUME(HeredocStart);
-      const pieces: HeredocPiece[] = [];
-      let depth = 0;
-      this.MANY(() => {
-        const piece = this.OR((this.alts.heredocParts ??= [
-          { ALT: () => this.CONSUME(HeredocText) },
-          { ALT: () => this.SUBRULE(this.interpolation) },
-          { ALT: () => this.SUBRULE(this.directive) },
-        ])) as HeredocPiece | undefined;
-        if (this.RECORDING_PHASE || piece === undefined) return;
-        if (isToken(piece)) {
-          if (real(piece)) pieces.push(piece);
-        } else {
-          pieces.push(piece);
-          depth = Math.max(depth, this.builder.depth);
-        }
-      });
+      const body = this.stringBody((this.alts.heredocParts ??= this.stringAlts(HeredocText)));
       const close = this.CONSUME(HeredocEnd);
-      return this.RECORDING_PHASE ? RECORDING : this.builder.heredoc(open, pieces, close, depth);
+      return this.RECORDING_PHASE ? RECORDING : this.builder.heredoc(open, body.pieces, close, body.depth);
     },
     this.recoverExpr,
   );
+
+  /** The pieces of a string's or a heredoc's body whose text tokens are `text`. */
+  private stringAlts(text: TokenType): IOrAlt<unknown>[] {
+    return [{ ALT: () => this.CONSUME(text) }, { ALT: () => this.SUBRULE(this.interpolation) }, { ALT: () => this.SUBRULE(this.directive) }];
+  }
+
+  /**
+   * The body of a string or heredoc (for the rule calling it): its pieces in source order - text
+   * tokens really in the source, interpolations, directives - and the deepest expression's depth.
+   */
+  private stringBody(alts: IOrAlt<unknown>[]): { pieces: StringPiece[]; depth: number } {
+    const pieces: StringPiece[] = [];
+    let depth = 0;
+    this.MANY(() => {
+      const piece = this.OR(alts) as StringPiece | undefined;
+      if (this.RECORDING_PHASE || piece === undefined) return;
+      if (isToken(piece)) {
+        if (real(piece)) pieces.push(piece);
+      } else {
+        pieces.push(piece);
+        depth = Math.max(depth, this.builder.depth);
+      }
+    });
+    return { pieces, depth };
+  }
 
   /**
    * `%{ if cond }`, `%{ for k, v in coll }`, `%{ else }`, `%{ endif }`, `%{ endfor }`: the directive,
