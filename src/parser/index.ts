@@ -5,6 +5,10 @@
  * Stages: scanner (`lexer.ts`; the tokens are defined in `tokens.ts`) -> structure pass
  * (`structure.ts`: brackets, newlines, unterminated things) -> chevrotain grammar (`parser.ts`)
  * whose actions build the AST (`build.ts`). The stages run a piece of the file at a time.
+ *
+ * A file is first given to the fast path (`descent.ts`), a hand-written descent over the same
+ * grammar that builds the same tree through the same builder and stops at the first thing it is
+ * not sure of; then, and for every expression and template, the stages above do the parse.
  */
 import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.js';
@@ -13,6 +17,7 @@ import { ITEM_END, infraParser, itemEndMessage } from './parser.js';
 import { LineMap, ShiftedLineMap } from './positions.js';
 import { lexAndStructure, tokenEnd } from './structure.js';
 import { AstBuilder } from './build.js';
+import { descend } from './descent.js';
 import { Newline } from './tokens.js';
 
 export type * from './ast.js';
@@ -23,6 +28,17 @@ export const MAX_DIAGNOSTICS_PER_FILE = 100;
 /** Parses a whole `.infra` file. `path` is recorded in every range as given. */
 export function parseFile(path: string, source: string): { file: FileNode; diagnostics: Diagnostic[] } {
   const lines = new LineMap(path, source);
+  const builder = new AstBuilder(lines);
+  const comments = descend(source, builder);
+  if (comments !== undefined) return { file: builder.file(path, source, comments), diagnostics: collect([], [], builder.diagnostics) };
+  return parseFileWithGrammar(path, source, lines);
+}
+
+/**
+ * Parses a whole file with the chevrotain grammar only: what `parseFile` does when the fast path
+ * declines, and the reference the fast path is tested against.
+ */
+export function parseFileWithGrammar(path: string, source: string, lines = new LineMap(path, source)): { file: FileNode; diagnostics: Diagnostic[] } {
   const builder = new AstBuilder(lines);
   try {
     const parser = infraParser();
