@@ -6,19 +6,28 @@ import type { SourcePos, SourceRange } from '../diagnostics.js';
 
 /** Maps 0-based offsets of one source text to 1-based line/column positions. */
 export class LineMap {
-  private readonly lineStarts: number[] = [0];
-  // Nodes are built mostly in source order, so the last line found is usually the right one.
+  private starts: number[] | undefined;
+  // Positions are read mostly in source order, so the last line found is usually the right one.
   private cursor = 0;
 
   constructor(
     readonly file: string,
     readonly source: string,
-  ) {
-    let i = source.indexOf('\n');
-    while (i !== -1) {
-      this.lineStarts.push(i + 1);
-      i = source.indexOf('\n', i + 1);
+  ) {}
+
+  /** Where each line starts; found when a position is first asked for (a well-formed file may never need one). */
+  private get lineStarts(): number[] {
+    if (this.starts === undefined) {
+      const starts = [0];
+      const source = this.source;
+      let i = source.indexOf('\n');
+      while (i !== -1) {
+        starts.push(i + 1);
+        i = source.indexOf('\n', i + 1);
+      }
+      this.starts = starts;
     }
+    return this.starts;
   }
 
   /** The position of `offset`, clamped into the text (NaN counts as 0). */
