@@ -159,9 +159,21 @@ function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | 
   return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
+/** A schema's attribute and block names, listed once per schema (a body is decoded once per instance). */
+const schemaNames = new WeakMap<BodySchema, { attributes: string[]; blocks: string[] }>();
+function namesOf(schema: BodySchema): { attributes: string[]; blocks: string[] } {
+  let names = schemaNames.get(schema);
+  if (names === undefined) {
+    names = { attributes: Object.keys(schema.attributes), blocks: Object.keys(schema.blocks ?? {}) };
+    schemaNames.set(schema, names);
+  }
+  return names;
+}
+
 function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Diagnostic[], where: SourceRange): Record<string, Value> {
   const out: Record<string, Value> = {};
-  const blocks = new Map<string, Block[]>();
+  const names = namesOf(schema);
+  let blocks: Map<string, Block[]> | undefined;
   for (const item of body.items) {
     if (item.kind === 'Block') {
       if (own(schema.blocks, item.type) === undefined) {
@@ -175,6 +187,7 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
         );
         continue;
       }
+      blocks ??= new Map();
       const list = blocks.get(item.type);
       if (list) list.push(item);
       else blocks.set(item.type, [item]);
@@ -217,7 +230,7 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
     }
     setKey(out, item.name, a.sensitive ? sensitive(c) : c);
   }
-  for (const name of Object.keys(schema.attributes)) {
+  for (const name of names.attributes) {
     if (Object.hasOwn(out, name)) continue;
     const a = schema.attributes[name];
     if (a.required) {
@@ -228,9 +241,9 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
     const d: Value = a.default === undefined ? null : (a.default as Value);
     setKey(out, name, a.sensitive && d !== null ? sensitive(d) : d);
   }
-  for (const type of Object.keys(schema.blocks ?? {})) {
+  for (const type of names.blocks) {
     const bs = schema.blocks![type];
-    const found = blocks.get(type) ?? [];
+    const found = blocks?.get(type) ?? [];
     const decoded: Value[] = [];
     for (const b of found) {
       const v = decodeBlock(b, bs, scope, diags);

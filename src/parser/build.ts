@@ -110,7 +110,8 @@ export class AstBuilder {
   depth = 0;
   private tooDeepReported = false;
   private readonly topLevel: (Attribute | Block)[] = [];
-  private readonly topLevelSeen = new Map<string, Attribute>();
+  /** Attributes by name of the bodies too long to search (most bodies are a few lines). */
+  private readonly attributeIndexes = new WeakMap<(Attribute | Block)[], Map<string, Attribute>>();
   /** `~` strip markers of the interpolations and directives not yet assembled into a template. */
   private readonly strips = new Map<object, { before: boolean; after: boolean }>();
   /** Directives seen in this file so far (none: templates need no assembling). */
@@ -153,7 +154,7 @@ export class AstBuilder {
 
   /** Adds one top-level item (the file is parsed a piece at a time). */
   addTopLevel(item: Attribute | Block | undefined): void {
-    if (item !== undefined) this.addItem(item, this.topLevel, this.topLevelSeen);
+    if (item !== undefined) this.addItem(item, this.topLevel);
   }
 
   /** The file node, with the top-level items added so far. */
@@ -169,19 +170,34 @@ export class AstBuilder {
     };
   }
 
-  /** Adds `item` to `items`; an attribute whose name is in `seen` is reported, not added. */
-  addItem(item: Attribute | Block, items: (Attribute | Block)[], seen: Map<string, Attribute>): void {
+  /** Adds `item` to the body's `items`; an attribute whose name is already there is reported, not added. */
+  addItem(item: Attribute | Block, items: (Attribute | Block)[]): void {
     if (item.kind === 'Attribute') {
-      const first = seen.get(item.name);
+      const first = this.attribute(items, item.name);
       if (first !== undefined) {
         this.diagnostics.push(
           error('Attribute redefined', `The attribute "${item.name}" was already defined on line ${first.nameRange.start.line}.`, item.nameRange),
         );
         return;
       }
-      seen.set(item.name, item);
+      this.attributeIndexes.get(items)?.set(item.name, item);
     }
     items.push(item);
+  }
+
+  /** The attribute `name` among `items`: a look through a short body, an index of a long one. */
+  private attribute(items: (Attribute | Block)[], name: string): Attribute | undefined {
+    if (items.length < 16) {
+      for (const i of items) if (i.kind === 'Attribute' && i.name === name) return i;
+      return undefined;
+    }
+    let index = this.attributeIndexes.get(items);
+    if (index === undefined) {
+      index = new Map();
+      for (const i of items) if (i.kind === 'Attribute') index.set(i.name, i);
+      this.attributeIndexes.set(items, index);
+    }
+    return index.get(name);
   }
 
   /** An item: `name = expr` (rest is an expression), or a block (rest is a body or labels). */

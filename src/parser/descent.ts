@@ -17,7 +17,7 @@
 import { EOF, type IToken, type TokenType } from 'chevrotain';
 import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr } from './ast.js';
 import type { AstBuilder, CallArgs, Directive, DirectiveInside, ForIntro, Interpolation, LabelsAndBody, StringPiece } from './build.js';
-import { Scanner } from './lexer.js';
+import { Scanner, token } from './lexer.js';
 import { MAX_NESTING } from './structure.js';
 import {
   AndAnd,
@@ -85,7 +85,8 @@ const NESTING_LIMIT = MAX_NESTING - 10;
 /** Tokens scanned at a time. */
 const CHUNK = 1024;
 
-const END = { image: '', startOffset: NaN, tokenType: EOF, tokenTypeIdx: EOF.tokenTypeIdx } as IToken;
+/** Past the last token (shaped as the scanner's tokens are, so code reading tokens sees one shape). */
+const END = token('', -1, EOF);
 
 function table(types: TokenType[]): boolean[] {
   const t: boolean[] = [];
@@ -300,7 +301,6 @@ class Descent {
   private blockBody(): Body {
     const saved = this.open(LCurly, BODY);
     const items: (Attribute | Block)[] = [];
-    const seen = new Map<string, Attribute>();
     for (;;) {
       const t = this.peek();
       if (t.tokenType === Newline || t.tokenType === Comma) {
@@ -308,7 +308,7 @@ class Descent {
         this.separated();
       } else if (is(t, NAME)) {
         const item = this.item();
-        if (item !== undefined) this.b.addItem(item, items, seen);
+        if (item !== undefined) this.b.addItem(item, items);
       } else {
         break;
       }

@@ -160,8 +160,8 @@ function mainTokenStartsAt(text: string, i: number): boolean {
   }
 }
 
-function token(image: string, startOffset: number, tokenType: TokenType): IToken {
-  // The shape chevrotain's lexer gives tokens with `positionTracking: 'onlyOffset'`.
+/** A token, shaped as chevrotain's lexer makes them with `positionTracking: 'onlyOffset'` (one shape for all). */
+export function token(image: string, startOffset: number, tokenType: TokenType): IToken {
   return { image, startOffset, tokenTypeIdx: tokenType.tokenTypeIdx as number, tokenType } as IToken;
 }
 

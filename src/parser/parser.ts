@@ -303,10 +303,9 @@ export class InfraParser extends EmbeddedActionsParser {
   private readonly blockBody = this.RULE('blockBody', (): Body => {
     const open = this.CONSUME(LCurly);
     const items: (Attribute | Block)[] = [];
-    const seen = new Map<string, Attribute>();
     this.MANY(() => {
       const item = this.OR((this.alts.bodyItems ??= [{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.item) }]));
-      if (!this.RECORDING_PHASE && item !== undefined && !isToken(item)) this.builder.addItem(item as Attribute | Block, items, seen);
+      if (!this.RECORDING_PHASE && item !== undefined && !isToken(item)) this.builder.addItem(item as Attribute | Block, items);
     });
     const close = this.CONSUME(RCurly);
     return this.RECORDING_PHASE ? RECORDING : this.builder.body(open, items, close);
