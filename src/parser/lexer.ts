@@ -76,6 +76,9 @@ type Mode = 0 | 1 | 2;
 const MAIN: Mode = 0;
 const TEMPLATE: Mode = 1;
 const HEREDOC: Mode = 2;
+/** What a token does to the mode stack: nothing, pop, or push one of the modes above. */
+const NONE = -1;
+const POP = -2;
 
 // The patterns that are more than a character or a run of one class, as in `tokens.ts` (sticky).
 const HEREDOC_START = /<<-?[A-Za-z_][A-Za-z0-9_-]*[ \t]*\r?\n/y;
@@ -199,201 +202,191 @@ export class Scanner {
 
   /** Appends the next `count` tokens to `tokens` (fewer at the end of the text). */
   fill(tokens: IToken[], count: number): void {
+    // One loop, no closures (a variable a closure changes lives in a heap context, which makes
+    // every use of it slower): each step finds the token at `i` - its end, type and what it does
+    // to the mode stack - and the bottom of the loop makes it.
     const { text, comments, errors, modes, markers } = this;
     const target = tokens.length + count;
-    let mode = modes[modes.length - 1];
     const length = text.length;
+    let mode = modes[modes.length - 1];
     let i = this.offset;
-
-    const push = (m: Mode): void => {
-      modes.push(m);
-      mode = m;
-    };
-    const pop = (): void => {
-      // Popping the last mode is an error chevrotain ignores; the structure pass reports the `}`.
-      if (modes.length > 1) {
-        modes.pop();
-        mode = modes[modes.length - 1];
-      }
-    };
-    const emit = (end: number, type: TokenType): void => {
-      tokens.push(token(text.slice(i, end), i, type));
-      i = end;
-    };
-    const sticky = (re: RegExp): number => {
-      re.lastIndex = i;
-      return re.test(text) ? re.lastIndex : -1;
-    };
-    /** The end of what `re` matches at `i`; at least one character (the patterns below always match). */
-    const run = (re: RegExp): number => Math.max(sticky(re), i + 1);
-    const comment = (end: number, type: TokenType): void => {
-      const stop = end === -1 ? length : end;
-      comments.push(token(text.slice(i, stop), i, type));
-      i = stop;
-    };
 
     while (i < length && tokens.length < target) {
       const c = text.charCodeAt(i);
+      let end: number;
+      let type: TokenType;
+      let change = NONE;
 
       if (mode === TEMPLATE) {
         if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
-          emit(i + (text.charCodeAt(i + 2) === 126 ? 3 : 2), c === 36 ? InterpStart : DirectiveStart);
-          push(MAIN);
+          end = i + (text.charCodeAt(i + 2) === 126 ? 3 : 2);
+          type = c === 36 ? InterpStart : DirectiveStart;
+          change = MAIN;
         } else if (c === 34) {
-          emit(i + 1, StringEnd);
-          pop();
+          end = i + 1;
+          type = StringEnd;
+          change = POP;
         } else if (c === 10) {
-          emit(i + 1, TemplateNewline);
-          pop();
+          end = i + 1;
+          type = TemplateNewline;
+          change = POP;
         } else {
-          emit(run(TEMPLATE_TEXT), TemplateText);
+          end = run(TEMPLATE_TEXT, text, i);
+          type = TemplateText;
         }
-        continue;
-      }
-
-      if (mode === HEREDOC) {
+      } else if (mode === HEREDOC) {
         // Heredoc mode starts after a newline (the start token's), so `i - 1` is always in the text.
-        const end = text.charCodeAt(i - 1) === 10 && markers.length > 0 ? heredocEndAt(text, i, markers[markers.length - 1]) : -1;
-        if (end !== -1) {
-          emit(end, HeredocEnd);
+        const markerEnd = text.charCodeAt(i - 1) === 10 && markers.length > 0 ? heredocEndAt(text, i, markers[markers.length - 1]) : -1;
+        if (markerEnd !== -1) {
+          end = markerEnd;
+          type = HeredocEnd;
           markers.pop();
-          pop();
+          change = POP;
         } else if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
-          emit(i + (text.charCodeAt(i + 2) === 126 ? 3 : 2), c === 36 ? InterpStart : DirectiveStart);
-          push(MAIN);
+          end = i + (text.charCodeAt(i + 2) === 126 ? 3 : 2);
+          type = c === 36 ? InterpStart : DirectiveStart;
+          change = MAIN;
         } else {
-          emit(run(HEREDOC_TEXT), HeredocText);
+          end = run(HEREDOC_TEXT, text, i);
+          type = HeredocText;
         }
-        continue;
-      }
-
-      // Main mode.
-      const single = SINGLE[c];
-      if (single !== undefined) {
-        emit(i + 1, single);
-        continue;
-      }
-      if (isWhitespace(c)) {
-        let j = i + 1;
-        while (j < length && isWhitespace(text.charCodeAt(j))) j++;
-        i = j;
-        continue;
-      }
-      if (isIdentifierStart(c)) {
-        let j = i + 1;
-        while (j < length && isIdentifierPart(text.charCodeAt(j))) j++;
-        const image = text.slice(i, j);
-        tokens.push(token(image, i, keyword(image)));
-        i = j;
-        continue;
-      }
-      switch (c) {
-        case 10: // \n
-          emit(i + 1, Newline);
+      } else {
+        // Main mode.
+        const single = SINGLE[c];
+        if (single !== undefined) {
+          end = i + 1;
+          type = single;
+        } else if (isWhitespace(c)) {
+          let j = i + 1;
+          while (j < length && isWhitespace(text.charCodeAt(j))) j++;
+          i = j;
           continue;
-        case 34: {
+        } else if (isIdentifierStart(c)) {
+          let j = i + 1;
+          while (j < length && isIdentifierPart(text.charCodeAt(j))) j++;
+          const image = text.slice(i, j);
+          tokens.push(token(image, i, keyword(image)));
+          i = j;
+          continue;
+        } else if (c === 10) {
+          end = i + 1;
+          type = Newline;
+        } else if (c === 34) {
           // "
-          const end = sticky(SIMPLE_STRING);
+          end = sticky(SIMPLE_STRING, text, i);
           if (end !== -1) {
-            emit(end, SimpleString);
+            type = SimpleString;
           } else {
-            emit(i + 1, StringStart);
-            push(TEMPLATE);
+            end = i + 1;
+            type = StringStart;
+            change = TEMPLATE;
           }
-          continue;
-        }
-        case 123: // {
-          emit(i + 1, LCurly);
-          push(MAIN);
-          continue;
-        case 125: // }
-          emit(i + 1, RCurly);
-          pop();
-          continue;
-        case 61: {
+        } else if (c === 123) {
+          // {
+          end = i + 1;
+          type = LCurly;
+          change = MAIN;
+        } else if (c === 125) {
+          // }
+          end = i + 1;
+          type = RCurly;
+          change = POP;
+        } else if (c === 61) {
           // =
           const next = text.charCodeAt(i + 1);
-          emit(i + (next === 62 || next === 61 ? 2 : 1), next === 62 ? FatArrow : next === 61 ? EqEq : Equals);
-          continue;
-        }
-        case 46: // .
-          if (text.startsWith('...', i)) emit(i + 3, Ellipsis);
-          else emit(i + 1, Dot);
-          continue;
-        case 35: // #
-          comment(text.indexOf('\n', i), LineComment);
-          continue;
-        case 47: {
-          // /
-          const next = text.charCodeAt(i + 1);
-          if (next === 47) {
-            comment(text.indexOf('\n', i), LineComment);
-          } else if (next === 42) {
+          end = i + (next === 62 || next === 61 ? 2 : 1);
+          type = next === 62 ? FatArrow : next === 61 ? EqEq : Equals;
+        } else if (c === 46) {
+          // .
+          const ellipsis = text.startsWith('...', i);
+          end = i + (ellipsis ? 3 : 1);
+          type = ellipsis ? Ellipsis : Dot;
+        } else if (c === 35 || (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42))) {
+          // # // /*
+          let stop: number;
+          let kind: TokenType = LineComment;
+          if (c === 47 && text.charCodeAt(i + 1) === 42) {
             const close = text.indexOf('*/', i + 2);
-            if (close === -1) comment(length, UnterminatedBlockComment);
-            else comment(close + 2, BlockComment);
+            stop = close === -1 ? length : close + 2;
+            kind = close === -1 ? UnterminatedBlockComment : BlockComment;
           } else {
-            emit(i + 1, Slash);
+            const newline = text.indexOf('\n', i);
+            stop = newline === -1 ? length : newline;
           }
+          comments.push(token(text.slice(i, stop), i, kind));
+          i = stop;
           continue;
-        }
-        case 60: {
+        } else if (c === 47) {
+          end = i + 1;
+          type = Slash;
+        } else if (c === 60) {
           // <
-          const end = text.charCodeAt(i + 1) === 60 ? sticky(HEREDOC_START) : -1;
-          if (end !== -1) {
-            const image = text.slice(i, end);
-            tokens.push(token(image, i, HeredocStart));
-            markers.push(heredocMarker(image).marker);
-            i = end;
-            push(HEREDOC);
-          } else if (text.charCodeAt(i + 1) === 61) {
-            emit(i + 2, LtEq);
+          const heredocEnd = text.charCodeAt(i + 1) === 60 ? sticky(HEREDOC_START, text, i) : -1;
+          if (heredocEnd !== -1) {
+            end = heredocEnd;
+            type = HeredocStart;
+            markers.push(heredocMarker(text.slice(i, end)).marker);
+            change = HEREDOC;
           } else {
-            emit(i + 1, Lt);
+            const eq = text.charCodeAt(i + 1) === 61;
+            end = i + (eq ? 2 : 1);
+            type = eq ? LtEq : Lt;
           }
+        } else if (c === 62 || c === 33) {
+          // > !
+          const eq = text.charCodeAt(i + 1) === 61;
+          end = i + (eq ? 2 : 1);
+          type = c === 62 ? (eq ? GtEq : Gt) : eq ? NotEq : Bang;
+        } else if (c === 38 && text.charCodeAt(i + 1) === 38) {
+          end = i + 2;
+          type = AndAnd;
+        } else if (c === 126 && text.charCodeAt(i + 1) === 125) {
+          // ~}
+          end = i + 2;
+          type = RCurly;
+          change = POP;
+        } else if (c === 124 && text.charCodeAt(i + 1) === 124) {
+          end = i + 2;
+          type = OrOr;
+        } else if (isDigit(c)) {
+          end = run(NUMBER, text, i);
+          type = NumberLit;
+        } else {
+          // Nothing starts here: skip to where something does.
+          let j = i + 1;
+          while (j < length && !mainTokenStartsAt(text, j)) j++;
+          errors.push({ offset: i, length: j - i });
+          i = j;
           continue;
         }
-        case 62: // >
-          if (text.charCodeAt(i + 1) === 61) emit(i + 2, GtEq);
-          else emit(i + 1, Gt);
-          continue;
-        case 33: // !
-          if (text.charCodeAt(i + 1) === 61) emit(i + 2, NotEq);
-          else emit(i + 1, Bang);
-          continue;
-        case 38: // &
-          if (text.charCodeAt(i + 1) === 38) {
-            emit(i + 2, AndAnd);
-            continue;
-          }
-          break;
-        case 126: // ~
-          if (text.charCodeAt(i + 1) === 125) {
-            emit(i + 2, RCurly);
-            pop();
-            continue;
-          }
-          break;
-        case 124: // |
-          if (text.charCodeAt(i + 1) === 124) {
-            emit(i + 2, OrOr);
-            continue;
-          }
-          break;
-        default:
-          if (isDigit(c)) {
-            emit(run(NUMBER), NumberLit);
-            continue;
-          }
       }
-      // Nothing starts here: skip to where something does.
-      let j = i + 1;
-      while (j < length && !mainTokenStartsAt(text, j)) j++;
-      errors.push({ offset: i, length: j - i });
-      i = j;
+
+      tokens.push(token(text.slice(i, end), i, type));
+      i = end;
+      if (change === POP) {
+        // Popping the last mode is an error chevrotain ignores; the structure pass reports the `}`.
+        if (modes.length > 1) {
+          modes.pop();
+          mode = modes[modes.length - 1];
+        }
+      } else if (change !== NONE) {
+        modes.push(change as Mode);
+        mode = change as Mode;
+      }
     }
     this.offset = i;
   }
+}
+
+/** The end of what the sticky `re` matches at `i`, or -1. */
+function sticky(re: RegExp, text: string, i: number): number {
+  re.lastIndex = i;
+  return re.test(text) ? re.lastIndex : -1;
+}
+
+/** The end of what `re` matches at `i`; at least one character (the patterns used always match). */
+function run(re: RegExp, text: string, i: number): number {
+  return Math.max(sticky(re, text, i), i + 1);
 }
 
 /** End of a heredoc's end-marker line starting at `i` (indent, marker, then a line end), or -1. */
