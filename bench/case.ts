@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateConfig } from './generate.js';
 import { loadConfig } from '../src/config/load.js';
+import { tuneV8ForCommand } from '../src/v8-tuning.js';
 import { parseFile, parseFileWithGrammar } from '../src/parser/index.js';
 import { hasErrors } from '../src/diagnostics.js';
 import { plan, storedForm } from '../src/planner/planner.js';
@@ -21,6 +22,9 @@ import { StateStore, emptyState } from '../src/state/store.js';
 import { RecordingProvider } from '../test/support/recording-provider.js';
 import type { StateFile } from '../src/state/types.js';
 import { Unknown, type Value } from '../src/evaluate/value.js';
+
+// The process is set up as the `infra` binary sets itself up (bin/infra.js).
+tuneV8ForCommand();
 
 const [caseName, nText] = process.argv.slice(2);
 const n = Number(nText);

@@ -9,6 +9,8 @@ import { DiagnosticsError } from './diagnostics.js';
 import type { Io } from './commands/io.js';
 import { printDiagnostics } from './commands/io.js';
 
+export { tuneV8ForCommand } from './v8-tuning.js';
+
 export const VERSION = '0.1.0';
 
 function collect(value: string, previous: string[] = []): string[] {
