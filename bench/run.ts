@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     '',
     `Parsing alone, 10,000 resources, fresh process (best / median of 5): fast path ${f(parseFast.ms)} / ${f(parseFast.medianMs)} ms; the chevrotain grammar alone ${f(parseGrammar.ms)} / ${f(parseGrammar.medianMs)} ms (${((parseGrammar.ms as number) / (parseFast.ms as number)).toFixed(2)}x).`,
     '',
-    '"total" is the best of 5 fresh processes, as a command runs (parse, evaluate: that run\'s split); "median of 5" shows how much the shared machine moves it. Much of a fresh process\'s time is V8 compiling the code while it runs, on the same two cores (the first thousand resources take several times as long as later ones). "second run" parses and evaluates another copy of the text in the same process: the steady state. Well-formed files are parsed by the fast path (src/parser/descent.ts); the chevrotain grammar parses files with mistakes.',
+    '"total" is the best of 5 fresh processes, as a command runs (parse, evaluate: that run\'s split); "median of 5" shows how much the shared machine moves it. Much of a fresh process\'s time is V8 compiling the code while it runs, on the same two cores (the first thousand resources take several times as long as later ones). "second run" parses and evaluates another copy of the text in the same process: the steady state. Well-formed files are parsed by the fast path (src/parser/descent.ts); the chevrotain grammar parses files with mistakes. Each case runs with the V8 settings the `infra` process gives itself (src/v8-tuning.ts: allocation-site pretenuring off).',
     '',
   );
   const validateMs = timeCommand(['bin/infra.js', 'validate', '-C', 'examples/local'], 9);
