@@ -14,7 +14,7 @@ import { parseFile, parseFileWithGrammar } from '../src/parser/index.js';
 import { hasErrors } from '../src/diagnostics.js';
 import { plan, storedForm } from '../src/planner/planner.js';
 import { ValueScope } from '../src/planner/scope.js';
-import { decodeBody, expandInstances } from '../src/evaluate/resource.js';
+import { decodeBody, expandInstances, instanceScope } from '../src/evaluate/resource.js';
 import { apply } from '../src/apply/apply.js';
 import { typeInfo, planBasis } from '../src/commands/session.js';
 import { allTypeNames, loadProvider } from '../src/providers/registry.js';
@@ -63,7 +63,7 @@ async function run(): Promise<Record<string, number | string>> {
         const keys = expandInstances(decl, scope).value;
         if ('unknown' in keys) continue;
         for (const key of keys.keys) {
-          const r = decodeBody(decl.body, types(decl.type)!.schema, { ...scope, each: key.each, countIndex: key.countIndex });
+          const r = decodeBody(decl.body, types(decl.type)!.schema, instanceScope(scope, key));
           if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
           evaluated++;
         }

@@ -6,7 +6,7 @@
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error } from '../diagnostics.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
-import { decodeBody, expandInstances, instanceAddress } from '../evaluate/resource.js';
+import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
 import { type TypeInfo, stateValues } from '../planner/planner.js';
@@ -76,7 +76,7 @@ export class World {
         diagnostics: [...diagnostics, error(`${address} no longer exists in the configuration`, 'The values its for_each or count depend on changed since the plan was made; plan again.')],
       };
     }
-    const body = decodeBody(decl.body, info.schema, { ...scope.scope, each: key.each, countIndex: key.countIndex });
+    const body = decodeBody(decl.body, info.schema, instanceScope(scope.scope, key));
     diagnostics.push(...body.diagnostics);
     return { config: body.value, diagnostics };
   }

@@ -22,6 +22,12 @@ export interface InstanceKey {
   readonly countIndex?: number;
 }
 
+/** The scope an instance's body is evaluated in: `scope` with its `each` or `count.index` (the scope itself for a block without either). */
+export function instanceScope(scope: EvalScope, key: InstanceKey): EvalScope {
+  if (key.each === undefined && key.countIndex === undefined) return scope;
+  return { ...scope, each: key.each, countIndex: key.countIndex };
+}
+
 /**
  * The instances of `decl`: one per `for_each` key (a map's or object's keys sorted, or the
  * distinct strings of a list, sorted), one per `count` index, or a single one. `{ unknown: true }`
@@ -155,29 +161,38 @@ export function decodeBody(body: Body, schema: BodySchema, scope: EvalScope): Re
   return { value, diagnostics: diags };
 }
 
-function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
-  return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
+/** A schema's attributes and blocks by name, made once per schema (a body is decoded once per instance). */
+interface SchemaIndex {
+  readonly attributeNames: readonly string[];
+  readonly blockNames: readonly string[];
+  readonly attributes: ReadonlyMap<string, AttributeSchema>;
+  readonly blocks: ReadonlyMap<string, BlockSchema>;
 }
-
-/** A schema's attribute and block names, listed once per schema (a body is decoded once per instance). */
-const schemaNames = new WeakMap<BodySchema, { attributes: string[]; blocks: string[] }>();
-function namesOf(schema: BodySchema): { attributes: string[]; blocks: string[] } {
-  let names = schemaNames.get(schema);
-  if (names === undefined) {
-    names = { attributes: Object.keys(schema.attributes), blocks: Object.keys(schema.blocks ?? {}) };
-    schemaNames.set(schema, names);
+const schemaIndexes = new WeakMap<BodySchema, SchemaIndex>();
+function indexOf(schema: BodySchema): SchemaIndex {
+  let index = schemaIndexes.get(schema);
+  if (index === undefined) {
+    const attributeNames = Object.keys(schema.attributes);
+    const blockNames = Object.keys(schema.blocks ?? {});
+    index = {
+      attributeNames,
+      blockNames,
+      attributes: new Map(attributeNames.map((n) => [n, schema.attributes[n]])),
+      blocks: new Map(blockNames.map((n) => [n, schema.blocks![n]])),
+    };
+    schemaIndexes.set(schema, index);
   }
-  return names;
+  return index;
 }
 
 function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Diagnostic[], where: SourceRange): Record<string, Value> {
   const out: Record<string, Value> = {};
-  const names = namesOf(schema);
+  const index = indexOf(schema);
   let blocks: Map<string, Block[]> | undefined;
   for (const item of body.items) {
     if (item.kind === 'Block') {
-      if (own(schema.blocks, item.type) === undefined) {
-        const isAttr = own(schema.attributes, item.type) !== undefined;
+      if (!index.blocks.has(item.type)) {
+        const isAttr = index.attributes.has(item.type);
         diags.push(
           error(
             isAttr ? `"${item.type}" is an argument, not a block` : `Unsupported block type "${item.type}"`,
@@ -193,9 +208,9 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
       else blocks.set(item.type, [item]);
       continue;
     }
-    const a = own(schema.attributes, item.name);
+    const a = index.attributes.get(item.name);
     if (a === undefined) {
-      const isBlock = own(schema.blocks, item.name) !== undefined;
+      const isBlock = index.blocks.has(item.name);
       diags.push(
         error(
           isBlock ? `"${item.name}" is a block, not an argument` : `Unsupported argument "${item.name}"`,
@@ -230,9 +245,9 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
     }
     setKey(out, item.name, a.sensitive ? sensitive(c) : c);
   }
-  for (const name of names.attributes) {
+  for (const name of index.attributeNames) {
     if (Object.hasOwn(out, name)) continue;
-    const a = schema.attributes[name];
+    const a = index.attributes.get(name)!;
     if (a.required) {
       diags.push(error(`Missing required argument "${name}"`, a.description ? `"${name}": ${a.description}` : undefined, where));
       continue;
@@ -241,8 +256,8 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
     const d: Value = a.default === undefined ? null : (a.default as Value);
     setKey(out, name, a.sensitive && d !== null ? sensitive(d) : d);
   }
-  for (const type of names.blocks) {
-    const bs = schema.blocks![type];
+  for (const type of index.blockNames) {
+    const bs = index.blocks.get(type)!;
     const found = blocks?.get(type) ?? [];
     const decoded: Value[] = [];
     for (const b of found) {

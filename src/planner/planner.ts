@@ -6,7 +6,7 @@
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
-import { decodeBody, expandInstances, instanceAddress } from '../evaluate/resource.js';
+import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import {
   UNKNOWN,
   Sensitive,
@@ -225,7 +225,7 @@ class Planner {
       const perKeyDep = this.forEachSource(expanded.reads);
       for (const key of keys.keys) {
         const address = instanceAddress(decl, key.index);
-        const instScope = { ...scope.scope, each: key.each, countIndex: key.countIndex };
+        const instScope = instanceScope(scope.scope, key);
         const body = scope.recording(() => decodeBody(decl.body, info.schema, instScope));
         this.diagnostics.push(...body.result.diagnostics);
         const deps = new Set(body.reads);
