@@ -217,7 +217,9 @@ class Decoder {
       this.fail(`Missing body for ${b.type} block`, `Write it as: ${usage}`, header(b));
       return null;
     }
-    return b.labels.map((l) => l.value);
+    const values: string[] = [];
+    for (let i = 0; i < b.labels.length; i++) values.push(b.labels[i].value);
+    return values;
   }
 
   /** Attributes of a body that only allows `allowed` arguments and no blocks. */
@@ -349,7 +351,8 @@ class Decoder {
   private resource(b: Block): void {
     const labels = this.labels(b, ['type', 'name'], 'resource "TYPE" "NAME" { ... }');
     if (labels === null) return;
-    const [type, name] = labels;
+    const type = labels[0];
+    const name = labels[1];
     const address = `${type}.${name}`;
     const body = b.body!;
     const kept: (Attribute | Block)[] = [];
@@ -418,7 +421,9 @@ class Decoder {
       blueGreenBlock = item;
       blueGreen = this.blueGreen(item);
     }
-    const decl: ResourceDecl = {
+    // Optional members are left out, not set to undefined. Built without spreads: there is one
+    // of these per resource block, and a spread is a slow call until the code is optimized.
+    const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
       type,
       name,
       address,
@@ -426,16 +431,19 @@ class Decoder {
       typeRange: b.labels[0].range,
       nameRange: b.labels[1].range,
       body: kept.length === body.items.length ? body : { kind: 'Body', items: kept, range: body.range },
-      ...(forEach ? { forEach: forEach.expr } : {}),
-      ...(count ? { count: count.expr } : {}),
       dependsOn,
-      lifecycle: {
-        ...(blueGreen ? { blueGreen } : {}),
-        preventDestroy: lifecycle?.preventDestroy ?? false,
-        ignoreChanges: lifecycle?.ignoreChanges ?? [],
-        createBeforeDestroy: lifecycle?.createBeforeDestroy ?? false,
-      },
+      lifecycle:
+        blueGreen === undefined && lifecycle === undefined
+          ? { preventDestroy: false, ignoreChanges: [], createBeforeDestroy: false }
+          : {
+              ...(blueGreen ? { blueGreen } : {}),
+              preventDestroy: lifecycle?.preventDestroy ?? false,
+              ignoreChanges: lifecycle?.ignoreChanges ?? [],
+              createBeforeDestroy: lifecycle?.createBeforeDestroy ?? false,
+            },
     };
+    if (forEach) decl.forEach = forEach.expr;
+    if (count) decl.count = count.expr;
     const prior = this.resourceByAddress.get(address);
     if (prior) {
       this.fail(`Duplicate resource "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
