@@ -273,8 +273,7 @@ class Descent {
     const t = this.peek();
     let rest: Expr | Body | LabelsAndBody;
     if (t.tokenType === Equals) {
-      this.pos++;
-      this.last = t;
+      this.take();
       rest = this.expression();
     } else if (t.tokenType === LCurly) {
       rest = this.blockBody();

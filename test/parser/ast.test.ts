@@ -1,7 +1,7 @@
 /** The AST of the tricky constructs, compared without ranges (ranges have their own tests). */
 import { expect } from 'chai';
 import type { Attribute, Block, Expr, FileNode } from '../../src/parser/ast.js';
-import { parseExpression, parseFile, parseTemplate } from '../../src/parser/index.js';
+import { parseExpression, parseFile, parseFileWithGrammar, parseTemplate } from '../../src/parser/index.js';
 import { dedent } from '../support/dedent.js';
 
 /** A copy of an AST value without source ranges and the file's source text. */
@@ -296,6 +296,20 @@ describe('parser: AST shapes', () => {
   });
 
   describe('bodies', () => {
+    it('finds a repeated attribute in a long body as in a short one (both parsers)', () => {
+      const names = Array.from({ length: 40 }, (_, i) => `a${i}`);
+      for (const repeated of [names[1], names[30]]) {
+        const source = `b {\n${[...names, repeated, 'z'].map((n) => `  ${n} = 1\n`).join('')}}\n`;
+        for (const r of [parseFile('main.infra', source), parseFileWithGrammar('main.infra', source)]) {
+          expect(r.diagnostics.map((d) => [d.summary, d.detail, d.range?.start.line])).to.deep.equal([
+            ['Attribute redefined', `The attribute "${repeated}" was already defined on line ${names.indexOf(repeated) + 2}.`, 42],
+          ]);
+          const body = (r.file.body.items[0] as Block).body!;
+          expect(body.items.map((i) => (i as Attribute).name)).to.deep.equal([...names, 'z']);
+        }
+      }
+    });
+
     it('attributes and blocks with quoted and bare labels, nested', () => {
       const file = parseOk(dedent`
         resource "dns_check" green {
