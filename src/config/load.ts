@@ -141,6 +141,9 @@ function list(names: readonly string[]): string {
   return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
+/** The lifecycle settings of a resource without a `lifecycle { ... }` block. */
+const NO_LIFECYCLE: Omit<Lifecycle, 'blueGreen'> = Object.freeze({ preventDestroy: false, ignoreChanges: Object.freeze([]), createBeforeDestroy: false });
+
 class Decoder {
   readonly variables = new Map<string, VariableDecl>();
   readonly locals = new Map<string, LocalDecl>();
@@ -432,15 +435,9 @@ class Decoder {
       nameRange: b.labels[1].range,
       body: kept.length === body.items.length ? body : { kind: 'Body', items: kept, range: body.range },
       dependsOn,
-      lifecycle:
-        blueGreen === undefined && lifecycle === undefined
-          ? { preventDestroy: false, ignoreChanges: [], createBeforeDestroy: false }
-          : {
-              ...(blueGreen ? { blueGreen } : {}),
-              preventDestroy: lifecycle?.preventDestroy ?? false,
-              ignoreChanges: lifecycle?.ignoreChanges ?? [],
-              createBeforeDestroy: lifecycle?.createBeforeDestroy ?? false,
-            },
+      lifecycle: blueGreen
+        ? { blueGreen, ...(lifecycle ?? NO_LIFECYCLE) }
+        : (lifecycle ?? NO_LIFECYCLE),
     };
     if (forEach) decl.forEach = forEach.expr;
     if (count) decl.count = count.expr;

@@ -20,22 +20,19 @@ import { EOF, type IToken, type TokenType } from 'chevrotain';
 import type { Attribute, Block, Body, Expr, Label, ObjectItem, TemplateExpr } from './ast.js';
 import type { AstBuilder, CallArgs, Directive, DirectiveInside, ForIntro, Interpolation, LabelsAndBody, StringPiece } from './build.js';
 import { Scanner, token } from './lexer.js';
-import { MAX_NESTING } from './structure.js';
+import { MAX_NESTING, startsBodyItem } from './structure.js';
 import {
-  AndAnd,
   Bang,
+  BinaryOperator,
   Colon,
   Comma,
   DirectiveStart,
   Dot,
   Ellipsis,
-  EqEq,
   Equals,
   False,
   FatArrow,
   For,
-  Gt,
-  GtEq,
   HeredocEnd,
   HeredocStart,
   HeredocText,
@@ -46,26 +43,18 @@ import {
   LBracket,
   LCurly,
   LParen,
-  Lt,
-  LtEq,
   Minus,
   Newline,
-  NotEq,
   Null,
   NumberLit,
-  OrOr,
-  Percent,
-  Plus,
   Question,
   RBracket,
   RCurly,
   RParen,
   SimpleString,
-  Slash,
   Star,
   StringEnd,
   StringStart,
-  TemplateNewline,
   TemplateText,
   True,
   UnterminatedBlockComment,
@@ -95,9 +84,15 @@ function table(types: TokenType[]): boolean[] {
   for (const type of types) t[type.tokenTypeIdx as number] = true;
   return t;
 }
-const BINARY = table([EqEq, NotEq, LtEq, GtEq, Lt, Gt, AndAnd, OrOr, Plus, Minus, Star, Slash, Percent]);
-/** Tokens chevrotain's `Identifier` matches (keywords are in its category). */
-const NAME = table([Identifier, For, In, If]);
+/** The token types chevrotain's `CONSUME(type)` accepts: the type and the types in its category (tokens.ts). */
+function matching(type: TokenType): boolean[] {
+  const t = table([type]);
+  for (const idx of type.categoryMatches ?? []) t[idx] = true;
+  return t;
+}
+const BINARY = matching(BinaryOperator);
+/** Names: keywords are in `Identifier`'s category. */
+const NAME = matching(Identifier);
 /** What an expression can start with (a keyword taken as a variable is left to the grammar). */
 const STARTS_EXPRESSION = table([Bang, Minus, NumberLit, True, False, Null, Identifier, For, In, If, SimpleString, StringStart, HeredocStart, LBracket, LCurly, LParen]);
 const ATTR_NAME = table([Identifier, For, In, If, NumberLit, Star, True, False, Null]);
@@ -165,36 +160,19 @@ class Descent {
       do {
         this.pos++;
         t = this.ahead(0);
-        if (this.startsBodyItem()) throw DECLINE;
+        // Inside brackets, a line that reads like a block's item is an unclosed bracket to the
+        // structure pass (which reports it).
+        if (startsBodyItem(this.tokenAt, 0)) throw DECLINE;
       } while (t.tokenType === Newline);
     }
     return t;
   }
 
-  /**
-   * Whether the line starting here reads `name =`, `name {` or `name label... {`: inside brackets
-   * the structure pass takes that for a bracket left unclosed before it (and reports it).
-   */
-  private startsBodyItem(): boolean {
-    if (!is(this.ahead(0), NAME)) return false;
-    const second = this.ahead(1).tokenType;
-    if (second === Equals || second === LCurly) return true;
-    let labels = 0;
-    for (let k = 1; ; ) {
-      const t = this.ahead(k);
-      if (t.tokenType === SimpleString || is(t, NAME)) {
-        k++;
-      } else if (t.tokenType === StringStart) {
-        let u = this.ahead(++k);
-        while (u !== END && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart && u.tokenType !== DirectiveStart) u = this.ahead(++k);
-        if (u.tokenType !== StringEnd) return false;
-        k++;
-      } else {
-        return labels > 0 && t.tokenType === LCurly;
-      }
-      labels++;
-    }
-  }
+  /** The token `k` ahead, undefined past the last (as the structure pass reads its input). */
+  private readonly tokenAt = (k: number): IToken | undefined => {
+    const t = this.ahead(k);
+    return t === END ? undefined : t;
+  };
 
   /** The token after the next one that counts, skipping newlines (a lookahead in `SKIP` frames). */
   private peekSecond(): IToken {
@@ -462,23 +440,21 @@ class Descent {
   // --- Strings ------------------------------------------------------------------------------
 
   private template(): TemplateExpr {
-    const saved = this.open(StringStart, REFUSE);
-    const { pieces, depth } = this.stringBody(TemplateText, StringEnd);
-    const close = this.expect(StringEnd);
-    this.leave(saved);
-    return this.b.template(saved.token, pieces, close, depth);
+    const s = this.quoted(StringStart, TemplateText, StringEnd);
+    return this.b.template(s.open, s.pieces, s.close, s.depth);
   }
 
   private heredoc(): Expr {
-    const saved = this.open(HeredocStart, REFUSE);
-    const { pieces, depth } = this.stringBody(HeredocText, HeredocEnd);
-    const close = this.expect(HeredocEnd);
-    this.leave(saved);
-    return this.b.heredoc(saved.token, pieces, close, depth);
+    const s = this.quoted(HeredocStart, HeredocText, HeredocEnd);
+    return this.b.heredoc(s.open, s.pieces, s.close, s.depth);
   }
 
-  /** Text tokens of type `text`, interpolations and directives, up to the `end` token. */
-  private stringBody(text: TokenType, end: TokenType): { pieces: StringPiece[]; depth: number } {
+  /**
+   * A string or heredoc from its `start` token to its `end` token: text tokens of type `text`,
+   * interpolations and directives, and the deepest expression's depth.
+   */
+  private quoted(start: TokenType, text: TokenType, end: TokenType): { open: IToken; pieces: StringPiece[]; close: IToken; depth: number } {
+    const saved = this.open(start, REFUSE);
     const pieces: StringPiece[] = [];
     let depth = 0;
     for (;;) {
@@ -492,7 +468,9 @@ class Descent {
           depth = Math.max(depth, this.b.depth);
         }
       } else if (t.tokenType === end) {
-        return { pieces, depth };
+        const close = this.take();
+        this.leave(saved);
+        return { open: saved.token, pieces, close, depth };
       } else {
         throw DECLINE;
       }

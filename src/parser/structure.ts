@@ -168,6 +168,40 @@ function invalidCharacter(source: string, lines: LineMap, offset: number, length
 }
 
 /**
+ * Whether the tokens from index `j` (read through `at`, undefined past the end) start a line that
+ * reads `name =`, `name {` or `name label... {`. Such a line is never part of an expression: a
+ * `(` or `[` open before it was left unclosed. The fast path (`descent.ts`) asks the same
+ * question, so that it declines exactly where this pass reports.
+ */
+export function startsBodyItem(at: (j: number) => IToken | undefined, j: number): boolean {
+  const first = at(j);
+  if (first === undefined || !tokenMatcher(first, Identifier)) return false;
+  let k = j + 1;
+  const second = at(k)?.tokenType;
+  if (second === Equals || second === LCurly) return true;
+  let labels = 0;
+  for (let token = at(k); token !== undefined; token = at(k)) {
+    const t = token.tokenType;
+    if (t === SimpleString) {
+      k++;
+      labels++;
+    } else if (t === StringStart) {
+      let u = at(++k);
+      while (u !== undefined && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart && u.tokenType !== DirectiveStart) u = at(++k);
+      if (u === undefined || u.tokenType !== StringEnd) return false;
+      k++;
+      labels++;
+    } else if (tokenMatcher(token, Identifier)) {
+      k++;
+      labels++;
+    } else {
+      return labels > 0 && t === LCurly;
+    }
+  }
+  return false;
+}
+
+/**
  * Lexes `source` and runs the structure pass over the tokens (see the module comment), handing
  * the repaired stream to `onPiece` a piece at a time: each piece ends with the newline that ends
  * a top-level item, and has at least `pieceTokens` tokens (but the last).
@@ -297,36 +331,6 @@ export function lexAndStructure(
     return t !== undefined && next !== undefined && t.tokenType === For && tokenMatcher(next, Identifier);
   };
 
-  // A line starting `name =`, `name {` or `name "label" {` is never part of an expression: an
-  // open `(` or `[` before it was left unclosed.
-  const startsBodyItem = (j: number): boolean => {
-    const first = input.at(j);
-    if (first === undefined || !tokenMatcher(first, Identifier)) return false;
-    let k = j + 1;
-    const second = input.at(k)?.tokenType;
-    if (second === Equals || second === LCurly) return true;
-    let labels = 0;
-    for (let token = input.at(k); token !== undefined; token = input.at(k)) {
-      const t = token.tokenType;
-      if (t === SimpleString) {
-        k++;
-        labels++;
-      } else if (t === StringStart) {
-        let u = input.at(++k);
-        while (u !== undefined && u.tokenType !== StringEnd && u.tokenType !== TemplateNewline && u.tokenType !== InterpStart && u.tokenType !== DirectiveStart) u = input.at(++k);
-        if (u === undefined || u.tokenType !== StringEnd) return false;
-        k++;
-        labels++;
-      } else if (tokenMatcher(token, Identifier)) {
-        k++;
-        labels++;
-      } else {
-        return labels > 0 && t === LCurly;
-      }
-    }
-    return false;
-  };
-
   /** Replaces a too-deep construct opened at `i` by an empty one; returns the index after it. */
   const cutTooDeep = (i: number): number => {
     const open = input.at(i) as IToken;
@@ -447,7 +451,7 @@ export function lexAndStructure(
         continue;
       }
       if (f.kind === '[' || f.kind === '(' || f.kind === 'for{') {
-        if (startsBodyItem(i + 1)) {
+        if (startsBodyItem((j) => input.at(j), i + 1)) {
           while (top().kind === '[' || top().kind === '(' || top().kind === 'for{') {
             reportUnclosed(top(), lastRealEnd);
             closeTop(lastRealEnd);
