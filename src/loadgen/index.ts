@@ -3,7 +3,9 @@
  * of queries over UDP and TCP against load-balancer endpoints, each query retried like a
  * resolver would, with counts of what was lost on the first try and what failed for good.
  *
- * It only ever sends to 127.0.0.0/8: it exists to load this project's own local stack.
+ * It only ever sends to 127.0.0.0/8 and to 198.51.100.0/24, the documentation range the lab's
+ * hosts use inside network namespaces the tests make (test/support/lab): it exists to load this
+ * project's own stacks, never anyone else's.
  */
 import net from 'node:net';
 import dnsPacket, { type RecordType } from 'dns-packet';
@@ -15,7 +17,7 @@ export type { LoadProtocol, LoadStats, ProtocolStats } from './stats.js';
 
 /** What to send, where, how fast and for how long. */
 export interface DnsLoadOptions {
-  /** `ADDR:PORT` endpoints within 127.0.0.0/8; queries are spread evenly over them. */
+  /** `ADDR:PORT` endpoints within 127.0.0.0/8 or 198.51.100.0/24; queries are spread evenly over them. */
   readonly targets: readonly string[];
   readonly qname: string;
   readonly qtype: RecordType;
@@ -63,7 +65,9 @@ export class LoadOptionsError extends Error {
 function parseTarget(text: string): Endpoint {
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(text);
   if (!m || !net.isIPv4(m[1])) throw new LoadOptionsError(`load target "${text}" is not ADDR:PORT with an IPv4 address`);
-  if (!m[1].startsWith('127.')) throw new LoadOptionsError(`load target "${text}" is outside 127.0.0.0/8; the load generator only loads this machine`);
+  if (!m[1].startsWith('127.') && !m[1].startsWith('198.51.100.')) {
+    throw new LoadOptionsError(`load target "${text}" is outside 127.0.0.0/8 and 198.51.100.0/24; the load generator only loads this machine and its lab`);
+  }
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new LoadOptionsError(`load target "${text}" has no valid port`);
   return { host: m[1], port, text };
@@ -89,7 +93,7 @@ function answerKey(response: DnsResponse, qtype: RecordType): string {
 
 /**
  * Starts sending at once and returns a handle to stop it. Throws `LoadOptionsError` for options
- * no run can have (a target outside 127.0.0.0/8, a rate of 0).
+ * no run can have (a target outside 127.0.0.0/8 and the lab's 198.51.100.0/24, a rate of 0).
  */
 export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
   validate(opts);

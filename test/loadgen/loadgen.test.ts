@@ -32,9 +32,10 @@ describe('loadgen', function () {
     for (const a of addresses) await a.remove();
   });
 
-  it('refuses targets outside 127.0.0.0/8 and a run without a bound', () => {
+  it('refuses targets outside 127.0.0.0/8 and the lab range, and a run without a bound', () => {
     const base = { qname: 'example.test', qtype: 'SOA' as const, rate: 10, durationMs: 100 };
-    expect(() => startDnsLoad({ ...base, targets: ['192.0.2.1:53'] })).to.throw(LoadOptionsError, 'load target "192.0.2.1:53" is outside 127.0.0.0/8');
+    expect(() => startDnsLoad({ ...base, targets: ['192.0.2.1:53'] })).to.throw(LoadOptionsError, 'load target "192.0.2.1:53" is outside 127.0.0.0/8 and 198.51.100.0/24');
+    expect(() => startDnsLoad({ ...base, targets: ['198.51.101.1:53'] })).to.throw(LoadOptionsError, 'is outside');
     expect(() => startDnsLoad({ ...base, targets: ['localhost:53'] })).to.throw(LoadOptionsError, 'is not ADDR:PORT');
     expect(() => startDnsLoad({ ...base, targets: ['127.0.0.1:53'], durationMs: Infinity })).to.throw(LoadOptionsError, 'durationMs');
   });
