@@ -7,7 +7,7 @@
  * Values crossing this boundary are plain JSON (`Json`): the engine resolves unknowns and strips
  * sensitive marks before calling, and re-applies marks from the schema afterwards.
  */
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Json, Type, Value } from '../evaluate/value.js';
 
 /**
@@ -102,6 +102,11 @@ export interface PlanRequest extends InstanceIdentity {
   readonly prior: Readonly<Record<string, Json>> | null;
   /** Directory of the configuration, for attributes that are paths relative to it. */
   readonly configDir: string;
+  /**
+   * Where each attribute set in the resource block is written (its value's range), so a
+   * diagnostic about one attribute points at it. Absent for attributes left to their default.
+   */
+  readonly ranges?: Readonly<Record<string, SourceRange>>;
 }
 export interface PlanResponse {
   /**

@@ -309,6 +309,18 @@ describe('infra CLI against the Linode API emulator', function () {
       emu.deleteOutside(otherState.id);
     });
 
+    it('plan checks labels against Linode\'s pattern (a letter first) and points at the label', async () => {
+      const r = await cli(['plan', '--var', 'prefix=9web']);
+      expect(r.code).to.equal(1);
+      const at = (key: string): string =>
+        `main.infra:26:14: error: Invalid label "9web-${key}" for linode_instance.web["${key}"]\n` +
+        '   26 |   label    = "${var.prefix}-${each.key}"\n' +
+        '      |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^\n' +
+        'It must begin with a letter.\n';
+      expect(r.stderr).to.equal(at('a') + at('b'));
+      expect(emu.requests.filter((q) => q.method === 'POST')).to.deep.equal([]);
+    });
+
     it('retries a 429 (honouring Retry-After) and a 500 during apply, and the apply succeeds', async () => {
       const tooMany = emu.injectFault({ method: 'POST', path: '/linode/instances', status: 429, retryAfter: 1 });
       const serverError = emu.injectFault({ method: 'POST', path: '/linode/instances', status: 500 });

@@ -109,7 +109,7 @@ function plan(req: PlanRequest): PlanResponse {
   if (req.prior === null && typeof config.label === 'string') {
     planned.linode_label = linodeLabel(config.label, req.generation);
   }
-  return { planned, diagnostics: checkConfig(config, req.generation, req.address) };
+  return { planned, diagnostics: checkConfig(config, req.generation, req.address, req.ranges) };
 }
 
 async function read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse> {
@@ -598,8 +598,16 @@ function readConfig(config: Readonly<Record<string, Json>>, generation: number, 
   };
 }
 
-/** Checks what is known of a configuration (plan sees unknowns as undefined). */
-function checkConfig(config: Readonly<Record<string, Json | undefined>>, generation: number, address: string): Diagnostic[] {
+/**
+ * Checks what is known of a configuration (plan sees unknowns as undefined); each diagnostic
+ * points at its attribute where `ranges` says where that is written.
+ */
+function checkConfig(
+  config: Readonly<Record<string, Json | undefined>>,
+  generation: number,
+  address: string,
+  ranges: PlanRequest['ranges'] = {},
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const label = config.label;
   if (typeof label === 'string') {
@@ -607,7 +615,7 @@ function checkConfig(config: Readonly<Record<string, Json | undefined>>, generat
     const problems = labelProblems(sent);
     if (problems.length > 0) {
       const as = sent === label ? 'It' : `As sent to Linode ("${sent}") it`;
-      diagnostics.push(error(`Invalid label "${label}" for ${address}`, problems.map((p) => `${as} ${p}.`).join('\n')));
+      diagnostics.push(error(`Invalid label "${label}" for ${address}`, problems.map((p) => `${as} ${p}.`).join('\n'), ranges.label));
     }
   }
   const tags = config.tags;
@@ -616,7 +624,7 @@ function checkConfig(config: Readonly<Record<string, Json | undefined>>, generat
       if (typeof tag !== 'string') continue;
       const problems = tagProblems(tag);
       if (problems.length > 0) {
-        diagnostics.push(error(`Invalid tag "${tag}" for ${address}`, problems.map((p) => `It ${p}.`).join('\n')));
+        diagnostics.push(error(`Invalid tag "${tag}" for ${address}`, problems.map((p) => `It ${p}.`).join('\n'), ranges.tags));
       }
     }
   }
