@@ -34,6 +34,14 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
   const worker = async (): Promise<void> => {
     for (let inst = queue.shift(); inst; inst = queue.shift()) {
       const impl = o.providers.get(inst.provider)?.resourceTypes[inst.type];
+      if (impl?.resolveIntent && (inst.status === 'creating' || inst.status === 'tainted')) {
+        // A create that may have made something state has no id for: find it before planning.
+        const res = await impl.resolveIntent({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
+        diagnostics.push(...res.diagnostics);
+        if (hasErrors(res.diagnostics) || res.state === inst.attributes) next.set(inst, inst);
+        else next.set(inst, res.state === null ? null : { ...inst, attributes: { ...inst.attributes, ...res.state } });
+        continue;
+      }
       if (!impl || !inst.live || inst.status !== 'ready') {
         next.set(inst, inst);
         continue;

@@ -321,7 +321,8 @@ class Planner {
     }
 
     const generation = this.plannedGeneration(decl, address, info.schema.role, deps, prior);
-    const hook = info.plan?.({ address, generation, config: after, prior: prior?.attributes ?? null, configDir: this.input.config.dir });
+    const ranges = Object.fromEntries(decl.body.items.flatMap((i) => (i.kind === 'Attribute' ? [[i.name, i.expr.range]] : [])));
+    const hook = info.plan?.({ address, generation, config: after, prior: prior?.attributes ?? null, configDir: this.input.config.dir, ranges });
     if (hook) {
       this.diagnostics.push(...hook.diagnostics);
       for (const [name, value] of Object.entries(hook.planned)) {

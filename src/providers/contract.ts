@@ -7,7 +7,7 @@
  * Values crossing this boundary are plain JSON (`Json`): the engine resolves unknowns and strips
  * sensitive marks before calling, and re-applies marks from the schema afterwards.
  */
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Json, Type, Value } from '../evaluate/value.js';
 
 /**
@@ -102,6 +102,11 @@ export interface PlanRequest extends InstanceIdentity {
   readonly prior: Readonly<Record<string, Json>> | null;
   /** Directory of the configuration, for attributes that are paths relative to it. */
   readonly configDir: string;
+  /**
+   * Where each attribute set in the resource block is written (its value's range), so a
+   * diagnostic about one attribute points at it. Absent for attributes left to their default.
+   */
+  readonly ranges?: Readonly<Record<string, SourceRange>>;
 }
 export interface PlanResponse {
   /**
@@ -163,6 +168,17 @@ export interface ResourceType {
   readonly schema: ResourceTypeSchema;
   plan?(req: PlanRequest): PlanResponse;
   read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse>;
+  /**
+   * Optional, for types whose objects are known by an id the provider assigns: settles a record
+   * that may stand for an object state never learnt the id of - written before `create` was
+   * called (status `creating`: the process died during create) or recorded `tainted` after a
+   * create whose outcome was unknown. `prior` holds what was recorded (the configuration, or
+   * the provider's partial state). Returns the object's state when it exists (found by the names
+   * and tags create sends), `null` when the provider is sure nothing was made, or an error (the
+   * record stays as it is). A record that already has its id is returned unchanged. Refresh calls
+   * this before planning, so a crash during create never leaves an object untracked.
+   */
+  resolveIntent?(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse>;
   create(req: CreateRequest, ctx: OperationContext): Promise<CreateResponse>;
   update(req: UpdateRequest, ctx: OperationContext): Promise<UpdateResponse>;
   delete(req: DeleteRequest, ctx: OperationContext): Promise<DeleteResponse>;

@@ -11,11 +11,13 @@
  * nothing: a request that ignores the CLI's environment lands there instead of on the internet.
  */
 import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { addressTags, generationTag, stateTag } from '../../src/providers/linode/index.js';
 import type { StateFile, StateInstance } from '../../src/state/types.js';
 import { runCli, type CliResult } from '../support/cli.js';
@@ -96,7 +98,9 @@ describe('infra CLI against the Linode API emulator', function () {
   const env = (): NodeJS.ProcessEnv => ({ LINODE_TOKEN: token, LINODE_URL: emu.url });
 
   before(async () => {
-    emu = await startLinodeEmulator({ token, provisioningMs: 20, bootingMs: 20, deletingMs: 20 });
+    // Linode's create limit (20 per 15 s) would make this suite, which creates far more, wait
+    // minutes; test/providers/linode/faults.test.ts covers the limit itself.
+    emu = await startLinodeEmulator({ token, provisioningMs: 20, bootingMs: 20, deletingMs: 20, createRateLimit: { limit: 10_000, windowMs: 15_000 } });
     decoy = await startLinodeEmulator();
     process.env.LINODE_URL = decoy.url;
     delete process.env.LINODE_TOKEN;
@@ -201,7 +205,8 @@ describe('infra CLI against the Linode API emulator', function () {
         expect(onLinode, key).not.to.equal(undefined);
         expect(onLinode!.label).to.equal(`web-${key}`);
         expect(onLinode!.status).to.equal('running');
-        expect(onLinode!.tags).to.deep.equal(['web', stateTag(lineage), ...addressTags(`linode_instance.web["${key}"]`), generationTag(0)]);
+        // Linode lists tags sorted.
+        expect(onLinode!.tags).to.deep.equal([...addressTags(`linode_instance.web["${key}"]`), generationTag(0), stateTag(lineage), 'web']);
         expect(inState.attributes.ipv4).to.equal(onLinode!.ipv4[0]);
       }
       expect(ours()).to.have.length(2);
@@ -302,6 +307,18 @@ describe('infra CLI against the Linode API emulator', function () {
       expect(emu.instance(otherState.id)).not.to.equal(undefined);
       emu.deleteOutside(foreign.id);
       emu.deleteOutside(otherState.id);
+    });
+
+    it('plan checks labels against Linode\'s pattern (a letter first) and points at the label', async () => {
+      const r = await cli(['plan', '--var', 'prefix=9web']);
+      expect(r.code).to.equal(1);
+      const at = (key: string): string =>
+        `main.infra:26:14: error: Invalid label "9web-${key}" for linode_instance.web["${key}"]\n` +
+        '   26 |   label    = "${var.prefix}-${each.key}"\n' +
+        '      |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^\n' +
+        'It must begin with a letter.\n';
+      expect(r.stderr).to.equal(at('a') + at('b'));
+      expect(emu.requests.filter((q) => q.method === 'POST')).to.deep.equal([]);
     });
 
     it('retries a 429 (honouring Retry-After) and a 500 during apply, and the apply succeeds', async () => {
@@ -525,5 +542,198 @@ resource "test_provision" "again" {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  describe('interrupted creates: a child CLI killed while Linode creates its instance', function () {
+    this.timeout(60_000);
+    // The CLI as a separate process (bundled once, as the CLI itself is), so it can be killed.
+    const bundleDir = mkdtempSync(join(tmpdir(), 'infra-linode-child-'));
+    const child = join(bundleDir, 'cli-child.mjs');
+    let dir: string;
+    let saveOnCreated: LinodeEmulator['onCreated'];
+    const config = `
+provider "linode" {
+  token              = env("LINODE_TOKEN", "")
+  url                = env("LINODE_URL", "")
+  min_retry_delay_ms = 10
+  max_retry_delay_ms = 50
+  poll_interval_ms   = 20
+  request_timeout_ms = 3000
+  ssh_port           = SSH_PORT
+}
+
+resource "linode_instance" "ns" {
+  label  = "ns"
+  region = "us-east"
+  type   = "g6-nanode-1"
+  image  = "linode/debian12"
+
+  lifecycle blue_green
+}
+
+# A blue-green unit needs a check and a route: the recording test provider's stand-ins.
+resource "test_check" "ns" {
+  target = linode_instance.ns.ipv4
+}
+
+resource "test_route" "ns" {
+  targets = ["\${linode_instance.ns.ipv4}:53"]
+}
+`;
+    let unregister: () => void = () => undefined;
+    const cli = (args: readonly string[]): Promise<CliResult> => runCli([...args, '-C', dir], { cwd: dir, env: env() });
+    const linodes = (): StateInstance[] => state().resources.filter((r) => r.type === 'linode_instance');
+    const state = (): StateFile => JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
+    const tagged = (): EmulatedInstance[] => [...emu.instances.values()].filter((i) => i.tags.includes(stateTag(state().lineage)));
+
+    /** Starts `infra apply` in a child; `onCreate` runs in this process when Linode has created the instance. */
+    const applyInChild = (onCreate: (kill: (signal: NodeJS.Signals) => void) => void): Promise<{ signal: NodeJS.Signals | null; code: number | null; out: string }> => {
+      const p = spawn(process.execPath, [child, 'apply', '--auto-approve', '-C', dir], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1', LINODE_TOKEN: token, LINODE_URL: emu.url, INFRA_TEST_WORLD: join(dir, 'world.json') },
+      });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      emu.onCreated = (i) => {
+        saveOnCreated?.(i);
+        onCreate((signal) => p.kill(signal));
+      };
+      return new Promise((resolve) => p.once('exit', (code, signal) => resolve({ code, signal, out })));
+    };
+
+    /** The run after the interrupted one converges: one instance, the one state holds, and no changes left. */
+    const convergesWithNothingUntracked = async (): Promise<void> => {
+      emu.onCreated = saveOnCreated;
+      const again = await cli(['apply', '--auto-approve']);
+      expect(again.code, `${again.stdout}\n${again.stderr}`).to.equal(0);
+      const inState = linodes().map((r) => r.attributes.id);
+      expect(tagged().map((i) => i.id)).to.deep.equal(inState);
+      expect(linodes().map((r) => [r.status, r.live])).to.deep.equal([['ready', true]]);
+      const plan = await cli(['plan', '--detailed-exitcode']);
+      expect(plan.code, plan.stdout).to.equal(0);
+      const destroyed = await cli(['destroy', '--auto-approve']);
+      expect(destroyed.code, destroyed.stderr).to.equal(0);
+      expect(tagged()).to.deep.equal([]);
+    };
+
+    before(async () => {
+      await build({
+        entryPoints: [join(ROOT, 'test', 'support', 'cli-child.ts')],
+        outfile: child,
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        logLevel: 'warning',
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      });
+    });
+    after(() => rmSync(bundleDir, { recursive: true, force: true }));
+
+    const useDir = (at: string): void => {
+      dir = at;
+      writeFileSync(join(dir, 'main.infra'), config.replace('SSH_PORT', String(sshPort)));
+      unregister();
+      unregister = new RecordingProvider(join(dir, 'world.json')).register();
+    };
+    beforeEach(() => {
+      useDir(mkdtempSync(join(tmpdir(), 'infra-linode-kill-')));
+      saveOnCreated = emu.onCreated;
+      emu.clearFaults();
+    });
+    afterEach(() => {
+      unregister();
+      unregister = () => undefined;
+      emu.onCreated = saveOnCreated;
+      if (existsSync(join(dir, 'infra.state.json'))) for (const i of tagged()) emu.deleteOutside(i.id);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('kill -9 during the create of a blue-green instance: the next apply finds the instance by label and tags instead of leaking it', async () => {
+      // Bug: state held the intent ("creating", no id); the next apply "destroyed" it as a no-op,
+      // created another, and the first kept running untracked.
+      const killed = await applyInChild((kill) => kill('SIGKILL'));
+      expect(killed.signal, killed.out).to.equal('SIGKILL');
+      const [intent] = linodes();
+      expect([intent.status, intent.attributes.id]).to.deep.equal(['creating', undefined]);
+      const [leaked] = tagged();
+      // The lock of the killed process is stale: remove it as a person would.
+      rmSync(join(dir, 'infra.state.json.lock'), { force: true });
+      const plan = await cli(['plan']);
+      // The intent was resolved to the instance: the plan destroys it by its id.
+      expect(plan.stdout).to.include('# (left over from an interrupted apply (generation 1, creating))');
+      expect(plan.stdout).to.include(`- id              = ${leaked.id} -> null`);
+      await convergesWithNothingUntracked();
+      expect(emu.instance(leaked.id)).to.equal(undefined);
+    });
+
+    it('a double Ctrl-C during the create: the next apply finds the instance instead of leaking it', async () => {
+      const stopped = await applyInChild((kill) => {
+        kill('SIGINT');
+        setTimeout(() => kill('SIGINT'), 20);
+      });
+      expect(stopped.code, stopped.out).to.equal(130);
+      expect(stopped.out).to.include('Interrupted again: saving state and stopping now.');
+      expect(existsSync(join(dir, 'infra.state.json.lock'))).to.equal(false);
+      expect(tagged()).to.have.length(1);
+      await convergesWithNothingUntracked();
+    });
+
+    it('a disk that fills up during the create: the instance is found again once there is room', async function () {
+      // The state lives on a tiny tmpfs; the create fills it, so recording the id fails.
+      const mount = mkdtempSync(join(tmpdir(), 'infra-linode-full-'));
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]).status !== 0) {
+        rmSync(mount, { recursive: true, force: true });
+        this.skip(); // not root: no tmpfs to fill
+      }
+      const home = dir;
+      try {
+        useDir(mount);
+        const filler = join(dir, 'filler');
+        emu.onCreated = (i) => {
+          saveOnCreated?.(i);
+          // Fill every byte that is left.
+          spawnSync('sh', ['-c', `cat /dev/zero > ${filler} 2>/dev/null; true`]);
+        };
+        const full = await cli(['apply', '--auto-approve']);
+        expect(full.code).to.equal(1);
+        const [made] = tagged();
+        // The id is in the output, and the record written before the create is on disk.
+        expect(full.stdout).to.include(`Created Linode ${made.id} "ns-g1"`);
+        expect(linodes().map((r) => [r.status, r.attributes.id])).to.deep.equal([['creating', undefined]]);
+        const orphans = await cli(['state', 'orphans']);
+        expect(orphans.stdout).to.include(`linode_instance ${made.id}: Linode ${made.id} "ns-g1"`);
+        rmSync(filler);
+        rmSync(join(dir, 'infra.state.json.lock'), { force: true });
+        await convergesWithNothingUntracked();
+        expect(emu.instance(made.id)).to.equal(undefined);
+      } finally {
+        for (const i of [...emu.instances.values()]) if (i.label.startsWith('ns-g')) emu.deleteOutside(i.id);
+        spawnSync('umount', [mount]);
+        rmSync(mount, { recursive: true, force: true });
+        useDir(home);
+      }
+    });
+
+    it('state orphans --delete deletes nothing without the state\'s tag when the API ignores the filter', async () => {
+      const applied = await cli(['apply', '--auto-approve']);
+      expect(applied.code, applied.stderr).to.equal(0);
+      const lineage = state().lineage;
+      const orphan = emu.seedInstance({ label: 'ns-g9', tags: [stateTag(lineage), ...addressTags('linode_instance.ns'), generationTag(9)] });
+      const foreign = emu.seedInstance({ label: 'someone-elses', tags: ['prod'] });
+      emu.ignoreFilter = true;
+      try {
+        const r = await cli(['state', 'orphans', '--delete']);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.include(`Deleted linode_instance ${orphan.id}.`);
+        expect(r.stdout).not.to.include(String(foreign.id));
+        expect(emu.instance(orphan.id)).to.equal(undefined);
+        expect(emu.instance(foreign.id)).not.to.equal(undefined);
+      } finally {
+        emu.ignoreFilter = false;
+        emu.deleteOutside(foreign.id);
+      }
+    });
   });
 });

@@ -14,8 +14,18 @@
  *   `deleting` for `timing.deletingMs`, then it is gone (404);
  * - public IPv4 addresses in 127.80.0.0/16 (so waits for SSH stay on this machine), private ones
  *   in 192.168.128.0/17, IPv6 in the documentation range 2001:db8::/32;
+ * - tags as Linode keeps them: case-insensitive, stored in lower case and returned sorted; a
+ *   restricted user (`restrictedUser`) may not set them (403, as for a user without the
+ *   grant to add tags);
+ * - `X-Filter` checked as Linode checks it: a list value for a field (`{"tags": ["a"]}`) is
+ *   refused (400); `ignoreFilter` makes it answer as if no filter had been sent (an API or proxy
+ *   that drops the header);
+ * - rate limits on creates (`createRateLimit`, default 20 per 15 s): 429 with `Retry-After` and
+ *   `X-RateLimit-Limit`, `-Remaining`, `-Reset` on every create answer;
  * - injectable faults per method/path and count: an error status (429 with Retry-After, 500,
- *   503, ...), latency, and dropped connections before or after the request took effect.
+ *   503 with `X-Maintenance-Mode`, nginx's HTML 400 page, ...), extra headers, latency, hangs,
+ *   dropped connections before or after the request took effect, and answers whose body is
+ *   truncated or not JSON (after the request took effect).
  *
  * Exact reason texts for some errors (unknown region or image) are not published by Linode; the
  * emulator's are close, and the shape (`reason` + `field`) is Linode's.
@@ -35,6 +45,16 @@ export interface LinodeEmulatorOptions {
   readonly deletingMs?: number;
   /** First instance id (default 40000001). */
   readonly firstId?: number;
+  /** The token's user is restricted: it may not set tags (mutable later as `restrictedUser`). */
+  readonly restrictedUser?: boolean;
+  /** Creates allowed per window (default 20 per 15 s, as on Linode). */
+  readonly createRateLimit?: RateLimit;
+}
+
+/** A request budget: `limit` requests per `windowMs`. */
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMs: number;
 }
 
 /** How long an instance spends in each transitional status. Mutable while running. */
@@ -57,8 +77,21 @@ export interface FaultSpec {
   readonly count?: number;
   /** Answer with this status and a Linode error body instead of handling the request. */
   readonly status?: number;
-  /** `Retry-After` header value (seconds) with `status`. */
+  /** `Retry-After` header value (seconds; may be 0 or negative, as broken proxies send) with `status`. */
   readonly retryAfter?: number;
+  /** More headers on the answer (`X-Maintenance-Mode`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Replace the answer's body after the request took effect: `truncated` (the JSON cut in half,
+   * Content-Length matching), `invalid` (not JSON at all), `html` (nginx's HTML error page for
+   * the status, `text/html`, as nginx in front of the API sends it).
+   */
+  readonly body?: 'truncated' | 'invalid' | 'html';
+  /**
+   * Carry the request out, then never answer (the connection stays open until the client gives
+   * up or the emulator closes).
+   */
+  readonly hang?: boolean;
   /** `errors[0].reason` with `status` (default: the status text). */
   readonly reason?: string;
   /** Delay before anything else happens. */
@@ -121,6 +154,8 @@ export interface SeedInstance {
   readonly tags?: readonly string[];
   /** Status to hold instead of following `timing` (default: running). */
   readonly status?: string;
+  /** Addresses instead of one from the emulator's public range. */
+  readonly ipv4?: readonly string[];
 }
 
 /** A running emulator: its address and token, its state, and controls for tests. */
@@ -136,6 +171,15 @@ export interface LinodeEmulator {
   /** Current instances (a fresh snapshot each time). */
   readonly instances: ReadonlyMap<number, EmulatedInstance>;
   instance(id: number): EmulatedInstance | undefined;
+  /** The token's user may not set tags: creates and updates with tags answer 403. */
+  restrictedUser: boolean;
+  /** The API ignores `X-Filter`: every list answers with every row. */
+  ignoreFilter: boolean;
+  /**
+   * The status new instances reach after provisioning and booting (default `running`; `offline`
+   * for a boot that fails). A long `timing.provisioningMs` keeps them provisioning instead.
+   */
+  bootsTo: string;
   /** Called after each create through the API (tests open SSH listeners on the new address). */
   onCreated: ((instance: EmulatedInstance) => void) | null;
   injectFault(fault: FaultSpec): FaultHandle;
@@ -166,6 +210,8 @@ interface StoredInstance {
   deletingSince: number | null;
   /** A status held regardless of timing (tests; seeded instances). */
   heldStatus: string | null;
+  /** The status after provisioning and booting. */
+  readonly bootsTo: string;
 }
 
 interface Answer {
@@ -236,7 +282,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     const age = now - i.createdAt;
     if (age < timing.provisioningMs) return 'provisioning';
     if (age < timing.provisioningMs + timing.bootingMs) return 'booting';
-    return 'running';
+    return i.bootsTo;
   };
 
   const purge = (now: number): void => {
@@ -294,10 +340,11 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     privateIp: boolean;
     rootPass: string | undefined;
     heldStatus: string | null;
+    ipv4?: readonly string[];
   }): StoredInstance => {
     const id = nextId++;
     const now = Date.now();
-    const ipv4 = [allocateIpv4()];
+    const ipv4 = fields.ipv4 ? [...fields.ipv4] : [allocateIpv4()];
     if (fields.privateIp) {
       ipv4.push(`192.168.${128 + Math.floor(privateHost / 254)}.${(privateHost % 254) + 1}`);
       privateHost++;
@@ -308,7 +355,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       region: fields.region,
       type: fields.type,
       image: fields.image,
-      tags: [...new Set(fields.tags)],
+      tags: normalTags(fields.tags),
       ipv4,
       ipv6: `2001:db8::${id.toString(16)}/128`,
       rootPass: fields.rootPass,
@@ -316,6 +363,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       updatedAt: now,
       deletingSince: null,
       heldStatus: fields.heldStatus,
+      bootsTo: emulator.bootsTo,
     };
     store.set(id, stored);
     return stored;
@@ -326,6 +374,26 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
 
   // ---- handlers ---------------------------------------------------------------------------
 
+  /** Linode counts create requests per window; every answer says how much of it is left. */
+  const createBudget = options.createRateLimit ?? { limit: 20, windowMs: 15_000 };
+  let createTimes: number[] = [];
+  const withCreateBudget = (now: number, handle: () => Answer): Answer => {
+    createTimes = createTimes.filter((t) => now - t < createBudget.windowMs);
+    const resetAt = (createTimes[0] ?? now) + createBudget.windowMs;
+    const headers = (remaining: number): Record<string, string> => ({
+      'X-RateLimit-Limit': String(createBudget.limit),
+      'X-RateLimit-Remaining': String(remaining),
+      'X-RateLimit-Reset': String(Math.ceil(resetAt / 1000)),
+    });
+    if (createTimes.length >= createBudget.limit) {
+      const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
+      return fail(429, [{ reason: 'Too Many Requests' }], { ...headers(0), 'Retry-After': String(retryAfter) });
+    }
+    createTimes.push(now);
+    const answer = handle();
+    return { ...answer, headers: { ...(answer.headers ?? {}), ...headers(createBudget.limit - createTimes.length) } };
+  };
+
   const list = (items: readonly Record<string, unknown>[], query: URLSearchParams, filter: unknown, filterable: ReadonlySet<string>): Answer => {
     const problems: ApiError[] = [];
     const page = intParam(query, 'page', 1);
@@ -335,7 +403,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       problems.push({ field: 'page_size', reason: 'Must be an integer between 25 and 500' });
     }
     let rows = [...items];
-    if (filter !== null) {
+    if (filter !== null && !emulator.ignoreFilter) {
       const compiled = compileFilter(filter, filterable);
       if (!compiled.ok) problems.push({ reason: compiled.reason });
       else {
@@ -392,6 +460,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     }
     const tags = stringList(body.tags, 'tags', problems);
     problems.push(...tagErrors(tags));
+    if (tags.length > 0 && emulator.restrictedUser) return fail(403, [TAGS_FORBIDDEN]);
     const keys = stringList(body.authorized_keys, 'authorized_keys', problems);
     keys.forEach((k, n) => {
       if (!/^(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp(256|384|521)|sk-(ecdsa-sha2-nistp256|ssh-ed25519)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/.test(k.trim())) {
@@ -431,9 +500,10 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     }
     const tags = body.tags !== undefined ? stringList(body.tags, 'tags', problems) : undefined;
     problems.push(...tagErrors(tags ?? []));
+    if (tags !== undefined && emulator.restrictedUser && !sameTags(tags, stored.tags)) return fail(403, [TAGS_FORBIDDEN]);
     if (problems.length > 0) return fail(400, problems);
     if (label !== undefined) stored.label = label;
-    if (tags !== undefined) stored.tags = [...new Set(tags)];
+    if (tags !== undefined) stored.tags = normalTags(tags);
     stored.updatedAt = Date.now();
     return { status: 200, body: view(stored, Date.now()) };
   };
@@ -462,7 +532,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
         const rows = [...store.values()].sort((a, b) => a.id - b.id).map((i) => view(i, now));
         return list(rows, query, filter, INSTANCE_FILTERABLE);
       }
-      if (method === 'POST') return createInstance(body);
+      if (method === 'POST') return withCreateBudget(now, () => createInstance(body));
       return fail(405, [{ reason: 'Method Not Allowed' }]);
     }
     const one = /^\/linode\/instances\/(\d+)$/.exec(apiPath);
@@ -549,11 +619,9 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
 
     let answer: Answer;
     if (fault?.spec.status !== undefined) {
-      answer = fail(
-        fault.spec.status,
-        [{ reason: fault.spec.reason ?? STATUS_REASON[fault.spec.status] ?? 'Error' }],
-        fault.spec.retryAfter !== undefined ? { 'Retry-After': String(fault.spec.retryAfter) } : undefined,
-      );
+      answer = fail(fault.spec.status, [{ reason: fault.spec.reason ?? STATUS_REASON[fault.spec.status] ?? 'Error' }], {
+        ...(fault.spec.retryAfter !== undefined ? { 'Retry-After': String(fault.spec.retryAfter) } : {}),
+      });
     } else if (!versioned) {
       answer = fail(404, [{ reason: 'Not found' }]);
     } else if (bodyError) {
@@ -569,12 +637,28 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       req.socket.destroy();
       return;
     }
+    if (fault?.spec.hang) {
+      // The request took effect; the answer never comes (close() ends the connection).
+      record.status = 'dropped';
+      return;
+    }
     record.status = answer.status;
-    const text = JSON.stringify(answer.body);
+    const json = JSON.stringify(answer.body);
+    const corrupt = fault?.spec.body;
+    const text =
+      corrupt === 'truncated'
+        ? json.slice(0, Math.floor(json.length / 2))
+        : corrupt === 'invalid'
+          ? 'upstream sent something that is not JSON'
+          : corrupt === 'html'
+            ? nginxErrorPage(answer.status)
+            : json;
     res.writeHead(answer.status, {
-      'Content-Type': 'application/json',
+      'Content-Type': corrupt === 'html' ? 'text/html' : 'application/json',
       'Content-Length': Buffer.byteLength(text),
+      ...(corrupt === 'html' ? { Server: 'nginx' } : {}),
       ...(answer.headers ?? {}),
+      ...(fault?.spec.headers ?? {}),
     });
     res.end(text);
   };
@@ -594,6 +678,9 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
 
   const emulator: LinodeEmulator = {
     onCreated: null,
+    restrictedUser: options.restrictedUser ?? false,
+    ignoreFilter: false,
+    bootsTo: 'running',
     url: `${origin}/v4`,
     origin,
     token,
@@ -635,6 +722,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
         privateIp: false,
         rootPass: undefined,
         heldStatus: seed.status ?? 'running',
+        ...(seed.ipv4 ? { ipv4: seed.ipv4 } : {}),
       });
       return view(stored, Date.now());
     },
@@ -642,7 +730,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       const stored = store.get(id);
       if (!stored) throw new Error(`no instance ${id}`);
       if (patch.label !== undefined) stored.label = patch.label;
-      if (patch.tags !== undefined) stored.tags = [...patch.tags];
+      if (patch.tags !== undefined) stored.tags = normalTags(patch.tags);
       if (patch.status !== undefined) stored.heldStatus = patch.status;
       stored.updatedAt = Date.now();
     },
@@ -660,6 +748,24 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
   return emulator;
 }
 
+/** What Linode answers a restricted user who sends tags (only unrestricted users may add tags). */
+const TAGS_FORBIDDEN: ApiError = { field: 'tags', reason: 'Unauthorized' };
+
+/** Tags as Linode keeps them: compared without regard to case, stored lower case, listed sorted. */
+function normalTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.toLowerCase()))].sort();
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return normalTags(a).join('\n') === normalTags(b).join('\n');
+}
+
+/** The page nginx serves for an error status when the API behind it did not answer. */
+function nginxErrorPage(status: number): string {
+  const title = `${status} ${STATUS_REASON[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
 function fail(status: number, errors: readonly ApiError[], headers?: Readonly<Record<string, string>>): Answer {
   return { status, body: { errors }, ...(headers ? { headers } : {}) };
 }
@@ -671,9 +777,9 @@ function labelErrors(label: string): ApiError[] {
   if (!/^[A-Za-z0-9._-]*$/.test(label)) {
     errors.push({ field: 'label', reason: 'Label may only consist of alphanumeric characters, dashes (-), underscores (_) or periods (.).' });
   }
-  if (!/^[A-Za-z0-9](.*[A-Za-z0-9])?$/.test(label)) {
-    errors.push({ field: 'label', reason: 'Label must begin and end with an alphanumeric character.' });
-  }
+  // The OpenAPI pattern: ^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$
+  if (!/^[A-Za-z]/.test(label)) errors.push({ field: 'label', reason: 'Label must begin with a letter.' });
+  if (!/[A-Za-z0-9]$/.test(label)) errors.push({ field: 'label', reason: 'Label must end with an alphanumeric character.' });
   if (/--|__|\.\./.test(label)) {
     errors.push({ field: 'label', reason: 'Label cannot have two dashes (--), underscores (__) or periods (..) in a row.' });
   }

@@ -2,7 +2,9 @@
  * Linode's `X-Filter` header for the emulator: a JSON object whose keys are fields (equality, or
  * an operator object such as `{"+gte": 2}`) combined with "and", plus `+and` / `+or` arrays of
  * filters and `+order_by` / `+order`. A list field (tags) equals a value when it contains it.
- * Filtering on a field that is not filterable is an error, as it is on Linode.
+ * Filtering on a field that is not filterable is an error, as it is on Linode, and so is a list
+ * as the value of a field (`{"tags": ["a", "b"]}`): Linode takes one value per condition, and
+ * several tags are asked for with `+and` / `+or`.
  */
 
 type Row = Readonly<Record<string, unknown>>;
@@ -62,6 +64,7 @@ export function compileFilter(filter: unknown, filterable: ReadonlySet<string>):
 }
 
 function compileCondition(field: string, condition: unknown): ((row: Row) => boolean) | string {
+  if (Array.isArray(condition)) return `Invalid value for filter on ${field}: expected a single value, not a list`;
   if (!isObject(condition)) return (row) => equals(row[field], condition);
   const tests: Array<(row: Row) => boolean> = [];
   for (const [op, operand] of Object.entries(condition)) {

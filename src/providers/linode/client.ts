@@ -9,7 +9,9 @@
  * configuration has one `provider "linode"` block, so that is all the engine needs.
  *
  * Every call returns a result, never throws for an API or network failure, and retries as
- * retry.ts describes.
+ * retry.ts describes. Every answer is checked before it is used: a body that is not what the
+ * endpoint sends (not JSON, cut short, an HTML page with status 200) is an `invalid` failure
+ * naming the endpoint, never a value with holes in it.
  */
 import {
   baseRequest,
@@ -25,6 +27,7 @@ import {
   type Linode,
 } from '@linode/api-v4';
 import { retryDecision, withRetries, type ApiFailure, type Attempted, type Outcome } from './retry.js';
+import { instanceProblem, pageProblem } from './validate.js';
 import type { LinodeSettings } from './settings.js';
 
 /** The address the client library has built in. */
@@ -75,6 +78,12 @@ export interface UpdateInstanceBody {
   readonly tags?: string[];
 }
 
+/**
+ * How a create ended. `unconfirmed`: the last answer may hide a created instance and the lookup
+ * that would tell failed too, so nobody knows whether it exists.
+ */
+export type CreateAttempt = Attempted<Linode> | (Extract<Attempted<Linode>, { ok: false }> & { readonly unconfirmed: true });
+
 /** One operation's view of the API: its settings, interruption signal and progress log. */
 export class LinodeApi {
   constructor(
@@ -86,7 +95,7 @@ export class LinodeApi {
   /** One instance, or null when the API says 404. */
   getInstance(id: number, deadline?: number): Promise<Attempted<Linode | null>> {
     return this.retried(`read Linode ${id}`, deadline, async (): Promise<Outcome<Linode | null>> => {
-      const got = await this.once(() => getLinode(id));
+      const got = await this.once(() => getLinode(id), `GET /linode/instances/${id}`, instanceProblem);
       if (!got.ok && got.failure.kind === 'http' && got.failure.status === 404) return { ok: true, value: null };
       return got;
     });
@@ -101,7 +110,7 @@ export class LinodeApi {
     let pages = 1;
     for (let page = 1; page <= pages; page++) {
       const got = await this.retried(what, deadline, () =>
-        this.once(() => getLinodes({ page, page_size: MAX_PAGE_SIZE }, filter)),
+        this.once(() => getLinodes({ page, page_size: MAX_PAGE_SIZE }, filter), 'GET /linode/instances', pageProblem),
       );
       if (!got.ok) return got;
       pages = got.value.pages;
@@ -112,24 +121,26 @@ export class LinodeApi {
   }
 
   /**
-   * Creates an instance. After an ambiguous failure (no answer, 5xx) it looks the label up
-   * before sending again: labels are unique per account, so a match is the instance the lost
-   * request created, and it is returned instead of creating a second one.
+   * Creates an instance. After an ambiguous failure (no answer, 5xx, an answer that is not a
+   * valid instance) it looks the label up before sending again: labels are unique per account,
+   * so a match that carries this resource's tags (`isOurs`) is the instance the lost request
+   * created, and it is returned instead of creating a second one. The lookup reads every page
+   * and checks label and tags itself, so an API that ignores the filter cannot mislead it.
    */
   async createInstance(
     body: CreateInstanceBody,
     isOurs: (instance: Linode) => boolean,
     deadline?: number,
-  ): Promise<Attempted<Linode>> {
+  ): Promise<CreateAttempt> {
     const label = body.label ?? '';
     const recover = async (): Promise<Outcome<Linode | undefined>> => {
-      const found = await this.once(() => getLinodes({ page: 1, page_size: 25 }, { label }));
+      const found = await this.findByLabel(label, isOurs);
       if (!found.ok) return found;
-      const match = found.value.data.find((i) => i.label === label && isOurs(i));
+      const match = found.value;
       if (match) this.log(`Linode "${label}" was created (id ${match.id}) although its answer was lost; using it`);
       return { ok: true, value: match };
     };
-    const created = await withRetries(() => this.once(() => createLinode(body)), {
+    const created = await withRetries(() => this.once(() => createLinode(body), 'POST /linode/instances', instanceProblem), {
       ...this.retryOptions(`create Linode "${label}"`, deadline),
       recover,
     });
@@ -137,18 +148,41 @@ export class LinodeApi {
     // Out of retries after an answer that may hide a created instance: look once more, so that
     // an instance that exists is returned (and recorded) rather than left behind.
     const last = await recover();
-    return last.ok && last.value !== undefined ? { ok: true, value: last.value } : created;
+    if (last.ok && last.value !== undefined) return { ok: true, value: last.value };
+    return last.ok ? created : { ...created, unconfirmed: true };
+  }
+
+  /** `findByLabel`, retried as every call is. */
+  findInstance(label: string, isOurs: (instance: Linode) => boolean, deadline?: number): Promise<Attempted<Linode | undefined>> {
+    return this.retried(`look up Linode "${label}"`, deadline, () => this.findByLabel(label, isOurs));
+  }
+
+  /**
+   * The instance labelled `label` for which `isOurs` holds, or undefined when the API has none
+   * (one pass over the pages of the label filter; label and tags checked here, not trusted to
+   * the filter). Not retried: callers retry or report.
+   */
+  async findByLabel(label: string, isOurs: (instance: Linode) => boolean): Promise<Outcome<Linode | undefined>> {
+    let pages = 1;
+    for (let page = 1; page <= pages; page++) {
+      const got = await this.once(() => getLinodes({ page, page_size: MAX_PAGE_SIZE }, { label }), 'GET /linode/instances', pageProblem);
+      if (!got.ok) return got;
+      pages = got.value.pages;
+      const match = got.value.data.find((i) => i.label === label && isOurs(i));
+      if (match) return { ok: true, value: match };
+    }
+    return { ok: true, value: undefined };
   }
 
   updateInstance(id: number, body: UpdateInstanceBody, deadline?: number): Promise<Attempted<Linode>> {
     // Sending the same label and tags again is harmless, so every failure may simply be retried.
-    return this.retried(`update Linode ${id}`, deadline, () => this.once(() => updateLinode(id, body)));
+    return this.retried(`update Linode ${id}`, deadline, () => this.once(() => updateLinode(id, body), `PUT /linode/instances/${id}`, instanceProblem));
   }
 
   /** Asks for deletion; true when the API accepted it, false when the instance was already gone. */
   deleteInstance(id: number, deadline?: number): Promise<Attempted<boolean>> {
     return this.retried(`delete Linode ${id}`, deadline, async (): Promise<Outcome<boolean>> => {
-      const got = await this.once(() => deleteLinode(id));
+      const got = await this.once(() => deleteLinode(id), `DELETE /linode/instances/${id}`, () => null);
       if (got.ok) return { ok: true, value: true };
       if (got.failure.kind === 'http' && got.failure.status === 404) return { ok: true, value: false };
       return got;
@@ -169,33 +203,48 @@ export class LinodeApi {
     };
   }
 
-  private async once<T>(call: () => Promise<T>): Promise<Outcome<T>> {
+  /**
+   * One request. `problem` checks the answer (null when it has the endpoint's shape); what the
+   * client library typed it as is only a claim until then.
+   */
+  private async once<T>(call: () => Promise<T>, endpoint: string, problem: (answer: unknown) => string | null): Promise<Outcome<T>> {
     if (this.signal.aborted) return { ok: false, failure: { kind: 'aborted' } };
     activate(this.settings);
+    let answer: T;
     try {
-      return { ok: true, value: await call() };
+      answer = await call();
     } catch (e) {
-      return { ok: false, failure: toFailure(e) };
+      const failure = toFailure(e);
+      // A 2xx the library could not take (strict JSON parsing) is a bad answer, not a refusal.
+      if (failure.kind === 'http' && failure.status < 300) return { ok: false, failure: { kind: 'invalid', endpoint, problem: 'a body that is not JSON (or was cut short)' } };
+      return { ok: false, failure };
     }
+    const wrong = problem(answer);
+    return wrong === null ? { ok: true, value: answer } : { ok: false, failure: { kind: 'invalid', endpoint, problem: wrong } };
   }
 }
 
 /**
  * What went wrong, from what the client rejects with: an axios error (with or without a
  * response) or, for its own validation, an array of `{reason, field}`. Anything else is a bug.
- * Only the status, Linode's error list and the Retry-After header are kept; the error object
- * itself carries the request, Authorization header included, and never leaves this function.
+ * Only the status, Linode's error list and a few headers (`Retry-After`, `X-RateLimit-*`,
+ * `X-Maintenance-Mode`, whether the body was an HTML page) are kept; the error object itself
+ * carries the request, Authorization header included, and never leaves this function.
  */
-export function toFailure(e: unknown): ApiFailure {
+export function toFailure(e: unknown, now = Date.now()): ApiFailure {
   if (Array.isArray(e)) return { kind: 'rejected', errors: apiErrorsOf({ errors: e }) };
   if (isRecord(e) && e.isAxiosError === true) {
     const response = e.response;
     if (isRecord(response) && typeof response.status === 'number') {
+      const header = (name: string): unknown => (isRecord(response.headers) ? response.headers[name] : undefined);
+      const contentType = header('content-type');
       return {
         kind: 'http',
         status: response.status,
         errors: apiErrorsOf(response.data),
-        retryAfterMs: retryAfterMs(isRecord(response.headers) ? response.headers['retry-after'] : undefined),
+        retryAfterMs: retryAfterMs(header('retry-after'), now) ?? rateLimitResetMs(header('x-ratelimit-remaining'), header('x-ratelimit-reset'), now),
+        maintenance: header('x-maintenance-mode') !== undefined,
+        html: typeof contentType === 'string' && /^text\/html/i.test(contentType),
       };
     }
     return { kind: 'network', code: typeof e.code === 'string' ? e.code : 'ERR_NETWORK' };
@@ -203,12 +252,22 @@ export function toFailure(e: unknown): ApiFailure {
   throw e;
 }
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
+/**
+ * `Retry-After` as milliseconds: delta-seconds or an HTTP date. Zero or negative seconds (sent
+ * by broken proxies) come back as 0: the retry loop never waits less than its own backoff.
+ */
 export function retryAfterMs(value: unknown, now = Date.now()): number | null {
   if (typeof value !== 'string' || value.trim() === '') return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
+  const text = value.trim();
+  if (/^-?\d+$/.test(text)) return Math.max(0, Number(text) * 1000);
+  const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** When no `Retry-After` came: the wait until `X-RateLimit-Reset` (epoch seconds) once nothing remains. */
+function rateLimitResetMs(remaining: unknown, reset: unknown, now: number): number | null {
+  if (typeof remaining !== 'string' || remaining.trim() !== '0' || typeof reset !== 'string' || !/^\d+$/.test(reset.trim())) return null;
+  return Math.max(0, Number(reset.trim()) * 1000 - now);
 }
 
 function apiErrorsOf(data: unknown): APIError[] {

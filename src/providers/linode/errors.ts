@@ -29,6 +29,12 @@ export function failureDetail(call: FailedCall): string {
       if (failure.status === 401) {
         lines.push('Check the token (token in the provider "linode" block, or LINODE_TOKEN).');
       }
+      if (failure.maintenance) {
+        lines.push('The answer carried X-Maintenance-Mode: Linode\'s API is down for maintenance. Nothing was retried; apply again once it is over (https://status.linode.com).');
+      }
+      break;
+    case 'invalid':
+      lines.push(`The Linode API's answer could not be used: ${failure.endpoint} answered with ${failure.problem}.`);
       break;
     case 'rejected':
       lines.push('The Linode client refused the request before sending it:');
@@ -44,6 +50,22 @@ export function failureDetail(call: FailedCall): string {
   if (call.stopped && failure.kind !== 'aborted') lines.push(`Stopped retrying: ${call.stopped}.`);
   return lines.join('\n');
 }
+
+/**
+ * True when the API refused a request for want of a permission (403). Every create sends tags
+ * (the provider's own lineage tags), and Linode lets only unrestricted users add tags, so for a
+ * create this is almost always the tags.
+ */
+export function isForbidden(failure: ApiFailure): boolean {
+  return failure.kind === 'http' && failure.status === 403;
+}
+
+/** What to do about a create refused with 403. */
+export const FORBIDDEN_CREATE_HINT =
+  'The token\'s user may not do this. Every instance gets this tool\'s tags (infra:..., infra-addr1:..., infra-gen:...), ' +
+  'and Linode lets only unrestricted users add tags: use a token of an unrestricted user, or have an account administrator ' +
+  'make this user unrestricted (a restricted user also needs the "add_linodes" grant, "Can add Linodes to this account"). ' +
+  'Nothing was created.';
 
 /** True when the API refused a create because the label is taken. */
 export function isLabelTaken(failure: ApiFailure): boolean {

@@ -4,10 +4,16 @@
  *
  * Failure rules, as the contract asks:
  * - create fails before Linode accepted it: `state: null`; nothing exists.
- * - create fails after (status or SSH wait timed out, interrupted, API failing while polling):
- *   the instance is returned as partial `state` with an error, so the engine records it and
- *   deletes it; an instance is never left untracked. A create whose answer was lost is found by
- *   its label before a retry (client.ts), so retries never make a second instance.
+ * - create fails after (status or SSH wait timed out, the instance booted to `offline`,
+ *   interrupted, API failing while polling): the instance is returned as partial `state` with an
+ *   error, so the engine records it and deletes it; an instance is never left untracked. A
+ *   create whose answer was lost (no answer, 5xx, a body that is not a valid instance) is found
+ *   by its label and tags before a retry (client.ts), so retries never make a second instance;
+ *   when it can be neither found nor ruled out, the partial `state` has `id: null` and the
+ *   engine keeps the record, which `resolveIntent` settles at the next refresh.
+ * - resolveIntent: a record without an id (the process died during create: kill -9, a second
+ *   Ctrl-C, a full disk) is looked up by label and tags and adopted, or dropped when the API
+ *   has no such instance.
  * - update fails: `state` is the prior state; delete fails: the engine keeps the instance.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +36,7 @@ import type {
 } from '../contract.js';
 import type { LinodeApi } from './client.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { failureDiagnostic, isLabelTaken, type FailedCall } from './errors.js';
+import { FORBIDDEN_CREATE_HINT, failureDiagnostic, isForbidden, isLabelTaken, type FailedCall } from './errors.js';
 import {
   addressTags,
   allTags,
@@ -49,6 +55,10 @@ import { retryDecision } from './retry.js';
 import { sleep, tcpAccepts } from './wait.js';
 
 const READY_STATUS = 'running';
+/** Statuses a new instance does not leave by itself: its boot failed (or it was shut down). */
+const HALTED_STATUSES: ReadonlySet<string> = new Set(['offline', 'stopped']);
+/** Polls in a row a halted status may last before a create fails, if it never seemed to boot. */
+const HALTED_POLLS = 3;
 /** Statuses of an instance on its way out: read treats it as gone. */
 const LEAVING_STATUSES: ReadonlySet<string> = new Set(['deleting']);
 /** A progress line at least this often during long waits. */
@@ -83,6 +93,7 @@ export const linodeInstance: ResourceType = {
   schema: linodeSchemas.linode_instance,
   plan,
   read,
+  resolveIntent,
   create,
   update,
   delete: remove,
@@ -98,12 +109,12 @@ function plan(req: PlanRequest): PlanResponse {
   if (req.prior === null && typeof config.label === 'string') {
     planned.linode_label = linodeLabel(config.label, req.generation);
   }
-  return { planned, diagnostics: checkConfig(config, req.generation, req.address) };
+  return { planned, diagnostics: checkConfig(config, req.generation, req.address, req.ranges) };
 }
 
 async function read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse> {
   const id = req.prior.id;
-  const opened = openSession(ctx, [stringOr(req.prior.root_pass)]);
+  const opened = openSession(ctx, [stringOr(req.prior.root_pass)], { unknownPasswords: true });
   if (!opened.ok) return { state: req.prior, diagnostics: opened.diagnostics };
   const { api, redactor } = opened.session;
   if (typeof id !== 'number') {
@@ -130,6 +141,36 @@ async function read(req: ReadRequest, ctx: OperationContext): Promise<ReadRespon
   }
   const state = instance === null || LEAVING_STATUSES.has(instance.status) ? null : stateFromInstance(instance, req.prior, req.generation);
   return { state, diagnostics: redactor.diagnostics(diagnostics) };
+}
+
+/**
+ * Settles a record that may stand for an instance state never learnt the id of: with an id it is
+ * returned as it is (read refreshes it); without one, the instance with the label create sent
+ * and this resource copy's tags (state, address, generation) is looked up - every page, checked
+ * here rather than trusted to the filter - and adopted, or the record is dropped (state null)
+ * when the API answers and has none. A failed lookup is an error and the record stays.
+ */
+async function resolveIntent(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse> {
+  if (typeof req.prior.id === 'number') return { state: req.prior, diagnostics: [] };
+  const label =
+    stringOr(req.prior.linode_label) ?? (typeof req.prior.label === 'string' ? linodeLabel(req.prior.label, req.generation) : null);
+  if (label === null) return { state: req.prior, diagnostics: [error(`${req.address} has no Linode id or label in state`, DAMAGED)] };
+  const opened = openSession(ctx, [stringOr(req.prior.root_pass)], { unknownPasswords: true });
+  if (!opened.ok) return { state: req.prior, diagnostics: opened.diagnostics };
+  const { api, redactor, log } = opened.session;
+  const found = await api.findInstance(label, ownershipTest(ctx.lineage, req.address, req.generation));
+  if (!found.ok) {
+    const summary = `Could not look up Linode "${label}", which an interrupted create of ${req.address} may have made`;
+    const why = 'The record stays in state as an unfinished create; plan or apply again once the API answers, and it is looked up again.';
+    return { state: req.prior, diagnostics: redactor.diagnostics([failureDiagnostic(summary, found, why)]) };
+  }
+  const instance = found.value;
+  if (instance === undefined || LEAVING_STATUSES.has(instance.status)) {
+    log(`No Linode "${label}" exists for ${req.address}: the interrupted create made nothing`);
+    return { state: null, diagnostics: [] };
+  }
+  log(`Found Linode ${instance.id} "${label}", made for ${req.address} by a run that stopped before recording it; taking it into state`);
+  return { state: stateFromInstance(instance, req.prior, req.generation), diagnostics: [] };
 }
 
 async function create(req: CreateRequest, ctx: OperationContext): Promise<CreateResponse> {
@@ -169,13 +210,25 @@ async function create(req: CreateRequest, ctx: OperationContext): Promise<Create
   );
   forgetListing(api, ctx.lineage);
   if (!created.ok) {
+    const summary = `Could not create Linode "${label}" for ${req.address}`;
+    if ('unconfirmed' in created) {
+      // It may exist: the record stays (without an id) and the next refresh looks it up.
+      const hint =
+        'Linode may have created it without a usable answer, and looking it up failed too. It stays in state as an unfinished create: ' +
+        'the next plan or apply looks it up by its label and tags, and "infra state orphans" lists it.';
+      return {
+        state: { id: null, label: cfg.label, linode_label: label, region: cfg.region, type: cfg.type, image: cfg.image, tags: [...cfg.tags] },
+        diagnostics: redactor.diagnostics([failureDiagnostic(summary, created, hint)]),
+      };
+    }
     const hint = isLabelTaken(created.failure)
       ? await labelHolderHint(api, label, ours)
-      : retryDecision(created.failure).ambiguous
-        ? 'Linode may have created it without answering; if so it carries this state\'s tags and "infra state orphans" lists it.'
-        : undefined;
-    const failed = failureDiagnostic(`Could not create Linode "${label}" for ${req.address}`, created, hint);
-    return { state: null, diagnostics: redactor.diagnostics([failed]) };
+      : isForbidden(created.failure)
+        ? FORBIDDEN_CREATE_HINT
+        : retryDecision(created.failure).ambiguous
+          ? 'Linode may have created it without answering, but looking it up found nothing; if it appears later it carries this state\'s tags and "infra state orphans" lists it.'
+          : undefined;
+    return { state: null, diagnostics: redactor.diagnostics([failureDiagnostic(summary, created, hint)]) };
   }
 
   const known = { ...cfg, rootPass };
@@ -222,7 +275,7 @@ async function update(req: UpdateRequest, ctx: OperationContext): Promise<Update
   const label = linodeLabel(cfg.label, req.generation);
   const body: { label?: string; tags?: string[] } = {};
   if (req.prior.linode_label !== label) body.label = label;
-  if (!sameSet(stringList(req.prior.tags), cfg.tags)) body.tags = allTags(cfg.tags, ctx.lineage, req.address, req.generation);
+  if (!sameTags(stringList(req.prior.tags), cfg.tags)) body.tags = allTags(cfg.tags, ctx.lineage, req.address, req.generation);
   const known = { ...cfg, rootPass };
   if (body.label === undefined && body.tags === undefined) {
     // Only attributes kept in state changed (such as timeouts): nothing to tell Linode.
@@ -246,7 +299,7 @@ async function remove(req: DeleteRequest, ctx: OperationContext): Promise<Delete
   const started = Date.now();
   const id = req.prior.id;
   if (typeof id !== 'number') return { diagnostics: [] };
-  const opened = openSession(ctx, [stringOr(req.prior.root_pass)]);
+  const opened = openSession(ctx, [stringOr(req.prior.root_pass)], { unknownPasswords: true });
   if (!opened.ok) return { diagnostics: opened.diagnostics };
   const { api, redactor, log } = opened.session;
   const timeout = timeoutOf(req.prior.timeouts, 'delete') ?? defaultTimeout('delete');
@@ -315,8 +368,24 @@ async function waitForStatus(
   // The first poll is always reported; after that, changes and a line every PROGRESS_EVERY_MS.
   let lastStatus: string | null = null;
   let lastProgress = Date.now();
+  let booted = false;
+  let haltedPolls = 0;
   const name = (): string => `Linode ${instance.id} "${instance.label}"`;
   while (instance.status !== READY_STATUS) {
+    if (instance.status === 'booting') booted = true;
+    haltedPolls = HALTED_STATUSES.has(instance.status) ? haltedPolls + 1 : 0;
+    // Offline after booting (or for several polls) is a failed boot: it will not come up by itself.
+    if (haltedPolls > 0 && (booted || haltedPolls >= HALTED_POLLS)) {
+      return {
+        ok: false,
+        gone: false,
+        instance,
+        diagnostic: error(
+          `Could not create ${address}: ${name()} is ${instance.status} instead of ${READY_STATUS}`,
+          `Linode created it but it did not boot (see the instance's events in the Cloud Manager). ${KEPT}`,
+        ),
+      };
+    }
     const left = deadline - Date.now();
     if (left <= 0) {
       return {
@@ -444,8 +513,9 @@ function observed(instance: Linode, generation: number, priorTags: readonly stri
     region: instance.region,
     type: instance.type,
     image: instance.image,
-    // Same tags in another order are no change: keep the order the configuration has.
-    tags: sameSet(userTags, priorTags) ? [...priorTags] : userTags,
+    // Linode compares tags without regard to case and lists them lower case and sorted: the same
+    // tags in another case or order are no change, so the configuration's spelling is kept.
+    tags: sameTags(userTags, priorTags) ? [...priorTags] : userTags,
     ipv4: publicIpv4(instance.ipv4),
     private_ipv4: privateIpv4(instance.ipv4),
     ipv6: instance.ipv6,
@@ -456,20 +526,36 @@ function observed(instance: Linode, generation: number, priorTags: readonly stri
 
 /** The first public address: Linode lists private ones (192.168.128.0/17) in `ipv4` too. */
 export function publicIpv4(addresses: readonly string[]): string | null {
-  return addresses.find((a) => !isPrivateIpv4(a)) ?? null;
+  return addresses.find((a) => !isLinodePrivateIpv4(a)) ?? null;
 }
 
 function privateIpv4(addresses: readonly string[]): string | null {
-  return addresses.find(isPrivateIpv4) ?? null;
+  return addresses.find(isLinodePrivateIpv4) ?? null;
 }
 
-function isPrivateIpv4(a: string): boolean {
-  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a);
+/**
+ * True for an address in Linode's private range, 192.168.128.0/17 (the only private addresses
+ * Linode assigns). Other RFC 1918 addresses are not private here: an instance can be given a
+ * public address that is none of Linode's private ones.
+ */
+export function isLinodePrivateIpv4(a: string): boolean {
+  const m = /^192\.168\.(\d{1,3})\.(\d{1,3})$/.exec(a);
+  return m !== null && Number(m[1]) >= 128 && Number(m[1]) <= 255 && Number(m[2]) <= 255;
 }
 
+/** True when `instance` carries `tag` (compared without regard to case, as Linode compares tags). */
+export function hasTag(instance: Linode, tag: string): boolean {
+  const wanted = tag.toLowerCase();
+  return instance.tags.some((t) => t.toLowerCase() === wanted);
+}
+
+/** True for an instance carrying every tag create gives this copy (tags compared without regard to case, as Linode does). */
 function ownershipTest(lineage: string, address: string, generation: number): (i: Linode) => boolean {
-  const tags = [stateTag(lineage), ...addressTags(address), generationTag(generation)];
-  return (i) => tags.every((t) => i.tags.includes(t));
+  const tags = [stateTag(lineage), ...addressTags(address), generationTag(generation)].map((t) => t.toLowerCase());
+  return (i) => {
+    const has = new Set(i.tags.map((t) => t.toLowerCase()));
+    return tags.every((t) => has.has(t));
+  };
 }
 
 /**
@@ -512,8 +598,16 @@ function readConfig(config: Readonly<Record<string, Json>>, generation: number, 
   };
 }
 
-/** Checks what is known of a configuration (plan sees unknowns as undefined). */
-function checkConfig(config: Readonly<Record<string, Json | undefined>>, generation: number, address: string): Diagnostic[] {
+/**
+ * Checks what is known of a configuration (plan sees unknowns as undefined); each diagnostic
+ * points at its attribute where `ranges` says where that is written.
+ */
+function checkConfig(
+  config: Readonly<Record<string, Json | undefined>>,
+  generation: number,
+  address: string,
+  ranges: PlanRequest['ranges'] = {},
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const label = config.label;
   if (typeof label === 'string') {
@@ -521,7 +615,7 @@ function checkConfig(config: Readonly<Record<string, Json | undefined>>, generat
     const problems = labelProblems(sent);
     if (problems.length > 0) {
       const as = sent === label ? 'It' : `As sent to Linode ("${sent}") it`;
-      diagnostics.push(error(`Invalid label "${label}" for ${address}`, problems.map((p) => `${as} ${p}.`).join('\n')));
+      diagnostics.push(error(`Invalid label "${label}" for ${address}`, problems.map((p) => `${as} ${p}.`).join('\n'), ranges.label));
     }
   }
   const tags = config.tags;
@@ -530,7 +624,7 @@ function checkConfig(config: Readonly<Record<string, Json | undefined>>, generat
       if (typeof tag !== 'string') continue;
       const problems = tagProblems(tag);
       if (problems.length > 0) {
-        diagnostics.push(error(`Invalid tag "${tag}" for ${address}`, problems.map((p) => `It ${p}.`).join('\n')));
+        diagnostics.push(error(`Invalid tag "${tag}" for ${address}`, problems.map((p) => `It ${p}.`).join('\n'), ranges.tags));
       }
     }
   }
@@ -576,8 +670,9 @@ function stringList(v: Json | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  const sb = new Set(b);
+/** Same tags as Linode sees them: as a set, without regard to case. */
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a.map((t) => t.toLowerCase()));
+  const sb = new Set(b.map((t) => t.toLowerCase()));
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }

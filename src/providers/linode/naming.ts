@@ -44,9 +44,10 @@ export function configuredLabel(labelOnLinode: string, generation: number): stri
 }
 
 /**
- * What is wrong with a label as Linode would see it (rules from the API v4 reference: 3-64
- * characters; letters, digits, `-`, `_`, `.`; begins and ends with a letter or digit; no two
- * dashes, underscores or periods in a row). Empty when it is valid.
+ * What is wrong with a label as Linode would see it (rules from the API v4 reference and its
+ * OpenAPI pattern `^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$`: 3-64 characters; letters,
+ * digits, `-`, `_`, `.`; begins with a letter and ends with a letter or digit; no two dashes,
+ * underscores or periods in a row). Empty when it is valid.
  */
 export function labelProblems(label: string): string[] {
   const problems: string[] = [];
@@ -56,8 +57,11 @@ export function labelProblems(label: string): string[] {
   if (!/^[A-Za-z0-9._-]*$/.test(label)) {
     problems.push('may only contain letters, digits, "-", "_" and "."');
   }
-  if (label.length > 0 && !/^[A-Za-z0-9](.*[A-Za-z0-9])?$/.test(label)) {
-    problems.push('must begin and end with a letter or digit');
+  if (label.length > 0 && !/^[A-Za-z]/.test(label)) {
+    problems.push('must begin with a letter');
+  }
+  if (label.length > 0 && !/[A-Za-z0-9]$/.test(label)) {
+    problems.push('must end with a letter or digit');
   }
   if (/--|__|\.\./.test(label)) {
     problems.push('may not contain "--", "__" or ".."');

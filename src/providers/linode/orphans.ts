@@ -3,13 +3,18 @@
  * before the state was written. They carry the state's tag, so one filtered listing finds them,
  * and their address and generation tags say which resource copy they were made for, so
  * `infra state orphans` can import them or delete them.
+ *
+ * The tag filter is never trusted alone: an API (or a proxy) that ignores `X-Filter` answers with
+ * every instance of the account. Every instance listed is checked for the state's tag here, and
+ * `deleteOrphan` reads the instance again and checks the tag once more right before deleting, so
+ * nothing without this state's tag is ever deleted.
  */
 import type { Linode } from '@linode/api-v4';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import type { Json } from '../../evaluate/value.js';
 import type { OperationContext, Orphan, OrphanFinder } from '../contract.js';
 import { failureDiagnostic } from './errors.js';
-import { importedState, linodeInstance, publicIpv4 } from './instance.js';
+import { hasTag, importedState, linodeInstance, publicIpv4 } from './instance.js';
 import { decodeTags, isManagedTag, stateTag } from './naming.js';
 import { openSession } from './session.js';
 
@@ -71,6 +76,24 @@ export const linodeOrphans: OrphanFinder = {
     if (orphan.type !== 'linode_instance' || !Number.isInteger(id)) {
       return { diagnostics: [error(`Not a Linode instance: ${orphan.type} ${orphan.id}`, 'The Linode provider deletes only the orphans it listed.')] };
     }
+    // Read it again: what is deleted must carry this state's tag now, whatever a listing said.
+    const opened = openSession(ctx);
+    if (!opened.ok) return { diagnostics: opened.diagnostics };
+    const { api, redactor } = opened.session;
+    const got = await api.getInstance(id);
+    if (!got.ok) return { diagnostics: redactor.diagnostics([failureDiagnostic(`Could not read Linode ${id} before deleting it`, got, 'Nothing was deleted.')]) };
+    if (got.value === null) return { diagnostics: [] };
+    const tag = stateTag(ctx.lineage);
+    if (!hasTag(got.value, tag)) {
+      return {
+        diagnostics: [
+          error(
+            `Not deleting Linode ${id} "${got.value.label}": it does not carry this state's tag "${tag}"`,
+            'It is not an instance this state made (the listing that named it was wrong, or its tags were changed since). Nothing was deleted.',
+          ),
+        ],
+      };
+    }
     const label: Json = typeof orphan.attributes.linode_label === 'string' ? orphan.attributes.linode_label : null;
     return linodeInstance.delete(
       { address: orphan.address ?? `orphan Linode ${id}`, generation: orphan.generation ?? 0, prior: { id, linode_label: label } },
@@ -88,7 +111,8 @@ async function orphanInstances(ctx: OperationContext, knownIds: readonly number[
     return { instances: [], diagnostics: redactor.diagnostics([failureDiagnostic('Could not list the instances of this state', listed)]) };
   }
   const known = new Set(knownIds);
-  const instances = listed.value.filter((i) => !known.has(i.id) && i.status !== 'deleting').sort((a, b) => a.id - b.id);
+  const tag = stateTag(ctx.lineage);
+  const instances = listed.value.filter((i) => hasTag(i, tag) && !known.has(i.id) && i.status !== 'deleting').sort((a, b) => a.id - b.id);
   return { instances, diagnostics: [] };
 }
 

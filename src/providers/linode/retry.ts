@@ -1,14 +1,20 @@
 /**
  * Which failed API requests are worth repeating, and the bounded retry loop around them.
  *
- * Retried: 429 (after `Retry-After` seconds when given), 408, 500, 502, 503, 504, Linode's
- * "Linode busy." 400, and connection failures (reset, refused, timed out). The wait between
- * tries grows exponentially from `minDelayMs` to `maxDelayMs` with jitter; the loop stops after
- * `maxRetries` retries or when `budgetMs` (or the operation's own deadline) would be overrun.
+ * Retried: 429 (after `Retry-After` seconds, or until `X-RateLimit-Reset`, when given), 408,
+ * 500, 502, 503, 504, Linode's "Linode busy." 400, nginx's HTML 400 page (the Terraform provider
+ * retries it too: the API behind the proxy never saw the request), answers that are not what the
+ * endpoint sends, and connection failures (reset, refused, timed out). The wait between tries
+ * grows exponentially from `minDelayMs` to `maxDelayMs` with jitter and is never shorter than
+ * that backoff, whatever `Retry-After` says (0 or negative from a broken proxy included); the
+ * loop stops after `maxRetries` retries or when `budgetMs` (or the operation's own deadline)
+ * would be overrun. Not retried: a 503 with `X-Maintenance-Mode` (the API is down for
+ * maintenance, for far longer than a retry budget) and every other refusal.
  *
- * A failure is "ambiguous" when the request may have been carried out although no answer came
- * back (a 5xx, a reset after sending, a timeout). Repeating a create then could make a second
- * instance, so the loop asks `recover` first whether the first one exists.
+ * A failure is "ambiguous" when the request may have been carried out although no usable answer
+ * came back (a 5xx, a reset after sending, a timeout, a 200 whose body is cut short). Repeating a
+ * create then could make a second instance, so the loop asks `recover` first whether the first
+ * one exists.
  */
 import type { APIError } from '@linode/api-v4';
 import { sleep } from './wait.js';
@@ -29,9 +35,15 @@ export type ApiFailure =
       readonly kind: 'http';
       readonly status: number;
       readonly errors: readonly APIError[];
-      /** From `Retry-After` (seconds), when the answer had one. */
+      /** From `Retry-After` (seconds), or `X-RateLimit-Reset` once none remain, when the answer had one. */
       readonly retryAfterMs: number | null;
+      /** The answer carried `X-Maintenance-Mode`: the API is down for maintenance. */
+      readonly maintenance?: boolean;
+      /** The body was an HTML page (a proxy's error page), not the API's JSON. */
+      readonly html?: boolean;
     }
+  /** A 2xx answer without the endpoint's shape (not JSON, cut short, fields missing). */
+  | { readonly kind: 'invalid'; readonly endpoint: string; readonly problem: string }
   /** No HTTP answer: `ECONNRESET`, `ECONNREFUSED`, `ECONNABORTED` (timeout), ... */
   | { readonly kind: 'network'; readonly code: string }
   /** Refused by the client library's own validation before anything was sent. */
@@ -72,11 +84,15 @@ export function retryDecision(failure: ApiFailure): RetryDecision {
   switch (failure.kind) {
     case 'http':
       if (failure.status === 429) return { retry: true, ambiguous: false, waitMs: failure.retryAfterMs };
+      if (failure.status === 503 && failure.maintenance) return { retry: false, ambiguous: true, waitMs: null };
+      if (failure.status === 400 && failure.html) return { retry: true, ambiguous: false, waitMs: failure.retryAfterMs };
       if (RETRIED_STATUS.has(failure.status)) return { retry: true, ambiguous: true, waitMs: failure.retryAfterMs };
       if (failure.status === 400 && failure.errors.some((e) => /^linode busy\.?$/i.test(e.reason.trim()))) {
         return { retry: true, ambiguous: false, waitMs: failure.retryAfterMs };
       }
       return { retry: false, ambiguous: false, waitMs: null };
+    case 'invalid':
+      return { retry: true, ambiguous: true, waitMs: null };
     case 'network':
       // A refused connection never reached the server; everything else may have.
       return RETRIED_NETWORK.has(failure.code)
@@ -144,14 +160,14 @@ export async function withRetries<T>(attempt: () => Promise<Outcome<T>>, options
     const decision = retryDecision(failure);
     if (!decision.retry) return { ok: false, failure, attempts, stopped: null };
     if (retries >= policy.maxRetries) {
-      return { ok: false, failure, attempts, stopped: `gave up after ${attempts} attempts` };
+      return { ok: false, failure, attempts, stopped: `gave up after ${plural(attempts, 'attempt')}` };
     }
-    const waitMs = decision.waitMs ?? backoffMs(retries + 1, policy);
+    const waitMs = Math.max(decision.waitMs ?? 0, backoffMs(retries + 1, policy));
     if (Date.now() + waitMs > deadline) {
       const why =
         decision.waitMs !== null
           ? `the API asked to wait ${formatSeconds(waitMs)}, beyond the time left`
-          : `gave up after ${attempts} attempts in ${formatSeconds(Date.now() - start)}`;
+          : `gave up after ${plural(attempts, 'attempt')} in ${formatSeconds(Date.now() - start)}`;
       return { ok: false, failure, attempts, stopped: why };
     }
     retries++;
@@ -166,8 +182,13 @@ export async function withRetries<T>(attempt: () => Promise<Outcome<T>>, options
 /** One-line description of a failure, without the request (which may carry secrets). */
 export function describeFailure(failure: ApiFailure): string {
   switch (failure.kind) {
-    case 'http':
-      return `HTTP ${failure.status}${STATUS_TEXT[failure.status] ? ` ${STATUS_TEXT[failure.status]}` : ''}`;
+    case 'http': {
+      const status = `HTTP ${failure.status}${STATUS_TEXT[failure.status] ? ` ${STATUS_TEXT[failure.status]}` : ''}`;
+      if (failure.maintenance) return `${status} (the API is down for maintenance)`;
+      return failure.html ? `${status} (an HTML page from a proxy, not the API's answer)` : status;
+    }
+    case 'invalid':
+      return `${failure.endpoint} answered with ${failure.problem}`;
     case 'network':
       return NETWORK_TEXT[failure.code] ?? `connection failed (${failure.code})`;
     case 'rejected':
@@ -196,6 +217,10 @@ const NETWORK_TEXT: Readonly<Record<string, string>> = {
   ECONNABORTED: 'request timed out (ECONNABORTED)',
   ETIMEDOUT: 'request timed out (ETIMEDOUT)',
 };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;

@@ -176,6 +176,71 @@ describe('Linode API emulator', () => {
     expect(r.filter).to.deep.equal({ tags: 'x-y-z' });
     expect(JSON.stringify(emu.requests)).not.to.include(emu.token);
   });
+
+  it('keeps tags as Linode does: lower case, sorted, compared without regard to case', async () => {
+    const made = await create({ label: 'tagged', tags: ['Web', 'dns', 'WEB'] });
+    expect((made.body as { tags: string[] }).tags).to.deep.equal(['dns', 'web']);
+    const found = await call('GET', '/v4/linode/instances', { filter: { tags: 'web' } });
+    expect((found.body as { results: number }).results).to.equal(1);
+  });
+
+  it('refuses tags from a restricted user with 403', async () => {
+    emu.restrictedUser = true;
+    const r = await create({ label: 'restricted', tags: ['web'] });
+    expect([r.status, r.body]).to.deep.equal([403, { errors: [{ field: 'tags', reason: 'Unauthorized' }] }]);
+    expect((await create({ label: 'untagged' })).status).to.equal(200);
+  });
+
+  it('refuses a list as the value of a filter, and can ignore X-Filter altogether', async () => {
+    await create({ label: 'one', tags: ['a1x'] });
+    await create({ label: 'two', tags: ['b2y'] });
+    const refused = await call('GET', '/v4/linode/instances', { filter: { tags: ['a1x'] } });
+    expect([refused.status, refused.body]).to.deep.equal([400, { errors: [{ reason: 'Invalid value for filter on tags: expected a single value, not a list' }] }]);
+    emu.ignoreFilter = true;
+    const ignored = await call('GET', '/v4/linode/instances', { filter: { tags: 'a1x' } });
+    expect((ignored.body as { results: number }).results).to.equal(2);
+  });
+
+  it('rate-limits creates to 20 per 15 s, saying so in Retry-After and X-RateLimit-*', async () => {
+    const answers: Reply[] = [];
+    for (let n = 0; n < 21; n++) answers.push(await call('POST', '/v4/linode/instances', { body: {} }));
+    // Refused creates count too: the limit is on requests.
+    expect(answers.slice(0, 20).every((a) => a.status === 400)).to.equal(true);
+    expect(answers[0].headers.get('x-ratelimit-limit')).to.equal('20');
+    expect(answers[0].headers.get('x-ratelimit-remaining')).to.equal('19');
+    expect(answers[20].status).to.equal(429);
+    expect(answers[20].headers.get('x-ratelimit-remaining')).to.equal('0');
+    expect(Number(answers[20].headers.get('retry-after'))).to.be.within(14, 15);
+    expect(Number(answers[20].headers.get('x-ratelimit-reset'))).to.be.within(Date.now() / 1000 + 13, Date.now() / 1000 + 16);
+  });
+
+  it('answers with cut-short JSON, text that is not JSON, or nginx\'s HTML page, with extra headers', async () => {
+    emu.injectFault({ method: 'GET', path: '/linode/instances', body: 'truncated' });
+    emu.injectFault({ method: 'GET', path: '/linode/instances', body: 'invalid' });
+    emu.injectFault({ method: 'GET', path: '/linode/instances', status: 400, body: 'html', headers: { 'X-Maintenance-Mode': 'true' } });
+    const texts: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const res = await fetch(`${emu.origin}/v4/linode/instances`, { headers: { Authorization: `Bearer ${emu.token}` } });
+      texts.push(`${res.status} ${res.headers.get('content-type')} ${res.headers.get('x-maintenance-mode')} ${await res.text()}`);
+    }
+    expect(texts).to.deep.equal([
+      '200 application/json null {"data":[],"page":1,"',
+      '200 application/json null upstream sent something that is not JSON',
+      '400 text/html true <html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
+    ]);
+  });
+
+  it('boots new instances to another status when told (a failed boot ends offline)', async () => {
+    emu.bootsTo = 'offline';
+    const made = (await create({ label: 'halts' })).body as { id: number };
+    await new Promise((r) => setTimeout(r, 120));
+    expect(emu.instance(made.id)?.status).to.equal('offline');
+  });
+
+  it('wants a letter first in labels, as the OpenAPI pattern does', async () => {
+    const r = await create({ label: '1abc' });
+    expect([r.status, r.body]).to.deep.equal([400, { errors: [{ field: 'label', reason: 'Label must begin with a letter.' }] }]);
+  });
 });
 
 async function expectReset(p: Promise<unknown>): Promise<void> {

@@ -46,7 +46,8 @@ describe('linode_instance against the emulator', () => {
     const onLinode = emu.instance(id);
     expect(onLinode?.label).to.equal('ns1-g1');
     expect(onLinode?.status).to.equal('running');
-    expect(onLinode?.tags).to.deep.equal(['dns', stateTag(LINEAGE), 'infra-addr1:linode_instance.ns~5b~22ns1~22~5d', 'infra-gen:1']);
+    // Linode lists tags sorted.
+    expect(onLinode?.tags).to.deep.equal(['dns', 'infra-addr1:linode_instance.ns~5b~22ns1~22~5d', 'infra-gen:1', stateTag(LINEAGE)]);
     expect(state).to.deep.include({
       id,
       label: 'ns1',
@@ -94,6 +95,19 @@ describe('linode_instance against the emulator', () => {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
+    }
+  });
+
+  it('takes only 192.168.128.0/17 as private: a public 10/8, 172.16/12 or 192.168.0/17 address is ipv4', async () => {
+    for (const [addresses, ipv4, privateIpv4] of [
+      [['10.20.30.40', '192.168.130.5'], '10.20.30.40', '192.168.130.5'],
+      [['172.16.5.6'], '172.16.5.6', null],
+      [['192.168.1.9', '192.168.255.1'], '192.168.1.9', '192.168.255.1'],
+    ] as const) {
+      const seeded = emu.seedInstance({ label: `pub${ipv4.replace(/\./g, '')}`, tags: [stateTag(LINEAGE)], ipv4: addresses });
+      forgetListings();
+      const res = await instance.read({ address: ADDRESS, generation: 0, prior: { id: seeded.id } }, context().ctx);
+      expect(res.state, ipv4).to.deep.include({ ipv4, private_ipv4: privateIpv4 });
     }
   });
 
@@ -329,7 +343,8 @@ describe('linode_instance against the emulator', () => {
         {
           id: orphan.id,
           label: 'ns2-g1',
-          tags: ['dns', stateTag(LINEAGE), ...addressTags(ns2), generationTag(1)],
+          // The user's tags first, then the tool's, each in the order Linode lists them (sorted).
+          tags: ['dns', ...addressTags(ns2), generationTag(1), stateTag(LINEAGE)],
           ipv4: orphan.ipv4[0],
           region: 'us-east',
           status: 'running',
@@ -399,6 +414,32 @@ describe('linode_instance against the emulator', () => {
     expect(deleted).to.deep.equal({ diagnostics: [] });
     expect(emu.instance(orphan.id)).to.equal(undefined);
     expect(emu.instance(kept.state.id as number)).not.to.equal(undefined);
+  });
+
+  it('never lists or deletes an instance without the state\'s tag, even when the API ignores the filter', async () => {
+    const kept = await createOne();
+    const ns2 = 'linode_instance.ns["ns2"]';
+    const orphan = emu.seedInstance({ label: 'ns2-g1', tags: [stateTag(LINEAGE), ...addressTags(ns2), generationTag(1)] });
+    const foreign = emu.seedInstance({ label: 'theirs', tags: ['prod', ...addressTags(ns2), generationTag(1)] });
+    emu.ignoreFilter = true;
+    const finder = provider.orphans!;
+    const { ctx } = context();
+    const listed = await finder.listOrphans([{ type: 'linode_instance', attributes: kept.state }], ctx);
+    expect(listed.orphans.map((o) => o.id)).to.deep.equal([String(orphan.id)]);
+    // A listing that named someone else's server (as an API ignoring X-Filter would): refused.
+    const forged = { ...listed.orphans[0], id: String(foreign.id), attributes: { ...listed.orphans[0].attributes, id: foreign.id } };
+    const refused = await finder.deleteOrphan(forged, ctx);
+    expect(refused).to.deep.equal({
+      diagnostics: [
+        {
+          severity: 'error',
+          summary: `Not deleting Linode ${foreign.id} "theirs": it does not carry this state's tag "${stateTag(LINEAGE)}"`,
+          detail: 'It is not an instance this state made (the listing that named it was wrong, or its tags were changed since). Nothing was deleted.',
+        },
+      ],
+    });
+    expect(emu.instance(foreign.id)).not.to.equal(undefined);
+    expect(emu.requests.filter((r) => r.method === 'DELETE')).to.deep.equal([]);
   });
 
   it('plans the label sent to Linode for new instances, and checks the configuration', () => {

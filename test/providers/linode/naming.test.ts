@@ -31,7 +31,12 @@ describe('linode provider: names, tags, settings', () => {
     expect(labelProblems('ns1-g2')).to.deep.equal([]);
     expect(labelProblems('a.b_c-1')).to.deep.equal([]);
     expect(labelProblems('ab')).to.deep.equal(['must be 3-64 characters long (it is 2)']);
-    expect(labelProblems('-ns1')).to.deep.equal(['must begin and end with a letter or digit']);
+    expect(labelProblems('-ns1')).to.deep.equal(['must begin with a letter']);
+    // The OpenAPI pattern wants a letter first: a digit is not enough.
+    expect(labelProblems('1ns')).to.deep.equal(['must begin with a letter']);
+    expect(labelProblems('ns1-')).to.deep.equal(['must end with a letter or digit']);
+    expect(labelProblems('ns1__a')).to.deep.equal(['may not contain "--", "__" or ".."']);
+    expect(labelProblems('ns1..a')).to.deep.equal(['may not contain "--", "__" or ".."']);
     expect(labelProblems('ns1--g2')).to.deep.equal(['may not contain "--", "__" or ".."']);
     expect(labelProblems('ns 1')).to.deep.equal(['may only contain letters, digits, "-", "_" and "."']);
     expect(labelProblems('x'.repeat(65))).to.deep.equal(['must be 3-64 characters long (it is 65)']);
