@@ -28,6 +28,7 @@ import type {
   UpdateRequest,
   UpdateResponse,
 } from '../contract.js';
+import { checkSshSettings, forgetHostKey, stateKnownHostsFile } from '../hostexec.js';
 import type { LinodeApi } from './client.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { failureDiagnostic, isLabelTaken, type FailedCall } from './errors.js';
@@ -75,6 +76,8 @@ interface InstanceConfig {
   readonly privateIp: boolean;
   /** The `timeouts` block as configured, kept in state unchanged. */
   readonly timeoutsBlock: Json;
+  /** The `ssh` block as configured, kept in state: hosts' consumers log in with it. */
+  readonly sshBlock: Json;
   readonly timeouts: { readonly create: number; readonly update: number; readonly delete: number };
 }
 
@@ -98,7 +101,7 @@ function plan(req: PlanRequest): PlanResponse {
   if (req.prior === null && typeof config.label === 'string') {
     planned.linode_label = linodeLabel(config.label, req.generation);
   }
-  return { planned, diagnostics: checkConfig(config, req.generation, req.address) };
+  return { planned, diagnostics: [...checkConfig(config, req.generation, req.address), ...checkSshSettings(config.ssh, req.address)] };
 }
 
 async function read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse> {
@@ -198,6 +201,8 @@ async function create(req: CreateRequest, ctx: OperationContext): Promise<Create
     const summary = `Linode ${instance.id} "${label}" (${req.address}) has no public IPv4 address`;
     return partial(instance, error(summary, `It cannot be reached over SSH. ${KEPT}`));
   }
+  // A key learned for this address belongs to an instance that had it before: gone now.
+  await forgetHostKey(stateKnownHostsFile(ctx), address);
   const ssh = await waitForSsh(session, instance, address, req.address, deadline, ctx.signal, cfg.timeouts.create, started);
   if (ssh) return partial(instance, ssh);
 
@@ -226,7 +231,8 @@ async function update(req: UpdateRequest, ctx: OperationContext): Promise<Update
   const known = { ...cfg, rootPass };
   if (body.label === undefined && body.tags === undefined) {
     // Only attributes kept in state changed (such as timeouts): nothing to tell Linode.
-    return { state: { ...req.prior, timeouts: cfg.timeoutsBlock }, diagnostics: [] };
+    const { ssh: _configuredBefore, ...prior } = req.prior;
+    return { state: { ...prior, timeouts: cfg.timeoutsBlock, ...sshState(cfg) }, diagnostics: [] };
   }
 
   log(`Updating Linode ${id} "${stringOr(req.prior.linode_label) ?? label}": ${Object.keys(body).join(' and ')}`);
@@ -258,6 +264,7 @@ async function remove(req: DeleteRequest, ctx: OperationContext): Promise<Delete
   if (!asked.ok) {
     return { diagnostics: redactor.diagnostics([failureDiagnostic(`Could not delete ${name} (${req.address})`, asked)]) };
   }
+  if (typeof req.prior.ipv4 === 'string') await forgetHostKey(stateKnownHostsFile(ctx), req.prior.ipv4);
   if (!asked.value) {
     log(`${name} was already gone`);
     return { diagnostics: [] };
@@ -411,7 +418,13 @@ function stateFromConfig(instance: Linode, cfg: InstanceConfig, generation: numb
     ...(cfg.rootPass !== null ? { root_pass: cfg.rootPass } : {}),
     private_ip: cfg.privateIp,
     timeouts: cfg.timeoutsBlock,
+    ...sshState(cfg),
   };
+}
+
+/** The `ssh` block for state; left out when not configured (states from before it had none). */
+function sshState(cfg: InstanceConfig): Record<string, Json> {
+  return cfg.sshBlock !== null ? { ssh: cfg.sshBlock } : {};
 }
 
 /**
@@ -502,6 +515,7 @@ function readConfig(config: Readonly<Record<string, Json>>, generation: number, 
       rootPass: stringOr(config.root_pass),
       privateIp: config.private_ip === true,
       timeoutsBlock: config.timeouts ?? null,
+      sshBlock: config.ssh ?? null,
       timeouts: {
         create: timeoutOf(config.timeouts, 'create') ?? defaultTimeout('create'),
         update: timeoutOf(config.timeouts, 'update') ?? defaultTimeout('update'),
