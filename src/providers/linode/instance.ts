@@ -231,8 +231,7 @@ async function update(req: UpdateRequest, ctx: OperationContext): Promise<Update
   const known = { ...cfg, rootPass };
   if (body.label === undefined && body.tags === undefined) {
     // Only attributes kept in state changed (such as timeouts): nothing to tell Linode.
-    const { ssh: _configuredBefore, ...prior } = req.prior;
-    return { state: { ...prior, timeouts: cfg.timeoutsBlock, ...sshState(cfg) }, diagnostics: [] };
+    return { state: { ...req.prior, timeouts: cfg.timeoutsBlock, ssh: cfg.sshBlock }, diagnostics: [] };
   }
 
   log(`Updating Linode ${id} "${stringOr(req.prior.linode_label) ?? label}": ${Object.keys(body).join(' and ')}`);
@@ -418,13 +417,8 @@ function stateFromConfig(instance: Linode, cfg: InstanceConfig, generation: numb
     ...(cfg.rootPass !== null ? { root_pass: cfg.rootPass } : {}),
     private_ip: cfg.privateIp,
     timeouts: cfg.timeoutsBlock,
-    ...sshState(cfg),
+    ssh: cfg.sshBlock,
   };
-}
-
-/** The `ssh` block for state; left out when not configured (states from before it had none). */
-function sshState(cfg: InstanceConfig): Record<string, Json> {
-  return cfg.sshBlock !== null ? { ssh: cfg.sshBlock } : {};
 }
 
 /**
@@ -443,6 +437,8 @@ export function importedState(instance: Linode, generation: number): Record<stri
 /** State from what Linode reports plus the prior state (for what Linode does not report). */
 function stateFromInstance(instance: Linode, prior: Readonly<Record<string, Json>>, generation: number): Record<string, Json> {
   return {
+    // A state written before the ssh block existed gets it as the configuration has it: absent.
+    ssh: null,
     ...prior,
     ...observed(instance, generation, stringList(prior.tags)),
   };

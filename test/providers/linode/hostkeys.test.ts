@@ -78,7 +78,7 @@ describe('linode_instance and host keys', () => {
     // Taking the block out again is an update that only changes state.
     const updated = await instance.update({ address: ADDRESS, generation: 0, prior: created.state!, config: instanceConfig({ label: 'lb1' }), configDir: '/nonexistent' }, ctx);
     expect(updated.diagnostics).to.deep.equal([]);
-    expect(updated.state).not.to.have.property('ssh');
+    expect(updated.state!['ssh']).to.equal(null);
   });
 
   it('plan reports a private key file that does not exist, naming the instance and the setting', () => {
