@@ -321,7 +321,8 @@ class Planner {
     }
 
     const generation = this.plannedGeneration(decl, address, info.schema.role, deps, prior);
-    const ranges = Object.fromEntries(decl.body.items.flatMap((i) => (i.kind === 'Attribute' ? [[i.name, i.expr.range]] : [])));
+    // Where each attribute's value and each block (by type) is written, for providers' diagnostics.
+    const ranges = Object.fromEntries(decl.body.items.flatMap((i) => (i.kind === 'Attribute' ? [[i.name, i.expr.range]] : i.kind === 'Block' ? [[i.type, i.range]] : [])));
     const hook = info.plan?.({ address, generation, config: after, prior: prior?.attributes ?? null, configDir: this.input.config.dir, ranges });
     if (hook) {
       this.diagnostics.push(...hook.diagnostics);

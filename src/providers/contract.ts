@@ -103,8 +103,9 @@ export interface PlanRequest extends InstanceIdentity {
   /** Directory of the configuration, for attributes that are paths relative to it. */
   readonly configDir: string;
   /**
-   * Where each attribute set in the resource block is written (its value's range), so a
-   * diagnostic about one attribute points at it. Absent for attributes left to their default.
+   * Where each attribute set in the resource block is written (its value's range) and each nested
+   * block (by its type, the whole block), so a diagnostic about one points at it. Absent for
+   * attributes left to their default.
    */
   readonly ranges?: Readonly<Record<string, SourceRange>>;
 }

@@ -21,7 +21,7 @@ import type {
   UpdateRequest,
   UpdateResponse,
 } from '../contract.js';
-import { parseHost, type HostRef } from '../hostexec.js';
+import { parseHost, stateKnownHostsFile, type HostRef } from '../hostexec.js';
 import { playbookChecksum } from './checksum.js';
 import { runPlaybook } from './run.js';
 import { ansiblePlaybookSchema } from './schema.js';
@@ -91,7 +91,14 @@ async function apply(
   // Taken before the run: it describes the files the run used.
   const checksum = playbookChecksum(path, vars);
   ctx.log(`Running ${playbook} against ${checked.host.ipv4}`);
-  const diagnostics = await runPlaybook({ playbookPath: path, host: checked.host, vars, log: ctx.log, signal: ctx.signal });
+  const diagnostics = await runPlaybook({
+    playbookPath: path,
+    host: checked.host,
+    vars,
+    log: ctx.log,
+    signal: ctx.signal,
+    knownHostsFile: stateKnownHostsFile(ctx),
+  });
   if (diagnostics.length > 0) return { state: null, diagnostics };
   return { state: { playbook, host: config['host'] ?? null, vars, checksum }, diagnostics: [] };
 }

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import type { Json } from '../../evaluate/value.js';
-import type { HostRef } from '../hostexec.js';
+import { DEFAULT_SSH, prepareSsh, shellQuote, sshOptions, type HostRef } from '../hostexec.js';
 import { CALLBACK_NAME, CALLBACK_SOURCE, EVENTS_ENV, type TaskEvent } from './callback.js';
 
 export interface PlaybookRun {
@@ -26,10 +26,24 @@ export interface PlaybookRun {
   readonly signal?: AbortSignal;
   /** The program to run; `ansible-playbook` from PATH by default. */
   readonly executable?: string;
+  /** The state's known-hosts file (`stateKnownHostsFile(ctx)`); required for ssh hosts. */
+  readonly knownHostsFile?: string;
 }
 
-/** Inventory variables of a host (documented in docs/providers/ansible.md). */
-export function inventoryFor(host: HostRef): Record<string, Json> {
+/** How the generated inventory reaches an ssh host besides the host's own settings. */
+export interface InventoryAccess {
+  /** The state's known-hosts file, used unless the host's ssh settings name their own. */
+  readonly knownHostsFile?: string;
+  /** Socket of ssh's connection sharing for the run (one connection for all its tasks). */
+  readonly controlPath?: string;
+}
+
+/**
+ * Inventory variables of a host (documented in docs/providers/ansible.md): for ssh hosts the
+ * user, port, key and the very ssh options hostexec's commands use (`sshOptions`), so a playbook
+ * reaches a host exactly as nginx_upstream does.
+ */
+export function inventoryFor(host: HostRef, access: InventoryAccess = {}): Record<string, Json> {
   if (host.connection === 'local') {
     return {
       ansible_connection: 'local',
@@ -40,10 +54,20 @@ export function inventoryFor(host: HostRef): Record<string, Json> {
       infra_ipv4: host.ipv4,
     };
   }
+  const ssh = host.ssh ?? DEFAULT_SSH;
   return {
     ansible_host: host.ipv4,
-    ansible_user: 'root',
-    ansible_ssh_common_args: '-o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+    ansible_user: ssh.user,
+    ansible_port: ssh.port,
+    ...(ssh.privateKeyFile !== null ? { ansible_ssh_private_key_file: ssh.privateKeyFile } : {}),
+    ansible_ssh_common_args: sshOptions(ssh, access.knownHostsFile).map(shellQuote).join(' '),
+    // Ansible's own default args, but with the shared connection's socket in the run's folder
+    // (not ~/.ansible/cp, where a master of a host since re-created could be picked up).
+    ...(access.controlPath !== undefined
+      ? { ansible_ssh_args: `-C -o ControlMaster=auto -o ControlPersist=60s -o ${shellQuote(`ControlPath=${access.controlPath}`)}` }
+      : {}),
+    // Ansible checks host keys through ssh's options above; its own check would add nothing.
+    ansible_host_key_checking: ssh.hostKeyChecking !== 'off',
     infra_local: false,
     infra_ipv4: host.ipv4,
   };
@@ -70,7 +94,12 @@ export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
     const pluginDir = join(work, 'callback_plugins');
     await mkdir(pluginDir);
     await writeFile(join(pluginDir, `${CALLBACK_NAME}.py`), CALLBACK_SOURCE, { mode: 0o600 });
-    const inventory = { all: { hosts: { [run.host.ipv4]: inventoryFor(run.host) } } };
+    const unusable = await prepareSsh(run.host, run.knownHostsFile);
+    if (unusable !== undefined) return [error(`Playbook ${name} cannot reach ${run.host.ipv4}`, `${unusable}.`)];
+    const controlPath = join(work, 'cp');
+    const inventory = {
+      all: { hosts: { [run.host.ipv4]: inventoryFor(run.host, { knownHostsFile: run.knownHostsFile, controlPath }) } },
+    };
     await writeFile(inventoryPath, JSON.stringify(inventory, null, 2), { mode: 0o600 });
     await writeFile(varsPath, JSON.stringify(run.vars), { mode: 0o600 });
 
@@ -136,6 +165,7 @@ export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
     const result = await child;
     run.signal?.removeEventListener('abort', onAbort);
     if (killTimer) clearTimeout(killTimer);
+    if (run.host.connection === 'ssh') await stopSharedConnection(controlPath);
 
     if (result.exitCode === undefined && !cancelled) {
       return [result.code === 'ENOENT' ? notInstalled(executable) : error(`Could not run ${executable}`, result.originalMessage || result.shortMessage)];
@@ -214,6 +244,15 @@ function eventDiagnostic(playbook: string, e: TaskEvent): Diagnostic {
 }
 
 const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * Ends the run's shared ssh connection (ControlPersist would keep it for a minute after the run,
+ * holding a session open on the host). Nothing to do when there is none.
+ */
+async function stopSharedConnection(controlPath: string): Promise<void> {
+  if (!existsSync(controlPath)) return;
+  await execa('ssh', ['-o', `ControlPath=${controlPath}`, '-O', 'exit', 'shared-connection'], { reject: false, stdin: 'ignore', timeout: 5000 });
+}
 
 function notInstalled(executable: string): Diagnostic {
   return error(

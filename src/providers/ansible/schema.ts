@@ -7,7 +7,7 @@ import type { ResourceTypeSchema } from '../contract.js';
 /** `ansible_playbook`: runs a playbook against one host. */
 export const ansiblePlaybookSchema: ResourceTypeSchema = {
   description:
-    'Runs an Ansible playbook against one host (local_host: a local connection; other hosts: ssh as root). ' +
+    'Runs an Ansible playbook against one host (local_host: a local connection; other hosts: ssh with the host\'s ssh settings). ' +
     'Runs again whenever the playbook\'s files or the variables change (see `checksum`).',
   role: 'provision',
   attributes: {

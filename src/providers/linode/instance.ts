@@ -34,6 +34,7 @@ import type {
   UpdateRequest,
   UpdateResponse,
 } from '../contract.js';
+import { checkSshSettings, forgetHostKey, stateKnownHostsFile } from '../hostexec.js';
 import type { LinodeApi } from './client.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { FORBIDDEN_CREATE_HINT, failureDiagnostic, isForbidden, isLabelTaken, type FailedCall } from './errors.js';
@@ -85,6 +86,8 @@ interface InstanceConfig {
   readonly privateIp: boolean;
   /** The `timeouts` block as configured, kept in state unchanged. */
   readonly timeoutsBlock: Json;
+  /** The `ssh` block as configured, kept in state: hosts' consumers log in with it. */
+  readonly sshBlock: Json;
   readonly timeouts: { readonly create: number; readonly update: number; readonly delete: number };
 }
 
@@ -109,7 +112,10 @@ function plan(req: PlanRequest): PlanResponse {
   if (req.prior === null && typeof config.label === 'string') {
     planned.linode_label = linodeLabel(config.label, req.generation);
   }
-  return { planned, diagnostics: checkConfig(config, req.generation, req.address, req.ranges) };
+  return {
+    planned,
+    diagnostics: [...checkConfig(config, req.generation, req.address, req.ranges), ...checkSshSettings(config.ssh, req.address, req.ranges?.ssh)],
+  };
 }
 
 async function read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse> {
@@ -251,6 +257,8 @@ async function create(req: CreateRequest, ctx: OperationContext): Promise<Create
     const summary = `Linode ${instance.id} "${label}" (${req.address}) has no public IPv4 address`;
     return partial(instance, error(summary, `It cannot be reached over SSH. ${KEPT}`));
   }
+  // A key learned for this address belongs to an instance that had it before: gone now.
+  await forgetHostKey(stateKnownHostsFile(ctx), address);
   const ssh = await waitForSsh(session, instance, address, req.address, deadline, ctx.signal, cfg.timeouts.create, started);
   if (ssh) return partial(instance, ssh);
 
@@ -279,7 +287,7 @@ async function update(req: UpdateRequest, ctx: OperationContext): Promise<Update
   const known = { ...cfg, rootPass };
   if (body.label === undefined && body.tags === undefined) {
     // Only attributes kept in state changed (such as timeouts): nothing to tell Linode.
-    return { state: { ...req.prior, timeouts: cfg.timeoutsBlock }, diagnostics: [] };
+    return { state: { ...req.prior, timeouts: cfg.timeoutsBlock, ssh: cfg.sshBlock }, diagnostics: [] };
   }
 
   log(`Updating Linode ${id} "${stringOr(req.prior.linode_label) ?? label}": ${Object.keys(body).join(' and ')}`);
@@ -311,6 +319,7 @@ async function remove(req: DeleteRequest, ctx: OperationContext): Promise<Delete
   if (!asked.ok) {
     return { diagnostics: redactor.diagnostics([failureDiagnostic(`Could not delete ${name} (${req.address})`, asked)]) };
   }
+  if (typeof req.prior.ipv4 === 'string') await forgetHostKey(stateKnownHostsFile(ctx), req.prior.ipv4);
   if (!asked.value) {
     log(`${name} was already gone`);
     return { diagnostics: [] };
@@ -480,6 +489,7 @@ function stateFromConfig(instance: Linode, cfg: InstanceConfig, generation: numb
     ...(cfg.rootPass !== null ? { root_pass: cfg.rootPass } : {}),
     private_ip: cfg.privateIp,
     timeouts: cfg.timeoutsBlock,
+    ssh: cfg.sshBlock,
   };
 }
 
@@ -499,6 +509,8 @@ export function importedState(instance: Linode, generation: number): Record<stri
 /** State from what Linode reports plus the prior state (for what Linode does not report). */
 function stateFromInstance(instance: Linode, prior: Readonly<Record<string, Json>>, generation: number): Record<string, Json> {
   return {
+    // A state written before the ssh block existed gets it as the configuration has it: absent.
+    ssh: null,
     ...prior,
     ...observed(instance, generation, stringList(prior.tags)),
   };
@@ -588,6 +600,7 @@ function readConfig(config: Readonly<Record<string, Json>>, generation: number, 
       rootPass: stringOr(config.root_pass),
       privateIp: config.private_ip === true,
       timeoutsBlock: config.timeouts ?? null,
+      sshBlock: config.ssh ?? null,
       timeouts: {
         create: timeoutOf(config.timeouts, 'create') ?? defaultTimeout('create'),
         update: timeoutOf(config.timeouts, 'update') ?? defaultTimeout('update'),

@@ -3,6 +3,7 @@
  * start-up by the registry, so this module imports nothing but types: the API client loads only
  * when an operation runs (see ./index.ts).
  */
+import { sshBlockSchema } from '../connection-schema.js';
 import type { AttributeSchema, ResourceTypeSchema } from '../contract.js';
 
 /** Defaults of the provider block's tuning knobs; settings.ts applies them. */
@@ -176,6 +177,7 @@ const linodeInstance: ResourceTypeSchema = {
         delete: timeoutAttribute('delete the instance and wait until it is gone', LINODE_DEFAULTS.deleteTimeout),
       },
     },
+    ssh: sshBlockSchema,
   },
 };
 

@@ -16,7 +16,7 @@ export const nginxUpstreamSchema: ResourceTypeSchema = {
     lb: {
       type: 'any',
       required: true,
-      description: 'The load-balancer host running nginx, such as local_host.lb["ns1"]: an object with ipv4, connection and (local hosts) dir.',
+      description: 'The load-balancer host running nginx, such as local_host.lb["ns1"]: an object with ipv4, connection, (local hosts) dir and (ssh hosts) ssh settings.',
     },
     servers: {
       type: { list: 'string' },

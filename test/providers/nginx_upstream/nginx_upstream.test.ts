@@ -9,7 +9,7 @@ import { queryOnce, type DnsProtocol } from '../../../src/providers/dns_check/qu
 import { soaSerial } from '../../../src/providers/dns_check/records.js';
 import { provider } from '../../../src/providers/nginx_upstream/index.js';
 import { defaultUpstreamName } from '../../../src/providers/nginx_upstream/render.js';
-import { installScript } from '../../../src/providers/nginx_upstream/remote.js';
+import { installScript, SERVICE_FUNCTIONS } from '../../../src/providers/nginx_upstream/remote.js';
 import { startBind, zone, type BindServer } from '../../support/bind.js';
 import { addLoopbackAddress, type LoopbackAddress } from '../../support/loopback.js';
 import { startNginx, type NginxServer } from '../../support/nginx.js';
@@ -92,14 +92,29 @@ server {
   });
 
   it('sequences a remote change as swap, test, swap back or reload', () => {
-    expect(installScript('/etc/nginx/streams/x.conf', undefined)).to.equal(`systemctl is-active --quiet nginx || exit 10
+    expect(installScript('/etc/nginx/streams/x.conf', undefined)).to.equal(`${SERVICE_FUNCTIONS}
+nginx_running || exit 10
 had=0; if [ -e /etc/nginx/streams/x.conf ]; then cp -p /etc/nginx/streams/x.conf /etc/nginx/streams/x.conf.prev && had=1 || exit 1; fi
 mv -f /etc/nginx/streams/x.conf.new /etc/nginx/streams/x.conf || exit 1
 if ! nginx -t; then
   if [ $had = 1 ]; then cp -p /etc/nginx/streams/x.conf.prev /etc/nginx/streams/x.conf; else rm -f /etc/nginx/streams/x.conf; fi
   exit 11
 fi
-exec systemctl reload nginx`);
+nginx_reload_confirmed`);
+  });
+
+  it('asks the host which service manager runs nginx instead of assuming systemd', () => {
+    expect(SERVICE_FUNCTIONS.split('\n').filter((l) => /^(if|else|fi|  nginx_(running|reload)\(\))/.test(l)).map((l) => l.replace(/\{.*/, '').trim())).to.deep.equal([
+      'if [ -d /run/systemd/system ]; then',
+      'nginx_running()',
+      'nginx_reload()',
+      'else',
+      'nginx_running()',
+      'nginx_reload()',
+      'fi',
+    ]);
+    expect(SERVICE_FUNCTIONS).to.include('  nginx_reload() { systemctl reload nginx; }\nelse\n');
+    expect(SERVICE_FUNCTIONS).to.include('  nginx_reload() { nginx -s reload; }\nfi\n');
   });
 });
 
