@@ -25,12 +25,16 @@ export class CommandError extends Error {
 const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin`;
 
 /** Runs `file args...` (with /usr/sbin and /sbin on PATH); rejects with a CommandError. */
-export function run(file: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandOutput> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
+): Promise<CommandOutput> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       [...args],
-      { env: { ...process.env, PATH: SBIN_PATH }, timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { env: { ...process.env, PATH: SBIN_PATH, ...options.env }, timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
           const code = (error as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
