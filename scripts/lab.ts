@@ -7,7 +7,7 @@
  *
  * Needs root and what `npm run setup` installs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ async function main(args: readonly string[]): Promise<number> {
   const key = await makeSshKey(dir, 'infra-lab');
   const knownHosts = join(dir, 'known_hosts');
   const agentSocket = join(dir, 'agent.sock');
-  const agent = await startAgent(agentSocket, key.privateKeyPath);
+  const agent = await startAgent(agentSocket, key.privateKeyPath, dir);
   const labEmulator = await startLabEmulator({ token: process.env.LINODE_TOKEN || undefined });
   const { lab, emulator } = labEmulator;
 
@@ -58,7 +58,7 @@ async function main(args: readonly string[]): Promise<number> {
       'In another shell (as root):',
       `  export LINODE_URL=${labEmulator.url}`,
       `  export LINODE_TOKEN=${labEmulator.token}`,
-      `  export SSH_AUTH_SOCK=${agentSocket}      # an ssh-agent holding the lab's key`,
+      ...(agent ? [`  export SSH_AUTH_SOCK=${agentSocket}      # an ssh-agent holding the lab's key`] : []),
       `  infra apply -C examples/dns.infra --var 'authorized_keys=${keyVar}'`,
       '',
       `SSH key: ${key.privateKeyPath}`,
@@ -83,30 +83,37 @@ async function main(args: readonly string[]): Promise<number> {
   process.on('SIGINT', ignore);
   log(`stopping: powering off ${lab.hosts.length} host(s)`);
   await labEmulator.close();
-  agent?.kill('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
+  // With an agent, its watchdog removes the key's directory a second after this process exits.
+  if (!agent) await rm(dir, { recursive: true, force: true });
   log('lab removed');
   return 0;
 }
 
-/** An ssh-agent on `socket` holding `key` (null, with a note, when ssh-agent is missing). */
-async function startAgent(socket: string, key: string): Promise<ChildProcess | null> {
-  const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
-  const failed = new Promise<boolean>((resolve) => agent.once('error', () => resolve(true)));
+/**
+ * Starts an ssh-agent on `socket` holding `key`; false (with a note) when there is none. A
+ * watchdog stops it and removes `dir` once this process is gone, however it ended (kill -9
+ * too), so the agent never outlives the lab.
+ */
+async function startAgent(socket: string, key: string, dir: string): Promise<boolean> {
+  try {
+    await run('sh', ['-c', 'command -v ssh-agent']);
+  } catch {
+    log('ssh-agent is missing: pass the key to ssh yourself');
+    return false;
+  }
+  const watchdog = 'ssh-agent -D -a "$1" & agent=$!; while kill -0 "$2" 2>/dev/null; do sleep 1; done; kill "$agent"; rm -rf "$3"';
+  spawn('sh', ['-c', watchdog, 'sh', socket, String(process.pid), dir], { stdio: 'ignore', detached: true }).unref();
   for (let i = 0; i < 50; i++) {
-    if (await Promise.race([failed, sleep(50).then(() => false)])) {
-      log('ssh-agent is missing: pass the key to ssh yourself');
-      return null;
-    }
+    await sleep(50);
     try {
       await run('ssh-add', ['-q', key], { env: { SSH_AUTH_SOCK: socket } });
-      return agent;
+      return true;
     } catch {
       // the socket is not there yet
     }
   }
-  agent.kill('SIGTERM');
-  return null;
+  log(`ssh-agent did not start on ${socket}: pass the key to ssh yourself`);
+  return false;
 }
 
 function log(line: string): void {

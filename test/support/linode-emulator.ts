@@ -44,8 +44,9 @@ export interface LinodeEmulatorOptions {
  * What stands behind the instances when they are real hosts. The emulator draws each instance's
  * public IPv4 from `allocateIpv4` (seeded ones too), boots a host for each instance created
  * through the API, powers it off when the instance is deleted (through the API or outside), and
- * releases the address once the instance is gone. None of these may throw or reject: a backend
- * reports its own failures.
+ * releases the address once the instance is gone. A deleted instance stays `deleting` until
+ * its host is off (and `timing.deletingMs` has passed), so "gone from the API" means "powered
+ * off". None of these may throw or reject: a backend reports its own failures.
  */
 export interface HostBackend {
   /** A free address; a released one may be handed out again (Linode reuses addresses). */
@@ -53,7 +54,8 @@ export interface HostBackend {
   releaseIpv4(ipv4: string): void;
   /** Starts booting the instance's host; the API answers without waiting (sshd comes later). */
   boot(instance: EmulatedInstance, authorizedKeys: readonly string[]): void;
-  powerOff(instance: EmulatedInstance): void;
+  /** Resolves once the host is off. */
+  powerOff(instance: EmulatedInstance): Promise<void>;
 }
 
 /** How long an instance spends in each transitional status. Mutable while running. */
@@ -185,6 +187,8 @@ interface StoredInstance {
   deletingSince: number | null;
   /** A status held regardless of timing (tests; seeded instances). */
   heldStatus: string | null;
+  /** False while a deleted instance's host (`hosts`) is still powering off. */
+  hostOff: boolean;
 }
 
 interface Answer {
@@ -265,7 +269,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
 
   const purge = (now: number): void => {
     for (const i of [...store.values()]) {
-      if (i.deletingSince !== null && now - i.deletingSince >= timing.deletingMs) forget(i);
+      if (i.deletingSince !== null && now - i.deletingSince >= timing.deletingMs && i.hostOff) forget(i);
     }
   };
 
@@ -340,6 +344,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       updatedAt: now,
       deletingSince: null,
       heldStatus: fields.heldStatus,
+      hostOff: true,
     };
     store.set(id, stored);
     return stored;
@@ -499,8 +504,13 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       if (method === 'DELETE') {
         if (stored.deletingSince === null) {
           stored.deletingSince = now;
-          options.hosts?.powerOff(view(stored, now));
-          if (timing.deletingMs <= 0) forget(stored);
+          if (options.hosts) {
+            stored.hostOff = false;
+            void options.hosts.powerOff(view(stored, now)).then(() => {
+              stored.hostOff = true;
+            });
+          }
+          if (timing.deletingMs <= 0 && stored.hostOff) forget(stored);
         }
         return { status: 200, body: {} };
       }
@@ -675,7 +685,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     deleteOutside(id) {
       const stored = store.get(id);
       if (!stored) return false;
-      if (stored.deletingSince === null) options.hosts?.powerOff(view(stored, Date.now()));
+      if (stored.deletingSince === null) void options.hosts?.powerOff(view(stored, Date.now()));
       forget(stored);
       return true;
     },

@@ -9,8 +9,10 @@
  * An instance created through the API gets an address from the lab's pool (the lowest free
  * one: a deleted instance's address goes to the next new instance, with new host keys) and a
  * host that starts booting at once: the API says `running` after the emulator's timing, and
- * sshd answers a moment later, as on Linode. Deleting the instance (API or `deleteOutside`)
- * powers the host off; its address is free again once the instance is gone and the host off.
+ * sshd answers a moment later, as on Linode. Deleting the instance through the API powers the
+ * host off, and the instance stays `deleting` until it is off (a 404 means the host is gone);
+ * `deleteOutside` removes the instance at once and powers the host off in the background. An
+ * address is free again once its instance is gone and its host off.
  * Seeded instances (`emulator.seedInstance`) get a pool address but no host.
  */
 import type { EmulatedInstance, HostBackend, LinodeEmulator, LinodeEmulatorOptions } from '../linode-emulator.js';
@@ -34,6 +36,8 @@ export interface LabEmulator {
   readonly bootErrors: ReadonlyMap<number, Error>;
   /** Resolves with instance `id`'s host once its sshd answers; rejects if it has none or it fails. */
   waitForSsh(id: number, options?: { timeoutMs?: number }): Promise<LabHost>;
+  /** Resolves once no host is being made or powered off (after `deleteOutside`, say). */
+  idle(): Promise<void>;
   /** Stops the API and closes the lab (every host off, nothing left); idempotent. */
   close(): Promise<void>;
 }
@@ -65,11 +69,12 @@ export async function startLabEmulator(options: LabEmulatorOptions = {}): Promis
     },
     powerOff(instance: EmulatedInstance) {
       const booting = hosts.get(instance.id);
-      if (booting === undefined) return;
+      if (booting === undefined) return Promise.resolve();
       hosts.delete(instance.id);
       const off = booting.then((host) => host?.powerOff()).catch(() => undefined);
       poweringOff.add(off);
       void off.finally(() => poweringOff.delete(off));
+      return off;
     },
   };
 
@@ -99,6 +104,9 @@ export async function startLabEmulator(options: LabEmulatorOptions = {}): Promis
       if (host === null) throw bootErrors.get(id) ?? new Error(`instance ${id}'s host failed to boot`);
       await host.waitForSsh(waitOptions);
       return host;
+    },
+    async idle() {
+      await Promise.all([...hosts.values(), ...poweringOff]);
     },
     close() {
       closing ??= (async () => {
