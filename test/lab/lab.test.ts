@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { labCgroup, trackingHierarchies } from '../support/lab/cgroups.js';
 import { run } from '../support/lab/commands.js';
 import { labUnavailable } from '../support/lab/lab.js';
 import { startLabEmulator, type LabEmulator } from '../support/lab/lab-emulator.js';
@@ -76,17 +77,14 @@ async function on(ipv4: string, command: string, ssh: SshOptions): Promise<strin
   return result.stdout;
 }
 
-/** What is left on this machine of lab `id`: namespaces, links, mounts, its directory. */
+/** What is left on this machine of lab `id`: namespaces, links, mounts, cgroups, its directory. */
 async function leftoversOf(id: string): Promise<string[]> {
   const left: string[] = [];
   for (const netns of await listNetns()) if (netns.includes(id)) left.push(`netns ${netns}`);
   for (const link of await listLinks()) if (link.includes(id)) left.push(`link ${link}`);
   for (const mount of await mountsBelow(join(LAB_BASE, id))) left.push(`mount ${mount}`);
-  try {
-    await access(join(LAB_BASE, id));
-    left.push(`directory ${join(LAB_BASE, id)}`);
-  } catch {
-    // gone, as it should be
+  for (const path of [join(LAB_BASE, id), ...(await trackingHierarchies()).map((h) => labCgroup(h, id))]) {
+    if (await access(path).then(() => true, () => false)) left.push(`directory ${path}`);
   }
   return left;
 }
@@ -148,10 +146,11 @@ describe('lab: Linode instances as real Debian hosts', function () {
       [ns1, 'ns1'],
       [ns2, 'ns2'],
     ] as const) {
-      // --wait: until boot has finished; "degraded" would name failed units, printed below.
+      // --wait: until boot has finished. Every unit a host runs is the lab's choice, so a failed
+      // one ("degraded") is a lab bug: hosts sharing one cgroup tree once failed units at random.
       const state = (await sshRun(instance.ipv4, 'systemctl is-system-running --wait', ssh)).stdout.trim();
-      if (state !== 'running') console.log(`      ${label} is ${state}; failed units:\n${await on(instance.ipv4, 'systemctl --failed --no-legend --plain', ssh)}`);
-      expect(state).to.be.oneOf(['running', 'degraded']);
+      const failed = state === 'running' ? '' : await on(instance.ipv4, 'systemctl --failed --no-legend --plain', ssh);
+      expect(`${state}\n${failed}`).to.equal('running\n');
       expect(await on(instance.ipv4, 'cat /proc/1/comm; hostname; id -un', ssh)).to.equal(`systemd\n${label}\nroot\n`);
       expect(await on(instance.ipv4, 'ip -4 -o addr show dev eth0 | awk \'{print $4}\'; ip route show default', ssh)).to.equal(
         `${instance.ipv4}/26\ndefault via ${lab.gateway} dev eth0 \n`,
@@ -221,7 +220,7 @@ describe('lab: Linode instances as real Debian hosts', function () {
     expect(alive(oldPid)).to.equal(false);
     expect(old.state).to.equal('off');
     const newKeys = await host.hostKeys();
-    expect(newKeys.map((k) => k.split(' ')[0])).to.deep.equal(['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa']);
+    expect(newKeys.map((k) => k.split(' ')[0])).to.deep.equal(['ecdsa-sha2-nistp256', 'ssh-ed25519']);
     expect(newKeys.filter((k) => oldKeys.includes(k))).to.deep.equal([]);
 
     // The known_hosts file learned ns2's keys: ssh now refuses the address, as with a reused
@@ -273,7 +272,7 @@ describe('lab: Linode instances as real Debian hosts', function () {
       expect(response.status).to.equal(200);
       await waitFor(/sshd on \S+ answers/);
       const left = await leftoversOf(id);
-      expect(left.filter((l) => l.startsWith('netns'))).to.deep.equal([`netns infra-lab-${id}-1`, `netns infra-lab-${id}`]);
+      expect(left.filter((l) => l.startsWith('netns')).sort()).to.deep.equal([`netns infra-lab-${id}`, `netns infra-lab-${id}-1`]);
 
       child.kill('SIGKILL');
       await exited;

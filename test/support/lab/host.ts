@@ -12,6 +12,7 @@ import { openSync, closeSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { removeCgroupTree } from './cgroups.js';
 import { sleep } from './commands.js';
 import { deleteNetns } from './network.js';
 import { processStart } from './registry.js';
@@ -74,6 +75,8 @@ export interface StartHostOptions {
   readonly ipv4: string;
   readonly hostname: string;
   readonly authorizedKeys: readonly string[];
+  /** The host's own cgroups (cgroups.ts), made already; nspawn starts in them. */
+  readonly cgroups: readonly string[];
   /** Called once the host is off and its resources are gone (the lab frees its address). */
   readonly onOff: () => void;
 }
@@ -89,6 +92,7 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
     });
   } catch (e) {
     await deleteNetns(options.netns);
+    for (const cgroup of options.cgroups) await removeCgroupTree(cgroup);
     await rm(options.dir, { recursive: true, force: true });
     throw e;
   }
@@ -96,9 +100,14 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
   const out = openSync(consoleLog, 'a');
   let child: ChildProcess;
   try {
+    // sh moves itself into the host's cgroups, then becomes nspawn (same pid).
     child = spawn(
-      'systemd-nspawn',
+      'sh',
       [
+        '-c',
+        'for cgroup in $LAB_CGROUPS; do echo $$ > "$cgroup/cgroup.procs" || exit 125; done; exec "$@"',
+        'sh',
+        'systemd-nspawn',
         '--boot',
         '--register=no',
         '--keep-unit',
@@ -114,7 +123,7 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
       ],
       // Its own process group: a Ctrl-C meant for the test process does not reach the host; the
       // lab powers it off in order.
-      { stdio: ['ignore', out, out], detached: true, env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } },
+      { stdio: ['ignore', out, out], detached: true, env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning', LAB_CGROUPS: options.cgroups.join(' ') } },
     );
   } finally {
     closeSync(out);
@@ -198,8 +207,9 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
             await within(exit, 5000);
           }
         }
-        // nspawn is gone; anything still in the namespace (a container that outlived a killed
-        // nspawn) is SIGKILLed before the namespace goes.
+        // nspawn is gone; anything still in the host's cgroups or namespace (a container that
+        // outlived a killed nspawn) is SIGKILLed before they go.
+        for (const cgroup of options.cgroups) await removeCgroupTree(cgroup);
         await deleteNetns(options.netns);
         await unmountHostRoot(hostRoot);
         await rm(options.dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@
  */
 import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeHostCgroups, removeLabCgroups } from './cgroups.js';
 import { attempt, run } from './commands.js';
 import { startHost, type BootOptions, type LabHost } from './host.js';
 import { cleanStaleLabs } from './leftovers.js';
@@ -175,7 +176,9 @@ export async function startLab(): Promise<Lab> {
         const dir = join(labDir(id), 'hosts', String(n));
         await mkdir(dir, { recursive: true });
         const netns = await createHostNetwork(id, n, ipv4, gateway);
+        const cgroups = await makeHostCgroups(id, n);
         host = await startHost({
+          cgroups,
           name,
           dir,
           netns,
@@ -198,6 +201,7 @@ export async function startLab(): Promise<Lab> {
       closing ??= (async () => {
         await Promise.all(hosts.map((h) => h.powerOff()));
         await removeLabNetwork(id);
+        await removeLabCgroups(id);
         await releaseSlice(slice, id);
         await run('rm', ['-rf', '--one-file-system', labDir(id)]);
       })();

@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { labIdsWithCgroups, removeLabCgroups } from './cgroups.js';
 import { attempt, sleep } from './commands.js';
 import type { HostMarker } from './host.js';
 import { deleteNetns, listLinks, listNetns } from './network.js';
@@ -40,6 +41,7 @@ export async function cleanStaleLabs(): Promise<string[]> {
     const id = idIn(link, LEG_PREFIX);
     if (id !== null && !(await labIsLive(id))) stale.add(id);
   }
+  for (const id of await labIdsWithCgroups()) if (!(await labIsLive(id))) stale.add(id);
   for (const id of stale) await removeLab(id);
   for (let n = 0; n < SLICE_COUNT; n++) {
     const holder = await sliceHolder(n);
@@ -63,6 +65,8 @@ async function removeLab(id: string): Promise<void> {
     }
   }
   if (hostDirs.length > 0) await sleep(200);
+  // Whatever still runs in the lab's cgroups (every host process, however it was started) dies here.
+  await removeLabCgroups(id);
   for (const netns of await listNetns()) {
     if (netns.startsWith(`${NETNS_PREFIX}${id}-`)) await deleteNetns(netns);
   }
