@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { labCgroup, trackingHierarchies } from '../support/lab/cgroups.js';
 import { run } from '../support/lab/commands.js';
-import { labUnavailable } from '../support/lab/lab.js';
+import { labUnavailable, startLab } from '../support/lab/lab.js';
 import { startLabEmulator, type LabEmulator } from '../support/lab/lab-emulator.js';
 import { cleanStaleLabs } from '../support/lab/leftovers.js';
 import { listLinks, listNetns } from '../support/lab/network.js';
@@ -243,6 +243,18 @@ describe('lab: Linode instances as real Debian hosts', function () {
     expect(await leftoversOf(id)).to.deep.equal([]);
     expect(pids.filter(alive)).to.deep.equal([]);
     expect(le.lab.hosts).to.deep.equal([]);
+  });
+
+  it('powers off a host whose boot was under way when the lab closed', async () => {
+    const lab = await startLab();
+    const booting = lab.boot({ authorizedKeys: [key.publicKey], hostname: 'late' });
+    await lab.close();
+    const host = await booting;
+    expect(host.state).to.equal('off');
+    expect(await leftoversOf(lab.id)).to.deep.equal([]);
+    let refused = '';
+    await lab.boot({ authorizedKeys: [key.publicKey] }).catch((e: Error) => (refused = e.message));
+    expect(refused).to.equal(`lab ${lab.id} is closed`);
   });
 
   it('removes what a lab left when its process was killed (npm run lab, kill -9)', async () => {

@@ -121,6 +121,8 @@ export async function startLab(): Promise<Lab> {
   const hosts: LabHost[] = [];
   let nextHost = 1;
   let closing: Promise<void> | null = null;
+  /** Boots under way: `close` waits for them, so a host started meanwhile is powered off too. */
+  const booting = new Set<Promise<unknown>>();
 
   const forgetNeighbour = async (ipv4: string): Promise<void> => {
     // The next host with this address has another MAC: stale ARP entries here and in the other
@@ -149,56 +151,19 @@ export async function startLab(): Promise<Lab> {
     releaseIpv4(ipv4) {
       allocated.delete(ipv4);
     },
-    async boot(options) {
-      if (closing !== null) throw new Error(`lab ${id} is closed`);
-      let ipv4: string;
-      let ownsAddress = false;
-      if (options.ipv4 === undefined) {
-        ipv4 = lab.allocateIpv4();
-        ownsAddress = true;
-      } else {
-        ipv4 = options.ipv4;
-        if (!pool.includes(ipv4)) throw new Error(`lab ${id}: ${ipv4} is not a host address of ${lab.subnet} (${pool[0]} - ${pool[pool.length - 1]})`);
-        const holder = held.get(ipv4);
-        if (holder !== undefined) throw new Error(`lab ${id}: ${ipv4} belongs to ${holder}, which is still running`);
-      }
-      const n = nextHost++;
-      const name = hostNetnsName(id, n);
-      held.set(ipv4, name);
-      const hostname = options.hostname ?? `host-${ipv4.replaceAll('.', '-')}`;
-      const release = (): void => {
-        held.delete(ipv4);
-        if (ownsAddress) allocated.delete(ipv4);
-      };
-      let host: LabHost;
-      try {
-        await forgetNeighbour(ipv4);
-        const dir = join(labDir(id), 'hosts', String(n));
-        await mkdir(dir, { recursive: true });
-        const netns = await createHostNetwork(id, n, ipv4, gateway);
-        const cgroups = await makeHostCgroups(id, n);
-        host = await startHost({
-          cgroups,
-          name,
-          dir,
-          netns,
-          ipv4,
-          hostname,
-          authorizedKeys: options.authorizedKeys,
-          onOff: () => {
-            release();
-            void forgetNeighbour(ipv4);
-          },
-        });
-      } catch (e) {
-        release();
-        throw e;
-      }
-      hosts.push(host);
-      return host;
+    boot(options) {
+      if (closing !== null) return Promise.reject(new Error(`lab ${id} is closed`));
+      const started = bootHost(options);
+      booting.add(started);
+      void started.then(
+        () => booting.delete(started),
+        () => booting.delete(started),
+      );
+      return started;
     },
     close() {
       closing ??= (async () => {
+        await Promise.allSettled([...booting]);
         await Promise.all(hosts.map((h) => h.powerOff()));
         await removeLabNetwork(id);
         await removeLabCgroups(id);
@@ -207,6 +172,54 @@ export async function startLab(): Promise<Lab> {
       })();
       return closing;
     },
+  };
+
+  const bootHost = async (options: BootOptions): Promise<LabHost> => {
+    let ipv4: string;
+    let ownsAddress = false;
+    if (options.ipv4 === undefined) {
+      ipv4 = lab.allocateIpv4();
+      ownsAddress = true;
+    } else {
+      ipv4 = options.ipv4;
+      if (!pool.includes(ipv4)) throw new Error(`lab ${id}: ${ipv4} is not a host address of ${lab.subnet} (${pool[0]} - ${pool[pool.length - 1]})`);
+      const holder = held.get(ipv4);
+      if (holder !== undefined) throw new Error(`lab ${id}: ${ipv4} belongs to ${holder}, which is still running`);
+    }
+    const n = nextHost++;
+    const name = hostNetnsName(id, n);
+    held.set(ipv4, name);
+    const hostname = options.hostname ?? `host-${ipv4.replaceAll('.', '-')}`;
+    const release = (): void => {
+      held.delete(ipv4);
+      if (ownsAddress) allocated.delete(ipv4);
+    };
+    let host: LabHost;
+    try {
+      await forgetNeighbour(ipv4);
+      const dir = join(labDir(id), 'hosts', String(n));
+      await mkdir(dir, { recursive: true });
+      const netns = await createHostNetwork(id, n, ipv4, gateway);
+      const cgroups = await makeHostCgroups(id, n);
+      host = await startHost({
+        cgroups,
+        name,
+        dir,
+        netns,
+        ipv4,
+        hostname,
+        authorizedKeys: options.authorizedKeys,
+        onOff: () => {
+          release();
+          void forgetNeighbour(ipv4);
+        },
+      });
+    } catch (e) {
+      release();
+      throw e;
+    }
+    hosts.push(host);
+    return host;
   };
   return lab;
 }
