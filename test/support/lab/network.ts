@@ -111,6 +111,7 @@ export async function netnsPids(netns: string): Promise<number[]> {
   }
 }
 
+/** True when `/run/netns/NETNS` exists. */
 export async function netnsExists(netns: string): Promise<boolean> {
   try {
     await access(`/run/netns/${netns}`);

@@ -21,10 +21,13 @@ export const LAB_BASE = '/run/infra-lab';
 export const NETNS_PREFIX = 'infra-lab-';
 /** Prefix of the one interface a lab puts in the root network namespace. */
 export const LEG_PREFIX = 'il-';
-/** 198.51.100.0/24 in slices of 64 addresses (/26). */
+/** How many labs can run at once: 198.51.100.0/24 in slices of SLICE_SIZE addresses. */
 export const SLICE_COUNT = 4;
+/** Addresses per slice. */
 export const SLICE_SIZE = 64;
+/** A slice's prefix length (the hosts' and the leg's netmask). */
 export const SLICE_PREFIX_LENGTH = 26;
+/** The first three octets of every lab address (TEST-NET-2). */
 export const NETWORK = '198.51.100';
 
 /** What `owner.json` holds. */
@@ -44,6 +47,7 @@ export function newLabId(): string {
 /** Matches the ids in names the lab makes. */
 export const LAB_ID = /^[0-9a-f]{8}$/;
 
+/** Lab `id`'s directory: `owner.json`, and `hosts/<n>/` with each host's root and marker. */
 export function labDir(id: string): string {
   return join(LAB_BASE, id);
 }
@@ -132,6 +136,7 @@ export async function sliceHolder(n: number): Promise<string | null> {
   }
 }
 
+/** The claim file of slice `n` (its content: the holder's lab id). */
 export function sliceFile(n: number): string {
   return join(LAB_BASE, `slice-${n}`);
 }
