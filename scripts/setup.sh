@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real components the local stack runs (BIND, nginx with the stream module,
-# ansible-core) when any is missing. Idempotent and quick when everything is present: it only
-# looks for binaries and the stream module, and never touches apt then.
+# ansible-core) and the lab's (docs/lab.md: sshd for the hosts, systemd-nspawn to boot them)
+# when any is missing. Idempotent and quick when everything is present: it only looks for
+# binaries and the stream module, and never touches apt then.
 #
 # As root it installs with apt-get. Otherwise it prints the exact command to run and exits 1.
-# It never starts the system's named or nginx: package scripts are told not to start services
-# (policy-rc.d) for the duration of the install, and nothing here starts them.
+# It never starts the system's named, nginx or sshd: package scripts are told not to start
+# services (policy-rc.d) for the duration of the install, and nothing here starts them. An sshd
+# this script installed is disabled on this machine (the lab enables it inside each host only).
 set -euo pipefail
 
 readonly STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
@@ -18,6 +20,8 @@ declare -A PACKAGE_OF=(
   [dig]=bind9-dnsutils
   [nginx]=nginx
   [ansible-playbook]=ansible-core
+  [sshd]=openssh-server
+  [systemd-nspawn]=systemd-container
 )
 
 missing=()
@@ -30,7 +34,7 @@ add_missing() {
 # named and nginx live in /usr/sbin, which is not on every user's PATH.
 on_path() { PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1; }
 
-for bin in named named-checkconf named-checkzone dig nginx ansible-playbook; do
+for bin in "${!PACKAGE_OF[@]}"; do
   on_path "$bin" || add_missing "${PACKAGE_OF[$bin]}"
 done
 [[ -f $STREAM_MODULE ]] || add_missing libnginx-mod-stream
@@ -62,12 +66,23 @@ fi
 cleanup() { [[ -n $our_policy ]] && rm -f "$policy"; return 0; }
 trap cleanup EXIT
 
+had_sshd=
+on_path sshd && had_sshd=1
+
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 
+# openssh-server's postinst enables ssh.service (and its SysV link) for the next boot of this
+# machine; a test prerequisite must not open a login port here. Done without a running systemd.
+if [[ -z $had_sshd ]] && on_path sshd; then
+  deb-systemd-helper disable ssh.service >/dev/null 2>&1 || true
+  update-rc.d ssh disable >/dev/null 2>&1 || true
+  touch /etc/ssh/sshd_not_to_be_run
+fi
+
 # Verify, so a partial install is reported here and not as a puzzling test failure later.
 still=()
-for bin in named named-checkconf named-checkzone dig nginx ansible-playbook; do
+for bin in "${!PACKAGE_OF[@]}"; do
   on_path "$bin" || still+=("$bin")
 done
 [[ -f $STREAM_MODULE ]] || still+=("$STREAM_MODULE")

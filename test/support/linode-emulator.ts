@@ -12,7 +12,8 @@
  *   enough, tag lengths, SSH key format. Every problem is reported at once.
  * - status `provisioning` -> `booting` -> `running` over `timing`; DELETE makes the instance
  *   `deleting` for `timing.deletingMs`, then it is gone (404);
- * - public IPv4 addresses in 127.80.0.0/16 (so waits for SSH stay on this machine), private ones
+ * - public IPv4 addresses in 127.80.0.0/16 (so waits for SSH stay on this machine), or from
+ *   `hosts` (a `HostBackend`: real hosts behind the instances, test/support/lab/); private ones
  *   in 192.168.128.0/17, IPv6 in the documentation range 2001:db8::/32;
  * - tags as Linode keeps them: case-insensitive, stored in lower case and returned sorted; a
  *   restricted user (`restrictedUser`) may not set them (403, as for a user without the
@@ -49,12 +50,32 @@ export interface LinodeEmulatorOptions {
   readonly restrictedUser?: boolean;
   /** Creates allowed per window (default 20 per 15 s, as on Linode). */
   readonly createRateLimit?: RateLimit;
+  /** Real hosts behind the instances (the lab, test/support/lab/lab-emulator.ts). */
+  readonly hosts?: HostBackend;
 }
 
 /** A request budget: `limit` requests per `windowMs`. */
 export interface RateLimit {
   readonly limit: number;
   readonly windowMs: number;
+}
+
+/**
+ * What stands behind the instances when they are real hosts. The emulator draws each instance's
+ * public IPv4 from `allocateIpv4` (seeded ones too), boots a host for each instance created
+ * through the API, powers it off when the instance is deleted (through the API or outside), and
+ * releases the address once the instance is gone. A deleted instance stays `deleting` until
+ * its host is off (and `timing.deletingMs` has passed), so "gone from the API" means "powered
+ * off". None of these may throw or reject: a backend reports its own failures.
+ */
+export interface HostBackend {
+  /** A free address; a released one may be handed out again (Linode reuses addresses). */
+  allocateIpv4(): string;
+  releaseIpv4(ipv4: string): void;
+  /** Starts booting the instance's host; the API answers without waiting (sshd comes later). */
+  boot(instance: EmulatedInstance, authorizedKeys: readonly string[]): void;
+  /** Resolves once the host is off. */
+  powerOff(instance: EmulatedInstance): Promise<void>;
 }
 
 /** How long an instance spends in each transitional status. Mutable while running. */
@@ -212,6 +233,8 @@ interface StoredInstance {
   heldStatus: string | null;
   /** The status after provisioning and booting. */
   readonly bootsTo: string;
+  /** False while a deleted instance's host (`hosts`) is still powering off. */
+  hostOff: boolean;
 }
 
 interface Answer {
@@ -285,9 +308,14 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     return i.bootsTo;
   };
 
+  const forget = (i: StoredInstance): void => {
+    store.delete(i.id);
+    if (options.hosts) options.hosts.releaseIpv4(i.ipv4[0] as string);
+  };
+
   const purge = (now: number): void => {
-    for (const [id, i] of store) {
-      if (i.deletingSince !== null && now - i.deletingSince >= timing.deletingMs) store.delete(id);
+    for (const i of [...store.values()]) {
+      if (i.deletingSince !== null && now - i.deletingSince >= timing.deletingMs && i.hostOff) forget(i);
     }
   };
 
@@ -344,7 +372,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
   }): StoredInstance => {
     const id = nextId++;
     const now = Date.now();
-    const ipv4 = fields.ipv4 ? [...fields.ipv4] : [allocateIpv4()];
+    const ipv4 = fields.ipv4 ? [...fields.ipv4] : [options.hosts ? options.hosts.allocateIpv4() : allocateIpv4()];
     if (fields.privateIp) {
       ipv4.push(`192.168.${128 + Math.floor(privateHost / 254)}.${(privateHost % 254) + 1}`);
       privateHost++;
@@ -364,6 +392,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       deletingSince: null,
       heldStatus: fields.heldStatus,
       bootsTo: emulator.bootsTo,
+      hostOff: true,
     };
     store.set(id, stored);
     return stored;
@@ -482,6 +511,7 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       heldStatus: null,
     });
     const created = view(stored, Date.now());
+    options.hosts?.boot(created, keys);
     emulator.onCreated?.(created);
     return { status: 200, body: created };
   };
@@ -544,7 +574,13 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       if (method === 'DELETE') {
         if (stored.deletingSince === null) {
           stored.deletingSince = now;
-          if (timing.deletingMs <= 0) store.delete(stored.id);
+          if (options.hosts) {
+            stored.hostOff = false;
+            void options.hosts.powerOff(view(stored, now)).then(() => {
+              stored.hostOff = true;
+            });
+          }
+          if (timing.deletingMs <= 0 && stored.hostOff) forget(stored);
         }
         return { status: 200, body: {} };
       }
@@ -735,7 +771,11 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
       stored.updatedAt = Date.now();
     },
     deleteOutside(id) {
-      return store.delete(id);
+      const stored = store.get(id);
+      if (!stored) return false;
+      if (stored.deletingSince === null) void options.hosts?.powerOff(view(stored, Date.now()));
+      forget(stored);
+      return true;
     },
     rootPassOf(id) {
       return store.get(id)?.rootPass;
