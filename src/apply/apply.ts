@@ -9,12 +9,12 @@ import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
-import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, valueEquals, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
+import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { type TypeInfo, colorOf, contradicts, storedForm } from '../planner/planner.js';
+import { type TypeInfo, colorOf, contradicts } from '../planner/planner.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
-import { splitSensitive } from '../state/sensitive.js';
+import { sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 import { World } from './world.js';
 
@@ -573,7 +573,7 @@ class Applier {
 
 /** `actual` with the sensitive marks of `evaluated` wherever the two agree. */
 function remark(evaluated: Value, actual: Value): Value {
-  if (evaluated instanceof Sensitive) return valueEquals(evaluated.value, actual) || containsUnknown(evaluated.value) ? new Sensitive(actual) : actual;
+  if (evaluated instanceof Sensitive) return sameStoredValue(evaluated.value, actual) || containsUnknown(evaluated.value) ? new Sensitive(actual) : actual;
   if (Array.isArray(evaluated) && Array.isArray(actual)) return actual.map((x, i) => (i < evaluated.length ? remark(evaluated[i], x) : x));
   if (isObject(evaluated) && isObject(actual)) {
     const out: Record<string, Value> = {};

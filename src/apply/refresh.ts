@@ -7,8 +7,7 @@ import { type Diagnostic, hasErrors } from '../diagnostics.js';
 import { valueEquals, type Json, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider } from '../providers/contract.js';
 import type { Drift } from '../planner/plan.js';
-import { SECRET_PREFIX, isStoredSecret, stateValues } from '../planner/planner.js';
-import { hashSensitive, splitSensitive } from '../state/sensitive.js';
+import { redactLike, splitSensitive, stateValues } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 
 export interface RefreshOptions {
@@ -65,17 +64,4 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallelism, queue.length)) }, worker));
   const resources = o.state.resources.map((r) => (next.has(r) ? next.get(r) ?? null : r)).filter((r): r is StateInstance => r !== null);
   return { state: { ...o.state, resources }, drift: drift.sort((a, b) => (a.address < b.address ? -1 : 1)), diagnostics };
-}
-
-/** Where state holds a secret's hash, a read value is hashed too, so secrets stay out of state. */
-function redactLike(read: Json, stored: Json): Json {
-  if (typeof stored === 'string' && isStoredSecret(stored)) return typeof read === 'string' && isStoredSecret(read) ? read : SECRET_PREFIX + hashSensitive(read);
-  if (Array.isArray(stored) && Array.isArray(read)) return read.map((x, i) => (i < stored.length ? redactLike(x, stored[i]) : x));
-  if (stored && read && typeof stored === 'object' && typeof read === 'object' && !Array.isArray(stored) && !Array.isArray(read)) {
-    const out: Record<string, Json> = {};
-    const s = stored as Record<string, Json>;
-    for (const [k, x] of Object.entries(read as Record<string, Json>)) out[k] = k in s ? redactLike(x, s[k]) : x;
-    return out;
-  }
-  return read;
 }

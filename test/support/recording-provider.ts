@@ -77,6 +77,29 @@ export const testSchemas: Record<string, ResourceTypeSchema> = {
       config: { type: 'string', description: 'rendered', computed: true },
     },
   },
+  // A machine whose provider makes up a secret (as Linode makes a root password), for tests of
+  // secrets that flow on inside whole-object references.
+  test_server: {
+    description: 'A machine with a provider-made root password',
+    role: 'instance',
+    attributes: {
+      name: { type: 'string', description: 'name', optional: true },
+      image: { type: 'string', description: 'image', optional: true, forcesReplacement: true },
+      root_pass: { type: 'string', description: 'made up when not set', optional: true, computed: true, sensitive: true },
+      id: { type: 'string', description: 'id', computed: true },
+      ipv4: { type: 'string', description: 'address', computed: true },
+    },
+  },
+  // A route that takes a whole machine object (as nginx_upstream takes its load balancer).
+  test_balancer: {
+    description: 'Sends traffic from a load balancer to servers',
+    role: 'route',
+    attributes: {
+      lb: { type: 'any', description: 'the balancing machine', required: true },
+      servers: { type: { list: 'string' }, description: 'where traffic goes', required: true },
+      config: { type: 'string', description: 'rendered', computed: true },
+    },
+  },
 };
 
 /** The recording provider and its controls. */
@@ -166,7 +189,12 @@ export class RecordingProvider {
         const id = `i-${w.nextId++}`;
         return { id, ipv4: `10.0.0.${w.nextId}` };
       }
+      if (type === 'test_server') {
+        const id = `s-${w.nextId++}`;
+        return { id, ipv4: `10.0.1.${w.nextId}`, root_pass: config.root_pass ?? `root password of ${id}` };
+      }
       if (type === 'test_route') return { config: `upstream { ${(config.targets as string[]).join(' ')} }` };
+      if (type === 'test_balancer') return { config: `upstream { ${(config.servers as string[]).join(' ')} }` };
       if (type === 'test_provision') return { checksum: `sum:${String(config.script ?? '')}` };
       return {};
     };
@@ -175,6 +203,11 @@ export class RecordingProvider {
       plan: (req: PlanRequest): PlanResponse => {
         if (type === 'test_route') {
           const t = req.config.targets;
+          if (containsUnknown(t ?? null)) return { planned: {}, diagnostics: [] };
+          return { planned: { config: `upstream { ${(t as string[]).join(' ')} }` }, diagnostics: [] };
+        }
+        if (type === 'test_balancer') {
+          const t = req.config.servers;
           if (containsUnknown(t ?? null)) return { planned: {}, diagnostics: [] };
           return { planned: { config: `upstream { ${(t as string[]).join(' ')} }` }, diagnostics: [] };
         }
@@ -207,7 +240,7 @@ export class RecordingProvider {
         const r = await this.op({ op: 'update', type, address: req.address, generation: req.generation, config: req.config }, ctx, (w) => {
           const k = key(req.address, req.generation);
           const existing = w.objects[k];
-          const attrs = { ...(existing?.attributes ?? req.prior), ...req.config, ...(type === 'test_route' || type === 'test_provision' ? computed(w, req.config) : {}) };
+          const attrs = { ...(existing?.attributes ?? req.prior), ...req.config, ...(type === 'test_route' || type === 'test_balancer' || type === 'test_provision' ? computed(w, req.config) : {}) };
           w.objects[k] = { type, address: req.address, generation: req.generation, attributes: attrs };
           return attrs;
         });
