@@ -12,7 +12,7 @@ import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { type TypeInfo, colorOf, contradicts } from '../planner/planner.js';
+import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/planner.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
@@ -409,8 +409,12 @@ class Applier {
     if (!ev.config) return ev;
     const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
     if (!prior) {
-      // A route created in the same run as the unit (first deploy) has nothing to switch from.
-      return this.create({ ...step, kind: 'create', unit: null });
+      // A route that does not exist yet (its create failed in an earlier apply) has nothing to
+      // switch from: creating it is the switch, and green is live from then on, as after any switch.
+      const created = await this.create({ ...step, kind: 'create', unit: null });
+      if (hasErrors(created.diagnostics)) return created;
+      const w = await this.setLive(step.unit!, 'green');
+      return { diagnostics: [...created.diagnostics, ...w], details: this.trafficTarget(step) };
     }
     unit.switched.set(step.address, prior.attributes);
     const res = await this.impl(change).update(
@@ -426,7 +430,13 @@ class Applier {
     const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
     this.world.set(step.address, this.marked(change, attrs));
     const w2 = await this.setLive(step.unit!, 'green');
-    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: step.switchTo };
+    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: this.trafficTarget(step) };
+  }
+
+  /** Where a switch sent traffic, for people: the green copy's address as it was created. */
+  private trafficTarget(step: Step): string {
+    const u = this.o.plan.units.find((x) => x.address === step.unit)!;
+    return describeTarget(this.world.current(u.address) ?? null, colorOf(u.plannedGeneration));
   }
 
   /** Makes the unit's green (or blue) copies live and the other copies not. */

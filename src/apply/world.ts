@@ -47,6 +47,11 @@ export class World {
     }
   }
 
+  /** What the instance at `address` is now, as far as this apply knows (undefined: nothing yet). */
+  current(address: string): ObjectValue | undefined {
+    return this.values.get(address);
+  }
+
   /** Records what an instance is now, for every evaluation after this one. */
   set(address: string, values: ObjectValue): void {
     this.values.set(address, values);

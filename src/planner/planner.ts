@@ -907,7 +907,7 @@ function stateValuesColor(state: StateFile, c: ResourceChange): 'blue' | 'green'
 }
 
 /** How a switch step names the copy traffic goes to: its address when known, else its colour. */
-function describeTarget(values: Readonly<Record<string, Value>> | null, color: string): string {
+export function describeTarget(values: Readonly<Record<string, Value>> | null, color: string): string {
   const ip = values?.ipv4;
   return typeof ip === 'string' ? `${ip} (${color})` : `(${color})`;
 }

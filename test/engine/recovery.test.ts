@@ -137,5 +137,33 @@ describe('engine: applying again after a failed first apply', () => {
       ].join('\n'),
     );
   });
+
+  it('a blue-green instance whose route did not exist yet is live once traffic reaches it: the next plan destroys nothing', async () => {
+    provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
+    const first = await cli('apply', '--auto-approve');
+    expect(first.code).to.equal(1);
+    expect(readState(cfg.dir).resources.map((x) => x.address)).to.not.include('test_balancer.ns');
+    provider.fail = () => undefined;
+
+    // The provisioning is new, so the copy made by the first apply is replaced: a deploy unit
+    // whose switch creates the route.
+    const again = await cli('apply', '--auto-approve');
+    expect(again.stderr).to.equal('');
+    expect(again.code).to.equal(0);
+    const green = provider.objects.find((o) => o.address === 'test_server.ns')!;
+    expect(green.generation).to.equal(2);
+    expect(again.stdout).to.match(new RegExp(`^test_balancer\\.ns \\(green\\): Switched after \\d+(\\.\\d)?s \\(traffic now to ${green.attributes.ipv4 as string} \\(green\\)\\)$`, 'm'));
+    const ns = readState(cfg.dir).resources.filter((x) => x.address === 'test_server.ns' || x.address === 'test_provision.ns');
+    expect(ns.map((x) => [x.address, x.generation, x.live, x.status])).to.deep.equal([
+      ['test_provision.ns', 2, true, 'ready'],
+      ['test_server.ns', 2, true, 'ready'],
+    ]);
+
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.stderr).to.equal('');
+    expect(plan.stdout).to.not.include('destroy');
+    expect(plan.stdout).to.include('No changes.');
+    expect(plan.code).to.equal(0);
+  });
 });
 
