@@ -16,6 +16,7 @@ import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
 
 /** What apply writes state through (the StateStore, or a test double with the same shape). */
@@ -52,6 +53,12 @@ export interface ApplyOptions {
   readonly onEvent?: (e: ApplyEvent) => void;
   /** How often "Still creating..." is reported (default 10 s). */
   readonly stillIntervalMs?: number;
+  /**
+   * What every provider line and diagnostic passes through before `onEvent` and the result see
+   * it; apply teaches it the secrets it comes to know. Default: one knowing the variables and
+   * provider settings (`runScrubber`).
+   */
+  readonly scrubber?: Scrubber;
 }
 
 export interface ApplyResult {
@@ -99,8 +106,10 @@ class Applier {
   /** The last evaluated configuration of each instance, with its sensitive marks. */
   private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
   private readonly killController = new AbortController();
+  private readonly scrub: Scrubber;
 
   constructor(private readonly o: ApplyOptions) {
+    this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
     for (const s of o.plan.steps) this.status.set(s.id, 'pending');
     for (const u of o.plan.units) {
@@ -111,7 +120,7 @@ class Applier {
     o.kill?.addEventListener('abort', () => this.killController.abort(), { once: true });
     o.stop?.addEventListener('abort', () => {
       this.stopping = true;
-      this.o.onEvent?.({ type: 'interrupt', hard: false });
+      this.emit({ type: 'interrupt', hard: false });
     }, { once: true });
   }
 
@@ -144,12 +153,30 @@ class Applier {
     const interrupted = this.stopping && !this.failed.length;
     return {
       ok: this.failed.length === 0 && !interrupted,
-      diagnostics: this.diagnostics,
+      diagnostics: this.scrub.diagnostics(this.diagnostics),
       completed: this.completed,
       failed: this.failed,
       rolledBack: this.rolledBack,
       interrupted,
     };
+  }
+
+  /** Reports an event, with every provider-made text in it scrubbed of the run's secrets. */
+  private emit(e: ApplyEvent): void {
+    if (!this.o.onEvent) return;
+    const s = this.scrub;
+    switch (e.type) {
+      case 'log':
+        return this.o.onEvent({ ...e, line: s.text(e.line) });
+      case 'failed':
+        return this.o.onEvent({ ...e, diagnostics: s.diagnostics(e.diagnostics) });
+      case 'done':
+        return this.o.onEvent(e.details === undefined ? e : { ...e, details: s.text(e.details) });
+      case 'rollback':
+        return this.o.onEvent({ ...e, reason: s.text(e.reason) });
+      default:
+        return this.o.onEvent(e);
+    }
   }
 
   private release(step: Step): void {
@@ -173,7 +200,7 @@ class Applier {
       stateDir: this.o.stateDir,
       lineage: this.o.store.state.lineage,
       providerConfig: this.o.providerConfigs.get(provider) ?? {},
-      log: (line) => this.o.onEvent?.({ type: 'log', step, line }),
+      log: (line) => this.emit({ type: 'log', step, line }),
       signal: this.killController.signal,
       env: this.o.env,
     };
@@ -196,8 +223,8 @@ class Applier {
 
   private async runStep(step: Step, rollback = false): Promise<void> {
     const started = Date.now();
-    this.o.onEvent?.({ type: 'start', step, rollback });
-    const timer = setInterval(() => this.o.onEvent?.({ type: 'still', step, elapsedMs: Date.now() - started }), this.o.stillIntervalMs ?? 10_000);
+    this.emit({ type: 'start', step, rollback });
+    const timer = setInterval(() => this.emit({ type: 'still', step, elapsedMs: Date.now() - started }), this.o.stillIntervalMs ?? 10_000);
     if (step.unit) this.units.get(step.unit)!.started = true;
     let result: { diagnostics: readonly Diagnostic[]; details?: string };
     try {
@@ -214,7 +241,7 @@ class Applier {
       this.status.set(step.id, 'failed');
       this.failed.push(step.id);
       this.diagnostics.push(...result.diagnostics);
-      this.o.onEvent?.({ type: 'failed', step, elapsedMs, diagnostics: result.diagnostics, rollback });
+      this.emit({ type: 'failed', step, elapsedMs, diagnostics: result.diagnostics, rollback });
       if (step.unit) {
         const u = this.units.get(step.unit)!;
         u.failed ??= `${step.id} failed`;
@@ -224,7 +251,7 @@ class Applier {
     this.diagnostics.push(...result.diagnostics);
     this.status.set(step.id, 'done');
     this.completed.push(step.id);
-    this.o.onEvent?.({ type: 'done', step, elapsedMs, rollback, details: result.details });
+    this.emit({ type: 'done', step, elapsedMs, rollback, details: result.details });
     if (step.unit) this.afterUnitStep(step);
   }
 
@@ -260,6 +287,7 @@ class Applier {
     const r = this.world.evaluate(step.address, info);
     if (!r.config || hasErrors(r.diagnostics)) return { config: null, marked: null, diagnostics: r.diagnostics };
     this.evaluated.set(step.address, r.config);
+    this.scrub.learn(r.config);
     const diagnostics = [...r.diagnostics];
     // Computed attributes the configuration leaves out keep their planned placeholders.
     const config: Record<string, Json> = {};
@@ -302,6 +330,7 @@ class Applier {
     for (const [k, v] of Object.entries(marked ?? this.evaluated.get(change.address) ?? {})) {
       if (k in redacted && !sensitiveNames.includes(k) && containsSensitive(v)) redacted[k] = storedForm(v) as Json;
     }
+    for (const name of sensitiveNames) if (name in attributes) this.scrub.learnSecret(attributes[name]);
     const split = splitSensitive(redacted, sensitiveNames);
     const now = new Date().toISOString();
     const bg = change.blueGreen || step.unit === change.address || (this.o.config.resources.find((r) => r.type === change.type && r.name === change.name)?.lifecycle.blueGreen ?? false);
@@ -341,6 +370,7 @@ class Applier {
       if (info.schema.attributes[k]?.sensitive) out[k] = new Sensitive(v as Value);
       else out[k] = k in evaluated ? remark(evaluated[k], v as Value) : (v as Value);
     }
+    this.scrub.learn(out);
     return out;
   }
 
@@ -521,14 +551,14 @@ class Applier {
       u.finished = true;
       return;
     }
-    this.o.onEvent?.({ type: 'rollback', unit: unitAddress, reason });
+    this.emit({ type: 'rollback', unit: unitAddress, reason });
     this.rolledBack.push({ unit: unitAddress, reason });
     for (const [route, before] of u.switched) {
       const change = this.change(route)!;
       const current = this.o.store.state.resources.find((r) => r.address === route && r.live);
       const step: Step = { id: `restore ${route} (blue) [${unitAddress}]`, kind: 'switch', address: route, color: colorOf(plannedUnit.priorGeneration), unit: unitAddress, afterSwitch: false, after: [], generation: current?.generation ?? 0 };
       const started = Date.now();
-      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      this.emit({ type: 'start', step, rollback: true });
       const res = await this.impl(change).update(
         { address: route, generation: step.generation, prior: current?.attributes ?? before, config: before, configDir: this.o.config.dir },
         this.ctx(change.provider, step),
@@ -536,10 +566,10 @@ class Applier {
       const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : { ...before, ...res.state }, 'ready', true);
       if (hasErrors(res.diagnostics) || hasErrors(w)) {
         this.diagnostics.push(...res.diagnostics, ...w);
-        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: [...res.diagnostics, ...w], rollback: true });
+        this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: [...res.diagnostics, ...w], rollback: true });
       } else {
         this.world.set(route, this.marked(change, { ...before, ...res.state }));
-        this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+        this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
       }
     }
     const w = await this.setLive(unitAddress, 'blue');
@@ -553,12 +583,12 @@ class Applier {
       const step: Step = { id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`, kind: 'delete', address: g.address, color: colorOf(g.generation), unit: unitAddress, afterSwitch: false, after: [], generation: g.generation };
       this.status.set(step.id, 'running');
       const started = Date.now();
-      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      this.emit({ type: 'start', step, rollback: true });
       const res = await this.delete(step);
       if (hasErrors(res.diagnostics)) {
         this.diagnostics.push(...res.diagnostics);
-        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
-      } else this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+        this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
+      } else this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
       this.status.delete(step.id);
     }
     const blue = this.o.store.state.resources.find((r) => r.address === unitAddress && r.live);

@@ -9,6 +9,7 @@ import type { OperationContext, Provider } from '../providers/contract.js';
 import type { Drift } from '../planner/plan.js';
 import { redactLike, splitSensitive, stateValues } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import type { Scrubber } from './scrubber.js';
 
 export interface RefreshOptions {
   readonly state: StateFile;
@@ -16,6 +17,8 @@ export interface RefreshOptions {
   readonly context: (provider: string) => OperationContext;
   /** Reads in flight at once. */
   readonly parallelism: number;
+  /** Scrubs the diagnostics of reads; learns the secrets reads return. */
+  readonly scrubber?: Scrubber;
 }
 
 export interface RefreshResult {
@@ -38,7 +41,9 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         continue;
       }
       const res = await impl.read({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
-      diagnostics.push(...res.diagnostics);
+      const secret = Object.entries(impl.schema.attributes).filter(([, a]) => a.sensitive).map(([n]) => n);
+      for (const name of secret) if (res.state && name in res.state) o.scrubber?.learnSecret(res.state[name]);
+      diagnostics.push(...(o.scrubber ? o.scrubber.diagnostics(res.diagnostics) : res.diagnostics));
       if (hasErrors(res.diagnostics)) {
         next.set(inst, inst);
         continue;
@@ -49,7 +54,6 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         continue;
       }
       // Secrets the provider reports are kept as hashes, as apply keeps them.
-      const secret = Object.entries(impl.schema.attributes).filter(([, a]) => a.sensitive).map(([n]) => n);
       const split = splitSensitive(res.state, secret);
       for (const [k, v] of Object.entries(split.attributes)) if (k in inst.attributes) split.attributes[k] = redactLike(v, inst.attributes[k]);
       const merged: Record<string, Json> = { ...inst.attributes, ...split.attributes };

@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import type { Orphan } from '../providers/contract.js';
+import { runScrubber } from '../apply/scrubber.js';
 import { upsertInstance } from '../state/query.js';
 import { type Io, printDiagnostics } from './io.js';
 import { type ConfigOptions, type StateOptions, loadConfiguration, loadProviders, loadVariables, openState, operationContext, statePath } from './session.js';
@@ -23,14 +24,15 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
       return 0;
     }
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(l + '\n'), new AbortController().signal, io.env);
+    const scrub = runScrubber(config, variables, providers, configs, io.env);
+    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];
     for (const [name, p] of providers) {
       if (!p.orphans) continue;
       const known = store.state.resources.filter((r) => r.provider === name).map((r) => ({ type: r.type, attributes: r.attributes }));
       const r = await p.orphans.listOrphans(known, ctx(name));
-      diags.push(...r.diagnostics);
+      diags.push(...scrub.diagnostics(r.diagnostics));
       for (const o of r.orphans) found.push({ provider: name, orphan: o });
     }
     printDiagnostics(io, [...warnings, ...diags]);
@@ -39,11 +41,11 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
       io.out('No orphans: every object the providers made for this state is in the state.\n');
       return 0;
     }
-    for (const { orphan } of found) io.out(`${orphan.type} ${orphan.id}: ${orphan.description}${orphan.address ? ` (made for ${orphan.address}, generation ${orphan.generation})` : ''}\n`);
+    for (const { orphan } of found) io.out(`${orphan.type} ${orphan.id}: ${scrub.text(orphan.description)}${orphan.address ? ` (made for ${orphan.address}, generation ${orphan.generation})` : ''}\n`);
     if (opts.delete) {
       for (const { provider, orphan } of found) {
         const r = await providers.get(provider)!.orphans!.deleteOrphan(orphan, ctx(provider));
-        printDiagnostics(io, r.diagnostics);
+        printDiagnostics(io, scrub.diagnostics(r.diagnostics));
         if (hasErrors(r.diagnostics)) return 1;
         io.out(`Deleted ${orphan.type} ${orphan.id}.\n`);
       }

@@ -109,6 +109,8 @@ export class RecordingProvider {
   /** Per-operation latency overrides. */
   latency: Partial<Record<Op, number>> = {};
   fail: FailRule = () => undefined;
+  /** A line the provider prints (through its context's log) when a call starts, if any. */
+  print: (call: Call) => string | undefined = () => undefined;
   /** Called after an operation's effect, before it returns (used to kill the process). */
   afterEffect: (call: Call) => void = () => {};
   private mem: WorldFile = { objects: {}, nextId: 1, calls: [] };
@@ -162,6 +164,8 @@ export class RecordingProvider {
     const w0 = this.load();
     w0.calls.push(call);
     this.save(w0);
+    const line = this.print(call);
+    if (line !== undefined) ctx.log(line);
     const wait = this.latency[call.op] ?? this.latencyMs;
     if (wait > 0) {
       await new Promise<void>((resolve) => {
