@@ -201,6 +201,7 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
 export async function forceUnlockCommand(id: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
   const diags = await forceUnlock(statePath(null, opts, io.cwd), id);
   if (hasErrors(diags)) throw new DiagnosticsError(diags);
+  printDiagnostics(io, diags);
   io.out(`Lock ${id} removed. The state is unlocked.\n`);
   return 0;
 }
