@@ -9,7 +9,7 @@ import type { Diagnostic } from '../../src/diagnostics.js';
 import { error } from '../../src/diagnostics.js';
 import type { Json } from '../../src/evaluate/value.js';
 import { containsUnknown, isUnknown } from '../../src/evaluate/value.js';
-import type { OperationContext, PlanRequest, PlanResponse, Provider, ResourceType, ResourceTypeSchema } from '../../src/providers/contract.js';
+import type { OperationContext, OrphanFinder, PlanRequest, PlanResponse, Provider, ResourceType, ResourceTypeSchema } from '../../src/providers/contract.js';
 import { type ProviderEntry, registerProvider, resetLoadedProviders, unregisterProvider } from '../../src/providers/registry.js';
 
 export type Op = 'read' | 'create' | 'update' | 'delete' | 'verify';
@@ -267,6 +267,9 @@ export class RecordingProvider {
     };
   }
 
+  /** Set to give the provider the `state orphans` capability; none by default. */
+  orphans?: OrphanFinder;
+
   /** The provider object for the registry. */
   provider(): Provider {
     return {
@@ -274,6 +277,7 @@ export class RecordingProvider {
       description: 'recording test provider',
       configSchema: {},
       resourceTypes: Object.fromEntries(Object.keys(testSchemas).map((t) => [t, this.typeImpl(t)])),
+      ...(this.orphans ? { orphans: this.orphans } : {}),
     };
   }
 
