@@ -16,6 +16,7 @@ import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
 
@@ -146,7 +147,12 @@ class Applier {
     // Units that started and did not finish are rolled back; a committed one keeps green, and
     // what is left of its blue is deleted by the next apply.
     for (const [address, u] of this.units) {
-      if (u.started && !u.finished) await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
+      if (!u.started || u.finished) continue;
+      try {
+        await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
+      } catch (e) {
+        this.diagnostics.push(providerBug(this.change(address)?.provider ?? 'unknown', 'rolling back the deploy of', address, e, 'The state holds what was done before it; apply again to finish.'));
+      }
     }
     for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
     await this.recordOutputs();
@@ -232,7 +238,7 @@ class Applier {
     } catch (e) {
       // A provider bug: report it as a failure of this step instead of crashing the apply,
       // so state is still persisted and units are still rolled back.
-      result = { diagnostics: [error(`Internal error in ${step.id}`, e instanceof Error ? (e.stack ?? e.message) : String(e))] };
+      result = { diagnostics: [this.bug(step, e)] };
     } finally {
       clearInterval(timer);
     }
@@ -253,6 +259,12 @@ class Applier {
     this.completed.push(step.id);
     this.emit({ type: 'done', step, elapsedMs, rollback, details: result.details });
     if (step.unit) this.afterUnitStep(step);
+  }
+
+  /** The error for an exception thrown while carrying out `step` (a bug, never an outside failure). */
+  private bug(step: Step, thrown: unknown): Diagnostic {
+    const provider = this.change(step.address)?.provider ?? findInstance(this.o.store.state, step.address, step.generation)?.provider ?? 'unknown';
+    return providerBug(provider, VERB[step.kind], step.address, thrown, 'The state holds what was done before it.');
   }
 
   /** Marks a unit committed once every switch and post-switch check passed; finished at its last step. */
@@ -610,6 +622,15 @@ class Applier {
     this.diagnostics.push(...w);
   }
 }
+
+/** What a step was doing, for messages: "while creating test_instance.web". */
+const VERB: Readonly<Record<Step['kind'], string>> = {
+  create: 'creating',
+  update: 'modifying',
+  delete: 'destroying',
+  verify: 'verifying',
+  switch: 'switching',
+};
 
 /** `actual` with the sensitive marks of `evaluated` wherever the two agree. */
 function remark(evaluated: Value, actual: Value): Value {

@@ -5,10 +5,11 @@
  */
 import { type Diagnostic, hasErrors } from '../diagnostics.js';
 import { valueEquals, type Json, type Value } from '../evaluate/value.js';
-import type { OperationContext, Provider } from '../providers/contract.js';
+import type { OperationContext, Provider, ReadResponse } from '../providers/contract.js';
 import type { Drift } from '../planner/plan.js';
 import { redactLike, splitSensitive, stateValues } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import { providerBug } from './provider-bug.js';
 import type { Scrubber } from './scrubber.js';
 
 export interface RefreshOptions {
@@ -40,7 +41,12 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         next.set(inst, inst);
         continue;
       }
-      const res = await impl.read({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
+      let res: ReadResponse;
+      try {
+        res = await impl.read({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
+      } catch (e) {
+        res = { state: null, diagnostics: [providerBug(inst.provider, 'reading', inst.address, e, 'Nothing was changed.')] };
+      }
       const secret = Object.entries(impl.schema.attributes).filter(([, a]) => a.sensitive).map(([n]) => n);
       for (const name of secret) if (res.state && name in res.state) o.scrubber?.learnSecret(res.state[name]);
       diagnostics.push(...(o.scrubber ? o.scrubber.diagnostics(res.diagnostics) : res.diagnostics));
