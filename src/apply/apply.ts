@@ -14,7 +14,7 @@ import type { OperationContext, Provider, ResourceType } from '../providers/cont
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
 import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/planner.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
-import { sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
+import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
@@ -437,8 +437,8 @@ class Applier {
       this.ctx(change.provider, step),
     );
     this.release(step);
-    const attrs = { ...ev.config, ...res.state };
-    const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : attrs, prior.status, prior.live);
+    const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
+    const w = await this.record(change, step, keepPriorSecrets(hasErrors(res.diagnostics) ? res.state : attrs, prior), prior.status, prior.live);
     if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
     return { diagnostics: [...res.diagnostics, ...w] };
   }
@@ -465,10 +465,10 @@ class Applier {
     );
     if (hasErrors(res.diagnostics)) {
       // The provider reports what is true now; record it so rollback starts from the truth.
-      const w = await this.record(change, { ...step, generation: prior.generation }, res.state, prior.status, prior.live);
+      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets(res.state, prior), prior.status, prior.live);
       return { diagnostics: [...res.diagnostics, ...w] };
     }
-    const attrs = { ...ev.config, ...res.state };
+    const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
     const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
     this.world.set(step.address, this.marked(change, attrs));
     const w2 = await this.setLive(step.unit!, 'green');
@@ -511,7 +511,7 @@ class Applier {
         this.ctx(change.provider, step),
       );
       if (hasErrors(res.diagnostics)) return res;
-      const w = await this.record(change, { ...step, generation: prior.generation }, { ...ev.config, ...res.state }, 'ready', true);
+      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
       return { diagnostics: [...res.diagnostics, ...w] };
     }
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };

@@ -113,6 +113,20 @@ export function splitSensitive(
 }
 
 /**
+ * `attributes` a provider reported for an object state already holds, with the secrets it did
+ * not report (a password told only by create) put back as their stored forms, so neither the
+ * recorded hash nor what refers to the secret is lost by an update.
+ */
+export function keepPriorSecrets(
+  attributes: Readonly<Record<string, Json>>,
+  prior: Pick<StateInstance, 'sensitive_attributes'>,
+): Record<string, Json> {
+  const out: Record<string, Json> = { ...attributes };
+  for (const [name, hash] of Object.entries(prior.sensitive_attributes)) if (!(name in out)) out[name] = STORED_SECRET_PREFIX + hash;
+  return out;
+}
+
+/**
  * Whether the value `v` (marked or not) is the secret whose hash state recorded as `hash`. An
  * unknown value matches nothing: it may turn out to be anything.
  */

@@ -165,5 +165,16 @@ describe('engine: applying again after a failed first apply', () => {
     expect(plan.stdout).to.include('No changes.');
     expect(plan.code).to.equal(0);
   });
+
+  it('an in-place update of a machine whose provider made up its password keeps the password\'s hash', async () => {
+    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
+    const hashBefore = readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass;
+    writeFileSync(join(cfg.dir, 'main.infra'), LB_AND_NS.replace('name = "lb"', 'name = "lb-2"'));
+    const r = await cli('apply', '--auto-approve');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass).to.equal(hashBefore);
+    await expectConverged();
+  });
 });
 

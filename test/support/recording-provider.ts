@@ -227,6 +227,11 @@ export class RecordingProvider {
         // A check has nothing of its own to read back: what it verified is what it is (one
         // verified inside a deploy unit has no object in the world at all).
         if (type === 'test_check' && r.diagnostics.length === 0) return { state: req.prior, diagnostics: r.diagnostics };
+        if (type === 'test_server' && r.result && r.result.attributes.root_pass !== undefined) {
+          const { root_pass: _told, ...rest } = r.result.attributes;
+          void _told;
+          return { state: rest, diagnostics: r.diagnostics };
+        }
         return { state: r.result ? r.result.attributes : null, diagnostics: r.diagnostics };
       },
       create: async (req, ctx) => {
@@ -247,6 +252,12 @@ export class RecordingProvider {
           const existing = w.objects[k];
           const attrs = { ...(existing?.attributes ?? req.prior), ...req.config, ...(type === 'test_route' || type === 'test_balancer' || type === 'test_provision' ? computed(w, req.config) : {}) };
           w.objects[k] = { type, address: req.address, generation: req.generation, attributes: attrs };
+          // Like Linode, a made-up password is told only by create: later answers leave it out.
+          if (type === 'test_server' && req.config.root_pass == null) {
+            const { root_pass: _told, ...rest } = attrs;
+            void _told;
+            return rest;
+          }
           return attrs;
         });
         return { state: r.result ?? req.prior, diagnostics: r.diagnostics };
