@@ -9,13 +9,15 @@ import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
-import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, valueEquals, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
+import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { type TypeInfo, colorOf, contradicts, storedForm } from '../planner/planner.js';
+import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/planner.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
-import { splitSensitive } from '../state/sensitive.js';
+import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import { providerBug } from './provider-bug.js';
+import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
 
 /** What apply writes state through (the StateStore, or a test double with the same shape). */
@@ -52,6 +54,12 @@ export interface ApplyOptions {
   readonly onEvent?: (e: ApplyEvent) => void;
   /** How often "Still creating..." is reported (default 10 s). */
   readonly stillIntervalMs?: number;
+  /**
+   * What every provider line and diagnostic passes through before `onEvent` and the result see
+   * it; apply teaches it the secrets it comes to know. Default: one knowing the variables and
+   * provider settings (`runScrubber`).
+   */
+  readonly scrubber?: Scrubber;
 }
 
 export interface ApplyResult {
@@ -99,8 +107,10 @@ class Applier {
   /** The last evaluated configuration of each instance, with its sensitive marks. */
   private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
   private readonly killController = new AbortController();
+  private readonly scrub: Scrubber;
 
   constructor(private readonly o: ApplyOptions) {
+    this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
     for (const s of o.plan.steps) this.status.set(s.id, 'pending');
     for (const u of o.plan.units) {
@@ -111,7 +121,7 @@ class Applier {
     o.kill?.addEventListener('abort', () => this.killController.abort(), { once: true });
     o.stop?.addEventListener('abort', () => {
       this.stopping = true;
-      this.o.onEvent?.({ type: 'interrupt', hard: false });
+      this.emit({ type: 'interrupt', hard: false });
     }, { once: true });
   }
 
@@ -137,19 +147,42 @@ class Applier {
     // Units that started and did not finish are rolled back; a committed one keeps green, and
     // what is left of its blue is deleted by the next apply.
     for (const [address, u] of this.units) {
-      if (u.started && !u.finished) await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
+      if (!u.started || u.finished) continue;
+      try {
+        await this.rollback(address, u.failed ?? (this.stopping ? 'interrupted' : 'another step failed'));
+      } catch (e) {
+        this.diagnostics.push(providerBug(this.change(address)?.provider ?? 'unknown', 'rolling back the deploy of', address, e, 'The state holds what was done before it; apply again to finish.'));
+      }
     }
     for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
     await this.recordOutputs();
     const interrupted = this.stopping && !this.failed.length;
     return {
       ok: this.failed.length === 0 && !interrupted,
-      diagnostics: this.diagnostics,
+      diagnostics: this.scrub.diagnostics(this.diagnostics),
       completed: this.completed,
       failed: this.failed,
       rolledBack: this.rolledBack,
       interrupted,
     };
+  }
+
+  /** Reports an event, with every provider-made text in it scrubbed of the run's secrets. */
+  private emit(e: ApplyEvent): void {
+    if (!this.o.onEvent) return;
+    const s = this.scrub;
+    switch (e.type) {
+      case 'log':
+        return this.o.onEvent({ ...e, line: s.text(e.line) });
+      case 'failed':
+        return this.o.onEvent({ ...e, diagnostics: s.diagnostics(e.diagnostics) });
+      case 'done':
+        return this.o.onEvent(e.details === undefined ? e : { ...e, details: s.text(e.details) });
+      case 'rollback':
+        return this.o.onEvent({ ...e, reason: s.text(e.reason) });
+      default:
+        return this.o.onEvent(e);
+    }
   }
 
   private release(step: Step): void {
@@ -173,7 +206,7 @@ class Applier {
       stateDir: this.o.stateDir,
       lineage: this.o.store.state.lineage,
       providerConfig: this.o.providerConfigs.get(provider) ?? {},
-      log: (line) => this.o.onEvent?.({ type: 'log', step, line }),
+      log: (line) => this.emit({ type: 'log', step, line }),
       signal: this.killController.signal,
       env: this.o.env,
     };
@@ -196,8 +229,8 @@ class Applier {
 
   private async runStep(step: Step, rollback = false): Promise<void> {
     const started = Date.now();
-    this.o.onEvent?.({ type: 'start', step, rollback });
-    const timer = setInterval(() => this.o.onEvent?.({ type: 'still', step, elapsedMs: Date.now() - started }), this.o.stillIntervalMs ?? 10_000);
+    this.emit({ type: 'start', step, rollback });
+    const timer = setInterval(() => this.emit({ type: 'still', step, elapsedMs: Date.now() - started }), this.o.stillIntervalMs ?? 10_000);
     if (step.unit) this.units.get(step.unit)!.started = true;
     let result: { diagnostics: readonly Diagnostic[]; details?: string };
     try {
@@ -205,7 +238,7 @@ class Applier {
     } catch (e) {
       // A provider bug: report it as a failure of this step instead of crashing the apply,
       // so state is still persisted and units are still rolled back.
-      result = { diagnostics: [error(`Internal error in ${step.id}`, e instanceof Error ? (e.stack ?? e.message) : String(e))] };
+      result = { diagnostics: [this.bug(step, e)] };
     } finally {
       clearInterval(timer);
     }
@@ -214,7 +247,7 @@ class Applier {
       this.status.set(step.id, 'failed');
       this.failed.push(step.id);
       this.diagnostics.push(...result.diagnostics);
-      this.o.onEvent?.({ type: 'failed', step, elapsedMs, diagnostics: result.diagnostics, rollback });
+      this.emit({ type: 'failed', step, elapsedMs, diagnostics: result.diagnostics, rollback });
       if (step.unit) {
         const u = this.units.get(step.unit)!;
         u.failed ??= `${step.id} failed`;
@@ -224,8 +257,14 @@ class Applier {
     this.diagnostics.push(...result.diagnostics);
     this.status.set(step.id, 'done');
     this.completed.push(step.id);
-    this.o.onEvent?.({ type: 'done', step, elapsedMs, rollback, details: result.details });
+    this.emit({ type: 'done', step, elapsedMs, rollback, details: result.details });
     if (step.unit) this.afterUnitStep(step);
+  }
+
+  /** The error for an exception thrown while carrying out `step` (a bug, never an outside failure). */
+  private bug(step: Step, thrown: unknown): Diagnostic {
+    const provider = this.change(step.address)?.provider ?? findInstance(this.o.store.state, step.address, step.generation)?.provider ?? 'unknown';
+    return providerBug(provider, VERB[step.kind], step.address, thrown, 'The state holds what was done before it.');
   }
 
   /** Marks a unit committed once every switch and post-switch check passed; finished at its last step. */
@@ -260,6 +299,7 @@ class Applier {
     const r = this.world.evaluate(step.address, info);
     if (!r.config || hasErrors(r.diagnostics)) return { config: null, marked: null, diagnostics: r.diagnostics };
     this.evaluated.set(step.address, r.config);
+    this.scrub.learn(r.config);
     const diagnostics = [...r.diagnostics];
     // Computed attributes the configuration leaves out keep their planned placeholders.
     const config: Record<string, Json> = {};
@@ -302,6 +342,7 @@ class Applier {
     for (const [k, v] of Object.entries(marked ?? this.evaluated.get(change.address) ?? {})) {
       if (k in redacted && !sensitiveNames.includes(k) && containsSensitive(v)) redacted[k] = storedForm(v) as Json;
     }
+    for (const name of sensitiveNames) if (name in attributes) this.scrub.learnSecret(attributes[name]);
     const split = splitSensitive(redacted, sensitiveNames);
     const now = new Date().toISOString();
     const bg = change.blueGreen || step.unit === change.address || (this.o.config.resources.find((r) => r.type === change.type && r.name === change.name)?.lifecycle.blueGreen ?? false);
@@ -341,6 +382,7 @@ class Applier {
       if (info.schema.attributes[k]?.sensitive) out[k] = new Sensitive(v as Value);
       else out[k] = k in evaluated ? remark(evaluated[k], v as Value) : (v as Value);
     }
+    this.scrub.learn(out);
     return out;
   }
 
@@ -395,8 +437,8 @@ class Applier {
       this.ctx(change.provider, step),
     );
     this.release(step);
-    const attrs = { ...ev.config, ...res.state };
-    const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : attrs, prior.status, prior.live);
+    const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
+    const w = await this.record(change, step, keepPriorSecrets(hasErrors(res.diagnostics) ? res.state : attrs, prior), prior.status, prior.live);
     if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
     return { diagnostics: [...res.diagnostics, ...w] };
   }
@@ -409,8 +451,12 @@ class Applier {
     if (!ev.config) return ev;
     const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
     if (!prior) {
-      // A route created in the same run as the unit (first deploy) has nothing to switch from.
-      return this.create({ ...step, kind: 'create', unit: null });
+      // A route that does not exist yet (its create failed in an earlier apply) has nothing to
+      // switch from: creating it is the switch, and green is live from then on, as after any switch.
+      const created = await this.create({ ...step, kind: 'create', unit: null });
+      if (hasErrors(created.diagnostics)) return created;
+      const w = await this.setLive(step.unit!, 'green');
+      return { diagnostics: [...created.diagnostics, ...w], details: this.trafficTarget(step) };
     }
     unit.switched.set(step.address, prior.attributes);
     const res = await this.impl(change).update(
@@ -419,14 +465,20 @@ class Applier {
     );
     if (hasErrors(res.diagnostics)) {
       // The provider reports what is true now; record it so rollback starts from the truth.
-      const w = await this.record(change, { ...step, generation: prior.generation }, res.state, prior.status, prior.live);
+      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets(res.state, prior), prior.status, prior.live);
       return { diagnostics: [...res.diagnostics, ...w] };
     }
-    const attrs = { ...ev.config, ...res.state };
+    const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
     const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
     this.world.set(step.address, this.marked(change, attrs));
     const w2 = await this.setLive(step.unit!, 'green');
-    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: step.switchTo };
+    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: this.trafficTarget(step) };
+  }
+
+  /** Where a switch sent traffic, for people: the green copy's address as it was created. */
+  private trafficTarget(step: Step): string {
+    const u = this.o.plan.units.find((x) => x.address === step.unit)!;
+    return describeTarget(this.world.current(u.address) ?? null, colorOf(u.plannedGeneration));
   }
 
   /** Makes the unit's green (or blue) copies live and the other copies not. */
@@ -459,7 +511,7 @@ class Applier {
         this.ctx(change.provider, step),
       );
       if (hasErrors(res.diagnostics)) return res;
-      const w = await this.record(change, { ...step, generation: prior.generation }, { ...ev.config, ...res.state }, 'ready', true);
+      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
       return { diagnostics: [...res.diagnostics, ...w] };
     }
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
@@ -511,14 +563,14 @@ class Applier {
       u.finished = true;
       return;
     }
-    this.o.onEvent?.({ type: 'rollback', unit: unitAddress, reason });
+    this.emit({ type: 'rollback', unit: unitAddress, reason });
     this.rolledBack.push({ unit: unitAddress, reason });
     for (const [route, before] of u.switched) {
       const change = this.change(route)!;
       const current = this.o.store.state.resources.find((r) => r.address === route && r.live);
       const step: Step = { id: `restore ${route} (blue) [${unitAddress}]`, kind: 'switch', address: route, color: colorOf(plannedUnit.priorGeneration), unit: unitAddress, afterSwitch: false, after: [], generation: current?.generation ?? 0 };
       const started = Date.now();
-      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      this.emit({ type: 'start', step, rollback: true });
       const res = await this.impl(change).update(
         { address: route, generation: step.generation, prior: current?.attributes ?? before, config: before, configDir: this.o.config.dir },
         this.ctx(change.provider, step),
@@ -526,10 +578,10 @@ class Applier {
       const w = await this.record(change, step, hasErrors(res.diagnostics) ? res.state : { ...before, ...res.state }, 'ready', true);
       if (hasErrors(res.diagnostics) || hasErrors(w)) {
         this.diagnostics.push(...res.diagnostics, ...w);
-        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: [...res.diagnostics, ...w], rollback: true });
+        this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: [...res.diagnostics, ...w], rollback: true });
       } else {
         this.world.set(route, this.marked(change, { ...before, ...res.state }));
-        this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+        this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
       }
     }
     const w = await this.setLive(unitAddress, 'blue');
@@ -543,12 +595,12 @@ class Applier {
       const step: Step = { id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`, kind: 'delete', address: g.address, color: colorOf(g.generation), unit: unitAddress, afterSwitch: false, after: [], generation: g.generation };
       this.status.set(step.id, 'running');
       const started = Date.now();
-      this.o.onEvent?.({ type: 'start', step, rollback: true });
+      this.emit({ type: 'start', step, rollback: true });
       const res = await this.delete(step);
       if (hasErrors(res.diagnostics)) {
         this.diagnostics.push(...res.diagnostics);
-        this.o.onEvent?.({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
-      } else this.o.onEvent?.({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+        this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
+      } else this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
       this.status.delete(step.id);
     }
     const blue = this.o.store.state.resources.find((r) => r.address === unitAddress && r.live);
@@ -571,9 +623,18 @@ class Applier {
   }
 }
 
+/** What a step was doing, for messages: "while creating test_instance.web". */
+const VERB: Readonly<Record<Step['kind'], string>> = {
+  create: 'creating',
+  update: 'modifying',
+  delete: 'destroying',
+  verify: 'verifying',
+  switch: 'switching',
+};
+
 /** `actual` with the sensitive marks of `evaluated` wherever the two agree. */
 function remark(evaluated: Value, actual: Value): Value {
-  if (evaluated instanceof Sensitive) return valueEquals(evaluated.value, actual) || containsUnknown(evaluated.value) ? new Sensitive(actual) : actual;
+  if (evaluated instanceof Sensitive) return sameStoredValue(evaluated.value, actual) || containsUnknown(evaluated.value) ? new Sensitive(actual) : actual;
   if (Array.isArray(evaluated) && Array.isArray(actual)) return actual.map((x, i) => (i < evaluated.length ? remark(evaluated[i], x) : x));
   if (isObject(evaluated) && isObject(actual)) {
     const out: Record<string, Value> = {};

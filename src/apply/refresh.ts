@@ -5,11 +5,12 @@
  */
 import { type Diagnostic, hasErrors } from '../diagnostics.js';
 import { valueEquals, type Json, type Value } from '../evaluate/value.js';
-import type { OperationContext, Provider } from '../providers/contract.js';
+import type { OperationContext, Provider, ReadResponse } from '../providers/contract.js';
 import type { Drift } from '../planner/plan.js';
-import { SECRET_PREFIX, isStoredSecret, stateValues } from '../planner/planner.js';
-import { hashSensitive, splitSensitive } from '../state/sensitive.js';
+import { redactLike, splitSensitive, stateValues } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import { providerBug } from './provider-bug.js';
+import type { Scrubber } from './scrubber.js';
 
 export interface RefreshOptions {
   readonly state: StateFile;
@@ -17,6 +18,8 @@ export interface RefreshOptions {
   readonly context: (provider: string) => OperationContext;
   /** Reads in flight at once. */
   readonly parallelism: number;
+  /** Scrubs the diagnostics of reads; learns the secrets reads return. */
+  readonly scrubber?: Scrubber;
 }
 
 export interface RefreshResult {
@@ -46,8 +49,15 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         next.set(inst, inst);
         continue;
       }
-      const res = await impl.read({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
-      diagnostics.push(...res.diagnostics);
+      let res: ReadResponse;
+      try {
+        res = await impl.read({ address: inst.address, generation: inst.generation, prior: inst.attributes }, o.context(inst.provider));
+      } catch (e) {
+        res = { state: null, diagnostics: [providerBug(inst.provider, 'reading', inst.address, e, 'Nothing was changed.')] };
+      }
+      const secret = Object.entries(impl.schema.attributes).filter(([, a]) => a.sensitive).map(([n]) => n);
+      for (const name of secret) if (res.state && name in res.state) o.scrubber?.learnSecret(res.state[name]);
+      diagnostics.push(...(o.scrubber ? o.scrubber.diagnostics(res.diagnostics) : res.diagnostics));
       if (hasErrors(res.diagnostics)) {
         next.set(inst, inst);
         continue;
@@ -58,7 +68,6 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         continue;
       }
       // Secrets the provider reports are kept as hashes, as apply keeps them.
-      const secret = Object.entries(impl.schema.attributes).filter(([, a]) => a.sensitive).map(([n]) => n);
       const split = splitSensitive(res.state, secret);
       for (const [k, v] of Object.entries(split.attributes)) if (k in inst.attributes) split.attributes[k] = redactLike(v, inst.attributes[k]);
       const merged: Record<string, Json> = { ...inst.attributes, ...split.attributes };
@@ -73,17 +82,4 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallelism, queue.length)) }, worker));
   const resources = o.state.resources.map((r) => (next.has(r) ? next.get(r) ?? null : r)).filter((r): r is StateInstance => r !== null);
   return { state: { ...o.state, resources }, drift: drift.sort((a, b) => (a.address < b.address ? -1 : 1)), diagnostics };
-}
-
-/** Where state holds a secret's hash, a read value is hashed too, so secrets stay out of state. */
-function redactLike(read: Json, stored: Json): Json {
-  if (typeof stored === 'string' && isStoredSecret(stored)) return typeof read === 'string' && isStoredSecret(read) ? read : SECRET_PREFIX + hashSensitive(read);
-  if (Array.isArray(stored) && Array.isArray(read)) return read.map((x, i) => (i < stored.length ? redactLike(x, stored[i]) : x));
-  if (stored && read && typeof stored === 'object' && typeof read === 'object' && !Array.isArray(stored) && !Array.isArray(read)) {
-    const out: Record<string, Json> = {};
-    const s = stored as Record<string, Json>;
-    for (const [k, x] of Object.entries(read as Record<string, Json>)) out[k] = k in s ? redactLike(x, s[k]) : x;
-    return out;
-  }
-  return read;
 }

@@ -9,7 +9,8 @@ import type { EvalScope } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
-import { type TypeInfo, stateValues } from '../planner/planner.js';
+import type { TypeInfo } from '../planner/planner.js';
+import { stateValues } from '../state/sensitive.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from '../planner/scope.js';
 import type { StateFile } from '../state/types.js';
 
@@ -44,6 +45,11 @@ export class World {
       }
       b.instances.set(c.index, this.values.get(c.address) ?? (c.after as ObjectValue));
     }
+  }
+
+  /** What the instance at `address` is now, as far as this apply knows (undefined: nothing yet). */
+  current(address: string): ObjectValue | undefined {
+    return this.values.get(address);
   }
 
   /** Records what an instance is now, for every evaluation after this one. */

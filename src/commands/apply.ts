@@ -14,6 +14,7 @@ import { hashSensitive } from '../state/sensitive.js';
 import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { runScrubber } from '../apply/scrubber.js';
 import { type Io, printDiagnostics } from './io.js';
 import {
   type ConfigOptions,
@@ -77,6 +78,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
+    const scrubber = runScrubber(config, variables, providers, configs, io.env);
     const planned = saved
       ? null
       : await refreshAndPlan({
@@ -90,6 +92,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
           targets: opts.target ?? [],
           refresh: opts.refresh ?? true,
           log: (line) => io.err(line + '\n'),
+          scrubber,
           warnings,
         });
     const plan = saved ?? planned!.plan;
@@ -142,6 +145,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         parallelism: n,
         stop: stop.signal,
         kill: kill.signal,
+        scrubber,
         onEvent: (e) => {
           const line = print(e);
           if (line !== undefined) io.out(line + '\n');

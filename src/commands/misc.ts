@@ -11,7 +11,8 @@ import { UNKNOWN } from '../evaluate/value.js';
 import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { formatSource } from '../fmt/format.js';
-import { plan as computePlan, stateValues } from '../planner/planner.js';
+import { plan as computePlan } from '../planner/planner.js';
+import { stateValues } from '../state/sensitive.js';
 import { allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
@@ -200,6 +201,7 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
 export async function forceUnlockCommand(id: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
   const diags = await forceUnlock(statePath(null, opts, io.cwd), id);
   if (hasErrors(diags)) throw new DiagnosticsError(diags);
+  printDiagnostics(io, diags);
   io.out(`Lock ${id} removed. The state is unlocked.\n`);
   return 0;
 }

@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import type { Orphan } from '../providers/contract.js';
+import { runScrubber } from '../apply/scrubber.js';
 import { upsertInstance } from '../state/query.js';
 import { type Io, printDiagnostics } from './io.js';
 import { type ConfigOptions, type StateOptions, loadConfiguration, loadProviders, loadVariables, openState, operationContext, statePath } from './session.js';
@@ -23,27 +24,35 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
       return 0;
     }
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(l + '\n'), new AbortController().signal, io.env);
+    const scrub = runScrubber(config, variables, providers, configs, io.env);
+    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];
+    const checked: string[] = [];
+    const unchecked: string[] = [];
     for (const [name, p] of providers) {
-      if (!p.orphans) continue;
+      if (!p.orphans) {
+        unchecked.push(name);
+        continue;
+      }
+      checked.push(name);
       const known = store.state.resources.filter((r) => r.provider === name).map((r) => ({ type: r.type, attributes: r.attributes }));
       const r = await p.orphans.listOrphans(known, ctx(name));
-      diags.push(...r.diagnostics);
+      diags.push(...scrub.diagnostics(r.diagnostics));
       for (const o of r.orphans) found.push({ provider: name, orphan: o });
     }
     printDiagnostics(io, [...warnings, ...diags]);
     if (hasErrors(diags)) return 1;
     if (found.length === 0) {
-      io.out('No orphans: every object the providers made for this state is in the state.\n');
+      io.out(noOrphans(checked, unchecked));
       return 0;
     }
-    for (const { orphan } of found) io.out(`${orphan.type} ${orphan.id}: ${orphan.description}${orphan.address ? ` (made for ${orphan.address}, generation ${orphan.generation})` : ''}\n`);
+    for (const { orphan } of found) io.out(`${orphan.type} ${orphan.id}: ${scrub.text(orphan.description)}${orphan.address ? ` (made for ${orphan.address}, generation ${orphan.generation})` : ''}\n`);
+    if (unchecked.length) io.out(notChecked(unchecked));
     if (opts.delete) {
       for (const { provider, orphan } of found) {
         const r = await providers.get(provider)!.orphans!.deleteOrphan(orphan, ctx(provider));
-        printDiagnostics(io, r.diagnostics);
+        printDiagnostics(io, scrub.diagnostics(r.diagnostics));
         if (hasErrors(r.diagnostics)) return 1;
         io.out(`Deleted ${orphan.type} ${orphan.id}.\n`);
       }
@@ -86,4 +95,24 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
   } finally {
     await store.release();
   }
+}
+
+/** What "no orphans" means when only some providers (or none) could look. */
+function noOrphans(checked: readonly string[], unchecked: readonly string[]): string {
+  if (unchecked.length === 0) return 'No orphans: every object the providers made for this state is in the state.\n';
+  if (checked.length === 0) {
+    const one = unchecked.length === 1;
+    return (
+      `Nothing was checked: ${one ? 'the provider' : 'the providers'} ${unchecked.join(', ')} cannot list the objects ${one ? 'it' : 'they'} made, ` +
+      `so objects ${one ? 'it' : 'they'} made for this state that the state does not hold would not be found.\n`
+    );
+  }
+  const one = checked.length === 1;
+  return `No orphans found by ${checked.join(', ')}: every object ${one ? 'it' : 'they'} made for this state is in the state.\n${notChecked(unchecked)}`;
+}
+
+/** The providers `state orphans` could not ask, and what that leaves unknown. */
+function notChecked(unchecked: readonly string[]): string {
+  const one = unchecked.length === 1;
+  return `Not checked: ${unchecked.join(', ')} (${one ? 'it cannot' : 'they cannot'} list the objects ${one ? 'it' : 'they'} made, so objects ${one ? 'it' : 'they'} made for this state that the state does not hold would not be found).\n`;
 }

@@ -10,6 +10,7 @@ import { encodePlanFile } from '../planner/planfile.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { runScrubber } from '../apply/scrubber.js';
 import type { Io } from './io.js';
 import { printDiagnostics } from './io.js';
 import {
@@ -62,6 +63,7 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const store = await openState(path, 'plan', opts, true, warnings);
   try {
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
+    const scrubber = runScrubber(config, variables, providers, configs, io.env);
     const { plan } = await refreshAndPlan({
       config,
       variables,
@@ -73,6 +75,7 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
       targets: opts.target ?? [],
       refresh: opts.refresh ?? true,
       log: (line) => io.err(line + '\n'),
+      scrubber,
       warnings,
     });
     printDiagnostics(io, [...warnings, ...plan.warnings.filter((w) => !warnings.includes(w))]);

@@ -13,6 +13,7 @@ import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
 import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
 import { refresh } from '../apply/refresh.js';
+import type { Scrubber } from '../apply/scrubber.js';
 import { type Plan, type PlanBasis } from '../planner/plan.js';
 import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
@@ -180,17 +181,21 @@ export async function refreshAndPlan(args: {
   mode: 'normal' | 'destroy';
   targets: readonly string[];
   refresh: boolean;
+  /** Where provider lines go, once scrubbed by `scrubber`. */
   log: (line: string) => void;
+  scrubber: Scrubber;
   warnings: Diagnostic[];
 }): Promise<PlanRun> {
   let state = args.store.state;
   let drift: Plan['drift'] = [];
   if (args.refresh && state.resources.length > 0) {
+    const log = (line: string): void => args.log(args.scrubber.text(line));
     const r = await refresh({
       state,
       providers: args.providers,
-      context: operationContext(dirname(args.store.path), state.lineage, args.configs, args.log, new AbortController().signal, args.env),
+      context: operationContext(dirname(args.store.path), state.lineage, args.configs, log, new AbortController().signal, args.env),
       parallelism: 10,
+      scrubber: args.scrubber,
     });
     check(r.diagnostics, args.warnings);
     state = r.state;

@@ -3,7 +3,8 @@
  * (text diff, JSON, Markdown, graphs) is a view of this object.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { valueEquals, type Json, type Value } from '../evaluate/value.js';
+import type { Json, Value } from '../evaluate/value.js';
+import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
 
 /** What happens to one resource instance. */
@@ -133,5 +134,5 @@ export interface Plan {
 
 /** True when applying the plan would change anything. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !valueEquals(o.before, o.after));
+  return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));
 }

@@ -12,17 +12,15 @@ import {
   Sensitive,
   containsSensitive,
   containsUnknown,
-  isObject,
   isUnknown,
   sensitive as markSensitive,
-  toJson,
   valueEquals,
   type ObjectValue,
   type Value,
 } from '../evaluate/value.js';
 import { buildBlockGraph } from '../graph/graph.js';
 import type { PlanRequest, PlanResponse, ResourceTypeSchema, Role } from '../providers/contract.js';
-import { hashSensitive, isSensitiveHash } from '../state/sensitive.js';
+import { hashSensitive, matchesSecretHash, sameStoredValue, stateValues, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 import type { Action, Actions, DeployUnit, Drift, OutputChange, Plan, PlanBasis, ResourceChange, Step, StepKind } from './plan.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from './scope.js';
@@ -77,62 +75,9 @@ interface PassResult {
   readonly scope: ValueScope;
 }
 
-/** Prefix of a secret's hash stored in place of a secret nested in an attribute. */
-export const SECRET_PREFIX = 'sensitive:';
-
-/** True for a nested secret as state stores it. */
-export function isStoredSecret(s: string): boolean {
-  return s.startsWith(SECRET_PREFIX) && isSensitiveHash(s.slice(SECRET_PREFIX.length));
-}
-
-/**
- * How state stores a value: every sensitive part (known) replaced by its `sha256:` hash, so a
- * secret that flowed into another resource's attribute (a host's root password inside a
- * provisioner's `host`) is never written out, yet a change to it is still seen.
- */
-export function storedForm(v: Value): Value {
-  if (v instanceof Sensitive) return containsUnknown(v.value) ? v : SECRET_PREFIX + secretHash(v.value);
-  if (Array.isArray(v)) return v.map(storedForm);
-  if (isObject(v)) {
-    const out: Record<string, Value> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = storedForm(x);
-    return out;
-  }
-  return v;
-}
-
-/**
- * The hash of a secret. A value that already is one (a secret read back from state, where only
- * its hash is kept, then passed on to another resource) is its own hash, not hashed again.
- */
-function secretHash(v: Value): string {
-  if (typeof v === 'string') {
-    if (isSensitiveHash(v)) return v;
-    if (isStoredSecret(v)) return v.slice(SECRET_PREFIX.length);
-  }
-  return hashSensitive(toJson(v));
-}
-
-/** Marks the stored hashes of secrets as sensitive again, so renderings never show them. */
-function markHashes(v: Value): Value {
-  if (typeof v === 'string') return isStoredSecret(v) ? new Sensitive(v) : v;
-  if (Array.isArray(v)) return v.map(markHashes);
-  if (isObject(v)) {
-    const out: Record<string, Value> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = markHashes(x);
-    return out;
-  }
-  return v;
-}
-
-/** Attribute values of a state instance as language values (sensitive ones redacted). */
-export function stateValues(inst: StateInstance): Record<string, Value> {
-  const out: Record<string, Value> = {};
-  for (const [k, v] of Object.entries(inst.attributes)) out[k] = markHashes(v as Value);
-  for (const [k, hash] of Object.entries(inst.sensitive_attributes)) out[k] = new Sensitive(hash);
-  return out;
-}
-
+// How secrets are stored and compared is state's business (state/sensitive.ts); these are
+// re-exported for callers that know them from here.
+export { storedForm, stateValues };
 
 /** Computes the plan, or diagnostics explaining why there is none. */
 export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[] } {
@@ -288,11 +233,8 @@ class Planner {
     const compare = (name: string, value: Value, isSensitive: boolean, forces: boolean): void => {
       if (!prior) return;
       let differs: boolean;
-      if (isSensitive) {
-        const stored = prior.sensitive_attributes[name] ?? hashSensitive(null);
-        const plain = value instanceof Sensitive ? value.value : value;
-        differs = containsUnknown(plain) || stored !== secretHash(plain);
-      } else differs = !valueEquals(storedForm(value), (prior.attributes[name] ?? null) as Value);
+      if (isSensitive) differs = !matchesSecretHash(prior.sensitive_attributes[name] ?? hashSensitive(null), value);
+      else differs = !sameStoredValue(value, (prior.attributes[name] ?? null) as Value);
       if (!differs) return;
       if (ignore.has(name)) {
         after[name] = priorValues![name] ?? null;
@@ -967,7 +909,7 @@ function stateValuesColor(state: StateFile, c: ResourceChange): 'blue' | 'green'
 }
 
 /** How a switch step names the copy traffic goes to: its address when known, else its colour. */
-function describeTarget(values: Readonly<Record<string, Value>> | null, color: string): string {
+export function describeTarget(values: Readonly<Record<string, Value>> | null, color: string): string {
   const ip = values?.ipv4;
   return typeof ip === 'string' ? `${ip} (${color})` : `(${color})`;
 }
@@ -1076,8 +1018,8 @@ export function contradicts(planned: Value, actual: Value): boolean {
   if (planned instanceof Sensitive || actual instanceof Sensitive) {
     const p = planned instanceof Sensitive ? planned.value : planned;
     const a = actual instanceof Sensitive ? actual.value : actual;
-    if (isUnknown(p)) return false;
-    return contradicts(p, a);
+    // A secret the plan knew only by its stored form is what it was when it hashes alike.
+    return containsUnknown(p) ? contradicts(p, a) : !sameStoredValue(p, a);
   }
   if (Array.isArray(planned)) {
     if (!Array.isArray(actual) || actual.length !== planned.length) return true;
@@ -1089,7 +1031,7 @@ export function contradicts(planned: Value, actual: Value): boolean {
     const ao = actual as ObjectValue;
     return Object.keys(po).some((k) => contradicts(po[k], ao[k] ?? null));
   }
-  return !valueEquals(planned, actual);
+  return !sameStoredValue(planned, actual);
 }
 
 /** A value computed on first use. */

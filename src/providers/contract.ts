@@ -36,6 +36,12 @@ export interface AttributeSchema {
   readonly sensitive?: boolean;
   /** Value used when the configuration leaves an optional attribute out. */
   readonly default?: Json;
+  /**
+   * Provider settings only: the environment variable the provider reads when the setting is not
+   * given (`LINODE_TOKEN`). The engine then knows its value too, e.g. to keep a sensitive one
+   * out of everything printed.
+   */
+  readonly envFallback?: string;
 }
 
 /** A nested block type, such as `expect "www.example.test" "A" { values = [...] }`. */
@@ -65,7 +71,12 @@ export interface OperationContext {
   readonly lineage: string;
   /** The evaluated `provider "NAME" { ... }` block (with env fallbacks applied by the provider). */
   readonly providerConfig: Readonly<Record<string, Json>>;
-  /** Progress output, one line at a time ("Waiting for SSH on 127.0.0.5:22..."). */
+  /**
+   * Progress output, one line at a time ("Waiting for SSH on 127.0.0.5:22..."). Every line (and
+   * every diagnostic an operation returns) passes through the engine's scrubber before it is
+   * shown, which replaces each sensitive value of the run: a provider may quote a tool's output
+   * verbatim.
+   */
   readonly log: (line: string) => void;
   /** Aborted when the user interrupts twice; long waits should stop early and say so. */
   readonly signal: AbortSignal;

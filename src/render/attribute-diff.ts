@@ -4,7 +4,8 @@
  * they never compare values themselves, so every format shows the same diff.
  */
 import { diffArrays, diffLines } from 'diff';
-import { Sensitive, Unknown, containsSensitive, isObject, sensitive, valueEquals, type Value } from '../evaluate/value.js';
+import { Sensitive, Unknown, containsSensitive, isObject, sensitive, type Value } from '../evaluate/value.js';
+import { sameStoredValue } from '../state/sensitive.js';
 import type { OutputChange } from '../planner/plan.js';
 import { formatKey, isMultilineString, splitLines } from './format-value.js';
 
@@ -64,11 +65,12 @@ export interface TextDiff {
 export type ValueDiff = LeafDiff | ObjectDiff | ListDiff | TextDiff;
 
 /**
- * Equal values with equal sensitivity. `valueEquals` ignores marks; a value that became
- * sensitive is still a change people should see.
+ * Equal values with equal sensitivity, a secret's stored form equal to the secret it stands for
+ * (`sameStoredValue`). Marks are otherwise ignored, but a value that became sensitive is still a
+ * change people should see.
  */
 export function sameValue(a: Value, b: Value): boolean {
-  return valueEquals(a, b) && containsSensitive(a) === containsSensitive(b);
+  return sameStoredValue(a, b) && containsSensitive(a) === containsSensitive(b);
 }
 
 /** A non-empty plain object or list: shown element by element rather than whole. */

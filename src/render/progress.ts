@@ -35,7 +35,7 @@ export function progressPrinter(opts: { color: boolean; verbose?: boolean }): (e
         return `${c.bold(label(e.step))}: ${e.rollback ? c.yellow('[rollback] ') : ''}${verb}`;
       }
       case 'done': {
-        const extra = e.step.kind === 'switch' && e.step.switchTo && !e.rollback ? ` (traffic now to ${e.step.switchTo})` : '';
+        const extra = e.step.kind === 'switch' && e.details && !e.rollback ? ` (traffic now to ${e.details})` : '';
         return `${c.bold(label(e.step))}: ${e.rollback ? c.yellow('[rollback] ') : ''}${c.green(VERB[e.step.kind][1])} after ${formatElapsed(e.elapsedMs)}${extra}`;
       }
       case 'failed':

@@ -102,6 +102,9 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
     expect(newIp).to.not.equal(oldIp);
     const route = after.resources.find((x) => x.address === 'test_route.ns["a"]')!;
     expect(route.attributes.targets).to.deep.equal([`${newIp}:53`]);
+    // The switch says where traffic went: the address green got, not the plan's placeholder.
+    const switched = r.stdout.split('\n').filter((l) => l.startsWith('test_route.ns["a"] (green): Switched'));
+    expect(switched.map((l) => l.replace(/after [\d.]+s/, 'after Ns'))).to.deep.equal([`test_route.ns["a"] (green): Switched after Ns (traffic now to ${newIp as string} (green))`]);
     expect(provider.objects.filter((o) => o.type === 'test_instance').map((o) => o.generation)).to.deep.equal([2, 2]);
     // The second plan is empty.
     const again = await cli('plan', '--var', 'version=v2', '--detailed-exitcode');

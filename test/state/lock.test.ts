@@ -8,6 +8,7 @@ import { acquireLock, forceUnlock, lockPathFor, readLockInfo, type LockInfo, typ
 import { StateStore } from '../../src/state/store.js';
 import { INFRA_VERSION } from '../../src/state/version.js';
 import { Child, printDiagnostics, temporaryDirectory } from './helpers.js';
+import { runCli } from '../support/cli.js';
 
 const who = `${userInfo().username}@${hostname()}`;
 
@@ -170,6 +171,18 @@ describe('state/lock', () => {
     expect(await forceUnlock(statePath, info.id)).to.deep.equal([]);
     expect(await exists(lockPath)).to.equal(false);
     expect(await readLockInfo(statePath)).to.deep.equal({ info: null, diagnostics: [] });
+  });
+
+  it('infra force-unlock of a running holder prints the warning, then says the lock is gone', async () => {
+    const first = await acquire();
+    const r = await runCli(['force-unlock', first.info.id, '--state', statePath], { cwd: dir });
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal(
+      'warning: Removed the lock of a running process\n' +
+        `Process ${process.pid} (apply) is still running on this host and may still write the state.\n`,
+    );
+    expect(r.stdout).to.equal(`Lock ${first.info.id} removed. The state is unlocked.\n`);
+    expect(await exists(lockPath)).to.equal(false);
   });
 
   it('force-unlock with no lock is an error', async () => {

@@ -9,7 +9,7 @@ import type { Diagnostic } from '../../src/diagnostics.js';
 import { error } from '../../src/diagnostics.js';
 import type { Json } from '../../src/evaluate/value.js';
 import { containsUnknown, isUnknown } from '../../src/evaluate/value.js';
-import type { OperationContext, PlanRequest, PlanResponse, Provider, ResourceType, ResourceTypeSchema } from '../../src/providers/contract.js';
+import type { OperationContext, OrphanFinder, PlanRequest, PlanResponse, Provider, ResourceType, ResourceTypeSchema } from '../../src/providers/contract.js';
 import { type ProviderEntry, registerProvider, resetLoadedProviders, unregisterProvider } from '../../src/providers/registry.js';
 
 export type Op = 'read' | 'create' | 'update' | 'delete' | 'verify';
@@ -77,6 +77,29 @@ export const testSchemas: Record<string, ResourceTypeSchema> = {
       config: { type: 'string', description: 'rendered', computed: true },
     },
   },
+  // A machine whose provider makes up a secret (as Linode makes a root password), for tests of
+  // secrets that flow on inside whole-object references.
+  test_server: {
+    description: 'A machine with a provider-made root password',
+    role: 'instance',
+    attributes: {
+      name: { type: 'string', description: 'name', optional: true },
+      image: { type: 'string', description: 'image', optional: true, forcesReplacement: true },
+      root_pass: { type: 'string', description: 'made up when not set', optional: true, computed: true, sensitive: true },
+      id: { type: 'string', description: 'id', computed: true },
+      ipv4: { type: 'string', description: 'address', computed: true },
+    },
+  },
+  // A route that takes a whole machine object (as nginx_upstream takes its load balancer).
+  test_balancer: {
+    description: 'Sends traffic from a load balancer to servers',
+    role: 'route',
+    attributes: {
+      lb: { type: 'any', description: 'the balancing machine', required: true },
+      servers: { type: { list: 'string' }, description: 'where traffic goes', required: true },
+      config: { type: 'string', description: 'rendered', computed: true },
+    },
+  },
 };
 
 /** The recording provider and its controls. */
@@ -86,6 +109,8 @@ export class RecordingProvider {
   /** Per-operation latency overrides. */
   latency: Partial<Record<Op, number>> = {};
   fail: FailRule = () => undefined;
+  /** A line the provider prints (through its context's log) when a call starts, if any. */
+  print: (call: Call) => string | undefined = () => undefined;
   /** Called after an operation's effect, before it returns (used to kill the process). */
   afterEffect: (call: Call) => void = () => {};
   private mem: WorldFile = { objects: {}, nextId: 1, calls: [] };
@@ -139,6 +164,8 @@ export class RecordingProvider {
     const w0 = this.load();
     w0.calls.push(call);
     this.save(w0);
+    const line = this.print(call);
+    if (line !== undefined) ctx.log(line);
     const wait = this.latency[call.op] ?? this.latencyMs;
     if (wait > 0) {
       await new Promise<void>((resolve) => {
@@ -166,7 +193,12 @@ export class RecordingProvider {
         const id = `i-${w.nextId++}`;
         return { id, ipv4: `10.0.0.${w.nextId}` };
       }
+      if (type === 'test_server') {
+        const id = `s-${w.nextId++}`;
+        return { id, ipv4: `10.0.1.${w.nextId}`, root_pass: config.root_pass ?? `root password of ${id}` };
+      }
       if (type === 'test_route') return { config: `upstream { ${(config.targets as string[]).join(' ')} }` };
+      if (type === 'test_balancer') return { config: `upstream { ${(config.servers as string[]).join(' ')} }` };
       if (type === 'test_provision') return { checksum: `sum:${String(config.script ?? '')}` };
       return {};
     };
@@ -175,6 +207,11 @@ export class RecordingProvider {
       plan: (req: PlanRequest): PlanResponse => {
         if (type === 'test_route') {
           const t = req.config.targets;
+          if (containsUnknown(t ?? null)) return { planned: {}, diagnostics: [] };
+          return { planned: { config: `upstream { ${(t as string[]).join(' ')} }` }, diagnostics: [] };
+        }
+        if (type === 'test_balancer') {
+          const t = req.config.servers;
           if (containsUnknown(t ?? null)) return { planned: {}, diagnostics: [] };
           return { planned: { config: `upstream { ${(t as string[]).join(' ')} }` }, diagnostics: [] };
         }
@@ -187,8 +224,14 @@ export class RecordingProvider {
       },
       read: async (req, ctx) => {
         const r = await this.op({ op: 'read', type, address: req.address, generation: req.generation }, ctx, (w) => w.objects[key(req.address, req.generation)] ?? null);
-        // A check has nothing of its own to read back: what it verified is what it is.
-        if (type === 'test_check' && r.result) return { state: req.prior, diagnostics: r.diagnostics };
+        // A check has nothing of its own to read back: what it verified is what it is (one
+        // verified inside a deploy unit has no object in the world at all).
+        if (type === 'test_check' && r.diagnostics.length === 0) return { state: req.prior, diagnostics: r.diagnostics };
+        if (type === 'test_server' && r.result && r.result.attributes.root_pass !== undefined) {
+          const { root_pass: _told, ...rest } = r.result.attributes;
+          void _told;
+          return { state: rest, diagnostics: r.diagnostics };
+        }
         return { state: r.result ? r.result.attributes : null, diagnostics: r.diagnostics };
       },
       create: async (req, ctx) => {
@@ -207,8 +250,14 @@ export class RecordingProvider {
         const r = await this.op({ op: 'update', type, address: req.address, generation: req.generation, config: req.config }, ctx, (w) => {
           const k = key(req.address, req.generation);
           const existing = w.objects[k];
-          const attrs = { ...(existing?.attributes ?? req.prior), ...req.config, ...(type === 'test_route' || type === 'test_provision' ? computed(w, req.config) : {}) };
+          const attrs = { ...(existing?.attributes ?? req.prior), ...req.config, ...(type === 'test_route' || type === 'test_balancer' || type === 'test_provision' ? computed(w, req.config) : {}) };
           w.objects[k] = { type, address: req.address, generation: req.generation, attributes: attrs };
+          // Like Linode, a made-up password is told only by create: later answers leave it out.
+          if (type === 'test_server' && req.config.root_pass == null) {
+            const { root_pass: _told, ...rest } = attrs;
+            void _told;
+            return rest;
+          }
           return attrs;
         });
         return { state: r.result ?? req.prior, diagnostics: r.diagnostics };
@@ -229,6 +278,9 @@ export class RecordingProvider {
     };
   }
 
+  /** Set to give the provider the `state orphans` capability; none by default. */
+  orphans?: OrphanFinder;
+
   /** The provider object for the registry. */
   provider(): Provider {
     return {
@@ -236,6 +288,7 @@ export class RecordingProvider {
       description: 'recording test provider',
       configSchema: {},
       resourceTypes: Object.fromEntries(Object.keys(testSchemas).map((t) => [t, this.typeImpl(t)])),
+      ...(this.orphans ? { orphans: this.orphans } : {}),
     };
   }
 

@@ -28,6 +28,7 @@ export const linodeConfigSchema: Record<string, AttributeSchema> = {
     type: 'string',
     optional: true,
     sensitive: true,
+    envFallback: 'LINODE_TOKEN',
     description:
       'Linode API personal access token. Falls back to the LINODE_TOKEN environment variable; one of the two is required.',
   },

@@ -1,0 +1,180 @@
+/**
+ * A first apply that fails half-way, then the same configuration applied again: it must
+ * converge, and the plan after it must have no changes. The shape is examples/dns.infra's: a load
+ * balancer whose provider made up a root password, its provisioning taking the whole machine
+ * object (`host`), and a route taking the provisioning's `host` in turn (`lb`), so the password's
+ * hash flows two resources downstream.
+ */
+import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordingProvider } from '../support/recording-provider.js';
+import { runCli, tempConfig } from '../support/cli.js';
+import type { StateFile } from '../../src/state/types.js';
+
+const LB_AND_NS = `
+variable "serial" {
+  type    = string
+  default = "1"
+}
+
+resource "test_server" "lb" {
+  name = "lb"
+}
+
+resource "test_provision" "lb" {
+  host   = test_server.lb
+  script = "nginx"
+}
+
+resource "test_server" "ns" {
+  name = "ns"
+
+  lifecycle blue_green
+}
+
+resource "test_provision" "ns" {
+  host   = test_server.ns
+  script = "bind \${var.serial}"
+}
+
+resource "test_check" "ns" {
+  target = test_provision.ns.host.ipv4
+  expect = var.serial
+}
+
+resource "test_balancer" "ns" {
+  lb      = test_provision.lb.host
+  servers = ["\${test_server.ns.ipv4}:53"]
+}
+
+resource "test_check" "lb" {
+  target = test_balancer.ns.lb.ipv4
+  expect = var.serial
+}
+`;
+
+function readState(dir: string): StateFile {
+  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
+}
+
+describe('engine: applying again after a failed first apply', () => {
+  let provider: RecordingProvider;
+  let unregister: () => void;
+  let cfg: { dir: string; cleanup: () => void };
+
+  beforeEach(() => {
+    provider = new RecordingProvider();
+    unregister = provider.register();
+    cfg = tempConfig({ 'main.infra': LB_AND_NS });
+  });
+  afterEach(() => {
+    unregister();
+    cfg.cleanup();
+  });
+
+  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+
+  /** The plan right after a successful apply: nothing to do, and no secret that seems to change. */
+  async function expectConverged(): Promise<void> {
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.stderr).to.equal('');
+    expect(plan.stdout).to.not.include('-> (sensitive value)');
+    expect(plan.stdout).to.include('No changes.');
+    expect(plan.code).to.equal(0);
+  }
+
+  it('a route whose create failed is created by the next apply (a secret inside a whole object compares equal to itself)', async () => {
+    provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
+    const first = await cli('apply', '--auto-approve');
+    expect(first.code).to.equal(1);
+    expect(first.stderr).to.include('create test_balancer.ns failed');
+    provider.fail = () => undefined;
+
+    const plan = await cli('plan');
+    expect(plan.stderr).to.equal('');
+    expect(plan.stdout).to.not.include('-> (sensitive value)');
+    expect(plan.stdout).to.include('Plan: 2 to add, 0 to change, 0 to destroy.');
+
+    const again = await cli('apply', '--auto-approve');
+    expect(again.stderr).to.equal('');
+    expect(again.code).to.equal(0);
+    await expectConverged();
+    expect(JSON.stringify(readState(cfg.dir))).to.not.include('root password of');
+  });
+
+  it('the same, carried out from a saved plan (plan --out, then apply PLANFILE)', async () => {
+    provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
+    expect((await cli('apply', '--auto-approve')).code).to.equal(1);
+    provider.fail = () => undefined;
+
+    const saved = await cli('plan', '--out', 'tfplan');
+    expect(saved.stderr).to.equal('');
+    expect(saved.code).to.equal(0);
+    expect(readFileSync(join(cfg.dir, 'tfplan'), 'utf8')).to.not.include('root password of');
+    const again = await cli('apply', 'tfplan');
+    expect(again.stderr).to.equal('');
+    expect(again.code).to.equal(0);
+    await expectConverged();
+  });
+
+  it('a change downstream of a secret shows only what changed, not the secret', async () => {
+    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
+    writeFileSync(join(cfg.dir, 'main.infra'), LB_AND_NS.replace('script = "nginx"', 'script = "nginx 2"'));
+    const plan = await cli('plan', '--var', 'serial=1');
+    expect(plan.stderr).to.equal('');
+    const body = plan.stdout.slice(plan.stdout.indexOf('  # '), plan.stdout.indexOf('Deploy sequence:'));
+    expect(body).to.equal(
+      [
+        '  # test_provision.lb will be updated in place',
+        '  ~ resource "test_provision" "lb" {',
+        '      ~ checksum = "sum:nginx" -> "sum:nginx 2"',
+        '      ~ script   = "nginx" -> "nginx 2"',
+        '        # (1 unchanged attribute hidden)',
+        '    }',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a blue-green instance whose route did not exist yet is live once traffic reaches it: the next plan destroys nothing', async () => {
+    provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
+    const first = await cli('apply', '--auto-approve');
+    expect(first.code).to.equal(1);
+    expect(readState(cfg.dir).resources.map((x) => x.address)).to.not.include('test_balancer.ns');
+    provider.fail = () => undefined;
+
+    // The provisioning is new, so the copy made by the first apply is replaced: a deploy unit
+    // whose switch creates the route.
+    const again = await cli('apply', '--auto-approve');
+    expect(again.stderr).to.equal('');
+    expect(again.code).to.equal(0);
+    const green = provider.objects.find((o) => o.address === 'test_server.ns')!;
+    expect(green.generation).to.equal(2);
+    expect(again.stdout).to.match(new RegExp(`^test_balancer\\.ns \\(green\\): Switched after \\d+(\\.\\d)?s \\(traffic now to ${green.attributes.ipv4 as string} \\(green\\)\\)$`, 'm'));
+    const ns = readState(cfg.dir).resources.filter((x) => x.address === 'test_server.ns' || x.address === 'test_provision.ns');
+    expect(ns.map((x) => [x.address, x.generation, x.live, x.status])).to.deep.equal([
+      ['test_provision.ns', 2, true, 'ready'],
+      ['test_server.ns', 2, true, 'ready'],
+    ]);
+
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.stderr).to.equal('');
+    expect(plan.stdout).to.not.include('destroy');
+    expect(plan.stdout).to.include('No changes.');
+    expect(plan.code).to.equal(0);
+  });
+
+  it('an in-place update of a machine whose provider made up its password keeps the password\'s hash', async () => {
+    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
+    const hashBefore = readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass;
+    writeFileSync(join(cfg.dir, 'main.infra'), LB_AND_NS.replace('name = "lb"', 'name = "lb-2"'));
+    const r = await cli('apply', '--auto-approve');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass).to.equal(hashBefore);
+    await expectConverged();
+  });
+});
+
