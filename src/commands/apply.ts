@@ -29,6 +29,9 @@ import {
   typeInfo,
 } from './session.js';
 
+/** How long a second interrupt waits for providers to give up and apply to record what they have. */
+const HARD_STOP_MS = 5000;
+
 export interface ApplyCommandOptions extends ConfigOptions, StateOptions {
   readonly autoApprove?: boolean;
   readonly parallelism?: string;
@@ -119,12 +122,17 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     const stop = new AbortController();
     const kill = new AbortController();
     const print = progressPrinter({ color: io.color });
+    let hardExit: NodeJS.Timeout | undefined;
     const onSigint = (): void => {
       if (!stop.signal.aborted) stop.abort();
-      else {
+      else if (!kill.signal.aborted) {
         kill.abort();
         io.err('Interrupted again: saving state and stopping now.\n');
-        void store.release().finally(() => process.exit(130));
+        // Providers give up at once and return what they already have (a Linode id the API
+        // answered with), which apply records; only a provider that does not answer in time is
+        // left to the next refresh, which finds the object by its intent.
+        hardExit = setTimeout(() => void store.release().finally(() => process.exit(130)), HARD_STOP_MS);
+        hardExit.unref();
       }
     };
     process.on('SIGINT', onSigint);
@@ -154,6 +162,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
+      clearTimeout(hardExit);
     }
     io.out('\n');
     printDiagnostics(io, result.diagnostics);
@@ -166,7 +175,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
           ? `Apply interrupted after ${formatElapsed(Date.now() - started)}: ${result.completed.length} steps done; state saved. Run apply again to continue.\n`
           : `Apply failed after ${formatElapsed(Date.now() - started)}: ${result.failed.join(', ')} failed; ${result.completed.length} of ${plan.steps.length} steps done.\n`,
       );
-      return 1;
+      return kill.signal.aborted ? 130 : 1;
     }
     const s = plan.summary;
     io.out(

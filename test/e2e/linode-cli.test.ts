@@ -677,6 +677,8 @@ resource "test_route" "ns" {
       expect(stopped.out).to.include('Interrupted again: saving state and stopping now.');
       expect(existsSync(join(dir, 'infra.state.json.lock'))).to.equal(false);
       expect(tagged()).to.have.length(1);
+      // The id the API answered with is saved before the CLI exits.
+      expect(linodes().map((r) => r.attributes.id)).to.deep.equal([tagged()[0]!.id]);
       await convergesWithNothingUntracked();
     });
 
