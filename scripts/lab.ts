@@ -59,7 +59,7 @@ async function main(args: readonly string[]): Promise<number> {
       `  export LINODE_URL=${labEmulator.url}`,
       `  export LINODE_TOKEN=${labEmulator.token}`,
       ...(agent ? [`  export SSH_AUTH_SOCK=${agentSocket}      # an ssh-agent holding the lab's key`] : []),
-      `  infra apply -C examples/dns.infra --var 'authorized_keys=${keyVar}'`,
+      `  npx infra apply -C examples/dns.infra --var 'authorized_keys=${keyVar}' --var ssh_private_key_file=${key.privateKeyPath}`,
       '',
       `SSH key: ${key.privateKeyPath}`,
       `  ssh -i ${key.privateKeyPath} -o UserKnownHostsFile=${knownHosts} root@${lab.pool[0]}`,
