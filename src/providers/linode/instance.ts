@@ -259,10 +259,11 @@ async function create(req: CreateRequest, ctx: OperationContext): Promise<Create
   }
   // A key learned for this address belongs to an instance that had it before: gone now.
   await forgetHostKey(stateKnownHostsFile(ctx), address);
-  const ssh = await waitForSsh(session, instance, address, req.address, deadline, ctx.signal, cfg.timeouts.create, started);
+  const port = readinessPort(req.config.ssh, api.settings.sshPort);
+  const ssh = await waitForSsh(session, instance, address, port, req.address, deadline, ctx.signal, cfg.timeouts.create, started);
   if (ssh) return partial(instance, ssh);
 
-  log(`Linode ${instance.id} "${label}" is ready: SSH answers on ${address}:${api.settings.sshPort}`);
+  log(`Linode ${instance.id} "${label}" is ready: SSH answers on ${address}:${port}`);
   return { state: stateFromConfig(instance, known, req.generation), diagnostics: [] };
 }
 
@@ -434,10 +435,22 @@ async function waitForStatus(
 }
 
 /** Null when SSH answered; else why not. */
+/**
+ * The port that must accept connections before a new instance counts as ready: the one the
+ * instance's `ssh` block logs in on when it sets one (provisioners will use it), else the
+ * provider's `ssh_port`.
+ */
+function readinessPort(sshBlock: Value | undefined, providerPort: number): number {
+  const block = sshBlock === undefined ? undefined : knownJson(sshBlock);
+  const port = block !== null && typeof block === 'object' && !Array.isArray(block) ? (block as { readonly [k: string]: Json })['port'] : undefined;
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? port : providerPort;
+}
+
 async function waitForSsh(
   session: Session,
   instance: Linode,
   host: string,
+  port: number,
   address: string,
   deadline: number,
   signal: AbortSignal,
@@ -445,7 +458,6 @@ async function waitForSsh(
   started: number,
 ): Promise<Diagnostic | null> {
   const { api, log } = session;
-  const port = api.settings.sshPort;
   const name = `Linode ${instance.id} "${instance.label}"`;
   log(`Waiting for SSH on ${host}:${port}...`);
   let lastProgress = Date.now();

@@ -95,8 +95,10 @@ export const linodeOrphans: OrphanFinder = {
       };
     }
     const label: Json = typeof orphan.attributes.linode_label === 'string' ? orphan.attributes.linode_label : null;
+    // With its address, the delete also forgets the host key the state's known-hosts file has for it.
+    const ipv4: Json = publicIpv4(got.value.ipv4);
     return linodeInstance.delete(
-      { address: orphan.address ?? `orphan Linode ${id}`, generation: orphan.generation ?? 0, prior: { id, linode_label: label } },
+      { address: orphan.address ?? `orphan Linode ${id}`, generation: orphan.generation ?? 0, prior: { id, linode_label: label, ipv4 } },
       ctx,
     );
   },

@@ -67,18 +67,29 @@ describe('linode_instance and host keys', () => {
     emu.onCreated = (i) => void listen(i.ipv4[0], sshPort).then((s) => listeners.push(s));
     const key = join(stateDir, 'id_ed25519');
     await writeFile(key, 'a key', { mode: 0o600 });
-    const ssh: Json = { user: 'deploy', port: 2222, private_key_file: key, host_key_checking: 'strict', known_hosts_file: null };
+    const ssh: Json = { user: 'deploy', port: sshPort, private_key_file: key, host_key_checking: 'strict', known_hosts_file: null };
     const created = await instance.create({ address: ADDRESS, generation: 0, config: instanceConfig({ label: 'lb1', ssh }), configDir: '/nonexistent' }, ctx);
     expect(created.diagnostics).to.deep.equal([]);
     expect(created.state!['ssh']).to.deep.equal(ssh);
     expect(parseHost(created.state!)).to.deep.include({
       connection: 'ssh',
-      ssh: { user: 'deploy', port: 2222, privateKeyFile: key, hostKeyChecking: 'strict', knownHostsFile: null },
+      ssh: { user: 'deploy', port: sshPort, privateKeyFile: key, hostKeyChecking: 'strict', knownHostsFile: null },
     });
     // Taking the block out again is an update that only changes state.
     const updated = await instance.update({ address: ADDRESS, generation: 0, prior: created.state!, config: instanceConfig({ label: 'lb1' }), configDir: '/nonexistent' }, ctx);
     expect(updated.diagnostics).to.deep.equal([]);
     expect(updated.state!['ssh']).to.equal(null);
+  });
+
+  it("waits for sshd on the ssh block's port when it sets one, not the provider's ssh_port", async () => {
+    emu.onCreated = (i) => void listen(i.ipv4[0], sshPort).then((s) => listeners.push(s));
+    const closed = await freePort();
+    const lines: string[] = [];
+    const onOtherPort = { ...ctx, providerConfig: fastProviderConfig(emu, { ssh_port: closed }), log: (l: string) => void lines.push(l) };
+    const ssh: Json = { user: 'root', port: sshPort, private_key_file: null, host_key_checking: 'accept-new', known_hosts_file: null };
+    const created = await instance.create({ address: ADDRESS, generation: 0, config: instanceConfig({ label: 'lb1', ssh }), configDir: '/nonexistent' }, onOtherPort);
+    expect(created.diagnostics).to.deep.equal([]);
+    expect(lines.at(-1)).to.equal(`Linode ${created.state!['id']} "lb1" is ready: SSH answers on ${created.state!['ipv4']}:${sshPort}`);
   });
 
   it('plan reports a private key file that does not exist, naming the instance and the setting', () => {

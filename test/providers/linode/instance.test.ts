@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import type { Server } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stateKnownHostsFile } from '../../../src/providers/hostexec.js';
 import type { Json } from '../../../src/evaluate/value.js';
 import { Sensitive, UNKNOWN } from '../../../src/evaluate/value.js';
 import { addressTags, forgetListings, generationTag, listOrphans, provider, stateTag } from '../../../src/providers/linode/index.js';
@@ -410,9 +413,14 @@ describe('linode_instance against the emulator', () => {
       ],
       diagnostics: [],
     });
+    // A key learned for the orphan's address goes with it.
+    const knownHosts = stateKnownHostsFile(ctx);
+    mkdirSync(dirname(knownHosts), { recursive: true });
+    writeFileSync(knownHosts, `${orphan.ipv4[0]} ssh-ed25519 AAAAorphan\n198.51.100.99 ssh-ed25519 AAAAother\n`);
     const deleted = await finder.deleteOrphan(listed.orphans[0], ctx);
     expect(deleted).to.deep.equal({ diagnostics: [] });
     expect(emu.instance(orphan.id)).to.equal(undefined);
+    expect(readFileSync(knownHosts, 'utf8')).to.equal('198.51.100.99 ssh-ed25519 AAAAother\n');
     expect(emu.instance(kept.state.id as number)).not.to.equal(undefined);
   });
 
