@@ -305,6 +305,16 @@ describe('linode_instance against an API as unkind as the real one', () => {
     expect(res.state?.id).to.equal(only.id);
   });
 
+  it('gives up on an instance stuck in provisioning at timeouts.create, naming the status, and keeps it in state', async () => {
+    emu.onCreated = (i) => emu.updateOutside(i.id, { status: 'provisioning' });
+    const { ctx } = context();
+    const res = await create(ctx, { timeouts: { create: '1s', update: null, delete: null } });
+    const [only] = emu.instances.values();
+    expect(res.diagnostics.map((d) => d.summary)).to.deep.equal([`Timed out creating ${ADDRESS}: Linode ${only.id} "lb-g1" is still provisioning`]);
+    expect(res.diagnostics[0]!.detail).to.match(/1s/);
+    expect(res.state?.id).to.equal(only.id);
+  });
+
   it('retries "Linode busy." on delete', async () => {
     const created = await create(context().ctx);
     emu.injectFault({ method: 'DELETE', status: 400, reason: 'Linode busy.', count: 2 });
