@@ -4,10 +4,12 @@
  */
 import type { OperationContext } from '../../../../src/providers/contract.js';
 
+// Imported while still root: the checkout may sit where nobody cannot read (a clone under
+// /root, a mktemp -d). Nothing in the module decides anything at import; the calls below run as
+// nobody, like a CLI that never had root.
+const { localHost } = await import('../../../../src/providers/local/host.js');
 process.setgid?.(65534);
 process.setuid?.(65534);
-// Imported only now, as nobody, like a CLI that never had root.
-const { localHost } = await import('../../../../src/providers/local/host.js');
 const ctx: OperationContext = {
   stateDir: process.argv[2] ?? '/nonexistent',
   lineage: 'not-root',
