@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Json } from '../../evaluate/value.js';
+import { canonicalJson, type Json } from '../../evaluate/value.js';
 
 /** Folders next to a playbook whose whole content counts. */
 export const CONTENT_DIRS: readonly string[] = [
@@ -69,19 +69,6 @@ export function playbookFiles(playbookPath: string): string[] {
     if (statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory()) walk(dir, 1);
   }
   return [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** JSON with object keys sorted at every level, so equal values always hash alike. */
-export function canonicalJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as { readonly [key: string]: Json };
-    return `{${Object.keys(obj)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k] as Json)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** `sha256:<hex>` over the playbook's name, the files `playbookFiles` lists (name and content) and `vars`. */
