@@ -18,7 +18,7 @@ import { type Plan, type PlanBasis } from '../planner/plan.js';
 import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
 import { ValueScope } from '../planner/scope.js';
-import type { OperationContext, Provider } from '../providers/contract.js';
+import type { OperationContext, PlanRequest, PlanResponse, Provider } from '../providers/contract.js';
 import { allTypeNames, loadProvider, providerEntries, providerForType } from '../providers/registry.js';
 import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
@@ -84,14 +84,19 @@ export async function openState(path: string, operation: string, opts: StateOpti
   return r.store!;
 }
 
-/** Type information for the planner from the provider registry plus loaded implementations. */
+/**
+ * Type information for the planner from the provider registry plus loaded implementations. Make
+ * one per plan: a type's `startPlan` hook lives as long as the function returned.
+ */
 export function typeInfo(providers: ReadonlyMap<string, Provider>): (t: string) => TypeInfo | undefined {
   const memo = new Map<string, TypeInfo | undefined>();
   return (t) => {
     if (memo.has(t)) return memo.get(t);
     const entry = providerForType(t);
     const impl = entry ? providers.get(entry.name)?.resourceTypes[t] : undefined;
-    const plan = impl?.plan?.bind(impl);
+    // A hook for one plan: this function is made once per plan (and for apply, which never plans).
+    let planHook: ((req: PlanRequest) => PlanResponse) | undefined;
+    const plan = impl?.startPlan ? (req: PlanRequest) => (planHook ??= impl.startPlan!())(req) : impl?.plan?.bind(impl);
     const info = entry ? { provider: entry.name, schema: entry.types[t], ...(plan ? { plan } : {}) } : undefined;
     memo.set(t, info);
     return info;
