@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateConfig } from './generate.js';
+import { generateChainConfig, generateConfig } from './generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { tuneV8ForCommand } from '../src/v8-tuning.js';
 import { parseFile, parseFileWithGrammar } from '../src/parser/index.js';
@@ -98,8 +98,8 @@ async function run(): Promise<Record<string, number | string>> {
   if (caseName === 'plan-setup') {
     // A state that matches the configuration, as an apply would leave it: plan, take the planned
     // values with every unknown filled in, and repeat until nothing changes (values computed by
-    // one resource flow into the next).
-    const dir = writeConfig(generateConfig(n));
+    // one resource flow into the next). `chain` after N: resources that each refer to the one before.
+    const dir = writeConfig(process.argv[4] === 'chain' ? generateChainConfig(n) : generateConfig(n));
     const loaded = loadConfig(dir, { cwd: dir });
     const config = loaded.config!;
     const variables = new Map([['version', 'v1']]);
@@ -130,14 +130,16 @@ async function run(): Promise<Record<string, number | string>> {
   }
   if (caseName === 'plan') {
     // In a process of its own, so the peak memory is the plan's: read the configuration and the
-    // matching state that plan-setup wrote, then plan.
+    // matching state that plan-setup wrote, then plan (a destroy plan with `destroy` after DIR).
     const dir = process.argv[4];
+    const mode = process.argv[5] === 'destroy' ? 'destroy' : 'normal';
     const t0 = performance.now();
     const loaded = loadConfig(dir, { cwd: dir });
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as StateFile;
     const t1 = performance.now();
     const config = loaded.config!;
-    const r = plan({ config, variables: new Map([['version', 'v1']]), state, drift: [], types: typeInfo(providers), typeNames: allTypeNames(), mode: 'normal', targets: [], env: {}, basis: planBasis(config, state, new Map()) });
+    const r = plan({ config, variables: new Map([['version', 'v1']]), state, drift: [], types: typeInfo(providers), typeNames: allTypeNames(), mode, targets: [], env: {}, basis: planBasis(config, state, new Map()) });
+    if (!r.plan) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
     const t2 = performance.now();
     return { ms: t2 - t1, loadMs: t1 - t0, steps: r.plan!.steps.length, changes: r.plan!.changes.length, maxRssMb: peakMb() };
   }

@@ -35,3 +35,54 @@ resource "test_route" "n${i}" {
   }
   return out.join('\n');
 }
+
+/**
+ * `n` resources as a configuration provisions hosts: `n / 2` `local_host`s, each provisioned by
+ * an `ansible_playbook` of ansible/nameserver.yml that refers to it (the playbook's folder is
+ * expected beside the configuration, at `ansible/`).
+ */
+export function generatePlaybookConfig(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < Math.floor(n / 2); i++) {
+    out.push(`resource "local_host" "h${i}" {
+}
+
+resource "ansible_playbook" "p${i}" {
+  playbook = "ansible/nameserver.yml"
+  host     = local_host.h${i}
+  vars = {
+    zone   = "example.test"
+    serial = ${i}
+  }
+}
+`);
+  }
+  return out.join('\n');
+}
+
+/** The same in Terraform: `terraform_data` for each host and each playbook, with the same references. */
+export function generateTerraformPlaybookConfig(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < Math.floor(n / 2); i++) {
+    out.push(`resource "terraform_data" "h${i}" {
+}
+
+resource "terraform_data" "p${i}" {
+  input = {
+    playbook = "ansible/nameserver.yml"
+    host     = terraform_data.h${i}.id
+    zone     = "example.test"
+    serial   = ${i}
+  }
+}
+`);
+  }
+  return out.join('\n');
+}
+
+/** `n` test instances in a chain: each one's image is the name of the one before. */
+export function generateChainConfig(n: number): string {
+  const out: string[] = ['resource "test_instance" "r0" {\n  name = "r0"\n}\n'];
+  for (let i = 1; i < n; i++) out.push(`resource "test_instance" "r${i}" {\n  name  = "r${i}"\n  image = test_instance.r${i - 1}.name\n}\n`);
+  return out.join('\n');
+}

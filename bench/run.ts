@@ -8,6 +8,7 @@ import { cpus, totalmem, release } from 'node:os';
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { destroyPlanRows, playbookPlanRows } from './scale.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     `| apply 100 independent resources, provider calls 100 ms, parallelism 10 | **${f(apply100.ms)} ms** | ${apply100.maxRssMb} MB | < 1.3 s (critical path 1 s) |`,
     '',
   );
+  rows.push(...playbookPlanRows(root), ...destroyPlanRows(runCase));
   if (!process.argv.includes('--no-switch')) {
     const out = spawnSync(process.execPath, ['--import=tsx/esm', 'bench/switch.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (out.status === 0) rows.push(out.stdout.trim(), '');

@@ -8,10 +8,9 @@ import { createInterface } from 'node:readline/promises';
 import { DiagnosticsError } from './diagnostics.js';
 import type { Io } from './commands/io.js';
 import { printDiagnostics } from './commands/io.js';
+import { INFRA_VERSION } from './state/version.js';
 
 export { tuneV8ForCommand } from './v8-tuning.js';
-
-export const VERSION = '0.1.0';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -86,7 +85,7 @@ function run<A extends unknown[]>(fn: (io: Io, ...args: A) => Promise<number>): 
 export function buildProgram(): Command {
   const program = new Command('infra')
     .description('Declarative plan/apply for immutable infrastructure, deployed blue-green:\ncreate green -> verify -> switch traffic -> destroy blue, reviewed as a diff first.')
-    .version(VERSION, '-v, --version')
+    .version(INFRA_VERSION, '-v, --version')
     .option('--no-color', 'no colours in output (also NO_COLOR, or when output is not a terminal)')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })

@@ -1,6 +1,7 @@
 /**
  * Durations as configurations and flags write them: a number and a unit, or a Go-style sequence
- * of them as Terraform's `timeouts` take them - `500ms`, `30s`, `1.5s`, `2m`, `1h30m`.
+ * of them as Terraform's `timeouts` take them - `500ms`, `30s`, `1.5s`, `2m`, `1h30m` - and the
+ * two ways messages print them.
  */
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -20,4 +21,26 @@ export function parseDuration(text: string): number | null {
     at = part.lastIndex;
   }
   return Math.round(total);
+}
+
+/** Renders a duration the way it is written, to the second: `400ms`, `12s`, `1m5s`, `10m`, `1h30m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${rest > 0 ? `${rest}s` : ''}`;
+}
+
+/**
+ * A duration in one unit with decimals, for latencies and timeouts in messages: `500ms`, `2s`,
+ * `1.5s`, `12.3s`, `2m` (whole minutes only; below 10 s two decimals, above one).
+ */
+export function formatDurationDecimal(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  const s = ms / 1000;
+  return `${s.toFixed(s < 10 ? 2 : 1).replace(/\.?0+$/, '')}s`;
 }

@@ -14,31 +14,16 @@ import { hashSensitive } from '../state/sensitive.js';
 import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
-import { runScrubber } from '../apply/scrubber.js';
 import { type Io, printDiagnostics } from './io.js';
-import {
-  type ConfigOptions,
-  type StateOptions,
-  loadConfiguration,
-  loadProviders,
-  loadVariables,
-  openState,
-  readSavedPlan,
-  refreshAndPlan,
-  statePath,
-  typeInfo,
-} from './session.js';
+import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
 
 /** How long a second interrupt waits for providers to give up and apply to record what they have. */
 const HARD_STOP_MS = 5000;
 
-export interface ApplyCommandOptions extends ConfigOptions, StateOptions {
+/** `destroy` is set by `infra destroy`. */
+export interface ApplyCommandOptions extends ConfigOptions, StateOptions, PlanFlags {
   readonly autoApprove?: boolean;
   readonly parallelism?: string;
-  readonly refresh?: boolean;
-  readonly target?: readonly string[];
-  /** Set by `infra destroy`. */
-  readonly destroy?: boolean;
 }
 
 function parallelism(text: string | undefined): number {
@@ -73,31 +58,13 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const warnings: Diagnostic[] = [];
   const n = parallelism(opts.parallelism);
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
-  const config = loadConfiguration(opts, io.cwd, warnings);
-  for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
-  const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings);
+  const session = await loadSession(opts, io, opts.destroy ? 'destroy' : 'apply', true, warnings);
+  const { config, variables, path, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
-    const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const scrubber = runScrubber(config, variables, providers, configs, io.env);
-    const planned = saved
-      ? null
-      : await refreshAndPlan({
-          config,
-          variables,
-          store,
-          providers,
-          configs,
-          env: io.env,
-          mode: opts.destroy ? 'destroy' : 'normal',
-          targets: opts.target ?? [],
-          refresh: opts.refresh ?? true,
-          log: (line) => io.err(line + '\n'),
-          scrubber,
-          warnings,
-        });
+    const loaded = await loadSessionProviders(session, io, warnings);
+    const { providers, configs, scrubber } = loaded;
+    const planned = saved ? null : await planFromFlags(session, loaded, opts, io, warnings);
     const plan = saved ?? planned!.plan;
     printDiagnostics(io, warnings);
     if (!saved) io.out(renderPlanText(plan, { color: io.color }));

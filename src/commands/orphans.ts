@@ -5,26 +5,21 @@
 import { dirname } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import type { Orphan } from '../providers/contract.js';
-import { runScrubber } from '../apply/scrubber.js';
 import { upsertInstance } from '../state/query.js';
 import { type Io, printDiagnostics } from './io.js';
-import { type ConfigOptions, type StateOptions, loadConfiguration, loadProviders, loadVariables, openState, operationContext, statePath } from './session.js';
+import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, operationContext } from './session.js';
 
 export async function orphansCommand(opts: ConfigOptions & StateOptions & { delete?: boolean; import?: boolean }, io: Io): Promise<number> {
   if (opts.delete && opts.import) throw new DiagnosticsError([error('Use --delete or --import, not both')]);
   const warnings: Diagnostic[] = [];
-  const config = loadConfiguration(opts, io.cwd, warnings);
-  for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
-  const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, 'state orphans', opts, !!(opts.delete || opts.import), warnings);
+  const session = await loadSession(opts, io, 'state orphans', !!(opts.delete || opts.import), warnings);
+  const { path, store } = session;
   try {
     if (!store.state.lineage) {
       io.out('The state has never been written: nothing can be an orphan of it.\n');
       return 0;
     }
-    const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const scrub = runScrubber(config, variables, providers, configs, io.env);
+    const { providers, configs, scrubber: scrub } = await loadSessionProviders(session, io, warnings);
     const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];

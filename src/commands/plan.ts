@@ -10,27 +10,14 @@ import { encodePlanFile } from '../planner/planfile.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
-import { runScrubber } from '../apply/scrubber.js';
 import type { Io } from './io.js';
 import { printDiagnostics } from './io.js';
-import {
-  type ConfigOptions,
-  type StateOptions,
-  loadConfiguration,
-  loadProviders,
-  loadVariables,
-  openState,
-  refreshAndPlan,
-  statePath,
-} from './session.js';
+import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags } from './session.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
-export interface PlanOptions extends ConfigOptions, StateOptions {
+export interface PlanOptions extends ConfigOptions, StateOptions, PlanFlags {
   readonly out?: string;
-  readonly refresh?: boolean;
-  readonly target?: readonly string[];
-  readonly destroy?: boolean;
   readonly detailedExitcode?: boolean;
   readonly format?: string;
   readonly json?: boolean;
@@ -56,28 +43,11 @@ export function renderPlan(plan: Plan, format: PlanFormat, io: Io, planFile?: st
 export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const format = planFormat(opts);
   const warnings: Diagnostic[] = [];
-  const config = loadConfiguration(opts, io.cwd, warnings);
-  for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
-  const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, 'plan', opts, true, warnings);
+  const session = await loadSession(opts, io, 'plan', true, warnings);
+  const { store } = session;
   try {
-    const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
-    const scrubber = runScrubber(config, variables, providers, configs, io.env);
-    const { plan } = await refreshAndPlan({
-      config,
-      variables,
-      store,
-      providers,
-      configs,
-      env: io.env,
-      mode: opts.destroy ? 'destroy' : 'normal',
-      targets: opts.target ?? [],
-      refresh: opts.refresh ?? true,
-      log: (line) => io.err(line + '\n'),
-      scrubber,
-      warnings,
-    });
+    const loaded = await loadSessionProviders(session, io, warnings);
+    const { plan } = await planFromFlags(session, loaded, opts, io, warnings);
     printDiagnostics(io, [...warnings, ...plan.warnings.filter((w) => !warnings.includes(w))]);
     io.out(renderPlan(plan, format, io, opts.out));
     if (opts.out) {

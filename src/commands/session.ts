@@ -13,17 +13,18 @@ import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
 import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
 import { refresh } from '../apply/refresh.js';
-import type { Scrubber } from '../apply/scrubber.js';
+import { runScrubber, type Scrubber } from '../apply/scrubber.js';
 import { type Plan, type PlanBasis } from '../planner/plan.js';
 import { decodePlanFile } from '../planner/planfile.js';
 import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
 import { ValueScope } from '../planner/scope.js';
-import type { OperationContext, Provider } from '../providers/contract.js';
+import type { OperationContext, PlanRequest, PlanResponse, Provider } from '../providers/contract.js';
 import { allTypeNames, loadProvider, providerEntries, providerForType } from '../providers/registry.js';
 import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
 import { StateStore, emptyState } from '../state/store.js';
 import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
+import type { Io } from './io.js';
 
 /** Options common to commands that read a configuration. */
 export interface ConfigOptions {
@@ -83,14 +84,19 @@ export async function openState(path: string, operation: string, opts: StateOpti
   return r.store!;
 }
 
-/** Type information for the planner from the provider registry plus loaded implementations. */
+/**
+ * Type information for the planner from the provider registry plus loaded implementations. Make
+ * one per plan: a type's `startPlan` hook lives as long as the function returned.
+ */
 export function typeInfo(providers: ReadonlyMap<string, Provider>): (t: string) => TypeInfo | undefined {
   const memo = new Map<string, TypeInfo | undefined>();
   return (t) => {
     if (memo.has(t)) return memo.get(t);
     const entry = providerForType(t);
     const impl = entry ? providers.get(entry.name)?.resourceTypes[t] : undefined;
-    const plan = impl?.plan?.bind(impl);
+    // A hook for one plan: this function is made once per plan (and for apply, which never plans).
+    let planHook: ((req: PlanRequest) => PlanResponse) | undefined;
+    const plan = impl?.startPlan ? (req: PlanRequest) => (planHook ??= impl.startPlan!())(req) : impl?.plan?.bind(impl);
     const info = entry ? { provider: entry.name, schema: entry.types[t], ...(plan ? { plan } : {}) } : undefined;
     memo.set(t, info);
     return info;
@@ -163,6 +169,77 @@ export function planBasis(config: Config, state: StateFile, variables: ReadonlyM
     vars[name] = isSensitive ? { sha256: hashSensitive(toJson(v)) } : { value: toJson(v) };
   }
   return { configHash: config.hash, stateSerial: state.serial, stateLineage: state.lineage || null, variables: vars };
+}
+
+/** What a command that reads a configuration and its state starts from. */
+export interface Session {
+  readonly config: Config;
+  readonly variables: ReadonlyMap<string, Value>;
+  /** The state file's path. */
+  readonly path: string;
+  /** Open, and locked when asked; the caller releases it. */
+  readonly store: StateStore;
+}
+
+/**
+ * Loads the configuration (its sources go to `io` for printing diagnostics), resolves the
+ * variables and opens the state, locked when `lock`. Errors end the command; warnings are added
+ * to `warnings`.
+ */
+export async function loadSession(
+  opts: ConfigOptions & StateOptions,
+  io: Io,
+  operation: string,
+  lock: boolean,
+  warnings: Diagnostic[],
+): Promise<Session> {
+  const config = loadConfiguration(opts, io.cwd, warnings);
+  for (const [f, s] of config.files) io.sources.set(f, s);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const path = statePath(config, opts, io.cwd);
+  const store = await openState(path, operation, opts, lock, warnings);
+  return { config, variables, path, store };
+}
+
+/** A session's providers, loaded and configured, and the scrubber that keeps their secrets out of output. */
+export interface SessionProviders {
+  readonly providers: Map<string, Provider>;
+  readonly configs: Map<string, Record<string, Json>>;
+  readonly scrubber: Scrubber;
+}
+
+/** `loadProviders` for a session, with its scrubber. */
+export async function loadSessionProviders(session: Session, io: Io, warnings: Diagnostic[]): Promise<SessionProviders> {
+  const { providers, configs } = await loadProviders(session.config, session.store.state, session.variables, io.env, warnings);
+  return { providers, configs, scrubber: runScrubber(session.config, session.variables, providers, configs, io.env) };
+}
+
+/** The flags `infra plan`, `infra apply` and `infra destroy` share about what to plan. */
+export interface PlanFlags {
+  readonly refresh?: boolean;
+  readonly target?: readonly string[];
+  readonly destroy?: boolean;
+}
+
+/**
+ * The plan the flags ask for: refreshed (unless `--refresh=false`), for `--target`s, a destroy
+ * plan with `destroy`. Provider lines go to stderr, scrubbed.
+ */
+export function planFromFlags(session: Session, loaded: SessionProviders, flags: PlanFlags, io: Io, warnings: Diagnostic[]): Promise<PlanRun> {
+  return refreshAndPlan({
+    config: session.config,
+    variables: session.variables,
+    store: session.store,
+    providers: loaded.providers,
+    configs: loaded.configs,
+    env: io.env,
+    mode: flags.destroy ? 'destroy' : 'normal',
+    targets: flags.target ?? [],
+    refresh: flags.refresh ?? true,
+    log: (line) => io.err(line + '\n'),
+    scrubber: loaded.scrubber,
+    warnings,
+  });
 }
 
 export interface PlanRun {

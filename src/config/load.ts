@@ -11,6 +11,7 @@ import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from 
 import { parseFile } from '../parser/index.js';
 import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
+import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { typeFromExpr } from './type-expr.js';
 import type { Config, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
@@ -556,7 +557,7 @@ function attributePath(e: Expr): string | undefined {
 function resourceAddress(e: Expr): string | undefined {
   let root: Expr = e;
   while (root.kind === 'GetAttr' || root.kind === 'Index') root = root.object;
-  if (root.kind === 'Variable' && ['var', 'local', 'each', 'count', 'path'].includes(root.name)) return undefined;
+  if (root.kind === 'Variable' && isReferenceRoot(root.name)) return undefined;
   if (e.kind === 'GetAttr' && e.object.kind === 'Variable') return `${e.object.name}.${e.name}`;
   if (e.kind === 'Index' && e.object.kind === 'GetAttr' && e.object.object.kind === 'Variable') {
     const base = `${e.object.object.name}.${e.object.name}`;

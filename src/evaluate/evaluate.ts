@@ -13,6 +13,7 @@ import type { SourceRange } from '../diagnostics.js';
 import type { CallExpr, Expr, TemplateExpr, TemplatePart } from '../parser/ast.js';
 import { ConversionError, describeValue, getKey, numberToString, parseNumber, setKey } from './convert.js';
 import { FUNCTIONS, FunctionError, checkArgument, compareStrings, type FunctionContext } from './functions.js';
+import { REFERENCE_ROOTS } from './references.js';
 import { parseTemplateSource } from './template.js';
 import {
   Sensitive,
@@ -54,7 +55,6 @@ export const MAX_ITERATIONS = 5_000_000;
 const UNKNOWN_STRING = new Unknown('string');
 const UNKNOWN_NUMBER = new Unknown('number');
 const UNKNOWN_BOOL = new Unknown('bool');
-const ROOTS = ['var', 'local', 'each', 'count', 'path'];
 
 /** A for-expression variable (or template variable); frames chain outwards. */
 interface Frame {
@@ -295,7 +295,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       const address = `${root}.${name}`;
       let hint = scope.names ? didYouMean(address, scope.names.resources) : undefined;
       if (hint === undefined) {
-        const keyword = nearest(root, ROOTS);
+        const keyword = nearest(root, REFERENCE_ROOTS);
         if (keyword !== undefined) hint = `Did you mean "${keyword}.${name}"?`;
       }
       return fail(c, `Reference to undeclared resource "${address}"`, hint, range);

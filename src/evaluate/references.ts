@@ -19,13 +19,19 @@ export interface Reference {
   readonly range: SourceRange;
 }
 
-const KINDS: ReadonlyMap<string, Reference['kind']> = new Map([
-  ['var', 'var'],
-  ['local', 'local'],
-  ['each', 'each'],
-  ['count', 'count'],
-  ['path', 'path'],
-]);
+/** What a reference's root names when it is not a resource type. */
+export type RootKind = Exclude<Reference['kind'], 'resource'>;
+
+/**
+ * The roots that name something other than a resource: `var.x`, `local.x`, `each.key`,
+ * `count.index`, `path.root`. Any other root is a resource type.
+ */
+export const REFERENCE_ROOTS: readonly RootKind[] = ['var', 'local', 'each', 'count', 'path'];
+
+/** Whether `name`, as the root of a reference, is one of `REFERENCE_ROOTS`. */
+export function isReferenceRoot(name: string): name is RootKind {
+  return (REFERENCE_ROOTS as readonly string[]).includes(name);
+}
 
 /** For-expression variables in scope; they shadow roots of the same name. */
 interface Shadow {
@@ -166,8 +172,7 @@ function collect(root: Expr, rootShadow: Shadow | null, out: Reference[]): void 
 function rootReference(root: string, steps: readonly Expr[]): Reference | undefined {
   const first = steps[0];
   if (first === undefined || first.kind !== 'GetAttr') return undefined;
-  const kind = KINDS.get(root);
-  if (kind !== undefined) return { kind, name: first.name, range: first.range };
+  if (isReferenceRoot(root)) return { kind: root, name: first.name, range: first.range };
   const second = steps[1];
   if (second !== undefined && second.kind === 'Index') {
     const key = literalKey(second.key);

@@ -101,6 +101,18 @@ export function toJson(v: Value): Json {
   return plain as Json;
 }
 
+/**
+ * JSON text with object keys sorted at every level and no spaces, so equal data always prints,
+ * and hashes, alike whatever order its keys were built in.
+ */
+export function canonicalJson(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as { readonly [key: string]: Json };
+  const keys = Object.keys(obj).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
 /** Deep structural equality of values; unknowns are equal to nothing, marks are ignored. */
 export function valueEquals(a: Value, b: Value): boolean {
   if (a instanceof Sensitive) a = a.value;

@@ -179,6 +179,14 @@ export interface VerifyResponse {
 export interface ResourceType {
   readonly schema: ResourceTypeSchema;
   plan?(req: PlanRequest): PlanResponse;
+  /**
+   * Optional: the plan hook for one plan, for types whose hook reads something many instances
+   * share (the files of a playbook). The engine calls it at most once per plan, before the first
+   * instance of the type is planned, and plans that plan's instances with the hook it returns
+   * instead of `plan`; the hook may remember what it read until the plan ends, and the next plan
+   * calls `startPlan` again. Its answers must be those `plan` would give.
+   */
+  startPlan?(): (req: PlanRequest) => PlanResponse;
   read(req: ReadRequest, ctx: OperationContext): Promise<ReadResponse>;
   /**
    * Optional, for types whose objects are known by an id the provider assigns: settles a record

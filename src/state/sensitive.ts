@@ -14,7 +14,7 @@
  * matches any value whose hash it holds.
  */
 import { createHash } from 'node:crypto';
-import { Sensitive, containsUnknown, isObject, isUnknown, toJson, type Json, type Value } from '../evaluate/value.js';
+import { Sensitive, canonicalJson, containsUnknown, isObject, isUnknown, toJson, type Json, type Value } from '../evaluate/value.js';
 import type { StateInstance } from './types.js';
 
 const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -180,13 +180,4 @@ export function redactLike(read: Json, stored: Json): Json {
 
 function isJsonObject(v: Json): v is { readonly [key: string]: Json } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** JSON with object keys sorted at every level. */
-export function canonicalJson(value: Json): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as { readonly [key: string]: Json };
-  const keys = Object.keys(obj).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }

@@ -13,7 +13,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +24,11 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { startLinodeEmulator, type EmulatedInstance, type LinodeEmulator } from '../support/linode-emulator.js';
 import { closeServer, freePort, listen } from '../support/linode-harness.js';
 import { RecordingProvider } from '../support/recording-provider.js';
+import { caseFolders, expectGolden } from '../support/golden.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(ROOT, 'examples');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'linode');
-const UPDATE = process.env.UPDATE_GOLDENS === '1' || process.env.UPDATE_GOLDEN === '1';
 
 /** One golden case: `infra plan -C CONFIG --state <temp>/infra.state.json ARGS`, run in examples/. */
 interface GoldenCase {
@@ -123,10 +123,7 @@ describe('infra CLI against the Linode API emulator', function () {
   });
 
   describe('golden plans of examples/dns.infra (test/fixtures/linode)', () => {
-    const cases = readdirSync(FIXTURES, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    const cases = caseFolders(FIXTURES);
 
     it('finds the cases', () => {
       expect(cases).to.include.members(['dns-plan', 'dns-serial-bluegreen']);
@@ -150,9 +147,7 @@ describe('infra CLI against the Linode API emulator', function () {
             // Nothing of this run (its temporary folder, the emulator's port) is in the plan.
             expect(r.stdout).not.to.include(work);
             expect(r.stdout).not.to.include(emu.origin);
-            if (UPDATE) writeFileSync(expectedPath, r.stdout);
-            expect(existsSync(expectedPath), `missing ${expectedPath} (run with UPDATE_GOLDENS=1)`).to.equal(true);
-            expect(r.stdout).to.equal(readFileSync(expectedPath, 'utf8'));
+            expectGolden(r.stdout, expectedPath);
           } finally {
             rmSync(work, { recursive: true, force: true });
           }

@@ -1,17 +1,18 @@
 /**
  * `infra fmt`. Golden folders in test/fixtures/fmt/<case>/ hold `input.infra` and
- * `expected.infra` (`UPDATE_GOLDEN=1` rewrites the expectations: review the diff). A property
+ * `expected.infra` (`UPDATE_GOLDENS=1` rewrites the expectations: review the diff). A property
  * test formats random valid configurations: the result parses to the same tree, and formatting
  * it again changes nothing.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSource } from '../../src/fmt/format.js';
 import { parseFile } from '../../src/parser/index.js';
 import { dedent } from '../support/dedent.js';
+import { caseFolders, expectGolden } from '../support/golden.js';
 
 const root = fileURLToPath(new URL('../fixtures/fmt/', import.meta.url));
 
@@ -34,10 +35,7 @@ function fmt(source: string): string {
 }
 
 describe('fmt: golden fixtures', () => {
-  const cases = readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
+  const cases = caseFolders(root);
 
   it('has fixture folders', () => {
     expect(cases.length).to.be.greaterThan(10);
@@ -48,11 +46,8 @@ describe('fmt: golden fixtures', () => {
       const dir = join(root, name);
       const input = readFileSync(join(dir, 'input.infra'), 'utf8');
       const expectedPath = join(dir, 'expected.infra');
-      const actual = fmt(input);
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, actual);
-      expect(existsSync(expectedPath), `missing ${expectedPath} (run with UPDATE_GOLDEN=1)`).to.equal(true);
+      expectGolden(fmt(input), expectedPath);
       const expected = readFileSync(expectedPath, 'utf8');
-      expect(actual).to.equal(expected);
       expect(fmt(expected), 'formatting the expected output again').to.equal(expected);
     });
   }

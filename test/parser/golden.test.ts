@@ -1,14 +1,15 @@
 /**
  * Golden diagnostics: every folder in test/fixtures/parser/ holds `input.infra` and
  * `expected.txt`, the exact text `infra validate` would print for the parse (paths relative to
- * the folder, no colour). `UPDATE_GOLDEN=1` rewrites the expectations (review the diff!).
+ * the folder, no colour). `UPDATE_GOLDENS=1` rewrites the expectations (review the diff!).
  */
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFile } from '../../src/parser/index.js';
 import { formatDiagnostic } from '../../src/render/diagnostics.js';
+import { caseFolders, expectGolden } from '../support/golden.js';
 
 const root = fileURLToPath(new URL('../fixtures/parser/', import.meta.url));
 
@@ -22,10 +23,7 @@ export function printedDiagnostics(dir: string): string {
 }
 
 describe('parser diagnostics (golden fixtures)', () => {
-  const cases = readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
+  const cases = caseFolders(root);
 
   it('has fixture folders', () => {
     expect(cases.length).to.be.greaterThan(10);
@@ -34,11 +32,7 @@ describe('parser diagnostics (golden fixtures)', () => {
   for (const name of cases) {
     it(name, () => {
       const dir = join(root, name);
-      const actual = printedDiagnostics(dir);
-      const expectedPath = join(dir, 'expected.txt');
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, actual);
-      expect(existsSync(expectedPath), `missing ${expectedPath} (run with UPDATE_GOLDEN=1)`).to.equal(true);
-      expect(actual).to.equal(readFileSync(expectedPath, 'utf8'));
+      expectGolden(printedDiagnostics(dir), join(dir, 'expected.txt'));
     });
   }
 });

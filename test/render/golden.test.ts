@@ -7,17 +7,17 @@
  * creates those listed in `formats`); review the diff before keeping it.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../src/planner/plan.js';
 import { planToDot, planToMermaid } from '../../src/render/graph.js';
 import { renderPlanJson } from '../../src/render/plan-json.js';
 import { renderPlanMarkdown, type PlanMarkdownOptions } from '../../src/render/plan-markdown.js';
 import { renderPlanText } from '../../src/render/plan-text.js';
+import { caseFolders, expectGolden, UPDATE_GOLDENS } from '../support/golden.js';
 import { PLAN_BUILDERS } from '../support/plans.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'render');
-const UPDATE = process.env.UPDATE_GOLDENS === '1';
 
 interface CaseFile {
   readonly plan: string;
@@ -36,10 +36,7 @@ const RENDERINGS: Readonly<Record<string, (plan: Plan, c: CaseFile) => string>> 
 };
 
 describe('render goldens (test/fixtures/render)', () => {
-  const cases = readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
+  const cases = caseFolders(FIXTURES);
 
   it('finds the cases', () => {
     expect(cases.length).to.be.greaterThan(0);
@@ -51,13 +48,11 @@ describe('render goldens (test/fixtures/render)', () => {
     describe(name, () => {
       for (const [file, render] of Object.entries(RENDERINGS)) {
         const path = join(dir, file);
-        if (!existsSync(path) && !(UPDATE && spec.formats?.includes(file))) continue;
+        if (!existsSync(path) && !(UPDATE_GOLDENS && spec.formats?.includes(file))) continue;
         it(file, () => {
           const builder = PLAN_BUILDERS[spec.plan];
           expect(builder, `unknown plan builder ${spec.plan}`).to.be.a('function');
-          const actual = render(builder(...(spec.args ?? [])), spec);
-          if (UPDATE) writeFileSync(path, actual);
-          expect(actual).to.equal(readFileSync(path, 'utf8'));
+          expectGolden(render(builder(...(spec.args ?? [])), spec), path);
         });
       }
     });

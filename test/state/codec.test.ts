@@ -1,13 +1,15 @@
 // Golden tests: each folder in fixtures/decode/ holds an `infra.state.json` and the `expected.txt`
 // that decoding it gives: the printed diagnostics for a bad file, the re-encoded state for a good
-// one. UPDATE_GOLDEN=1 rewrites the expected files (review the diff before keeping it).
+// one. UPDATE_GOLDENS=1 rewrites the expected files (review the diff before keeping it).
 import { expect } from 'chai';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import { decodeState, encodeState } from '../../src/state/codec.js';
-import { canonicalJson, hashSensitive, isSensitiveHash, splitSensitive } from '../../src/state/sensitive.js';
+import { canonicalJson } from '../../src/evaluate/value.js';
+import { hashSensitive, isSensitiveHash, splitSensitive } from '../../src/state/sensitive.js';
+import { caseFolders, expectGolden } from '../support/golden.js';
 import { printDiagnostics } from './helpers.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/decode/', import.meta.url));
@@ -19,16 +21,14 @@ function printRange(d: Diagnostic): string {
 }
 
 describe('state/codec', () => {
-  for (const name of readdirSync(fixtures).sort()) {
+  for (const name of caseFolders(fixtures)) {
     it(`decodes fixtures/decode/${name}`, () => {
       const text = readFileSync(join(fixtures, name, 'infra.state.json'), 'utf8');
       const { state, diagnostics } = decodeState(text, 'infra.state.json');
       const actual = state
         ? encodeState(state)
         : `${printDiagnostics(diagnostics)}${diagnostics.map(printRange).join('')}\n`;
-      const expectedPath = join(fixtures, name, 'expected.txt');
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, actual);
-      expect(actual).to.equal(readFileSync(expectedPath, 'utf8'));
+      expectGolden(actual, join(fixtures, name, 'expected.txt'));
     });
   }
 

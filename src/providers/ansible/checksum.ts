@@ -9,10 +9,10 @@
  * playbook sits in the configuration directory, the state file and `.infra/` sit there too, and
  * they change on every apply. Names starting with a dot and Python caches are skipped.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Json } from '../../evaluate/value.js';
+import { canonicalJson, type Json } from '../../evaluate/value.js';
 
 /** Folders next to a playbook whose whole content counts. */
 export const CONTENT_DIRS: readonly string[] = [
@@ -39,6 +39,21 @@ export const CONTENT_DIRS: readonly string[] = [
 /** Files at the top of the playbook's directory that count, by extension. */
 export const TOP_LEVEL_EXTENSIONS: readonly string[] = ['.yml', '.yaml', '.j2'];
 
+/** The file-system calls the checksum makes (following symbolic links); `NODE_FILES` does them. */
+export interface PlaybookFileSystem {
+  readdir(path: string): string[];
+  /** undefined when nothing is there. */
+  stat(path: string): { isFile(): boolean; isDirectory(): boolean } | undefined;
+  readFile(path: string): Buffer;
+}
+
+/** node:fs. */
+export const NODE_FILES: PlaybookFileSystem = {
+  readdir: (path) => readdirSync(path),
+  stat: (path) => statSync(path, { throwIfNoEntry: false }),
+  readFile: (path) => readFileSync(path),
+};
+
 function skipped(name: string): boolean {
   return name.startsWith('.') || name === '__pycache__' || name.endsWith('.pyc') || name.endsWith('.retry');
 }
@@ -48,52 +63,74 @@ function skipped(name: string): boolean {
  * separators, sorted. Follows symbolic links (to a depth of 32). Throws when the playbook cannot
  * be read; callers check that first.
  */
-export function playbookFiles(playbookPath: string): string[] {
+export function playbookFiles(playbookPath: string, fs: PlaybookFileSystem = NODE_FILES): string[] {
   const root = dirname(playbookPath);
   const files = new Set<string>([basename(playbookPath)]);
-  for (const name of readdirSync(root)) {
+  for (const name of fs.readdir(root)) {
     if (skipped(name) || !TOP_LEVEL_EXTENSIONS.includes(extname(name))) continue;
-    if (statSync(join(root, name), { throwIfNoEntry: false })?.isFile()) files.add(name);
+    if (fs.stat(join(root, name))?.isFile()) files.add(name);
   }
   const walk = (rel: string, depth: number): void => {
     if (depth > 32) return;
-    for (const name of readdirSync(join(root, rel))) {
+    for (const name of fs.readdir(join(root, rel))) {
       if (skipped(name)) continue;
       const childRel = `${rel}/${name}`;
-      const st = statSync(join(root, childRel), { throwIfNoEntry: false });
+      const st = fs.stat(join(root, childRel));
       if (st?.isDirectory()) walk(childRel, depth + 1);
       else if (st?.isFile()) files.add(childRel);
     }
   };
   for (const dir of CONTENT_DIRS) {
-    if (statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory()) walk(dir, 1);
+    if (fs.stat(join(root, dir))?.isDirectory()) walk(dir, 1);
   }
   return [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** JSON with object keys sorted at every level, so equal values always hash alike. */
-export function canonicalJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as { readonly [key: string]: Json };
-    return `{${Object.keys(obj)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k] as Json)}`)
-      .join(',')}}`;
+/**
+ * Playbooks as one plan sees them. Each playbook's files are listed and read once, at the first
+ * question about it, and remembered for as long as this object lives: a plan of 5,000 instances
+ * of one playbook reads its files once, not 5,000 times. Files changed after that first read are
+ * not seen, so make one per plan (or per question) and drop it with the plan.
+ */
+export class PlaybookReader {
+  private readonly isFileMemo = new Map<string, boolean>();
+  /** Per playbook path: the hash over everything but the variables, to be copied. */
+  private readonly filesHash = new Map<string, Hash>();
+
+  constructor(private readonly fs: PlaybookFileSystem = NODE_FILES) {}
+
+  /** Whether `path` is a file (a playbook that exists). */
+  isFile(path: string): boolean {
+    let known = this.isFileMemo.get(path);
+    if (known === undefined) {
+      known = this.fs.stat(path)?.isFile() ?? false;
+      this.isFileMemo.set(path, known);
+    }
+    return known;
   }
-  return JSON.stringify(value);
+
+  /**
+   * `sha256:<hex>` over the playbook's name, the files `playbookFiles` lists (name and content)
+   * and `vars`. Throws when the playbook cannot be read; check `isFile` first.
+   */
+  checksum(playbookPath: string, vars: Json): string {
+    let files = this.filesHash.get(playbookPath);
+    if (!files) {
+      files = createHash('sha256');
+      const root = dirname(playbookPath);
+      files.update(`infra ansible_playbook checksum 1\0playbook\0${basename(playbookPath)}\0`);
+      for (const rel of playbookFiles(playbookPath, this.fs)) {
+        const content = this.fs.readFile(join(root, rel));
+        files.update(`file\0${rel}\0${content.length}\0`);
+        files.update(content);
+      }
+      this.filesHash.set(playbookPath, files);
+    }
+    return `sha256:${files.copy().update(`vars\0${canonicalJson(vars)}`).digest('hex')}`;
+  }
 }
 
-/** `sha256:<hex>` over the playbook's name, the files `playbookFiles` lists (name and content) and `vars`. */
+/** `PlaybookReader.checksum` with the files read afresh. */
 export function playbookChecksum(playbookPath: string, vars: Json): string {
-  const hash = createHash('sha256');
-  const root = dirname(playbookPath);
-  hash.update(`infra ansible_playbook checksum 1\0playbook\0${basename(playbookPath)}\0`);
-  for (const rel of playbookFiles(playbookPath)) {
-    const content = readFileSync(join(root, rel));
-    hash.update(`file\0${rel}\0${content.length}\0`);
-    hash.update(content);
-  }
-  hash.update(`vars\0${canonicalJson(vars)}`);
-  return `sha256:${hash.digest('hex')}`;
+  return new PlaybookReader().checksum(playbookPath, vars);
 }

@@ -4,7 +4,6 @@
  * predicted at plan time, is what turns a change of the playbook's files or variables into an
  * update. Deleting undoes nothing: what the playbook set up lives on the host, and goes with it.
  */
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsSensitive, containsUnknown, isUnknown, Sensitive, unmarkDeep, type Json, type Value } from '../../evaluate/value.js';
@@ -22,7 +21,7 @@ import type {
   UpdateResponse,
 } from '../contract.js';
 import { parseHost, stateKnownHostsFile, type HostRef } from '../hostexec.js';
-import { playbookChecksum } from './checksum.js';
+import { PlaybookReader, type PlaybookFileSystem } from './checksum.js';
 import { runPlaybook } from './run.js';
 import { ansiblePlaybookSchema } from './schema.js';
 
@@ -33,9 +32,9 @@ function playbookPath(configDir: string, playbook: string): string {
   return resolve(configDir, playbook);
 }
 
-function checkPlaybook(configDir: string, playbook: string): Diagnostic | null {
+function checkPlaybook(files: PlaybookReader, configDir: string, playbook: string): Diagnostic | null {
   const path = playbookPath(configDir, playbook);
-  if (statSync(path, { throwIfNoEntry: false })?.isFile()) return null;
+  if (files.isFile(path)) return null;
   return error(`Playbook "${playbook}" not found`, `Looked for ${path}; a playbook path is relative to the configuration directory.`);
 }
 
@@ -58,15 +57,16 @@ function checkHost(host: Value | Json | undefined): { host?: HostRef; diagnostic
   return { host: parsed, diagnostics: [] };
 }
 
-function plan(req: PlanRequest): PlanResponse {
+/** The plan hook, reading playbooks through `files` (one per plan: see `PlaybookReader`). */
+function planWith(files: PlaybookReader, req: PlanRequest): PlanResponse {
   const playbook = req.config['playbook'];
   const vars: Value = req.config['vars'] ?? {};
   const diagnostics = [...checkVars(vars), ...checkHost(req.config['host']).diagnostics];
   if (typeof playbook !== 'string') return { planned: {}, diagnostics };
-  const missing = checkPlaybook(req.configDir, playbook);
+  const missing = checkPlaybook(files, req.configDir, playbook);
   if (missing) return { planned: {}, diagnostics: [...diagnostics, missing] };
   if (containsUnknown(vars)) return { planned: {}, diagnostics };
-  const checksum = playbookChecksum(playbookPath(req.configDir, playbook), unmarkDeep(vars) as Json);
+  const checksum = files.checksum(playbookPath(req.configDir, playbook), unmarkDeep(vars) as Json);
   // A checksum is a fingerprint of the values: of a secret, it stays as secret as the secret.
   return { planned: { checksum: containsSensitive(vars) ? new Sensitive(checksum) : checksum }, diagnostics };
 }
@@ -82,14 +82,16 @@ async function apply(
   if (typeof playbook !== 'string') return { state: null, diagnostics: [error('ansible_playbook needs "playbook"')] };
   const checked = checkHost(config['host']);
   const invalid = [...checkVars(vars), ...checked.diagnostics];
-  const missing = checkPlaybook(configDir, playbook);
+  // Read afresh: the files as they are now, when the run starts.
+  const files = new PlaybookReader();
+  const missing = checkPlaybook(files, configDir, playbook);
   if (missing) invalid.push(missing);
   if (invalid.length > 0 || !checked.host) {
     return { state: null, diagnostics: invalid.length > 0 ? invalid : [error('ansible_playbook needs "host"')] };
   }
   const path = playbookPath(configDir, playbook);
   // Taken before the run: it describes the files the run used.
-  const checksum = playbookChecksum(path, vars);
+  const checksum = files.checksum(path, vars);
   ctx.log(`Running ${playbook} against ${checked.host.ipv4}`);
   const diagnostics = await runPlaybook({
     playbookPath: path,
@@ -122,5 +124,22 @@ async function remove(): Promise<DeleteResponse> {
   return { diagnostics: [] };
 }
 
+/**
+ * The plan hook for one plan: each playbook's files are read once, at its first instance, and
+ * shared by the others; the next plan reads them again. `fs` is for tests that count the reads.
+ */
+export function startPlan(fs?: PlaybookFileSystem): (req: PlanRequest) => PlanResponse {
+  const files = new PlaybookReader(fs);
+  return (req) => planWith(files, req);
+}
+
 /** The `ansible_playbook` resource type. */
-export const ansiblePlaybook: ResourceType = { schema: ansiblePlaybookSchema, plan, read, create, update, delete: remove };
+export const ansiblePlaybook: ResourceType = {
+  schema: ansiblePlaybookSchema,
+  plan: (req) => planWith(new PlaybookReader(), req),
+  startPlan: () => startPlan(),
+  read,
+  create,
+  update,
+  delete: remove,
+};

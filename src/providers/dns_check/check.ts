@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordType } from 'dns-packet';
 import type { CheckSpec, Expectation } from './config.js';
-import { formatDuration } from './duration.js';
+import { formatDurationDecimal } from '../../duration.js';
 import { formatServer, queryOnce, type DnsProtocol } from './query.js';
 import { answerValues, soaSerial, type DnsResponse } from './records.js';
 
@@ -91,7 +91,7 @@ async function attempt(spec: CheckSpec, probes: readonly Probe[], signal: AbortS
         case 'aborted':
           return { aborted: true };
         case 'timeout':
-          return { failure: `${prefix}: no answer within ${formatDuration(tryTimeout)}` };
+          return { failure: `${prefix}: no answer within ${formatDurationDecimal(tryTimeout)}` };
         case 'error':
           return { failure: `${prefix}: ${outcome.message}` };
         case 'answer': {
@@ -101,7 +101,7 @@ async function attempt(spec: CheckSpec, probes: readonly Probe[], signal: AbortS
             return { failure: `${prefix}: answer lacks the AA flag${rcode === 'NOERROR' ? '' : ` (${rcode})`}` };
           }
           if (spec.maxLatencyMs !== undefined && latencyMs > spec.maxLatencyMs) {
-            return { failure: `${prefix}: answered in ${formatDuration(latencyMs)}, above max_latency ${formatDuration(spec.maxLatencyMs)}` };
+            return { failure: `${prefix}: answered in ${formatDurationDecimal(latencyMs)}, above max_latency ${formatDurationDecimal(spec.maxLatencyMs)}` };
           }
           const verdict = probe.judge(response, protocol);
           if (verdict.failure === undefined) return { seen: verdict.seen };
@@ -146,12 +146,12 @@ export async function runCheck(spec: CheckSpec, signal: AbortSignal, log: (line:
       return {
         passed: false,
         aborted: false,
-        details: `${result.failures.join('\n')}\n(${server}: ${tries} ${tries === 1 ? 'try' : 'tries'} in ${formatDuration(Math.round(elapsed))})`,
+        details: `${result.failures.join('\n')}\n(${server}: ${tries} ${tries === 1 ? 'try' : 'tries'} in ${formatDurationDecimal(Math.round(elapsed))})`,
       };
     }
     const summary = result.failures.join('; ');
     if (summary !== lastLogged) {
-      log(`${server}: ${summary}; trying again for up to ${formatDuration(Math.round(spec.timeoutMs - elapsed))}`);
+      log(`${server}: ${summary}; trying again for up to ${formatDurationDecimal(Math.round(spec.timeoutMs - elapsed))}`);
       lastLogged = summary;
     }
     try {

@@ -4,7 +4,7 @@
  */
 import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsUnknown, type Json, type Value } from '../../evaluate/value.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../duration.js';
 import { parseServer, type DnsProtocol, type ServerAddress } from './query.js';
 import { CHECKABLE_TYPES, normalizeName, normalizeValue, RCODES, type CheckableType } from './records.js';
 
@@ -109,12 +109,12 @@ export function readCheckSpec(config: Input, address: string): { readonly spec?:
   }
 
   const timeoutText = timeout === undefined || timeout === null ? '30s' : timeout;
-  const timeoutMs = typeof timeoutText === 'string' ? parseDuration(timeoutText) : undefined;
+  const timeoutMs = typeof timeoutText === 'string' ? (parseDuration(timeoutText) ?? undefined) : undefined;
   if (timeoutMs === undefined || timeoutMs <= 0) diagnostics.push(error(`Invalid "timeout" in ${address}`, `Expected a duration such as "500ms", "30s" or "2m", got ${JSON.stringify(timeout)}.`));
 
   let maxLatencyMs: number | undefined;
   if (maxLatency !== undefined && maxLatency !== null) {
-    maxLatencyMs = typeof maxLatency === 'string' ? parseDuration(maxLatency) : undefined;
+    maxLatencyMs = typeof maxLatency === 'string' ? (parseDuration(maxLatency) ?? undefined) : undefined;
     if (maxLatencyMs === undefined || maxLatencyMs <= 0) diagnostics.push(error(`Invalid "max_latency" in ${address}`, `Expected a duration such as "200ms", got ${JSON.stringify(maxLatency)}.`));
   }
 

@@ -36,7 +36,7 @@ import type {
 } from '../contract.js';
 import { checkSshSettings, forgetHostKey, stateKnownHostsFile } from '../hostexec.js';
 import type { LinodeApi } from './client.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../../duration.js';
 import { FORBIDDEN_CREATE_HINT, failureDiagnostic, isForbidden, isLabelTaken, type FailedCall } from './errors.js';
 import {
   addressTags,

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Sensitive, UNKNOWN, type Value } from '../../../src/evaluate/value.js';
-import { playbookFiles } from '../../../src/providers/ansible/checksum.js';
-import { ansiblePlaybook } from '../../../src/providers/ansible/playbook.js';
+import { typeInfo } from '../../../src/commands/session.js';
+import { NODE_FILES, playbookFiles, type PlaybookFileSystem } from '../../../src/providers/ansible/checksum.js';
+import { provider } from '../../../src/providers/ansible/index.js';
+import { ansiblePlaybook, startPlan } from '../../../src/providers/ansible/playbook.js';
+import type { PlanRequest } from '../../../src/providers/contract.js';
 
 const ANSIBLE_DIR = new URL('../../../ansible/', import.meta.url).pathname;
 
@@ -77,6 +80,65 @@ describe('ansible_playbook checksum (plan)', function () {
   it('is sensitive when a variable is', function () {
     const r = plan({ zone: 'example.test', password: new Sensitive('hunter2') });
     expect(r.planned['checksum']).to.be.instanceOf(Sensitive);
+  });
+
+  /** node:fs, counting each call by "call path" (paths relative to configDir). */
+  function countingFiles(): { fs: PlaybookFileSystem; calls: Map<string, number> } {
+    const calls = new Map<string, number>();
+    const count = (call: string, path: string): void => {
+      const key = `${call} ${path.slice(configDir.length + 1)}`;
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+    };
+    return {
+      calls,
+      fs: {
+        readdir: (p) => (count('readdir', p), NODE_FILES.readdir(p)),
+        stat: (p) => (count('stat', p), NODE_FILES.stat(p)),
+        readFile: (p) => (count('readFile', p), NODE_FILES.readFile(p)),
+      },
+    };
+  }
+  const instance = (i: number, playbook = 'ansible/nameserver.yml'): PlanRequest => ({
+    address: `ansible_playbook.ns["${i}"]`,
+    generation: 0,
+    config: { playbook, host, vars: { zone: 'example.test', serial: i } },
+    prior: null,
+    configDir,
+  });
+
+  it("reads a playbook's files once per plan, however many instances use it, with the checksums of a fresh read", function () {
+    const { fs, calls } = countingFiles();
+    const hook = startPlan(fs);
+    const planned = Array.from({ length: 50 }, (_, i) => hook(instance(i)));
+    expect(planned.map((r) => r.planned['checksum'])).to.deep.equal(Array.from({ length: 50 }, (_, i) => ansiblePlaybook.plan!(instance(i)).planned['checksum']));
+    expect(new Set(planned.map((r) => r.planned['checksum'])).size).to.equal(50);
+    const files = playbookFiles(join(configDir, 'ansible/nameserver.yml'));
+    expect(files.length).to.be.greaterThan(5);
+    expect([...calls].filter(([call]) => call.startsWith('readFile ')).sort()).to.deep.equal(files.map((f) => [`readFile ansible/${f}`, 1]).sort());
+    // Nothing more than once, but the playbook's stat: finding it, and listing its directory.
+    expect([...calls].filter(([, n]) => n > 1)).to.deep.equal([['stat ansible/nameserver.yml', 2]]);
+    // A second playbook in the same plan costs what one instance of it costs alone.
+    const before = new Map(calls);
+    hook(instance(0, 'ansible/loadbalancer.yml'));
+    hook(instance(1, 'ansible/loadbalancer.yml'));
+    const alone = countingFiles();
+    startPlan(alone.fs)(instance(0, 'ansible/loadbalancer.yml'));
+    const added = [...calls].map(([k, n]): [string, number] => [k, n - (before.get(k) ?? 0)]).filter(([, n]) => n !== 0);
+    expect(added.sort()).to.deep.equal([...alone.calls].sort());
+  });
+
+  it('sees a file changed between two plans: each plan (each typeInfo) starts afresh', async function () {
+    const planOf = () => typeInfo(new Map([['ansible', provider]]))('ansible_playbook')!.plan!;
+    const first = planOf();
+    const before = first(instance(1)).planned['checksum'];
+    await appendFile(join(configDir, 'ansible/roles/bind/templates/zone.db.j2'), '; changed\n');
+    // Within one plan the reading is shared: its other instances see the files as they were.
+    expect(first(instance(1)).planned['checksum']).to.equal(before);
+    const second = planOf();
+    const after = second(instance(1)).planned['checksum'];
+    expect(after).to.match(/^sha256:[0-9a-f]{64}$/);
+    expect(after).to.not.equal(before);
+    expect(after).to.equal(ansiblePlaybook.plan!(instance(1)).planned['checksum']);
   });
 
   it('reports a missing playbook, reserved variable names and a host that is not one', function () {

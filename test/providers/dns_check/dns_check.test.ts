@@ -5,7 +5,6 @@ import dnsPacket from 'dns-packet';
 import type { Json } from '../../../src/evaluate/value.js';
 import type { OperationContext, ResourceType } from '../../../src/providers/contract.js';
 import { provider } from '../../../src/providers/dns_check/index.js';
-import { formatDuration, parseDuration } from '../../../src/providers/dns_check/duration.js';
 import { startBind, zone, type BindServer } from '../../support/bind.js';
 import { addLoopbackAddress, type LoopbackAddress } from '../../support/loopback.js';
 
@@ -247,12 +246,5 @@ describe('dns_check', function () {
       'Invalid "timeout" in dns_check.ns1',
       'Nothing to expect in expect "www.example.test" "A" in dns_check.ns1',
     ]);
-  });
-});
-
-describe('dns_check durations', () => {
-  it('reads and prints the forms configurations use', () => {
-    expect(['500ms', '30s', '1.5s', '2m', '1h', 'soon'].map(parseDuration)).to.deep.equal([500, 30_000, 1500, 120_000, 3_600_000, undefined]);
-    expect([500, 2000, 1500, 2004, 120_000, 12_345].map(formatDuration)).to.deep.equal(['500ms', '2s', '1.5s', '2s', '2m', '12.3s']);
   });
 });

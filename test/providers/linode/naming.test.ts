@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { formatDuration, parseDuration } from '../../../src/providers/linode/duration.js';
 import {
   addressTags,
   allTags,
@@ -64,16 +63,6 @@ describe('linode provider: names, tags, settings', () => {
     expect(decodeTags(['dns'])).to.deep.equal({ address: null, generation: null });
     expect(decodeTags(['infra-addr2:abc'])).to.deep.equal({ address: null, generation: null });
     expect(decodeTags(['infra-addr1:ABC'])).to.deep.equal({ address: null, generation: null });
-  });
-
-  it('parses timeouts as Go-style durations', () => {
-    expect(parseDuration('10m')).to.equal(600_000);
-    expect(parseDuration('1h30m')).to.equal(5_400_000);
-    expect(parseDuration('250ms')).to.equal(250);
-    expect(parseDuration('1.5s')).to.equal(1500);
-    expect(parseDuration('10')).to.equal(null);
-    expect(parseDuration('ten minutes')).to.equal(null);
-    expect([400, 12_000, 65_000, 600_000, 5_400_000].map(formatDuration)).to.deep.equal(['400ms', '12s', '1m5s', '10m', '1h30m']);
   });
 
   it('retries 429, 5xx, "Linode busy." and connection failures, and only those', () => {

@@ -1,0 +1,12 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { runCli } from '../support/cli.js';
+
+describe('cli: --version', () => {
+  it("prints package.json's version, the one state and lock files record", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'], { cwd: tmpdir() })).to.deep.equal({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
