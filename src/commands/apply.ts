@@ -2,7 +2,6 @@
  * `infra apply [PLANFILE]` and `infra destroy`: plan (or read a saved plan), show it, ask, carry
  * it out with progress, and report what failed and what was rolled back.
  */
-import { dirname } from 'node:path';
 import { apply, type ApplyResult } from '../apply/apply.js';
 import type { Config } from '../config/types.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
@@ -77,7 +76,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
   const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings);
+  const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings, { io, config });
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
@@ -149,7 +148,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         types: (t) => typeInfo(providers)(t)!,
         providers,
         providerConfigs: configs,
-        stateDir: dirname(path),
+        stateDir: store.dir,
         parallelism: n,
         stop: stop.signal,
         kill: kill.signal,
@@ -190,7 +189,8 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     }
     return 0;
   } finally {
-    await store.release();
+    // Warnings about the lock, or the emergency file holding what the backend did not take.
+    printDiagnostics(io, await store.release());
   }
 }
 

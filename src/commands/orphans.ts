@@ -2,7 +2,6 @@
  * `infra state orphans`: objects this state's providers created that the state does not hold
  * (a crash between the API call and the state write), listed, and deleted or imported on request.
  */
-import { dirname } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import type { Orphan } from '../providers/contract.js';
 import { runScrubber } from '../apply/scrubber.js';
@@ -17,7 +16,7 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
   const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, 'state orphans', opts, !!(opts.delete || opts.import), warnings);
+  const store = await openState(path, 'state orphans', opts, !!(opts.delete || opts.import), warnings, { io, config });
   try {
     if (!store.state.lineage) {
       io.out('The state has never been written: nothing can be an orphan of it.\n');
@@ -25,7 +24,7 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
     }
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
     const scrub = runScrubber(config, variables, providers, configs, io.env);
-    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
+    const ctx = operationContext(store.dir, store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];
     const checked: string[] = [];

@@ -23,6 +23,8 @@ import { allTypeNames, loadProvider, providerEntries, providerForType } from '..
 import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
 import { StateStore, emptyState } from '../state/store.js';
+import { resolveStateSettings, type StateSettings } from '../state/backend-config.js';
+import { openStateStore } from '../state/open.js';
 import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
 
 /** Options common to commands that read a configuration. */
@@ -77,10 +79,49 @@ export function durationFlag(text: string | undefined, flag: string): number {
   return ms;
 }
 
-export async function openState(path: string, operation: string, opts: StateOptions, lock: boolean, warnings: Diagnostic[]): Promise<StateStore> {
-  const r = await StateStore.open(path, { operation, lock, lockTimeoutMs: durationFlag(opts.lockTimeout, '--lock-timeout') });
+/**
+ * Opens the state at `path` (the local file `statePath` chose) or, given `where`, the state the
+ * configuration's `infra` block, the flags and the environment point at (a pg workspace, an
+ * encrypted file: stateSettings). A store opened without the lock is read at once and closed:
+ * it holds no connection afterwards.
+ */
+export async function openState(
+  path: string,
+  operation: string,
+  opts: StateOptions & ConfigOptions,
+  lock: boolean,
+  warnings: Diagnostic[],
+  where?: { readonly io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }; readonly config?: Config | null },
+): Promise<StateStore> {
+  const options = { operation, lock, lockTimeoutMs: durationFlag(opts.lockTimeout, '--lock-timeout') };
+  const r = where ? await openStateStore(stateSettings(path, opts, where.io, where.config ?? null, warnings), options) : await StateStore.open(path, options);
   check(r.diagnostics, warnings);
+  if (!lock) await r.store!.release();
   return r.store!;
+}
+
+/**
+ * Where the state of this command is: `config`'s `infra` block (read from the configuration
+ * directory when the command loaded none), `--state`, the workspace and the environment.
+ * `path` is the local file `statePath` chose. Errors end the command.
+ */
+export function stateSettings(
+  path: string,
+  opts: StateOptions & ConfigOptions,
+  io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+  config: Config | null,
+  warnings: Diagnostic[],
+): StateSettings {
+  const dir = dirname(path);
+  let cfg = config;
+  if (cfg === null) {
+    // Commands such as `state list` read no configuration, but its infra block says where the state is.
+    const loaded = loadConfig(opts.chdir ?? '.', { cwd: io.cwd });
+    cfg = loaded.config;
+  }
+  const r = resolveStateSettings(cfg, dir, opts, io.cwd, io.env);
+  check(r.diagnostics, warnings);
+  return r.settings!;
 }
 
 /** Type information for the planner from the provider registry plus loaded implementations. */
@@ -174,7 +215,7 @@ export interface PlanRun {
 export async function refreshAndPlan(args: {
   config: Config;
   variables: ReadonlyMap<string, Value>;
-  store: { state: StateFile; path: string };
+  store: { state: StateFile; dir: string };
   providers: ReadonlyMap<string, Provider>;
   configs: ReadonlyMap<string, Record<string, Json>>;
   env: NodeJS.ProcessEnv;
@@ -193,7 +234,7 @@ export async function refreshAndPlan(args: {
     const r = await refresh({
       state,
       providers: args.providers,
-      context: operationContext(dirname(args.store.path), state.lineage, args.configs, log, new AbortController().signal, args.env),
+      context: operationContext(args.store.dir, state.lineage, args.configs, log, new AbortController().signal, args.env),
       parallelism: 10,
       scrubber: args.scrubber,
     });
