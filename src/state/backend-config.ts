@@ -165,8 +165,8 @@ export function resolveStateSettings(
 
   const encryption = config?.settings?.encryption;
   const enc = encryption ? decode(encryption.body, ENCRYPTION_SCHEMA) : {};
-  const key = enc.key ?? nonEmpty(env[STATE_KEY_ENV]);
-  const oldKey = enc.old_key ?? nonEmpty(env[STATE_OLD_KEY_ENV]);
+  const key = nonEmpty(enc.key ?? undefined) ?? nonEmpty(env[STATE_KEY_ENV]);
+  const oldKey = nonEmpty(enc.old_key ?? undefined) ?? nonEmpty(env[STATE_OLD_KEY_ENV]);
   if (encryption && key === null && !hasErrors(diags)) {
     diags.push(error('The encryption block has no key', `Set key = env("${STATE_KEY_ENV}"), or set ${STATE_KEY_ENV}.`, encryption.range));
   }

@@ -51,6 +51,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
   before(async () => {
     server = startPostgres();
     db = new pg.Client({ connectionString: server.connStr });
+    db.on('error', () => undefined); // the test stops the server on purpose
     await db.connect();
   });
   after(async () => {
@@ -251,6 +252,65 @@ describe('state/pg backend (real PostgreSQL)', function () {
     const r = await runCli(['plan', '-C', dir], { cwd: dir, env });
     expect(r.code, r.stderr).to.equal(0);
     expect(Date.now() - started).to.be.lessThan(5000);
+  });
+
+  it('keeps the state encrypted in the database: unreadable without the key, identical once decrypted; a wrong key is a clear error', async () => {
+    const { dir, env } = project('infra_crypt');
+    const key = { ...env, INFRA_STATE_KEY: 'correct horse battery staple' };
+    expect((await runCli(['apply', '--auto-approve', '-C', dir], { cwd: dir, env: key })).code).to.equal(0);
+    const stored = (await row('infra_crypt'))!;
+    expect(stored.data).to.not.include('test_instance');
+    expect(JSON.parse(stored.data).cipher).to.equal('aes-256-gcm');
+    const pulled = await runCli(['state', 'pull', '-C', dir], { cwd: dir, env: key });
+    const state = JSON.parse(pulled.stdout) as StateFile;
+    expect([state.serial, state.lineage]).to.deep.equal([Number(stored.serial), stored.lineage]);
+    expect(state.resources.map((r) => r.address)).to.deep.equal(['test_instance.web']);
+    const none = await runCli(['state', 'list', '-C', dir], { cwd: dir, env });
+    expect(none.stderr).to.equal(
+      'error: The state is encrypted and no key is set\n' +
+        'pg schema "infra_crypt", workspace "default" is encrypted (AES-256-GCM). Set INFRA_STATE_KEY to its key, or configure ' +
+        'infra { encryption { key = env("INFRA_STATE_KEY") } }.\n',
+    );
+    const wrong = await runCli(['plan', '-C', dir], { cwd: dir, env: { ...env, INFRA_STATE_KEY: 'not the passphrase' } });
+    expect(wrong.code).to.equal(1);
+    expect(wrong.stderr.split('\n')[0]).to.equal('error: Cannot decrypt the state: wrong key');
+    // Rotation: the new key with the old one as old_key reads it, and the next write uses the new key.
+    const rotate = { ...env, INFRA_STATE_KEY: 'a brand new passphrase', INFRA_STATE_OLD_KEY: 'correct horse battery staple' };
+    writeFileSync(join(dir, 'now.json'), pulled.stdout);
+    const pushed = await runCli(['state', 'push', 'now.json', '-C', dir], { cwd: dir, env: rotate });
+    expect(pushed.code, pushed.stderr).to.equal(0);
+    const fresh = await runCli(['state', 'pull', '-C', dir], { cwd: dir, env: { ...env, INFRA_STATE_KEY: 'a brand new passphrase' } });
+    expect((JSON.parse(fresh.stdout) as StateFile).resources).to.deep.equal(state.resources);
+  });
+
+  it('the database stopped mid-apply: in-flight steps finish, the state goes to an emergency file, push brings it back, apply converges', async () => {
+    const { dir, env } = project('infra_gone', { 'more.infra': 'resource "test_instance" "db" {\n  name = "db"\n}\n' });
+    provider.latencyMs = 1500;
+    const running = runCli(['apply', '--auto-approve', '--parallelism', '1', '-C', dir], { cwd: dir, env });
+    await sleep(700);
+    server.halt();
+    const r = await running;
+    server.start();
+    await db.end().catch(() => undefined);
+    db = new pg.Client({ connectionString: server.connStr });
+    db.on('error', () => undefined);
+    await db.connect();
+    expect(r.code, r.stderr).to.equal(1);
+    const emergency = join(dir, 'infra.state.default.emergency.json');
+    expect(r.stderr).to.include('error: The state could not be saved; it was written to an emergency file');
+    expect(r.stderr).to.include(`  infra state push ${emergency}\nthen run plan or apply again.`);
+    const saved = JSON.parse(readFileSync(emergency, 'utf8')) as StateFile;
+    // The step in flight when the database went away finished, and its object is recorded.
+    expect(saved.resources.map((x) => x.address)).to.include(provider.objects[0].address);
+    expect(provider.objects).to.have.length(1);
+    const pushed = await runCli(['state', 'push', emergency, '-C', dir], { cwd: dir, env });
+    expect(pushed.code, pushed.stderr).to.equal(0);
+    provider.latencyMs = 0;
+    const again = await runCli(['apply', '--auto-approve', '-C', dir], { cwd: dir, env });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(provider.objects.map((o) => o.address).sort()).to.deep.equal(['test_instance.db', 'test_instance.web']);
+    const plan = await runCli(['plan', '-C', dir], { cwd: dir, env });
+    expect(plan.stdout).to.include('No changes.');
   });
 
   it('migrates a local state into the backend and back, keeping lineage and serial; pull and push', async () => {
