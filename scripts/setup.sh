@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the local stack runs (BIND, nginx with the stream module,
-# ansible-core) and the lab's (docs/lab.md: sshd for the hosts, systemd-nspawn to boot them)
+# ansible-core), PostgreSQL for the pg backend's tests (never started as the system's cluster),
+# and the lab's (docs/lab.md: sshd for the hosts, systemd-nspawn to boot them)
 # when any is missing. Idempotent and quick when everything is present: it only looks for
 # binaries and the stream module, and never touches apt then.
 #
@@ -38,6 +39,11 @@ for bin in "${!PACKAGE_OF[@]}"; do
   on_path "$bin" || add_missing "${PACKAGE_OF[$bin]}"
 done
 [[ -f $STREAM_MODULE ]] || add_missing libnginx-mod-stream
+
+# The pg backend's tests start a private PostgreSQL (test/support/postgres.ts) with initdb and
+# pg_ctl, which Debian's postgresql-15 keeps in /usr/lib/postgresql/15/bin, off PATH.
+pg_binary() { on_path "$1" || compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null; }
+{ pg_binary initdb && pg_binary pg_ctl; } || add_missing postgresql
 
 if ((${#missing[@]} == 0)); then
   exit 0

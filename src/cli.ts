@@ -146,6 +146,35 @@ export function buildProgram(): Command {
     .option('--import', 'take the orphans into the state')
     .action(run(async (io, opts) => (await import('./commands/orphans.js')).orphansCommand(opts, io)));
 
+  stateOptions(configOptions(state.command('pull').description('Print the current state (decrypted) as JSON.'))).action(
+    run(async (io, opts) => (await import('./commands/backend.js')).statePullCommand(opts, io)),
+  );
+  stateOptions(configOptions(state.command('push').description('Make a state file the current state (refuses another lineage or an older serial unless --force).')))
+    .argument('<file>', 'a state file, e.g. one `state pull` wrote or an emergency file ("-" for stdin)')
+    .option('--force', 'push even when the file is of another lineage or older')
+    .action(run(async (io, file: string, opts) => (await import('./commands/backend.js')).statePushCommand(file, opts, io)));
+
+  const workspace = program.command('workspace').description('Workspaces: separate states of one configuration (default: "default").');
+  stateOptions(configOptions(workspace.command('list').description('List workspaces; the selected one is starred.'))).action(
+    run(async (io, opts) => (await import('./commands/backend.js')).workspaceListCommand(opts, io)),
+  );
+  stateOptions(configOptions(workspace.command('new').description('Create an empty workspace and select it.')))
+    .argument('<name>', 'workspace name')
+    .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceNewCommand(name, opts, io)));
+  stateOptions(configOptions(workspace.command('select').description('Select a workspace for later commands (INFRA_WORKSPACE overrides it).')))
+    .argument('<name>', 'workspace name')
+    .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceSelectCommand(name, opts, io)));
+  stateOptions(configOptions(workspace.command('delete').description('Delete a workspace and its state (refused while it holds resources, unless --force).')))
+    .argument('<name>', 'workspace name')
+    .option('--force', 'delete even when its state holds resources (they are forgotten, not destroyed)')
+    .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceDeleteCommand(name, opts, io)));
+
+  stateOptions(configOptions(program.command('init').description('Check the state backend; with --migrate-state, move the local state into it (or back with --to-local).')))
+    .option('--migrate-state', 'copy the local state file into the configured backend, keeping lineage and serial')
+    .option('--to-local', 'with --migrate-state: copy the backend\'s state into the local file instead')
+    .option('--force', 'overwrite a different state already in the target')
+    .action(run(async (io, opts) => (await import('./commands/backend.js')).initCommand(opts, io)));
+
   stateOptions(configOptions(program.command('output').description('Print outputs recorded by the last apply.')))
     .argument('[name]', 'one output')
     .option('--json', 'print as JSON')

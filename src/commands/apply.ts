@@ -2,7 +2,6 @@
  * `infra apply [PLANFILE]` and `infra destroy`: plan (or read a saved plan), show it, ask, carry
  * it out with progress, and report what failed and what was rolled back.
  */
-import { dirname } from 'node:path';
 import { apply, type ApplyResult } from '../apply/apply.js';
 import type { Config } from '../config/types.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
@@ -59,7 +58,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const n = parallelism(opts.parallelism);
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
   const session = await loadSession(opts, io, opts.destroy ? 'destroy' : 'apply', true, warnings);
-  const { config, variables, path, store } = session;
+  const { config, variables, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
     const loaded = await loadSessionProviders(session, io, warnings);
@@ -116,7 +115,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         types: (t) => typeInfo(providers)(t)!,
         providers,
         providerConfigs: configs,
-        stateDir: dirname(path),
+        stateDir: store.dir,
         parallelism: n,
         stop: stop.signal,
         kill: kill.signal,
@@ -157,7 +156,8 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     }
     return 0;
   } finally {
-    await store.release();
+    // Warnings about the lock, or the emergency file holding what the backend did not take.
+    printDiagnostics(io, await store.release());
   }
 }
 

@@ -17,6 +17,7 @@ import { allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
+import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
@@ -56,6 +57,7 @@ export async function validateCommand(opts: ConfigOptions & { json?: boolean }, 
   if (loaded.config) {
     for (const [f, s] of loaded.config.files) io.sources.set(f, s);
   }
+  if (loaded.config) diags.push(...checkSettingsNames(loaded.config.settings));
   if (loaded.config && !hasErrors(diags)) diags.push(...placeholderPlan(loaded.config, opts, io).diagnostics);
   if (opts.json) {
     printDiagnostics(io, diags, true);
@@ -118,7 +120,7 @@ export async function showCommand(planFile: string | undefined, opts: ConfigOpti
     io.out(renderPlan(readSavedPlan(planFile, io.cwd), format, io, planFile));
     return 0;
   }
-  const store = await openState(statePath(null, opts, io.cwd), 'show', opts, false, []);
+  const store = await openState(statePath(null, opts, io.cwd), 'show', opts, false, [], { io });
   const state = store.state;
   if (format === 'json') {
     io.out(
@@ -156,7 +158,7 @@ function renderInstance(r: import('../state/types.js').StateInstance): string {
 
 /** `infra state list`. */
 export async function stateListCommand(opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
-  const store = await openState(statePath(null, opts, io.cwd), 'state list', opts, false, []);
+  const store = await openState(statePath(null, opts, io.cwd), 'state list', opts, false, [], { io });
   for (const r of store.state.resources) {
     const tags = [r.color ? `${r.color} g${r.generation}` : null, r.live ? null : 'not live', r.status !== 'ready' ? r.status : null].filter(Boolean);
     io.out(`${r.address}${tags.length ? `  (${tags.join(', ')})` : ''}\n`);
@@ -166,7 +168,7 @@ export async function stateListCommand(opts: ConfigOptions & StateOptions, io: I
 
 /** `infra state show ADDR`. */
 export async function stateShowCommand(address: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
-  const store = await openState(statePath(null, opts, io.cwd), 'state show', opts, false, []);
+  const store = await openState(statePath(null, opts, io.cwd), 'state show', opts, false, [], { io });
   const found = store.state.resources.filter((r) => r.address === address);
   if (found.length === 0) {
     throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, store.state.resources.map((r) => r.address)))]);
@@ -177,7 +179,7 @@ export async function stateShowCommand(address: string, opts: ConfigOptions & St
 
 /** `infra output [NAME]`. */
 export async function outputCommand(name: string | undefined, opts: ConfigOptions & StateOptions & { json?: boolean; raw?: boolean }, io: Io): Promise<number> {
-  const store = await openState(statePath(null, opts, io.cwd), 'output', opts, false, []);
+  const store = await openState(statePath(null, opts, io.cwd), 'output', opts, false, [], { io });
   const outputs = store.state.outputs;
   if (name !== undefined) {
     const o = outputs[name];
@@ -199,6 +201,7 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
 
 /** `infra force-unlock ID`. */
 export async function forceUnlockCommand(id: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  if (await (await import('./backend.js')).forceUnlockBackend(id, opts, io)) return 0;
   const diags = await forceUnlock(statePath(null, opts, io.cwd), id);
   if (hasErrors(diags)) throw new DiagnosticsError(diags);
   printDiagnostics(io, diags);

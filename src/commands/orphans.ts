@@ -2,7 +2,6 @@
  * `infra state orphans`: objects this state's providers created that the state does not hold
  * (a crash between the API call and the state write), listed, and deleted or imported on request.
  */
-import { dirname } from 'node:path';
 import { type Diagnostic, DiagnosticsError, error, hasErrors } from '../diagnostics.js';
 import type { Orphan } from '../providers/contract.js';
 import { upsertInstance } from '../state/query.js';
@@ -13,14 +12,14 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
   if (opts.delete && opts.import) throw new DiagnosticsError([error('Use --delete or --import, not both')]);
   const warnings: Diagnostic[] = [];
   const session = await loadSession(opts, io, 'state orphans', !!(opts.delete || opts.import), warnings);
-  const { path, store } = session;
+  const { store } = session;
   try {
     if (!store.state.lineage) {
       io.out('The state has never been written: nothing can be an orphan of it.\n');
       return 0;
     }
     const { providers, configs, scrubber: scrub } = await loadSessionProviders(session, io, warnings);
-    const ctx = operationContext(dirname(path), store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
+    const ctx = operationContext(store.dir, store.state.lineage, configs, (l) => io.err(scrub.text(l) + '\n'), new AbortController().signal, io.env);
     const found: { provider: string; orphan: Orphan }[] = [];
     const diags: Diagnostic[] = [];
     const checked: string[] = [];

@@ -23,6 +23,8 @@ import { allTypeNames, loadProvider, providerEntries, providerForType } from '..
 import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
 import { StateStore, emptyState } from '../state/store.js';
+import { resolveStateSettings, type StateSettings } from '../state/backend-config.js';
+import { openStateStore } from '../state/open.js';
 import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
 import type { Io } from './io.js';
 
@@ -78,10 +80,49 @@ export function durationFlag(text: string | undefined, flag: string): number {
   return ms;
 }
 
-export async function openState(path: string, operation: string, opts: StateOptions, lock: boolean, warnings: Diagnostic[]): Promise<StateStore> {
-  const r = await StateStore.open(path, { operation, lock, lockTimeoutMs: durationFlag(opts.lockTimeout, '--lock-timeout') });
+/**
+ * Opens the state at `path` (the local file `statePath` chose) or, given `where`, the state the
+ * configuration's `infra` block, the flags and the environment point at (a pg workspace, an
+ * encrypted file: stateSettings). A store opened without the lock is read at once and closed:
+ * it holds no connection afterwards.
+ */
+export async function openState(
+  path: string,
+  operation: string,
+  opts: StateOptions & ConfigOptions,
+  lock: boolean,
+  warnings: Diagnostic[],
+  where?: { readonly io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }; readonly config?: Config | null },
+): Promise<StateStore> {
+  const options = { operation, lock, lockTimeoutMs: durationFlag(opts.lockTimeout, '--lock-timeout') };
+  const r = where ? await openStateStore(stateSettings(path, opts, where.io, where.config ?? null, warnings), options) : await StateStore.open(path, options);
   check(r.diagnostics, warnings);
+  if (!lock) await r.store!.release();
   return r.store!;
+}
+
+/**
+ * Where the state of this command is: `config`'s `infra` block (read from the configuration
+ * directory when the command loaded none), `--state`, the workspace and the environment.
+ * `path` is the local file `statePath` chose. Errors end the command.
+ */
+export function stateSettings(
+  path: string,
+  opts: StateOptions & ConfigOptions,
+  io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+  config: Config | null,
+  warnings: Diagnostic[],
+): StateSettings {
+  const dir = dirname(path);
+  let cfg = config;
+  if (cfg === null) {
+    // Commands such as `state list` read no configuration, but its infra block says where the state is.
+    const loaded = loadConfig(opts.chdir ?? '.', { cwd: io.cwd });
+    cfg = loaded.config;
+  }
+  const r = resolveStateSettings(cfg, dir, opts, io.cwd, io.env);
+  check(r.diagnostics, warnings);
+  return r.settings!;
 }
 
 /**
@@ -197,7 +238,7 @@ export async function loadSession(
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
   const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, operation, opts, lock, warnings);
+  const store = await openState(path, operation, opts, lock, warnings, { io, config });
   return { config, variables, path, store };
 }
 
@@ -251,7 +292,7 @@ export interface PlanRun {
 export async function refreshAndPlan(args: {
   config: Config;
   variables: ReadonlyMap<string, Value>;
-  store: { state: StateFile; path: string };
+  store: { state: StateFile; dir: string };
   providers: ReadonlyMap<string, Provider>;
   configs: ReadonlyMap<string, Record<string, Json>>;
   env: NodeJS.ProcessEnv;
@@ -270,7 +311,7 @@ export async function refreshAndPlan(args: {
     const r = await refresh({
       state,
       providers: args.providers,
-      context: operationContext(dirname(args.store.path), state.lineage, args.configs, log, new AbortController().signal, args.env),
+      context: operationContext(args.store.dir, state.lineage, args.configs, log, new AbortController().signal, args.env),
       parallelism: 10,
       scrubber: args.scrubber,
     });

@@ -14,14 +14,15 @@ import { evaluateLiteral } from '../evaluate/evaluate.js';
 import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { typeFromExpr } from './type-expr.js';
-import type { Config, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
-export type { Config, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 /** The file extension of configuration files. */
 export const CONFIG_EXTENSION = '.infra';
 
-const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output'];
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra'];
+const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
 const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy'];
@@ -106,6 +107,7 @@ export function loadConfig(
       providers: decoder.providers,
       resources: decoder.resources,
       outputs: decoder.outputs,
+      ...(decoder.settings ? { settings: decoder.settings } : {}),
     },
     diagnostics,
     files,
@@ -151,6 +153,7 @@ class Decoder {
   readonly providers = new Map<string, ProviderDecl>();
   readonly resources: ResourceDecl[] = [];
   readonly outputs = new Map<string, OutputDecl>();
+  settings: InfraSettings | undefined;
   private readonly resourceByAddress = new Map<string, ResourceDecl>();
 
   constructor(private readonly diags: Diagnostic[]) {}
@@ -184,6 +187,9 @@ class Decoder {
           break;
         case 'output':
           this.output(item);
+          break;
+        case 'infra':
+          this.infra(item);
           break;
         default:
           this.fail(
@@ -330,6 +336,54 @@ class Decoder {
       return;
     }
     this.providers.set(name, { name, body: b.body!, range: b.range });
+  }
+
+  /**
+   * `infra { backend "pg" { ... } encryption { ... } }`: the tool's own settings. Only the
+   * structure is checked here; the settings' values are evaluated (`env()`) and checked against
+   * their schemas where they are used (src/state/backend-config.ts).
+   */
+  private infra(b: Block): void {
+    if (b.labels.length > 0) {
+      this.fail('Unexpected label on infra block', 'Write it as: infra { backend "pg" { ... } }', b.labels[0].range);
+      return;
+    }
+    if (this.settings) {
+      this.fail('Duplicate infra block', `The infra block is already written at ${at(this.settings.range)}; put every setting in that one.`, header(b));
+      return;
+    }
+    let backend: InfraSettings['backend'];
+    let encryption: InfraSettings['encryption'];
+    for (const item of b.body?.items ?? []) {
+      if (item.kind === 'Attribute') {
+        this.fail(`Unsupported argument "${item.name}" in infra block`, `An infra block holds only ${list(INFRA_BLOCKS)} blocks.`, item.nameRange);
+        continue;
+      }
+      if (item.type === 'backend') {
+        const labels = this.labels(item, ['type'], 'backend "pg" { conn_str = env("PG_CONN_STR") }');
+        if (labels === null) continue;
+        if (backend) {
+          this.fail('Duplicate backend block', `The backend is already set at ${at(backend.range)}.`, header(item));
+          continue;
+        }
+        backend = { type: labels[0], typeRange: item.labels[0].range, body: item.body!, range: item.range };
+      } else if (item.type === 'encryption') {
+        const labels = this.labels(item, [], 'encryption { key = env("INFRA_STATE_KEY") }');
+        if (labels === null) continue;
+        if (encryption) {
+          this.fail('Duplicate encryption block', `Encryption is already set at ${at(encryption.range)}.`, header(item));
+          continue;
+        }
+        encryption = { body: item.body!, range: item.range };
+      } else {
+        this.fail(
+          `Unsupported block type "${item.type}" in infra block`,
+          didYouMean(item.type, INFRA_BLOCKS) ?? `An infra block holds only ${list(INFRA_BLOCKS)} blocks.`,
+          item.typeRange,
+        );
+      }
+    }
+    this.settings = { range: b.range, ...(backend ? { backend } : {}), ...(encryption ? { encryption } : {}) };
   }
 
   private output(b: Block): void {

@@ -20,6 +20,19 @@ export interface Config {
   /** In source order (files sorted by name). */
   readonly resources: readonly ResourceDecl[];
   readonly outputs: ReadonlyMap<string, OutputDecl>;
+  /** The `infra { ... }` block, when the configuration has one. */
+  readonly settings?: InfraSettings;
+}
+
+/**
+ * `infra { backend "TYPE" { ... } encryption { ... } }`: where the state lives and how it is
+ * encrypted. Bodies stay unevaluated; src/state/backend-config.ts decodes them.
+ */
+export interface InfraSettings {
+  readonly backend?: { readonly type: string; readonly typeRange: SourceRange; readonly body: Body; readonly range: SourceRange };
+  readonly encryption?: { readonly body: Body; readonly range: SourceRange };
+  /** The whole infra block. */
+  readonly range: SourceRange;
 }
 
 /** `variable "name" { type, default, description, sensitive }`. */

@@ -338,7 +338,8 @@ function holderState(info: LockInfo): 'running' | 'dead' | 'unknown' {
   return isRunning(info.pid) ? 'running' : 'dead';
 }
 
-function currentWho(): string {
+/** `user@hostname` of this process, as lock holders are shown. */
+export function currentWho(): string {
   let user: string;
   try {
     user = userInfo().username;
