@@ -34,6 +34,8 @@ export interface PlanOptions extends ConfigOptions, StateOptions {
   readonly detailedExitcode?: boolean;
   readonly format?: string;
   readonly json?: boolean;
+  /** false (`-lock=false`): read the state without taking its lock. */
+  readonly lock?: boolean;
 }
 
 /** `--format`, with `--json` as its short form. */
@@ -60,7 +62,7 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
   const path = statePath(config, opts, io.cwd);
-  const store = await openState(path, 'plan', opts, true, warnings);
+  const store = await openState(path, 'plan', opts, opts.lock !== false, warnings);
   try {
     const { providers, configs } = await loadProviders(config, store.state, variables, io.env, warnings);
     const scrubber = runScrubber(config, variables, providers, configs, io.env);
