@@ -61,11 +61,18 @@ function makeIo(noColor: boolean): Io {
   };
 }
 
-const configOptions = (c: Command): Command =>
-  c
+const configOptions = (c: Command): Command => {
+  // The later of --var and --var-file wins, as in Terraform: keep their command-line order.
+  const record = (kind: 'var' | 'varFile') => (): void => {
+    c.setOptionValue('variableOrder', [...((c.getOptionValue('variableOrder') as string[] | undefined) ?? []), kind]);
+  };
+  return c
     .option('-C, --chdir <dir>', 'configuration directory, or a single .infra file', '.')
     .option('--var <name=value>', 'set a variable (repeatable)', collect)
-    .option('--var-file <file>', 'read variables from a file (.infra attributes or .json; repeatable)', collect);
+    .option('--var-file <file>', 'read variables from a file (.infra attributes or .json; repeatable); infra.vars and *.auto.vars are read without it', collect)
+    .on('option:var', record('var'))
+    .on('option:var-file', record('varFile'));
+};
 
 const stateOptions = (c: Command): Command =>
   c

@@ -75,7 +75,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
   const config = loadConfiguration(opts, io.cwd, warnings);
   for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings);
   try {

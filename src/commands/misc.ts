@@ -27,7 +27,14 @@ import { type ConfigOptions, type StateOptions, loadConfiguration, openState, pl
  * standing in as unknown: what validate checks and graph draws, touching no provider and no state.
  */
 function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: Plan | null; diagnostics: Diagnostic[] } {
-  const vars = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd });
+  const vars = resolveVariables(config, {
+    vars: opts.var ?? [],
+    varFiles: opts.varFile ?? [],
+    ...(opts.variableOrder ? { order: opts.variableOrder } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    sources: io.sources,
+  });
   // Required variables without values are fine here: this checks the configuration, not inputs.
   const diagnostics = vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable'));
   if (hasErrors(diagnostics)) return { plan: null, diagnostics };

@@ -15,7 +15,7 @@ export async function orphansCommand(opts: ConfigOptions & StateOptions & { dele
   const warnings: Diagnostic[] = [];
   const config = loadConfiguration(opts, io.cwd, warnings);
   for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, 'state orphans', opts, !!(opts.delete || opts.import), warnings);
   try {

@@ -60,7 +60,7 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const warnings: Diagnostic[] = [];
   const config = loadConfiguration(opts, io.cwd, warnings);
   for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, 'plan', opts, opts.lock !== false, warnings);
   try {

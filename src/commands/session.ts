@@ -30,6 +30,8 @@ export interface ConfigOptions {
   readonly chdir?: string;
   readonly var?: readonly string[];
   readonly varFile?: readonly string[];
+  /** The command-line order of `--var` and `--var-file` flags (see VariableInput.order). */
+  readonly variableOrder?: readonly ('var' | 'varFile')[];
 }
 
 export interface StateOptions {
@@ -49,8 +51,16 @@ export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Di
   return r.config!;
 }
 
-export function loadVariables(config: Config, opts: ConfigOptions, cwd: string, env: NodeJS.ProcessEnv, warnings: Diagnostic[]): ReadonlyMap<string, Value> {
-  const r = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env, cwd });
+/** Resolves the variables; the variable files read are added to `sources` (for excerpts in diagnostics). */
+export function loadVariables(
+  config: Config,
+  opts: ConfigOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  warnings: Diagnostic[],
+  sources?: Map<string, string>,
+): ReadonlyMap<string, Value> {
+  const r = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], ...(opts.variableOrder ? { order: opts.variableOrder } : {}), env, cwd, ...(sources ? { sources } : {}) });
   check(r.diagnostics, warnings);
   return r.value;
 }
