@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { normalizeArgv } from './cli-args.js';
 import { DiagnosticsError, error } from './diagnostics.js';
 import type { Io } from './commands/io.js';
@@ -54,6 +55,18 @@ function makeIo(noColor: boolean): Io {
               return await rl.question(q);
             } finally {
               rl.close();
+            }
+          },
+          askSecret: async (q: string) => {
+            process.stdout.write(q);
+            // The terminal echoes what is typed to the readline's output: send that nowhere.
+            const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+            const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+            try {
+              return await rl.question('');
+            } finally {
+              rl.close();
+              process.stdout.write('\n');
             }
           },
         }
@@ -123,7 +136,7 @@ function run<A extends unknown[]>(fn: (io: Io, ...args: A) => Promise<number>): 
     const opts = cmd.optsWithGlobals();
     const made = ioFactory(opts.color === false);
     // -input=false: never ask, as if there were no terminal.
-    const io: Io = opts.input === false ? { ...made, ask: undefined } : made;
+    const io: Io = opts.input === false ? { ...made, ask: undefined, askSecret: undefined } : made;
     currentIo = io;
     exitCode = await fn(io, ...args);
   };

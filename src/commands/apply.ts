@@ -16,6 +16,7 @@ import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
 import { runScrubber } from '../apply/scrubber.js';
 import { type Io, printDiagnostics } from './io.js';
+import { savedPlanVariables } from './saved-plan-variables.js';
 import {
   type ConfigOptions,
   type StateOptions,
@@ -75,7 +76,9 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
   const config = loadConfiguration(opts, io.cwd, warnings);
   for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
+  const variables = saved
+    ? await savedPlanVariables(config, saved, planFile!, opts, io, warnings)
+    : loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, opts.destroy ? 'destroy' : 'apply', opts, true, warnings);
   try {
