@@ -74,7 +74,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const warnings: Diagnostic[] = [];
   const n = parallelism(opts.parallelism);
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
-  const config = loadConfiguration(opts, io.cwd, warnings);
+  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = saved
     ? await savedPlanVariables(config, saved, planFile!, opts, io, warnings)

@@ -60,9 +60,8 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
 export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
   const loaded = loadConfig(opts.chdir ?? '.', { cwd: io.cwd });
   const diags: Diagnostic[] = [...loaded.diagnostics];
-  if (loaded.config) {
-    for (const [f, s] of loaded.config.files) io.sources.set(f, s);
-  }
+  // Also when a file has syntax errors: their excerpts come from these.
+  for (const [f, s] of loaded.files) io.sources.set(f, s);
   if (loaded.config && !hasErrors(diags)) diags.push(...placeholderPlan(loaded.config, opts, io).diagnostics);
   if (opts.json) {
     printDiagnostics(io, diags, true);
@@ -227,7 +226,7 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
     dot = planToDot(saved);
   } else {
     const warnings: Diagnostic[] = [];
-    const config = loadConfiguration(opts, io.cwd, warnings);
+    const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
     for (const [f, s] of config.files) io.sources.set(f, s);
     const r = placeholderPlan(config, opts, io);
     if (!r.plan) throw new DiagnosticsError(r.diagnostics);

@@ -13,7 +13,7 @@ import { type ConfigOptions, type StateOptions, loadConfiguration, loadProviders
 export async function orphansCommand(opts: ConfigOptions & StateOptions & { delete?: boolean; import?: boolean }, io: Io): Promise<number> {
   if (opts.delete && opts.import) throw new DiagnosticsError([error('Use --delete or --import, not both')]);
   const warnings: Diagnostic[] = [];
-  const config = loadConfiguration(opts, io.cwd, warnings);
+  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);

@@ -58,7 +58,7 @@ export function renderPlan(plan: Plan, format: PlanFormat, io: Io, planFile?: st
 export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const format = planFormat(opts);
   const warnings: Diagnostic[] = [];
-  const config = loadConfiguration(opts, io.cwd, warnings);
+  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
   for (const [f, s] of config.files) io.sources.set(f, s);
   const variables = loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
@@ -84,7 +84,11 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
     io.out(renderPlan(plan, format, io, opts.out));
     if (opts.out) {
       const file = resolve(io.cwd, opts.out);
-      writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
+      try {
+        writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
+      } catch (e) {
+        throw new DiagnosticsError([error(`Cannot save the plan to ${opts.out}`, (e as Error).message)]);
+      }
       if (format === 'text') io.out(`\nSaved the plan to ${opts.out}. To carry out exactly this plan, run:\n  infra apply ${opts.out}\n`);
     }
     if (opts.detailedExitcode) return planHasChanges(plan) ? 2 : 0;

@@ -5,9 +5,10 @@
  * command (the CLI prints them and exits 1).
  */
 import { dirname, resolve } from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
+import { readTextFileBounded } from '../config/read-text.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
@@ -45,8 +46,10 @@ export function check(diags: readonly Diagnostic[], warnings: Diagnostic[]): voi
   warnings.push(...diags);
 }
 
-export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Diagnostic[]): Config {
+/** Loads the configuration; the files read go into `sources` (also when they have syntax errors), for excerpts in diagnostics. */
+export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Diagnostic[], sources?: Map<string, string>): Config {
   const r = loadConfig(opts.chdir ?? '.', { cwd });
+  for (const [f, s] of r.files) sources?.set(f, s);
   check(r.diagnostics, warnings);
   return r.config!;
 }
@@ -233,7 +236,7 @@ export { emptyState };
 export function readSavedPlan(file: string, cwd: string): Plan {
   let text: string;
   try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
+    text = readTextFileBounded(resolve(cwd, file));
   } catch (e) {
     throw new DiagnosticsError([error(`Cannot read the saved plan ${file}`, (e as Error).message)]);
   }

@@ -5,8 +5,9 @@
  * converted to the declared type; a sensitive variable's value is marked sensitive. Every
  * message about a value says where it came from, and never shows a sensitive value.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { FileTooLargeError, readTextFileBounded } from '../config/read-text.js';
 import type { Config, VariableDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error, warning } from '../diagnostics.js';
 import { parseExpression, parseFile } from '../parser/index.js';
@@ -216,10 +217,11 @@ function readVarFile(
   const shown = relative(cwd, abs) || file;
   let source: string;
   try {
-    source = readFileSync(abs, 'utf8');
+    source = readTextFileBounded(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    diags.push(error(`Cannot read variable file "${file}"`, code === 'ENOENT' ? 'No such file.' : (code ?? String(e))));
+    const why = e instanceof FileTooLargeError ? `It is ${e.message}; variable files are read whole.` : code === 'ENOENT' ? 'No such file.' : (code ?? String(e));
+    diags.push(error(`Cannot read variable file "${file}"`, why));
     return;
   }
   input.sources?.set(shown, source);

@@ -8,6 +8,7 @@ import { type Diagnostic, error } from '../diagnostics.js';
 import { UNKNOWN, Sensitive, Unknown, containsUnknown, isObject, toJson, type Value } from '../evaluate/value.js';
 import { isStoredSecret, storedSecret } from '../state/sensitive.js';
 import type { Plan } from './plan.js';
+import { formatPlanProblems, planShapeProblems } from './planfile-check.js';
 
 const MAGIC = 'infra-plan';
 const VERSION = 1;
@@ -75,6 +76,8 @@ export function decodePlanFile(text: string, path: string): { plan: Plan | null;
   if (d.version !== VERSION) {
     return { plan: null, diagnostics: [error(`${path} was saved in plan format ${String(d.version)}`, `This version of infra reads format ${VERSION}; plan again.`)] };
   }
+  const problems = planShapeProblems(d.plan);
+  if (problems.length > 0) return { plan: null, diagnostics: [error('Invalid saved plan', formatPlanProblems(path, problems))] };
   const raw = d.plan as Record<string, unknown>;
   const plan = {
     ...(raw as object),
