@@ -4,11 +4,14 @@
  * thrown is a bug and is reported as one (with the stack, so it can be filed).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { DiagnosticsError } from './diagnostics.js';
+import { Writable } from 'node:stream';
+import { normalizeArgv } from './cli-args.js';
+import { DiagnosticsError, error } from './diagnostics.js';
 import type { Io } from './commands/io.js';
 import { printDiagnostics } from './commands/io.js';
-import { INFRA_VERSION } from './state/version.js';
 
 export { tuneV8ForCommand } from './v8-tuning.js';
 
@@ -52,21 +55,73 @@ function makeIo(noColor: boolean): Io {
               rl.close();
             }
           },
+          askSecret: async (q: string) => {
+            process.stdout.write(q);
+            // The terminal echoes what is typed to the readline's output: send that nowhere.
+            const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+            const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+            try {
+              return await rl.question('');
+            } finally {
+              rl.close();
+              process.stdout.write('\n');
+            }
+          },
         }
       : {}),
   };
 }
 
-const configOptions = (c: Command): Command =>
-  c
+const configOptions = (c: Command): Command => {
+  // The later of --var and --var-file wins, as in Terraform: keep their command-line order.
+  const record = (kind: 'var' | 'varFile') => (): void => {
+    c.setOptionValue('variableOrder', [...((c.getOptionValue('variableOrder') as string[] | undefined) ?? []), kind]);
+  };
+  return c
     .option('-C, --chdir <dir>', 'configuration directory, or a single .infra file', '.')
     .option('--var <name=value>', 'set a variable (repeatable)', collect)
-    .option('--var-file <file>', 'read variables from a file (.infra attributes or .json; repeatable)', collect);
+    .option('--var-file <file>', 'read variables from a file (.infra attributes or .json; repeatable); infra.vars and *.auto.vars are read without it', collect)
+    .on('option:var', record('var'))
+    .on('option:var-file', record('varFile'));
+};
 
 const stateOptions = (c: Command): Command =>
   c
     .option('--state <path>', 'state file (default: infra.state.json in the configuration directory)')
     .option('--lock-timeout <duration>', 'wait this long for the state lock (e.g. 30s) instead of failing at once', '0s');
+
+/**
+ * Terraform flags infra does not have yet, or takes only for some commands: each says so when
+ * given, instead of being an unknown option a Terraform user cannot explain.
+ */
+const notYet = (c: Command, flags: readonly ('replace' | 'refresh-only' | 'json')[]): Command => {
+  if (flags.includes('replace')) c.addOption(new Option('--replace <addr>', 'not supported yet').argParser(collect).hideHelp());
+  if (flags.includes('refresh-only')) c.addOption(new Option('--refresh-only', 'not supported yet').hideHelp());
+  if (flags.includes('json')) c.addOption(new Option('--json', 'not supported yet').hideHelp());
+  return c;
+};
+
+/** Fails the command before it starts when a flag from `notYet` or a refused `-lock=false` is set. */
+function refuseUnsupported(command: Command): void {
+  const o = command.opts();
+  const name = command.name();
+  if (o.replace !== undefined) {
+    throw new DiagnosticsError([
+      error('-replace is not supported yet', `infra ${name} cannot yet force the replacement of an unchanged instance. Until it can, change an attribute that forces replacement, or destroy the instance with -target and apply again.`),
+    ]);
+  }
+  if (o.refreshOnly) {
+    throw new DiagnosticsError([error('-refresh-only is not supported yet', `infra ${name} cannot yet accept drift into the state without planning changes. \`infra plan\` shows the drift it finds.`)]);
+  }
+  if ((name === 'apply' || name === 'destroy') && o.json) {
+    throw new DiagnosticsError([error(`-json is not supported yet for ${name}`, 'infra plan -json and infra show PLANFILE -json print the plan as JSON; progress is text only.')]);
+  }
+  if ((name === 'apply' || name === 'destroy') && o.lock === false) {
+    throw new DiagnosticsError([
+      error('-lock=false is for read-only runs', `infra ${name} writes the state, so it always takes the lock (Terraform would let two runs write at once). Wait with -lock-timeout=DURATION, or remove a stale lock with infra force-unlock ID.`),
+    ]);
+  }
+}
 
 let exitCode = 0;
 let currentIo: Io | null = null;
@@ -76,7 +131,10 @@ let ioFactory: (noColor: boolean) => Io = makeIo;
 function run<A extends unknown[]>(fn: (io: Io, ...args: A) => Promise<number>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const cmd = args[args.length - 1] as Command;
-    const io = ioFactory(cmd.optsWithGlobals().color === false);
+    const opts = cmd.optsWithGlobals();
+    const made = ioFactory(opts.color === false);
+    // -input=false: never ask, as if there were no terminal.
+    const io: Io = opts.input === false ? { ...made, ask: undefined, askSecret: undefined } : made;
     currentIo = io;
     exitCode = await fn(io, ...args);
   };
@@ -85,10 +143,14 @@ function run<A extends unknown[]>(fn: (io: Io, ...args: A) => Promise<number>): 
 export function buildProgram(): Command {
   const program = new Command('infra')
     .description('Declarative plan/apply for immutable infrastructure, deployed blue-green:\ncreate green -> verify -> switch traffic -> destroy blue, reviewed as a diff first.')
-    .version(INFRA_VERSION, '-v, --version')
     .option('--no-color', 'no colours in output (also NO_COLOR, or when output is not a terminal)')
+    .addHelpText(
+      'after',
+      '\nGlobal options (before the command):\n  -chdir=DIR    run as if started in DIR (-C DIR, --chdir DIR)\n  -version      same as infra version\n\nEvery flag also takes Terraform\'s single-dash spelling: -var n=3, -out=FILE, -auto-approve.',
+    )
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
+    .hook('preAction', (_program, action) => refuseUnsupported(action))
     .exitOverride();
 
   configOptions(program.command('validate').description('Check the configuration: syntax, references, types, blue-green rules. Touches no provider and no state.'))
@@ -111,7 +173,10 @@ export function buildProgram(): Command {
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--json', 'short for --format json')
+    .option('--lock <bool>', 'take the state lock (-lock=false: plan reads the state without locking it)', parseBool('--lock'), true)
+    .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .action(run(async (io, opts) => (await import('./commands/plan.js')).planCommand(opts, io)));
+  notYet(program.commands.find((c) => c.name() === 'plan')!, ['replace', 'refresh-only']);
 
   stateOptions(configOptions(program.command('apply').description('Plan, ask, and carry out the plan; or carry out a saved plan exactly.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
@@ -119,14 +184,20 @@ export function buildProgram(): Command {
     .option('--parallelism <n>', 'steps in flight at once', '10')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
     .option('--target <addr>', 'limit to these and what they need (repeatable)', collect)
+    .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
+    .addOption(new Option('--lock <bool>', 'refused: apply always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
+  notYet(program.commands.find((c) => c.name() === 'apply')!, ['replace', 'refresh-only', 'json']);
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--parallelism <n>', 'steps in flight at once', '10')
     .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
     .option('--target <addr>', 'destroy only these and what depends on them (repeatable)', collect)
+    .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
+    .addOption(new Option('--lock <bool>', 'refused: destroy always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, opts) => (await import('./commands/apply.js')).applyCommand(undefined, { ...opts, destroy: true }, io)));
+  notYet(program.commands.find((c) => c.name() === 'destroy')!, ['json']);
 
   stateOptions(configOptions(program.command('show').description('Show a saved plan, or the state.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
@@ -190,6 +261,12 @@ export function buildProgram(): Command {
     .option('--plan <planfile>', "draw this saved plan's steps instead")
     .action(run(async (io, opts) => (await import('./commands/misc.js')).graphCommand(opts, io)));
 
+  program
+    .command('version')
+    .description('Print the version of infra, the platform and the Node.js it runs on.')
+    .option('--json', 'print as JSON')
+    .action(run(async (io, opts) => (await import('./commands/version.js')).versionCommand(opts, io)));
+
   return program;
 }
 
@@ -200,14 +277,36 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[], io?: (noColor: boolean) => Io): Promise<number> {
   exitCode = 0;
   currentIo = null;
-  ioFactory = io ?? makeIo;
+  const base = io ?? makeIo;
+  ioFactory = base;
   const program = buildProgram();
   for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
     c.exitOverride();
     c.configureOutput({ writeOut: (t) => ioFactory(true).out(t), writeErr: (t) => ioFactory(true).err(t) });
   }
+  const args = normalizeArgv(program, argv);
+  if (!args.ok) {
+    base(true).err(args.message + '\n');
+    return 1;
+  }
+  if (args.chdir !== undefined) {
+    // Like terraform -chdir: every relative path (configuration, state, -var-file, -out) is read from DIR.
+    const from = base(true).cwd;
+    const dir = resolve(from, args.chdir);
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) {
+      base(true).err(`error: -chdir: no directory ${JSON.stringify(args.chdir)} in ${from}\n`);
+      return 1;
+    }
+    ioFactory = (noColor) => ({ ...base(noColor), cwd: dir });
+  }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...args.argv], { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

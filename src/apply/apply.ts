@@ -611,14 +611,24 @@ class Applier {
   /** Outputs are evaluated with the values apply ended with and recorded in state. */
   private async recordOutputs(): Promise<void> {
     const outputs: Record<string, { value: Json; sensitive: boolean }> = {};
+    const notEvaluated: string[] = [];
     for (const [name, decl] of this.o.config.outputs) {
       if (this.o.plan.mode === 'destroy') break;
       const scope = this.world.outputScope();
       const r = evaluateExpr(decl.expr, scope);
-      if (hasErrors(r.diagnostics) || containsUnknown(r.value)) continue;
+      if (hasErrors(r.diagnostics) || containsUnknown(r.value)) {
+        notEvaluated.push(name);
+        continue;
+      }
       outputs[name] = { value: toJson(r.value), sensitive: decl.sensitive };
     }
-    const w = await this.o.store.update((s) => ({ ...s, outputs }));
+    // An output this apply could not know (a targeted apply leaves what it refers to unapplied)
+    // keeps its recorded value rather than vanishing from `infra output`.
+    const w = await this.o.store.update((s) => {
+      const kept = { ...outputs };
+      for (const name of notEvaluated) if (s.outputs[name]) kept[name] = s.outputs[name];
+      return { ...s, outputs: kept };
+    });
     this.diagnostics.push(...w);
   }
 }

@@ -14,6 +14,7 @@ import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
 import { type Io, printDiagnostics } from './io.js';
+import { savedPlanVariables } from './saved-plan-variables.js';
 import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
 
 /** How long a second interrupt waits for providers to give up and apply to record what they have. */
@@ -57,7 +58,9 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
   const warnings: Diagnostic[] = [];
   const n = parallelism(opts.parallelism);
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
-  const session = await loadSession(opts, io, opts.destroy ? 'destroy' : 'apply', true, warnings);
+  const session = await loadSession(opts, io, opts.destroy ? 'destroy' : 'apply', true, warnings, (config) =>
+    saved ? savedPlanVariables(config, saved, planFile!, opts, io, warnings) : undefined,
+  );
   const { config, variables, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);

@@ -16,6 +16,8 @@ export interface Io {
   readonly errColor: boolean;
   /** Asks a question on the terminal; undefined when there is no terminal to ask on. */
   readonly ask?: (question: string) => Promise<string>;
+  /** Like `ask`, without echoing the answer (for sensitive values); falls back to `ask` when absent. */
+  readonly askSecret?: (question: string) => Promise<string>;
   /** Sources of loaded configuration files, for printing diagnostics with their lines. */
   readonly sources: Map<string, string>;
 }

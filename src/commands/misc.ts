@@ -28,7 +28,14 @@ import { type ConfigOptions, type StateOptions, loadConfiguration, openState, pl
  * standing in as unknown: what validate checks and graph draws, touching no provider and no state.
  */
 function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: Plan | null; diagnostics: Diagnostic[] } {
-  const vars = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env: io.env, cwd: io.cwd });
+  const vars = resolveVariables(config, {
+    vars: opts.var ?? [],
+    varFiles: opts.varFile ?? [],
+    ...(opts.variableOrder ? { order: opts.variableOrder } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    sources: io.sources,
+  });
   // Required variables without values are fine here: this checks the configuration, not inputs.
   const diagnostics = vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable'));
   if (hasErrors(diagnostics)) return { plan: null, diagnostics };
@@ -54,9 +61,8 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
 export async function validateCommand(opts: ConfigOptions & { json?: boolean }, io: Io): Promise<number> {
   const loaded = loadConfig(opts.chdir ?? '.', { cwd: io.cwd });
   const diags: Diagnostic[] = [...loaded.diagnostics];
-  if (loaded.config) {
-    for (const [f, s] of loaded.config.files) io.sources.set(f, s);
-  }
+  // Also when a file has syntax errors: their excerpts come from these.
+  for (const [f, s] of loaded.files) io.sources.set(f, s);
   if (loaded.config) diags.push(...checkSettingsNames(loaded.config.settings));
   if (loaded.config && !hasErrors(diags)) diags.push(...placeholderPlan(loaded.config, opts, io).diagnostics);
   if (opts.json) {
@@ -223,7 +229,7 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
     dot = planToDot(saved);
   } else {
     const warnings: Diagnostic[] = [];
-    const config = loadConfiguration(opts, io.cwd, warnings);
+    const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
     for (const [f, s] of config.files) io.sources.set(f, s);
     const r = placeholderPlan(config, opts, io);
     if (!r.plan) throw new DiagnosticsError(r.diagnostics);

@@ -21,6 +21,8 @@ export interface PlanOptions extends ConfigOptions, StateOptions, PlanFlags {
   readonly detailedExitcode?: boolean;
   readonly format?: string;
   readonly json?: boolean;
+  /** false (`-lock=false`): read the state without taking its lock. */
+  readonly lock?: boolean;
 }
 
 /** `--format`, with `--json` as its short form. */
@@ -43,7 +45,7 @@ export function renderPlan(plan: Plan, format: PlanFormat, io: Io, planFile?: st
 export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const format = planFormat(opts);
   const warnings: Diagnostic[] = [];
-  const session = await loadSession(opts, io, 'plan', true, warnings);
+  const session = await loadSession(opts, io, 'plan', opts.lock !== false, warnings);
   const { store } = session;
   try {
     const loaded = await loadSessionProviders(session, io, warnings);
@@ -52,7 +54,11 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
     io.out(renderPlan(plan, format, io, opts.out));
     if (opts.out) {
       const file = resolve(io.cwd, opts.out);
-      writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
+      try {
+        writeFileSync(file, encodePlanFile(plan), { mode: 0o600 });
+      } catch (e) {
+        throw new DiagnosticsError([error(`Cannot save the plan to ${opts.out}`, (e as Error).message)]);
+      }
       if (format === 'text') io.out(`\nSaved the plan to ${opts.out}. To carry out exactly this plan, run:\n  infra apply ${opts.out}\n`);
     }
     if (opts.detailedExitcode) return planHasChanges(plan) ? 2 : 0;

@@ -5,9 +5,10 @@
  * command (the CLI prints them and exits 1).
  */
 import { dirname, resolve } from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
+import { readTextFileBounded } from '../config/read-text.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
@@ -33,6 +34,8 @@ export interface ConfigOptions {
   readonly chdir?: string;
   readonly var?: readonly string[];
   readonly varFile?: readonly string[];
+  /** The command-line order of `--var` and `--var-file` flags (see VariableInput.order). */
+  readonly variableOrder?: readonly ('var' | 'varFile')[];
 }
 
 export interface StateOptions {
@@ -46,14 +49,24 @@ export function check(diags: readonly Diagnostic[], warnings: Diagnostic[]): voi
   warnings.push(...diags);
 }
 
-export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Diagnostic[]): Config {
+/** Loads the configuration; the files read go into `sources` (also when they have syntax errors), for excerpts in diagnostics. */
+export function loadConfiguration(opts: ConfigOptions, cwd: string, warnings: Diagnostic[], sources?: Map<string, string>): Config {
   const r = loadConfig(opts.chdir ?? '.', { cwd });
+  for (const [f, s] of r.files) sources?.set(f, s);
   check(r.diagnostics, warnings);
   return r.config!;
 }
 
-export function loadVariables(config: Config, opts: ConfigOptions, cwd: string, env: NodeJS.ProcessEnv, warnings: Diagnostic[]): ReadonlyMap<string, Value> {
-  const r = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], env, cwd });
+/** Resolves the variables; the variable files read are added to `sources` (for excerpts in diagnostics). */
+export function loadVariables(
+  config: Config,
+  opts: ConfigOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  warnings: Diagnostic[],
+  sources?: Map<string, string>,
+): ReadonlyMap<string, Value> {
+  const r = resolveVariables(config, { vars: opts.var ?? [], varFiles: opts.varFile ?? [], ...(opts.variableOrder ? { order: opts.variableOrder } : {}), env, cwd, ...(sources ? { sources } : {}) });
   check(r.diagnostics, warnings);
   return r.value;
 }
@@ -233,10 +246,11 @@ export async function loadSession(
   operation: string,
   lock: boolean,
   warnings: Diagnostic[],
+  /** The variables from elsewhere (a saved plan's); undefined: from the command line and files. */
+  variablesFrom?: (config: Config) => Promise<ReadonlyMap<string, Value>> | undefined,
 ): Promise<Session> {
-  const config = loadConfiguration(opts, io.cwd, warnings);
-  for (const [f, s] of config.files) io.sources.set(f, s);
-  const variables = loadVariables(config, opts, io.cwd, io.env, warnings);
+  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
+  const variables = (await variablesFrom?.(config)) ?? loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, operation, opts, lock, warnings, { io, config });
   return { config, variables, path, store };
@@ -341,7 +355,7 @@ export { emptyState };
 export function readSavedPlan(file: string, cwd: string): Plan {
   let text: string;
   try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
+    text = readTextFileBounded(resolve(cwd, file));
   } catch (e) {
     throw new DiagnosticsError([error(`Cannot read the saved plan ${file}`, (e as Error).message)]);
   }

@@ -5,7 +5,7 @@
  * unevaluated for the evaluator and the graph.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { parseFile } from '../parser/index.js';
@@ -13,6 +13,7 @@ import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
 import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
+import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { typeFromExpr } from './type-expr.js';
 import type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -76,9 +77,10 @@ export function loadConfig(
     const shown = relative(opts.cwd, abs) || name;
     let source: string;
     try {
-      source = readFileSync(abs, 'utf8');
+      source = readTextFileBounded(abs);
     } catch (e) {
-      diagnostics.push(error(`Cannot read "${shown}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+      const why = e instanceof FileTooLargeError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e));
+      diagnostics.push(error(`Cannot read "${shown}": ${why}`));
       continue;
     }
     files.set(shown, source);

@@ -1,13 +1,15 @@
 /**
- * Input variables: each declared variable's value from its sources, later ones winning:
- * default < INFRA_VAR_name < --var-file (in order) < --var (in order). The value is converted to
- * the declared type; a sensitive variable's value is marked sensitive. Every message about a
- * value says where it came from, and never shows a sensitive value.
+ * Input variables: each declared variable's value from its sources, later ones winning, in
+ * Terraform's order: default < INFRA_VAR_name < infra.vars < infra.vars.json < *.auto.vars and
+ * *.auto.vars.json (by name) < --var and --var-file (in command-line order). The value is
+ * converted to the declared type; a sensitive variable's value is marked sensitive. Every
+ * message about a value says where it came from, and never shows a sensitive value.
  */
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { FileTooLargeError, readTextFileBounded } from '../config/read-text.js';
 import type { Config, VariableDecl } from '../config/types.js';
-import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
+import { type Diagnostic, type Result, type SourceRange, didYouMean, error, warning } from '../diagnostics.js';
 import { parseExpression, parseFile } from '../parser/index.js';
 import { ConversionError, convert } from './convert.js';
 import { evaluateLiteral } from './evaluate.js';
@@ -20,13 +22,51 @@ export interface VariableInput {
   readonly vars: readonly string[];
   /** `--var-file` paths (relative to `cwd`), in order: `.json` files or `name = expr` files. */
   readonly varFiles: readonly string[];
+  /**
+   * The command-line order of `vars` and `varFiles`, one entry per flag (`['varFile', 'var']`
+   * for `--var-file F --var a=1`), so that the later one wins as in Terraform. Absent: every
+   * `varFiles` entry first, then every `vars` entry.
+   */
+  readonly order?: readonly ('var' | 'varFile')[];
   /** The process environment: `INFRA_VAR_name` sets `name`. */
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** false: do not read `infra.vars` and `*.auto.vars` from the configuration directory. */
+  readonly autoVarFiles?: boolean;
+  /** Each variable file read is added here (shown path -> text), for excerpts in diagnostics. */
+  readonly sources?: Map<string, string>;
 }
 
 /** Prefix of environment variables that set input variables. */
 export const ENV_PREFIX = 'INFRA_VAR_';
+
+/** The variable file read from the configuration directory when it exists (also `.json`). */
+export const DEFAULT_VAR_FILE = 'infra.vars';
+/** Variable files read from the configuration directory, by name, after `infra.vars`. */
+export const AUTO_VAR_FILE_SUFFIXES = ['.auto.vars', '.auto.vars.json'] as const;
+
+/**
+ * The variable files of `dir` read without being named, in the order they are read:
+ * `infra.vars`, `infra.vars.json`, then every `*.auto.vars` and `*.auto.vars.json` sorted by name.
+ */
+export function automaticVarFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const isFile = (n: string): boolean => {
+    try {
+      return statSync(join(dir, n)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const defaults = [DEFAULT_VAR_FILE, `${DEFAULT_VAR_FILE}.json`].filter((n) => names.includes(n) && isFile(n));
+  const auto = names.filter((n) => AUTO_VAR_FILE_SUFFIXES.some((s) => n.endsWith(s) && n.length > s.length) && isFile(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...defaults, ...auto].map((n) => join(dir, n));
+}
 
 const LITERAL_DEFAULT = "A variable's default must be a literal value: it cannot refer to variables, locals or resources, or read files or the environment.";
 const LITERAL_VALUE = 'A variable value must be a literal: it cannot refer to variables, locals or resources, or read files or the environment.';
@@ -71,9 +111,21 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
     else failed.add(decl.name);
   }
 
-  for (const file of input.varFiles) readVarFile(file, input.cwd, decls, supplied, failed, diags);
+  if (input.autoVarFiles !== false) {
+    for (const file of automaticVarFiles(config.dir)) readVarFile(file, input, decls, supplied, failed, diags, true);
+  }
 
-  for (const arg of input.vars) {
+  const order = input.order ?? [...input.varFiles.map(() => 'varFile' as const), ...input.vars.map(() => 'var' as const)];
+  let nextVar = 0;
+  let nextFile = 0;
+  for (const kind of order) {
+    if (kind === 'varFile') {
+      const file = input.varFiles[nextFile++];
+      if (file !== undefined) readVarFile(file, input, decls, supplied, failed, diags, false);
+      continue;
+    }
+    const arg = input.vars[nextVar++];
+    if (arg === undefined) continue;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg : arg.slice(0, eq);
     if (eq < 0 || name.trim() === '') {
@@ -100,7 +152,7 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
         diags.push(
           error(
             `No value for required variable "${decl.name}"`,
-            `Set it with --var ${decl.name}=VALUE, in a --var-file, or in the environment variable ${ENV_PREFIX}${decl.name}; or give it a default.`,
+            `Set it with --var ${decl.name}=VALUE, in ${DEFAULT_VAR_FILE} or a --var-file, or in the environment variable ${ENV_PREFIX}${decl.name}; or give it a default.`,
             decl.range,
           ),
         );
@@ -121,12 +173,11 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function undeclared(name: string, source: string, decls: ReadonlyMap<string, VariableDecl>, range?: SourceRange): Diagnostic {
-  return error(
-    `Value for undeclared variable "${name}"`,
-    `${source}: ${didYouMean(name, decls.keys()) ?? `the configuration declares no variable "${name}"; declare it with variable "${name}" { ... }.`}`,
-    range,
-  );
+/** An error; a warning (`automatic`) for a file read without being named, which may serve other configurations too. */
+function undeclared(name: string, source: string, decls: ReadonlyMap<string, VariableDecl>, range?: SourceRange, automatic = false): Diagnostic {
+  const why = `${source}: ${didYouMean(name, decls.keys()) ?? `the configuration declares no variable "${name}"; declare it with variable "${name}" { ... }.`}`;
+  if (automatic) return warning(`Value for undeclared variable "${name}"`, `${why} Files loaded automatically may set variables this configuration does not use; it is ignored.`, range);
+  return error(`Value for undeclared variable "${name}"`, why, range);
 }
 
 /**
@@ -154,22 +205,26 @@ function fromText(decl: VariableDecl, text: string, source: string, diags: Diagn
 
 function readVarFile(
   file: string,
-  cwd: string,
+  input: VariableInput,
   decls: ReadonlyMap<string, VariableDecl>,
   supplied: Map<string, Supplied>,
   failed: Set<string>,
   diags: Diagnostic[],
+  automatic: boolean,
 ): void {
+  const cwd = input.cwd;
   const abs = resolve(cwd, file);
   const shown = relative(cwd, abs) || file;
   let source: string;
   try {
-    source = readFileSync(abs, 'utf8');
+    source = readTextFileBounded(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    diags.push(error(`Cannot read variable file "${file}"`, code === 'ENOENT' ? 'No such file.' : (code ?? String(e))));
+    const why = e instanceof FileTooLargeError ? `It is ${e.message}; variable files are read whole.` : code === 'ENOENT' ? 'No such file.' : (code ?? String(e));
+    diags.push(error(`Cannot read variable file "${file}"`, why));
     return;
   }
+  input.sources?.set(shown, source);
   if (abs.endsWith('.json')) {
     let data: unknown;
     try {
@@ -189,7 +244,7 @@ function readVarFile(
     for (const [name, value] of Object.entries(data as Record<string, Value>)) {
       const where = `${shown} (key ${JSON.stringify(name)})`;
       if (!decls.has(name)) {
-        diags.push(undeclared(name, where, decls));
+        diags.push(undeclared(name, where, decls, undefined, automatic));
         continue;
       }
       supplied.set(name, { value, source: where });
@@ -205,7 +260,7 @@ function readVarFile(
       continue;
     }
     if (!decls.has(item.name)) {
-      diags.push(undeclared(item.name, `${shown}:${item.range.start.line}`, decls, item.nameRange));
+      diags.push(undeclared(item.name, `${shown}:${item.range.start.line}`, decls, item.nameRange, automatic));
       continue;
     }
     const r = evaluateLiteral(item.expr, LITERAL_VALUE);

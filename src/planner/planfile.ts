@@ -1,11 +1,14 @@
 /**
  * Saved plans (`infra plan --out FILE`). A plan file holds no secret, so it can be kept as a CI
- * artifact: sensitive values are replaced by a marker and sensitive variables are kept only as
- * hashes, checked again when the plan is applied. Unknown values keep a marker of their own.
+ * artifact: sensitive values and sensitive variables are kept only as hashes (the stored form
+ * state files use; a sensitive value not yet known as a bare marker), checked again when the plan
+ * is applied. Unknown values keep a marker of their own.
  */
 import { type Diagnostic, error } from '../diagnostics.js';
-import { UNKNOWN, Sensitive, Unknown, isObject, type Value } from '../evaluate/value.js';
+import { UNKNOWN, Sensitive, Unknown, containsUnknown, isObject, toJson, type Value } from '../evaluate/value.js';
+import { isStoredSecret, storedSecret } from '../state/sensitive.js';
 import type { Plan } from './plan.js';
+import { formatPlanProblems, planShapeProblems } from './planfile-check.js';
 
 const MAGIC = 'infra-plan';
 const VERSION = 1;
@@ -14,7 +17,9 @@ type Encoded = null | string | number | boolean | Encoded[] | { [k: string]: Enc
 
 function encodeValue(v: Value): Encoded {
   if (v instanceof Unknown) return { $unknown: true };
-  if (v instanceof Sensitive) return { $sensitive: true };
+  // A known secret keeps its stored form (a hash, as in state files), so the saved plan reads
+  // back as known - not as "known after apply" - and apply can still tell it changed.
+  if (v instanceof Sensitive) return containsUnknown(v.value) ? { $sensitive: true } : { $sensitive: storedSecret(toJson(v.value)) };
   if (Array.isArray(v)) return v.map(encodeValue);
   if (isObject(v)) {
     const out: Record<string, Encoded> = {};
@@ -30,6 +35,7 @@ function decodeValue(e: unknown): Value {
     const o = e as Record<string, unknown>;
     if (o.$unknown === true && Object.keys(o).length === 1) return UNKNOWN;
     if (o.$sensitive === true && Object.keys(o).length === 1) return new Sensitive(UNKNOWN);
+    if (isStoredSecret(o.$sensitive) && Object.keys(o).length === 1) return new Sensitive(o.$sensitive);
     const out: Record<string, Value> = {};
     for (const [k, x] of Object.entries(o)) out[k.startsWith('$$') ? k.slice(1) : k] = decodeValue(x);
     return out;
@@ -70,6 +76,8 @@ export function decodePlanFile(text: string, path: string): { plan: Plan | null;
   if (d.version !== VERSION) {
     return { plan: null, diagnostics: [error(`${path} was saved in plan format ${String(d.version)}`, `This version of infra reads format ${VERSION}; plan again.`)] };
   }
+  const problems = planShapeProblems(d.plan);
+  if (problems.length > 0) return { plan: null, diagnostics: [error('Invalid saved plan', formatPlanProblems(path, problems))] };
   const raw = d.plan as Record<string, unknown>;
   const plan = {
     ...(raw as object),

@@ -1,0 +1,137 @@
+/**
+ * Terraform's flag spellings, made safe for commander. Terraform writes every flag with one dash
+ * (`-var n=3`, `-out=F`, `-auto-approve`); commander reads `-var` as the short flags `-v -a -r`,
+ * so `infra plan -var n=3` used to print the version and exit 0. Before commander sees the
+ * arguments, `normalizeArgv` rewrites the single-dash spelling of every long flag a command
+ * knows to its double-dash form, takes the global `-chdir=DIR` out, turns the top-level version
+ * flags into the `version` command, and rejects every flag the command does not know - so a
+ * mistyped flag is an error with a suggestion, never a different action.
+ */
+import type { Command, Option } from 'commander';
+import { nearest } from './diagnostics.js';
+
+/** The arguments for commander, and the directory `-chdir` asked to run from; or a usage error. */
+export type NormalizedArgv =
+  | { readonly ok: true; readonly argv: readonly string[]; readonly chdir?: string }
+  | { readonly ok: false; readonly message: string };
+
+/** Spellings, at the top level only, that mean `infra version` (as `terraform -version` does). */
+const VERSION_FLAGS = new Set(['-v', '-version', '--version']);
+const HELP_FLAGS = new Set(['-h', '-help', '--help']);
+
+function chain(cmd: Command): Command[] {
+  const out: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) out.push(c);
+  return out;
+}
+
+function fullName(cmd: Command): string {
+  return chain(cmd)
+    .reverse()
+    .map((c) => c.name())
+    .join(' ');
+}
+
+// Options of the command and of its parents: commander reads a parent's options after the
+// subcommand's name too (`infra plan --no-color`).
+function findOption(cmd: Command, test: (o: Option) => boolean): Option | undefined {
+  for (const c of chain(cmd)) {
+    const o = c.options.find(test);
+    if (o) return o;
+  }
+  return undefined;
+}
+
+function takesValue(o: Option): boolean {
+  return o.required || o.optional;
+}
+
+function subcommand(cmd: Command, name: string): Command | undefined {
+  return cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+}
+
+function unknownOption(cmd: Command, flag: string): NormalizedArgv {
+  const dashes = flag.startsWith('--') ? '--' : '-';
+  const bare = flag.slice(dashes.length);
+  const candidates = ['help'];
+  for (const c of chain(cmd)) for (const o of c.options) if (!o.hidden && o.long) candidates.push(o.long.slice(2));
+  let hint = '';
+  if (cmd.parent && (bare === 'version' || flag === '-v')) hint = ' (infra version prints the version)';
+  else {
+    const near = bare.length > 1 ? nearest(bare, candidates) : undefined;
+    if (near !== undefined) hint = ` (Did you mean ${dashes}${near}?)`;
+  }
+  return { ok: false, message: `error: unknown option '${flag}' for ${fullName(cmd)}${hint}` };
+}
+
+/**
+ * Rewrites `argv` (user arguments only) for `program`: `-name` and `-name=value` become
+ * `--name` and `--name=value` when `name` is a long option of the command (or of a parent);
+ * a flag's value is passed through untouched (`-var 'n=-1'`), as is everything after `--` and
+ * after an unknown command name (commander reports that one). Before the subcommand, `-chdir DIR`
+ * (any spelling, or `-C DIR`) is returned as `chdir`, and `-v`, `-version`, `--version` become
+ * the `version` command. A boolean flag written `-flag=true` / `-flag=false` (Go's flag syntax,
+ * which Terraform users write) is the flag or nothing. Help flags are left to commander.
+ */
+export function normalizeArgv(program: Command, argv: readonly string[]): NormalizedArgv {
+  const out: string[] = [];
+  let cmd = program;
+  let chdir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      if (cmd.commands.length > 0) {
+        const sub = subcommand(cmd, arg);
+        if (!sub) {
+          out.push(...argv.slice(i));
+          break;
+        }
+        cmd = sub;
+      }
+      out.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (HELP_FLAGS.has(flag)) {
+      out.push('--help');
+      continue;
+    }
+    if (cmd === program) {
+      if (VERSION_FLAGS.has(arg)) {
+        const version = subcommand(program, 'version');
+        if (version) {
+          cmd = version;
+          out.push('version');
+          continue;
+        }
+      }
+      if (flag === '-chdir' || flag === '--chdir' || flag === '-C') {
+        const value = inline ?? argv[++i];
+        if (value === undefined || value === '') return { ok: false, message: `error: ${flag} needs a directory: ${flag}=DIR` };
+        chdir = value;
+        continue;
+      }
+    }
+    const isShort = /^-[^-]$/.test(flag);
+    const long = isShort ? undefined : `--${flag.replace(/^--?/, '')}`;
+    const option = isShort ? findOption(cmd, (o) => o.short === flag) : findOption(cmd, (o) => o.long === long);
+    if (!option) return unknownOption(cmd, flag);
+    const spelled = option.long ?? flag;
+    if (!takesValue(option)) {
+      if (inline === undefined || inline === 'true') out.push(spelled);
+      else if (inline !== 'false') return { ok: false, message: `error: option '${flag}' takes no value (or =true / =false), not "${inline}"` };
+      continue;
+    }
+    if (inline !== undefined) out.push(`${spelled}=${inline}`);
+    else if (i + 1 < argv.length) out.push(spelled, argv[++i]);
+    // Commander reports the missing value.
+    else out.push(spelled);
+  }
+  return chdir === undefined ? { ok: true, argv: out } : { ok: true, argv: out, chdir };
+}

@@ -1,0 +1,142 @@
+/**
+ * The shape check of a saved plan's `plan` object, before anything reads it: a file that is
+ * valid JSON but incomplete or edited by hand is reported field by field ("plan.steps[1].id:
+ * missing"), as state files are, instead of failing later with a TypeError.
+ */
+
+/** Problems listed before the rest are summed up as "and N more". */
+const MAX_LISTED_PROBLEMS = 10;
+
+const ACTIONS = ['["no-op"]', '["create"]', '["update"]', '["delete"]', '["create","delete"]', '["delete","create"]'];
+const ROLES = ['instance', 'provision', 'check', 'route'];
+const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch'];
+
+type Test = (v: unknown) => boolean;
+const isRecord: Test = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString: Test = (v) => typeof v === 'string';
+const isNonEmpty: Test = (v) => typeof v === 'string' && v !== '';
+const isBoolean: Test = (v) => typeof v === 'boolean';
+const isCount: Test = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isStringList: Test = (v) => Array.isArray(v) && v.every(isString);
+const isIndex: Test = (v) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const isAttributes: Test = (v) => isRecord(v);
+const orNull = (t: Test): Test => (v) => v === null || t(v);
+const oneOf = (allowed: readonly unknown[]): Test => (v) => allowed.includes(v);
+const isActions: Test = (v) => Array.isArray(v) && ACTIONS.includes(JSON.stringify(v));
+
+function preview(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+class Checker {
+  readonly problems: string[] = [];
+
+  /** Checks `obj[key]`; true when it passed. */
+  field(obj: Record<string, unknown>, key: string, where: string, test: Test, expected: string): boolean {
+    if (test(obj[key])) return true;
+    this.problems.push(key in obj ? `${where}.${key}: expected ${expected}, got ${preview(obj[key])}` : `${where}.${key}: missing`);
+    return false;
+  }
+
+  /** Checks `obj[key]` is a list and each element an object, then each element's fields. */
+  list(obj: Record<string, unknown>, key: string, where: string, each: (item: Record<string, unknown>, at: string) => void): void {
+    if (!this.field(obj, key, where, Array.isArray, 'a list')) return;
+    (obj[key] as unknown[]).forEach((item, i) => {
+      const at = `${where}.${key}[${i}]`;
+      if (!isRecord(item)) this.problems.push(`${at}: expected an object, got ${preview(item)}`);
+      else {
+        const record = item as Record<string, unknown>;
+        const address = record.address;
+        each(record, typeof address === 'string' && address !== '' ? `${at} (${address})` : at);
+      }
+    });
+  }
+}
+
+/**
+ * Problems with `plan` (the `plan` field of a saved plan file) as `where.field: ...` lines, in
+ * file order; an empty list when every field the commands read has its type. Attribute values
+ * are checked only to be objects: their contents are whatever the providers' schemas hold.
+ */
+export function planShapeProblems(plan: unknown): string[] {
+  if (!isRecord(plan)) return [`plan: expected an object, got ${preview(plan)}`];
+  const p = plan as Record<string, unknown>;
+  const c = new Checker();
+  c.field(p, 'formatVersion', 'plan', oneOf(['1']), '"1"');
+  c.field(p, 'mode', 'plan', oneOf(['normal', 'destroy']), '"normal" or "destroy"');
+  c.field(p, 'targets', 'plan', isStringList, 'a list of addresses');
+  if (c.field(p, 'basis', 'plan', isRecord, 'an object')) {
+    const b = p.basis as Record<string, unknown>;
+    c.field(b, 'configHash', 'plan.basis', isString, 'a string');
+    c.field(b, 'stateSerial', 'plan.basis', isCount, 'a whole number >= 0');
+    c.field(b, 'stateLineage', 'plan.basis', orNull(isString), 'a string or null');
+    if (c.field(b, 'variables', 'plan.basis', isRecord, 'an object')) {
+      for (const [name, v] of Object.entries(b.variables as Record<string, unknown>)) {
+        const entry = isRecord(v) ? (v as Record<string, unknown>) : null;
+        if (entry === null || !('value' in entry || isString(entry.sha256))) {
+          c.problems.push(`plan.basis.variables.${name}: expected { "value": ... } or { "sha256": "..." }, got ${preview(v)}`);
+        }
+      }
+    }
+  }
+  c.list(p, 'drift', 'plan', (d, at) => {
+    c.field(d, 'address', at, isNonEmpty, 'a non-empty string');
+    c.field(d, 'kind', at, oneOf(['deleted', 'changed']), '"deleted" or "changed"');
+    c.field(d, 'before', at, isAttributes, 'an object');
+    c.field(d, 'after', at, orNull(isAttributes), 'an object or null');
+  });
+  c.list(p, 'changes', 'plan', (x, at) => {
+    c.field(x, 'address', at, isNonEmpty, 'a non-empty string');
+    c.field(x, 'type', at, isNonEmpty, 'a non-empty string');
+    c.field(x, 'name', at, isNonEmpty, 'a non-empty string');
+    c.field(x, 'index', at, isIndex, 'a string, a number or null');
+    c.field(x, 'provider', at, isNonEmpty, 'a non-empty string');
+    c.field(x, 'role', at, oneOf(ROLES), `one of ${ROLES.map((r) => `"${r}"`).join(', ')}`);
+    c.field(x, 'actions', at, isActions, 'a list of actions');
+    c.field(x, 'blueGreen', at, isBoolean, 'true or false');
+    c.field(x, 'before', at, orNull(isAttributes), 'an object or null');
+    c.field(x, 'after', at, orNull(isAttributes), 'an object or null');
+    c.field(x, 'replacePaths', at, isStringList, 'a list of strings');
+    c.field(x, 'reasons', at, isStringList, 'a list of strings');
+    c.field(x, 'priorGeneration', at, isCount, 'a whole number >= 0');
+    c.field(x, 'plannedGeneration', at, isCount, 'a whole number >= 0');
+    c.field(x, 'dependencies', at, isStringList, 'a list of addresses');
+  });
+  c.list(p, 'units', 'plan', (u, at) => {
+    c.field(u, 'address', at, isNonEmpty, 'a non-empty string');
+    for (const k of ['provisions', 'checks', 'routes', 'postChecks']) c.field(u, k, at, isStringList, 'a list of addresses');
+    c.field(u, 'priorGeneration', at, isCount, 'a whole number >= 0');
+    c.field(u, 'plannedGeneration', at, isCount, 'a whole number >= 0');
+  });
+  c.list(p, 'steps', 'plan', (s, at) => {
+    c.field(s, 'id', at, isNonEmpty, 'a non-empty string');
+    c.field(s, 'kind', at, oneOf(STEP_KINDS), `one of ${STEP_KINDS.map((k) => `"${k}"`).join(', ')}`);
+    c.field(s, 'address', at, isNonEmpty, 'a non-empty string');
+    c.field(s, 'color', at, oneOf(['green', 'blue', null]), '"green", "blue" or null');
+    c.field(s, 'unit', at, orNull(isString), 'an address or null');
+    c.field(s, 'afterSwitch', at, isBoolean, 'true or false');
+    c.field(s, 'after', at, isStringList, 'a list of step ids');
+    c.field(s, 'generation', at, isCount, 'a whole number >= 0');
+  });
+  c.list(p, 'outputs', 'plan', (o, at) => {
+    c.field(o, 'name', at, isNonEmpty, 'a non-empty string');
+    if (!('after' in o)) c.problems.push(`${at}.after: missing`);
+    c.field(o, 'sensitive', at, isBoolean, 'true or false');
+  });
+  if (c.field(p, 'summary', 'plan', isRecord, 'an object')) {
+    for (const k of ['add', 'change', 'destroy', 'blueGreen']) c.field(p.summary as Record<string, unknown>, k, 'plan.summary', isCount, 'a whole number >= 0');
+  }
+  c.list(p, 'warnings', 'plan', (w, at) => {
+    c.field(w, 'severity', at, oneOf(['error', 'warning']), '"error" or "warning"');
+    c.field(w, 'summary', at, isString, 'a string');
+  });
+  return c.problems;
+}
+
+/** The problems as the detail of one diagnostic: the path, then one indented line each. */
+export function formatPlanProblems(path: string, problems: readonly string[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  ${p}`);
+  if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  ... and ${problems.length - MAX_LISTED_PROBLEMS} more`);
+  return `${path}:\n${listed.join('\n')}`;
+}

@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock } from '../../src/state/lock.js';
+import { INFRA_VERSION } from '../../src/state/version.js';
+import { RecordingProvider } from '../support/recording-provider.js';
+import { runCli, tempConfig } from '../support/cli.js';
+import { BLUE_GREEN } from '../support/configs.js';
+
+const PLATFORM = `${process.platform}_${process.arch}`;
+const VERSION_TEXT = `infra v${INFRA_VERSION}\non ${PLATFORM}, node ${process.version}\n`;
+
+describe("cli: Terraform's flag spellings", function () {
+  this.timeout(60_000);
+  let unregister: () => void;
+  let cfg: { dir: string; cleanup: () => void };
+  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+
+  before(async () => {
+    unregister = new RecordingProvider().register();
+    cfg = tempConfig({ 'main.infra': BLUE_GREEN, 'v2.vars': 'version = "v2"\n' });
+    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
+  });
+  after(() => {
+    unregister();
+    cfg.cleanup();
+  });
+
+  it('plan -var NAME=VALUE plans with the value (it used to print the version and exit 0)', async () => {
+    const r = await cli('plan', '-var', 'version=v2', '-detailed-exitcode');
+    expect(r.stdout).to.not.include(INFRA_VERSION + '\n');
+    expect(r.stdout).to.include('Plan: 4 to add, 6 to change, 4 to destroy; 2 blue-green deploys.');
+    expect(r.code).to.equal(2);
+  });
+
+  it('plan takes -var=, -var-file=, -out=, -target=, -refresh=false, -lock-timeout=, -no-color, -json, -input=false', async () => {
+    const r = await cli('plan', '-var-file=v2.vars', '-out=tf.plan', '-target=test_route.ns', '-refresh=false', '-lock-timeout=30s', '-no-color', '-input=false', '-json');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(JSON.parse(r.stdout).summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
+    expect(existsSync(join(cfg.dir, 'tf.plan'))).to.equal(true);
+    const v = await cli('plan', '-var=version=v1', '-detailed-exitcode');
+    expect(v.stderr).to.equal('');
+    expect(v.code).to.equal(0);
+  });
+
+  it('apply takes -auto-approve, -parallelism=N and -refresh=false', async () => {
+    const r = await cli('apply', '-auto-approve', '-parallelism=2', '-refresh=false', '-var', 'version=v1');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.include('No changes.');
+  });
+
+  it('global -chdir=DIR (and --chdir DIR) runs the command from DIR: relative paths are read from there', async () => {
+    const parent = join(cfg.dir, '..');
+    const name = cfg.dir.slice(parent.length + 1);
+    const a = await runCli(['-chdir=' + name, 'plan', '-var-file=v2.vars', '-detailed-exitcode'], { cwd: parent });
+    expect(a.stderr).to.equal('');
+    expect(a.code).to.equal(2);
+    const b = await runCli(['--chdir', name, 'output', '-json'], { cwd: parent });
+    expect(b.code).to.equal(0);
+    expect(JSON.parse(b.stdout).targets.value).to.have.length(2);
+    const missing = await runCli(['-chdir=no-such-dir', 'plan'], { cwd: cfg.dir });
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.equal(`error: -chdir: no directory "no-such-dir" in ${cfg.dir}\n`);
+  });
+
+  it('an unknown flag is an error with a suggestion, never a different action', async () => {
+    const vars = await cli('plan', '-vars', 'version=v2');
+    expect(vars.code).to.equal(1);
+    expect(vars.stdout).to.equal('');
+    expect(vars.stderr).to.equal("error: unknown option '-vars' for infra plan (Did you mean -var?)\n");
+    const help = await cli('plan', '-hepl');
+    expect(help.code).to.equal(1);
+    expect(help.stdout).to.equal('');
+    expect(help.stderr).to.equal("error: unknown option '-hepl' for infra plan (Did you mean -help?)\n");
+    const versionish = await cli('plan', '-verison');
+    expect(versionish.code).to.equal(1);
+    expect(versionish.stdout).to.equal('');
+    expect(versionish.stderr).to.equal("error: unknown option '-verison' for infra plan\n");
+    const dashes = await cli('apply', '--auto-aprove');
+    expect(dashes.code).to.equal(1);
+    expect(dashes.stderr).to.equal("error: unknown option '--auto-aprove' for infra apply (Did you mean --auto-approve?)\n");
+    const short = await cli('plan', '-x');
+    expect(short.code).to.equal(1);
+    expect(short.stderr).to.equal("error: unknown option '-x' for infra plan\n");
+    const global = await cli('-colour', 'plan');
+    expect(global.code).to.equal(1);
+    expect(global.stderr).to.equal("error: unknown option '-colour' for infra\n");
+  });
+
+  it('a value that starts with a dash is taken as the value, not as a flag', async () => {
+    const r = await cli('plan', '-var', 'version=-v2', '-json');
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal('');
+  });
+
+  it('-replace and -refresh-only say they are not supported yet', async () => {
+    const r = await cli('plan', '-replace=test_instance.ns["a"]');
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.include('error: -replace is not supported yet');
+    const o = await cli('apply', '-refresh-only', '-auto-approve');
+    expect(o.code).to.equal(1);
+    expect(o.stderr).to.include('error: -refresh-only is not supported yet');
+  });
+
+  it('version, -version, --version and -v print the version with the platform and node; --json too', async () => {
+    for (const args of [['version'], ['-version'], ['--version'], ['-v']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).to.equal(0);
+      expect(r.stdout, args.join(' ')).to.equal(VERSION_TEXT);
+    }
+    for (const args of [['version', '--json'], ['version', '-json'], ['-version', '-json']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.deep.equal({ infra_version: INFRA_VERSION, platform: PLATFORM, node_version: process.version });
+    }
+    const sub = await cli('plan', '--version');
+    expect(sub.code).to.equal(1);
+    expect(sub.stderr).to.equal("error: unknown option '--version' for infra plan (infra version prints the version)\n");
+  });
+
+  it('plan -lock=false takes no lock, so it runs while another command holds it; apply refuses -lock=false', async () => {
+    const held = await acquireLock(join(cfg.dir, 'infra.state.json'), { operation: 'apply' });
+    expect(held.lock).to.not.equal(null);
+    try {
+      const locked = await cli('plan');
+      expect(locked.code).to.equal(1);
+      expect(locked.stderr).to.include('Error acquiring the state lock');
+      const free = await cli('plan', '-lock=false', '-var', 'version=v2', '-detailed-exitcode');
+      expect(free.stderr).to.equal('');
+      expect(free.code).to.equal(2);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(true);
+      const apply = await cli('apply', '-lock=false', '-auto-approve');
+      expect(apply.code).to.equal(1);
+      expect(apply.stderr).to.include('error: -lock=false is for read-only runs');
+    } finally {
+      await held.lock!.release();
+    }
+  });
+
+  it('fmt and validate take the single-dash spellings of their own flags', async () => {
+    const dir = join(cfg.dir, 'fmt');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.infra'), 'variable "x" {\ndefault="y"\n}\n');
+    const r = await runCli(['fmt', '-check'], { cwd: dir });
+    expect(r.code).to.equal(3);
+    expect(r.stdout).to.equal('a.infra\n');
+    const v = await runCli(['validate', '-json'], { cwd: dir });
+    expect(v.code).to.equal(0);
+    expect(JSON.parse(v.stdout)).to.deep.equal({ valid: true, diagnostics: [] });
+  });
+});
