@@ -7,6 +7,7 @@ import { runCli } from '../support/cli.js';
 describe('cli: --version', () => {
   it("prints package.json's version, the one state and lock files record", async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-    expect(await runCli(['--version'], { cwd: tmpdir() })).to.deep.equal({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const r = await runCli(['--version'], { cwd: tmpdir() });
+    expect(r).to.deep.equal({ code: 0, stdout: `infra v${version}\non ${process.platform}_${process.arch}, node ${process.version}\n`, stderr: '' });
   });
 });
