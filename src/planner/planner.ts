@@ -3,6 +3,7 @@
  * a Plan. No I/O beyond what providers' deterministic `plan` hooks and the language's file
  * functions read. All effects live in apply.
  */
+import { blockOf, copyKey, instanceAddress as formatInstance, targetMatches, targetSpellings } from '../addrs/address.js';
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
@@ -175,7 +176,7 @@ class Planner {
         this.diagnostics.push(...body.result.diagnostics);
         const deps = new Set(body.reads);
         if (perKeyDep && typeof key.index === 'string') {
-          const dep = `${perKeyDep}[${JSON.stringify(key.index)}]`;
+          const dep = formatInstance(perKeyDep, key.index);
           if (expanded.reads.has(dep)) deps.add(dep);
         } else for (const r of expanded.reads) deps.add(r);
         for (const d of decl.dependsOn) for (const a of this.dependsOnTargets(d.address, blocks)) deps.add(a);
@@ -196,7 +197,7 @@ class Planner {
   private forEachSource(reads: ReadonlySet<string>): string | undefined {
     let block: string | undefined;
     for (const r of reads) {
-      const b = r.replace(/\[.*$/, '');
+      const b = blockOf(r);
       if (block !== undefined && block !== b) return undefined;
       block = b;
     }
@@ -204,7 +205,7 @@ class Planner {
   }
 
   private dependsOnTargets(address: string, blocks: ReadonlyMap<string, BlockValues>): string[] {
-    const blockAddr = address.replace(/\[.*$/, '');
+    const blockAddr = blockOf(address);
     const block = blocks.get(blockAddr);
     if (!block) return [];
     if (address !== blockAddr) return [address];
@@ -306,7 +307,7 @@ class Planner {
     }
     if (role === 'provision') {
       for (const d of deps) {
-        const host = this.byBlock.get(d.replace(/\[.*$/, ''));
+        const host = this.byBlock.get(blockOf(d));
         if (host?.lifecycle.blueGreen) {
           return this.nextGeneration(d);
         }
@@ -397,17 +398,10 @@ class Planner {
     const out = new Set<string>();
     let ok = true;
     for (const t of this.input.targets) {
-      const matches = candidates.filter((a) => {
-        const block = a.replace(/\[.*$/, '');
-        const name = block.slice(block.indexOf('.') + 1);
-        return a === t || block === t || name === t;
-      });
+      const matches = candidates.filter((a) => targetMatches(t, a));
       if (matches.length === 0) {
         ok = false;
-        const names = new Set(candidates.flatMap((a) => {
-          const block = a.replace(/\[.*$/, '');
-          return [a, block, block.slice(block.indexOf('.') + 1)];
-        }));
+        const names = new Set(candidates.flatMap(targetSpellings));
         this.diagnostics.push(
           error(`No resource matches --target "${t}"`, didYouMean(t, names) ?? 'A target is an instance address (type.name["key"]), a resource (type.name) or a bare name.'),
         );
@@ -528,7 +522,7 @@ class Planner {
     const deleteChanges: ResourceChange[] = [];
     for (const { inst, reason } of deletes) {
       if (!inScope(inst.address)) continue;
-      const decl = this.byBlock.get(`${inst.type}.${inst.name}`);
+      const decl = this.byBlock.get(blockOf(inst.address));
       if (inst.live && decl?.lifecycle.preventDestroy) {
         this.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set, but it is no longer in the configuration.', decl.range));
       }
@@ -546,6 +540,7 @@ class Planner {
     // Deletes of leftovers and orphans come first where nothing depends on them; dependents'
     // deletes go before their dependencies' deletes.
     const deleteStep = new Map<string, string>();
+    const deletesAt = new Map<string, string[]>();
     const leftoverOrOrphan = [...deleteChanges].sort((a, b) => (a.address < b.address ? -1 : 1));
     for (const c of leftoverOrOrphan) {
       const id = steps.add({
@@ -558,13 +553,14 @@ class Planner {
         generation: c.priorGeneration,
         label: c.reasons[0].startsWith('left over') ? 'leftover' : undefined,
       });
-      deleteStep.set(`${c.address}#${c.priorGeneration}`, id);
+      deleteStep.set(copyKey({ address: c.address, generation: c.priorGeneration }), id);
+      deletesAt.set(c.address, [...(deletesAt.get(c.address) ?? []), id]);
     }
     for (const c of leftoverOrOrphan) {
-      const id = deleteStep.get(`${c.address}#${c.priorGeneration}`)!;
+      const id = deleteStep.get(copyKey({ address: c.address, generation: c.priorGeneration }))!;
       // Wait for the deletes of instances that depended on this one.
       for (const other of leftoverOrOrphan) {
-        if (other !== c && other.dependencies.some((d) => d === c.address)) steps.addAfter(id, deleteStep.get(`${other.address}#${other.priorGeneration}`)!);
+        if (other !== c && other.dependencies.some((d) => d === c.address)) steps.addAfter(id, deleteStep.get(copyKey({ address: other.address, generation: other.priorGeneration }))!);
       }
     }
 
@@ -581,7 +577,7 @@ class Planner {
       const max = ev.decl.lifecycle.blueGreen?.maxParallel ?? 1;
       if (unitIds.length >= max) gate.push(unitIds[unitIds.length - max].final);
       // Leftover copies at the same address go first.
-      for (const [k, id] of deleteStep) if (k.startsWith(`${u.address}#`)) gate.push(id);
+      gate.push(...(deletesAt.get(u.address) ?? []));
       const ids: string[] = [];
       const cR = steps.add({ kind: 'create', address: u.address, color: green, unit: u.address, afterSwitch: false, after: [...gate, ...external(u.address)], generation: u.plannedGeneration });
       ids.push(cR);
@@ -641,7 +637,7 @@ class Planner {
       const ev = pass.instances.get(address)!;
       const deps = [...ev.deps].map((d) => done.get(d)).filter((x): x is string => !!x);
       // Leftover copies at this address are removed before a new object takes the address.
-      for (const [k, id] of deleteStep) if (k.startsWith(`${address}#`)) deps.push(id);
+      deps.push(...(deletesAt.get(address) ?? []));
       const role = ev.info.schema.role;
       const color = stepColor(c.plannedGeneration, isBg(address));
       const oldColor = stepColor(c.priorGeneration, isBg(address));
@@ -710,7 +706,7 @@ class Planner {
     }
     // Orphans and leftovers wait until nothing configured points at them any more.
     for (const c of leftoverOrOrphan) {
-      const id = deleteStep.get(`${c.address}#${c.priorGeneration}`)!;
+      const id = deleteStep.get(copyKey({ address: c.address, generation: c.priorGeneration }))!;
       for (const other of changes.values()) {
         if (other.actions[0] !== 'no-op' && (other.dependencies.includes(c.address) || (other.role === 'route' && c.role === 'instance')) && done.has(other.address)) {
           const d = done.get(other.address)!;
@@ -749,7 +745,7 @@ class Planner {
     const doomed = state.resources.filter((r) => selected === null || selected.has(r.address));
     const changes: ResourceChange[] = doomed.map((inst) => deletion(inst, reasons.get(inst.address) ?? []));
     for (const inst of doomed) {
-      const decl = this.byBlock.get(`${inst.type}.${inst.name}`);
+      const decl = this.byBlock.get(blockOf(inst.address));
       if (decl?.lifecycle.preventDestroy) {
         this.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set. Remove it from the configuration first.', decl.range));
       }

@@ -10,7 +10,7 @@ import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } 
 import type { Actions, DeployUnit, Drift, OutputChange, Plan, ResourceChange, Step, StepKind } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { sameValue } from './attribute-diff.js';
-import { splitAddress } from './symbols.js';
+import { typeAndName } from '../addrs/address.js';
 
 /**
  * Where a value has a property: `true` for the whole value, `false` for none of it, or the same
@@ -211,7 +211,7 @@ function stepToJson(s: Step): StepJson {
 function driftToJson(d: Drift): DriftJson {
   const before = attributesToJson(d.before);
   const after = attributesToJson(d.after);
-  const { type, name } = splitAddress(d.address);
+  const { type, name } = typeAndName(d.address);
   return {
     address: d.address,
     type,

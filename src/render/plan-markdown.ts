@@ -14,7 +14,8 @@ import { mermaidFitsGitHub, planMermaidChart, MERMAID_MAX_EDGES, MERMAID_MAX_TEX
 import { makePaint } from './paint.js';
 import { hasResourceChanges, NO_CHANGES_TEXT } from './plan-text.js';
 import { sequenceLines, stepRuns } from './step-graph.js';
-import { blockAddress, changeHeadline, changeSymbol, destroysObject, driftHeadline, driftSymbol, plural, summarySentence } from './symbols.js';
+import { blockOf } from '../addrs/address.js';
+import { changeHeadline, changeSymbol, destroysObject, driftHeadline, driftSymbol, plural, summarySentence } from './symbols.js';
 
 /** GitHub's limit on an issue or pull-request comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -88,7 +89,7 @@ function destroyListFull(destroyed: readonly ResourceChange[], plan: Plan): stri
 function destroyListGrouped(destroyed: readonly ResourceChange[]): string {
   const blocks = new Map<string, string[]>();
   for (const c of destroyed) {
-    const block = blockAddress(c.address);
+    const block = blockOf(c.address);
     const rest = c.address.slice(block.length);
     blocks.set(block, [...(blocks.get(block) ?? []), rest]);
   }

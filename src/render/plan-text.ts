@@ -3,6 +3,7 @@
  * drift first, then one block per changed resource, output changes, the deploy sequence and
  * the summary line. A pure function of the plan; colour is the caller's choice.
  */
+import { typeAndName } from '../addrs/address.js';
 import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
@@ -14,7 +15,6 @@ import {
   changeSymbol,
   driftHeadline,
   driftSymbol,
-  splitAddress,
   summarySentence,
   symbolMeaning,
   type ChangeSymbol,
@@ -49,7 +49,7 @@ function printLines(lines: readonly DiffLine[], indent: number, paint: Paint): s
 }
 
 function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, reasons: readonly string[], body: readonly DiffLine[], paint: Paint): string[] {
-  const { type, name } = splitAddress(address);
+  const { type, name } = typeAndName(address);
   const out = [paint.bold(`  # ${address} ${headline}`)];
   for (const reason of reasons) out.push(`  # (${reason})`);
   const open = `${' '.repeat(3 - symbol.length)}${paintSymbol(paint, symbol)} resource "${type}" "${name}" {`;

@@ -3,7 +3,8 @@
  * (Mermaid, DOT) and the text sequence share.
  */
 import type { Step } from '../planner/plan.js';
-import { STEP_KIND_WIDTH, blockAddress, stepDetail, stepKindWord } from './symbols.js';
+import { blockOf } from '../addrs/address.js';
+import { STEP_KIND_WIDTH, stepDetail, stepKindWord } from './symbols.js';
 import type { Paint } from './paint.js';
 
 /** `from` must finish before `to` starts. */
@@ -63,7 +64,7 @@ export interface StepRun {
 }
 
 function runKey(step: Step): string {
-  return [step.kind, blockAddress(step.address), step.color ?? '', step.unit === null ? '' : 'unit', step.afterSwitch].join('\u0000');
+  return [step.kind, blockOf(step.address), step.color ?? '', step.unit === null ? '' : 'unit', step.afterSwitch].join('\u0000');
 }
 
 /**
