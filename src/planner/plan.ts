@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
+import type { InstanceStatus } from '../state/types.js';
 
 /** What happens to one resource instance. */
 export type Action = 'no-op' | 'create' | 'update' | 'delete';
@@ -39,12 +40,39 @@ export interface ResourceChange {
   readonly after: Readonly<Record<string, Value>> | null;
   /** Attributes whose change forces the replacement. */
   readonly replacePaths: readonly string[];
-  /** Plain-words reasons: "forces replacement", "--target lb depends on it", "deleted outside". */
-  readonly reasons: readonly string[];
+  /** Why the instance is part of the plan, as codes; render/reasons.ts puts them in words. */
+  readonly reasons: readonly Reason[];
   /** Generation of the prior live copy (blue) and of the copy created (green), when blue-green. */
   readonly priorGeneration: number;
   readonly plannedGeneration: number;
   readonly dependencies: readonly string[];
+}
+
+/**
+ * Why an instance is in the plan or acts as it does. For display only, never for decisions:
+ * whatever the planner or apply branches on is a field of the change or the step itself.
+ */
+export type Reason =
+  /** Named by --target. */
+  | { readonly code: 'targeted' }
+  /** Pulled in because the targeted instance `target` depends on it. */
+  | { readonly code: 'target-depends-on'; readonly target: string }
+  /** Destroyed with a --target because it depends on `dependency`, which is destroyed. */
+  | { readonly code: 'depends-on-destroyed'; readonly dependency: string }
+  /** A member (provision, check, route) of the blue-green deploy of `unit`. */
+  | { readonly code: 'in-deploy-unit'; readonly unit: string }
+  /** The recorded object is not ready (an interrupted create, tainted, ...). */
+  | { readonly code: 'recorded-status'; readonly status: InstanceStatus }
+  /** A blue-green instance redeployed because these provisions of it changed. */
+  | { readonly code: 'provisioning-changed'; readonly provisions: readonly string[] }
+  /** A copy an interrupted apply left behind. */
+  | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
+  /** In state, no longer in the configuration. */
+  | { readonly code: 'not-in-configuration' };
+
+/** The reason's code and data as one string: equal reasons, equal keys. */
+export function reasonKey(r: Reason): string {
+  return JSON.stringify(r);
 }
 
 /** A change made outside the tool, found by refresh. */

@@ -8,7 +8,8 @@ import { UNKNOWN, Sensitive, Unknown, isObject, type Value } from '../evaluate/v
 import type { Plan } from './plan.js';
 
 const MAGIC = 'infra-plan';
-const VERSION = 1;
+/** 2: reasons are codes with data (`Reason`), not words. */
+const VERSION = 2;
 
 type Encoded = null | string | number | boolean | Encoded[] | { [k: string]: Encoded };
 

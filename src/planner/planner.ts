@@ -23,7 +23,7 @@ import { buildBlockGraph } from '../graph/graph.js';
 import type { PlanRequest, PlanResponse, ResourceTypeSchema, Role } from '../providers/contract.js';
 import { hashSensitive, matchesSecretHash, sameStoredValue, stateValues, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
-import type { Action, Actions, DeployUnit, Drift, OutputChange, Plan, PlanBasis, ResourceChange, Step, StepKind } from './plan.js';
+import { type Action, type Actions, type DeployUnit, type Drift, type OutputChange, type Plan, type PlanBasis, type Reason, type ResourceChange, type Step, type StepKind, reasonKey } from './plan.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from './scope.js';
 
 /** What the planner needs to know about a resource type. */
@@ -420,10 +420,10 @@ class Planner {
     const tdeps = lazy(() => this.transitiveDeps(pass));
     const changes = new Map<string, ResourceChange>();
     const steps = new StepList();
-    const reasons = new Map<string, string[]>();
-    const addReason = (a: string, r: string): void => {
+    const reasons = new Map<string, Reason[]>();
+    const addReason = (a: string, r: Reason): void => {
       const list = reasons.get(a) ?? [];
-      if (!list.includes(r)) list.push(r);
+      if (!list.some((x) => reasonKey(x) === reasonKey(r))) list.push(r);
       reasons.set(a, list);
     };
 
@@ -435,9 +435,9 @@ class Planner {
       if (!selected) return null;
       included = new Set(selected);
       for (const s of selected) {
-        addReason(s, 'targeted');
+        addReason(s, { code: 'targeted' });
         for (const d of tdeps().get(s) ?? []) {
-          if (!included.has(d)) addReason(d, `${s} depends on it`);
+          if (!included.has(d)) addReason(d, { code: 'target-depends-on', target: s });
           included.add(d);
         }
       }
@@ -458,7 +458,7 @@ class Planner {
         unitOf.set(a, address);
         if (included && !included.has(a)) {
           included.add(a);
-          addReason(a, `part of the blue-green deploy of ${address}`);
+          addReason(a, { code: 'in-deploy-unit', unit: address });
         }
       }
     }
@@ -468,11 +468,11 @@ class Planner {
       const kind = inScope(ev.address) ? ev.kind : 'no-op';
       const unit = forced.has(ev.address) && inScope(ev.address) ? ev.address : unitOf.get(ev.address) ?? null;
       const r = [...(reasons.get(ev.address) ?? [])];
-      if (unit && unit !== ev.address) r.push(`part of the blue-green deploy of ${unit}`);
-      if (ev.prior && ev.prior.status !== 'ready') r.push(`the recorded object is ${ev.prior.status === 'creating' ? 'incomplete' : ev.prior.status}`);
+      if (unit && unit !== ev.address) r.push({ code: 'in-deploy-unit', unit });
+      if (ev.prior && ev.prior.status !== 'ready') r.push({ code: 'recorded-status', status: ev.prior.status });
       if (unit === ev.address && ev.kind === 'replace' && ev.changedPaths.length === 0 && ev.replacePaths.length === 0) {
         const changedProvisions = units.find((u) => u.address === ev.address)?.provisions.filter((p) => pass.instances.get(p)?.kind !== 'no-op') ?? [];
-        if (changedProvisions.length) r.push(`its provisioning changed: ${changedProvisions.join(', ')}`);
+        if (changedProvisions.length) r.push({ code: 'provisioning-changed', provisions: changedProvisions });
       }
       const isProvisionInUnit = unit !== null && unit !== ev.address && ev.info.schema.role === 'provision';
       let actions: Actions;
@@ -511,15 +511,17 @@ class Planner {
     }
 
     // Instances in state that the configuration no longer has, and leftovers of interrupted runs.
-    const deletes: { inst: StateInstance; reason: string }[] = [];
+    const deletes: { inst: StateInstance; reason: Reason }[] = [];
     for (const inst of state.resources) {
       if (!inst.live) {
-        deletes.push({ inst, reason: `left over from an interrupted apply (generation ${inst.generation}, ${inst.status})` });
+        deletes.push({ inst, reason: { code: 'leftover', generation: inst.generation, status: inst.status } });
       } else if (!pass.instances.has(inst.address)) {
-        deletes.push({ inst, reason: 'no longer in the configuration' });
+        deletes.push({ inst, reason: { code: 'not-in-configuration' } });
       }
     }
     const deleteChanges: ResourceChange[] = [];
+    /** Copies that are not live: leftovers of an interrupted apply. */
+    const leftovers = new Set<string>();
     for (const { inst, reason } of deletes) {
       if (!inScope(inst.address)) continue;
       const decl = this.byBlock.get(blockOf(inst.address));
@@ -527,6 +529,7 @@ class Planner {
         this.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set, but it is no longer in the configuration.', decl.range));
       }
       deleteChanges.push(deletion(inst, [reason]));
+      if (!inst.live) leftovers.add(copyKey(inst));
     }
     if (hasErrors(this.diagnostics)) return null;
 
@@ -551,7 +554,7 @@ class Planner {
         afterSwitch: false,
         after: [],
         generation: c.priorGeneration,
-        label: c.reasons[0].startsWith('left over') ? 'leftover' : undefined,
+        label: leftovers.has(copyKey({ address: c.address, generation: c.priorGeneration })) ? 'leftover' : undefined,
       });
       deleteStep.set(copyKey({ address: c.address, generation: c.priorGeneration }), id);
       deletesAt.set(c.address, [...(deletesAt.get(c.address) ?? []), id]);
@@ -722,11 +725,11 @@ class Planner {
   private assembleDestroy(pass: PassResult): Plan | null {
     const { state } = this.input;
     let selected: Set<string> | null = null;
-    const reasons = new Map<string, string[]>();
+    const reasons = new Map<string, Reason[]>();
     if (this.input.targets.length > 0) {
       selected = this.resolveTargets([...new Set(state.resources.map((r) => r.address))]);
       if (!selected) return null;
-      for (const s of selected) reasons.set(s, ['targeted']);
+      for (const s of selected) reasons.set(s, [{ code: 'targeted' }]);
       // Destroy targets pull in their dependents.
       let grew = true;
       while (grew) {
@@ -736,7 +739,7 @@ class Planner {
           const dep = inst.dependencies.find((d) => selected!.has(d));
           if (dep) {
             selected.add(inst.address);
-            reasons.set(inst.address, [`depends on ${dep}`]);
+            reasons.set(inst.address, [{ code: 'depends-on-destroyed', dependency: dep }]);
             grew = true;
           }
         }
@@ -876,7 +879,7 @@ export function hasAction(actions: Actions, a: Action): boolean {
 }
 
 /** The change that destroys a recorded object. */
-function deletion(inst: StateInstance, reasons: readonly string[]): ResourceChange {
+function deletion(inst: StateInstance, reasons: readonly Reason[]): ResourceChange {
   return {
     address: inst.address,
     type: inst.type,

@@ -5,6 +5,7 @@
  * null, with `*_sensitive` marks at their paths. Unknown values are null in `after`, with true
  * at their paths in `after_unknown`.
  */
+import { reasonTexts } from './reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
 import type { Actions, DeployUnit, Drift, OutputChange, Plan, ResourceChange, Step, StepKind } from '../planner/plan.js';
@@ -186,7 +187,7 @@ function resourceChangeToJson(c: ResourceChange): ResourceChangeJson {
     before_sensitive: before.sensitive,
     after_sensitive: after.sensitive,
     replace_paths: c.replacePaths,
-    reasons: c.reasons,
+    reasons: reasonTexts(c.reasons),
     prior_generation: c.priorGeneration,
     planned_generation: c.plannedGeneration,
     dependencies: c.dependencies,

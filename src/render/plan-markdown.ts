@@ -7,6 +7,7 @@
  * destroy list and the sequence only get more compact, and are cut only when even their compact
  * forms cannot fit, which the comment then says.
  */
+import { reasonTexts } from './reasons.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
@@ -72,7 +73,7 @@ function destroyNote(change: ResourceChange, unitOf: ReadonlyMap<string, string>
   const unit = change.blueGreen ? change.address : unitOf.get(change.address);
   if (unit !== undefined) return `blue copy, after the blue-green deploy${unit === change.address ? '' : ` of ${unit}`}`;
   if (change.actions.length === 2) return change.actions[0] === 'delete' ? 'replaced, destroyed first' : 'replaced, new copy created first';
-  return change.reasons.join('; ');
+  return reasonTexts(change.reasons).join('; ');
 }
 
 /** Every destroyed object on its own bold line. */
@@ -163,7 +164,7 @@ function sequenceCut(plan: Plan, budget: number, show: string): string {
 function changeDetails(change: ResourceChange): string {
   const symbol = changeSymbol(change);
   const lines = [
-    ...change.reasons.map((r) => `  # (${r})`),
+    ...reasonTexts(change.reasons).map((r) => `  # (${r})`),
     ...unifiedLines(diffBodyLines(diffAttributes(change.before, change.after, change.replacePaths), 'unified', { identifying: true })),
   ];
   const body = lines.length > 0 ? lines.join('\n') : '  # (no attributes)';

@@ -3,6 +3,7 @@
  * drift first, then one block per changed resource, output changes, the deploy sequence and
  * the summary line. A pure function of the plan; colour is the caller's choice.
  */
+import { reasonTexts } from './reasons.js';
 import { typeAndName } from '../addrs/address.js';
 import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
@@ -60,7 +61,7 @@ function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, 
 function changeBlock(change: ResourceChange, paint: Paint): string[] {
   const diff = diffAttributes(change.before, change.after, change.replacePaths);
   const body = diffBodyLines(diff, 'terraform', { identifying: true });
-  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), change.reasons, body, paint);
+  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), reasonTexts(change.reasons), body, paint);
 }
 
 function driftBlock(drift: Drift, paint: Paint): string[] {
