@@ -10,7 +10,7 @@ import type { EvalScope } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
-import type { TypeInfo } from '../planner/planner.js';
+import type { TypeInfo } from '../planner/context.js';
 import { stateValues } from '../state/sensitive.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from '../planner/scope.js';
 import type { StateFile } from '../state/types.js';

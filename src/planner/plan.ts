@@ -160,6 +160,11 @@ export interface Plan {
   readonly warnings: readonly Diagnostic[];
 }
 
+/** True when `actions` contains `a`. */
+export function hasAction(actions: Actions, a: Action): boolean {
+  return (actions as readonly Action[]).includes(a);
+}
+
 /** True when applying the plan would change anything. */
 export function planHasChanges(plan: Plan): boolean {
   return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));

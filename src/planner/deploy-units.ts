@@ -1,0 +1,120 @@
+/**
+ * Pass "deploy units": which blue-green instances deploy, and the resources each deploy touches
+ * (its provisions, the checks that verify the new copy, the routes switched to it, the checks
+ * through those routes). Also the rule that a blue-green resource has a check and a route.
+ */
+import { error } from '../diagnostics.js';
+import { transitiveDeps } from '../graph/dag.js';
+import type { Role } from '../providers/contract.js';
+import type { PlanContext } from './context.js';
+import type { PassResult } from './instances.js';
+import type { DeployUnit } from './plan.js';
+import type { Selection } from './targets.js';
+
+/** Instance address -> every instance address it depends on, directly or not. */
+export type TransitiveDeps = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** The transitive dependencies of every instance of `pass`. */
+export function instanceClosure(pass: PassResult): TransitiveDeps {
+  return transitiveDeps(pass.instances.keys(), (a) => pass.instances.get(a)?.deps);
+}
+
+/** Blue-green instances that need a deploy: changed themselves, or a provision of theirs changed. */
+export function unitsNeeded(pass: PassResult, forced: ReadonlySet<string>): Set<string> {
+  const out = new Set(forced);
+  for (const ev of pass.instances.values()) {
+    if (!ev.decl.lifecycle.blueGreen || !ev.prior) continue;
+    if (ev.kind === 'update' || ev.kind === 'replace') out.add(ev.address);
+  }
+  for (const ev of pass.instances.values()) {
+    if (ev.info.schema.role !== 'provision' || ev.kind === 'no-op') continue;
+    for (const d of ev.deps) {
+      const host = pass.instances.get(d);
+      if (host?.decl.lifecycle.blueGreen && host.prior) out.add(d);
+    }
+  }
+  return out;
+}
+
+/** The members of a deploy unit, by role. */
+export interface UnitMembers {
+  readonly provisions: string[];
+  readonly checks: string[];
+  readonly routes: string[];
+  readonly postChecks: string[];
+}
+
+/** The members of the deploy unit of blue-green instance `address`. */
+export function unitMembers(pass: PassResult, tdeps: TransitiveDeps, address: string): UnitMembers {
+  const role = (a: string): Role => pass.instances.get(a)!.info.schema.role;
+  const all = [...pass.instances.keys()];
+  const provisions = all.filter((a) => role(a) === 'provision' && pass.instances.get(a)!.deps.has(address));
+  const routes = all.filter((a) => role(a) === 'route' && tdeps.get(a)!.has(address));
+  const postChecks = all.filter((a) => role(a) === 'check' && routes.some((t) => tdeps.get(a)!.has(t)));
+  const checks = all.filter((a) => role(a) === 'check' && tdeps.get(a)!.has(address) && !postChecks.includes(a));
+  return { provisions, checks, routes, postChecks };
+}
+
+/** A blue-green resource must be verified by a check and reached through a route. */
+export function checkBlueGreenShape(ctx: PlanContext, pass: PassResult): void {
+  if (!ctx.input.config.resources.some((r) => r.lifecycle.blueGreen)) return;
+  const tdeps = instanceClosure(pass);
+  const reported = new Set<string>();
+  for (const ev of pass.instances.values()) {
+    const bg = ev.decl.lifecycle.blueGreen;
+    if (!bg || reported.has(ev.decl.address)) continue;
+    const m = unitMembers(pass, tdeps, ev.address);
+    if (m.checks.length === 0) {
+      reported.add(ev.decl.address);
+      ctx.diagnostics.push(
+        error(
+          `Blue-green resource ${ev.address} has no check to verify it`,
+          `A blue-green deploy verifies the new copy before traffic is switched to it. Declare a check (such as dns_check) whose configuration refers to ${ev.address}.`,
+          bg.range,
+        ),
+      );
+    }
+    if (m.routes.length === 0) {
+      reported.add(ev.decl.address);
+      ctx.diagnostics.push(
+        error(
+          `Blue-green resource ${ev.address} has no route pointing at it`,
+          `A blue-green deploy switches traffic from the old copy to the new one. Declare a route (such as nginx_upstream) whose configuration refers to ${ev.address}.`,
+          bg.range,
+        ),
+      );
+    }
+  }
+}
+
+/** The deploy units of a plan, and the unit each member belongs to (the first that claims it). */
+export interface Units {
+  readonly units: readonly DeployUnit[];
+  readonly unitOf: ReadonlyMap<string, string>;
+}
+
+/**
+ * One unit per forced blue-green instance in scope, by address. With --target, a unit's members
+ * join the selection, so a deploy is never cut in half.
+ */
+export function deployUnits(pass: PassResult, forced: ReadonlySet<string>, tdeps: () => TransitiveDeps, selection: Selection): Units {
+  const units: DeployUnit[] = [];
+  const unitOf = new Map<string, string>();
+  for (const address of [...forced].sort()) {
+    const ev = pass.instances.get(address);
+    if (!ev || !selection.inScope(address)) continue;
+    const m = unitMembers(pass, tdeps(), address);
+    units.push({ address, ...m, priorGeneration: ev.prior!.generation, plannedGeneration: ev.generation });
+    for (const a of [...m.provisions, ...m.checks, ...m.routes, ...m.postChecks]) {
+      if (unitOf.has(a) && unitOf.get(a) !== address) continue;
+      unitOf.set(a, address);
+      selection.include(a, { code: 'in-deploy-unit', unit: address });
+    }
+  }
+  return { units, unitOf };
+}
+
+/** The unit's members: the instance itself first, then provisions, checks, routes, post-checks. */
+export function membersOfUnit(u: DeployUnit): string[] {
+  return [u.address, ...u.provisions, ...u.checks, ...u.routes, ...u.postChecks];
+}
