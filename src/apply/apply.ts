@@ -280,14 +280,15 @@ class Applier {
     if (unitSteps.every((s) => this.status.get(s.id) === 'done')) u.finished = true;
   }
 
+  /** Carries out the step's operation; a switch and a check also do what their kind adds to it. */
   private async execute(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
-    switch (step.kind) {
+    if (step.kind === 'switch') return this.switchRoute(step);
+    switch (step.operation) {
       case 'create':
-        return this.create(step);
+        // A check's create verifies it; its messages speak of creating it, as for any resource.
+        return this.create(step.kind === 'verify' ? { ...step, kind: 'create' } : step);
       case 'update':
-        return this.update(step);
-      case 'switch':
-        return this.switchRoute(step);
+        return step.kind === 'verify' ? this.reverify(step) : this.update(step);
       case 'verify':
         return this.verify(step);
       case 'delete':
@@ -347,7 +348,6 @@ class Applier {
     for (const name of sensitiveNames) if (name in attributes) this.scrub.learnSecret(attributes[name]);
     const split = splitSensitive(redacted, sensitiveNames);
     const now = new Date().toISOString();
-    const bg = change.blueGreen || step.unit === change.address || (this.o.config.resources.find((r) => r.type === change.type && r.name === change.name)?.lifecycle.blueGreen ?? false);
     return this.o.store.update((s) => {
       const existing = findInstance(s, change.address, step.generation);
       const inst: StateInstance = {
@@ -359,7 +359,7 @@ class Applier {
         role: change.role,
         status,
         generation: step.generation,
-        color: bg ? colorOf(step.generation) : null,
+        color: step.blueGreen ? colorOf(step.generation) : null,
         live,
         attributes: split.attributes,
         sensitive_attributes: split.sensitive_attributes,
@@ -451,15 +451,16 @@ class Applier {
     const unit = this.units.get(step.unit!)!;
     const ev = this.evaluate(step, change);
     if (!ev.config) return ev;
-    const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
-    if (!prior) {
-      // A route that does not exist yet (its create failed in an earlier apply) has nothing to
-      // switch from: creating it is the switch, and green is live from then on, as after any switch.
+    if (step.operation === 'create') {
+      // The planner found nothing to switch from: creating the route is the switch, and green
+      // is live from then on, as after any switch.
       const created = await this.create({ ...step, kind: 'create', unit: null });
       if (hasErrors(created.diagnostics)) return created;
       const w = await this.setLive(step.unit!, 'green');
       return { diagnostics: [...created.diagnostics, ...w], details: this.trafficTarget(step) };
     }
+    const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!prior) return { diagnostics: [error(`${step.address} is not in the state`, 'It was removed since the plan was made; plan again.')] };
     unit.switched.set(step.address, prior.attributes);
     const res = await this.impl(change).update(
       { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
@@ -499,23 +500,29 @@ class Applier {
     });
   }
 
+  /** A check outside a deploy unit is an ordinary resource whose update verifies it again. */
+  private async reverify(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
+    const change = this.change(step.address)!;
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!prior) return { diagnostics: [error(`${step.address} is not in the state`, 'It was removed since the plan was made; plan again.')] };
+    const res = await this.impl(change).update(
+      { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
+      this.ctx(change.provider, step),
+    );
+    if (hasErrors(res.diagnostics)) return res;
+    const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
+    return { diagnostics: [...res.diagnostics, ...w] };
+  }
+
+  /** A check in a deploy unit verifies the green copy (or, after the switch, the route). */
   private async verify(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
     const change = this.change(step.address)!;
     const impl = this.impl(change);
     const ev = this.evaluate(step, change);
     if (!ev.config) return ev;
     const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
-    if (!step.unit) {
-      // Outside a unit a check is an ordinary resource whose create and update verify.
-      if (!prior) return this.create({ ...step, kind: 'create' });
-      const res = await impl.update(
-        { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
-        this.ctx(change.provider, step),
-      );
-      if (hasErrors(res.diagnostics)) return res;
-      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
-      return { diagnostics: [...res.diagnostics, ...w] };
-    }
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
     const res = await impl.verify({ address: step.address, generation: 0, config: ev.config, configDir: this.o.config.dir }, this.ctx(change.provider, step));
     if (!res.passed) {
@@ -570,7 +577,19 @@ class Applier {
     for (const [route, before] of u.switched) {
       const change = this.change(route)!;
       const current = this.o.store.state.resources.find((r) => r.address === route && r.live);
-      const step: Step = { id: `restore ${route} (blue) [${unitAddress}]`, kind: 'switch', address: route, color: colorOf(plannedUnit.priorGeneration), unit: unitAddress, afterSwitch: false, after: [], generation: current?.generation ?? 0 };
+      const planned = this.o.plan.steps.find((s) => s.kind === 'switch' && s.address === route && s.unit === unitAddress);
+      const step: Step = {
+        id: `restore ${route} (blue) [${unitAddress}]`,
+        kind: 'switch',
+        operation: 'update',
+        blueGreen: planned?.blueGreen ?? false,
+        address: route,
+        color: colorOf(plannedUnit.priorGeneration),
+        unit: unitAddress,
+        afterSwitch: false,
+        after: [],
+        generation: current?.generation ?? 0,
+      };
       const started = Date.now();
       this.emit({ type: 'start', step, rollback: true });
       const res = await this.impl(change).update(
@@ -594,7 +613,18 @@ class Applier {
     );
     greens.sort((a, b) => (a.address === unitAddress ? 1 : b.address === unitAddress ? -1 : 0));
     for (const g of greens) {
-      const step: Step = { id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`, kind: 'delete', address: g.address, color: colorOf(g.generation), unit: unitAddress, afterSwitch: false, after: [], generation: g.generation };
+      const step: Step = {
+        id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`,
+        kind: 'delete',
+        operation: 'delete',
+        blueGreen: g.color !== null,
+        address: g.address,
+        color: colorOf(g.generation),
+        unit: unitAddress,
+        afterSwitch: false,
+        after: [],
+        generation: g.generation,
+      };
       this.status.set(step.id, 'running');
       const started = Date.now();
       this.emit({ type: 'start', step, rollback: true });

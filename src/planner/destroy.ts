@@ -26,7 +26,7 @@ export function destroySteps(ctx: PlanContext, selection: Selection): { changes:
   const ids = new Map<StateInstance, string>();
   const sorted = [...doomed].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.generation - b.generation));
   for (const inst of sorted) {
-    ids.set(inst, steps.add({ kind: 'delete', address: inst.address, color: inst.color, unit: null, afterSwitch: false, after: [], generation: inst.generation }));
+    ids.set(inst, steps.add({ kind: 'delete', operation: 'delete', blueGreen: inst.color !== null, address: inst.address, color: inst.color, unit: null, afterSwitch: false, after: [], generation: inst.generation }));
   }
   // Reverse dependency order: an instance goes after everything that depends on it.
   for (const inst of sorted) {

@@ -85,6 +85,13 @@ export interface Drift {
 
 export type StepKind = 'create' | 'update' | 'delete' | 'verify' | 'switch';
 
+/**
+ * What apply asks the provider to do for a step, decided by the planner so apply never
+ * re-decides it: a check outside a deploy unit is created or updated (its create and update
+ * verify), a check in a unit verifies, a route with nothing to switch from is created.
+ */
+export type StepOperation = 'create' | 'update' | 'delete' | 'verify';
+
 /** One unit of work in apply. */
 export interface Step {
   /** Stable and readable: `create local_host.ns["ns1"] (green)`. */
@@ -108,6 +115,10 @@ export interface Step {
   readonly switchTo?: string;
   /** Generation of the object the step acts on (the green copy for creates in a unit). */
   readonly generation: number;
+  /** What the provider is asked to do. */
+  readonly operation: StepOperation;
+  /** The object is a copy of a blue-green resource: state records it with its colour. */
+  readonly blueGreen: boolean;
 }
 
 /** The resources a blue-green deploy of one instance touches. */

@@ -76,15 +76,18 @@ export function layoutSteps(ctx: PlanContext, pass: PassResult, changes: Readonl
 function layoutRemoved(ctx: PlanContext, layout: Layout, leftovers: ReadonlySet<string>): void {
   for (const c of layout.removed) {
     const copy = { address: c.address, generation: c.priorGeneration };
+    const color = ctx.copies.get(c.address)?.find((r) => r.generation === c.priorGeneration)?.color ?? null;
     const id = layout.steps.add({
       kind: 'delete',
       address: c.address,
-      color: ctx.copies.get(c.address)?.find((r) => r.generation === c.priorGeneration)?.color ?? null,
+      color,
       unit: null,
       afterSwitch: false,
       after: [],
       generation: c.priorGeneration,
       label: leftovers.has(copyKey(copy)) ? 'leftover' : undefined,
+      operation: 'delete',
+      blueGreen: color !== null,
     });
     layout.deleteStep.set(copyKey(copy), id);
     layout.deletesAt.set(c.address, [...(layout.deletesAt.get(c.address) ?? []), id]);
@@ -115,13 +118,21 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   // Leftover copies at the same address go first.
   gate.push(...(layout.deletesAt.get(u.address) ?? []));
   const common = { unit: u.address, afterSwitch: false } as const;
-  const cR = steps.add({ ...common, kind: 'create', address: u.address, color: green, after: [...gate, ...external(u.address)], generation: u.plannedGeneration });
-  const cPs = u.provisions.map((p) => steps.add({ ...common, kind: 'create', address: p, color: green, after: [cR, ...external(p)], generation: u.plannedGeneration }));
-  const vCs = u.checks.map((c) => steps.add({ ...common, kind: 'verify', address: c, color: green, after: [cR, ...cPs, ...external(c)], generation: 0 }));
+  // The unit's own instance is a blue-green copy; a member is one only if its block is blue-green too.
+  const bg = (a: string): boolean => a === u.address || !!pass.instances.get(a)?.decl.lifecycle.blueGreen;
+  const cR = steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: true, address: u.address, color: green, after: [...gate, ...external(u.address)], generation: u.plannedGeneration });
+  const cPs = u.provisions.map((p) =>
+    steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: bg(p), address: p, color: green, after: [cR, ...external(p)], generation: u.plannedGeneration }),
+  );
+  const vCs = u.checks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, after: [cR, ...cPs, ...external(c)], generation: 0 }));
   const sTs = u.routes.map((t) =>
     steps.add({
       ...common,
       kind: 'switch',
+      // A route that does not exist yet (its create failed in an earlier apply) has nothing to
+      // switch from: creating it is the switch.
+      operation: liveCopy(ctx, t) ? 'update' : 'create',
+      blueGreen: bg(t),
       address: t,
       color: green,
       after: [cR, ...cPs, ...vCs, ...external(t)],
@@ -130,11 +141,11 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
       switchTo: describeTarget(ev.after, colorOf(u.plannedGeneration)),
     }),
   );
-  const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
+  const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
   const dPs = u.provisions
     .filter((p) => liveCopy(ctx, p) !== undefined)
-    .map((p) => steps.add({ ...common, kind: 'delete', address: p, color: blue, after: [...sTs, ...vPs], generation: liveCopy(ctx, p)!.generation }));
-  const dR = steps.add({ ...common, kind: 'delete', address: u.address, color: blue, after: [...sTs, ...vPs, ...dPs], generation: u.priorGeneration });
+    .map((p) => steps.add({ ...common, kind: 'delete', operation: 'delete', blueGreen: bg(p), address: p, color: blue, after: [...sTs, ...vPs], generation: liveCopy(ctx, p)!.generation }));
+  const dR = steps.add({ ...common, kind: 'delete', operation: 'delete', blueGreen: true, address: u.address, color: blue, after: [...sTs, ...vPs, ...dPs], generation: u.priorGeneration });
   for (const m of members) layout.done.set(m, dR);
   layout.unitFinal.set(u.address, dR);
   layout.unitIds.push({ address: u.address, final: dR, max });
@@ -153,19 +164,19 @@ function layoutChange(pass: PassResult, layout: Layout, c: ResourceChange): void
   const bg = !!ev.decl.lifecycle.blueGreen;
   const color = bg ? colorOf(c.plannedGeneration) : null;
   const oldColor = bg ? colorOf(c.priorGeneration) : null;
-  const common = { address, unit: null, afterSwitch: false } as const;
+  const common = { address, unit: null, afterSwitch: false, blueGreen: bg } as const;
   if (c.actions[0] === 'delete') {
-    const del = steps.add({ ...common, kind: 'delete', color: oldColor, after: [], generation: c.priorGeneration });
-    layout.done.set(address, steps.add({ ...common, kind: createKind(role, 'create'), color, after: [del, ...deps], generation: c.plannedGeneration }));
+    const del = steps.add({ ...common, kind: 'delete', operation: 'delete', color: oldColor, after: [], generation: c.priorGeneration });
+    layout.done.set(address, steps.add({ ...common, kind: createKind(role, 'create'), operation: 'create', color, after: [del, ...deps], generation: c.plannedGeneration }));
     layout.deleteFirst.push({ address, del });
   } else if (c.actions[0] === 'create') {
-    const id = steps.add({ ...common, kind: createKind(role, 'create'), color, after: deps, generation: c.plannedGeneration });
+    const id = steps.add({ ...common, kind: createKind(role, 'create'), operation: 'create', color, after: deps, generation: c.plannedGeneration });
     layout.done.set(address, id);
     if (c.actions.length === 2) {
-      layout.createFirst.push({ address, del: steps.add({ ...common, kind: 'delete', color: oldColor, after: [id], generation: c.priorGeneration }) });
+      layout.createFirst.push({ address, del: steps.add({ ...common, kind: 'delete', operation: 'delete', color: oldColor, after: [id], generation: c.priorGeneration }) });
     }
   } else {
-    layout.done.set(address, steps.add({ ...common, kind: createKind(role, 'update'), color: null, after: deps, generation: c.plannedGeneration }));
+    layout.done.set(address, steps.add({ ...common, kind: createKind(role, 'update'), operation: 'update', color: null, after: deps, generation: c.plannedGeneration }));
   }
 }
 

@@ -62,8 +62,8 @@ export function change(init: ChangeInit): ResourceChange {
   };
 }
 
-type StepInit = Omit<Step, 'id' | 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after'> &
-  Partial<Pick<Step, 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after'>>;
+type StepInit = Omit<Step, 'id' | 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after' | 'operation' | 'blueGreen'> &
+  Partial<Pick<Step, 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after' | 'operation' | 'blueGreen'>>;
 
 /** A step whose id is built as the planner builds it: `create ADDR (green)`, `switch ADDR (green) [UNIT]`. */
 export function step(init: StepInit): Step {
@@ -83,6 +83,8 @@ export function step(init: StepInit): Step {
     ...(init.switchFrom !== undefined ? { switchFrom: init.switchFrom } : {}),
     ...(init.switchTo !== undefined ? { switchTo: init.switchTo } : {}),
     generation: init.generation ?? 0,
+    operation: init.operation ?? (init.kind === 'switch' ? 'update' : init.kind === 'verify' && unit === null ? 'update' : init.kind === 'verify' ? 'verify' : init.kind),
+    blueGreen: init.blueGreen ?? (color !== null && init.kind !== 'switch' && init.kind !== 'verify'),
   };
 }
 
