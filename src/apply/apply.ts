@@ -12,7 +12,7 @@ import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { colorOf, describeTarget } from '../planner/colors.js';
+import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
 import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
@@ -359,7 +359,7 @@ class Applier {
         role: change.role,
         status,
         generation: step.generation,
-        color: step.blueGreen ? colorOf(step.generation) : null,
+        color: step.blueGreen ? copyColor(live) : null,
         live,
         attributes: split.attributes,
         sensitive_attributes: split.sensitive_attributes,
@@ -421,7 +421,7 @@ class Applier {
     const w2 = await this.o.store.update((s) => {
       let next = s;
       for (const r of s.resources) {
-        if (r.address === change.address && r.generation !== step.generation && r.live) next = upsertInstance(next, { ...r, live: false });
+        if (r.address === change.address && r.generation !== step.generation && r.live) next = upsertInstance(next, { ...r, live: false, color: r.color === null ? null : copyColor(false) });
       }
       return next;
     });
@@ -481,7 +481,7 @@ class Applier {
   /** Where a switch sent traffic, for people: the green copy's address as it was created. */
   private trafficTarget(step: Step): string {
     const u = this.o.plan.units.find((x) => x.address === step.unit)!;
-    return describeTarget(this.world.current(u.address) ?? null, colorOf(u.plannedGeneration));
+    return describeTarget(this.world.current(u.address) ?? null, NEW_COPY);
   }
 
   /** Makes the unit's green (or blue) copies live and the other copies not. */
@@ -494,7 +494,8 @@ class Applier {
       for (const r of s.resources) {
         if (!members.has(r.address)) continue;
         const shouldBeLive = r.generation === liveGen && r.status === 'ready';
-        if (r.live !== shouldBeLive) next = upsertInstance(next, { ...r, live: shouldBeLive });
+        const color = r.color === null ? null : copyColor(shouldBeLive);
+        if (r.live !== shouldBeLive || r.color !== color) next = upsertInstance(next, { ...r, live: shouldBeLive, color });
       }
       return next;
     });
@@ -584,7 +585,7 @@ class Applier {
         operation: 'update',
         blueGreen: planned?.blueGreen ?? false,
         address: route,
-        color: colorOf(plannedUnit.priorGeneration),
+        color: SERVING,
         unit: unitAddress,
         afterSwitch: false,
         after: [],
@@ -614,12 +615,12 @@ class Applier {
     greens.sort((a, b) => (a.address === unitAddress ? 1 : b.address === unitAddress ? -1 : 0));
     for (const g of greens) {
       const step: Step = {
-        id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`,
+        id: `delete ${g.address} (${NEW_COPY}) [rollback ${unitAddress}]`,
         kind: 'delete',
         operation: 'delete',
         blueGreen: g.color !== null,
         address: g.address,
-        color: colorOf(g.generation),
+        color: NEW_COPY,
         unit: unitAddress,
         afterSwitch: false,
         after: [],

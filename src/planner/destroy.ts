@@ -6,6 +6,7 @@ import { blockOf } from '../addrs/address.js';
 import { error, hasErrors } from '../diagnostics.js';
 import type { StateInstance } from '../state/types.js';
 import { deletion } from './changes.js';
+import { recordedColor } from './colors.js';
 import type { PlanContext } from './context.js';
 import type { ResourceChange } from './plan.js';
 import { StepList } from './step-list.js';
@@ -26,7 +27,7 @@ export function destroySteps(ctx: PlanContext, selection: Selection): { changes:
   const ids = new Map<StateInstance, string>();
   const sorted = [...doomed].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.generation - b.generation));
   for (const inst of sorted) {
-    ids.set(inst, steps.add({ kind: 'delete', operation: 'delete', blueGreen: inst.color !== null, address: inst.address, color: inst.color, unit: null, afterSwitch: false, after: [], generation: inst.generation }));
+    ids.set(inst, steps.add({ kind: 'delete', operation: 'delete', blueGreen: inst.color !== null, address: inst.address, color: recordedColor(inst), unit: null, afterSwitch: false, after: [], generation: inst.generation }));
   }
   // Reverse dependency order: an instance goes after everything that depends on it.
   for (const inst of sorted) {

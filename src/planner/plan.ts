@@ -99,9 +99,9 @@ export interface Step {
   readonly kind: StepKind;
   readonly address: string;
   /**
-   * Colour of the blue-green copy the step acts on: generations alternate, odd blue, even green,
-   * so a deploy from blue creates green and the next one from green creates blue. Null for
-   * resources that are not blue-green.
+   * Colour of the blue-green copy the step acts on: blue is the copy serving when the plan was
+   * made, green the new one the deploy creates (planner/colors.ts). Null for resources that are
+   * not blue-green.
    */
   readonly color: 'green' | 'blue' | null;
   /** Address of the blue-green resource whose deploy unit this step belongs to. */

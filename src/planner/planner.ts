@@ -28,7 +28,7 @@ import { selectForApply, selectForDestroy } from './targets.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
 export { hasAction } from './plan.js';
-export { colorOf, describeTarget } from './colors.js';
+export { describeTarget } from './colors.js';
 
 // How secrets are stored and compared is state's business (state/sensitive.ts); these are
 // re-exported for callers that know them from here.

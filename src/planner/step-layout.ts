@@ -7,7 +7,7 @@
  */
 import { copyKey } from '../addrs/address.js';
 import { stateValues } from '../state/sensitive.js';
-import { colorOf, describeTarget } from './colors.js';
+import { NEW_COPY, SERVING, describeTarget, recordedColor } from './colors.js';
 import { type PlanContext, liveCopy } from './context.js';
 import { type TransitiveDeps, type Units, membersOfUnit } from './deploy-units.js';
 import type { PassResult } from './instances.js';
@@ -76,7 +76,8 @@ export function layoutSteps(ctx: PlanContext, pass: PassResult, changes: Readonl
 function layoutRemoved(ctx: PlanContext, layout: Layout, leftovers: ReadonlySet<string>): void {
   for (const c of layout.removed) {
     const copy = { address: c.address, generation: c.priorGeneration };
-    const color = ctx.copies.get(c.address)?.find((r) => r.generation === c.priorGeneration)?.color ?? null;
+    const recorded = ctx.copies.get(c.address)?.find((r) => r.generation === c.priorGeneration);
+    const color = recorded ? recordedColor(recorded) : null;
     const id = layout.steps.add({
       kind: 'delete',
       address: c.address,
@@ -107,8 +108,8 @@ function layoutRemoved(ctx: PlanContext, layout: Layout, leftovers: ReadonlySet<
 function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: DeployUnit): void {
   const { steps } = layout;
   const ev = pass.instances.get(u.address)!;
-  const green = colorOf(u.plannedGeneration);
-  const blue = colorOf(u.priorGeneration);
+  const green = NEW_COPY;
+  const blue = SERVING;
   const members = new Set(membersOfUnit(u));
   const external = (a: string): string[] =>
     [...(pass.instances.get(a)?.deps ?? [])].filter((d) => !members.has(d)).map((d) => layout.done.get(d)).filter((x): x is string => !!x);
@@ -137,8 +138,8 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
       color: green,
       after: [cR, ...cPs, ...vCs, ...external(t)],
       generation: 0,
-      switchFrom: describeTarget(ev.prior ? stateValues(ev.prior) : null, colorOf(u.priorGeneration)),
-      switchTo: describeTarget(ev.after, colorOf(u.plannedGeneration)),
+      switchFrom: describeTarget(ev.prior ? stateValues(ev.prior) : null, SERVING),
+      switchTo: describeTarget(ev.after, NEW_COPY),
     }),
   );
   const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
@@ -162,8 +163,8 @@ function layoutChange(pass: PassResult, layout: Layout, c: ResourceChange): void
   deps.push(...(layout.deletesAt.get(address) ?? []));
   const role = ev.info.schema.role;
   const bg = !!ev.decl.lifecycle.blueGreen;
-  const color = bg ? colorOf(c.plannedGeneration) : null;
-  const oldColor = bg ? colorOf(c.priorGeneration) : null;
+  const color = bg ? NEW_COPY : null;
+  const oldColor = bg ? SERVING : null;
   const common = { address, unit: null, afterSwitch: false, blueGreen: bg } as const;
   if (c.actions[0] === 'delete') {
     const del = steps.add({ ...common, kind: 'delete', operation: 'delete', color: oldColor, after: [], generation: c.priorGeneration });
