@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateConfig } from './generate.js';
+import { generateChain, generateConfig } from './generate.js';
 import { loadConfig } from '../src/config/load.js';
 import { tuneV8ForCommand } from '../src/v8-tuning.js';
 import { parseFile, parseFileWithGrammar } from '../src/parser/index.js';
@@ -95,11 +95,11 @@ async function run(): Promise<Record<string, number | string>> {
     await parse('main.tf', text);
     return { ms: performance.now() - t0, maxRssMb: peakMb() };
   }
-  if (caseName === 'plan-setup') {
+  if (caseName === 'plan-setup' || caseName === 'plan-setup-chain') {
     // A state that matches the configuration, as an apply would leave it: plan, take the planned
     // values with every unknown filled in, and repeat until nothing changes (values computed by
-    // one resource flow into the next).
-    const dir = writeConfig(generateConfig(n));
+    // one resource flow into the next). `-chain`: n resources, each referring to the one before.
+    const dir = writeConfig(caseName === 'plan-setup' ? generateConfig(n) : generateChain(n));
     const loaded = loadConfig(dir, { cwd: dir });
     const config = loaded.config!;
     const variables = new Map([['version', 'v1']]);
@@ -128,16 +128,17 @@ async function run(): Promise<Record<string, number | string>> {
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
     return { ms: 0, dir };
   }
-  if (caseName === 'plan') {
+  if (caseName === 'plan' || caseName === 'plan-destroy') {
     // In a process of its own, so the peak memory is the plan's: read the configuration and the
-    // matching state that plan-setup wrote, then plan.
+    // matching state that plan-setup wrote, then plan (`plan-destroy`: a destroy plan of it).
     const dir = process.argv[4];
     const t0 = performance.now();
     const loaded = loadConfig(dir, { cwd: dir });
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as StateFile;
     const t1 = performance.now();
     const config = loaded.config!;
-    const r = plan({ config, variables: new Map([['version', 'v1']]), state, drift: [], types: typeInfo(providers), typeNames: allTypeNames(), mode: 'normal', targets: [], env: {}, basis: planBasis(config, state, new Map()) });
+    const mode = caseName === 'plan' ? 'normal' : 'destroy';
+    const r = plan({ config, variables: new Map([['version', 'v1']]), state, drift: [], types: typeInfo(providers), typeNames: allTypeNames(), mode, targets: [], env: {}, basis: planBasis(config, state, new Map()) });
     const t2 = performance.now();
     return { ms: t2 - t1, loadMs: t1 - t0, steps: r.plan!.steps.length, changes: r.plan!.changes.length, maxRssMb: peakMb() };
   }

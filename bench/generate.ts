@@ -35,3 +35,10 @@ resource "test_route" "n${i}" {
   }
   return out.join('\n');
 }
+
+/** `n` instances in one chain: each refers to the one before it (the destroy plan's worst case). */
+export function generateChain(n: number): string {
+  const out: string[] = ['resource "test_instance" "c0" {\n  name = "c0"\n}\n'];
+  for (let i = 1; i < n; i++) out.push(`resource "test_instance" "c${i}" {\n  name = "c${i}"\n  size = test_instance.c${i - 1}.name\n}\n`);
+  return out.join('\n');
+}

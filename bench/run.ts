@@ -80,6 +80,10 @@ async function main(): Promise<void> {
   const setup = runCase('plan-setup', 10000, 1);
   const plan10k = runCase('plan', 10000, 3, [String(setup.dir)]);
   rmSync(String(setup.dir), { recursive: true, force: true });
+  const chain = runCase('plan-setup-chain', 16000, 1);
+  const chainPlan = runCase('plan', 16000, 3, [String(chain.dir)]);
+  const chainDestroy = runCase('plan-destroy', 16000, 3, [String(chain.dir)]);
+  rmSync(String(chain.dir), { recursive: true, force: true });
   const apply100 = runCase('apply', 100, 2);
   rows.push(
     '## Engine (issue 3)',
@@ -87,6 +91,8 @@ async function main(): Promise<void> {
     '| case | time | peak RSS | target |',
     '|---|---|---|---|',
     `| plan 10,000 resources, \`--refresh=false\`, state matching (reading config and state: ${f(plan10k.loadMs)} ms more) | **${f(plan10k.ms)} ms** | ${plan10k.maxRssMb} MB | < 1 s, < 300 MB |`,
+    `| plan 16,000 chained resources (each refers to the one before), state matching | **${f(chainPlan.ms)} ms** | ${chainPlan.maxRssMb} MB | |`,
+    `| destroy plan of the same 16,000 chained resources | **${f(chainDestroy.ms)} ms** (${((chainDestroy.ms as number) / (chainPlan.ms as number)).toFixed(2)}x the plan) | ${chainDestroy.maxRssMb} MB | within 1.5x the plan |`,
     `| apply 100 independent resources, provider calls 100 ms, parallelism 10 | **${f(apply100.ms)} ms** | ${apply100.maxRssMb} MB | < 1.3 s (critical path 1 s) |`,
     '',
   );

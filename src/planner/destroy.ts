@@ -24,15 +24,20 @@ export function destroySteps(ctx: PlanContext, selection: Selection): { changes:
   }
   if (hasErrors(ctx.diagnostics)) return null;
   const steps = new StepList();
-  const ids = new Map<StateInstance, string>();
   const sorted = [...doomed].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.generation - b.generation));
+  const ids = new Map<StateInstance, string>();
+  const copiesAt = new Map<string, StateInstance[]>();
   for (const inst of sorted) {
     ids.set(inst, steps.add({ kind: 'delete', operation: 'delete', blueGreen: inst.color !== null, address: inst.address, color: recordedColor(inst), unit: null, afterSwitch: false, after: [], generation: inst.generation }));
+    const list = copiesAt.get(inst.address);
+    if (list) list.push(inst);
+    else copiesAt.set(inst.address, [inst]);
   }
-  // Reverse dependency order: an instance goes after everything that depends on it.
-  for (const inst of sorted) {
-    for (const other of sorted) {
-      if (other !== inst && other.dependencies.includes(inst.address)) steps.addAfter(ids.get(inst)!, ids.get(other)!);
+  // Reverse dependency order: an instance goes after everything that depends on it. One look
+  // at each recorded dependency keeps this linear in the size of the state.
+  for (const other of sorted) {
+    for (const d of new Set(other.dependencies)) {
+      for (const inst of copiesAt.get(d) ?? []) if (inst !== other) steps.addAfter(ids.get(inst)!, ids.get(other)!);
     }
   }
   return { changes, steps };
