@@ -10,9 +10,9 @@ import { parseAddress } from '../../src/addrs/address.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import { resolveVariables } from '../../src/evaluate/variables.js';
-import type { Json } from '../../src/evaluate/value.js';
+import { Unknown, type Json, type Value } from '../../src/evaluate/value.js';
 import type { Plan } from '../../src/planner/plan.js';
-import { type TypeInfo, plan } from '../../src/planner/planner.js';
+import { type TypeInfo, plan, storedForm } from '../../src/planner/planner.js';
 import type { Role } from '../../src/providers/contract.js';
 import { emptyState } from '../../src/state/store.js';
 import { sortInstances } from '../../src/state/query.js';
@@ -102,4 +102,34 @@ export function planOf(init: FixtureInit): Plan {
 /** Each step as `id <- after, after`, in order: the shape of a plan at a glance. */
 export function stepLines(p: Plan): string[] {
   return p.steps.map((s) => (s.after.length ? `${s.id} <- ${s.after.join(', ')}` : s.id));
+}
+
+/**
+ * Every unknown in `v` filled in as a provider would, by the attribute's own name
+ * (`computed:ipv4`), so a copy of an object inside another (a provision's `host`) fills in alike.
+ */
+function fillUnknowns(v: unknown, key: string): unknown {
+  if (v instanceof Unknown) return `computed:${key}`;
+  if (Array.isArray(v)) return v.map((x) => fillUnknowns(x, key));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillUnknowns(x, k)]));
+  return v;
+}
+
+/**
+ * The state apply would leave after applying `init` (its state, if any, included): plan, record
+ * every planned object with its unknowns filled in, and again until nothing changes.
+ */
+export function appliedState(init: FixtureInit): StateInstance[] {
+  let state = [...(init.state ?? [])];
+  for (let i = 0; i < 5; i++) {
+    const p = planOf({ ...init, state });
+    if (p.steps.length === 0) return state;
+    state = p.changes
+      .filter((c) => c.after !== null)
+      .map((c) => ({
+        ...copy({ address: c.address, generation: c.plannedGeneration, dependencies: c.dependencies }),
+        attributes: fillUnknowns(storedForm(c.after as Value), c.address) as Record<string, Json>,
+      }));
+  }
+  throw new Error('the fixture does not converge');
 }
