@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
+import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
@@ -110,11 +111,22 @@ class Applier {
   private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
   private readonly killController = new AbortController();
   private readonly scrub: Scrubber;
+  /** Which steps may start: every step they wait for is done. */
+  private readonly ready: ReadyQueue;
+  /** Each deploy unit's steps, in plan order. */
+  private readonly stepsOfUnit = new Map<string, Step[]>();
 
   constructor(private readonly o: ApplyOptions) {
     this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
-    for (const s of o.plan.steps) this.status.set(s.id, 'pending');
+    for (const s of o.plan.steps) {
+      this.status.set(s.id, 'pending');
+      if (s.unit === null) continue;
+      const list = this.stepsOfUnit.get(s.unit);
+      if (list) list.push(s);
+      else this.stepsOfUnit.set(s.unit, [s]);
+    }
+    this.ready = new ReadyQueue(o.plan.steps);
     for (const u of o.plan.units) {
       this.units.set(u.address, { switched: new Map(), started: false, committed: false, failed: null, finished: false });
     }
@@ -131,10 +143,11 @@ class Applier {
     const running = new Map<string, Promise<void>>();
     const steps = this.o.plan.steps;
     for (;;) {
-      for (const step of steps) {
+      for (const i of this.ready.list()) {
         if (this.holding.size >= Math.max(1, this.o.parallelism)) break;
+        const step = steps[i];
         if (this.status.get(step.id) !== 'pending' || !this.mayStart(step)) continue;
-        if (!step.after.every((a) => this.status.get(a) === 'done')) continue;
+        this.ready.take(i);
         this.status.set(step.id, 'running');
         this.holding.add(step.id);
         const p = this.runStep(step).finally(() => {
@@ -258,6 +271,7 @@ class Applier {
     }
     this.diagnostics.push(...result.diagnostics);
     this.status.set(step.id, 'done');
+    this.ready.finish(step.id);
     this.completed.push(step.id);
     this.emit({ type: 'done', step, elapsedMs, rollback, details: result.details });
     if (step.unit) this.afterUnitStep(step);
@@ -272,7 +286,7 @@ class Applier {
   /** Marks a unit committed once every switch and post-switch check passed; finished at its last step. */
   private afterUnitStep(step: Step): void {
     const u = this.units.get(step.unit!)!;
-    const unitSteps = this.o.plan.steps.filter((s) => s.unit === step.unit);
+    const unitSteps = this.stepsOfUnit.get(step.unit!) ?? [];
     const gate = unitSteps.filter((s) => s.kind === 'switch' || (s.kind === 'verify' && s.afterSwitch));
     if (!u.committed && gate.every((s) => this.status.get(s.id) === 'done') && unitSteps.filter((s) => s.kind === 'verify').every((s) => this.status.get(s.id) === 'done')) {
       u.committed = true;

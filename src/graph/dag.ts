@@ -123,6 +123,65 @@ export function transitiveDeps(keys: Iterable<string>, depsOf: (key: string) => 
   return memo;
 }
 
+/**
+ * Apply's scheduler: which nodes may start because every node they wait for has finished.
+ * Each edge is counted down once, so an apply of many steps never rescans them all.
+ */
+export class ReadyQueue {
+  private readonly position: Map<string, number>;
+  private readonly waiting: number[];
+  private readonly dependents: number[][];
+  /** Positions of ready nodes not yet taken, ascending. */
+  private readonly ready: number[] = [];
+
+  constructor(nodes: readonly DagNode[]) {
+    this.position = new Map(nodes.map((n, i) => [n.id, i]));
+    this.dependents = nodes.map(() => []);
+    // An id that names no node never finishes: a node waiting for one never starts.
+    this.waiting = nodes.map((n, i) => {
+      const after = new Set(n.after);
+      for (const a of after) {
+        const p = this.position.get(a);
+        if (p !== undefined) this.dependents[p].push(i);
+      }
+      return after.size;
+    });
+    this.waiting.forEach((w, i) => w === 0 && this.ready.push(i));
+  }
+
+  /** The ready nodes not yet taken, in node order (a copy: take and finish while going through it). */
+  list(): number[] {
+    return [...this.ready];
+  }
+
+  /** Removes `index` from the ready nodes: it has started. */
+  take(index: number): void {
+    const at = lowerBound(this.ready, index);
+    if (this.ready[at] === index) this.ready.splice(at, 1);
+  }
+
+  /** Node `id` finished: the nodes waiting for nothing else become ready. */
+  finish(id: string): void {
+    const p = this.position.get(id);
+    if (p === undefined) return;
+    for (const d of this.dependents[p]) {
+      if (--this.waiting[d] === 0) this.ready.splice(lowerBound(this.ready, d), 0, d);
+    }
+  }
+}
+
+/** First index of sorted `xs` whose value is not below `x`. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A binary min-heap of numbers. */
 class MinHeap {
   private readonly heap: number[] = [];
