@@ -113,6 +113,8 @@ class Applier {
   private readonly scrub: Scrubber;
   /** Which steps may start: every step they wait for is done. */
   private readonly ready: ReadyQueue;
+  /** The plan's changes by address, in plan order. */
+  private readonly changesAt = new Map<string, ResourceChange[]>();
   /** Each deploy unit's steps, in plan order. */
   private readonly stepsOfUnit = new Map<string, Step[]>();
 
@@ -127,6 +129,11 @@ class Applier {
       else this.stepsOfUnit.set(s.unit, [s]);
     }
     this.ready = new ReadyQueue(o.plan.steps);
+    for (const c of o.plan.changes) {
+      const list = this.changesAt.get(c.address);
+      if (list) list.push(c);
+      else this.changesAt.set(c.address, [c]);
+    }
     for (const u of o.plan.units) {
       this.units.set(u.address, { switched: new Map(), started: false, committed: false, failed: null, finished: false });
     }
@@ -227,11 +234,13 @@ class Applier {
     };
   }
 
+  /** The change at `address`: the one that creates `generation`, else the one acting on it, else any. */
   private change(address: string, generation?: number): ResourceChange | undefined {
+    const at = this.changesAt.get(address) ?? [];
     return (
-      this.o.plan.changes.find((c) => c.address === address && c.after !== null && (generation === undefined || c.plannedGeneration === generation)) ??
-      this.o.plan.changes.find((c) => c.address === address && (generation === undefined || c.priorGeneration === generation)) ??
-      this.o.plan.changes.find((c) => c.address === address)
+      at.find((c) => c.after !== null && (generation === undefined || c.plannedGeneration === generation)) ??
+      at.find((c) => generation === undefined || c.priorGeneration === generation) ??
+      at[0]
     );
   }
 
