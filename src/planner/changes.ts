@@ -10,7 +10,7 @@ import { stateValues } from '../state/sensitive.js';
 import type { StateInstance } from '../state/types.js';
 import type { PlanContext } from './context.js';
 import type { Units } from './deploy-units.js';
-import type { Evaluated, PassResult } from './instances.js';
+import type { Evaluated, PassResult } from './pass.js';
 import { type Actions, type Reason, type ResourceChange, hasAction } from './plan.js';
 import type { Selection } from './targets.js';
 

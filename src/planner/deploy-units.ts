@@ -7,12 +7,9 @@ import { error } from '../diagnostics.js';
 import { transitiveDeps } from '../graph/dag.js';
 import type { Role } from '../providers/contract.js';
 import type { PlanContext } from './context.js';
-import type { PassResult } from './instances.js';
+import type { PassResult, TransitiveDeps } from './pass.js';
 import type { DeployUnit } from './plan.js';
 import type { Selection } from './targets.js';
-
-/** Instance address -> every instance address it depends on, directly or not. */
-export type TransitiveDeps = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** The transitive dependencies of every instance of `pass`. */
 export function instanceClosure(pass: PassResult): TransitiveDeps {

@@ -8,35 +8,12 @@ import { blockOf, instanceAddress as formatInstance } from '../addrs/address.js'
 import type { ResourceDecl } from '../config/types.js';
 import { error, hasErrors } from '../diagnostics.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
-import type { Value } from '../evaluate/value.js';
 import type { Role } from '../providers/contract.js';
-import type { StateInstance } from '../state/types.js';
-import { type PlanContext, type TypeInfo, liveCopy, nextGeneration } from './context.js';
+import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
-import { type ChangeKind, diffInstance } from './diff.js';
-import { type BlockValues, type InstanceIndex, ValueScope } from './scope.js';
-
-/** One configured instance as evaluated in a pass. */
-export interface Evaluated {
-  readonly decl: ResourceDecl;
-  readonly address: string;
-  readonly index: InstanceIndex;
-  readonly info: TypeInfo;
-  readonly after: Record<string, Value>;
-  readonly deps: Set<string>;
-  readonly prior: StateInstance | undefined;
-  readonly kind: ChangeKind;
-  readonly replacePaths: string[];
-  readonly changedPaths: string[];
-  readonly generation: number;
-}
-
-/** The instances of one pass, by address, with the values the language sees. */
-export interface PassResult {
-  readonly instances: Map<string, Evaluated>;
-  readonly blocks: Map<string, BlockValues>;
-  readonly scope: ValueScope;
-}
+import { diffInstance } from './diff.js';
+import type { Evaluated, PassResult } from './pass.js';
+import { type BlockValues, ValueScope } from './scope.js';
 
 /**
  * Evaluates until the deploys are stable; returns the last pass and the blue-green instances

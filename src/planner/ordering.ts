@@ -2,9 +2,8 @@
  * Pass "ordering": the edges the step layout cannot add while it walks, because they join
  * steps of different instances laid out at different times.
  */
-import type { TransitiveDeps, Units } from './deploy-units.js';
-import { unitMembers } from './deploy-units.js';
-import type { PassResult } from './instances.js';
+import { type Units, unitMembers } from './deploy-units.js';
+import type { PassResult, TransitiveDeps } from './pass.js';
 import type { ResourceChange } from './plan.js';
 import { copyKey } from '../addrs/address.js';
 import type { Layout } from './step-layout.js';

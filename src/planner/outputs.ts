@@ -6,7 +6,7 @@ import { error } from '../diagnostics.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { Sensitive, containsSensitive, sensitive as markSensitive, type Value } from '../evaluate/value.js';
 import type { PlanContext } from './context.js';
-import type { PassResult } from './instances.js';
+import type { PassResult } from './pass.js';
 import type { OutputChange } from './plan.js';
 
 /** The outputs of a normal plan, by name. */

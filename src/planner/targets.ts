@@ -6,8 +6,7 @@
 import { targetMatches, targetSpellings } from '../addrs/address.js';
 import { didYouMean, error } from '../diagnostics.js';
 import type { PlanContext } from './context.js';
-import type { TransitiveDeps } from './deploy-units.js';
-import type { PassResult } from './instances.js';
+import type { PassResult, TransitiveDeps } from './pass.js';
 import { type Reason, reasonKey } from './plan.js';
 
 /** The instances in scope, and why each selected one is. */
