@@ -1,27 +1,7 @@
 import { expect } from 'chai';
-import { copy, planOf, stepLines } from './fixture.js';
+import { copy, planOf, stepLines, webConfig } from './fixture.js';
 
-const WEB = `
-variable "image" {
-  type    = string
-  default = "debian12"
-}
-
-resource "test_instance" "web" {
-  name  = "web"
-  image = var.image
-
-  lifecycle blue_green
-}
-
-resource "test_check" "web" {
-  target = test_instance.web.ipv4
-}
-
-resource "test_route" "web" {
-  targets = [test_instance.web.ipv4]
-}
-`;
+const WEB = webConfig();
 
 /** What apply leaves after a deploy of `generation` of test_instance.web. */
 function deployed(generation: number) {

@@ -19,6 +19,35 @@ import { sortInstances } from '../../src/state/query.js';
 import type { StateInstance } from '../../src/state/types.js';
 import { testSchemas } from '../support/recording-provider.js';
 
+/**
+ * A blue-green `test_instance.web` (its image from `var.image`), verified by `test_check.web`
+ * and reached through `test_route.web`; `extra` is more configuration after it.
+ */
+export function webConfig(extra = ''): string {
+  return `
+variable "image" {
+  type    = string
+  default = "debian12"
+}
+
+resource "test_instance" "web" {
+  name  = "web"
+  image = var.image
+
+  lifecycle blue_green
+}
+
+resource "test_check" "web" {
+  target = test_instance.web.ipv4
+  expect = null
+}
+
+resource "test_route" "web" {
+  targets = [test_instance.web.ipv4]
+}
+${extra}`;
+}
+
 /** A recorded copy; everything but the address has a default (a ready, live object of generation 0). */
 export interface CopyInit {
   readonly address: string;

@@ -1,37 +1,16 @@
 import { expect } from 'chai';
-import { appliedState, copy, planFixture, planOf, stepLines } from './fixture.js';
+import { appliedState, copy, planFixture, planOf, stepLines, webConfig } from './fixture.js';
 
-const WEB = `
-variable "image" {
-  type    = string
-  default = "debian12"
-}
-
-resource "test_instance" "web" {
-  name  = "web"
-  image = var.image
-
-  lifecycle blue_green
-}
-
+const WEB = webConfig(`
 resource "test_provision" "web" {
   host   = test_instance.web
   script = "deploy"
 }
 
-resource "test_check" "web" {
-  target = test_instance.web.ipv4
-  expect = null
-}
-
-resource "test_route" "web" {
-  targets = [test_instance.web.ipv4]
-}
-
 resource "test_instance" "db" {
   name = "db"
 }
-`;
+`);
 
 /** What apply leaves after the first apply of WEB. */
 const APPLIED = appliedState({ config: WEB });
@@ -40,15 +19,15 @@ describe('planner: (configuration, state) -> plan', () => {
     const p = planOf({ config: WEB });
     expect(stepLines(p)).to.deep.equal([
       'create test_instance.web (green)',
-      'create test_provision.web <- create test_instance.web (green)',
       'verify test_check.web <- create test_instance.web (green)',
       'create test_route.web <- create test_instance.web (green), verify test_check.web',
+      'create test_provision.web <- create test_instance.web (green)',
       'create test_instance.db',
     ]);
     expect(p.steps.map((s) => [s.kind, s.operation, s.blueGreen])).to.deep.equal([
       ['create', 'create', true],
-      ['create', 'create', false],
       ['verify', 'create', false],
+      ['create', 'create', false],
       ['create', 'create', false],
       ['create', 'create', false],
     ]);
