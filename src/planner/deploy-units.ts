@@ -43,13 +43,52 @@ export interface UnitMembers {
 
 /** The members of the deploy unit of blue-green instance `address`. */
 export function unitMembers(pass: PassResult, tdeps: TransitiveDeps, address: string): UnitMembers {
-  const role = (a: string): Role => pass.instances.get(a)!.info.schema.role;
-  const all = [...pass.instances.keys()];
-  const provisions = all.filter((a) => role(a) === 'provision' && pass.instances.get(a)!.deps.has(address));
-  const routes = all.filter((a) => role(a) === 'route' && tdeps.get(a)!.has(address));
-  const postChecks = all.filter((a) => role(a) === 'check' && routes.some((t) => tdeps.get(a)!.has(t)));
-  const checks = all.filter((a) => role(a) === 'check' && tdeps.get(a)!.has(address) && !postChecks.includes(a));
-  return { provisions, checks, routes, postChecks };
+  let index = memberIndexes.get(tdeps);
+  if (!index || index.pass !== pass) {
+    index = memberIndex(pass, tdeps);
+    memberIndexes.set(tdeps, index);
+  }
+  const routes = index.routesOf.get(address) ?? [];
+  const post = new Set(routes.flatMap((t) => index.checksOf.get(t) ?? []));
+  const inOrder = (xs: Iterable<string>): string[] => [...xs].sort((x, y) => index.position.get(x)! - index.position.get(y)!);
+  return {
+    provisions: [...(index.provisionsOf.get(address) ?? [])],
+    checks: (index.checksOf.get(address) ?? []).filter((c) => !post.has(c)),
+    routes: [...routes],
+    postChecks: inOrder(post),
+  };
+}
+
+/** Who would be in whose unit, found once per pass: each instance's provisions, and the checks and routes that depend on it. */
+interface MemberIndex {
+  readonly pass: PassResult;
+  readonly position: ReadonlyMap<string, number>;
+  /** Address -> provisions that refer to it directly. */
+  readonly provisionsOf: ReadonlyMap<string, string[]>;
+  /** Address -> checks / routes that depend on it, directly or not. */
+  readonly checksOf: ReadonlyMap<string, string[]>;
+  readonly routesOf: ReadonlyMap<string, string[]>;
+}
+const memberIndexes = new WeakMap<TransitiveDeps, MemberIndex>();
+
+function memberIndex(pass: PassResult, tdeps: TransitiveDeps): MemberIndex {
+  const position = new Map<string, number>();
+  const provisionsOf = new Map<string, string[]>();
+  const checksOf = new Map<string, string[]>();
+  const routesOf = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, key: string, a: string): void => {
+    const list = m.get(key);
+    if (list) list.push(a);
+    else m.set(key, [a]);
+  };
+  for (const [a, ev] of pass.instances) {
+    position.set(a, position.size);
+    const role: Role = ev.info.schema.role;
+    if (role === 'provision') for (const d of ev.deps) add(provisionsOf, d, a);
+    else if (role === 'check') for (const d of tdeps.get(a)!) add(checksOf, d, a);
+    else if (role === 'route') for (const d of tdeps.get(a)!) add(routesOf, d, a);
+  }
+  return { pass, position, provisionsOf, checksOf, routesOf };
 }
 
 /** A blue-green resource must be verified by a check and reached through a route. */
@@ -61,25 +100,14 @@ export function checkBlueGreenShape(ctx: PlanContext, pass: PassResult): void {
     const bg = ev.decl.lifecycle.blueGreen;
     if (!bg || reported.has(ev.decl.address)) continue;
     const m = unitMembers(pass, tdeps, ev.address);
-    if (m.checks.length === 0) {
+    const missing: [boolean, string, string][] = [
+      [m.checks.length === 0, 'no check to verify it', `A blue-green deploy verifies the new copy before traffic is switched to it. Declare a check (such as dns_check) whose configuration refers to ${ev.address}.`],
+      [m.routes.length === 0, 'no route pointing at it', `A blue-green deploy switches traffic from the old copy to the new one. Declare a route (such as nginx_upstream) whose configuration refers to ${ev.address}.`],
+    ];
+    for (const [lacks, what, detail] of missing) {
+      if (!lacks) continue;
       reported.add(ev.decl.address);
-      ctx.diagnostics.push(
-        error(
-          `Blue-green resource ${ev.address} has no check to verify it`,
-          `A blue-green deploy verifies the new copy before traffic is switched to it. Declare a check (such as dns_check) whose configuration refers to ${ev.address}.`,
-          bg.range,
-        ),
-      );
-    }
-    if (m.routes.length === 0) {
-      reported.add(ev.decl.address);
-      ctx.diagnostics.push(
-        error(
-          `Blue-green resource ${ev.address} has no route pointing at it`,
-          `A blue-green deploy switches traffic from the old copy to the new one. Declare a route (such as nginx_upstream) whose configuration refers to ${ev.address}.`,
-          bg.range,
-        ),
-      );
+      ctx.diagnostics.push(error(`Blue-green resource ${ev.address} has ${what}`, detail, bg.range));
     }
   }
 }
