@@ -6,6 +6,7 @@
  */
 import type { Value } from '../evaluate/value.js';
 
+/** The colour of a blue-green copy. */
 export type CopyColor = 'blue' | 'green';
 
 /** The copy serving now (the live one). */

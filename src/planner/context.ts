@@ -16,6 +16,7 @@ export interface TypeInfo {
   readonly plan?: (req: PlanRequest) => PlanResponse;
 }
 
+/** Everything a plan is computed from. */
 export interface PlanInput {
   readonly config: Config;
   readonly variables: ReadonlyMap<string, Value>;

@@ -25,6 +25,7 @@ export interface DiffSubject {
   readonly generation: number;
 }
 
+/** What `diffInstance` decided: the planned attributes, the live copy, the kind of change and why. */
 export interface InstanceDiff {
   readonly after: Record<string, Value>;
   readonly prior: StateInstance | undefined;

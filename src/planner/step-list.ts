@@ -18,6 +18,7 @@ interface Entry {
   readonly afterSet: Set<string>;
 }
 
+/** The steps of a plan being laid out; `ordered()` gives the finished list. */
 export class StepList {
   private readonly steps: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
