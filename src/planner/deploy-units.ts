@@ -92,9 +92,9 @@ function memberIndex(pass: PassResult, tdeps: TransitiveDeps): MemberIndex {
 }
 
 /** A blue-green resource must be verified by a check and reached through a route. */
-export function checkBlueGreenShape(ctx: PlanContext, pass: PassResult): void {
+export function checkBlueGreenShape(ctx: PlanContext, pass: PassResult, closure: () => TransitiveDeps): void {
   if (!ctx.input.config.resources.some((r) => r.lifecycle.blueGreen)) return;
-  const tdeps = instanceClosure(pass);
+  const tdeps = closure();
   const reported = new Set<string>();
   for (const ev of pass.instances.values()) {
     const bg = ev.decl.lifecycle.blueGreen;

@@ -53,13 +53,18 @@ export function orderReplacedObjects(layout: Layout, changes: ReadonlyMap<string
 /** Orphans and leftovers wait until nothing configured points at them any more. */
 export function orderRemovedLast(layout: Layout, changes: ReadonlyMap<string, ResourceChange>): void {
   const { steps, done } = layout;
+  // Only changes that act (and so have a step) can hold a removed copy back: those depending on
+  // it, and for a removed instance every route (it may send traffic there).
+  const acting = [...changes.values()].filter((c) => c.actions[0] !== 'no-op' && done.has(c.address));
+  const position = new Map(acting.map((c, i) => [c, i]));
+  const dependents = dependentsIndex(acting);
+  const routes = acting.filter((c) => c.role === 'route');
   for (const c of layout.removed) {
     const id = layout.deleteStep.get(copyKey({ address: c.address, generation: c.priorGeneration }))!;
-    for (const other of changes.values()) {
-      if (other.actions[0] !== 'no-op' && (other.dependencies.includes(c.address) || (other.role === 'route' && c.role === 'instance')) && done.has(other.address)) {
-        const d = done.get(other.address)!;
-        if (!steps.dependsOn(d, id)) steps.addAfter(id, d);
-      }
+    const holders = new Set([...(dependents.get(c.address) ?? []), ...(c.role === 'instance' ? routes : [])]);
+    for (const other of [...holders].sort((x, y) => position.get(x)! - position.get(y)!)) {
+      const d = done.get(other.address)!;
+      if (!steps.dependsOn(d, id)) steps.addAfter(id, d);
     }
   }
 }

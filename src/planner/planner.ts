@@ -20,7 +20,7 @@ import { type PlanContext, type PlanInput, planContext } from './context.js';
 import { checkBlueGreenShape, deployUnits, instanceClosure } from './deploy-units.js';
 import { destroySteps } from './destroy.js';
 import { evaluateUntilStable } from './instances.js';
-import type { PassResult } from './pass.js';
+import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
 import type { Plan } from './plan.js';
@@ -52,9 +52,10 @@ function planPasses(ctx: PlanContext): Plan | null {
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
   if (hasErrors(ctx.diagnostics)) return null;
-  checkBlueGreenShape(ctx, pass);
+  const tdeps = lazy(() => instanceClosure(pass));
+  checkBlueGreenShape(ctx, pass, tdeps);
   if (hasErrors(ctx.diagnostics)) return null;
-  return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced);
+  return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced, tdeps);
 }
 
 /** Every resource block names a type some provider has. */
@@ -68,8 +69,7 @@ function checkKnownTypes(ctx: PlanContext): void {
 }
 
 /** A plan that makes the configuration real. */
-function normalPlan(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<string>): Plan | null {
-  const tdeps = lazy(() => instanceClosure(pass));
+function normalPlan(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<string>, tdeps: () => TransitiveDeps): Plan | null {
   const selection = selectForApply(ctx, pass, tdeps);
   if (!selection) return null;
   const units = deployUnits(pass, forced, tdeps, selection);
