@@ -8,11 +8,14 @@
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
+import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { type TypeInfo, colorOf, contradicts, describeTarget } from '../planner/planner.js';
+import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
+import type { TypeInfo } from '../planner/context.js';
+import { contradicts } from './contradicts.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
@@ -108,11 +111,29 @@ class Applier {
   private readonly evaluated = new Map<string, Readonly<Record<string, Value>>>();
   private readonly killController = new AbortController();
   private readonly scrub: Scrubber;
+  /** Which steps may start: every step they wait for is done. */
+  private readonly ready: ReadyQueue;
+  /** The plan's changes by address, in plan order. */
+  private readonly changesAt = new Map<string, ResourceChange[]>();
+  /** Each deploy unit's steps, in plan order. */
+  private readonly stepsOfUnit = new Map<string, Step[]>();
 
   constructor(private readonly o: ApplyOptions) {
     this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
-    for (const s of o.plan.steps) this.status.set(s.id, 'pending');
+    for (const s of o.plan.steps) {
+      this.status.set(s.id, 'pending');
+      if (s.unit === null) continue;
+      const list = this.stepsOfUnit.get(s.unit);
+      if (list) list.push(s);
+      else this.stepsOfUnit.set(s.unit, [s]);
+    }
+    this.ready = new ReadyQueue(o.plan.steps);
+    for (const c of o.plan.changes) {
+      const list = this.changesAt.get(c.address);
+      if (list) list.push(c);
+      else this.changesAt.set(c.address, [c]);
+    }
     for (const u of o.plan.units) {
       this.units.set(u.address, { switched: new Map(), started: false, committed: false, failed: null, finished: false });
     }
@@ -129,10 +150,11 @@ class Applier {
     const running = new Map<string, Promise<void>>();
     const steps = this.o.plan.steps;
     for (;;) {
-      for (const step of steps) {
+      for (const i of this.ready.list()) {
         if (this.holding.size >= Math.max(1, this.o.parallelism)) break;
+        const step = steps[i];
         if (this.status.get(step.id) !== 'pending' || !this.mayStart(step)) continue;
-        if (!step.after.every((a) => this.status.get(a) === 'done')) continue;
+        this.ready.take(i);
         this.status.set(step.id, 'running');
         this.holding.add(step.id);
         const p = this.runStep(step).finally(() => {
@@ -212,11 +234,13 @@ class Applier {
     };
   }
 
+  /** The change at `address`: the one that creates `generation`, else the one acting on it, else any. */
   private change(address: string, generation?: number): ResourceChange | undefined {
+    const at = this.changesAt.get(address) ?? [];
     return (
-      this.o.plan.changes.find((c) => c.address === address && c.after !== null && (generation === undefined || c.plannedGeneration === generation)) ??
-      this.o.plan.changes.find((c) => c.address === address && (generation === undefined || c.priorGeneration === generation)) ??
-      this.o.plan.changes.find((c) => c.address === address)
+      at.find((c) => c.after !== null && (generation === undefined || c.plannedGeneration === generation)) ??
+      at.find((c) => generation === undefined || c.priorGeneration === generation) ??
+      at[0]
     );
   }
 
@@ -256,6 +280,7 @@ class Applier {
     }
     this.diagnostics.push(...result.diagnostics);
     this.status.set(step.id, 'done');
+    this.ready.finish(step.id);
     this.completed.push(step.id);
     this.emit({ type: 'done', step, elapsedMs, rollback, details: result.details });
     if (step.unit) this.afterUnitStep(step);
@@ -270,7 +295,7 @@ class Applier {
   /** Marks a unit committed once every switch and post-switch check passed; finished at its last step. */
   private afterUnitStep(step: Step): void {
     const u = this.units.get(step.unit!)!;
-    const unitSteps = this.o.plan.steps.filter((s) => s.unit === step.unit);
+    const unitSteps = this.stepsOfUnit.get(step.unit!) ?? [];
     const gate = unitSteps.filter((s) => s.kind === 'switch' || (s.kind === 'verify' && s.afterSwitch));
     if (!u.committed && gate.every((s) => this.status.get(s.id) === 'done') && unitSteps.filter((s) => s.kind === 'verify').every((s) => this.status.get(s.id) === 'done')) {
       u.committed = true;
@@ -278,14 +303,15 @@ class Applier {
     if (unitSteps.every((s) => this.status.get(s.id) === 'done')) u.finished = true;
   }
 
+  /** Carries out the step's operation; a switch and a check also do what their kind adds to it. */
   private async execute(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
-    switch (step.kind) {
+    if (step.kind === 'switch') return this.switchRoute(step);
+    switch (step.operation) {
       case 'create':
-        return this.create(step);
+        // A check's create verifies it; its messages speak of creating it, as for any resource.
+        return this.create(step.kind === 'verify' ? { ...step, kind: 'create' } : step);
       case 'update':
-        return this.update(step);
-      case 'switch':
-        return this.switchRoute(step);
+        return step.kind === 'verify' ? this.reverify(step) : this.update(step);
       case 'verify':
         return this.verify(step);
       case 'delete':
@@ -345,7 +371,6 @@ class Applier {
     for (const name of sensitiveNames) if (name in attributes) this.scrub.learnSecret(attributes[name]);
     const split = splitSensitive(redacted, sensitiveNames);
     const now = new Date().toISOString();
-    const bg = change.blueGreen || step.unit === change.address || (this.o.config.resources.find((r) => r.type === change.type && r.name === change.name)?.lifecycle.blueGreen ?? false);
     return this.o.store.update((s) => {
       const existing = findInstance(s, change.address, step.generation);
       const inst: StateInstance = {
@@ -357,7 +382,7 @@ class Applier {
         role: change.role,
         status,
         generation: step.generation,
-        color: bg ? colorOf(step.generation) : null,
+        color: step.blueGreen ? copyColor(live) : null,
         live,
         attributes: split.attributes,
         sensitive_attributes: split.sensitive_attributes,
@@ -419,7 +444,7 @@ class Applier {
     const w2 = await this.o.store.update((s) => {
       let next = s;
       for (const r of s.resources) {
-        if (r.address === change.address && r.generation !== step.generation && r.live) next = upsertInstance(next, { ...r, live: false });
+        if (r.address === change.address && r.generation !== step.generation && r.live) next = upsertInstance(next, { ...r, live: false, color: r.color === null ? null : copyColor(false) });
       }
       return next;
     });
@@ -449,15 +474,16 @@ class Applier {
     const unit = this.units.get(step.unit!)!;
     const ev = this.evaluate(step, change);
     if (!ev.config) return ev;
-    const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
-    if (!prior) {
-      // A route that does not exist yet (its create failed in an earlier apply) has nothing to
-      // switch from: creating it is the switch, and green is live from then on, as after any switch.
+    if (step.operation === 'create') {
+      // The planner found nothing to switch from: creating the route is the switch, and green
+      // is live from then on, as after any switch.
       const created = await this.create({ ...step, kind: 'create', unit: null });
       if (hasErrors(created.diagnostics)) return created;
       const w = await this.setLive(step.unit!, 'green');
       return { diagnostics: [...created.diagnostics, ...w], details: this.trafficTarget(step) };
     }
+    const prior = findInstance(this.o.store.state, step.address, 0) ?? this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!prior) return { diagnostics: [error(`${step.address} is not in the state`, 'It was removed since the plan was made; plan again.')] };
     unit.switched.set(step.address, prior.attributes);
     const res = await this.impl(change).update(
       { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
@@ -478,7 +504,7 @@ class Applier {
   /** Where a switch sent traffic, for people: the green copy's address as it was created. */
   private trafficTarget(step: Step): string {
     const u = this.o.plan.units.find((x) => x.address === step.unit)!;
-    return describeTarget(this.world.current(u.address) ?? null, colorOf(u.plannedGeneration));
+    return describeTarget(this.world.current(u.address) ?? null, NEW_COPY);
   }
 
   /** Makes the unit's green (or blue) copies live and the other copies not. */
@@ -491,29 +517,36 @@ class Applier {
       for (const r of s.resources) {
         if (!members.has(r.address)) continue;
         const shouldBeLive = r.generation === liveGen && r.status === 'ready';
-        if (r.live !== shouldBeLive) next = upsertInstance(next, { ...r, live: shouldBeLive });
+        const color = r.color === null ? null : copyColor(shouldBeLive);
+        if (r.live !== shouldBeLive || r.color !== color) next = upsertInstance(next, { ...r, live: shouldBeLive, color });
       }
       return next;
     });
   }
 
+  /** A check outside a deploy unit is an ordinary resource whose update verifies it again. */
+  private async reverify(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
+    const change = this.change(step.address)!;
+    const ev = this.evaluate(step, change);
+    if (!ev.config) return ev;
+    const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
+    if (!prior) return { diagnostics: [error(`${step.address} is not in the state`, 'It was removed since the plan was made; plan again.')] };
+    const res = await this.impl(change).update(
+      { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
+      this.ctx(change.provider, step),
+    );
+    if (hasErrors(res.diagnostics)) return res;
+    const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
+    return { diagnostics: [...res.diagnostics, ...w] };
+  }
+
+  /** A check in a deploy unit verifies the green copy (or, after the switch, the route). */
   private async verify(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
     const change = this.change(step.address)!;
     const impl = this.impl(change);
     const ev = this.evaluate(step, change);
     if (!ev.config) return ev;
     const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
-    if (!step.unit) {
-      // Outside a unit a check is an ordinary resource whose create and update verify.
-      if (!prior) return this.create({ ...step, kind: 'create' });
-      const res = await impl.update(
-        { address: step.address, generation: prior.generation, prior: prior.attributes, config: ev.config, configDir: this.o.config.dir },
-        this.ctx(change.provider, step),
-      );
-      if (hasErrors(res.diagnostics)) return res;
-      const w = await this.record(change, { ...step, generation: prior.generation }, keepPriorSecrets({ ...ev.config, ...res.state }, prior), 'ready', true);
-      return { diagnostics: [...res.diagnostics, ...w] };
-    }
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
     const res = await impl.verify({ address: step.address, generation: 0, config: ev.config, configDir: this.o.config.dir }, this.ctx(change.provider, step));
     if (!res.passed) {
@@ -568,7 +601,19 @@ class Applier {
     for (const [route, before] of u.switched) {
       const change = this.change(route)!;
       const current = this.o.store.state.resources.find((r) => r.address === route && r.live);
-      const step: Step = { id: `restore ${route} (blue) [${unitAddress}]`, kind: 'switch', address: route, color: colorOf(plannedUnit.priorGeneration), unit: unitAddress, afterSwitch: false, after: [], generation: current?.generation ?? 0 };
+      const planned = this.o.plan.steps.find((s) => s.kind === 'switch' && s.address === route && s.unit === unitAddress);
+      const step: Step = {
+        id: `restore ${route} (blue) [${unitAddress}]`,
+        kind: 'switch',
+        operation: 'update',
+        blueGreen: planned?.blueGreen ?? false,
+        address: route,
+        color: SERVING,
+        unit: unitAddress,
+        afterSwitch: false,
+        after: [],
+        generation: current?.generation ?? 0,
+      };
       const started = Date.now();
       this.emit({ type: 'start', step, rollback: true });
       const res = await this.impl(change).update(
@@ -592,7 +637,18 @@ class Applier {
     );
     greens.sort((a, b) => (a.address === unitAddress ? 1 : b.address === unitAddress ? -1 : 0));
     for (const g of greens) {
-      const step: Step = { id: `delete ${g.address} (${colorOf(g.generation)}) [rollback ${unitAddress}]`, kind: 'delete', address: g.address, color: colorOf(g.generation), unit: unitAddress, afterSwitch: false, after: [], generation: g.generation };
+      const step: Step = {
+        id: `delete ${g.address} (${NEW_COPY}) [rollback ${unitAddress}]`,
+        kind: 'delete',
+        operation: 'delete',
+        blueGreen: g.color !== null,
+        address: g.address,
+        color: NEW_COPY,
+        unit: unitAddress,
+        afterSwitch: false,
+        after: [],
+        generation: g.generation,
+      };
       this.status.set(step.id, 'running');
       const started = Date.now();
       this.emit({ type: 'start', step, rollback: true });

@@ -3,13 +3,14 @@
  * instance (from state, then from each completed step), and how to evaluate an instance's
  * configuration against them - so a step gets the values its dependencies actually got.
  */
+import { blockOf } from '../addrs/address.js';
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error } from '../diagnostics.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
-import type { TypeInfo } from '../planner/planner.js';
+import type { TypeInfo } from '../planner/context.js';
 import { stateValues } from '../state/sensitive.js';
 import { type BlockValues, type InstanceIndex, ValueScope } from '../planner/scope.js';
 import type { StateFile } from '../state/types.js';
@@ -35,7 +36,7 @@ export class World {
     for (const c of plan.changes) {
       if (c.after === null || this.kept.has(c.address)) continue;
       this.kept.set(c.address, c);
-      const blockAddr = `${c.type}.${c.name}`;
+      const blockAddr = blockOf(c.address);
       const decl = this.byBlock.get(blockAddr);
       if (!decl) continue;
       let b = this.blockValues.get(blockAddr);
@@ -56,7 +57,7 @@ export class World {
   set(address: string, values: ObjectValue): void {
     this.values.set(address, values);
     const c = this.kept.get(address);
-    if (c) this.blockValues.get(`${c.type}.${c.name}`)?.instances.set(c.index, values);
+    if (c) this.blockValues.get(blockOf(c.address))?.instances.set(c.index, values);
   }
 
   /** A scope over the current values, for outputs. */
@@ -68,7 +69,7 @@ export class World {
   evaluate(address: string, info: TypeInfo): { config: Record<string, Value> | null; diagnostics: Diagnostic[] } {
     const change = this.kept.get(address);
     if (!change) return { config: null, diagnostics: [error(`${address} is not in the plan`)] };
-    const decl = this.byBlock.get(`${change.type}.${change.name}`);
+    const decl = this.byBlock.get(blockOf(change.address));
     if (!decl) return { config: null, diagnostics: [error(`${address} is no longer in the configuration`, 'The configuration changed since the plan was made; plan again.')] };
     const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues);
     const expanded = expandInstances(decl, scope.scope);

@@ -2,6 +2,7 @@
  * Resource blocks as instances: which instances a block has (`for_each`, `count`), their
  * addresses, and the evaluation of a body against a provider's schema into attribute values.
  */
+import { instanceAddress as formatInstanceAddress, parseAddress as parseTypedAddress } from '../addrs/address.js';
 import type { ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
 import type { Block, Body } from '../parser/ast.js';
@@ -102,42 +103,24 @@ function expandCount(range: SourceRange, r: Result<Value>): Result<{ keys: Insta
   return { value: { keys }, diagnostics: [] };
 }
 
-/** `type.name`, `type.name[0]` or `type.name["key"]` (the key JSON-quoted). */
+/** `type.name`, `type.name[0]` or `type.name["key"]` (the key JSON-quoted); see addrs/address.ts. */
 export function instanceAddress(decl: Pick<ResourceDecl, 'address'>, index: string | number | null): string {
-  if (index === null) return decl.address;
-  return typeof index === 'number' ? `${decl.address}[${index}]` : `${decl.address}[${JSON.stringify(index)}]`;
+  return formatInstanceAddress(decl.address, index);
 }
 
-/** A parsed resource or instance address. */
+/** A parsed resource or instance address (`index` absent for a block address). */
 export interface ParsedAddress {
   readonly type: string;
   readonly name: string;
   readonly index?: string | number;
 }
 
-const ADDRESS = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)(?:\[(.*)\])?$/s;
-
-/** Parses `type.name`, `type.name[0]` or `type.name["k"]` (from --target, state commands); null and a diagnostic otherwise. */
+/** Parses `type.name`, `type.name[0]` or `type.name["k"]`: `Address` from addrs/address.ts in this module's older shape. */
 export function parseAddress(text: string): Result<ParsedAddress | null> {
-  const bad = (why: string): Result<null> => ({
-    value: null,
-    diagnostics: [error(`Invalid resource address ${JSON.stringify(text)}`, `${why} An address is TYPE.NAME, TYPE.NAME[0] or TYPE.NAME["key"].`)],
-  });
-  const m = ADDRESS.exec(text.trim());
-  if (!m) return bad('');
-  const [, type, name, index] = m;
-  if (index === undefined) return { value: { type, name }, diagnostics: [] };
-  if (/^\d+$/.test(index)) return { value: { type, name, index: Number(index) }, diagnostics: [] };
-  if (index.startsWith('"')) {
-    try {
-      const key: unknown = JSON.parse(index);
-      if (typeof key === 'string') return { value: { type, name, index: key }, diagnostics: [] };
-    } catch {
-      // falls through to the message below
-    }
-    return bad('The key is not a valid quoted string.');
-  }
-  return bad('The index must be a whole number or a quoted string.');
+  const r = parseTypedAddress(text);
+  if (!r.value) return { value: null, diagnostics: r.diagnostics };
+  const { type, name, key } = r.value;
+  return { value: key === null ? { type, name } : { type, name, index: key }, diagnostics: r.diagnostics };
 }
 
 /** The schema a body is decoded against: a resource type's, a nested block's, or a provider's. */

@@ -5,6 +5,7 @@
  * planner records which instances an instance's configuration actually read).
  */
 import { Graph, alg } from '@dagrejs/graphlib';
+import { blockOf } from '../addrs/address.js';
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type SourceRange, error, didYouMean } from '../diagnostics.js';
 import { bodyReferences, referencesOf, type Reference } from '../evaluate/references.js';
@@ -70,7 +71,7 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
       edges.push({ from: decl.address, to, range: ref.range });
     }
     for (const d of decl.dependsOn) {
-      const to = d.address.replace(/\[.*$/, '');
+      const to = blockOf(d.address);
       if (!byAddress.has(to)) {
         diagnostics.push(error(`Reference to undeclared resource "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
         continue;

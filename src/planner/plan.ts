@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
+import type { InstanceStatus } from '../state/types.js';
 
 /** What happens to one resource instance. */
 export type Action = 'no-op' | 'create' | 'update' | 'delete';
@@ -39,12 +40,39 @@ export interface ResourceChange {
   readonly after: Readonly<Record<string, Value>> | null;
   /** Attributes whose change forces the replacement. */
   readonly replacePaths: readonly string[];
-  /** Plain-words reasons: "forces replacement", "--target lb depends on it", "deleted outside". */
-  readonly reasons: readonly string[];
+  /** Why the instance is part of the plan, as codes; render/reasons.ts puts them in words. */
+  readonly reasons: readonly Reason[];
   /** Generation of the prior live copy (blue) and of the copy created (green), when blue-green. */
   readonly priorGeneration: number;
   readonly plannedGeneration: number;
   readonly dependencies: readonly string[];
+}
+
+/**
+ * Why an instance is in the plan or acts as it does. For display only, never for decisions:
+ * whatever the planner or apply branches on is a field of the change or the step itself.
+ */
+export type Reason =
+  /** Named by --target. */
+  | { readonly code: 'targeted' }
+  /** Pulled in because the targeted instance `target` depends on it. */
+  | { readonly code: 'target-depends-on'; readonly target: string }
+  /** Destroyed with a --target because it depends on `dependency`, which is destroyed. */
+  | { readonly code: 'depends-on-destroyed'; readonly dependency: string }
+  /** A member (provision, check, route) of the blue-green deploy of `unit`. */
+  | { readonly code: 'in-deploy-unit'; readonly unit: string }
+  /** The recorded object is not ready (an interrupted create, tainted, ...). */
+  | { readonly code: 'recorded-status'; readonly status: InstanceStatus }
+  /** A blue-green instance redeployed because these provisions of it changed. */
+  | { readonly code: 'provisioning-changed'; readonly provisions: readonly string[] }
+  /** A copy an interrupted apply left behind. */
+  | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
+  /** In state, no longer in the configuration. */
+  | { readonly code: 'not-in-configuration' };
+
+/** The reason's code and data as one string: equal reasons, equal keys. */
+export function reasonKey(r: Reason): string {
+  return JSON.stringify(r);
 }
 
 /** A change made outside the tool, found by refresh. */
@@ -57,6 +85,13 @@ export interface Drift {
 
 export type StepKind = 'create' | 'update' | 'delete' | 'verify' | 'switch';
 
+/**
+ * What apply asks the provider to do for a step, decided by the planner so apply never
+ * re-decides it: a check outside a deploy unit is created or updated (its create and update
+ * verify), a check in a unit verifies, a route with nothing to switch from is created.
+ */
+export type StepOperation = 'create' | 'update' | 'delete' | 'verify';
+
 /** One unit of work in apply. */
 export interface Step {
   /** Stable and readable: `create local_host.ns["ns1"] (green)`. */
@@ -64,9 +99,9 @@ export interface Step {
   readonly kind: StepKind;
   readonly address: string;
   /**
-   * Colour of the blue-green copy the step acts on: generations alternate, odd blue, even green,
-   * so a deploy from blue creates green and the next one from green creates blue. Null for
-   * resources that are not blue-green.
+   * Colour of the blue-green copy the step acts on: blue is the copy serving when the plan was
+   * made, green the new one the deploy creates (planner/colors.ts). Null for resources that are
+   * not blue-green.
    */
   readonly color: 'green' | 'blue' | null;
   /** Address of the blue-green resource whose deploy unit this step belongs to. */
@@ -80,6 +115,10 @@ export interface Step {
   readonly switchTo?: string;
   /** Generation of the object the step acts on (the green copy for creates in a unit). */
   readonly generation: number;
+  /** What the provider is asked to do. */
+  readonly operation: StepOperation;
+  /** The object is a copy of a blue-green resource: state records it with its colour. */
+  readonly blueGreen: boolean;
 }
 
 /** The resources a blue-green deploy of one instance touches. */
@@ -130,6 +169,11 @@ export interface Plan {
   readonly summary: PlanSummary;
   /** Warnings found while planning (errors mean there is no plan). */
   readonly warnings: readonly Diagnostic[];
+}
+
+/** True when `actions` contains `a`. */
+export function hasAction(actions: Actions, a: Action): boolean {
+  return (actions as readonly Action[]).includes(a);
 }
 
 /** True when applying the plan would change anything. */

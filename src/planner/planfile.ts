@@ -11,7 +11,8 @@ import type { Plan } from './plan.js';
 import { formatPlanProblems, planShapeProblems } from './planfile-check.js';
 
 const MAGIC = 'infra-plan';
-const VERSION = 1;
+/** 2: reasons are codes with data (`Reason`), not words. */
+const VERSION = 2;
 
 type Encoded = null | string | number | boolean | Encoded[] | { [k: string]: Encoded };
 

@@ -5,12 +5,13 @@
  * null, with `*_sensitive` marks at their paths. Unknown values are null in `after`, with true
  * at their paths in `after_unknown`.
  */
+import { reasonTexts } from './reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
 import type { Actions, DeployUnit, Drift, OutputChange, Plan, ResourceChange, Step, StepKind } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { sameValue } from './attribute-diff.js';
-import { splitAddress } from './symbols.js';
+import { typeAndName } from '../addrs/address.js';
 
 /**
  * Where a value has a property: `true` for the whole value, `false` for none of it, or the same
@@ -186,7 +187,7 @@ function resourceChangeToJson(c: ResourceChange): ResourceChangeJson {
     before_sensitive: before.sensitive,
     after_sensitive: after.sensitive,
     replace_paths: c.replacePaths,
-    reasons: c.reasons,
+    reasons: reasonTexts(c.reasons),
     prior_generation: c.priorGeneration,
     planned_generation: c.plannedGeneration,
     dependencies: c.dependencies,
@@ -211,7 +212,7 @@ function stepToJson(s: Step): StepJson {
 function driftToJson(d: Drift): DriftJson {
   const before = attributesToJson(d.before);
   const after = attributesToJson(d.after);
-  const { type, name } = splitAddress(d.address);
+  const { type, name } = typeAndName(d.address);
   return {
     address: d.address,
     type,

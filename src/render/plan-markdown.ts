@@ -7,6 +7,7 @@
  * destroy list and the sequence only get more compact, and are cut only when even their compact
  * forms cannot fit, which the comment then says.
  */
+import { reasonTexts } from './reasons.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
@@ -14,7 +15,8 @@ import { mermaidFitsGitHub, planMermaidChart, MERMAID_MAX_EDGES, MERMAID_MAX_TEX
 import { makePaint } from './paint.js';
 import { hasResourceChanges, NO_CHANGES_TEXT } from './plan-text.js';
 import { sequenceLines, stepRuns } from './step-graph.js';
-import { blockAddress, changeHeadline, changeSymbol, destroysObject, driftHeadline, driftSymbol, plural, summarySentence } from './symbols.js';
+import { blockOf } from '../addrs/address.js';
+import { changeHeadline, changeSymbol, destroysObject, driftHeadline, driftSymbol, plural, summarySentence } from './symbols.js';
 
 /** GitHub's limit on an issue or pull-request comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -71,7 +73,7 @@ function destroyNote(change: ResourceChange, unitOf: ReadonlyMap<string, string>
   const unit = change.blueGreen ? change.address : unitOf.get(change.address);
   if (unit !== undefined) return `blue copy, after the blue-green deploy${unit === change.address ? '' : ` of ${unit}`}`;
   if (change.actions.length === 2) return change.actions[0] === 'delete' ? 'replaced, destroyed first' : 'replaced, new copy created first';
-  return change.reasons.join('; ');
+  return reasonTexts(change.reasons).join('; ');
 }
 
 /** Every destroyed object on its own bold line. */
@@ -88,7 +90,7 @@ function destroyListFull(destroyed: readonly ResourceChange[], plan: Plan): stri
 function destroyListGrouped(destroyed: readonly ResourceChange[]): string {
   const blocks = new Map<string, string[]>();
   for (const c of destroyed) {
-    const block = blockAddress(c.address);
+    const block = blockOf(c.address);
     const rest = c.address.slice(block.length);
     blocks.set(block, [...(blocks.get(block) ?? []), rest]);
   }
@@ -162,7 +164,7 @@ function sequenceCut(plan: Plan, budget: number, show: string): string {
 function changeDetails(change: ResourceChange): string {
   const symbol = changeSymbol(change);
   const lines = [
-    ...change.reasons.map((r) => `  # (${r})`),
+    ...reasonTexts(change.reasons).map((r) => `  # (${r})`),
     ...unifiedLines(diffBodyLines(diffAttributes(change.before, change.after, change.replacePaths), 'unified', { identifying: true })),
   ];
   const body = lines.length > 0 ? lines.join('\n') : '  # (no attributes)';

@@ -3,6 +3,8 @@
  * drift first, then one block per changed resource, output changes, the deploy sequence and
  * the summary line. A pure function of the plan; colour is the caller's choice.
  */
+import { reasonTexts } from './reasons.js';
+import { typeAndName } from '../addrs/address.js';
 import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
@@ -14,7 +16,6 @@ import {
   changeSymbol,
   driftHeadline,
   driftSymbol,
-  splitAddress,
   summarySentence,
   symbolMeaning,
   type ChangeSymbol,
@@ -49,7 +50,7 @@ function printLines(lines: readonly DiffLine[], indent: number, paint: Paint): s
 }
 
 function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, reasons: readonly string[], body: readonly DiffLine[], paint: Paint): string[] {
-  const { type, name } = splitAddress(address);
+  const { type, name } = typeAndName(address);
   const out = [paint.bold(`  # ${address} ${headline}`)];
   for (const reason of reasons) out.push(`  # (${reason})`);
   const open = `${' '.repeat(3 - symbol.length)}${paintSymbol(paint, symbol)} resource "${type}" "${name}" {`;
@@ -60,7 +61,7 @@ function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, 
 function changeBlock(change: ResourceChange, paint: Paint): string[] {
   const diff = diffAttributes(change.before, change.after, change.replacePaths);
   const body = diffBodyLines(diff, 'terraform', { identifying: true });
-  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), change.reasons, body, paint);
+  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), reasonTexts(change.reasons), body, paint);
 }
 
 function driftBlock(drift: Drift, paint: Paint): string[] {

@@ -3,17 +3,13 @@
  * (Mermaid, DOT) and the text sequence share.
  */
 import type { Step } from '../planner/plan.js';
-import { STEP_KIND_WIDTH, blockAddress, stepDetail, stepKindWord } from './symbols.js';
+import { blockOf } from '../addrs/address.js';
+import { type DagEdge, dagEdges } from '../graph/dag.js';
+import { STEP_KIND_WIDTH, stepDetail, stepKindWord } from './symbols.js';
 import type { Paint } from './paint.js';
 
 /** `from` must finish before `to` starts. */
-export interface StepEdge {
-  readonly from: string;
-  readonly to: string;
-}
-
-/** Past this many steps the ancestor sets would cost too much memory; every edge is kept. */
-const MAX_REDUCED_STEPS = 20_000;
+export type StepEdge = DagEdge;
 
 /**
  * The edges of the step graph, from each step's `after`. With `reduce` (the default), an edge
@@ -22,36 +18,7 @@ const MAX_REDUCED_STEPS = 20_000;
  * ignored. Edges are listed by target step, then in `after` order.
  */
 export function stepEdges(steps: readonly Step[], options: { readonly reduce?: boolean } = {}): StepEdge[] {
-  const index = new Map(steps.map((s, i) => [s.id, i]));
-  const reduce = (options.reduce ?? true) && steps.length <= MAX_REDUCED_STEPS;
-  const words = Math.ceil(steps.length / 32);
-  // ancestors[i]: bit set of every step that must finish before step i (steps are in execution order).
-  const ancestors: Uint32Array[] = reduce ? steps.map(() => new Uint32Array(words)) : [];
-  const edges: StepEdge[] = [];
-  steps.forEach((step, i) => {
-    const preds = [...new Set(step.after)].filter((id) => index.has(id)).map((id) => index.get(id) as number);
-    if (!reduce) {
-      for (const p of preds) edges.push({ from: steps[p].id, to: step.id });
-      return;
-    }
-    const implied = new Uint32Array(words);
-    for (const p of preds) {
-      if (p >= i) continue; // out of order: cannot be reasoned about, kept as it is
-      const a = ancestors[p];
-      for (let w = 0; w < words; w++) implied[w] |= a[w];
-    }
-    const own = ancestors[i];
-    for (const p of preds) {
-      if (p < i) {
-        const a = ancestors[p];
-        for (let w = 0; w < words; w++) own[w] |= a[w];
-        own[p >>> 5] |= 1 << (p & 31);
-      }
-      if (p < i && (implied[p >>> 5] & (1 << (p & 31))) !== 0) continue;
-      edges.push({ from: steps[p].id, to: step.id });
-    }
-  });
-  return edges;
+  return dagEdges(steps, options.reduce ?? true);
 }
 
 /** A run of consecutive steps of one kind on instances of one resource block. */
@@ -63,7 +30,7 @@ export interface StepRun {
 }
 
 function runKey(step: Step): string {
-  return [step.kind, blockAddress(step.address), step.color ?? '', step.unit === null ? '' : 'unit', step.afterSwitch].join('\u0000');
+  return [step.kind, blockOf(step.address), step.color ?? '', step.unit === null ? '' : 'unit', step.afterSwitch].join('\u0000');
 }
 
 /**

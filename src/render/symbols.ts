@@ -110,21 +110,6 @@ export function stepDetail(step: Step): string {
   }
 }
 
-/** The resource type and name of an address such as `linode_instance.ns["ns1"]`. */
-export function splitAddress(address: string): { type: string; name: string } {
-  const dot = address.indexOf('.');
-  if (dot < 0) return { type: address, name: '' };
-  const rest = address.slice(dot + 1);
-  const bracket = rest.indexOf('[');
-  return { type: address.slice(0, dot), name: bracket < 0 ? rest : rest.slice(0, bracket) };
-}
-
-/** `linode_instance.ns` for `linode_instance.ns["ns1"]`: the block an instance belongs to. */
-export function blockAddress(address: string): string {
-  const { type, name } = splitAddress(address);
-  return name ? `${type}.${name}` : type;
-}
-
 /** `1 blue-green deploy`, `2 blue-green deploys`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -94,9 +94,10 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
     expect(r.code).to.equal(0);
     const after = readState(cfg.dir);
     const ns = after.resources.filter((x) => x.type === 'test_instance');
+    // Generation 2 was green (the new copy) while it was deployed; serving now, it is blue.
     expect(ns.map((x) => [x.address, x.generation, x.color, x.live])).to.deep.equal([
-      ['test_instance.ns["a"]', 2, 'green', true],
-      ['test_instance.ns["b"]', 2, 'green', true],
+      ['test_instance.ns["a"]', 2, 'blue', true],
+      ['test_instance.ns["b"]', 2, 'blue', true],
     ]);
     const newIp = ns[0].attributes.ipv4;
     expect(newIp).to.not.equal(oldIp);

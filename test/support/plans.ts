@@ -5,7 +5,7 @@
  * `PLAN_BUILDERS`.
  */
 import { Sensitive, UNKNOWN, type Value } from '../../src/evaluate/value.js';
-import type { Action, Actions, DeployUnit, Drift, OutputChange, Plan, ResourceChange, Step } from '../../src/planner/plan.js';
+import type { Action, Actions, DeployUnit, Drift, OutputChange, Plan, Reason, ResourceChange, Step } from '../../src/planner/plan.js';
 import type { Role } from '../../src/providers/contract.js';
 
 /** A secret that appears (marked sensitive) in `mixedPlan`; no rendering may ever contain it. */
@@ -23,7 +23,7 @@ interface ChangeInit {
   readonly before?: Attrs | null;
   readonly after?: Attrs | null;
   readonly replacePaths?: readonly string[];
-  readonly reasons?: readonly string[];
+  readonly reasons?: readonly Reason[];
   readonly priorGeneration?: number;
   readonly plannedGeneration?: number;
   readonly dependencies?: readonly string[];
@@ -62,8 +62,8 @@ export function change(init: ChangeInit): ResourceChange {
   };
 }
 
-type StepInit = Omit<Step, 'id' | 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after'> &
-  Partial<Pick<Step, 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after'>>;
+type StepInit = Omit<Step, 'id' | 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after' | 'operation' | 'blueGreen'> &
+  Partial<Pick<Step, 'afterSwitch' | 'generation' | 'color' | 'unit' | 'after' | 'operation' | 'blueGreen'>>;
 
 /** A step whose id is built as the planner builds it: `create ADDR (green)`, `switch ADDR (green) [UNIT]`. */
 export function step(init: StepInit): Step {
@@ -83,6 +83,8 @@ export function step(init: StepInit): Step {
     ...(init.switchFrom !== undefined ? { switchFrom: init.switchFrom } : {}),
     ...(init.switchTo !== undefined ? { switchTo: init.switchTo } : {}),
     generation: init.generation ?? 0,
+    operation: init.operation ?? (init.kind === 'switch' ? 'update' : init.kind === 'verify' && unit === null ? 'update' : init.kind === 'verify' ? 'verify' : init.kind),
+    blueGreen: init.blueGreen ?? (color !== null && init.kind !== 'switch' && init.kind !== 'verify'),
   };
 }
 
@@ -170,7 +172,7 @@ export function blueGreenPlan(): Plan {
         actions: ['create', 'delete'],
         before: { extra_vars: { serial: 2024010101, zone: 'example.test' }, host: ns.ip, playbook: 'ansible/nameserver.yml' },
         after: { extra_vars: { serial: 2024010101, zone: 'example.test' }, host: UNKNOWN, playbook: 'ansible/nameserver.yml' },
-        reasons: [`part of the blue-green deploy of ${instance}`],
+        reasons: [{ code: 'in-deploy-unit', unit: instance }],
         dependencies: [instance],
       }),
       change({
@@ -186,7 +188,7 @@ export function blueGreenPlan(): Plan {
         actions: ['update'],
         before: { listen: `127.0.0.${ns.key === 'ns1' ? 10 : 11}:53`, servers: [`${ns.ip}:53`] },
         after: { listen: `127.0.0.${ns.key === 'ns1' ? 10 : 11}:53`, servers: [UNKNOWN] },
-        reasons: [`part of the blue-green deploy of ${instance}`],
+        reasons: [{ code: 'in-deploy-unit', unit: instance }],
         dependencies: [instance],
       }),
       change({
@@ -224,16 +226,16 @@ export function blueGreenPlan(): Plan {
 export function destroyOnlyPlan(): Plan {
   const lb = 'linode_instance.lb';
   const changes = [
-    change({ address: 'dns_check.lb["ns1"]', role: 'check', actions: ['delete'], before: { name: 'example.test', server: '192.0.2.20', type: 'SOA' }, reasons: [`${lb} depends on it`] }),
-    change({ address: 'dns_check.lb["ns2"]', role: 'check', actions: ['delete'], before: { name: 'example.test', server: '192.0.2.20', type: 'SOA' }, reasons: [`${lb} depends on it`] }),
+    change({ address: 'dns_check.lb["ns1"]', role: 'check', actions: ['delete'], before: { name: 'example.test', server: '192.0.2.20', type: 'SOA' }, reasons: [{ code: 'target-depends-on', target: lb }] }),
+    change({ address: 'dns_check.lb["ns2"]', role: 'check', actions: ['delete'], before: { name: 'example.test', server: '192.0.2.20', type: 'SOA' }, reasons: [{ code: 'target-depends-on', target: lb }] }),
     change({
       address: lb,
       actions: ['delete'],
       before: { id: '2001', image: 'linode/debian12', ipv4: '192.0.2.20', label: 'lb', root_pass: new Sensitive('lb-root-pass'), tags: ['dns', 'lb'] },
-      reasons: ['targeted'],
+      reasons: [{ code: 'targeted' }],
     }),
-    change({ address: 'nginx_upstream.lb["ns1"]', role: 'route', actions: ['delete'], before: { listen: '192.0.2.20:53', servers: ['192.0.2.5:53'] }, reasons: [`${lb} depends on it`] }),
-    change({ address: 'nginx_upstream.lb["ns2"]', role: 'route', actions: ['delete'], before: { listen: '192.0.2.20:53', servers: ['192.0.2.6:53'] }, reasons: [`${lb} depends on it`] }),
+    change({ address: 'nginx_upstream.lb["ns1"]', role: 'route', actions: ['delete'], before: { listen: '192.0.2.20:53', servers: ['192.0.2.5:53'] }, reasons: [{ code: 'target-depends-on', target: lb }] }),
+    change({ address: 'nginx_upstream.lb["ns2"]', role: 'route', actions: ['delete'], before: { listen: '192.0.2.20:53', servers: ['192.0.2.6:53'] }, reasons: [{ code: 'target-depends-on', target: lb }] }),
   ];
   const checks = ['ns1', 'ns2'].map((k) => step({ kind: 'delete', address: `dns_check.lb["${k}"]`, generation: 1 }));
   const routes = ['ns1', 'ns2'].map((k, i) => step({ kind: 'delete', address: `nginx_upstream.lb["${k}"]`, generation: 1, after: [checks[i].id] }));
@@ -302,7 +304,7 @@ export function mixedPlan(): Plan {
       address: 'linode_instance.old',
       actions: ['delete'],
       before: { id: '999', image: 'linode/debian10', ipv4: '192.0.2.99', label: 'old', root_pass: new Sensitive(SECRET) },
-      reasons: ['no longer in the configuration'],
+      reasons: [{ code: 'not-in-configuration' }],
     }),
     change({
       address: 'linode_token.ci',
@@ -342,7 +344,7 @@ export function mixedPlan(): Plan {
           { address: '192.0.2.7', port: 53, weight: 2 },
         ],
       },
-      reasons: ['linode_instance.cache depends on it'],
+      reasons: [{ code: 'target-depends-on', target: 'linode_instance.cache' }],
     }),
     change({ address: 'null_resource.noop', actions: ['no-op'], before: { id: '1' }, after: { id: '1' } }),
   ];
@@ -418,7 +420,7 @@ export function generatedPlan(n: number): Plan {
   }
   for (let i = 0; i < deletes; i++) {
     const address = `old_server.legacy[${i}]`;
-    changes.push(change({ address, actions: ['delete'], before: { id: `${9000 + i}`, image: 'debian-10', name: `legacy-${i}` }, reasons: ['no longer in the configuration'] }));
+    changes.push(change({ address, actions: ['delete'], before: { id: `${9000 + i}`, image: 'debian-10', name: `legacy-${i}` }, reasons: [{ code: 'not-in-configuration' }] }));
     steps.push(step({ kind: 'delete', address, generation: 1 }));
   }
   return planOf({ changes, units, steps });

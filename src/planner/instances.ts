@@ -1,0 +1,118 @@
+/**
+ * Pass "instances": every configured instance evaluated in dependency order against the
+ * planned values so far, with the instances it read (its dependencies) and its diff (diff.ts).
+ * Repeated until the set of blue-green instances to deploy stops growing: forcing a deploy makes
+ * the instance's computed attributes unknown, which can change its dependents in turn.
+ */
+import { blockOf, instanceAddress as formatInstance } from '../addrs/address.js';
+import type { ResourceDecl } from '../config/types.js';
+import { error, hasErrors } from '../diagnostics.js';
+import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
+import type { Role } from '../providers/contract.js';
+import { type PlanContext, liveCopy, nextGeneration } from './context.js';
+import { unitsNeeded } from './deploy-units.js';
+import { diffInstance } from './diff.js';
+import type { Evaluated, PassResult } from './pass.js';
+import { type BlockValues, ValueScope } from './scope.js';
+
+/**
+ * Evaluates until the deploys are stable; returns the last pass and the blue-green instances
+ * forced to deploy. Diagnostics of the last pass only are kept.
+ */
+export function evaluateUntilStable(ctx: PlanContext, order: readonly ResourceDecl[]): { pass: PassResult; forced: Set<string> } {
+  let forced = new Set<string>();
+  let pass = evaluatePass(ctx, order, forced);
+  for (let i = 0; i < 20 && !hasErrors(ctx.diagnostics); i++) {
+    const next = unitsNeeded(pass, forced);
+    if (next.size === forced.size) break;
+    forced = next;
+    ctx.diagnostics.length = 0;
+    pass = evaluatePass(ctx, order, forced);
+  }
+  return { pass, forced };
+}
+
+/** Evaluates every instance in dependency order against the planned values so far. */
+function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: ReadonlySet<string>): PassResult {
+  const { config, variables, env } = ctx.input;
+  const blocks = new Map<string, BlockValues>();
+  const scope = new ValueScope({ config, variables, env }, blocks);
+  const instances = new Map<string, Evaluated>();
+  for (const decl of order) {
+    const info = ctx.input.types(decl.type)!;
+    const block: BlockValues = { decl, instances: new Map() };
+    const expanded = scope.recording(() => expandInstances(decl, scope.scope));
+    ctx.diagnostics.push(...expanded.result.diagnostics);
+    const keys = expanded.result.value;
+    if ('unknown' in keys) {
+      const range = (decl.forEach ?? decl.count)?.range ?? decl.range;
+      ctx.diagnostics.push(
+        error(
+          `The ${decl.forEach ? '"for_each"' : '"count"'} value of ${decl.address} depends on values known only after apply`,
+          'The set of instances must be known when planning. Use values from variables and locals, or the keys of another resource\'s for_each.',
+          range,
+        ),
+      );
+      blocks.set(decl.address, block);
+      continue;
+    }
+    const perKeyDep = forEachSource(expanded.reads);
+    for (const key of keys.keys) {
+      const address = instanceAddress(decl, key.index);
+      const instScope = instanceScope(scope.scope, key);
+      const body = scope.recording(() => decodeBody(decl.body, info.schema, instScope));
+      ctx.diagnostics.push(...body.result.diagnostics);
+      const deps = new Set(body.reads);
+      if (perKeyDep && typeof key.index === 'string') {
+        const dep = formatInstance(perKeyDep, key.index);
+        if (expanded.reads.has(dep)) deps.add(dep);
+      } else for (const r of expanded.reads) deps.add(r);
+      for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
+      deps.delete(address);
+      const generation = plannedGeneration(ctx, decl, address, info.schema.role, deps);
+      const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), generation });
+      instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
+      block.instances.set(key.index, diff.after);
+    }
+    blocks.set(decl.address, block);
+  }
+  return { instances, blocks, scope };
+}
+
+/**
+ * When a for_each iterated exactly one other resource (`for_each = local_host.ns`), each
+ * instance depends only on the instance with its own key, not on all of them.
+ */
+function forEachSource(reads: ReadonlySet<string>): string | undefined {
+  let block: string | undefined;
+  for (const r of reads) {
+    const b = blockOf(r);
+    if (block !== undefined && block !== b) return undefined;
+    block = b;
+  }
+  return block;
+}
+
+/** The instances a `depends_on` entry names: one instance, or every instance of a block. */
+function dependsOnTargets(address: string, blocks: ReadonlyMap<string, BlockValues>): string[] {
+  const blockAddr = blockOf(address);
+  const block = blocks.get(blockAddr);
+  if (!block) return [];
+  if (address !== blockAddr) return [address];
+  return [...block.instances.keys()].map((i) => instanceAddress(block.decl, i));
+}
+
+/**
+ * Blue-green copies get a fresh generation; provisions share the generation of the copy they
+ * provision, so each copy's provisioning record is kept apart from the other copy's.
+ */
+function plannedGeneration(ctx: PlanContext, decl: ResourceDecl, address: string, role: Role, deps: ReadonlySet<string>): number {
+  if (decl.lifecycle.blueGreen) return nextGeneration(ctx, address);
+  if (role === 'provision') {
+    for (const d of deps) {
+      const host = ctx.byBlock.get(blockOf(d));
+      if (host?.lifecycle.blueGreen) return nextGeneration(ctx, d);
+    }
+  }
+  return liveCopy(ctx, address)?.generation ?? 0;
+}

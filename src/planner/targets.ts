@@ -1,0 +1,98 @@
+/**
+ * Pass "targets": what `--target` selects. A create/update target pulls in its dependencies
+ * (and, through deploy-units.ts, whole deploy units); a destroy target pulls in its dependents.
+ * Without targets everything is in scope.
+ */
+import { targetMatches, targetSpellings } from '../addrs/address.js';
+import { didYouMean, error } from '../diagnostics.js';
+import type { PlanContext } from './context.js';
+import type { PassResult, TransitiveDeps } from './pass.js';
+import { type Reason, reasonKey } from './plan.js';
+
+/** The instances in scope, and why each selected one is. */
+export class Selection {
+  private readonly reasons = new Map<string, Reason[]>();
+
+  /** `included` null: no --target, everything is in scope. */
+  constructor(private readonly included: Set<string> | null) {}
+
+  inScope(address: string): boolean {
+    return this.included === null || this.included.has(address);
+  }
+
+  /** With targets, adds `address` (for `reason`) when it is not in scope yet. */
+  include(address: string, reason: Reason): void {
+    if (this.included === null || this.included.has(address)) return;
+    this.included.add(address);
+    this.addReason(address, reason);
+  }
+
+  addReason(address: string, r: Reason): void {
+    const list = this.reasons.get(address) ?? [];
+    if (!list.some((x) => reasonKey(x) === reasonKey(r))) list.push(r);
+    this.reasons.set(address, list);
+  }
+
+  reasonsOf(address: string): readonly Reason[] {
+    return this.reasons.get(address) ?? [];
+  }
+}
+
+/** Resolves --target values to instance addresses among `candidates`; null (with diagnostics) when one matches nothing. */
+export function resolveTargets(ctx: PlanContext, candidates: readonly string[]): Set<string> | null {
+  const out = new Set<string>();
+  let ok = true;
+  for (const t of ctx.input.targets) {
+    const matches = candidates.filter((a) => targetMatches(t, a));
+    if (matches.length === 0) {
+      ok = false;
+      const names = new Set(candidates.flatMap(targetSpellings));
+      ctx.diagnostics.push(
+        error(`No resource matches --target "${t}"`, didYouMean(t, names) ?? 'A target is an instance address (type.name["key"]), a resource (type.name) or a bare name.'),
+      );
+    }
+    for (const m of matches) out.add(m);
+  }
+  return ok ? out : null;
+}
+
+/** The selection of a normal plan: targets and everything they depend on. */
+export function selectForApply(ctx: PlanContext, pass: PassResult, tdeps: () => TransitiveDeps): Selection | null {
+  if (ctx.input.targets.length === 0) return new Selection(null);
+  const candidates = [...new Set([...pass.instances.keys(), ...ctx.input.state.resources.map((r) => r.address)])];
+  const selected = resolveTargets(ctx, candidates);
+  if (!selected) return null;
+  const included = new Set(selected);
+  const selection = new Selection(included);
+  for (const s of selected) {
+    selection.addReason(s, { code: 'targeted' });
+    for (const d of tdeps().get(s) ?? []) {
+      if (!included.has(d)) selection.addReason(d, { code: 'target-depends-on', target: s });
+      included.add(d);
+    }
+  }
+  return selection;
+}
+
+/** The selection of a destroy plan: targets and everything recorded that depends on them. */
+export function selectForDestroy(ctx: PlanContext): Selection | null {
+  const { state } = ctx.input;
+  if (ctx.input.targets.length === 0) return new Selection(null);
+  const selected = resolveTargets(ctx, [...new Set(state.resources.map((r) => r.address))]);
+  if (!selected) return null;
+  const selection = new Selection(new Set(selected));
+  for (const s of selected) selection.addReason(s, { code: 'targeted' });
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const inst of state.resources) {
+      if (selection.inScope(inst.address)) continue;
+      const dep = inst.dependencies.find((d) => selection.inScope(d));
+      if (dep) {
+        selection.include(inst.address, { code: 'depends-on-destroyed', dependency: dep });
+        grew = true;
+      }
+    }
+  }
+  return selection;
+}
