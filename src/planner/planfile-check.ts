@@ -10,6 +10,9 @@ const MAX_LISTED_PROBLEMS = 10;
 const ACTIONS = ['["no-op"]', '["create"]', '["update"]', '["delete"]', '["create","delete"]', '["delete","create"]'];
 const ROLES = ['instance', 'provision', 'check', 'route'];
 const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch'];
+const STEP_OPERATIONS = ['create', 'update', 'delete', 'verify'];
+/** Reason codes (planner/plan.ts `Reason`); their data is checked by nothing that reads it. */
+const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'leftover', 'not-in-configuration'];
 
 type Test = (v: unknown) => boolean;
 const isRecord: Test = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -98,7 +101,7 @@ export function planShapeProblems(plan: unknown): string[] {
     c.field(x, 'before', at, orNull(isAttributes), 'an object or null');
     c.field(x, 'after', at, orNull(isAttributes), 'an object or null');
     c.field(x, 'replacePaths', at, isStringList, 'a list of strings');
-    c.field(x, 'reasons', at, isStringList, 'a list of strings');
+    c.field(x, 'reasons', at, isReasonList, 'a list of reasons ({ "code": ... })');
     c.field(x, 'priorGeneration', at, isCount, 'a whole number >= 0');
     c.field(x, 'plannedGeneration', at, isCount, 'a whole number >= 0');
     c.field(x, 'dependencies', at, isStringList, 'a list of addresses');
@@ -118,6 +121,8 @@ export function planShapeProblems(plan: unknown): string[] {
     c.field(s, 'afterSwitch', at, isBoolean, 'true or false');
     c.field(s, 'after', at, isStringList, 'a list of step ids');
     c.field(s, 'generation', at, isCount, 'a whole number >= 0');
+    c.field(s, 'operation', at, oneOf(STEP_OPERATIONS), `one of ${STEP_OPERATIONS.map((k) => `"${k}"`).join(', ')}`);
+    c.field(s, 'blueGreen', at, isBoolean, 'true or false');
   });
   c.list(p, 'outputs', 'plan', (o, at) => {
     c.field(o, 'name', at, isNonEmpty, 'a non-empty string');
@@ -139,4 +144,8 @@ export function formatPlanProblems(path: string, problems: readonly string[]): s
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  ${p}`);
   if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  ... and ${problems.length - MAX_LISTED_PROBLEMS} more`);
   return `${path}:\n${listed.join('\n')}`;
+}
+
+function isReasonList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((r) => isRecord(r) && REASON_CODES.includes((r as { code?: unknown }).code as string));
 }

@@ -59,7 +59,7 @@ describe('cli: bugs a first day finds', function () {
   });
 
   it('a saved plan whose JSON is valid but incomplete is an error naming the fields, not a TypeError', async () => {
-    writeFileSync(join(cfg.dir, 'empty.plan'), JSON.stringify({ format: 'infra-plan', version: 1, plan: {} }));
+    writeFileSync(join(cfg.dir, 'empty.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: {} }));
     const empty = await cli('show', 'empty.plan');
     expect(empty.code).to.equal(1);
     expect(empty.stderr).to.not.include('internal error');
@@ -69,7 +69,7 @@ describe('cli: bugs a first day finds', function () {
       '  plan.formatVersion: missing',
       '  plan.mode: missing',
     ]);
-    writeFileSync(join(cfg.dir, 'bad.plan'), JSON.stringify({ format: 'infra-plan', version: 1, plan: null }));
+    writeFileSync(join(cfg.dir, 'bad.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: null }));
     const bad = await cli('apply', 'bad.plan');
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.equal('error: Invalid saved plan\nbad.plan:\n  plan: expected an object, got null\n');
