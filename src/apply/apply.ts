@@ -80,6 +80,8 @@ type Status = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 interface UnitProgress {
   /** Route address -> its attributes before the switch, to put back on rollback. */
   readonly switched: Map<string, Readonly<Record<string, Json>>>;
+  /** Routes whose switch created them (nothing to switch from): rollback removes them again. */
+  readonly createdRoutes: Set<string>;
   started: boolean;
   committed: boolean;
   failed: string | null;
@@ -135,7 +137,7 @@ class Applier {
       else this.changesAt.set(c.address, [c]);
     }
     for (const u of o.plan.units) {
-      this.units.set(u.address, { switched: new Map(), started: false, committed: false, failed: null, finished: false });
+      this.units.set(u.address, { switched: new Map(), createdRoutes: new Set(), started: false, committed: false, failed: null, finished: false });
     }
     // Every provider call listens on this signal; a wide apply has many at once.
     setMaxListeners(0, this.killController.signal);
@@ -478,6 +480,7 @@ class Applier {
       // The planner found nothing to switch from: creating the route is the switch, and green
       // is live from then on, as after any switch.
       const created = await this.create({ ...step, kind: 'create', unit: null });
+      if (findInstance(this.o.store.state, step.address, step.generation)) unit.createdRoutes.add(step.address);
       if (hasErrors(created.diagnostics)) return created;
       const w = await this.setLive(step.unit!, 'green');
       return { diagnostics: [...created.diagnostics, ...w], details: this.trafficTarget(step) };
@@ -629,6 +632,13 @@ class Applier {
         this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
       }
     }
+    // A route this deploy created did not exist before it: removing it restores the world as it
+    // was, and nothing is left pointing at green once green is destroyed.
+    for (const route of u.createdRoutes) {
+      const created = findInstance(this.o.store.state, route, this.o.plan.steps.find((s) => s.kind === 'switch' && s.address === route && s.unit === unitAddress)?.generation ?? 0);
+      if (!created) continue;
+      await this.runRollbackDelete(unitAddress, created.address, created.generation, null, false);
+    }
     const w = await this.setLive(unitAddress, 'blue');
     this.diagnostics.push(...w);
     // Green's provisioning, then green itself.
@@ -636,32 +646,35 @@ class Applier {
       (r) => r.generation === plannedUnit.plannedGeneration && (plannedUnit.provisions.includes(r.address) || r.address === unitAddress),
     );
     greens.sort((a, b) => (a.address === unitAddress ? 1 : b.address === unitAddress ? -1 : 0));
-    for (const g of greens) {
-      const step: Step = {
-        id: `delete ${g.address} (${NEW_COPY}) [rollback ${unitAddress}]`,
-        kind: 'delete',
-        operation: 'delete',
-        blueGreen: g.color !== null,
-        address: g.address,
-        color: NEW_COPY,
-        unit: unitAddress,
-        afterSwitch: false,
-        after: [],
-        generation: g.generation,
-      };
-      this.status.set(step.id, 'running');
-      const started = Date.now();
-      this.emit({ type: 'start', step, rollback: true });
-      const res = await this.delete(step);
-      if (hasErrors(res.diagnostics)) {
-        this.diagnostics.push(...res.diagnostics);
-        this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
-      } else this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
-      this.status.delete(step.id);
-    }
+    for (const g of greens) await this.runRollbackDelete(unitAddress, g.address, g.generation, NEW_COPY, g.color !== null);
     const blue = this.o.store.state.resources.find((r) => r.address === unitAddress && r.live);
     if (blue) this.world.set(unitAddress, this.marked(this.change(unitAddress)!, blue.attributes));
     u.finished = true;
+  }
+
+  /** One delete of a rollback (a green copy, or a route the deploy created), with its events. */
+  private async runRollbackDelete(unitAddress: string, address: string, generation: number, color: Step['color'], blueGreen: boolean): Promise<void> {
+    const step: Step = {
+      id: `delete ${address}${color ? ` (${color})` : ''} [rollback ${unitAddress}]`,
+      kind: 'delete',
+      operation: 'delete',
+      blueGreen,
+      address,
+      color,
+      unit: unitAddress,
+      afterSwitch: false,
+      after: [],
+      generation,
+    };
+    this.status.set(step.id, 'running');
+    const started = Date.now();
+    this.emit({ type: 'start', step, rollback: true });
+    const res = await this.delete(step);
+    if (hasErrors(res.diagnostics)) {
+      this.diagnostics.push(...res.diagnostics);
+      this.emit({ type: 'failed', step, elapsedMs: Date.now() - started, diagnostics: res.diagnostics, rollback: true });
+    } else this.emit({ type: 'done', step, elapsedMs: Date.now() - started, rollback: true });
+    this.status.delete(step.id);
   }
 
   /** Outputs are evaluated with the values apply ended with and recorded in state. */

@@ -166,6 +166,21 @@ describe('engine: applying again after a failed first apply', () => {
     expect(plan.code).to.equal(0);
   });
 
+  it('a deploy whose switch created the route and then failed its check removes that route again: nothing points at the destroyed copy', async () => {
+    provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
+    expect((await cli('apply', '--auto-approve')).code).to.equal(1);
+    provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb' ? 'injected failure' : undefined);
+    const failed = await cli('apply', '--auto-approve');
+    expect(failed.code).to.equal(1);
+    expect(failed.stdout).to.match(/^test_balancer\.ns: \[rollback\] Destruction complete after /m);
+    // The route did not exist before this deploy: rolled back, it does not exist again.
+    expect(provider.objects.map((o) => o.address)).to.not.include('test_balancer.ns');
+    expect(readState(cfg.dir).resources.map((x) => x.address)).to.not.include('test_balancer.ns');
+    provider.fail = () => undefined;
+    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
+    await expectConverged();
+  });
+
   it('an in-place update of a machine whose provider made up its password keeps the password\'s hash', async () => {
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
     const hashBefore = readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass;
