@@ -102,6 +102,11 @@ async function main(): Promise<void> {
     if (out.status === 0) rows.push(out.stdout.trim(), '');
     else rows.push('## Production path on the lab', '', `Not measured: bench/lab.ts exited ${out.status} (it needs root and the packages from scripts/setup.sh).`, '');
   }
+  if (!process.argv.includes('--no-pg')) {
+    const out = spawnSync(process.execPath, ['--import=tsx/esm', 'bench/pg.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (out.status === 0) rows.push(out.stdout.trim(), '');
+    else rows.push('## Team state: the pg backend', '', `Not measured: bench/pg.ts exited ${out.status} (it needs PostgreSQL's server binaries from scripts/setup.sh).`, '');
+  }
   const cpu = cpus()[0]?.model ?? 'unknown';
   const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`;
   const doc = [

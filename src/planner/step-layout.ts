@@ -93,13 +93,20 @@ function layoutRemoved(ctx: PlanContext, layout: Layout, leftovers: ReadonlySet<
     layout.deleteStep.set(copyKey(copy), id);
     layout.deletesAt.set(c.address, [...(layout.deletesAt.get(c.address) ?? []), id]);
   }
+  // Each removed copy's delete waits for the deletes of the removed copies that depended on it:
+  // one look at each recorded dependency, not a scan of every removed copy per copy.
+  const dependents = new Map<string, ResourceChange[]>();
+  for (const other of layout.removed) {
+    for (const d of new Set(other.dependencies)) {
+      const list = dependents.get(d);
+      if (list) list.push(other);
+      else dependents.set(d, [other]);
+    }
+  }
   for (const c of layout.removed) {
     const id = layout.deleteStep.get(copyKey({ address: c.address, generation: c.priorGeneration }))!;
-    // Wait for the deletes of instances that depended on this one.
-    for (const other of layout.removed) {
-      if (other !== c && other.dependencies.some((d) => d === c.address)) {
-        layout.steps.addAfter(id, layout.deleteStep.get(copyKey({ address: other.address, generation: other.priorGeneration }))!);
-      }
+    for (const other of dependents.get(c.address) ?? []) {
+      if (other !== c) layout.steps.addAfter(id, layout.deleteStep.get(copyKey({ address: other.address, generation: other.priorGeneration }))!);
     }
   }
 }

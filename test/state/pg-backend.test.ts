@@ -103,6 +103,29 @@ describe('state/pg backend (real PostgreSQL)', function () {
     throw new Error('the child never took the lock');
   }
 
+  it('a read-only role (as in pull-request plans) plans with -lock=false; with the lock, or to apply, it gets a clear error', async () => {
+    const { dir, env } = project('infra_ro');
+    expect((await runCli(['apply', '--auto-approve', '-C', dir], { cwd: dir, env })).code).to.equal(0);
+    await db.query('DROP ROLE IF EXISTS infra_reader');
+    await db.query('CREATE ROLE infra_reader LOGIN');
+    await db.query('GRANT USAGE ON SCHEMA infra_ro TO infra_reader');
+    await db.query('GRANT SELECT ON infra_ro.states, infra_ro.locks TO infra_reader');
+    const reader = { PG_CONN_STR: server.connStr.replace('postgresql://infra@', 'postgresql://infra_reader@') };
+    const planned = await runCli(['plan', '-lock=false', '--detailed-exitcode', '-C', dir], { cwd: dir, env: reader });
+    expect(planned.stderr).to.equal('');
+    expect(planned.stdout).to.include('No changes.');
+    expect(planned.code).to.equal(0);
+    const changed = await runCli(['plan', '-lock=false', '--detailed-exitcode', '-var', 'name=web2', '-C', dir], { cwd: dir, env: reader });
+    expect(changed.code, changed.stderr).to.equal(2);
+    const locked = await runCli(['plan', '-C', dir], { cwd: dir, env: reader });
+    expect(locked.code).to.equal(1);
+    expect(locked.stderr).to.match(/^error: Error acquiring the state lock\n.*permission denied/);
+    const applied = await runCli(['apply', '--auto-approve', '-var', 'name=web2', '-C', dir], { cwd: dir, env: reader });
+    expect(applied.code).to.equal(1);
+    expect(applied.stderr).to.not.match(/\n\s+at /);
+    expect(JSON.parse((await row('infra_ro'))!.data).resources[0].attributes.name).to.equal('web');
+  });
+
   it('applies into the configured schema, creating it; the row has the file format, serial and lineage', async () => {
     const { dir, env } = project('infra_apply');
     const r = await runCli(['apply', '--auto-approve', '-C', dir], { cwd: dir, env });
