@@ -34,8 +34,8 @@ async function run(): Promise<string> {
   // The 10,000-resource configuration and state the engine benchmark plans.
   const out = execFileSync(process.execPath, ['--import=tsx/esm', 'bench/case.ts', 'plan-setup', '10000'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const setupDir = String((JSON.parse(out.trim().split('\n').pop()!) as { dir: string }).dir);
-  const state = JSON.parse(readFileSync(join(setupDir, 'infra.state.json'), 'utf8')) as StateFile;
-  const bytes = readFileSync(join(setupDir, 'infra.state.json')).length;
+  const state = JSON.parse(readFileSync(join(setupDir, 'state.json'), 'utf8')) as StateFile;
+  const bytes = readFileSync(join(setupDir, 'state.json')).length;
   rmSync(setupDir, { recursive: true, force: true });
 
   const server = startPostgres();
