@@ -8,6 +8,7 @@ import { blockOf, instanceAddress as formatInstance } from '../addrs/address.js'
 import type { ResourceDecl } from '../config/types.js';
 import { error, hasErrors } from '../diagnostics.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
+import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
@@ -76,6 +77,8 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
     }
     blocks.set(decl.address, block);
   }
+  // Every local is evaluated, used or not, and its errors reported once (as Terraform does).
+  ctx.diagnostics.push(...localDiagnostics(config, scope.scope.local));
   return { instances, blocks, scope };
 }
 
