@@ -146,6 +146,20 @@ function fail(c: Ctx, summary: string, detail: string | undefined, range: Source
   return UNKNOWN;
 }
 
+/**
+ * Errors about the configuration itself (a reference to a variable, local or resource never
+ * declared), not about a value: can() and try() catch dynamic errors only, so these pass through
+ * them, as Terraform documents.
+ */
+const staticErrors = new WeakSet<Diagnostic>();
+
+function failStatic(c: Ctx, summary: string, detail: string | undefined, range: SourceRange): Value {
+  const d = error(summary, detail, range);
+  staticErrors.add(d);
+  c.diags.push(d);
+  return UNKNOWN;
+}
+
 function mark(v: Value, s: boolean): Value {
   return s && !(v instanceof Sensitive) ? new Sensitive(v) : v;
 }
@@ -259,16 +273,18 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
     case 'var': {
       const v = scope.variables.get(name);
       if (v !== undefined) return v;
-      return fail(c, `Reference to undeclared variable "${name}"`, didYouMean(name, scope.variables.keys()) ?? 'Declare it with a variable block: variable "' + name + '" { ... }.', range);
+      return failStatic(c, `Reference to undeclared variable "${name}"`, didYouMean(name, scope.variables.keys()) ?? 'Declare it with a variable block: variable "' + name + '" { ... }.', range);
     }
     case 'local': {
       const r = scope.local(name);
       if (r === undefined) {
-        return fail(c, `Reference to undeclared local value "${name}"`, (scope.names && didYouMean(name, scope.names.locals)) ?? `Declare it in a locals block: locals { ${name} = ... }.`, range);
+        return failStatic(c, `Reference to undeclared local value "${name}"`, (scope.names && didYouMean(name, scope.names.locals)) ?? `Declare it in a locals block: locals { ${name} = ... }.`, range);
       }
       // Speculative evaluation (can, try) sees a local's errors without using up their report.
+      // A local's own static errors are reported at the local (localDiagnostics), not through
+      // every can() or try() that reads it: here they are copies, which those catch.
       if (c.quiet === 0) for (const d of reportLocal(r)) c.diags.push(d);
-      else for (const d of r.diagnostics) c.diags.push(d);
+      else for (const d of r.diagnostics) c.diags.push(staticErrors.has(d) ? { ...d } : d);
       return r.value;
     }
     case 'each': {
@@ -298,7 +314,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
         const keyword = nearest(root, REFERENCE_ROOTS);
         if (keyword !== undefined) hint = `Did you mean "${keyword}.${name}"?`;
       }
-      return fail(c, `Reference to undeclared resource "${address}"`, hint, range);
+      return failStatic(c, `Reference to undeclared resource "${address}"`, hint, range);
     }
   }
 }
@@ -899,12 +915,19 @@ function evSpeculative(e: CallExpr, c: Ctx): Value {
     const v = ev(e.args[0], c);
     c.quiet--;
     const ok = c.diags.length === 0;
+    const statics = c.diags.filter((d) => staticErrors.has(d));
     c.diags = saved;
+    if (statics.length > 0) {
+      c.diags.push(...statics);
+      return UNKNOWN_BOOL;
+    }
     if (!ok) return false;
     return containsUnknown(v) ? UNKNOWN_BOOL : true;
   }
   if (e.args.length === 0 || e.expandFinal) return fail(c, 'Wrong number of arguments to "try"', 'try(expressions...) takes at least 1 argument.', e.range);
   const failures: string[] = [];
+  const statics: Diagnostic[] = [];
+  let result: Value | undefined;
   for (const a of e.args) {
     const saved = c.diags;
     c.diags = [];
@@ -913,9 +936,16 @@ function evSpeculative(e: CallExpr, c: Ctx): Value {
     c.quiet--;
     const diags = c.diags;
     c.diags = saved;
-    if (diags.length === 0) return containsUnknown(v) ? UNKNOWN : v;
-    failures.push(`- ${diags[0].summary}`);
+    for (const d of diags) if (staticErrors.has(d)) statics.push(d);
+    if (result !== undefined) continue; // the rest is only looked through for static errors
+    if (diags.length === 0) result = containsUnknown(v) ? UNKNOWN : v;
+    else failures.push(`- ${diags[0].summary}`);
   }
+  if (statics.length > 0) {
+    c.diags.push(...statics);
+    return UNKNOWN;
+  }
+  if (result !== undefined) return result;
   return fail(c, 'Every argument of "try" failed', failures.join('\n'), e.range);
 }
 

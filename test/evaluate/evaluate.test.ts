@@ -311,13 +311,22 @@ describe('evaluate: sensitive values', () => {
 
 describe('evaluate: can and try', () => {
   it('can() says whether an expression evaluates', () => {
-    expect(value('can(var.nope)')).to.equal(false);
+    expect(value('can([1][5])', scope({ vars: { m: {} } }))).to.equal(false);
+    expect(value('can(var.m.missing)', scope({ vars: { m: {} } }))).to.equal(false);
     expect(value('can([1][0])')).to.equal(true);
     expect(isUnknown(value('can(var.u)', scope({ vars: { u: UNKNOWN } })))).to.equal(true);
   });
   it('try() returns the first argument that evaluates', () => {
-    expect(value('try(var.nope, [1][5], "x")')).to.equal('x');
-    expect(failure('try(var.nope)').summary).to.equal('Every argument of "try" failed');
+    expect(value('try(var.m.missing, [1][5], "x")', scope({ vars: { m: {} } }))).to.equal('x');
+    expect(failure('try([1][5])').summary).to.equal('Every argument of "try" failed');
+  });
+  it('can() and try() catch dynamic errors only: a reference to a name never declared is reported', () => {
+    expect(failure('try(var.setings.port, 53)', scope({ vars: { settings: {} } }))).to.include({
+      summary: 'Reference to undeclared variable "setings"',
+      detail: 'Did you mean "settings"?',
+    });
+    expect(failure('can(local.nope)').summary).to.equal('Reference to undeclared local value "nope"');
+    expect(failure('try(nosuch.thing.id, 1)').summary).to.equal('Reference to undeclared resource "nosuch.thing"');
   });
 });
 
