@@ -205,13 +205,20 @@ export function buildProgram(): Command {
     .option('--json', 'short for --format json')
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/misc.js')).showCommand(planfile, opts, io)));
 
-  const state = program.command('state').description('Inspect the state.');
+  const state = program.command('state').description('Inspect and edit the state.');
   stateOptions(configOptions(state.command('list').description('List every instance in the state.'))).action(
     run(async (io, opts) => (await import('./commands/misc.js')).stateListCommand(opts, io)),
   );
   stateOptions(configOptions(state.command('show').description('Show one instance (every copy of a blue-green one).')))
     .argument('<address>', 'instance address, e.g. local_host.ns["ns1"]')
     .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateShowCommand(address, opts, io)));
+  stateOptions(configOptions(state.command('mv').description('Rename instances in the state (a whole resource: every key and copy) without touching them.')))
+    .argument('<from>', 'resource or instance address, e.g. linode_instance.lb')
+    .argument('<to>', 'the new address, e.g. linode_instance.edge')
+    .action(run(async (io, from: string, to: string, opts) => (await import('./commands/misc.js')).stateMvCommand(from, to, opts, io)));
+  stateOptions(configOptions(state.command('rm').description('Forget instances (every copy) without destroying them.')))
+    .argument('<address>', 'resource or instance address')
+    .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateRmCommand(address, opts, io)));
   stateOptions(configOptions(state.command('orphans').description("List objects this state's providers created that the state does not hold (a crash between create and the state write).")))
     .option('--delete', 'delete the orphans found')
     .option('--import', 'take the orphans into the state')

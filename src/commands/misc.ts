@@ -1,5 +1,5 @@
 /**
- * The smaller commands: validate, fmt, show, state list/show/orphans, output, force-unlock, graph.
+ * The smaller commands: validate, fmt, show, state list/show/mv/rm, output, force-unlock, graph.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -17,6 +17,8 @@ import { allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
+import { type StateEdit, forgetInstances, moveInstances } from '../state/move.js';
+import { type Address, parseAddress } from '../addrs/address.js';
 import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
@@ -180,6 +182,50 @@ export async function stateShowCommand(address: string, opts: ConfigOptions & St
     throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, store.state.resources.map((r) => r.address)))]);
   }
   io.out(found.map(renderInstance).join('\n\n') + '\n');
+  return 0;
+}
+
+/** An address argument of a state command, or the command ends with its diagnostic. */
+function addressArgument(text: string): Address {
+  const r = parseAddress(text);
+  if (!r.value) throw new DiagnosticsError(r.diagnostics);
+  return r.value;
+}
+
+/** Takes the lock, makes `edit` of the state and writes it; the lock is released whatever happens. */
+async function editState(operation: string, opts: ConfigOptions & StateOptions, io: Io, edit: (s: import('../state/types.js').StateFile) => StateEdit): Promise<StateEdit> {
+  const store = await openState(statePath(null, opts, io.cwd), operation, opts, true, [], { io });
+  try {
+    const r = edit(store.state);
+    if (!r.state) throw new DiagnosticsError([...r.diagnostics]);
+    const written = await store.update(() => r.state!);
+    if (hasErrors(written)) throw new DiagnosticsError([...written]);
+    printDiagnostics(io, written);
+    return r;
+  } finally {
+    printDiagnostics(io, await store.release());
+  }
+}
+
+const copies = (n: number): string => `${n} ${n === 1 ? 'record' : 'records'}`;
+
+/**
+ * `infra state mv FROM TO`: rename instances in the state (every key of a resource, every
+ * blue-green copy) without touching the world. Refuses a destination that exists.
+ */
+export async function stateMvCommand(from: string, to: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  const src = addressArgument(from);
+  const dst = addressArgument(to);
+  const r = await editState('state mv', opts, io, (s) => moveInstances(s, src, dst));
+  io.out(`Moved ${from} to ${to} (${copies(r.changed.length)}).\n`);
+  return 0;
+}
+
+/** `infra state rm ADDR`: forget instances (every copy) without destroying them. */
+export async function stateRmCommand(address: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
+  const src = addressArgument(address);
+  const r = await editState('state rm', opts, io, (s) => forgetInstances(s, src));
+  io.out(`Removed ${address} from the state (${copies(r.changed.length)}); the objects still exist and are no longer managed.\n`);
   return 0;
 }
 

@@ -15,14 +15,14 @@ import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { typeFromExpr } from './type-expr.js';
-import type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { Config, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 /** The file extension of configuration files. */
 export const CONFIG_EXTENSION = '.infra';
 
-const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra'];
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
@@ -110,6 +110,7 @@ export function loadConfig(
       resources: decoder.resources,
       outputs: decoder.outputs,
       ...(decoder.settings ? { settings: decoder.settings } : {}),
+      ...(decoder.moves.length ? { moves: decoder.moves } : {}),
     },
     diagnostics,
     files,
@@ -156,6 +157,7 @@ class Decoder {
   readonly resources: ResourceDecl[] = [];
   readonly outputs = new Map<string, OutputDecl>();
   settings: InfraSettings | undefined;
+  readonly moves: MoveDecl[] = [];
   private readonly resourceByAddress = new Map<string, ResourceDecl>();
 
   constructor(private readonly diags: Diagnostic[]) {}
@@ -169,7 +171,7 @@ class Decoder {
       if (item.kind === 'Attribute') {
         this.fail(
           `Unexpected argument "${item.name}" at the top level`,
-          'The top level of a configuration holds only blocks: variable, locals, provider, resource and output. Put values in a locals block.',
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource, output, moved and removed. Put values in a locals block.',
           item.nameRange,
         );
         continue;
@@ -192,6 +194,10 @@ class Decoder {
           break;
         case 'infra':
           this.infra(item);
+          break;
+        case 'moved':
+        case 'removed':
+          this.move(item);
           break;
         default:
           this.fail(
@@ -386,6 +392,29 @@ class Decoder {
       }
     }
     this.settings = { range: b.range, ...(backend ? { backend } : {}), ...(encryption ? { encryption } : {}) };
+  }
+
+  /** `moved { from = ADDR, to = ADDR }` / `removed { from = ADDR }`; addresses written as references. */
+  private move(b: Block): void {
+    const moved = b.type === 'moved';
+    const usage = moved ? 'moved { from = TYPE.NAME, to = TYPE.NEW_NAME }' : 'removed { from = TYPE.NAME }';
+    const labels = this.labels(b, [], usage);
+    if (labels === null) return;
+    const args = this.attributes(b.body!, moved ? ['from', 'to'] : ['from'], `${b.type} block`);
+    const address = (name: string): string | undefined => {
+      const a = args.get(name);
+      if (a === undefined) {
+        this.fail(`Missing argument "${name}" in ${b.type} block`, `Write it as: ${usage}`, header(b));
+        return undefined;
+      }
+      const text = resourceAddress(a.expr);
+      if (text === undefined) this.fail(`Invalid address in "${name}"`, 'Write a resource or instance address, without quotes: TYPE.NAME, TYPE.NAME[0] or TYPE.NAME["key"].', a.expr.range);
+      return text;
+    };
+    const from = address('from');
+    const to = moved ? address('to') : null;
+    if (from === undefined || to === undefined) return;
+    this.moves.push({ from, to, range: b.range });
   }
 
   private output(b: Block): void {

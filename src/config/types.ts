@@ -22,6 +22,18 @@ export interface Config {
   readonly outputs: ReadonlyMap<string, OutputDecl>;
   /** The `infra { ... }` block, when the configuration has one. */
   readonly settings?: InfraSettings;
+  /** `moved` and `removed` blocks, in source order; absent when there are none. */
+  readonly moves?: readonly MoveDecl[];
+}
+
+/**
+ * `moved { from = A, to = B }` (to is the new address) or `removed { from = A }` (to is null: the
+ * state forgets A without destroying it). Addresses are as src/addrs/address.ts formats them.
+ */
+export interface MoveDecl {
+  readonly from: string;
+  readonly to: string | null;
+  readonly range: SourceRange;
 }
 
 /**

@@ -20,6 +20,7 @@ import { type PlanContext, type PlanInput, planContext } from './context.js';
 import { checkBlueGreenShape, deployUnits, instanceClosure } from './deploy-units.js';
 import { destroySteps } from './destroy.js';
 import { evaluateUntilStable } from './instances.js';
+import { checkMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
@@ -49,6 +50,7 @@ function planPasses(ctx: PlanContext): Plan | null {
   ctx.diagnostics.push(...built.diagnostics);
   if (!built.graph) return null;
   checkKnownTypes(ctx);
+  checkMoves(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
   if (hasErrors(ctx.diagnostics)) return null;
