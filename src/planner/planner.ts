@@ -25,7 +25,7 @@ import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from '
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
 import type { Plan } from './plan.js';
 import { layoutSteps } from './step-layout.js';
-import { selectForApply, selectForDestroy } from './targets.js';
+import { resolveReplace, selectForApply, selectForDestroy } from './targets.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
 export { hasAction } from './plan.js';
@@ -49,6 +49,7 @@ function planPasses(ctx: PlanContext): Plan | null {
   ctx.diagnostics.push(...built.diagnostics);
   if (!built.graph) return null;
   checkKnownTypes(ctx);
+  if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
   if (hasErrors(ctx.diagnostics)) return null;

@@ -95,11 +95,7 @@ describe("cli: Terraform's flag spellings", function () {
     expect(r.stderr).to.equal('');
   });
 
-  it('-replace and -refresh-only say they are not supported yet', async () => {
-    const r = await cli('plan', '-replace=test_instance.ns["a"]');
-    expect(r.code).to.equal(1);
-    expect(r.stdout).to.equal('');
-    expect(r.stderr).to.include('error: -replace is not supported yet');
+  it('-refresh-only says it is not supported yet', async () => {
     const o = await cli('apply', '-refresh-only', '-auto-approve');
     expect(o.code).to.equal(1);
     expect(o.stderr).to.include('error: -refresh-only is not supported yet');
