@@ -275,6 +275,8 @@ export interface PlanFlags {
   readonly target?: readonly string[];
   /** `-replace` addresses (repeatable). */
   readonly replace?: readonly string[];
+  /** `-refresh-only`: the plan has the drift and no change. */
+  readonly refreshOnly?: boolean;
   readonly destroy?: boolean;
 }
 
@@ -293,6 +295,7 @@ export function planFromFlags(session: Session, loaded: SessionProviders, flags:
     mode: flags.destroy ? 'destroy' : 'normal',
     targets: flags.target ?? [],
     replace: flags.replace ?? [],
+    refreshOnly: flags.refreshOnly ?? false,
     refresh: flags.refresh ?? true,
     log: (line) => io.err(line + '\n'),
     scrubber: loaded.scrubber,
@@ -316,6 +319,7 @@ export async function refreshAndPlan(args: {
   mode: 'normal' | 'destroy';
   targets: readonly string[];
   replace?: readonly string[];
+  refreshOnly?: boolean;
   refresh: boolean;
   /** Where provider lines go, once scrubbed by `scrubber`. */
   log: (line: string) => void;
@@ -347,6 +351,7 @@ export async function refreshAndPlan(args: {
     mode: args.mode,
     targets: args.targets,
     replace: args.replace ?? [],
+    refreshOnly: args.refreshOnly ?? false,
     env: args.env,
     basis: planBasis(args.config, args.store.state, args.variables),
   });

@@ -30,6 +30,8 @@ export interface PlanInput {
   readonly targets: readonly string[];
   /** `-replace` addresses: instances replaced (blue-green: redeployed) though their configuration did not change. */
   readonly replace?: readonly string[];
+  /** `-refresh-only`: the plan carries the drift and changes nothing. */
+  readonly refreshOnly?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly basis: PlanBasis;
 }

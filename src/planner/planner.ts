@@ -25,6 +25,7 @@ import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from '
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
 import type { Plan } from './plan.js';
 import { layoutSteps } from './step-layout.js';
+import { StepList } from './step-list.js';
 import { resolveReplace, selectForApply, selectForDestroy } from './targets.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
@@ -56,6 +57,7 @@ function planPasses(ctx: PlanContext): Plan | null {
   const tdeps = lazy(() => instanceClosure(pass));
   checkBlueGreenShape(ctx, pass, tdeps);
   if (hasErrors(ctx.diagnostics)) return null;
+  if (ctx.input.refreshOnly) return assemblePlan(ctx, [], [], new StepList(), []);
   return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced, tdeps);
 }
 

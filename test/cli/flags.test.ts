@@ -95,12 +95,6 @@ describe("cli: Terraform's flag spellings", function () {
     expect(r.stderr).to.equal('');
   });
 
-  it('-refresh-only says it is not supported yet', async () => {
-    const o = await cli('apply', '-refresh-only', '-auto-approve');
-    expect(o.code).to.equal(1);
-    expect(o.stderr).to.include('error: -refresh-only is not supported yet');
-  });
-
   it('version, -version, --version and -v print the version with the platform and node; --json too', async () => {
     for (const args of [['version'], ['-version'], ['--version'], ['-v']]) {
       const r = await cli(...args);
