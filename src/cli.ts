@@ -94,9 +94,7 @@ const stateOptions = (c: Command): Command =>
  * Terraform flags infra does not have yet, or takes only for some commands: each says so when
  * given, instead of being an unknown option a Terraform user cannot explain.
  */
-const notYet = (c: Command, flags: readonly ('replace' | 'refresh-only' | 'json')[]): Command => {
-  if (flags.includes('replace')) c.addOption(new Option('--replace <addr>', 'not supported yet').argParser(collect).hideHelp());
-  if (flags.includes('refresh-only')) c.addOption(new Option('--refresh-only', 'not supported yet').hideHelp());
+const notYet = (c: Command, flags: readonly 'json'[]): Command => {
   if (flags.includes('json')) c.addOption(new Option('--json', 'not supported yet').hideHelp());
   return c;
 };
@@ -105,13 +103,10 @@ const notYet = (c: Command, flags: readonly ('replace' | 'refresh-only' | 'json'
 function refuseUnsupported(command: Command): void {
   const o = command.opts();
   const name = command.name();
-  if (o.replace !== undefined) {
-    throw new DiagnosticsError([
-      error('-replace is not supported yet', `infra ${name} cannot yet force the replacement of an unchanged instance. Until it can, change an attribute that forces replacement, or destroy the instance with -target and apply again.`),
-    ]);
-  }
   if (o.refreshOnly) {
-    throw new DiagnosticsError([error('-refresh-only is not supported yet', `infra ${name} cannot yet accept drift into the state without planning changes. \`infra plan\` shows the drift it finds.`)]);
+    for (const [set, flag] of [[o.replace !== undefined, '-replace'], [o.destroy, '-destroy'], [o.out !== undefined, '-out'], [o.refresh === false, '-refresh=false']] as const) {
+      if (set) throw new DiagnosticsError([error(`-refresh-only cannot be combined with ${flag}`, 'A refresh-only run only reads the real objects and accepts what changed outside infra into the state; it plans nothing else (and its plan is not saved).')]);
+    }
   }
   if ((name === 'apply' || name === 'destroy') && o.json) {
     throw new DiagnosticsError([error(`-json is not supported yet for ${name}`, 'infra plan -json and infra show PLANFILE -json print the plan as JSON; progress is text only.')]);
@@ -169,6 +164,8 @@ export function buildProgram(): Command {
     .option('--out <file>', 'save the plan; `infra apply FILE` then carries out exactly this plan')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
     .option('--target <addr>', 'limit to an instance (type.name["key"]), a resource (type.name) or a bare name, with what it needs (repeatable)', collect)
+    .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
+    .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
     .option('--destroy', 'plan to destroy everything (or the targets and what depends on them)')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
@@ -176,7 +173,6 @@ export function buildProgram(): Command {
     .option('--lock <bool>', 'take the state lock (-lock=false: plan reads the state without locking it)', parseBool('--lock'), true)
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .action(run(async (io, opts) => (await import('./commands/plan.js')).planCommand(opts, io)));
-  notYet(program.commands.find((c) => c.name() === 'plan')!, ['replace', 'refresh-only']);
 
   stateOptions(configOptions(program.command('apply').description('Plan, ask, and carry out the plan; or carry out a saved plan exactly.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
@@ -184,10 +180,12 @@ export function buildProgram(): Command {
     .option('--parallelism <n>', 'steps in flight at once', '10')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
     .option('--target <addr>', 'limit to these and what they need (repeatable)', collect)
+    .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
+    .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .addOption(new Option('--lock <bool>', 'refused: apply always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
-  notYet(program.commands.find((c) => c.name() === 'apply')!, ['replace', 'refresh-only', 'json']);
+  notYet(program.commands.find((c) => c.name() === 'apply')!, ['json']);
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')

@@ -70,7 +70,8 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     const plan = saved ?? planned!.plan;
     printDiagnostics(io, warnings);
     if (!saved) io.out(renderPlanText(plan, { color: io.color }));
-    if (!planHasChanges(plan)) return 0;
+    const acceptDrift = !!opts.refreshOnly && !saved && plan.drift.length > 0;
+    if (!planHasChanges(plan) && !acceptDrift) return 0;
     if (!saved && !opts.autoApprove) {
       if (!io.ask) {
         throw new DiagnosticsError([
@@ -82,6 +83,12 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         io.err(`\n${opts.destroy ? 'Destroy' : 'Apply'} cancelled.\n`);
         return 1;
       }
+    }
+    if (opts.refreshOnly) {
+      // Nothing to carry out: writing the refreshed state is the whole apply.
+      check(await store.update(() => planned!.refreshed));
+      io.out('\nApply complete! The refreshed state was written; nothing was changed.\n');
+      return 0;
     }
     // What refresh found is what apply starts from (objects deleted outside are gone from it);
     // the write also gives a new state the lineage providers use to keep its objects apart.

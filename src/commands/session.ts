@@ -273,6 +273,10 @@ export async function loadSessionProviders(session: Session, io: Io, warnings: D
 export interface PlanFlags {
   readonly refresh?: boolean;
   readonly target?: readonly string[];
+  /** `-replace` addresses (repeatable). */
+  readonly replace?: readonly string[];
+  /** `-refresh-only`: the plan has the drift and no change. */
+  readonly refreshOnly?: boolean;
   readonly destroy?: boolean;
 }
 
@@ -290,6 +294,8 @@ export function planFromFlags(session: Session, loaded: SessionProviders, flags:
     env: io.env,
     mode: flags.destroy ? 'destroy' : 'normal',
     targets: flags.target ?? [],
+    replace: flags.replace ?? [],
+    refreshOnly: flags.refreshOnly ?? false,
     refresh: flags.refresh ?? true,
     log: (line) => io.err(line + '\n'),
     scrubber: loaded.scrubber,
@@ -312,6 +318,8 @@ export async function refreshAndPlan(args: {
   env: NodeJS.ProcessEnv;
   mode: 'normal' | 'destroy';
   targets: readonly string[];
+  replace?: readonly string[];
+  refreshOnly?: boolean;
   refresh: boolean;
   /** Where provider lines go, once scrubbed by `scrubber`. */
   log: (line: string) => void;
@@ -342,6 +350,8 @@ export async function refreshAndPlan(args: {
     typeNames: allTypeNames(),
     mode: args.mode,
     targets: args.targets,
+    replace: args.replace ?? [],
+    refreshOnly: args.refreshOnly ?? false,
     env: args.env,
     basis: planBasis(args.config, args.store.state, args.variables),
   });

@@ -42,7 +42,7 @@ export function configuredChanges(ctx: PlanContext, pass: PassResult, forced: Re
       before: ev.prior ? stateValues(ev.prior) : null,
       after: ev.after,
       replacePaths: ev.replacePaths,
-      reasons: reasonsOf(pass, ev, unit, selection, units),
+      reasons: reasonsOf(ctx, pass, ev, unit, selection, units),
       priorGeneration: ev.prior?.generation ?? 0,
       plannedGeneration: hasAction(actions, 'create') ? ev.generation : ev.prior?.generation ?? ev.generation,
       dependencies: [...ev.deps].sort(),
@@ -61,11 +61,12 @@ function actionsOf(ev: Evaluated, kind: Evaluated['kind'], unit: string | null):
   return ['no-op'];
 }
 
-function reasonsOf(pass: PassResult, ev: Evaluated, unit: string | null, selection: Selection, units: Units): Reason[] {
+function reasonsOf(ctx: PlanContext, pass: PassResult, ev: Evaluated, unit: string | null, selection: Selection, units: Units): Reason[] {
   const r = [...selection.reasonsOf(ev.address)];
   if (unit && unit !== ev.address) r.push({ code: 'in-deploy-unit', unit });
   if (ev.prior && ev.prior.status !== 'ready') r.push({ code: 'recorded-status', status: ev.prior.status });
-  if (unit === ev.address && ev.kind === 'replace' && ev.changedPaths.length === 0 && ev.replacePaths.length === 0) {
+  if (ev.prior && ev.kind === 'replace' && selection.inScope(ev.address) && ctx.replace.has(ev.address)) r.push({ code: 'replace-requested' });
+  if (unit === ev.address && ev.kind === 'replace' && ev.changedPaths.length === 0 && ev.replacePaths.length === 0 && !ctx.replace.has(ev.address)) {
     const own = units.units.find((u) => u.address === ev.address);
     const changedProvisions = own?.provisions.filter((p) => pass.instances.get(p)?.kind !== 'no-op') ?? [];
     if (changedProvisions.length) r.push({ code: 'provisioning-changed', provisions: changedProvisions });

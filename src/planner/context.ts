@@ -28,6 +28,10 @@ export interface PlanInput {
   readonly typeNames: readonly string[];
   readonly mode: 'normal' | 'destroy';
   readonly targets: readonly string[];
+  /** `-replace` addresses: instances replaced (blue-green: redeployed) though their configuration did not change. */
+  readonly replace?: readonly string[];
+  /** `-refresh-only`: the plan carries the drift and changes nothing. */
+  readonly refreshOnly?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly basis: PlanBasis;
 }
@@ -40,6 +44,8 @@ export interface PlanContext {
   readonly byBlock: ReadonlyMap<string, ResourceDecl>;
   /** Every copy recorded in state, by instance address. */
   readonly copies: ReadonlyMap<string, readonly StateInstance[]>;
+  /** Instance addresses `-replace` resolved to (targets.ts `resolveReplace`). */
+  readonly replace: Set<string>;
 }
 
 /** The context of a planning run over `input`. */
@@ -50,7 +56,7 @@ export function planContext(input: PlanInput): PlanContext {
     if (list) list.push(r);
     else copies.set(r.address, [r]);
   }
-  return { input, diagnostics: [], byBlock: new Map(input.config.resources.map((r) => [r.address, r])), copies };
+  return { input, diagnostics: [], byBlock: new Map(input.config.resources.map((r) => [r.address, r])), copies, replace: new Set() };
 }
 
 /** The live copy at `address`. */

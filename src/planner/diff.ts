@@ -21,6 +21,8 @@ export interface DiffSubject {
   readonly config: Readonly<Record<string, Value>>;
   /** A blue-green deploy is forced (a provision of it changed). */
   readonly forced: boolean;
+  /** Named by -replace: replaced though its configuration did not change. */
+  readonly replaceRequested: boolean;
   /** The generation the instance's new copy gets. */
   readonly generation: number;
 }
@@ -112,7 +114,7 @@ export function diffInstance(ctx: PlanContext, s: DiffSubject): InstanceDiff {
 
   let kind: ChangeKind;
   if (!prior) kind = 'create';
-  else if (prior.status !== 'ready' || cmp.replacePaths.length > 0 || s.forced) kind = 'replace';
+  else if (prior.status !== 'ready' || cmp.replacePaths.length > 0 || s.forced || s.replaceRequested) kind = 'replace';
   else if (cmp.changed.length > 0) kind = 'update';
   else kind = 'no-op';
   // A check has nothing to replace: re-verifying is its update.

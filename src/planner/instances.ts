@@ -71,7 +71,7 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
       const generation = plannedGeneration(ctx, decl, address, info.schema.role, deps);
-      const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), generation });
+      const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), replaceRequested: ctx.replace.has(address), generation });
       instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
       block.instances.set(key.index, diff.after);
     }

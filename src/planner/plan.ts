@@ -65,6 +65,8 @@ export type Reason =
   | { readonly code: 'recorded-status'; readonly status: InstanceStatus }
   /** A blue-green instance redeployed because these provisions of it changed. */
   | { readonly code: 'provisioning-changed'; readonly provisions: readonly string[] }
+  /** Named by -replace: replaced (or redeployed) though its configuration did not change. */
+  | { readonly code: 'replace-requested' }
   /** A copy an interrupted apply left behind. */
   | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
   /** In state, no longer in the configuration. */

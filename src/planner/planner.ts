@@ -26,7 +26,8 @@ import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from '
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
 import type { Plan } from './plan.js';
 import { layoutSteps } from './step-layout.js';
-import { selectForApply, selectForDestroy } from './targets.js';
+import { StepList } from './step-list.js';
+import { resolveReplace, selectForApply, selectForDestroy } from './targets.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
 export { hasAction } from './plan.js';
@@ -51,12 +52,14 @@ function planPasses(ctx: PlanContext): Plan | null {
   if (!built.graph) return null;
   checkKnownTypes(ctx);
   checkMoves(ctx);
+  if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
   if (hasErrors(ctx.diagnostics)) return null;
   const tdeps = lazy(() => instanceClosure(pass));
   checkBlueGreenShape(ctx, pass, tdeps);
   if (hasErrors(ctx.diagnostics)) return null;
+  if (ctx.input.refreshOnly) return assemblePlan(ctx, [], [], new StepList(), []);
   return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced, tdeps);
 }
 

@@ -56,6 +56,28 @@ export function resolveTargets(ctx: PlanContext, candidates: readonly string[]):
   return ok ? out : null;
 }
 
+/**
+ * Resolves `-replace` addresses to the live instances recorded in state (there is nothing to
+ * replace otherwise) into `ctx.replace`; false (with diagnostics) when one matches nothing.
+ * A resource address (type.name) names each of its instances.
+ */
+export function resolveReplace(ctx: PlanContext): boolean {
+  const candidates = [...new Set(ctx.input.state.resources.filter((r) => r.live).map((r) => r.address))];
+  let ok = true;
+  for (const t of ctx.input.replace ?? []) {
+    const matches = candidates.filter((a) => targetMatches(t, a));
+    if (matches.length === 0) {
+      ok = false;
+      const names = new Set(candidates.flatMap(targetSpellings));
+      ctx.diagnostics.push(
+        error(`No resource instance matches -replace "${t}"`, didYouMean(t, names) ?? 'Only an instance recorded in state can be replaced: an instance address (type.name["key"]) or a resource (type.name).'),
+      );
+    }
+    for (const m of matches) ctx.replace.add(m);
+  }
+  return ok;
+}
+
 /** The selection of a normal plan: targets and everything they depend on. */
 export function selectForApply(ctx: PlanContext, pass: PassResult, tdeps: () => TransitiveDeps): Selection | null {
   if (ctx.input.targets.length === 0) return new Selection(null);

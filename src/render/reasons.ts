@@ -19,6 +19,8 @@ export function reasonText(r: Reason): string {
       return `the recorded object is ${r.status === 'creating' ? 'incomplete' : r.status}`;
     case 'provisioning-changed':
       return `its provisioning changed: ${r.provisions.join(', ')}`;
+    case 'replace-requested':
+      return 'replacement requested (-replace)';
     case 'leftover':
       return `left over from an interrupted apply (generation ${r.generation}, ${r.status})`;
     case 'not-in-configuration':

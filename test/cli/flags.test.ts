@@ -95,16 +95,6 @@ describe("cli: Terraform's flag spellings", function () {
     expect(r.stderr).to.equal('');
   });
 
-  it('-replace and -refresh-only say they are not supported yet', async () => {
-    const r = await cli('plan', '-replace=test_instance.ns["a"]');
-    expect(r.code).to.equal(1);
-    expect(r.stdout).to.equal('');
-    expect(r.stderr).to.include('error: -replace is not supported yet');
-    const o = await cli('apply', '-refresh-only', '-auto-approve');
-    expect(o.code).to.equal(1);
-    expect(o.stderr).to.include('error: -refresh-only is not supported yet');
-  });
-
   it('version, -version, --version and -v print the version with the platform and node; --json too', async () => {
     for (const args of [['version'], ['-version'], ['--version'], ['-v']]) {
       const r = await cli(...args);

@@ -89,6 +89,8 @@ export interface FixtureInit {
   readonly state?: readonly StateInstance[];
   readonly mode?: 'normal' | 'destroy';
   readonly targets?: readonly string[];
+  /** `-replace` addresses. */
+  readonly replace?: readonly string[];
   /** `--var NAME=VALUE` strings. */
   readonly vars?: readonly string[];
 }
@@ -113,6 +115,7 @@ export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics
       typeNames: Object.keys(testSchemas),
       mode: init.mode ?? 'normal',
       targets: init.targets ?? [],
+      replace: init.replace ?? [],
       env: {},
       basis: { configHash: '', stateSerial: 0, stateLineage: null, variables: {} },
     });

@@ -204,7 +204,7 @@ async function read(req: ReadRequest): Promise<ReadResponse> {
     diagnostics.push(
       warning(
         `${ipv4} of ${req.address} is no longer on the loopback interface`,
-        'Something removed it outside infra; its servers cannot be reached. Replace the host ("infra apply -replace" or destroy and apply).',
+        `Something removed it outside infra; its servers cannot be reached. Replace the host: infra apply -replace='${req.address}'.`,
       ),
     );
   }
