@@ -8,9 +8,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
-import type { StateFile } from '../../src/state/types.js';
+import { useRecordingProject } from '../support/recording-project.js';
 
 const LB_AND_NS = `
 variable "serial" {
@@ -54,26 +52,9 @@ resource "test_check" "lb" {
 }
 `;
 
-function readState(dir: string): StateFile {
-  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
-}
-
 describe('engine: applying again after a failed first apply', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-    cfg = tempConfig({ 'main.infra': LB_AND_NS });
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
-
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+  const project = useRecordingProject({ 'main.infra': LB_AND_NS });
+  const cli = project.cli;
 
   /** The plan right after a successful apply: nothing to do, and no secret that seems to change. */
   async function expectConverged(): Promise<void> {
@@ -85,11 +66,11 @@ describe('engine: applying again after a failed first apply', () => {
   }
 
   it('a route whose create failed is created by the next apply (a secret inside a whole object compares equal to itself)', async () => {
-    provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
+    project.provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
     const first = await cli('apply', '--auto-approve');
     expect(first.code).to.equal(1);
     expect(first.stderr).to.include('create test_balancer.ns failed');
-    provider.fail = () => undefined;
+    project.provider.fail = () => undefined;
 
     const plan = await cli('plan');
     expect(plan.stderr).to.equal('');
@@ -100,18 +81,18 @@ describe('engine: applying again after a failed first apply', () => {
     expect(again.stderr).to.equal('');
     expect(again.code).to.equal(0);
     await expectConverged();
-    expect(JSON.stringify(readState(cfg.dir))).to.not.include('root password of');
+    expect(JSON.stringify(project.state())).to.not.include('root password of');
   });
 
   it('the same, carried out from a saved plan (plan --out, then apply PLANFILE)', async () => {
-    provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
+    project.provider.fail = (c) => (c.op === 'create' && c.address === 'test_balancer.ns' ? 'injected failure' : undefined);
     expect((await cli('apply', '--auto-approve')).code).to.equal(1);
-    provider.fail = () => undefined;
+    project.provider.fail = () => undefined;
 
     const saved = await cli('plan', '--out', 'tfplan');
     expect(saved.stderr).to.equal('');
     expect(saved.code).to.equal(0);
-    expect(readFileSync(join(cfg.dir, 'tfplan'), 'utf8')).to.not.include('root password of');
+    expect(readFileSync(join(project.dir, 'tfplan'), 'utf8')).to.not.include('root password of');
     const again = await cli('apply', 'tfplan');
     expect(again.stderr).to.equal('');
     expect(again.code).to.equal(0);
@@ -120,7 +101,7 @@ describe('engine: applying again after a failed first apply', () => {
 
   it('a change downstream of a secret shows only what changed, not the secret', async () => {
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-    writeFileSync(join(cfg.dir, 'main.infra'), LB_AND_NS.replace('script = "nginx"', 'script = "nginx 2"'));
+    writeFileSync(join(project.dir, 'main.infra'), LB_AND_NS.replace('script = "nginx"', 'script = "nginx 2"'));
     const plan = await cli('plan', '--var', 'serial=1');
     expect(plan.stderr).to.equal('');
     const body = plan.stdout.slice(plan.stdout.indexOf('  # '), plan.stdout.indexOf('Deploy sequence:'));
@@ -139,21 +120,21 @@ describe('engine: applying again after a failed first apply', () => {
   });
 
   it('a blue-green instance whose route did not exist yet is live once traffic reaches it: the next plan destroys nothing', async () => {
-    provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
+    project.provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
     const first = await cli('apply', '--auto-approve');
     expect(first.code).to.equal(1);
-    expect(readState(cfg.dir).resources.map((x) => x.address)).to.not.include('test_balancer.ns');
-    provider.fail = () => undefined;
+    expect(project.state().resources.map((x) => x.address)).to.not.include('test_balancer.ns');
+    project.provider.fail = () => undefined;
 
     // The provisioning is new, so the copy made by the first apply is replaced: a deploy unit
     // whose switch creates the route.
     const again = await cli('apply', '--auto-approve');
     expect(again.stderr).to.equal('');
     expect(again.code).to.equal(0);
-    const green = provider.objects.find((o) => o.address === 'test_server.ns')!;
+    const green = project.provider.objects.find((o) => o.address === 'test_server.ns')!;
     expect(green.generation).to.equal(2);
     expect(again.stdout).to.match(new RegExp(`^test_balancer\\.ns \\(green\\): Switched after \\d+(\\.\\d)?s \\(traffic now to ${green.attributes.ipv4 as string} \\(green\\)\\)$`, 'm'));
-    const ns = readState(cfg.dir).resources.filter((x) => x.address === 'test_server.ns' || x.address === 'test_provision.ns');
+    const ns = project.state().resources.filter((x) => x.address === 'test_server.ns' || x.address === 'test_provision.ns');
     expect(ns.map((x) => [x.address, x.generation, x.live, x.status])).to.deep.equal([
       ['test_provision.ns', 2, true, 'ready'],
       ['test_server.ns', 2, true, 'ready'],
@@ -167,28 +148,28 @@ describe('engine: applying again after a failed first apply', () => {
   });
 
   it('a deploy whose switch created the route and then failed its check removes that route again: nothing points at the destroyed copy', async () => {
-    provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
+    project.provider.fail = (c) => (c.op === 'create' && c.address === 'test_provision.ns' ? 'injected failure' : undefined);
     expect((await cli('apply', '--auto-approve')).code).to.equal(1);
-    provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb' ? 'injected failure' : undefined);
+    project.provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb' ? 'injected failure' : undefined);
     const failed = await cli('apply', '--auto-approve');
     expect(failed.code).to.equal(1);
     expect(failed.stdout).to.match(/^test_balancer\.ns: \[rollback\] Destruction complete after /m);
     // The route did not exist before this deploy: rolled back, it does not exist again.
-    expect(provider.objects.map((o) => o.address)).to.not.include('test_balancer.ns');
-    expect(readState(cfg.dir).resources.map((x) => x.address)).to.not.include('test_balancer.ns');
-    provider.fail = () => undefined;
+    expect(project.provider.objects.map((o) => o.address)).to.not.include('test_balancer.ns');
+    expect(project.state().resources.map((x) => x.address)).to.not.include('test_balancer.ns');
+    project.provider.fail = () => undefined;
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
     await expectConverged();
   });
 
   it('an in-place update of a machine whose provider made up its password keeps the password\'s hash', async () => {
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-    const hashBefore = readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass;
-    writeFileSync(join(cfg.dir, 'main.infra'), LB_AND_NS.replace('name = "lb"', 'name = "lb-2"'));
+    const hashBefore = project.state().resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass;
+    writeFileSync(join(project.dir, 'main.infra'), LB_AND_NS.replace('name = "lb"', 'name = "lb-2"'));
     const r = await cli('apply', '--auto-approve');
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
-    expect(readState(cfg.dir).resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass).to.equal(hashBefore);
+    expect(project.state().resources.find((x) => x.address === 'test_server.lb')!.sensitive_attributes.root_pass).to.equal(hashBefore);
     await expectConverged();
   });
 });

@@ -4,8 +4,7 @@
  * verbatim (Ansible's failure line holds the task's variables) cannot leak one.
  */
 import { expect } from 'chai';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { useRecordingProject } from '../support/recording-project.js';
 
 const CONFIG = `
 variable "password" {
@@ -27,28 +26,15 @@ resource "test_provision" "web" {
 const PASSWORD = 'pa"ss-1234';
 
 describe('engine: provider output is scrubbed of secrets', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-    cfg = tempConfig({ 'main.infra': CONFIG });
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
-
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+  const project = useRecordingProject({ 'main.infra': CONFIG });
+  const cli = project.cli;
 
   it('a progress line and a diagnostic quoting a sensitive variable and a provider-made password', async () => {
-    provider.print = (c) =>
+    project.provider.print = (c) =>
       c.op === 'create' && c.type === 'test_provision'
         ? `failed: [web] => ${JSON.stringify({ msg: 'login refused', script: c.config!.script, root_pass: (c.config!.host as Record<string, string>).root_pass })}`
         : undefined;
-    provider.fail = (c) =>
+    project.provider.fail = (c) =>
       c.op === 'create' && c.type === 'test_provision' ? `ran "${String(c.config!.script)}" as root with ${(c.config!.host as Record<string, string>).root_pass}` : undefined;
     const r = await cli('apply', '--auto-approve', '--var', `password=${PASSWORD}`);
     expect(r.code).to.equal(1);
@@ -67,8 +53,8 @@ describe('engine: provider output is scrubbed of secrets', () => {
 
   it('a refresh line and a refresh diagnostic quoting a sensitive variable', async () => {
     expect((await cli('apply', '--auto-approve', '--var', `password=${PASSWORD}`)).code).to.equal(0);
-    provider.print = (c) => (c.op === 'read' && c.type === 'test_provision' ? `checking with ${PASSWORD}` : undefined);
-    provider.fail = (c) => (c.op === 'read' && c.type === 'test_provision' ? `login ${PASSWORD} refused` : undefined);
+    project.provider.print = (c) => (c.op === 'read' && c.type === 'test_provision' ? `checking with ${PASSWORD}` : undefined);
+    project.provider.fail = (c) => (c.op === 'read' && c.type === 'test_provision' ? `login ${PASSWORD} refused` : undefined);
     const r = await cli('plan', '--var', `password=${PASSWORD}`);
     expect(r.code).to.equal(1);
     expect(r.stdout + r.stderr).to.not.include('pa"ss');
