@@ -75,6 +75,8 @@ interface Ctx {
   quiet: number;
   fnCtx: FunctionContext | null;
   tooDeep: boolean;
+  /** The element the innermost splat's `each` is being evaluated for. */
+  splatItem: Value;
 }
 
 // Evaluation is synchronous, so nesting depth and the iteration budget are shared by nested
@@ -126,7 +128,7 @@ export function evaluateTemplate(template: Expr, vars: ObjectValue, scope: EvalS
 }
 
 function newCtx(scope: EvalScope, diags: Diagnostic[], templateVars: ObjectValue | null, literal: string | null): Ctx {
-  return { scope, diags, frame: null, templateVars, literal, quiet: 0, fnCtx: null, tooDeep: false };
+  return { scope, diags, frame: null, templateVars, literal, quiet: 0, fnCtx: null, tooDeep: false, splatItem: null };
 }
 
 function run(expr: Expr, c: Ctx): Value {
@@ -200,7 +202,9 @@ function evInner(e: Expr, c: Ctx): Value {
     case 'Index':
       return evIndex(ev(e.object, c), ev(e.key, c), e.range, c);
     case 'Splat':
-      return evSplat(e.object, e.attrs, e.range, c);
+      return evSplat(e.object, e.each, e.range, c);
+    case 'SplatItem':
+      return c.splatItem;
     case 'Call':
       return evCall(e, c);
     case 'Tuple': {
@@ -377,7 +381,7 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
   return fail(c, 'Invalid index', `A ${describeValue(ov)} has no elements to index.`, range);
 }
 
-function evSplat(objectExpr: Expr, attrs: readonly string[], range: SourceRange, c: Ctx): Value {
+function evSplat(objectExpr: Expr, each: Expr, range: SourceRange, c: Ctx): Value {
   let v = ev(objectExpr, c);
   let s = false;
   while (v instanceof Sensitive) {
@@ -385,14 +389,16 @@ function evSplat(objectExpr: Expr, attrs: readonly string[], range: SourceRange,
     s = true;
   }
   if (v instanceof Unknown) return mark(UNKNOWN, s);
+  // HCL: a splat of null is an empty list; of anything not a list, the list of that one value.
   const items: readonly Value[] = v === null ? [] : Array.isArray(v) ? v : [v];
   if (!spend(items.length, range, c)) return UNKNOWN;
+  const outer = c.splatItem;
   const out = new Array<Value>(items.length);
   for (let i = 0; i < items.length; i++) {
-    let x = items[i];
-    for (const a of attrs) x = getAttr(x, a, range, c);
-    out[i] = x;
+    c.splatItem = items[i];
+    out[i] = ev(each, c);
   }
+  c.splatItem = outer;
   return mark(out, s);
 }
 

@@ -107,6 +107,7 @@ function collect(root: Expr, rootShadow: Shadow | null, out: Reference[]): void 
     const { e, s } = stack.pop()!;
     switch (e.kind) {
       case 'Literal':
+      case 'SplatItem':
         break;
       case 'Template':
         pushParts(e.parts, s);
@@ -127,7 +128,10 @@ function collect(root: Expr, rootShadow: Shadow | null, out: Reference[]): void 
         }
         steps.reverse();
         const keys: Expr[] = [];
+        // A splat's `each` is a traversal of its element (rooted at SplatItem, no reference);
+        // its index keys may refer to anything.
         for (const st of steps) if (st.kind === 'Index') keys.push(st.key);
+        else if (st.kind === 'Splat') keys.push(st.each);
         push(s, ...keys);
         if (cur.kind !== 'Variable') {
           push(s, cur);

@@ -60,6 +60,7 @@ export type Expr =
   | GetAttrExpr
   | IndexExpr
   | SplatExpr
+  | SplatItemExpr
   | CallExpr
   | TupleExpr
   | ObjectExpr
@@ -138,12 +139,27 @@ export interface IndexExpr {
   readonly range: SourceRange;
 }
 
-/** `list[*].attr` - the attribute traversal after the splat is `each` applied to every element. */
+/**
+ * A splat: `each` is evaluated once for every element of `object` (null gives an empty list, a
+ * value that is not a list is taken as a list of itself), with `SplatItem` standing for the
+ * element; the result is the list of those values. As in HCL, a full splat (`x[*]`) takes the
+ * whole traversal after it into `each` - attributes, indexes, further splats - so
+ * `x[*].s[1]` is `[for e in x : e.s[1]]`; a legacy splat (`x.*`) takes attribute access (and the
+ * legacy `.0` index) only, so `x.*.s[1]` is `[for e in x : e.s][1]`. `x[*]` alone has
+ * `each` = the `SplatItem` itself.
+ */
 export interface SplatExpr {
   readonly kind: 'Splat';
   readonly object: Expr;
-  /** Attribute names after `[*]`, in order (`[*].a.b` -> ["a", "b"]). */
-  readonly attrs: readonly string[];
+  readonly each: Expr;
+  /** True for the attribute-only `.*` form. */
+  readonly legacy: boolean;
+  readonly range: SourceRange;
+}
+
+/** The element a splat's `each` is applied to; its range is the `[*]` or `.*` it stands for. */
+export interface SplatItemExpr {
+  readonly kind: 'SplatItem';
   readonly range: SourceRange;
 }
 

@@ -13,7 +13,7 @@
  */
 import type { IToken } from 'chevrotain';
 import { didYouMean, error, type Diagnostic, type SourceRange } from '../diagnostics.js';
-import type { Attribute, BinaryOp, Block, Body, Comment, Expr, FileNode, Label, ObjectItem, TemplateExpr, TemplatePart } from './ast.js';
+import type { Attribute, BinaryOp, Block, Body, Comment, Expr, FileNode, Label, ObjectItem, SplatExpr, TemplateExpr, TemplatePart } from './ast.js';
 import type { LineMap, Span } from './positions.js';
 import { tokenEnd } from './structure.js';
 import { Bang, False, heredocMarker, NumberLit, True } from './tokens.js';
@@ -322,33 +322,50 @@ export class AstBuilder {
     return this.bounded({ kind: 'Parens', expr: inner, range: this.range(start, end) }, innerDepth + 1);
   }
 
-  /** `object.name` (also `.true` etc.), `object.0` or `object.*`, for `object` of depth `d`. */
+  /**
+   * `object.name` (also `.true` etc.), `object.0` or `object.*`, for `object` of depth `d`. After a
+   * splat the access goes into the splat's `each` (see `SplatExpr`).
+   */
   attrAccess(object: Expr, d: number, t: IToken): Expr {
     if (!real(t)) {
       this.depth = d;
       return object;
     }
     const nameRange = this.tokenRange(t);
-    let expr: Expr;
+    let step: (inner: Expr) => Expr;
     if (t.tokenType === NumberLit) {
       const key: Expr = { kind: 'Literal', value: Number(t.image), range: nameRange };
-      expr = { kind: 'Index', object, key, range: this.span(object.range, nameRange) };
+      step = (inner) => ({ kind: 'Index', object: inner, key, range: this.span(inner.range, nameRange) });
     } else if (t.image === '*') {
-      expr = { kind: 'Splat', object, attrs: [], range: this.span(object.range, nameRange) };
-    } else if (object.kind === 'Splat') {
-      expr = { kind: 'Splat', object: object.object, attrs: [...object.attrs, t.image], range: this.span(object.range, nameRange) };
+      step = (inner) => ({ kind: 'Splat', object: inner, each: { kind: 'SplatItem', range: nameRange }, legacy: true, range: this.span(inner.range, nameRange) });
     } else {
-      expr = { kind: 'GetAttr', object, name: t.image, nameRange, range: this.span(object.range, nameRange) };
+      step = (inner) => ({ kind: 'GetAttr', object: inner, name: t.image, nameRange, range: this.span(inner.range, nameRange) });
     }
+    const attrOnly = t.image !== '*';
+    const expr = (object.kind === 'Splat' && this.intoSplat(object, attrOnly, step, nameRange)) || step(object);
     return this.bounded(expr, d + 1);
   }
 
   /** `object[key]` (key of depth `keyDepth`) or `object[*]` (key undefined). */
   index(object: Expr, d: number, open: IToken, key: Expr | undefined, keyDepth: number, close: IToken): Expr {
     const end = real(close) ? tokenEnd(close) : real(open) ? tokenEnd(open) : endOf(object.range);
-    const range = this.range(startOf(object.range), end);
-    if (key === undefined) return this.bounded({ kind: 'Splat', object, attrs: [], range }, d + 1);
-    return this.bounded({ kind: 'Index', object, key, range }, Math.max(d, keyDepth) + 1);
+    const last = this.range(real(open) ? open.startOffset : endOf(object.range), end);
+    const step =
+      key === undefined
+        ? (inner: Expr): Expr => ({ kind: 'Splat', object: inner, each: { kind: 'SplatItem', range: last }, legacy: false, range: this.range(startOf(inner.range), end) })
+        : (inner: Expr): Expr => ({ kind: 'Index', object: inner, key, range: this.range(startOf(inner.range), end) });
+    const expr = (object.kind === 'Splat' && this.intoSplat(object, false, step, last)) || step(object);
+    return this.bounded(expr, Math.max(d, keyDepth) + 1);
+  }
+
+  /**
+   * `splat` with `step` applied to the end of its `each` (innermost open splat first), or
+   * undefined when the splat's traversal has ended: a legacy splat takes attribute steps only.
+   */
+  private intoSplat(splat: SplatExpr, attrOnly: boolean, step: (inner: Expr) => Expr, last: SourceRange): SplatExpr | undefined {
+    if (splat.legacy && !attrOnly) return undefined;
+    const each = (splat.each.kind === 'Splat' && this.intoSplat(splat.each, attrOnly, step, last)) || step(splat.each);
+    return { kind: 'Splat', object: splat.object, each, legacy: splat.legacy, range: this.span(splat.range, last) };
   }
 
   // --- Strings ------------------------------------------------------------------------------

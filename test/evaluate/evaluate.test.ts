@@ -101,6 +101,36 @@ describe('evaluate: references and traversal', () => {
   it('splats wrap a single object and turn null into an empty list', () => {
     expect(value('local.obj[*].a', withSecrets)).to.deep.equal([1]);
     expect(value('null[*].a')).to.deep.equal([]);
+    expect(value('null[*]')).to.deep.equal([]);
+    expect(value('"x"[*]')).to.deep.equal(['x']);
+  });
+
+  it('a full splat applies the whole traversal after it to each element: attributes, [i] and another [*] (HCL)', () => {
+    expect(value('[{s=["x0","x1"]},{s=["y0","y1"]}][*].s[1]')).to.deep.equal(['x1', 'y1']);
+    expect(value('[{s=["x0","x1"]},{s=["y0","y1"]}][*].s')).to.deep.equal([['x0', 'x1'], ['y0', 'y1']]);
+    expect(value('[[1, 2], [3, 4]][*][0]')).to.deep.equal([1, 3]);
+    expect(value('[{a = [{b = 1}, {b = 2}]}, {a = [{b = 3}]}][*].a[*].b')).to.deep.equal([[1, 2], [3]]);
+    // Parentheses end the splat's traversal: the index applies to the list it made.
+    expect(value('([{s=["x0","x1"]},{s=["y0","y1"]}][*].s)[1]')).to.deep.equal(['y0', 'y1']);
+  });
+
+  it('a legacy splat (.*) applies attribute access only; an index after it applies to the list', () => {
+    expect(value('[{s=["x0","x1"]},{s=["y0","y1"]}].*.s[1]')).to.deep.equal(['y0', 'y1']);
+    expect(value('[{s={t=1}},{s={t=2}}].*.s.t')).to.deep.equal([1, 2]);
+  });
+
+  it('flatten of nested splats over real-module-shaped data returns the names', () => {
+    const s = scope({
+      vars: {
+        x: [
+          { name: 'web', groups: [{ name: 'g1', rules: [] }, { name: 'g2', rules: [] }] },
+          { name: 'db', groups: [{ name: 'g3', rules: [] }] },
+          { name: 'empty', groups: [] },
+        ],
+      },
+    });
+    expect(value('try(flatten(var.x[*].groups[*].name), [])', s)).to.deep.equal(['g1', 'g2', 'g3']);
+    expect(value('var.x[*].groups[0].name', scope({ vars: { x: [{ groups: [{ name: 'a' }] }, { groups: [{ name: 'b' }] }] } }))).to.deep.equal(['a', 'b']);
   });
 
   it('reports undeclared names with suggestions and the whole traversal as range', () => {

@@ -29,6 +29,10 @@ describe('referencesOf', () => {
     ).to.deep.equal(['resource:a.b@3-6', 'var:i@7-12', 'resource:x.y@16-19', 'local:k@30-37', 'resource:t.n[0]@41-47', 'var:list@61-69', 'local:on@80-88', 'resource:m.n@105-108']);
   });
 
+  it('finds references in the traversal a splat applies to each element (index keys, nested splats)', () => {
+    expect(show(referencesOf(expr('local_host.x[*].groups[var.i][*].rules[local.j].name')))).to.deep.equal(['resource:local_host.x@1-13', 'var:i@24-29', 'local:j@40-47']);
+  });
+
   it('for-expression variables shadow roots of the same name, only inside the expression', () => {
     expect(show(referencesOf(expr('[for var in local_host.x : var.a]')))).to.deep.equal(['resource:local_host.x@13-25']);
     expect(show(referencesOf(expr('concat([for each in [] : each.key], [each.key])')))).to.deep.equal(['each:key@38-46']);

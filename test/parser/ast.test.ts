@@ -219,10 +219,18 @@ describe('parser: AST shapes', () => {
       expect(expr('aws.x["k"].ipv4')).to.deep.equal(attr({ kind: 'Index', object: attr(v('aws'), 'x'), key: str('k') }, 'ipv4'));
       expect(expr('x.0.y')).to.deep.equal(attr({ kind: 'Index', object: v('x'), key: n(0) }, 'y'));
     });
-    it('splat collects the attributes after it', () => {
-      expect(expr('x[*].a.b')).to.deep.equal({ kind: 'Splat', object: v('x'), attrs: ['a', 'b'] });
-      expect(expr('x.*.a')).to.deep.equal({ kind: 'Splat', object: v('x'), attrs: ['a'] });
-      expect(expr('x[*].a[0]')).to.deep.equal({ kind: 'Index', object: { kind: 'Splat', object: v('x'), attrs: ['a'] }, key: n(0) });
+    it('a full splat takes the whole traversal after it; a legacy splat only attributes', () => {
+      const item = { kind: 'SplatItem' };
+      const splat = (object: unknown, each: unknown, legacy = false) => ({ kind: 'Splat', object, each, legacy });
+      expect(expr('x[*]')).to.deep.equal(splat(v('x'), item));
+      expect(expr('x[*].a.b')).to.deep.equal(splat(v('x'), attr(attr(item, 'a'), 'b')));
+      expect(expr('x.*.a')).to.deep.equal(splat(v('x'), attr(item, 'a'), true));
+      expect(expr('x[*].a[0]')).to.deep.equal(splat(v('x'), { kind: 'Index', object: attr(item, 'a'), key: n(0) }));
+      expect(expr('x.*.a[0]')).to.deep.equal({ kind: 'Index', object: splat(v('x'), attr(item, 'a'), true), key: n(0) });
+      expect(expr('x.*.a.0')).to.deep.equal(splat(v('x'), { kind: 'Index', object: attr(item, 'a'), key: n(0) }, true));
+      expect(expr('x[*].a[*].b')).to.deep.equal(splat(v('x'), splat(attr(item, 'a'), attr(item, 'b'))));
+      expect(expr('x[*].a.*.b[0]')).to.deep.equal(splat(v('x'), { kind: 'Index', object: splat(attr(item, 'a'), attr(item, 'b'), true), key: n(0) }));
+      expect(expr('(x[*].a)[0]')).to.deep.equal({ kind: 'Index', object: { kind: 'Parens', expr: splat(v('x'), attr(item, 'a')) }, key: n(0) });
     });
     it('keywords are fine as attribute names', () => {
       expect(expr('x.if.for.in.true')).to.deep.equal(attr(attr(attr(attr(v('x'), 'if'), 'for'), 'in'), 'true'));
