@@ -892,6 +892,7 @@ function evCall(e: CallExpr, c: Ctx): Value {
     }
     args[i] = checked;
   }
+  if (fn.unmarks) s = false;
   if (unknown) return mark(UNKNOWN, s);
   const result = fn.impl(args, functionContext(c));
   if (Array.isArray(result) && !spend(result.length, e.range, c)) return UNKNOWN;

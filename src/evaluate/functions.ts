@@ -9,9 +9,14 @@
  * A failure is returned as a `FunctionError`, never thrown; the evaluator turns it into a
  * diagnostic at the call (or at the offending argument).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, posix, resolve } from 'node:path';
+import { cidrHost, cidrSubnet, cidrSubnets, formatPrefix, parsePrefix, type Prefix } from './cidr.js';
+import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
+import { translateRegex, expandTemplate } from './regex.js';
+import { yamlEncode } from './yaml.js';
 import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
 import {
   Sensitive,
@@ -22,6 +27,7 @@ import {
   sensitive,
   valueEquals,
   type ListValue,
+  type Json,
   type ObjectValue,
   type Value,
 } from './value.js';
@@ -61,8 +67,10 @@ export interface FunctionDef {
   readonly variadic?: Param;
   /** Handles unknown and sensitive elements inside its arguments itself (see the module comment). */
   readonly nested?: boolean;
-  /** Reads the world (environment, files): not allowed where only literals are. */
+  /** Reads the world (environment, files, clock, randomness): not allowed where only literals are. */
   readonly impure?: boolean;
+  /** The result is not marked sensitive even when the argument is (`nonsensitive`). */
+  readonly unmarks?: boolean;
   /** One-line description for docs and `did you mean`. */
   readonly signature: string;
   readonly impl: (args: readonly Value[], ctx: FunctionContext) => Value | FunctionError;
@@ -106,11 +114,10 @@ function stringElements(xs: ListValue, argIndex: number, what: string): string[]
   return out;
 }
 
-function readFile(path: string, ctx: FunctionContext, fn: string): string | FunctionError {
+function readBytes(path: string, ctx: FunctionContext, fn: string): Buffer | FunctionError {
   const full = isAbsolute(path) ? path : resolve(ctx.configDir, path);
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(full);
+    return readFileSync(full);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'read error');
@@ -120,6 +127,11 @@ function readFile(path: string, ctx: FunctionContext, fn: string): string | Func
       `Cannot read file "${path}": ${why}`,
     );
   }
+}
+
+function readFile(path: string, ctx: FunctionContext, fn: string): string | FunctionError {
+  const bytes = readBytes(path, ctx, fn);
+  if (bytes instanceof FunctionError) return bytes;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -443,13 +455,14 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       impl: (a) => {
         const s = str(a[1]);
         if (s.length > 1 && s.startsWith('/') && s.endsWith('/')) {
-          let re: RegExp;
-          try {
-            re = new RegExp(s.slice(1, -1), 'gu');
-          } catch (e) {
-            return new FunctionError(`Invalid regular expression ${s}: ${(e as Error).message.replace(/^.*: /, '')}.`, 1);
-          }
-          return str(a[0]).replace(re, str(a[2]));
+          const t = translateRegex(s.slice(1, -1), true);
+          if ('error' in t) return new FunctionError(`Invalid regular expression ${s}: ${t.error}.`, 1);
+          return str(a[0]).replace(t.regexp, (...m) => {
+            const groups = typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
+            const match = m.slice(0, groups ? -3 : -2) as unknown as RegExpExecArray;
+            match.groups = groups;
+            return expandTemplate(str(a[2]), match);
+          });
         }
         return s === '' ? str(a[0]) : str(a[0]).split(s).join(str(a[2]));
       },
@@ -604,7 +617,387 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     },
   ],
   ['sensitive', { signature: 'sensitive(value)', params: [p('value', 'any', true)], nested: true, impl: (a) => sensitive(a[0]) }],
+  ['nonsensitive', { signature: 'nonsensitive(value)', params: [p('value', 'any', true)], nested: true, unmarks: true, impl: (a) => a[0] }],
+
+  // ---- strings ----
+  ['chomp', { signature: 'chomp(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?:\r\n|\n|\r)+$/, '') }],
+  [
+    'trim',
+    {
+      signature: 'trim(string, characters)',
+      params: [p('string', 'string'), p('characters', 'string')],
+      impl: (a) => {
+        const set = new Set(str(a[1]));
+        const chars = [...str(a[0])];
+        let i = 0;
+        let j = chars.length;
+        while (i < j && set.has(chars[i])) i++;
+        while (j > i && set.has(chars[j - 1])) j--;
+        return chars.slice(i, j).join('');
+      },
+    },
+  ],
+  ['trimprefix', { signature: 'trimprefix(string, prefix)', params: [p('string', 'string'), p('prefix', 'string')], impl: (a) => (str(a[0]).startsWith(str(a[1])) ? str(a[0]).slice(str(a[1]).length) : str(a[0])) }],
+  [
+    'trimsuffix',
+    {
+      signature: 'trimsuffix(string, suffix)',
+      params: [p('string', 'string'), p('suffix', 'string')],
+      impl: (a) => (str(a[1]) !== '' && str(a[0]).endsWith(str(a[1])) ? str(a[0]).slice(0, -str(a[1]).length) : str(a[0])),
+    },
+  ],
+  ['strcontains', { signature: 'strcontains(string, substr)', params: [p('string', 'string'), p('substr', 'string')], impl: (a) => str(a[0]).includes(str(a[1])) }],
+  // Go's strings.Title: a letter after anything but a letter, digit, underscore or apostrophe starts a word.
+  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, l: string) => pre + l.toUpperCase()) }],
+  [
+    'urlencode',
+    {
+      signature: 'urlencode(string)',
+      params: [p('string', 'string')],
+      impl: (a) => {
+        let out = '';
+        for (const byte of Buffer.from(str(a[0]), 'utf8')) {
+          const ch = String.fromCharCode(byte);
+          out += /[A-Za-z0-9\-_.~]/.test(ch) ? ch : byte === 0x20 ? '+' : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+        }
+        return out;
+      },
+    },
+  ],
+  [
+    'regex',
+    {
+      signature: 'regex(pattern, string)',
+      params: [p('pattern', 'string'), p('string', 'string')],
+      impl: (a) => {
+        const t = compileRegex(str(a[0]), false);
+        if (t instanceof FunctionError) return t;
+        const m = t.regexp.exec(str(a[1]));
+        if (m === null) return new FunctionError('The pattern did not match anything in the string.', undefined, 'No match for the regular expression');
+        return t.result(m);
+      },
+    },
+  ],
+  [
+    'regexall',
+    {
+      signature: 'regexall(pattern, string)',
+      params: [p('pattern', 'string'), p('string', 'string')],
+      impl: (a) => {
+        const t = compileRegex(str(a[0]), true);
+        if (t instanceof FunctionError) return t;
+        const out: Value[] = [];
+        for (const m of str(a[1]).matchAll(t.regexp)) {
+          if (out.length >= MAX_GENERATED) return new FunctionError(`regexall() would make more than ${MAX_GENERATED} matches.`);
+          out.push(t.result(m as RegExpExecArray));
+        }
+        return out;
+      },
+    },
+  ],
+  [
+    'base64encode',
+    { signature: 'base64encode(string)', params: [p('string', 'string')], impl: (a) => Buffer.from(str(a[0]), 'utf8').toString('base64') },
+  ],
+  [
+    'base64decode',
+    {
+      signature: 'base64decode(string)',
+      params: [p('string', 'string')],
+      impl: (a) => {
+        const text = str(a[0]);
+        if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return new FunctionError('The string is not valid base64 (standard alphabet, padded with "=").', 0);
+        try {
+          return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(text, 'base64'));
+        } catch {
+          return new FunctionError('The decoded bytes are not valid UTF-8 text.', 0);
+        }
+      },
+    },
+  ],
+  ['md5', { signature: 'md5(string)', params: [p('string', 'string')], impl: (a) => createHash('md5').update(str(a[0]), 'utf8').digest('hex') }],
+  ['sha1', { signature: 'sha1(string)', params: [p('string', 'string')], impl: (a) => createHash('sha1').update(str(a[0]), 'utf8').digest('hex') }],
+  ['uuid', { signature: 'uuid()', params: [], impure: true, impl: () => randomUUID() }],
+  ['timestamp', { signature: 'timestamp()', params: [], impure: true, impl: () => nowTimestamp() }],
+  [
+    'formatdate',
+    {
+      signature: 'formatdate(spec, timestamp)',
+      params: [p('spec', 'string'), p('timestamp', 'string')],
+      impl: (a) => {
+        const t = parseTimestamp(str(a[1]));
+        if (typeof t === 'string') return new FunctionError(`${t}.`, 1);
+        const out = formatDate(str(a[0]), t);
+        return typeof out === 'string' ? out : new FunctionError(`Invalid specification: ${out.error}.`, 0);
+      },
+    },
+  ],
+
+  // ---- paths and files ----
+  ['basename', { signature: 'basename(path)', params: [p('path', 'string')], impl: (a) => (str(a[0]) === '' ? '.' : /^\/+$/.test(str(a[0])) ? '/' : posix.basename(str(a[0]))) }],
+  ['dirname', { signature: 'dirname(path)', params: [p('path', 'string')], impl: (a) => posix.dirname(str(a[0]).replace(/(.)\/+$/, '$1')) }],
+  [
+    'pathexpand',
+    {
+      signature: 'pathexpand(path)',
+      params: [p('path', 'string')],
+      impure: true,
+      impl: (a, ctx) => {
+        const path = str(a[0]);
+        if (!path.startsWith('~')) return path;
+        if (path.length > 1 && path[1] !== '/') return new FunctionError('Only "~" and "~/..." can be expanded, not another user\'s home directory.', 0);
+        const home = ctx.env.HOME ?? homedir();
+        return home + path.slice(1);
+      },
+    },
+  ],
+  [
+    'filebase64',
+    {
+      signature: 'filebase64(path)',
+      params: [p('path', 'string')],
+      impure: true,
+      impl: (a, ctx) => {
+        const b = readBytes(str(a[0]), ctx, 'filebase64');
+        return b instanceof FunctionError ? b : b.toString('base64');
+      },
+    },
+  ],
+  [
+    'filemd5',
+    {
+      signature: 'filemd5(path)',
+      params: [p('path', 'string')],
+      impure: true,
+      impl: (a, ctx) => {
+        const b = readBytes(str(a[0]), ctx, 'filemd5');
+        return b instanceof FunctionError ? b : createHash('md5').update(b).digest('hex');
+      },
+    },
+  ],
+
+  // ---- collections ----
+  [
+    'slice',
+    {
+      signature: 'slice(list, start, end)',
+      params: [p('list', 'list'), p('start', 'number'), p('end', 'number')],
+      nested: true,
+      impl: (a) => {
+        const xs = list(a[0]);
+        const start = num(a[1]);
+        const end = num(a[2]);
+        if (!Number.isInteger(start) || start < 0) return new FunctionError('The start index must be a whole number, zero or more.', 1);
+        if (!Number.isInteger(end) || end > xs.length) return new FunctionError(`The end index must be a whole number no greater than the length of the list (${xs.length}).`, 2);
+        if (start > end) return new FunctionError('The start index must not be greater than the end index.', 1);
+        return xs.slice(start, end);
+      },
+    },
+  ],
+  ['compact', { signature: 'compact(list)', params: [p('list', 'list')], nested: true, impl: (a) => compactList(list(a[0])) }],
+  [
+    'coalescelist',
+    {
+      signature: 'coalescelist(lists...)',
+      params: [],
+      variadic: p('lists', 'list', true),
+      nested: true,
+      impl: (a) => {
+        for (const x of a) if (x !== null && list(x).length > 0) return x;
+        return new FunctionError('Every argument is null or an empty list.');
+      },
+    },
+  ],
+  [
+    'one',
+    {
+      signature: 'one(list)',
+      params: [p('list', 'list', true)],
+      nested: true,
+      impl: (a) => {
+        if (a[0] === null) return null;
+        const xs = list(a[0]);
+        if (xs.length > 1) return new FunctionError(`The list must have no more than one element; it has ${xs.length}.`, 0);
+        return xs.length === 0 ? null : xs[0];
+      },
+    },
+  ],
+  ['reverse', { signature: 'reverse(list)', params: [p('list', 'list')], nested: true, impl: (a) => [...list(a[0])].reverse() }],
+  [
+    'index',
+    {
+      signature: 'index(list, value)',
+      params: [p('list', 'list'), p('value', 'any', true)],
+      impl: (a) => {
+        const i = list(a[0]).findIndex((x) => valueEquals(x, a[1]));
+        return i >= 0 ? i : new FunctionError('The value is not in the list.', 1, 'Item not found');
+      },
+    },
+  ],
+  ['alltrue', { signature: 'alltrue(list)', params: [p('list', 'list')], impl: (a) => boolElements(list(a[0]), 'alltrue', (xs) => xs.every((x) => x)) }],
+  ['anytrue', { signature: 'anytrue(list)', params: [p('list', 'list')], impl: (a) => boolElements(list(a[0]), 'anytrue', (xs) => xs.some((x) => x)) }],
+  [
+    'setunion',
+    {
+      signature: 'setunion(sets...)',
+      params: [p('first', 'list')],
+      variadic: p('sets', 'list'),
+      impl: (a) => setResult(distinctValues(a.flatMap((x) => list(x)))),
+    },
+  ],
+  [
+    'setintersection',
+    {
+      signature: 'setintersection(sets...)',
+      params: [p('first', 'list')],
+      variadic: p('sets', 'list'),
+      impl: (a) => setResult(distinctValues(list(a[0])).filter((x) => a.slice(1).every((s) => list(s).some((y) => valueEquals(x, y))))),
+    },
+  ],
+
+  // ---- numbers ----
+  ['ceil', { signature: 'ceil(number)', params: [p('number', 'number')], impl: (a) => Math.ceil(num(a[0])) }],
+  ['floor', { signature: 'floor(number)', params: [p('number', 'number')], impl: (a) => Math.floor(num(a[0])) }],
+  [
+    'pow',
+    {
+      signature: 'pow(base, exponent)',
+      params: [p('base', 'number'), p('exponent', 'number')],
+      impl: (a) => {
+        const r = num(a[0]) ** num(a[1]);
+        return Number.isFinite(r) ? r : new FunctionError('The result is not a finite number.');
+      },
+    },
+  ],
+  [
+    'parseint',
+    {
+      signature: 'parseint(string, base)',
+      params: [p('string', 'string'), p('base', 'number')],
+      impl: (a) => parseInteger(str(a[0]), num(a[1])),
+    },
+  ],
+
+  // ---- IP networks ----
+  [
+    'cidrhost',
+    {
+      signature: 'cidrhost(prefix, hostnum)',
+      params: [p('prefix', 'string'), p('hostnum', 'number')],
+      impl: (a) => {
+        const pre = prefixArg(a[0]);
+        if (pre instanceof FunctionError) return pre;
+        if (!Number.isInteger(num(a[1]))) return new FunctionError('The host number must be a whole number.', 1);
+        const r = cidrHost(pre, BigInt(num(a[1])));
+        return typeof r === 'string' ? r : new FunctionError(`Invalid host number: ${r.error}.`, 1);
+      },
+    },
+  ],
+  [
+    'cidrsubnet',
+    {
+      signature: 'cidrsubnet(prefix, newbits, netnum)',
+      params: [p('prefix', 'string'), p('newbits', 'number'), p('netnum', 'number')],
+      impl: (a) => {
+        const pre = prefixArg(a[0]);
+        if (pre instanceof FunctionError) return pre;
+        if (!Number.isInteger(num(a[1])) || num(a[1]) < 0) return new FunctionError('newbits must be a whole number, zero or more.', 1);
+        if (!Number.isInteger(num(a[2]))) return new FunctionError('netnum must be a whole number.', 2);
+        const r = cidrSubnet(pre, num(a[1]), BigInt(num(a[2])));
+        return 'error' in r ? new FunctionError(`${r.error}.`, r.error.startsWith('insufficient') ? 1 : 2) : formatPrefix(r);
+      },
+    },
+  ],
+  [
+    'cidrsubnets',
+    {
+      signature: 'cidrsubnets(prefix, newbits...)',
+      params: [p('prefix', 'string')],
+      variadic: p('newbits', 'number'),
+      impl: (a) => {
+        const pre = prefixArg(a[0]);
+        if (pre instanceof FunctionError) return pre;
+        const bits = a.slice(1).map(num);
+        const bad = bits.findIndex((b) => !Number.isInteger(b));
+        if (bad >= 0) return new FunctionError('newbits must be whole numbers.', bad + 1);
+        const r = cidrSubnets(pre, bits);
+        return 'error' in r ? new FunctionError(`${r.error}.`, r.index + 1) : r.map(formatPrefix);
+      },
+    },
+  ],
+
+  // ---- encoding ----
+  ['yamlencode', { signature: 'yamlencode(value)', params: [p('value', 'any', true)], impl: (a) => yamlEncode(a[0] as Json) }],
 ]);
+
+function prefixArg(v: Value): Prefix | FunctionError {
+  const r = parsePrefix(str(v));
+  return typeof r === 'string' ? new FunctionError(`Invalid CIDR prefix: ${r}.`, 0) : r;
+}
+
+/** `compact`: drops null and empty-string elements; unknown elements stay (they may be either). */
+function compactList(xs: ListValue): Value[] {
+  return xs.filter((x) => x !== null && x !== '' && !(x instanceof Sensitive && (x.value === null || x.value === '')));
+}
+
+function boolElements(xs: ListValue, fn: string, f: (bs: boolean[]) => boolean): Value | FunctionError {
+  const bs: boolean[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    const c = xs[i] === null ? new ConversionError('is null') : convert(xs[i], 'bool');
+    if (c instanceof ConversionError) return new FunctionError(`${fn}() needs a list of bools: element ${i} ${c.message.startsWith('is') ? c.message : c.message}.`, 0);
+    bs.push(c as boolean);
+  }
+  return f(bs);
+}
+
+function distinctValues(xs: readonly Value[]): Value[] {
+  const out: Value[] = [];
+  for (const x of xs) if (!out.some((y) => valueEquals(x, y))) out.push(x);
+  return out;
+}
+
+/** Sets of strings come out sorted, like `toset`; other sets keep first-seen order. */
+function setResult(xs: Value[]): Value[] {
+  return xs.every((x) => typeof x === 'string') ? (xs as string[]).sort(compareStrings) : xs;
+}
+
+const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** Go's big.Int SetString for bases 2 to 62 (case-insensitive up to 36), as Terraform's parseint. */
+function parseInteger(text: string, base: number): Value | FunctionError {
+  if (!Number.isInteger(base) || base < 2 || base > 62) return new FunctionError('The base must be a whole number from 2 to 62.', 1);
+  const negative = text.startsWith('-');
+  const body = negative || text.startsWith('+') ? text.slice(1) : text;
+  if (body === '') return new FunctionError(`Cannot parse ${JSON.stringify(text)} as a base ${base} integer.`, 0);
+  let n = 0n;
+  for (const ch of body) {
+    let d = DIGITS.indexOf(base <= 36 ? ch.toLowerCase() : ch);
+    if (base <= 36 && d >= 36) d = -1;
+    if (d < 0 || d >= base) return new FunctionError(`Cannot parse ${JSON.stringify(text)} as a base ${base} integer.`, 0);
+    n = n * BigInt(base) + BigInt(d);
+  }
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) return new FunctionError(`${JSON.stringify(text)} is larger than the numbers the language holds exactly (2^53).`, 0);
+  return Number(negative ? -n : n);
+}
+
+/** A compiled pattern and how a match becomes the function's result (string, list or object). */
+function compileRegex(pattern: string, global: boolean): { regexp: RegExp; result: (m: RegExpExecArray) => Value } | FunctionError {
+  const t = translateRegex(pattern, global);
+  if ('error' in t) return new FunctionError(`${t.error}.`, 0, 'Invalid regular expression');
+  const probe = new RegExp(`${t.regexp.source}|`, t.regexp.flags.replace('g', '')).exec('')!;
+  const groups = probe.length - 1;
+  const named = probe.groups ? Object.keys(probe.groups) : [];
+  if (named.length > 0 && named.length < groups) return new FunctionError('The pattern mixes named and unnamed capture groups; use one kind.', 0, 'Invalid regular expression');
+  const result = (m: RegExpExecArray): Value => {
+    if (named.length > 0) {
+      const out: Record<string, Value> = {};
+      for (const k of named) out[k] = m.groups?.[k] ?? '';
+      return out;
+    }
+    return groups === 0 ? m[0] : m.slice(1).map((x) => x ?? '');
+  };
+  return { regexp: t.regexp, result };
+}
 
 /** Converts one argument to its parameter's type, or says why it cannot be. */
 export function checkArgument(param: Param, v: Value): Value | ConversionError {
