@@ -21,9 +21,39 @@ export function parseNumber(s: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** The text of a number in strings and templates (`1`, `1.5`, `-0` prints as `0`). */
+/**
+ * Why a whole number written in digits cannot be held exactly (numbers are 64-bit floats: integers
+ * are exact up to 2^53); undefined when it can. Only plain digit strings are checked: `1e21` and
+ * `0.1` say they accept a float.
+ */
+export function inexactInteger(text: string): string | undefined {
+  const digits = text.startsWith('-') ? text.slice(1) : text;
+  if (!/^\d{16,}$/.test(digits)) return undefined;
+  const exact = BigInt(text);
+  const held = BigInt(Number(text));
+  if (exact === held) return undefined;
+  return `${text} is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here; it would become ${held}`;
+}
+
+/**
+ * The text of a number in strings, templates and JSON, as Terraform prints it: plain decimal
+ * without an exponent (`1e21` is `1000000000000000000000`, `1.5e-7` is `0.00000015`), the shortest
+ * digits that read back as the same number, `-0` as `0`.
+ */
 export function numberToString(n: number): string {
-  return Object.is(n, -0) ? '0' : String(n);
+  if (Object.is(n, -0)) return '0';
+  const s = String(n);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const negative = s.startsWith('-');
+  const mantissa = s.slice(negative ? 1 : 0, e);
+  const exponent = Number(s.slice(e + 1));
+  const point = mantissa.indexOf('.');
+  const digits = mantissa.replace('.', '');
+  // Position of the decimal point within `digits` once the exponent is applied.
+  const at = (point < 0 ? mantissa.length : point) + exponent;
+  const plain = at <= 0 ? `0.${'0'.repeat(-at)}${digits}` : at >= digits.length ? digits + '0'.repeat(at - digits.length) : `${digits.slice(0, at)}.${digits.slice(at)}`;
+  return (negative ? '-' : '') + plain;
 }
 
 /** `string`, `number`, `bool`, `null`, `list`, `object`, for messages. Looks through marks. */
@@ -88,7 +118,9 @@ export function convert(v: Value, type: Type): Value | ConversionError {
       if (typeof v === 'number') return v;
       if (typeof v === 'string') {
         const n = parseNumber(v);
-        return n === undefined ? new ConversionError('a number is required, got a string that is not a number') : n;
+        if (n === undefined) return new ConversionError('a number is required, got a string that is not a number');
+        const inexact = inexactInteger(v);
+        return inexact === undefined ? n : new ConversionError(`${JSON.stringify(v)}${inexact.slice(v.length).replace(/; it would become .*/, '')}`);
       }
       return mismatch(type, v);
     case 'bool':

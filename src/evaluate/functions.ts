@@ -226,6 +226,26 @@ function formatString(fmt: string, args: readonly Value[]): string | FunctionErr
 
 // ---- JSON --------------------------------------------------------------------------------
 
+const JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/**
+ * JSON text as Terraform's `jsonencode` writes it: no spaces, object keys sorted, numbers in
+ * plain decimal (`numberToString`), and `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c`... (Go's
+ * HTML-safe encoding).
+ */
+export function jsonEncode(v: Json): string {
+  if (v === null) return 'null';
+  if (typeof v === 'number') return numberToString(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => JSON_ESCAPES[c]);
+  if (Array.isArray(v)) return `[${v.map(jsonEncode).join(',')}]`;
+  const o = v as { readonly [k: string]: Json };
+  return `{${Object.keys(o)
+    .sort(compareStrings)
+    .map((k) => `${jsonEncode(k)}:${jsonEncode(o[k])}`)
+    .join(',')}}`;
+}
+
 /** Deepest value jsondecode builds: deeper input would overflow the stack of later recursive walks. */
 export const MAX_JSON_DEPTH = 500;
 
@@ -473,7 +493,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     {
       signature: 'jsonencode(value)',
       params: [p('value', 'any', true)],
-      impl: (a) => JSON.stringify(a[0]),
+      impl: (a) => jsonEncode(a[0] as Json),
     },
   ],
   [

@@ -112,7 +112,7 @@ describe('functions: Terraform documentation examples', () => {
     // "$${" is HCL's escape for a literal "${": the replacement is Go's "$3.$2.${1}".
     expect(value('replace("2019-02-01", "/(\\\\d+)-(\\\\d+)-(\\\\d+)/", "$3.$2.$${1}")')).to.equal('01.02.2019');
     expect(value('replace("a$b", "/\\\\$/", "$$")')).to.equal('a$b');
-    expect(value('replace("2019-02-01", "/(\\\\d+)-(\\\\d+)-(\\\\d+)/", "${3}.$2.$1x")')).to.equal('01.02.');
+    expect(value('replace("2019-02-01", "/(\\\\d+)-(\\\\d+)-(\\\\d+)/", "$${3}.$2.$1x")')).to.equal('01.02.');
   });
 
   it('regex and regexall (RE2 syntax)', () => {
