@@ -93,6 +93,9 @@ function matching(type: TokenType): boolean[] {
 const BINARY = matching(BinaryOperator);
 /** Names: keywords are in `Identifier`'s category. */
 const NAME = matching(Identifier);
+/** What an attribute or block may be named: a name, or `null`, `true`, `false` (HCL allows them). */
+const ITEM_NAME = [...NAME];
+for (const t of [True, False, Null]) ITEM_NAME[t.tokenTypeIdx as number] = true;
 /** What an expression can start with (a keyword taken as a variable is left to the grammar). */
 const STARTS_EXPRESSION = table([Bang, Minus, NumberLit, True, False, Null, Identifier, For, In, If, SimpleString, StringStart, HeredocStart, LBracket, LCurly, LParen]);
 const ATTR_NAME = table([Identifier, For, In, If, NumberLit, Star, True, False, Null]);
@@ -236,7 +239,7 @@ class Descent {
       if (t.tokenType === Newline) {
         this.pos++;
         this.separated();
-      } else if (is(t, NAME)) {
+      } else if (is(t, ITEM_NAME)) {
         this.b.addTopLevel(this.item());
       } else if (t === END) {
         return;
@@ -285,7 +288,7 @@ class Descent {
       if (t.tokenType === Newline || t.tokenType === Comma) {
         this.pos++;
         this.separated();
-      } else if (is(t, NAME)) {
+      } else if (is(t, ITEM_NAME)) {
         const item = this.item();
         if (item !== undefined) this.b.addItem(item, items);
       } else {
@@ -563,7 +566,7 @@ class Descent {
     // Where a `{` follows a name or a string in a body, the structure pass takes it for a block's
     // body, not an object (then it is an error anyway).
     const after = this.last.tokenType;
-    if (this.frame <= BODY && (is(this.last, NAME) || after === SimpleString || after === StringEnd)) throw DECLINE;
+    if (this.frame <= BODY && (is(this.last, ITEM_NAME) || after === SimpleString || after === StringEnd)) throw DECLINE;
     // `{ for k, v in ...`, newlines before `for` allowed (as the structure pass decides).
     let k = 1;
     while (this.ahead(k).tokenType === Newline) k++;

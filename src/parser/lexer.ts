@@ -128,6 +128,35 @@ function isWhitespace(c: number): boolean {
 function isIdentifierStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
+
+const ID_START = /^\p{ID_Start}$/u;
+const ID_CONTINUE = /^\p{ID_Continue}$/u;
+
+/**
+ * The length (1 or 2 code units) of the non-ASCII identifier character at `i`, 0 if there is
+ * none: HCL's identifiers are Unicode `ID_Start` then `ID_Continue` or `-` (`π`, `naïve`).
+ */
+function unicodeIdentifierChar(text: string, i: number, start: boolean): number {
+  const cp = text.codePointAt(i);
+  if (cp === undefined || cp < 0x80) return 0;
+  const ch = String.fromCodePoint(cp);
+  return (start ? ID_START : ID_CONTINUE).test(ch) ? ch.length : 0;
+}
+
+/** The end of the identifier whose first character ends at `j`. */
+function identifierEnd(text: string, j: number): number {
+  const length = text.length;
+  for (;;) {
+    if (j >= length) return j;
+    const c = text.charCodeAt(j);
+    if (isIdentifierPart(c)) j++;
+    else if (c >= 0x80) {
+      const n = unicodeIdentifierChar(text, j, false);
+      if (n === 0) return j;
+      j += n;
+    } else return j;
+  }
+}
 function isIdentifierPart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
 }
@@ -138,7 +167,7 @@ function isDigit(c: number): boolean {
 /** Whether some token of the main mode starts at `i` (where the scanner resumes after garbage). */
 function mainTokenStartsAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  if (isWhitespace(c) || isIdentifierStart(c) || isDigit(c) || SINGLE[c] !== undefined) return true;
+  if (isWhitespace(c) || isIdentifierStart(c) || isDigit(c) || SINGLE[c] !== undefined || unicodeIdentifierChar(text, i, true) > 0) return true;
   switch (c) {
     case 10: // \n
     case 35: // #
@@ -261,9 +290,8 @@ export class Scanner {
           while (j < length && isWhitespace(text.charCodeAt(j))) j++;
           i = j;
           continue;
-        } else if (isIdentifierStart(c)) {
-          let j = i + 1;
-          while (j < length && isIdentifierPart(text.charCodeAt(j))) j++;
+        } else if (isIdentifierStart(c) || (c >= 0x80 && unicodeIdentifierChar(text, i, true) > 0)) {
+          const j = identifierEnd(text, i + (c >= 0x80 ? unicodeIdentifierChar(text, i, true) : 1));
           const image = text.slice(i, j);
           tokens.push(token(image, i, keyword(image)));
           i = j;

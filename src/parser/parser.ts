@@ -208,7 +208,7 @@ export class InfraParser extends EmbeddedActionsParser {
   // Alternatives are built once, not on every rule invocation (chevrotain's performance advice;
   // it also spares tsx's `keepNames` wrapper on every `ALT` arrow). Every key is declared here so
   // the object keeps a fixed shape.
-  private readonly alts: Record<string, IOrAlt<unknown>[] | undefined> = { fileItems: undefined, item: undefined, label: undefined, bodyItems: undefined, prefix: undefined, primary: undefined, postfix: undefined, attrName: undefined, index: undefined, templateParts: undefined, heredocParts: undefined, directive: undefined, tuple: undefined, object: undefined, objectItems: undefined, objectItem: undefined };
+  private readonly alts: Record<string, IOrAlt<unknown>[] | undefined> = { fileItems: undefined, itemName: undefined, item: undefined, label: undefined, bodyItems: undefined, prefix: undefined, primary: undefined, postfix: undefined, attrName: undefined, index: undefined, templateParts: undefined, heredocParts: undefined, directive: undefined, tuple: undefined, object: undefined, objectItems: undefined, objectItem: undefined };
 
   /**
    * `validate` runs chevrotain's grammar checks (ambiguities, left recursion) while building: a
@@ -265,7 +265,12 @@ export class InfraParser extends EmbeddedActionsParser {
    * that ends it. Labels are inline (no rule of their own): fewer rule calls is speed here.
    */
   private readonly item = this.RULE('item', (): Attribute | Block | undefined => {
-    const name = this.CONSUME(Identifier);
+    const name = this.OR3((this.alts.itemName ??= [
+      { ALT: () => this.CONSUME(Identifier) },
+      { ALT: () => this.CONSUME(Null) },
+      { ALT: () => this.CONSUME(True) },
+      { ALT: () => this.CONSUME(False) },
+    ])) as IToken;
     const rest = this.OR((this.alts.item ??= [
       {
         ALT: () => {

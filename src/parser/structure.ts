@@ -37,6 +37,8 @@ import {
   TemplateNewline,
   Equals,
   For,
+  True,
+  False,
   UnterminatedBlockComment,
   heredocMarker,
 } from './tokens.js';
@@ -163,7 +165,7 @@ function invalidCharacter(source: string, lines: LineMap, offset: number, length
   if (ch === "'") detail = 'Strings are written in double quotes: "text".';
   else if (ch === ';') detail = 'Attributes end at the end of the line; no ";" is needed.';
   else if (ch === '&' || ch === '|') detail = `The logical operators are "&&" and "||".`;
-  else if (/\p{L}/u.test(ch)) detail = 'Names are made of the letters A-Z and a-z, digits, "_" and "-".';
+  else if (/\p{S}/u.test(ch)) detail = 'Names are made of letters (any script), digits, "_" and "-".';
   return error(`Invalid character ${describeChar(ch)}`, detail, lines.range(offset, offset + length));
 }
 
@@ -173,9 +175,14 @@ function invalidCharacter(source: string, lines: LineMap, offset: number, length
  * `(` or `[` open before it was left unclosed. The fast path (`descent.ts`) asks the same
  * question, so that it declines exactly where this pass reports.
  */
+/** A token that may name an attribute or block: a name, or `null`, `true`, `false` (as in HCL). */
+export function isItemName(t: IToken): boolean {
+  return tokenMatcher(t, Identifier) || t.tokenType === Null || t.tokenType === True || t.tokenType === False;
+}
+
 export function startsBodyItem(at: (j: number) => IToken | undefined, j: number): boolean {
   const first = at(j);
-  if (first === undefined || !tokenMatcher(first, Identifier)) return false;
+  if (first === undefined || !isItemName(first)) return false;
   let k = j + 1;
   const second = at(k)?.tokenType;
   if (second === Equals || second === LCurly) return true;
@@ -412,7 +419,7 @@ export function lexAndStructure(
       kind === '{' &&
       prev !== undefined &&
       (enclosing.kind === 'file' || enclosing.body === true) &&
-      (tokenMatcher(prev, Identifier) || prev.tokenType === SimpleString || prev.tokenType === StringEnd);
+      (isItemName(prev) || prev.tokenType === SimpleString || prev.tokenType === StringEnd);
     stack.push({ kind, open: t, questions: 0, outIndex: out.length, body });
     out.push(t);
   };

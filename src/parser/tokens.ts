@@ -37,7 +37,19 @@ export const UnterminatedBlockComment = createToken({
   line_breaks: true,
 });
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_-]*/ });
+/** HCL's identifiers: Unicode ID_Start (or `_`), then ID_Continue or `-`. */
+const IDENTIFIER = /[\p{ID_Start}_][\p{ID_Continue}-]*/uy;
+export const Identifier = createToken({
+  name: 'Identifier',
+  // A custom matcher: chevrotain's pattern analysis does not read \p{...} classes.
+  pattern: {
+    exec: (text: string, offset: number) => {
+      IDENTIFIER.lastIndex = offset;
+      return IDENTIFIER.exec(text);
+    },
+  },
+  line_breaks: false,
+});
 // `for`, `in` and `if` are keywords only where the grammar asks for them; elsewhere they are
 // ordinary names (an attribute may be called `if`), hence the Identifier category.
 export const For = createToken({ name: 'For', pattern: /for/, longer_alt: Identifier, categories: [Identifier] });

@@ -188,6 +188,16 @@ describe('parser: fast path', () => {
     expect(same('a = f(\n  b,\n  c = 1)\n')).to.equal(false);
   });
 
+  it('null, true and false as attribute and block names; non-ASCII identifiers (as HCL)', () => {
+    expect(same('null = { source = "x" }\ntrue = 1\nfalse { a = 1 }\nb {\n  null = 2\n}\n')).to.equal(true);
+    expect(same('c = x.null.true\n')).to.equal(true);
+    expect(same('π = 3.14\nnaïve_név-2 = π\nça "label" { é = 1 }\n')).to.equal(true);
+    expect(same('a = [\n  null,\n  true\n]\n')).to.equal(true);
+    for (const source of ['null = { source = "x" }\n', 'π = 3.14\nx = π\n']) {
+      expect(JSON.stringify(parseFile('x.infra', source).diagnostics), source).to.equal('[]');
+    }
+  });
+
   it('declines on an invalid character or an unterminated comment, though the rest parses', () => {
     expect(same('a = 1\nb = 2 @\n')).to.equal(false);
     expect(same('a = 1\n/* open\n')).to.equal(false);
