@@ -7,7 +7,7 @@ import { createTwoFilesPatch } from 'diff';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { resolveVariables } from '../evaluate/variables.js';
-import { UNKNOWN } from '../evaluate/value.js';
+import { UNKNOWN, type Value } from '../evaluate/value.js';
 import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { formatSource } from '../fmt/format.js';
@@ -23,13 +23,13 @@ import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, checkProviderBlocks, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
 
 /**
  * The plan of a configuration against an empty state, with variables that have no value yet
  * standing in as unknown: what validate checks and graph draws, touching no provider and no state.
  */
-function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: Plan | null; diagnostics: Diagnostic[] } {
+function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: Plan | null; diagnostics: Diagnostic[]; variables?: ReadonlyMap<string, Value> } {
   const vars = resolveVariables(config, {
     vars: opts.var ?? [],
     varFiles: opts.varFile ?? [],
@@ -56,7 +56,7 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     env: io.env,
     basis: planBasis(config, state, new Map()),
   });
-  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics] };
+  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics], variables };
 }
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */
@@ -66,7 +66,12 @@ export async function validateCommand(opts: ConfigOptions & { json?: boolean }, 
   // Also when a file has syntax errors: their excerpts come from these.
   for (const [f, s] of loaded.files) io.sources.set(f, s);
   if (loaded.config) diags.push(...checkSettingsNames(loaded.config.settings));
-  if (loaded.config && !hasErrors(diags)) diags.push(...placeholderPlan(loaded.config, opts, io).diagnostics);
+  if (loaded.config && !hasErrors(diags)) {
+    const r = placeholderPlan(loaded.config, opts, io);
+    diags.push(...r.diagnostics);
+    // Every provider block, also of providers no resource uses (loading none of them).
+    if (r.variables) diags.push(...checkProviderBlocks(loaded.config, r.variables, io.env));
+  }
   if (opts.json) {
     printDiagnostics(io, diags, true);
     if (diags.length === 0) io.out(JSON.stringify({ valid: true, diagnostics: [] }, null, 2) + '\n');

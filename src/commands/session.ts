@@ -176,9 +176,7 @@ export async function loadProviders(
   for (const r of state.resources) names.add(r.provider);
   const diags: Diagnostic[] = [];
   const known = new Set(providerEntries().map((e) => e.name));
-  for (const [name, decl] of config?.providers ?? []) {
-    if (!known.has(name)) diags.push(error(`Unknown provider "${name}"`, didYouMean(name, known) ?? `Known providers: ${[...known].sort().join(', ')}`, decl.range));
-  }
+  if (config) diags.push(...unknownProviders(config));
   check(diags, warnings);
   const providers = new Map<string, Provider>();
   const configs = new Map<string, Record<string, Json>>();
@@ -202,6 +200,31 @@ export async function loadProviders(
   }
   check(diags, warnings);
   return { providers, configs };
+}
+
+function unknownProviders(config: Config): Diagnostic[] {
+  const known = new Set(providerEntries().map((e) => e.name));
+  const diags: Diagnostic[] = [];
+  for (const [name, decl] of config.providers) {
+    if (!known.has(name)) diags.push(error(`Unknown provider "${name}"`, didYouMean(name, known) ?? `Known providers: ${[...known].sort().join(', ')}`, decl.range));
+  }
+  return diags;
+}
+
+/**
+ * Checks every `provider` block against its provider's configuration schema (from the registry,
+ * loading no provider): unknown providers, unknown arguments (with did-you-mean), wrong types -
+ * also for providers no resource uses. What `infra validate` reports; `loadProviders` checks the
+ * blocks of the providers it loads the same way.
+ */
+export function checkProviderBlocks(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv): Diagnostic[] {
+  const diags = unknownProviders(config);
+  const scope = new ValueScope({ config, variables, env }, new Map()).scope;
+  for (const [name, decl] of config.providers) {
+    const entry = providerEntries().find((e) => e.name === name);
+    if (entry) diags.push(...decodeBody(decl.body, { attributes: entry.configSchema }, scope).diagnostics);
+  }
+  return diags;
 }
 
 export function operationContext(
