@@ -667,8 +667,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     },
   ],
   ['strcontains', { signature: 'strcontains(string, substr)', params: [p('string', 'string'), p('substr', 'string')], impl: (a) => str(a[0]).includes(str(a[1])) }],
-  // Go's strings.Title: a letter after anything but a letter, digit, underscore or apostrophe starts a word.
-  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, l: string) => pre + l.toUpperCase()) }],
+  // Go's strings.Title: a word starts after ASCII punctuation or a space (not after "_", a
+  // letter, a digit or other non-ASCII characters).
+  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?<=^|[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]|\s)\p{L}/gu, (l) => l.toUpperCase()) }],
   [
     'urlencode',
     {

@@ -98,6 +98,8 @@ describe('functions: Terraform documentation examples', () => {
     expect(value('trimsuffix("helloworld", "world")')).to.equal('hello');
     expect(value('trimspace("  hello\\n\\n")')).to.equal('hello');
     expect(value('title("hello world")')).to.equal('Hello World');
+    // As Go's strings.Title: punctuation starts a word, "_" does not.
+    expect(value('title("don\'t stop-me now_or.ever")')).to.equal("Don'T Stop-Me Now_or.Ever");
     expect(value('strcontains("hello world", "wor")')).to.equal(true);
     expect(value('strcontains("hello world", "wod")')).to.equal(false);
     expect(value('startswith("hello world", "hello")')).to.equal(true);
