@@ -17,7 +17,7 @@ import { cidrHost, cidrSubnet, cidrSubnets, formatPrefix, parsePrefix, type Pref
 import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
+import { ConversionError, convert, describeValue, getKey, inexactInteger, numberToString, setKey } from './convert.js';
 import {
   Sensitive,
   UNKNOWN,
@@ -509,6 +509,11 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
           return new FunctionError(`The string is not valid JSON: ${(e as Error).message}.`, 0);
         }
         if (jsonDepthExceeds(v, MAX_JSON_DEPTH)) return new FunctionError(`The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`, 0);
+        // JSON.parse rounds long integers silently; say so instead (strings are skipped whole).
+        for (const m of str(a[0]).matchAll(/"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.\deE])/g)) {
+          const inexact = m[0].startsWith('"') ? undefined : inexactInteger(m[0]);
+          if (inexact !== undefined) return new FunctionError(`The JSON holds a number that cannot be read exactly: ${inexact}. Have it written as a string.`, 0);
+        }
         return v as Value;
       },
     },

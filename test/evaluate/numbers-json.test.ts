@@ -43,6 +43,13 @@ describe('jsonencode and number precision', () => {
     expect(parseExpression('1e21', 'main.infra').diagnostics).to.deep.equal([]);
   });
 
+  it('jsondecode of such a number is an error; in a string, or within 2^53, it is fine', () => {
+    expect(failure('jsondecode("{\\"id\\": 1234567890123456789}")').detail).to.equal(
+      'The JSON holds a number that cannot be read exactly: 1234567890123456789 is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here; it would become 1234567890123456768. Have it written as a string.',
+    );
+    expect(value('jsondecode("{\\"id\\": \\"1234567890123456789\\", \\"serial\\": 2026112701}")')).to.deep.equal({ id: '1234567890123456789', serial: 2026112701 });
+  });
+
   it('tonumber of such a string is an error too', () => {
     expect(failure('tonumber("1234567890123456789")').detail).to.equal(
       'Argument 1 (value): "1234567890123456789" is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here.',
