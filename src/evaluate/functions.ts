@@ -761,7 +761,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
 
   // ---- paths and files ----
   ['basename', { signature: 'basename(path)', params: [p('path', 'string')], impl: (a) => (str(a[0]) === '' ? '.' : /^\/+$/.test(str(a[0])) ? '/' : posix.basename(str(a[0]))) }],
-  ['dirname', { signature: 'dirname(path)', params: [p('path', 'string')], impl: (a) => posix.dirname(str(a[0]).replace(/(.)\/+$/, '$1')) }],
+  // Go's filepath.Dir: everything before the last "/", cleaned ("/etc/" is "/etc").
+  ['dirname', { signature: 'dirname(path)', params: [p('path', 'string')], impl: (a) => cleanPath(str(a[0]).slice(0, str(a[0]).lastIndexOf('/') + 1)) }],
   [
     'pathexpand',
     {
@@ -956,6 +957,12 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['yamlencode', { signature: 'yamlencode(value)', params: [p('value', 'any', true)], impl: (a) => yamlEncode(a[0] as Json) }],
 ]);
 
+/** Go's path.Clean: `.` for nothing, no trailing `/` but the root's. */
+function cleanPath(p: string): string {
+  const n = posix.normalize(p === '' ? '.' : p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
 function prefixArg(v: Value): Prefix | FunctionError {
   const r = parsePrefix(str(v));
   return typeof r === 'string' ? new FunctionError(`Invalid CIDR prefix: ${r}.`, 0) : r;
@@ -1017,10 +1024,11 @@ function compileRegex(pattern: string, global: boolean): { regexp: RegExp; resul
   const result = (m: RegExpExecArray): Value => {
     if (named.length > 0) {
       const out: Record<string, Value> = {};
-      for (const k of named) out[k] = m.groups?.[k] ?? '';
+      // A group that took no part in the match is null, as in Terraform.
+      for (const k of named) out[k] = m.groups?.[k] ?? null;
       return out;
     }
-    return groups === 0 ? m[0] : m.slice(1).map((x) => x ?? '');
+    return groups === 0 ? m[0] : m.slice(1).map((x) => x ?? null);
   };
   return { regexp: t.regexp, result };
 }

@@ -1,7 +1,8 @@
 /**
  * `yamlencode`: YAML 1.2 block style as Terraform prints it (go-cty-yaml): keys sorted, strings
  * and keys double-quoted, a string with a newline as a literal block (`|`, `|-`, `|+`), empty
- * collections as `[]` and `{}`, sequences inside a mapping not indented. Long strings are not
+ * collections as `[]` and `{}`, sequences inside a mapping not indented (checked against
+ * `terraform console`). Long strings are not
  * folded (Terraform's emitter folds double-quoted strings past 80 columns; both read back alike).
  */
 import { numberToString } from './convert.js';
@@ -31,7 +32,7 @@ function quote(s: string): string {
 
 /** Printable text without carriage returns that a literal block can hold as it is. */
 function literalOk(s: string): boolean {
-  return !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufeff]/.test(s) && !/^[ \n]/.test(s);
+  return !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufeff]/.test(s) && !s.startsWith('\n');
 }
 
 function scalar(v: Json): string | undefined {
@@ -52,7 +53,8 @@ function emit(v: Json, indent: string, lines: string[], head: string | null): vo
   if (typeof v === 'string' && v.includes('\n') && literalOk(v)) {
     const body = v.replace(/\n+$/, '');
     const trailing = v.length - body.length;
-    const indicator = trailing === 0 ? '|-' : trailing === 1 ? '|' : '|+';
+    // A first line that starts with a space needs the indentation given (`|2-`).
+    const indicator = (v.startsWith(' ') ? '|2' : '|') + (trailing === 0 ? '-' : trailing === 1 ? '' : '+');
     lines.push(head === null ? indicator : `${head} ${indicator}`);
     const inner = head === null ? '  ' : indent;
     for (const line of (trailing > 1 ? v.slice(0, -1) : body).split('\n')) lines.push(line === '' ? '' : inner + line);

@@ -126,6 +126,12 @@ describe('functions: Terraform documentation examples', () => {
     expect(value('length(regexall("[a-z]+", "1234abcd5678efgh9"))')).to.equal(2);
     expect(value('length(regexall("[a-z]+", "123456789")) > 0')).to.equal(false);
     expect(value('regex("(?i)^HELLO$", "hello")')).to.equal('hello');
+    // As terraform console gives them:
+    expect(value('regex("(a)?(b)", "b")')).to.deep.equal([null, 'b']);
+    expect(value('regexall("(\\\\d)(\\\\w)", "1a2b")')).to.deep.equal([['1', 'a'], ['2', 'b']]);
+    expect(value('cidrhost("2001:db8::/32", 65536)')).to.equal('2001:db8::1:0');
+    expect(value('formatdate("D M YY h H AA", "2006-01-02T03:04:05Z")')).to.equal('2 1 06 3 3 AM');
+    expect(value('urlencode("a b&c=d/é")')).to.equal('a+b%26c%3Dd%2F%C3%A9');
     expect(value('regex("a\\\\-b", "a-b")')).to.equal('a-b');
     expect(value('regex("\\\\pL+", "añb1")')).to.equal('añb');
     expect(failure('regex("(a)\\\\1", "aa")').detail).to.equal('backreferences (\\1) are not supported by RE2.');
@@ -144,7 +150,13 @@ describe('functions: Terraform documentation examples', () => {
     expect(value('yamlencode({"foo":[1, 2, 3], "bar": "baz"})')).to.equal('"bar": "baz"\n"foo":\n- 1\n- 2\n- 3\n');
     expect(value('yamlencode({"foo":[1, {"a":"b","c":"d"}, 3], "bar": "baz"})')).to.equal('"bar": "baz"\n"foo":\n- 1\n- "a": "b"\n  "c": "d"\n- 3\n');
     expect(value('yamlencode({a = {b = [[1, 2], []], c = {}}, d = null, e = true})')).to.equal('"a":\n  "b":\n  - - 1\n    - 2\n  - []\n  "c": {}\n"d": null\n"e": true\n');
-    expect(value('yamlencode({script = "a\\nb\\n", one = "x\\ny"})')).to.equal('"one": |-\n  x\n  y\n"script": |\n  a\n  b\n');
+    // As terraform console gives them:
+    expect(value('yamlencode({script = "a\\nb\\n", one = "x\\ny", lead = " x\\ny", tab = "a\\tb\\nc"})')).to.equal(
+      '"lead": |2-\n   x\n  y\n"one": |-\n  x\n  y\n"script": |\n  a\n  b\n"tab": "a\\tb\\nc"\n',
+    );
+    expect(value('yamlencode({a = [{b = "x\\ny"}], e = "", n = 1.5})')).to.equal('"a":\n- "b": |-\n    x\n    y\n"e": ""\n"n": 1.5\n');
+    expect(value('yamlencode(["x\\ny", {k = "a\\nb"}])')).to.equal('- |-\n  x\n  y\n- "k": |-\n    a\n    b\n');
+    expect(value('yamlencode("a\\nb")')).to.equal('|-\n  a\n  b\n');
   });
 
   it('numbers: ceil, floor, pow, parseint', () => {
@@ -202,7 +214,10 @@ describe('functions: Terraform documentation examples', () => {
       expect(value('basename("")')).to.equal('.');
       expect(value('dirname("foo/bar/baz.txt")')).to.equal('foo/bar');
       expect(value('dirname("foo")')).to.equal('.');
-      expect(value('dirname("/etc/")')).to.equal('/');
+      // As terraform console gives them:
+      expect(value('dirname("/etc/")')).to.equal('/etc');
+      expect(value('dirname("/etc")')).to.equal('/');
+      expect(value('dirname("a//b/../c")')).to.equal('a');
       const s = scope({ env: { HOME: '/home/steve' } });
       expect(value('pathexpand("~/.ssh/id_rsa")', s)).to.equal('/home/steve/.ssh/id_rsa');
       expect(value('pathexpand("/etc/resolv.conf")', s)).to.equal('/etc/resolv.conf');
