@@ -110,6 +110,8 @@ describe('evaluate: references and traversal', () => {
     expect(value('[{s=["x0","x1"]},{s=["y0","y1"]}][*].s')).to.deep.equal([['x0', 'x1'], ['y0', 'y1']]);
     expect(value('[[1, 2], [3, 4]][*][0]')).to.deep.equal([1, 3]);
     expect(value('[{a = [{b = 1}, {b = 2}]}, {a = [{b = 3}]}][*].a[*].b')).to.deep.equal([[1, 2], [3]]);
+    // A legacy splat inside a full one ends at its attributes; the index applies per outer element (as terraform console).
+    expect(value('[{a = [{b = 1}, {b = 2}]}, {a = [{b = 3}]}][*].a.*.b[0]')).to.deep.equal([1, 3]);
     // Parentheses end the splat's traversal: the index applies to the list it made.
     expect(value('([{s=["x0","x1"]},{s=["y0","y1"]}][*].s)[1]')).to.deep.equal(['y0', 'y1']);
   });
