@@ -274,6 +274,8 @@ function flattenInto(xs: ListValue, out: Value[]): boolean {
   return true;
 }
 
+let runTimestamp: string | undefined;
+
 /** Every built-in function by name. */
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
   [
@@ -744,7 +746,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['md5', { signature: 'md5(string)', params: [p('string', 'string')], impl: (a) => createHash('md5').update(str(a[0]), 'utf8').digest('hex') }],
   ['sha1', { signature: 'sha1(string)', params: [p('string', 'string')], impl: (a) => createHash('sha1').update(str(a[0]), 'utf8').digest('hex') }],
   ['uuid', { signature: 'uuid()', params: [], impure: true, impl: () => randomUUID() }],
-  ['timestamp', { signature: 'timestamp()', params: [], impure: true, impl: () => nowTimestamp() }],
+  // One value per run (process): every use in one plan, and every evaluation of it, agrees.
+  ['timestamp', { signature: 'timestamp()', params: [], impure: true, impl: () => (runTimestamp ??= nowTimestamp()) }],
   [
     'formatdate',
     {
