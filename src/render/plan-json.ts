@@ -36,6 +36,7 @@ export const DELIBERATE_DIFFERENCES: Readonly<Record<string, string>> = {
   'prior_state.values.outputs.{}.value': 'null for a sensitive output (Terraform writes the value)',
   'configuration.root_module.resources[].expressions.*.constant_value': 'never given: expressions carry only their references (a constant in the configuration may be a secret)',
   'configuration.root_module.variables.{}.default': 'never given, for the same reason',
+  'configuration.provider_config.{}.full_name': 'the infra provider name again (there is no registry)',
   'configuration.root_module.*.references': 'reference roots only (var.x, TYPE.NAME, TYPE.NAME[key], each.key), not every attribute path below them',
   provider_name: 'the infra provider name (test, linode, local), not a registry address',
 };
@@ -427,7 +428,7 @@ function configurationJson(plan: Plan): Json {
   const providerOf = (type: string): string => providers.get(type) ?? type.split('_')[0];
   const providerNames = [...new Set(cfg.resources.map((r) => providerOf(r.type)))].sort();
   return {
-    provider_config: Object.fromEntries(providerNames.map((p) => [p, { name: p }])),
+    provider_config: Object.fromEntries(providerNames.map((p) => [p, { name: p, full_name: p }])),
     root_module: {
       outputs: Object.fromEntries(
         cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
