@@ -230,7 +230,7 @@ describe('infra CLI against the Linode API emulator', function () {
       ok(await cli(['apply', '--auto-approve']));
       const ids = [web('a').attributes.id, web('b').attributes.id];
       const plan = ok(await cli(['plan', '--var', 'prefix=site']));
-      expect(plan.stdout).to.include('# linode_instance.web["a"] will be updated in place');
+      expect(plan.stdout).to.include('# linode_instance.web["a"] will be updated in-place');
       expect(plan.stdout).to.match(/~ label += "web-a" -> "site-a"\n/);
       expect(plan.stdout).to.include('Plan: 0 to add, 2 to change, 0 to destroy.');
       emu.clearRequests();

@@ -68,7 +68,7 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
   it('updates in place, and replaces when a forcing attribute changes', async () => {
     const r = await cli('plan', '--var', 'size=large');
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.include('test_instance.lb will be updated in place');
+    expect(r.stdout).to.include('test_instance.lb will be updated in-place');
     expect(r.stdout).to.include('Plan: 0 to add, 1 to change, 0 to destroy.');
     writeFileSync(join(cfg.dir, 'main.infra'), WEB.replace('image  = "debian12"', 'image  = "debian13"'));
     const p = await cli('plan', '--json');

@@ -134,4 +134,23 @@ describe('plan JSON matches what Terraform writes (test/fixtures/terraform-plan-
     expect(JSON.stringify(terraform)).to.include('s3cret-one');
     expect(JSON.stringify(ours)).to.not.include('s3cret-one');
   });
+
+  it('the text plan uses Terraform\'s headlines and summary line, which tools parse', async () => {
+    const applied = await project.cli('apply', '-auto-approve');
+    expect(applied.code, applied.stderr).to.equal(0);
+    writeFileSync(join(project.dir, 'main.infra'), fixture('v2.infra'));
+    const r = await project.cli('plan', '-no-color', '-replace=test_instance.web[0]');
+    expect(r.code, r.stderr).to.equal(0);
+    const told = (text: string, type: string): string[] =>
+      text
+        .split('\n')
+        .filter((l) => /^  # \S+ (will|must) /.test(l) || l.startsWith('Plan: '))
+        .map((l) => l.replace(`# ${type}.`, '# T.'))
+        .sort();
+    const terraformText = told(fixture('plan.txt'), 'terraform_data')
+      // Deliberate: infra says why under the headline, "# (replacement requested (-replace))".
+      .map((l) => l.replace('will be replaced, as requested', 'must be replaced'));
+    expect(told(r.stdout, 'test_instance')).to.deep.equal(terraformText);
+    expect(terraformText).to.include.members(['  # T.config will be updated in-place', '  # T.fresh will be created', '  # T.image must be replaced', '  # T.old will be destroyed', 'Plan: 4 to add, 1 to change, 6 to destroy.']);
+  });
 });
