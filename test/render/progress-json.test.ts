@@ -107,6 +107,26 @@ describe('apply -json: JSON lines like terraform apply -json', () => {
     expect(r.stdout).to.include('(sensitive value)');
   });
 
+  it('destroy -json ends with the destroy summary, and a saved plan applies with -json too', async () => {
+    expect((await project.cli('plan', '-out=p.plan')).code).to.equal(0);
+    const saved = await project.cli('apply', '-json', 'p.plan');
+    expect(saved.code, saved.stdout).to.equal(0);
+    expect(lines(saved.stdout).map((l) => l.type).slice(-2)).to.deep.equal(['change_summary', 'outputs']);
+    const r = await project.cli('destroy', '-json', '-auto-approve');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    const out = lines(r.stdout);
+    expect(out.map((l) => l.type)).to.deep.equal(['version', 'planned_change', 'planned_change', 'change_summary', 'apply_start', 'apply_complete', 'apply_start', 'apply_complete', 'change_summary']);
+    expect(out.map((l) => l['@message']).slice(4)).to.deep.equal([
+      'test_instance.b: Destroying...',
+      'test_instance.b: Destruction complete after 0s',
+      'test_instance.a: Destroying...',
+      'test_instance.a: Destruction complete after 0s',
+      'Destroy complete! Resources: 2 destroyed.',
+    ]);
+    expect(out[8].changes).to.deep.equal({ add: 0, change: 0, import: 0, remove: 2, operation: 'destroy' });
+  });
+
   it('without -auto-approve or a saved plan it says so as a diagnostic line', async () => {
     const r = await project.cli('apply', '-json');
     expect(r.code).to.equal(1);
