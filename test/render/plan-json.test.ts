@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Sensitive, UNKNOWN } from '../../src/evaluate/value.js';
 import { planToJson, renderPlanJson, valueToJsonSafe } from '../../src/render/plan-json.js';
 import { blueGreenPlan, mixedPlan } from '../support/plans.js';
+import type { Plan, ResourceChange } from '../../src/planner/plan.js';
 
 describe('valueToJsonSafe', () => {
   it('passes known values through with no marks', () => {
@@ -85,5 +86,31 @@ describe('planToJson', () => {
     const text = renderPlanJson(mixedPlan());
     expect(JSON.parse(text)).to.deep.equal(planToJson(mixedPlan()));
     expect(text.endsWith('}')).to.equal(true);
+  });
+});
+
+describe('action_reason (render/plan-json-reasons.ts)', () => {
+  const reasonOf = (plan: Plan, address: string): string | undefined => planToJson(plan).resource_changes.find((c) => c.address === address)?.action_reason;
+  const withChange = (plan: Plan, address: string, edit: Partial<ResourceChange>): Plan => ({
+    ...plan,
+    changes: plan.changes.map((c) => (c.address === address ? { ...c, ...edit } : c)),
+  });
+
+  it('a replacement of an incomplete or tainted object is replace_because_tainted, before the attributes that force it', () => {
+    const plan = withChange(mixedPlan(), 'linode_instance.cache', { reasons: [{ code: 'recorded-status', status: 'tainted' }] });
+    expect(reasonOf(plan, 'linode_instance.cache')).to.equal('replace_because_tainted');
+    expect(reasonOf(mixedPlan(), 'linode_instance.cache')).to.equal('replace_because_cannot_update');
+  });
+
+  it('a delete tells the block gone, a count index, a for_each key, or a changed repetition apart by the configuration', () => {
+    const base = withChange(mixedPlan(), 'linode_instance.old', { index: 0, address: 'linode_instance.old' });
+    const config = (r: Partial<NonNullable<Plan['configuration']>['resources'][number]>): Plan => ({
+      ...base,
+      configuration: { resources: [{ address: 'linode_instance.old', type: 'linode_instance', name: 'old', expressions: {}, dependsOn: [], ...r }], outputs: [], variables: [] },
+    });
+    expect(reasonOf({ ...base, configuration: { resources: [], outputs: [], variables: [] } }, 'linode_instance.old')).to.equal('delete_because_no_resource_config');
+    expect(reasonOf(config({ count: { references: [] } }), 'linode_instance.old')).to.equal('delete_because_count_index');
+    expect(reasonOf(config({ forEach: { references: [] } }), 'linode_instance.old')).to.equal('delete_because_wrong_repetition');
+    expect(reasonOf(config({}), 'linode_instance.old')).to.equal('delete_because_wrong_repetition');
   });
 });
