@@ -90,16 +90,7 @@ const stateOptions = (c: Command): Command =>
     .option('--state <path>', 'state file (default: infra.state.json in the configuration directory)')
     .option('--lock-timeout <duration>', 'wait this long for the state lock (e.g. 30s) instead of failing at once', '0s');
 
-/**
- * Terraform flags infra does not have yet, or takes only for some commands: each says so when
- * given, instead of being an unknown option a Terraform user cannot explain.
- */
-const notYet = (c: Command, flags: readonly 'json'[]): Command => {
-  if (flags.includes('json')) c.addOption(new Option('--json', 'not supported yet').hideHelp());
-  return c;
-};
-
-/** Fails the command before it starts when a flag from `notYet` or a refused `-lock=false` is set. */
+/** Fails the command before it starts when flags cannot go together or a refused `-lock=false` is set. */
 function refuseUnsupported(command: Command): void {
   const o = command.opts();
   const name = command.name();
@@ -107,9 +98,6 @@ function refuseUnsupported(command: Command): void {
     for (const [set, flag] of [[o.replace !== undefined, '-replace'], [o.destroy, '-destroy'], [o.out !== undefined, '-out'], [o.refresh === false, '-refresh=false']] as const) {
       if (set) throw new DiagnosticsError([error(`-refresh-only cannot be combined with ${flag}`, 'A refresh-only run only reads the real objects and accepts what changed outside infra into the state; it plans nothing else (and its plan is not saved).')]);
     }
-  }
-  if ((name === 'apply' || name === 'destroy') && o.json) {
-    throw new DiagnosticsError([error(`-json is not supported yet for ${name}`, 'infra plan -json and infra show PLANFILE -json print the plan as JSON; progress is text only.')]);
   }
   if ((name === 'apply' || name === 'destroy') && o.lock === false) {
     throw new DiagnosticsError([
@@ -185,7 +173,7 @@ export function buildProgram(): Command {
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .addOption(new Option('--lock <bool>', 'refused: apply always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
-  notYet(program.commands.find((c) => c.name() === 'apply')!, ['json']);
+  program.commands.find((c) => c.name() === 'apply')!.option('--json', 'progress as JSON lines, like terraform apply -json (needs --auto-approve or a saved plan)');
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
@@ -195,7 +183,7 @@ export function buildProgram(): Command {
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .addOption(new Option('--lock <bool>', 'refused: destroy always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, opts) => (await import('./commands/apply.js')).applyCommand(undefined, { ...opts, destroy: true }, io)));
-  notYet(program.commands.find((c) => c.name() === 'destroy')!, ['json']);
+  program.commands.find((c) => c.name() === 'destroy')!.option('--json', 'progress as JSON lines, like terraform destroy -json (needs --auto-approve)');
 
   stateOptions(configOptions(program.command('show').description('Show a saved plan, or the state.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')

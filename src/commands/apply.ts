@@ -13,6 +13,7 @@ import { hashSensitive } from '../state/sensitive.js';
 import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
 import { savedPlanVariables } from './saved-plan-variables.js';
 import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
@@ -24,6 +25,8 @@ const HARD_STOP_MS = 5000;
 export interface ApplyCommandOptions extends ConfigOptions, StateOptions, PlanFlags {
   readonly autoApprove?: boolean;
   readonly parallelism?: string;
+  /** `-json`: progress as JSON lines (render/progress-json.ts) instead of text. */
+  readonly json?: boolean;
 }
 
 function parallelism(text: string | undefined): number {
@@ -55,6 +58,23 @@ function checkStale(plan: Plan, config: Config, store: StateStore, variables: Re
 }
 
 export async function applyCommand(planFile: string | undefined, opts: ApplyCommandOptions, io: Io): Promise<number> {
+  if (!opts.json) return applyWith(planFile, opts, io, null);
+  // Everything goes out as JSON lines, errors that stop the run before it starts too.
+  const first = new UiStream(null, io.cwd);
+  io.out(uiLine(first.version()) + '\n');
+  try {
+    if (!planFile && !opts.autoApprove) {
+      throw new DiagnosticsError([error('-json needs -auto-approve or a saved plan', 'With -json there is no one to ask for "yes": add -auto-approve, or apply a plan saved with infra plan -out FILE.')]);
+    }
+    return await applyWith(planFile, opts, io, (plan) => new UiStream(plan, io.cwd));
+  } catch (e) {
+    if (!(e instanceof DiagnosticsError)) throw e;
+    for (const d of e.diagnostics) io.out(uiLine(first.diagnostic(d)) + '\n');
+    return 1;
+  }
+}
+
+async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions, io: Io, jsonStream: ((plan: Plan) => UiStream) | null): Promise<number> {
   const warnings: Diagnostic[] = [];
   const n = parallelism(opts.parallelism);
   const saved: Plan | null = planFile ? readSavedPlan(planFile, io.cwd) : null;
@@ -68,8 +88,16 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     const { providers, configs, scrubber } = loaded;
     const planned = saved ? null : await planFromFlags(session, loaded, opts, io, warnings);
     const plan = saved ?? planned!.plan;
-    printDiagnostics(io, warnings);
-    if (!saved) io.out(renderPlanText(plan, { color: io.color }));
+    const ui = jsonStream ? jsonStream(plan) : null;
+    const emit = (m: UiMessage): void => io.out(uiLine(m) + '\n');
+    if (ui) {
+      for (const w of warnings) emit(ui.diagnostic(w));
+      for (const m of ui.plannedChanges()) emit(m);
+      emit(ui.changeSummary('plan'));
+    } else {
+      printDiagnostics(io, warnings);
+      if (!saved) io.out(renderPlanText(plan, { color: io.color }));
+    }
     const acceptDrift = !!opts.refreshOnly && !saved && plan.drift.length > 0;
     if (!planHasChanges(plan) && !acceptDrift) return 0;
     if (!saved && !opts.autoApprove) {
@@ -87,14 +115,15 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
     if (opts.refreshOnly) {
       // Nothing to carry out: writing the refreshed state is the whole apply.
       check(await store.update(() => planned!.refreshed));
-      io.out('\nApply complete! The refreshed state was written; nothing was changed.\n');
+      if (ui) emit(ui.changeSummary('apply'));
+      else io.out('\nApply complete! The refreshed state was written; nothing was changed.\n');
       return 0;
     }
     // What refresh found is what apply starts from (objects deleted outside are gone from it);
     // the write also gives a new state the lineage providers use to keep its objects apart.
     if (planned && planned.refreshed !== store.state) check(await store.update(() => planned.refreshed));
     else if (!store.state.lineage) check(await store.update((s) => s));
-    io.out('\n');
+    if (!ui) io.out('\n');
     const stop = new AbortController();
     const kill = new AbortController();
     const print = progressPrinter({ color: io.color });
@@ -131,6 +160,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
         kill: kill.signal,
         scrubber,
         onEvent: (e) => {
+          if (ui) return emit(ui.event(e));
           const line = print(e);
           if (line !== undefined) io.out(line + '\n');
         },
@@ -139,6 +169,14 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyComm
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
       clearTimeout(hardExit);
+    }
+    if (ui) {
+      for (const d of result.diagnostics) emit(ui.diagnostic(d));
+      if (result.ok) {
+        emit(ui.changeSummary(opts.destroy ? 'destroy' : 'apply'));
+        if (!opts.destroy) emit(ui.outputs(store.state.outputs));
+      }
+      return result.ok ? 0 : kill.signal.aborted ? 130 : 1;
     }
     io.out('\n');
     printDiagnostics(io, result.diagnostics);

@@ -7,6 +7,7 @@ import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
 import type { Plan } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
 import { encodePlanFile } from '../planner/planfile.js';
+import { summarizeConfiguration } from '../planner/plan-configuration.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -49,7 +50,9 @@ export async function planCommand(opts: PlanOptions, io: Io): Promise<number> {
   const { store } = session;
   try {
     const loaded = await loadSessionProviders(session, io, warnings);
-    const { plan } = await planFromFlags(session, loaded, opts, io, warnings);
+    const computed = (await planFromFlags(session, loaded, opts, io, warnings)).plan;
+    // Kept in the saved plan, so `infra show PLANFILE -json` prints what this run prints.
+    const plan: Plan = { ...computed, createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), configuration: summarizeConfiguration(session.config) };
     printDiagnostics(io, [...warnings, ...plan.warnings.filter((w) => !warnings.includes(w))]);
     io.out(renderPlan(plan, format, io, opts.out));
     if (opts.out) {

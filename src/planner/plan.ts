@@ -171,6 +171,34 @@ export interface Plan {
   readonly summary: PlanSummary;
   /** Warnings found while planning (errors mean there is no plan). */
   readonly warnings: readonly Diagnostic[];
+  /** When the plan was made (ISO 8601, UTC); set by the command that makes it, kept in saved plans. */
+  readonly createdAt?: string;
+  /** What the configuration refers to, for the JSON view (planner/plan-configuration.ts). */
+  readonly configuration?: PlanConfiguration;
+}
+
+/**
+ * The configuration the plan was made from, as the JSON view needs it: no values, only which
+ * attribute refers to what (`var.x`, `TYPE.NAME`, `each.key`), so policies can follow references.
+ */
+export interface PlanConfiguration {
+  readonly resources: readonly {
+    readonly address: string;
+    readonly type: string;
+    readonly name: string;
+    /** Attribute name -> the references of its expression; nested blocks -> one entry per block. */
+    readonly expressions: Readonly<Record<string, PlanExpression | readonly Readonly<Record<string, PlanExpression>>[]>>;
+    readonly count?: PlanExpression;
+    readonly forEach?: PlanExpression;
+    readonly dependsOn: readonly string[];
+  }[];
+  readonly outputs: readonly { readonly name: string; readonly expression: PlanExpression; readonly sensitive: boolean; readonly description?: string }[];
+  readonly variables: readonly { readonly name: string; readonly sensitive: boolean; readonly description?: string; readonly required: boolean }[];
+}
+
+/** One expression of the configuration: what it refers to, in source order, without repeats. */
+export interface PlanExpression {
+  readonly references: readonly string[];
 }
 
 /** True when `actions` contains `a`. */

@@ -25,6 +25,8 @@ const isIndex: Test = (v) => v === null || typeof v === 'string' || (typeof v ==
 const isAttributes: Test = (v) => isRecord(v);
 const orNull = (t: Test): Test => (v) => v === null || t(v);
 const oneOf = (allowed: readonly unknown[]): Test => (v) => allowed.includes(v);
+const isTimestamp: Test = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const isExpression: Test = (v) => isRecord(v) && isStringList((v as { references?: unknown }).references);
 const isActions: Test = (v) => Array.isArray(v) && ACTIONS.includes(JSON.stringify(v));
 
 function preview(v: unknown): string {
@@ -136,6 +138,32 @@ export function planShapeProblems(plan: unknown): string[] {
     c.field(w, 'severity', at, oneOf(['error', 'warning']), '"error" or "warning"');
     c.field(w, 'summary', at, isString, 'a string');
   });
+  // Read only by the JSON view (render/plan-json.ts); optional, as plans made by apply lack them.
+  if ('createdAt' in p) c.field(p, 'createdAt', 'plan', isTimestamp, 'an ISO 8601 timestamp');
+  if ('configuration' in p && c.field(p, 'configuration', 'plan', isRecord, 'an object')) {
+    const cfg = p.configuration as Record<string, unknown>;
+    const at = 'plan.configuration';
+    c.list(cfg, 'resources', at, (r, rat) => {
+      for (const k of ['address', 'type', 'name']) c.field(r, k, rat, isNonEmpty, 'a non-empty string');
+      if (c.field(r, 'expressions', rat, isRecord, 'an object')) {
+        for (const [k, e] of Object.entries(r.expressions as Record<string, unknown>)) {
+          const block = (x: unknown): boolean => isRecord(x) && Object.values(x as object).every(isExpression);
+          if (!isExpression(e) && !(Array.isArray(e) && e.every(block))) c.problems.push(`${rat}.expressions.${k}: expected { "references": [...] } or a list of blocks, got ${preview(e)}`);
+        }
+      }
+      for (const k of ['count', 'forEach']) if (k in r) c.field(r, k, rat, isExpression, '{ "references": [...] }');
+      c.field(r, 'dependsOn', rat, isStringList, 'a list of addresses');
+    });
+    c.list(cfg, 'outputs', at, (o, oat) => {
+      c.field(o, 'name', oat, isNonEmpty, 'a non-empty string');
+      c.field(o, 'expression', oat, isExpression, '{ "references": [...] }');
+      c.field(o, 'sensitive', oat, isBoolean, 'true or false');
+    });
+    c.list(cfg, 'variables', at, (v, vat) => {
+      c.field(v, 'name', vat, isNonEmpty, 'a non-empty string');
+      c.field(v, 'sensitive', vat, isBoolean, 'true or false');
+    });
+  }
   return c.problems;
 }
 

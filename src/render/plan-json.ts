@@ -1,17 +1,45 @@
 /**
- * The plan as one JSON document (`infra plan --json`, `infra show --json PLANFILE`), in the
- * shape tools rely on (issue 3; reference in docs/plan-format.md). Field names follow
- * Terraform's JSON plan where the idea is the same. Sensitive values never appear: they are
- * null, with `*_sensitive` marks at their paths. Unknown values are null in `after`, with true
- * at their paths in `after_unknown`.
+ * The plan as one JSON document (`infra plan -json`, `infra show PLANFILE -json`) in Terraform's
+ * JSON plan format (format_version 1.2, as `terraform show -json PLANFILE` writes it), so tools
+ * and policies written for Terraform's plans read ours unchanged. What only infra has (deploy
+ * sequence, colours, deploy units, reasons in words) is in keys beginning `infra_`, which
+ * Terraform's tools ignore. The deliberate differences from Terraform are listed once, in
+ * `DELIBERATE_DIFFERENCES` below and in docs/plan-format.md; the main one: a sensitive value is
+ * never in the document (null, with its path marked true in `*_sensitive`), where Terraform
+ * writes it in clear.
  */
 import { reasonTexts } from './reasons.js';
+import { terraformActionReason } from './plan-json-reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
-import type { Actions, DeployUnit, Drift, OutputChange, Plan, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import type { Actions, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import { planHasChanges } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
+import { INFRA_VERSION } from '../state/version.js';
 import { sameValue } from './attribute-diff.js';
 import { typeAndName } from '../addrs/address.js';
+
+/** The Terraform JSON plan format version this view follows. */
+export const TERRAFORM_PLAN_FORMAT_VERSION = '1.2';
+
+/**
+ * Every way this document deliberately differs from what Terraform writes, by JSON path
+ * (`[]` an array element, `{}` a value of a map keyed by names). The shape test
+ * (test/render/plan-json-terraform.test.ts) allows exactly these; docs/plan-format.md explains them.
+ */
+export const DELIBERATE_DIFFERENCES: Readonly<Record<string, string>> = {
+  terraform_version: 'absent: this is not Terraform; infra_version says which infra made the plan',
+  'prior_state.terraform_version': 'absent, as terraform_version',
+  relevant_attributes: 'absent: infra does not track which attributes of a resource an expression reads',
+  'sensitive values': 'null wherever they would appear (before, after, values, variables.{}.value, outputs), marked true in *_sensitive; Terraform writes them in clear',
+  'planned_values.outputs.{}.value': 'absent for a sensitive output (Terraform writes the value)',
+  'prior_state.values.outputs.{}.value': 'null for a sensitive output (Terraform writes the value)',
+  'configuration.root_module.resources[].expressions.*.constant_value': 'never given: expressions carry only their references (a constant in the configuration may be a secret)',
+  'configuration.root_module.variables.{}.default': 'never given, for the same reason',
+  'configuration.provider_config.{}.full_name': 'the infra provider name again (there is no registry)',
+  'configuration.root_module.*.references': 'reference roots only (var.x, TYPE.NAME, TYPE.NAME[key], each.key), not every attribute path below them',
+  provider_name: 'the infra provider name (test, linode, local), not a registry address',
+};
 
 /**
  * Where a value has a property: `true` for the whole value, `false` for none of it, or the same
@@ -22,8 +50,12 @@ export type JsonMarks = boolean | readonly JsonMarks[] | { readonly [key: string
 
 /** A value made safe for JSON output. */
 export interface JsonSafeValue {
-  /** The value with unknown and sensitive parts replaced by null. */
-  readonly value: Json;
+  /**
+   * The value with sensitive parts replaced by null and unknown parts left out (object keys
+   * dropped, list elements null), as Terraform leaves unknown values out of `after`.
+   * `undefined` when the whole value is unknown.
+   */
+  readonly value: Json | undefined;
   /** Where it is unknown. Inside a sensitive value only "somewhere" (true) is told. */
   readonly unknown: JsonMarks;
   /** Where it is sensitive. */
@@ -44,11 +76,12 @@ function objectMarks(marks: Record<string, JsonMarks>): JsonMarks {
  * null there, whatever it holds.
  */
 export function valueToJsonSafe(v: Value): JsonSafeValue {
-  if (v instanceof Sensitive) return { value: null, unknown: containsUnknown(v.value), sensitive: true };
-  if (v instanceof Unknown) return { value: null, unknown: true, sensitive: false };
+  // A secret known only after apply is left out as any unknown value is; a known one is null.
+  if (v instanceof Sensitive) return { value: v.value instanceof Unknown ? undefined : null, unknown: containsUnknown(v.value), sensitive: true };
+  if (v instanceof Unknown) return { value: undefined, unknown: true, sensitive: false };
   if (Array.isArray(v)) {
     const parts = v.map(valueToJsonSafe);
-    return { value: parts.map((p) => p.value), unknown: listMarks(parts.map((p) => p.unknown)), sensitive: listMarks(parts.map((p) => p.sensitive)) };
+    return { value: parts.map((p) => p.value ?? null), unknown: listMarks(parts.map((p) => p.unknown)), sensitive: listMarks(parts.map((p) => p.sensitive)) };
   }
   if (isObject(v)) {
     const value: Record<string, Json> = {};
@@ -56,7 +89,7 @@ export function valueToJsonSafe(v: Value): JsonSafeValue {
     const sens: Record<string, JsonMarks> = {};
     for (const [k, x] of Object.entries(v)) {
       const p = valueToJsonSafe(x);
-      value[k] = p.value;
+      if (p.value !== undefined) value[k] = p.value;
       unknown[k] = p.unknown;
       sens[k] = p.sensitive;
     }
@@ -70,35 +103,53 @@ function rootMarks(marks: JsonMarks): JsonMarks {
   return marks === false ? {} : marks;
 }
 
-function attributesToJson(attrs: Readonly<Record<string, Value>> | null): { value: Json; unknown: JsonMarks; sensitive: JsonMarks } {
-  if (attrs === null) return { value: null, unknown: {}, sensitive: {} };
-  const safe = valueToJsonSafe(attrs);
-  return { value: safe.value, unknown: rootMarks(safe.unknown), sensitive: rootMarks(safe.sensitive) };
+interface AttributesJson {
+  readonly value: Json;
+  readonly unknown: JsonMarks;
+  /** `false` for an absent object (null), as Terraform writes it. */
+  readonly sensitive: JsonMarks;
 }
 
-/** One entry of `resource_changes` (see docs/plan-format.md). */
-export interface ResourceChangeJson {
-  readonly address: string;
-  readonly type: string;
-  readonly name: string;
-  readonly index: string | number | null;
-  readonly provider: string;
-  readonly role: Role;
+function attributesToJson(attrs: Readonly<Record<string, Value>> | null): AttributesJson {
+  if (attrs === null) return { value: null, unknown: {}, sensitive: false };
+  const safe = valueToJsonSafe(attrs);
+  return { value: safe.value ?? {}, unknown: rootMarks(safe.unknown), sensitive: rootMarks(safe.sensitive) };
+}
+
+/** `change` of a `resource_changes` entry, as Terraform's. */
+export interface ChangeJson {
   readonly actions: Actions;
-  readonly blue_green: boolean;
   readonly before: Json;
   readonly after: Json;
   readonly after_unknown: JsonMarks;
   readonly before_sensitive: JsonMarks;
   readonly after_sensitive: JsonMarks;
-  readonly replace_paths: readonly string[];
-  readonly reasons: readonly string[];
-  readonly prior_generation: number;
-  readonly planned_generation: number;
-  readonly dependencies: readonly string[];
+  /** Paths (lists of attribute names) whose change forces the replacement; absent when none. */
+  readonly replace_paths?: readonly (readonly string[])[];
 }
 
-/** One entry of `steps`. */
+/** One entry of `resource_changes` / `resource_drift` (see docs/plan-format.md). */
+export interface ResourceChangeJson {
+  readonly address: string;
+  readonly mode: 'managed';
+  readonly type: string;
+  readonly name: string;
+  /** Absent for a single instance, as in Terraform. */
+  readonly index?: string | number;
+  /** A leftover copy of an interrupted apply: its generation (Terraform's deposed object key). */
+  readonly deposed?: string;
+  readonly provider_name: string;
+  readonly change: ChangeJson;
+  readonly action_reason?: string;
+  readonly infra_role?: Role;
+  readonly infra_blue_green?: boolean;
+  readonly infra_reasons?: readonly string[];
+  readonly infra_prior_generation?: number;
+  readonly infra_planned_generation?: number;
+  readonly infra_dependencies?: readonly string[];
+}
+
+/** One entry of `infra_deploy_sequence`. */
 export interface StepJson {
   readonly id: string;
   readonly kind: StepKind;
@@ -112,31 +163,18 @@ export interface StepJson {
   readonly generation: number;
 }
 
-/** One entry of `resource_drift`. */
-export interface DriftJson {
-  readonly address: string;
-  readonly type: string;
-  readonly name: string;
-  readonly kind: Drift['kind'];
-  readonly actions: Actions;
-  readonly before: Json;
-  readonly after: Json;
-  readonly before_sensitive: JsonMarks;
-  readonly after_sensitive: JsonMarks;
-}
-
 /** One value of `output_changes`. */
 export interface OutputChangeJson {
   readonly actions: Actions;
-  readonly sensitive: boolean;
   readonly before: Json;
-  readonly after: Json;
+  /** Absent when the new value is known only after apply. */
+  readonly after?: Json;
   readonly after_unknown: JsonMarks;
   readonly before_sensitive: JsonMarks;
   readonly after_sensitive: JsonMarks;
 }
 
-/** One entry of `deploy_units`. */
+/** One entry of `infra_deploy_units`. */
 export interface DeployUnitJson {
   readonly address: string;
   readonly provisions: readonly string[];
@@ -147,50 +185,103 @@ export interface DeployUnitJson {
   readonly planned_generation: number;
 }
 
-/** One entry of `warnings`. */
+/** One entry of `infra_warnings`: Terraform's diagnostic shape. */
 export interface DiagnosticJson {
   readonly severity: Diagnostic['severity'];
   readonly summary: string;
-  readonly detail: string | null;
-  readonly range: Diagnostic['range'] | null;
+  readonly detail: string;
+  readonly range?: RangeJson;
 }
 
-/** The JSON plan document, format version 1. */
+/** Terraform's source range: 1-based line and column, 0-based byte offset, end exclusive. */
+export interface RangeJson {
+  readonly filename: string;
+  readonly start: { readonly line: number; readonly column: number; readonly byte: number };
+  readonly end: { readonly line: number; readonly column: number; readonly byte: number };
+}
+
+/** A resource of `planned_values` / `prior_state`. */
+export interface ModuleResourceJson {
+  readonly address: string;
+  readonly mode: 'managed';
+  readonly type: string;
+  readonly name: string;
+  readonly index?: string | number;
+  readonly provider_name: string;
+  readonly schema_version: number;
+  readonly values: Json;
+  readonly sensitive_values: JsonMarks;
+}
+
+/** An output of `planned_values` / `prior_state`. */
+export interface ModuleOutputJson {
+  readonly sensitive: boolean;
+  readonly type?: Json;
+  readonly value?: Json;
+}
+
+export interface ValuesJson {
+  readonly outputs: Readonly<Record<string, ModuleOutputJson>>;
+  readonly root_module: { readonly resources: readonly ModuleResourceJson[] };
+}
+
+/** The JSON plan document. */
 export interface PlanJson {
-  readonly format_version: '1';
-  readonly mode: Plan['mode'];
-  readonly targets: readonly string[];
-  readonly resource_drift: readonly DriftJson[];
+  readonly format_version: typeof TERRAFORM_PLAN_FORMAT_VERSION;
+  readonly infra_version: string;
+  readonly variables: Readonly<Record<string, { readonly value: Json }>>;
+  readonly planned_values: ValuesJson;
+  readonly resource_drift?: readonly ResourceChangeJson[];
   readonly resource_changes: readonly ResourceChangeJson[];
   readonly output_changes: Readonly<Record<string, OutputChangeJson>>;
-  readonly deploy_units: readonly DeployUnitJson[];
-  readonly steps: readonly StepJson[];
-  readonly summary: { readonly add: number; readonly change: number; readonly destroy: number; readonly blue_green: number };
-  readonly warnings: readonly DiagnosticJson[];
+  readonly prior_state: { readonly format_version: '1.0'; readonly values: ValuesJson };
+  readonly configuration: Json;
+  readonly timestamp?: string;
+  readonly applyable: boolean;
+  readonly complete: boolean;
+  readonly errored: boolean;
+  readonly infra_format_version: '2';
+  readonly infra_mode: Plan['mode'];
+  readonly infra_targets: readonly string[];
+  readonly infra_summary: { readonly add: number; readonly change: number; readonly destroy: number; readonly blue_green: number };
+  readonly infra_deploy_units: readonly DeployUnitJson[];
+  readonly infra_deploy_sequence: readonly StepJson[];
+  readonly infra_warnings: readonly DiagnosticJson[];
 }
 
-function resourceChangeToJson(c: ResourceChange): ResourceChangeJson {
+function withIndex(index: string | number | null): { index?: string | number } {
+  return index === null ? {} : { index };
+}
+
+function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson {
   const before = attributesToJson(c.before);
   const after = attributesToJson(c.after);
+  const reason = terraformActionReason(plan, c);
+  const leftover = c.reasons.find((r) => r.code === 'leftover');
   return {
     address: c.address,
+    mode: 'managed',
     type: c.type,
     name: c.name,
-    index: c.index,
-    provider: c.provider,
-    role: c.role,
-    actions: c.actions,
-    blue_green: c.blueGreen,
-    before: before.value,
-    after: after.value,
-    after_unknown: after.unknown,
-    before_sensitive: before.sensitive,
-    after_sensitive: after.sensitive,
-    replace_paths: c.replacePaths,
-    reasons: reasonTexts(c.reasons),
-    prior_generation: c.priorGeneration,
-    planned_generation: c.plannedGeneration,
-    dependencies: c.dependencies,
+    ...withIndex(c.index),
+    ...(leftover ? { deposed: String(leftover.generation) } : {}),
+    provider_name: c.provider,
+    change: {
+      actions: c.actions,
+      before: before.value,
+      after: after.value,
+      after_unknown: after.unknown,
+      before_sensitive: before.sensitive,
+      after_sensitive: after.sensitive,
+      ...(c.replacePaths.length > 0 ? { replace_paths: c.replacePaths.map((p) => p.split('.')) } : {}),
+    },
+    ...(reason ? { action_reason: reason } : {}),
+    infra_role: c.role,
+    infra_blue_green: c.blueGreen,
+    infra_reasons: reasonTexts(c.reasons),
+    infra_prior_generation: c.priorGeneration,
+    infra_planned_generation: c.plannedGeneration,
+    infra_dependencies: c.dependencies,
   };
 }
 
@@ -209,20 +300,33 @@ function stepToJson(s: Step): StepJson {
   };
 }
 
-function driftToJson(d: Drift): DriftJson {
+/** The provider of each resource type, from the plan's changes. */
+function providersByType(plan: Plan): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const c of [...plan.changes]) m.set(c.type, c.provider);
+  return m;
+}
+
+function driftToJson(plan: Plan, d: Drift): ResourceChangeJson {
   const before = attributesToJson(d.before);
   const after = attributesToJson(d.after);
   const { type, name } = typeAndName(d.address);
+  const change = plan.changes.find((c) => c.address === d.address);
   return {
     address: d.address,
+    mode: 'managed',
     type,
     name,
-    kind: d.kind,
-    actions: d.kind === 'deleted' ? ['delete'] : ['update'],
-    before: before.value,
-    after: after.value,
-    before_sensitive: before.sensitive,
-    after_sensitive: after.sensitive,
+    ...withIndex(change?.index ?? null),
+    provider_name: change?.provider ?? providersByType(plan).get(type) ?? type,
+    change: {
+      actions: d.kind === 'deleted' ? ['delete'] : ['update'],
+      before: before.value,
+      after: after.value,
+      after_unknown: {},
+      before_sensitive: before.sensitive,
+      after_sensitive: after.sensitive,
+    },
   };
 }
 
@@ -236,14 +340,13 @@ function outputToJson(o: OutputChange): OutputChangeJson {
   const before = o.before === undefined ? { value: null, unknown: false, sensitive: false } : valueToJsonSafe(o.before);
   const after = valueToJsonSafe(o.after);
   // A sensitive output is redacted whole, whatever marks its value carries.
-  const hide = (v: JsonSafeValue | typeof before): JsonSafeValue => (o.sensitive ? { value: null, unknown: v.unknown === false ? false : true, sensitive: true } : v);
+  const hide = (v: JsonSafeValue): JsonSafeValue => (o.sensitive ? { value: v.value === undefined ? undefined : null, unknown: v.unknown === false ? false : true, sensitive: true } : v);
   const b = hide(before);
   const a = hide(after);
   return {
     actions: outputActions(o),
-    sensitive: o.sensitive,
-    before: b.value,
-    after: a.value,
+    before: b.value ?? null,
+    ...(a.value !== undefined ? { after: a.value } : {}),
     after_unknown: a.unknown,
     before_sensitive: o.before === undefined ? false : b.sensitive,
     after_sensitive: a.sensitive,
@@ -262,19 +365,132 @@ function unitToJson(u: DeployUnit): DeployUnitJson {
   };
 }
 
+/** Terraform's type constraint of a known JSON value (`"string"`, `["list","number"]`, ...). */
+export function jsonTypeOf(v: Json): Json {
+  if (v === null) return 'dynamic';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return ['tuple', v.map(jsonTypeOf)];
+  return ['object', Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonTypeOf(x)]))];
+}
+
+function moduleOutput(value: Value | undefined, isSensitive: boolean, nullWhenHidden: boolean): ModuleOutputJson {
+  if (value === undefined) return { sensitive: isSensitive };
+  const safe = valueToJsonSafe(value);
+  if (isSensitive || safe.sensitive !== false) return nullWhenHidden ? { sensitive: true, value: null } : { sensitive: true };
+  if (safe.value === undefined || safe.unknown !== false) return { sensitive: false };
+  return { sensitive: false, type: jsonTypeOf(safe.value), value: safe.value };
+}
+
+function moduleResource(c: ResourceChange, attrs: AttributesJson): ModuleResourceJson {
+  return {
+    address: c.address,
+    mode: 'managed',
+    type: c.type,
+    name: c.name,
+    ...withIndex(c.index),
+    provider_name: c.provider,
+    schema_version: 0,
+    values: attrs.value,
+    sensitive_values: attrs.sensitive === false ? {} : attrs.sensitive,
+  };
+}
+
+function byAddress<T extends { address: string }>(xs: T[]): T[] {
+  return xs.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+function plannedValues(plan: Plan): ValuesJson {
+  const live = plan.changes.filter((c) => c.after !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  return {
+    outputs: Object.fromEntries(plan.outputs.filter((o) => o.after !== null || o.before === undefined).map((o) => [o.name, moduleOutput(o.after, o.sensitive, false)])),
+    root_module: { resources: byAddress(live.map((c) => moduleResource(c, attributesToJson(c.after)))) },
+  };
+}
+
+function priorState(plan: Plan): ValuesJson {
+  const existing = plan.changes.filter((c) => c.before !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  return {
+    outputs: Object.fromEntries(plan.outputs.filter((o) => o.before !== undefined).map((o) => [o.name, moduleOutput(o.before, o.sensitive, true)])),
+    root_module: { resources: byAddress(existing.map((c) => moduleResource(c, attributesToJson(c.before)))) },
+  };
+}
+
+function expressionJson(e: PlanExpression): Json {
+  return e.references.length > 0 ? { references: [...e.references] } : {};
+}
+
+/** Terraform's `configuration` block, from the summary the plan carries (empty without one). */
+function configurationJson(plan: Plan): Json {
+  const cfg: PlanConfiguration = plan.configuration ?? { resources: [], outputs: [], variables: [] };
+  const providers = providersByType(plan);
+  const providerOf = (type: string): string => providers.get(type) ?? type.split('_')[0];
+  const providerNames = [...new Set(cfg.resources.map((r) => providerOf(r.type)))].sort();
+  return {
+    provider_config: Object.fromEntries(providerNames.map((p) => [p, { name: p, full_name: p }])),
+    root_module: {
+      outputs: Object.fromEntries(
+        cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
+      ),
+      resources: cfg.resources.map((r) => ({
+        address: r.address,
+        mode: 'managed',
+        type: r.type,
+        name: r.name,
+        provider_config_key: providerOf(r.type),
+        expressions: Object.fromEntries(
+          Object.entries(r.expressions).map(([k, e]) => [k, Array.isArray(e) ? e.map((b) => Object.fromEntries(Object.entries(b).map(([bk, be]) => [bk, expressionJson(be as PlanExpression)]))) : expressionJson(e as PlanExpression)]),
+        ),
+        schema_version: 0,
+        ...(r.count ? { count_expression: expressionJson(r.count) } : {}),
+        ...(r.forEach ? { for_each_expression: expressionJson(r.forEach) } : {}),
+        ...(r.dependsOn.length > 0 ? { depends_on: [...r.dependsOn] } : {}),
+      })),
+      variables: Object.fromEntries(
+        cfg.variables.map((v) => [v.name, { ...(v.description !== undefined ? { description: v.description } : {}), ...(v.sensitive ? { sensitive: true } : {}) }]),
+      ),
+    },
+  };
+}
+
+function diagnosticToJson(d: Diagnostic): DiagnosticJson {
+  return { severity: d.severity, summary: d.summary, detail: d.detail ?? '', ...(d.range ? { range: rangeToJson(d.range) } : {}) };
+}
+
+/** A diagnostic's range in Terraform's shape. */
+export function rangeToJson(r: NonNullable<Diagnostic['range']>): RangeJson {
+  return {
+    filename: r.file,
+    start: { line: r.start.line, column: r.start.column, byte: r.start.offset },
+    end: { line: r.end.line, column: r.end.column, byte: r.end.offset },
+  };
+}
+
 /** The JSON document of a plan, as data (for callers that embed it). */
 export function planToJson(plan: Plan): PlanJson {
   return {
-    format_version: plan.formatVersion,
-    mode: plan.mode,
-    targets: plan.targets,
-    resource_drift: plan.drift.map(driftToJson),
-    resource_changes: plan.changes.map(resourceChangeToJson),
+    format_version: TERRAFORM_PLAN_FORMAT_VERSION,
+    infra_version: INFRA_VERSION,
+    // Sensitive variables are never written: only their hash is in the plan.
+    variables: Object.fromEntries(Object.entries(plan.basis.variables).map(([k, v]) => [k, { value: v.value ?? null }])),
+    planned_values: plannedValues(plan),
+    ...(plan.drift.length > 0 ? { resource_drift: plan.drift.map((d) => driftToJson(plan, d)) } : {}),
+    resource_changes: plan.changes.map((c) => resourceChangeToJson(plan, c)),
     output_changes: Object.fromEntries(plan.outputs.map((o) => [o.name, outputToJson(o)])),
-    deploy_units: plan.units.map(unitToJson),
-    steps: plan.steps.map(stepToJson),
-    summary: { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, blue_green: plan.summary.blueGreen },
-    warnings: plan.warnings.map((d) => ({ severity: d.severity, summary: d.summary, detail: d.detail ?? null, range: d.range ?? null })),
+    prior_state: { format_version: '1.0', values: priorState(plan) },
+    configuration: configurationJson(plan),
+    ...(typeof plan.createdAt === 'string' ? { timestamp: plan.createdAt } : {}),
+    applyable: planHasChanges(plan),
+    complete: plan.targets.length === 0,
+    errored: false,
+    infra_format_version: '2',
+    infra_mode: plan.mode,
+    infra_targets: plan.targets,
+    infra_summary: { add: plan.summary.add, change: plan.summary.change, destroy: plan.summary.destroy, blue_green: plan.summary.blueGreen },
+    infra_deploy_units: plan.units.map(unitToJson),
+    infra_deploy_sequence: plan.steps.map(stepToJson),
+    infra_warnings: plan.warnings.map(diagnosticToJson),
   };
 }
 

@@ -31,11 +31,11 @@ export function changeHeadline(change: Pick<ResourceChange, 'actions' | 'blueGre
     case '-':
       return 'will be destroyed';
     case '~':
-      return 'will be updated in place';
+      return 'will be updated in-place';
     case '-/+':
       return 'must be replaced';
     case '+/-':
-      return change.blueGreen ? 'will be replaced by blue-green deploy' : 'must be replaced';
+      return change.blueGreen ? 'must be replaced by blue-green deploy' : 'must be replaced';
     default:
       return 'has no changes';
   }
@@ -49,7 +49,7 @@ export function symbolMeaning(symbol: ChangeSymbol): string {
     case '-':
       return 'destroy';
     case '~':
-      return 'update in place';
+      return 'update in-place';
     case '-/+':
       return 'destroy and then create replacement';
     case '+/-':

@@ -37,7 +37,7 @@ describe("cli: Terraform's flag spellings", function () {
     const r = await cli('plan', '-var-file=v2.vars', '-out=tf.plan', '-target=test_route.ns', '-refresh=false', '-lock-timeout=30s', '-no-color', '-input=false', '-json');
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
-    expect(JSON.parse(r.stdout).summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
+    expect(JSON.parse(r.stdout).infra_summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
     expect(existsSync(join(cfg.dir, 'tf.plan'))).to.equal(true);
     const v = await cli('plan', '-var=version=v1', '-detailed-exitcode');
     expect(v.stderr).to.equal('');

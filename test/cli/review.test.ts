@@ -34,7 +34,7 @@ describe('cli: plans for review (markdown, graphs, show)', function () {
     const text = await cli('show', 'plan.json');
     expect(text.stdout).to.include('Plan: 4 to add, 6 to change, 4 to destroy; 2 blue-green deploys.');
     const json = JSON.parse((await cli('show', 'plan.json', '--json')).stdout);
-    expect(json.summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
+    expect(json.infra_summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
     const md = await cli('show', 'plan.json', '--format', 'markdown');
     expect(md.stdout.split('\n')[0]).to.equal('**Plan: 4 to add, 6 to change, 4 to destroy; 2 blue-green deploys.**');
     const mermaid = await cli('graph', '--plan', 'plan.json', '--format', 'mermaid');

@@ -249,7 +249,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       expect(edited.stdout).to.include(':5353;');
       const plan = await main.cli('plan', '--detailed-exitcode', '--var', `serial=${currentSerial}`);
       expect(plan.code, plan.stdout + plan.stderr).to.equal(2);
-      expect(plan.stdout).to.include('nginx_upstream.ns["ns1"] will be updated in place');
+      expect(plan.stdout).to.include('nginx_upstream.ns["ns1"] will be updated in-place');
       expect(plan.stdout).to.include('Plan: 0 to add, 1 to change, 0 to destroy');
       const r = await main.cli('apply', '--auto-approve', '--var', `serial=${currentSerial}`);
       expect(r.code, r.stdout + r.stderr).to.equal(0);

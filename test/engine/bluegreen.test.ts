@@ -62,8 +62,8 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     const plan = JSON.parse(r.stdout);
-    expect(plan.summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
-    const steps = plan.steps.map((s: { id: string }) => s.id);
+    expect(plan.infra_summary).to.deep.equal({ add: 4, change: 6, destroy: 4, blue_green: 2 });
+    const steps = plan.infra_deploy_sequence.map((s: { id: string }) => s.id);
     expect(steps).to.deep.equal([
       'create test_instance.ns["a"] (green)',
       'create test_provision.ns["a"] (green)',
@@ -80,7 +80,7 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
       'delete test_provision.ns["b"] (blue)',
       'delete test_instance.ns["b"] (blue)',
     ]);
-    const byId = new Map(plan.steps.map((s: { id: string }) => [s.id, s]));
+    const byId = new Map(plan.infra_deploy_sequence.map((s: { id: string }) => [s.id, s]));
     expect((byId.get('create test_instance.ns["b"] (green)') as { after: string[] }).after).to.include('delete test_instance.ns["a"] (blue)');
     expect((byId.get('verify test_check.lb["a"] (green) [test_instance.ns["a"]]') as { after_switch: boolean }).after_switch).to.equal(true);
   });

@@ -68,14 +68,14 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
   it('updates in place, and replaces when a forcing attribute changes', async () => {
     const r = await cli('plan', '--var', 'size=large');
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.include('test_instance.lb will be updated in place');
+    expect(r.stdout).to.include('test_instance.lb will be updated in-place');
     expect(r.stdout).to.include('Plan: 0 to add, 1 to change, 0 to destroy.');
     writeFileSync(join(cfg.dir, 'main.infra'), WEB.replace('image  = "debian12"', 'image  = "debian13"'));
     const p = await cli('plan', '--json');
     const json = JSON.parse(p.stdout);
     const web0 = json.resource_changes.find((c: { address: string }) => c.address === 'test_instance.web[0]');
-    expect(web0.actions).to.deep.equal(['delete', 'create']);
-    expect(json.summary).to.deep.equal({ add: 2, change: 1, destroy: 2, blue_green: 0 });
+    expect(web0.change.actions).to.deep.equal(['delete', 'create']);
+    expect(json.infra_summary).to.deep.equal({ add: 2, change: 1, destroy: 2, blue_green: 0 });
   });
 
   it('never prints or saves a sensitive value', async () => {
@@ -104,7 +104,7 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
     provider.deleteOutside('test_instance.lb');
     const r = await cli('plan', '--json');
     const json = JSON.parse(r.stdout);
-    expect(json.resource_changes.find((c: { address: string }) => c.address === 'test_instance.lb').actions).to.deep.equal(['create']);
+    expect(json.resource_changes.find((c: { address: string }) => c.address === 'test_instance.lb').change.actions).to.deep.equal(['create']);
     const text = await cli('plan');
     expect(text.stdout).to.include('test_instance.lb');
     expect(text.stdout).to.match(/deleted|changed outside/i);
@@ -122,10 +122,10 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
   it('--target pulls in dependencies; destroy --target pulls in dependents, saying why', async () => {
     writeFileSync(join(cfg.dir, 'main.infra'), WEB.replace('"web-${count.index}"', '"www-${count.index}"').replace('default = "small"', 'default = "medium"'));
     const r = await cli('plan', '--target', 'test_instance.web[1]', '--json');
-    const addrs = JSON.parse(r.stdout).resource_changes.filter((c: { actions: string[] }) => c.actions[0] !== 'no-op').map((c: { address: string }) => c.address);
+    const addrs = JSON.parse(r.stdout).resource_changes.filter((c: { change: { actions: string[] } }) => c.change.actions[0] !== 'no-op').map((c: { address: string }) => c.address);
     expect(addrs).to.deep.equal(['test_instance.web[1]']);
     const d = await cli('plan', '--destroy', '--target', 'web', '--json');
-    const doomed = JSON.parse(d.stdout).resource_changes.map((c: { address: string; reasons: string[] }) => [c.address, c.reasons]);
+    const doomed = JSON.parse(d.stdout).resource_changes.map((c: { address: string; infra_reasons: string[] }) => [c.address, c.infra_reasons]);
     expect(doomed).to.deep.equal([
       ['test_instance.web[0]', ['targeted']],
       ['test_instance.web[1]', ['targeted']],

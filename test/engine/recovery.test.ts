@@ -107,7 +107,7 @@ describe('engine: applying again after a failed first apply', () => {
     const body = plan.stdout.slice(plan.stdout.indexOf('  # '), plan.stdout.indexOf('Deploy sequence:'));
     expect(body).to.equal(
       [
-        '  # test_provision.lb will be updated in place',
+        '  # test_provision.lb will be updated in-place',
         '  ~ resource "test_provision" "lb" {',
         '      ~ checksum = "sum:nginx" -> "sum:nginx 2"',
         '      ~ script   = "nginx" -> "nginx 2"',

@@ -57,15 +57,15 @@ describe('engine: graph errors and lifecycle rules', () => {
     expect(same.code, same.stdout).to.equal(0);
     writeFileSync(join(cfg!.dir, 'main.infra'), base('large', 'i2'));
     const plan = JSON.parse((await runCli(['plan', '--json'], { cwd: cfg!.dir })).stdout);
-    expect(plan.resource_changes[0].actions).to.deep.equal(['create', 'delete']);
-    expect(plan.steps.map((s: { kind: string }) => s.kind)).to.deep.equal(['create', 'delete']);
+    expect(plan.resource_changes[0].change.actions).to.deep.equal(['create', 'delete']);
+    expect(plan.infra_deploy_sequence.map((s: { kind: string }) => s.kind)).to.deep.equal(['create', 'delete']);
   });
 
   it('max_parallel = 2 lets two deploy units roll at once', async () => {
     const r = await run({ 'main.infra': BLUE_GREEN.replace('lifecycle blue_green', 'lifecycle blue_green {\n    max_parallel = 2\n  }') }, 'apply', '--auto-approve');
     expect(r.code).to.equal(0);
     const plan = JSON.parse((await runCli(['plan', '--json', '--var', 'version=v2'], { cwd: cfg!.dir })).stdout);
-    const b = plan.steps.find((s: { id: string }) => s.id === 'create test_instance.ns["b"] (green)');
+    const b = plan.infra_deploy_sequence.find((s: { id: string }) => s.id === 'create test_instance.ns["b"] (green)');
     expect(b.after).to.deep.equal([]);
   });
 });
