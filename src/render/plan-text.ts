@@ -4,7 +4,7 @@
  * the summary line. A pure function of the plan; colour is the caller's choice.
  */
 import { reasonTexts } from './reasons.js';
-import { formatUtcClock } from '../duration.js';
+import { formatDuration, formatUtcClock } from '../duration.js';
 import { typeAndName } from '../addrs/address.js';
 import type { Drift, Plan, Reason, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
@@ -66,6 +66,16 @@ function changeBlock(change: ResourceChange, paint: Paint): string[] {
   const kept: readonly Reason[] = change.reasons.filter((r) => r.code === 'kept-window-ended' || r.code === 'kept-superseded');
   const headline = kept.length ? `(${reasonTexts(kept).join('; ')}) ${changeHeadline(change)}` : changeHeadline(change);
   return resourceBlock(changeSymbol(change), change.address, headline, reasonTexts(change.reasons.filter((r) => !kept.includes(r))), body, paint);
+}
+
+/** After the sequence: which deploys keep blue instead of destroying it, and their bake. */
+function keptBlueLines(plan: Plan): string[] {
+  return plan.units.flatMap((u) => {
+    const k = u.keepBlue;
+    if (!k || u.rollback) return [];
+    const bake = k.bakeMs === 0 ? 'no bake' : `bake ${formatDuration(k.bakeMs)}, checks every ${formatDuration(k.bakeIntervalMs)}`;
+    return [`      then ${u.address} (blue) is kept for ${formatDuration(k.windowMs)} after its switch (${bake}); infra rollback switches back to it`];
+  });
 }
 
 /** Kept blue copies the plan leaves in place, and when their windows end. */
@@ -153,7 +163,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     out.push('');
   }
   out.push(...outputs);
-  if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), '');
+  if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), ...keptBlueLines(plan), '');
   out.push(paint.bold(summarySentence(plan.summary)));
   return `${out.join('\n')}\n`;
 }
