@@ -542,7 +542,7 @@ class Applier {
   private async verify(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
     const change = this.change(step.address)!;
     const impl = this.impl(change);
-    const ev = this.evaluate(step, change);
+    const ev = this.verifyConfig(step, change);
     if (!ev.config) return ev;
     const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
@@ -561,6 +561,15 @@ class Applier {
     }
     const w = await this.record(change, { ...step, generation: prior.generation }, { ...prior.attributes, ...ev.config }, 'ready', true);
     return { diagnostics: [...res.diagnostics, ...w], details: res.details };
+  }
+
+  /**
+   * The configuration a check verifies with: as evaluated now, except in a rollback, where the
+   * kept copy is verified with what last verified it (`DeployUnit.rollback.checks`).
+   */
+  private verifyConfig(step: Step, change: ResourceChange): { config: Record<string, Json> | null; diagnostics: Diagnostic[] } {
+    const stored = this.o.plan.units.find((u) => u.address === step.unit)?.rollback?.checks?.[step.address];
+    return stored ? { config: { ...stored }, diagnostics: [] } : this.evaluate(step, change);
   }
 
   private async delete(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {

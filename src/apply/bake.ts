@@ -7,6 +7,7 @@
  * the whole window destroys the kept copies at its end. Each round and the rollback are carried
  * out as small plans of their own through the same apply, so state is written as for any step.
  */
+import { setMaxListeners } from 'node:events';
 import { type Diagnostic, error, warning } from '../diagnostics.js';
 import { formatDuration, formatUtcClock } from '../duration.js';
 import type { DeployUnit, Plan } from '../planner/plan.js';
@@ -42,6 +43,8 @@ function bakingUnits(plan: Plan, state: StateFile): Baking[] {
 /** Runs the bake after `first` (the plan's own steps) and returns the apply's result. */
 export async function bakeAndRetire(o: ApplyOptions, first: ApplyResult, run: RunPlan): Promise<ApplyResult> {
   if (!first.ok) return first;
+  // Every round is an apply of its own, listening on the same signals.
+  for (const signal of [o.stop, o.kill]) if (signal) setMaxListeners(0, signal);
   const baking = bakingUnits(o.plan, o.store.state);
   if (baking.length === 0) return first;
   const say = (message: string): void => o.onEvent?.({ type: 'bake', message } satisfies ApplyEvent);
@@ -106,7 +109,7 @@ async function failedBake(o: ApplyOptions, first: ApplyResult, round: ApplyResul
     postChecks: b.unit.postChecks,
     priorGeneration: b.unit.plannedGeneration,
     plannedGeneration: b.unit.priorGeneration,
-    rollback: { keptUntil: b.kept.kept.until },
+    rollback: { keptUntil: b.kept.kept.until, ...(b.kept.kept.checks ? { checks: b.kept.kept.checks } : {}) },
   }));
   const bg = new Set(o.plan.steps.filter((s) => s.blueGreen).map((s) => s.address));
   const reason = `${[...failedChecks].join(', ')} failed during the bake`;

@@ -17,15 +17,29 @@ export function switchedState(state: StateFile, unit: DeployUnit, which: 'green'
   const members = new Set([unit.address, ...unit.provisions]);
   const liveGen = which === 'green' ? unit.plannedGeneration : unit.priorGeneration;
   const keptGen = which === 'green' ? unit.priorGeneration : unit.plannedGeneration;
-  let mark: KeptMark | undefined;
-  if (unit.rollback) mark = { until: unit.rollback.keptUntil, unit: unit.address };
-  else if (unit.keepBlue && which === 'green') mark = { until: new Date(now.getTime() + unit.keepBlue.windowMs).toISOString(), unit: unit.address };
+  let until: string | undefined;
+  if (unit.rollback) until = unit.rollback.keptUntil;
+  else if (unit.keepBlue && which === 'green') until = new Date(now.getTime() + unit.keepBlue.windowMs).toISOString();
+  const mark: KeptMark | undefined = until === undefined ? undefined : { until, unit: unit.address };
+  // What last verified the copy traffic leaves: the post-switch checks as recorded before they
+  // run against the copy traffic goes to.
+  const checks: Record<string, StateInstance['attributes']> = {};
+  for (const c of unit.postChecks) {
+    const rec = state.resources.find((r) => r.address === c && r.live);
+    if (rec) checks[c] = rec.attributes;
+  }
   let next = state;
   for (const r of state.resources) {
     if (!members.has(r.address)) continue;
     const shouldBeLive = r.generation === liveGen && r.status === 'ready';
     const color = r.color === null ? null : copyColor(shouldBeLive);
-    const kept = !shouldBeLive && mark && r.generation === keptGen && r.status === 'ready' ? mark : undefined;
+    let kept = !shouldBeLive && mark && r.generation === keptGen && r.status === 'ready' ? mark : undefined;
+    // The copy traffic leaves records the checks that verified it; a rollback that failed puts
+    // back those the kept copy had.
+    if (kept && r.address === unit.address) {
+      const stored = unit.rollback && which === 'blue' ? unit.rollback.checks : checks;
+      if (stored) kept = { ...kept, checks: stored };
+    }
     if (r.live === shouldBeLive && r.color === color && sameMark(r.kept, kept)) continue;
     const { kept: _old, ...rest } = r;
     void _old;
@@ -36,5 +50,5 @@ export function switchedState(state: StateFile, unit: DeployUnit, which: 'green'
 }
 
 function sameMark(a: KeptMark | undefined, b: KeptMark | undefined): boolean {
-  return a?.until === b?.until && a?.unit === b?.unit;
+  return a?.until === b?.until && a?.unit === b?.unit && JSON.stringify(a?.checks) === JSON.stringify(b?.checks);
 }

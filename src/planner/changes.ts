@@ -97,7 +97,8 @@ export function removedChanges(ctx: PlanContext, pass: PassResult, selection: Se
     else if (!inst.live) reason = { code: 'leftover', generation: inst.generation, status: inst.status };
     else if (!pass.instances.has(inst.address)) reason = { code: 'not-in-configuration' };
     else continue;
-    if (!selection.inScope(inst.address)) continue;
+    // A kept copy goes with its unit: a target on the instance takes its kept provisions along.
+    if (!selection.inScope(inst.address) && !(kept && inst.kept && selection.inScope(inst.kept.unit))) continue;
     const decl = ctx.byBlock.get(blockOf(inst.address));
     if (inst.live && decl?.lifecycle.preventDestroy) {
       ctx.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set, but it is no longer in the configuration.', decl.range));

@@ -147,7 +147,15 @@ export interface DeployUnit {
    * traffic goes back to and `priorGeneration` the live one it leaves, which becomes the kept
    * copy until `keptUntil`. Nothing is created or destroyed.
    */
-  readonly rollback?: { readonly keptUntil: string };
+  readonly rollback?: {
+    readonly keptUntil: string;
+    /**
+     * The post-switch checks' configuration that last verified the kept copy (its state's
+     * `kept.checks`): the rollback verifies it against these, not against what the
+     * configuration now asks of the copy it replaced.
+     */
+    readonly checks?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
+  };
 }
 
 /** A kept blue copy the plan leaves alone: its window ends at `until` (ISO 8601). */

@@ -68,7 +68,7 @@ export function rollbackLayout(ctx: PlanContext, pass: PassResult, tdeps: () => 
       postChecks: m.postChecks,
       priorGeneration: live.generation,
       plannedGeneration: copy.generation,
-      rollback: { keptUntil: copy.kept!.until },
+      rollback: { keptUntil: copy.kept!.until, ...(copy.kept!.checks ? { checks: copy.kept!.checks } : {}) },
     });
   }
   const steps = rollbackSteps(units, ctx.input.state, (a) => !!pass.instances.get(a)?.decl.lifecycle.blueGreen);

@@ -131,7 +131,7 @@ function canonicalInstance(instance: StateInstance): StateInstance {
     attributes: instance.attributes,
     sensitive_attributes: instance.sensitive_attributes,
     dependencies: instance.dependencies,
-    ...(instance.kept ? { kept: { until: instance.kept.until, unit: instance.kept.unit } } : {}),
+    ...(instance.kept ? { kept: { until: instance.kept.until, unit: instance.kept.unit, ...(instance.kept.checks ? { checks: instance.kept.checks } : {}) } } : {}),
     created_at: instance.created_at,
     updated_at: instance.updated_at,
   };
@@ -215,7 +215,7 @@ function isHashRecord(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((h) => typeof h === 'string' && isSensitiveHash(h));
 }
 function isKeptMark(v: unknown): v is KeptMark {
-  return isRecord(v) && isTimestamp(v.until) && isNonEmptyString(v.unit);
+  return isRecord(v) && isTimestamp(v.until) && isNonEmptyString(v.unit) && (v.checks === undefined || (isRecord(v.checks) && Object.values(v.checks).every(isRecord)));
 }
 function isTimestamp(v: unknown): v is string {
   return typeof v === 'string' && !Number.isNaN(Date.parse(v));

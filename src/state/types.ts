@@ -91,4 +91,10 @@ export interface KeptMark {
   readonly until: string;
   /** The blue-green instance whose copy this is (itself, or the host of a provision). */
   readonly unit: string;
+  /**
+   * On the instance's copy: the post-switch checks' recorded attributes when traffic left it -
+   * what last verified this copy - so a rollback verifies it against what it serves, not against
+   * what the configuration now asks of green. Check address -> attributes.
+   */
+  readonly checks?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
 }

@@ -108,6 +108,8 @@ describe('engine: keep_blue, a rollback window', () => {
       );
       expect(p.provider.calls.filter((c) => c.op !== 'read').map((c) => `${c.op} ${c.address}`)).to.deep.equal(['update test_route.ns["a"]', 'verify test_check.lb["a"]']);
       expect(p.provider.calls.find((c) => c.op === 'update')!.config).to.deep.equal({ targets: ['10.0.0.2:53'] });
+      // Blue is verified with what verified it before the deploy (v1), not with what the configuration asks of green.
+      expect(p.provider.calls.find((c) => c.op === 'verify')!.config).to.deep.equal({ target: 'upstream { 10.0.0.2:53 }', expect: 'v1' });
       expect(copies(p.state())).to.deep.equal([
         'test_instance.ns["a"]#1 live',
         'test_instance.ns["a"]#2 kept',

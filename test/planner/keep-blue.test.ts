@@ -105,6 +105,11 @@ describe('planner: keep_blue', () => {
     expect(text).to.include('Plan: 0 to add, 0 to change, 2 to destroy.');
   });
 
+  it('a target on the instance takes its kept provision along when the window ended', () => {
+    const p = planOf({ config: KEEP, state: keptState(UNTIL), now: '2026-05-01T12:35:00.000Z', targets: ['test_instance.web'] });
+    expect(stepLines(p)).to.deep.equal(['delete test_provision.web (blue)', 'delete test_instance.web (blue) <- delete test_provision.web (blue)']);
+  });
+
   it('a new deploy of an instance with a kept copy destroys that copy first: one kept copy per instance', () => {
     const p = planOf({ config: KEEP, state: keptState(UNTIL), now: '2026-05-01T12:30:00.000Z', vars: ['image=debian13'] });
     const ids = p.steps.map((s) => s.id);
