@@ -129,6 +129,15 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(p.provider.objects.length).to.equal(14);
     });
 
+    it('a saved plan of a keep_blue deploy keeps blue when applied', async () => {
+      expect((await p.cli('apply', '--auto-approve')).code).to.equal(0);
+      expect((await p.cli('plan', '--var', 'version=v2', '--out', 'deploy.plan')).code).to.equal(0);
+      const r = await p.cli('apply', 'deploy.plan', '--var', 'version=v2');
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
+    });
+
     it('infra rollback without a kept copy says so and changes nothing', async () => {
       expect((await p.cli('apply', '--auto-approve')).code).to.equal(0);
       const r = await p.cli('rollback', '--auto-approve');
