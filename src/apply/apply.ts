@@ -96,7 +96,7 @@ interface UnitProgress {
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const result = await new Applier(options).run();
   // keep_blue: the bake, its rollback and the kept copies' end are plans of their own (bake.ts).
-  return bakeAndRetire(options, result, (plan) => new Applier({ ...options, plan }).run());
+  return bakeAndRetire(options, result, (plan, onEvent) => new Applier({ ...options, plan, onEvent: onEvent ?? options.onEvent }).run());
 }
 
 class Applier {

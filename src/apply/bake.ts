@@ -16,8 +16,11 @@ import { StepList } from '../planner/step-list.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply.js';
 
-/** Carries out a plan made here (a bake round, a rollback, the retirement of kept copies). */
-export type RunPlan = (plan: Plan) => Promise<ApplyResult>;
+/**
+ * Carries out a plan made here (a bake round, a rollback, the retirement of kept copies), its
+ * events going to `onEvent` (default: the apply's).
+ */
+export type RunPlan = (plan: Plan, onEvent?: (e: ApplyEvent) => void) => Promise<ApplyResult>;
 
 interface Baking {
   readonly unit: DeployUnit & { readonly keepBlue: NonNullable<DeployUnit['keepBlue']> };
@@ -61,8 +64,14 @@ export async function bakeAndRetire(o: ApplyOptions, first: ApplyResult, run: Ru
     if (!(await sleep(wait, o.stop))) break;
     rounds++;
     const plan = roundPlan(o.plan, active);
-    const round = await run(plan);
-    if (round.ok) continue;
+    // A round that passes is one line; a failing check prints as any failed step.
+    const round = await run(plan, (e) => {
+      if (e.type === 'failed' || e.type === 'interrupt') o.onEvent?.(e);
+    });
+    if (round.ok) {
+      say(`Bake round ${rounds}: ${plan.steps.length} post-switch check${plan.steps.length === 1 ? '' : 's'} passed (${plan.steps.map((st) => st.address).join(', ')}).`);
+      continue;
+    }
     if (round.interrupted) break;
     const failedChecks = new Set(plan.steps.filter((s) => round.failed.includes(s.id)).map((s) => s.address));
     return failedBake(o, first, round, failedChecks, active, run);

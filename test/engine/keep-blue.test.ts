@@ -220,6 +220,8 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(Date.now() - started).to.be.lessThan(10_000);
       expect(r.code).to.equal(1);
       expect(r.stdout).to.match(/Baking test_instance.ns\["a"\], test_instance.ns\["b"\]: post-switch checks every 100ms until \d\d:\d\d:\d\d UTC; blue kept until /);
+      expect(r.stdout).to.include('Bake round 1: 2 post-switch checks passed (test_check.lb["a"], test_check.lb["b"]).');
+      expect(r.stdout).to.not.include('Bake round 2:');
       expect(r.stdout).to.include('test_check.lb["a"]: Failed after');
       expect(r.stdout).to.include('Rolling back the deploy of test_instance.ns["a"]: test_check.lb["a"] failed during the bake');
       expect(r.stdout).to.match(/test_route.ns\["a"\] \(blue\): Switched after [0-9.]+s \(traffic now to 10.0.0.2 \(kept blue, generation 1\)\)/);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,29 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
       } finally {
         cfg.cleanup();
       }
+    }
+  });
+
+  it('Ctrl-C during the bake ends it: the deploy stands, blue stays kept, the lock is released', async () => {
+    const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake_interval = "200ms"') });
+    try {
+      expect(infra(cfg.dir, FIRST).status).to.equal(0);
+      const p = spawn(process.execPath, [child, ...DEPLOY], { cwd: cfg.dir, env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(cfg.dir, 'world.json') } });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+      for (let i = 0; i < 300 && !out.includes('Bake round 2:'); i++) await new Promise((r) => setTimeout(r, 50));
+      p.kill('SIGINT');
+      expect(await exited, `${out}\n${err}`).to.equal(0);
+      expect(err).to.include('warning: Bake stopped by an interrupt');
+      expect(out).to.include('Apply complete!');
+      expectTracked(cfg.dir, 'after Ctrl-C in the bake');
+      expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+    } finally {
+      cfg.cleanup();
     }
   });
 
