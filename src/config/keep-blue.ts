@@ -3,7 +3,7 @@
  * decoded from the block's options (literal durations, src/duration.ts). The engine gives them
  * meaning: docs/engine.md "Keeping blue".
  */
-import { type Diagnostic, type SourceRange, error } from '../diagnostics.js';
+import { type Diagnostic, error } from '../diagnostics.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
 import type { Expr } from '../parser/ast.js';
 import { formatDuration, parseDuration } from '../duration.js';
@@ -61,12 +61,8 @@ function durationOf(name: string, expr: Expr, diagnostics: Diagnostic[]): number
   const ms = typeof r.value === 'string' ? parseDuration(r.value) : null;
   const zeroAllowed = name === 'bake';
   if (ms === null || (ms === 0 && !zeroAllowed)) {
-    diagnostics.push(error(`Invalid ${name}`, `${name} is a duration such as "30s", "15m" or "1h30m"${zeroAllowed ? ' ("0s": no bake)' : ', more than zero'}.`, rangeOf(expr)));
+    diagnostics.push(error(`Invalid ${name}`, `${name} is a duration such as "30s", "15m" or "1h30m"${zeroAllowed ? ' ("0s": no bake)' : ', more than zero'}.`, expr.range));
     return null;
   }
   return ms;
-}
-
-function rangeOf(expr: Expr): SourceRange {
-  return expr.range;
 }
