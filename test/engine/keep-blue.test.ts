@@ -5,6 +5,7 @@ import { formatUtcClock } from '../../src/duration.js';
 import type { StateFile } from '../../src/state/types.js';
 import { keepBlueConfig } from '../support/keep-blue-config.js';
 import { useRecordingProject } from '../support/recording-project.js';
+import { runCli } from '../support/cli.js';
 
 /** The instance and provision copies: `address#generation live|kept`. */
 function copies(s: StateFile): string[] {
@@ -136,6 +137,20 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(r.stderr).to.equal('');
       expect(r.code).to.equal(0);
       expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
+    });
+
+    it('infra rollback asks first; anything but yes changes nothing', async () => {
+      await deploy();
+      p.provider.resetCalls();
+      const r = await runCli(['rollback'], { cwd: p.dir, answer: 'no' });
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include("Do you want to switch traffic back?\n  Only 'yes' will be accepted to approve.");
+      expect(r.stderr).to.equal('\nRollback cancelled.\n');
+      expect(p.provider.calls.filter((c) => c.op !== 'read')).to.deep.equal([]);
+      expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
+      const noTerminal = await p.cli('rollback');
+      expect(noTerminal.code).to.equal(1);
+      expect(noTerminal.stderr).to.include('error: No terminal to ask for approval');
     });
 
     it('infra rollback without a kept copy says so and changes nothing', async () => {
