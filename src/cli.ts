@@ -175,6 +175,12 @@ export function buildProgram(): Command {
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
   program.commands.find((c) => c.name() === 'apply')!.option('--json', 'progress as JSON lines, like terraform apply -json (needs --auto-approve or a saved plan)');
 
+  stateOptions(configOptions(program.command('rollback').description('Switch traffic back to the kept blue copies of keep_blue deploys at once, verified by the post-switch checks.')))
+    .option('--auto-approve', 'do not ask for confirmation')
+    .option('--target <addr>', 'roll back only these instances (type.name["key"]), resources (type.name) or names (repeatable)', collect)
+    .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
+    .action(run(async (io, opts) => (await import('./commands/rollback.js')).rollbackCommand(opts, io)));
+
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--parallelism <n>', 'steps in flight at once', '10')

@@ -44,3 +44,10 @@ export function formatDurationDecimal(ms: number): string {
   const s = ms / 1000;
   return `${s.toFixed(s < 10 ? 2 : 1).replace(/\.?0+$/, '')}s`;
 }
+
+/** A moment as a clock time in UTC, the way plans and `state list` print a window's end: `12:34 UTC`, or `12:34:56 UTC` when the seconds matter. */
+export function formatUtcClock(iso: string, seconds = false): string {
+  const d = new Date(iso);
+  const hm = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  return `${hm}${seconds ? `:${String(d.getUTCSeconds()).padStart(2, '0')}` : ''} UTC`;
+}

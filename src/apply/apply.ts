@@ -22,6 +22,8 @@ import type { StateFile, StateInstance } from '../state/types.js';
 import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
+import { switchedState } from './kept.js';
+import { bakeAndRetire } from './bake.js';
 
 /** What apply writes state through (the StateStore, or a test double with the same shape). */
 export interface StateWriter {
@@ -36,7 +38,9 @@ export type ApplyEvent =
   | { readonly type: 'still'; readonly step: Step; readonly elapsedMs: number }
   | { readonly type: 'log'; readonly step: Step; readonly line: string }
   | { readonly type: 'rollback'; readonly unit: string; readonly reason: string }
-  | { readonly type: 'interrupt'; readonly hard: boolean };
+  | { readonly type: 'interrupt'; readonly hard: boolean }
+  /** What the bake after a keep_blue deploy is doing (apply/bake.ts). */
+  | { readonly type: 'bake'; readonly message: string };
 
 export interface ApplyOptions {
   readonly plan: Plan;
@@ -90,7 +94,9 @@ interface UnitProgress {
 
 /** Carries out `plan`; never throws for provider failures, which become diagnostics. */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
-  return new Applier(options).run();
+  const result = await new Applier(options).run();
+  // keep_blue: the bake, its rollback and the kept copies' end are plans of their own (bake.ts).
+  return bakeAndRetire(options, result, (plan, onEvent) => new Applier({ ...options, plan, onEvent: onEvent ?? options.onEvent }).run());
 }
 
 class Applier {
@@ -507,24 +513,13 @@ class Applier {
   /** Where a switch sent traffic, for people: the green copy's address as it was created. */
   private trafficTarget(step: Step): string {
     const u = this.o.plan.units.find((x) => x.address === step.unit)!;
-    return describeTarget(this.world.current(u.address) ?? null, NEW_COPY);
+    return describeTarget(this.world.current(u.address) ?? null, u.rollback ? `kept blue, generation ${u.plannedGeneration}` : NEW_COPY);
   }
 
-  /** Makes the unit's green (or blue) copies live and the other copies not. */
+  /** Makes the unit's green (or blue) copies live and the other copies not (kept, with keep_blue: kept.ts). */
   private setLive(unitAddress: string, which: 'green' | 'blue'): Promise<readonly Diagnostic[]> {
     const u = this.o.plan.units.find((x) => x.address === unitAddress)!;
-    const members = new Set([u.address, ...u.provisions]);
-    const liveGen = which === 'green' ? u.plannedGeneration : u.priorGeneration;
-    return this.o.store.update((s) => {
-      let next = s;
-      for (const r of s.resources) {
-        if (!members.has(r.address)) continue;
-        const shouldBeLive = r.generation === liveGen && r.status === 'ready';
-        const color = r.color === null ? null : copyColor(shouldBeLive);
-        if (r.live !== shouldBeLive || r.color !== color) next = upsertInstance(next, { ...r, live: shouldBeLive, color });
-      }
-      return next;
-    });
+    return this.o.store.update((s) => switchedState(s, u, which, new Date()));
   }
 
   /** A check outside a deploy unit is an ordinary resource whose update verifies it again. */
@@ -547,7 +542,7 @@ class Applier {
   private async verify(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
     const change = this.change(step.address)!;
     const impl = this.impl(change);
-    const ev = this.evaluate(step, change);
+    const ev = this.verifyConfig(step, change);
     if (!ev.config) return ev;
     const prior = this.o.store.state.resources.find((r) => r.address === step.address && r.live);
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
@@ -566,6 +561,15 @@ class Applier {
     }
     const w = await this.record(change, { ...step, generation: prior.generation }, { ...prior.attributes, ...ev.config }, 'ready', true);
     return { diagnostics: [...res.diagnostics, ...w], details: res.details };
+  }
+
+  /**
+   * The configuration a check verifies with: as evaluated now, except in a rollback, where the
+   * kept copy is verified with what last verified it (`DeployUnit.rollback.checks`).
+   */
+  private verifyConfig(step: Step, change: ResourceChange): { config: Record<string, Json> | null; diagnostics: Diagnostic[] } {
+    const stored = this.o.plan.units.find((u) => u.address === step.unit)?.rollback?.checks?.[step.address];
+    return stored ? { config: { ...stored }, diagnostics: [] } : this.evaluate(step, change);
   }
 
   private async delete(step: Step): Promise<{ diagnostics: readonly Diagnostic[] }> {
@@ -641,6 +645,11 @@ class Applier {
     }
     const w = await this.setLive(unitAddress, 'blue');
     this.diagnostics.push(...w);
+    if (plannedUnit.rollback) {
+      // A rollback that failed: its "green" is the kept copy, kept again; nothing is destroyed.
+      u.finished = true;
+      return;
+    }
     // Green's provisioning, then green itself.
     const greens = this.o.store.state.resources.filter(
       (r) => r.generation === plannedUnit.plannedGeneration && (plannedUnit.provisions.includes(r.address) || r.address === unitAddress),

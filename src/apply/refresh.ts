@@ -45,7 +45,8 @@ export async function refresh(o: RefreshOptions): Promise<RefreshResult> {
         else next.set(inst, res.state === null ? null : { ...inst, attributes: { ...inst.attributes, ...res.state } });
         continue;
       }
-      if (!impl || !inst.live || inst.status !== 'ready') {
+      // Kept blue copies (keep_blue) are read too: a rollback must not switch to one that is gone.
+      if (!impl || (!inst.live && !inst.kept) || inst.status !== 'ready') {
         next.set(inst, inst);
         continue;
       }

@@ -33,6 +33,13 @@ export class World {
   ) {
     this.byBlock = new Map(config.resources.map((r) => [r.address, r]));
     for (const inst of state.resources) if (inst.live) this.values.set(inst.address, stateValues(inst));
+    // A rollback evaluates routes and checks with the kept copy in place of the live one.
+    for (const u of plan.units) {
+      if (!u.rollback) continue;
+      for (const inst of state.resources) {
+        if (inst.generation === u.plannedGeneration && (inst.address === u.address || u.provisions.includes(inst.address))) this.values.set(inst.address, stateValues(inst));
+      }
+    }
     for (const c of plan.changes) {
       if (c.after === null || this.kept.has(c.address)) continue;
       this.kept.set(c.address, c);

@@ -1,6 +1,7 @@
 /**
  * The smaller commands: validate, fmt, show, state list/show/mv/rm, output, force-unlock, graph.
  */
+import { formatUtcClock } from '../duration.js';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -173,7 +174,8 @@ function renderInstance(r: import('../state/types.js').StateInstance): string {
 export async function stateListCommand(opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
   const store = await openState(statePath(null, opts, io.cwd), 'state list', opts, false, [], { io });
   for (const r of store.state.resources) {
-    const tags = [r.color ? `${r.color} g${r.generation}` : null, r.live ? null : 'not live', r.status !== 'ready' ? r.status : null].filter(Boolean);
+    const kept = r.kept ? `kept, window ${Date.parse(r.kept.until) <= Date.now() ? 'ended' : 'ends'} ${formatUtcClock(r.kept.until, true)}` : null;
+    const tags = [r.color ? `${r.kept ? 'blue' : r.color} g${r.generation}` : r.kept ? `g${r.generation}` : null, r.live ? null : kept ?? 'not live', r.status !== 'ready' ? r.status : null].filter(Boolean);
     io.out(`${r.address}${tags.length ? `  (${tags.join(', ')})` : ''}\n`);
   }
   return 0;

@@ -339,7 +339,7 @@ export async function refreshAndPlan(args: {
   providers: ReadonlyMap<string, Provider>;
   configs: ReadonlyMap<string, Record<string, Json>>;
   env: NodeJS.ProcessEnv;
-  mode: 'normal' | 'destroy';
+  mode: 'normal' | 'destroy' | 'rollback';
   targets: readonly string[];
   replace?: readonly string[];
   refreshOnly?: boolean;
@@ -377,6 +377,7 @@ export async function refreshAndPlan(args: {
     refreshOnly: args.refreshOnly ?? false,
     env: args.env,
     basis: planBasis(args.config, args.store.state, args.variables),
+    now: new Date().toISOString(),
   });
   check(r.diagnostics, args.warnings);
   return { plan: r.plan!, refreshed: state };

@@ -15,6 +15,7 @@ import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { typeFromExpr } from './type-expr.js';
+import { decodeKeepBlue } from './keep-blue.js';
 import type { Config, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
@@ -601,7 +602,8 @@ class Decoder {
       }
       maxParallel = r.value;
     }
-    return { range: b.range, maxParallel, options };
+    const keepBlue = decodeKeepBlue(options, this.diags);
+    return keepBlue ? { range: b.range, maxParallel, options, keepBlue } : { range: b.range, maxParallel, options };
   }
 
   private dependsOn(a: Attribute): { address: string; range: SourceRange }[] {

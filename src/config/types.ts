@@ -6,6 +6,7 @@
 import type { SourceRange } from '../diagnostics.js';
 import type { Body, Expr } from '../parser/ast.js';
 import type { Type } from '../evaluate/value.js';
+import type { KeepBlue } from './keep-blue.js';
 
 export interface Config {
   /** Absolute configuration directory (`path.root`). */
@@ -112,6 +113,8 @@ export interface Lifecycle {
     readonly range: SourceRange;
     readonly maxParallel: number;
     readonly options: ReadonlyMap<string, Expr>;
+    /** `keep_blue` (with `bake`, `bake_interval`): blue is kept for a rollback window instead of destroyed. */
+    readonly keepBlue?: KeepBlue;
   };
   readonly preventDestroy: boolean;
   /** Attribute names (dotted for nested paths: `tags.owner`) whose changes are ignored. */

@@ -12,10 +12,12 @@ export function assemblePlan(ctx: PlanContext, changes: ResourceChange[], units:
   let add = 0;
   let change = 0;
   let destroy = 0;
+  // A keep_blue deploy replaces without destroying: its blue is kept for the rollback window.
+  const keptBlue = new Set(units.filter((u) => u.keepBlue).flatMap((u) => [u.address, ...u.provisions]));
   for (const c of changes) {
     if (hasAction(c.actions, 'create')) add++;
     if (hasAction(c.actions, 'update')) change++;
-    if (hasAction(c.actions, 'delete')) destroy++;
+    if (hasAction(c.actions, 'delete') && !(c.actions.length === 2 && keptBlue.has(c.address))) destroy++;
   }
   return {
     formatVersion: '1',

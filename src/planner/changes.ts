@@ -13,6 +13,7 @@ import type { Units } from './deploy-units.js';
 import type { Evaluated, PassResult } from './pass.js';
 import { type Actions, type Reason, type ResourceChange, hasAction } from './plan.js';
 import type { Selection } from './targets.js';
+import { keptDisposition } from './kept.js';
 
 /** The change of every configured instance, by address, in evaluation order. */
 export function configuredChanges(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<string>, selection: Selection, units: Units): Map<string, ResourceChange> {
@@ -81,22 +82,29 @@ export interface Removed {
   readonly leftovers: ReadonlySet<string>;
 }
 
-/** Instances in state that the configuration no longer has, and leftovers of interrupted runs. */
-export function removedChanges(ctx: PlanContext, pass: PassResult, selection: Selection): Removed {
+/**
+ * Instances in state that the configuration no longer has, leftovers of interrupted runs, and
+ * kept blue copies whose time is up (kept.ts; `deploying`: the instances this plan deploys).
+ */
+export function removedChanges(ctx: PlanContext, pass: PassResult, selection: Selection, deploying: ReadonlySet<string> = new Set()): Removed {
   const changes: ResourceChange[] = [];
   const leftovers = new Set<string>();
   for (const inst of ctx.input.state.resources) {
     let reason: Reason;
-    if (!inst.live) reason = { code: 'leftover', generation: inst.generation, status: inst.status };
+    const kept = inst.live ? undefined : keptDisposition(ctx, inst, deploying, (a) => pass.instances.has(a));
+    if (kept === 'keep') continue;
+    if (kept) reason = kept;
+    else if (!inst.live) reason = { code: 'leftover', generation: inst.generation, status: inst.status };
     else if (!pass.instances.has(inst.address)) reason = { code: 'not-in-configuration' };
     else continue;
-    if (!selection.inScope(inst.address)) continue;
+    // A kept copy goes with its unit: a target on the instance takes its kept provisions along.
+    if (!selection.inScope(inst.address) && !(kept && inst.kept && selection.inScope(inst.kept.unit))) continue;
     const decl = ctx.byBlock.get(blockOf(inst.address));
     if (inst.live && decl?.lifecycle.preventDestroy) {
       ctx.diagnostics.push(error(`Instance ${inst.address} cannot be destroyed`, 'It has lifecycle.prevent_destroy set, but it is no longer in the configuration.', decl.range));
     }
     changes.push(deletion(inst, [reason]));
-    if (!inst.live) leftovers.add(copyKey(inst));
+    if (!inst.live && !kept) leftovers.add(copyKey(inst));
   }
   return { changes, leftovers };
 }

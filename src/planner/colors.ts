@@ -14,9 +14,12 @@ export const SERVING: CopyColor = 'blue';
 /** The new copy a deploy creates and switches traffic to. */
 export const NEW_COPY: CopyColor = 'green';
 
-/** The colour of a recorded copy: blue while it serves (is live), green otherwise; null when not blue-green. */
-export function recordedColor(copy: { readonly live: boolean; readonly color: CopyColor | null }): CopyColor | null {
-  return copy.color === null ? null : copyColor(copy.live);
+/**
+ * The colour of a recorded copy: blue while it serves (is live) or while it is kept for a
+ * rollback window (keep_blue), green otherwise; null when not blue-green.
+ */
+export function recordedColor(copy: { readonly live: boolean; readonly color: CopyColor | null; readonly kept?: unknown }): CopyColor | null {
+  return copy.color === null ? null : copy.kept ? SERVING : copyColor(copy.live);
 }
 
 /** The colour state records for a blue-green copy: blue while it is live (serves), green otherwise. */

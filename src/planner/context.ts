@@ -26,7 +26,8 @@ export interface PlanInput {
   readonly types: (typeName: string) => TypeInfo | undefined;
   /** Every known type name, for "did you mean". */
   readonly typeNames: readonly string[];
-  readonly mode: 'normal' | 'destroy';
+  /** `rollback`: the plan of `infra rollback` (planner/rollback.ts). */
+  readonly mode: 'normal' | 'destroy' | 'rollback';
   readonly targets: readonly string[];
   /** `-replace` addresses: instances replaced (blue-green: redeployed) though their configuration did not change. */
   readonly replace?: readonly string[];
@@ -34,6 +35,11 @@ export interface PlanInput {
   readonly refreshOnly?: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly basis: PlanBasis;
+  /**
+   * The time the plan is made for (ISO 8601), to tell kept copies whose rollback window ended
+   * from those still kept. Absent: no window counts as ended (the planner reads no clock).
+   */
+  readonly now?: string;
 }
 
 /** The planner's shared, read-mostly data; passes add to `diagnostics` only. */

@@ -129,7 +129,8 @@ export function deployUnits(pass: PassResult, forced: ReadonlySet<string>, tdeps
     const ev = pass.instances.get(address);
     if (!ev || !selection.inScope(address)) continue;
     const m = unitMembers(pass, tdeps(), address);
-    units.push({ address, ...m, priorGeneration: ev.prior!.generation, plannedGeneration: ev.generation });
+    const keepBlue = ev.decl.lifecycle.blueGreen?.keepBlue;
+    units.push({ address, ...m, priorGeneration: ev.prior!.generation, plannedGeneration: ev.generation, ...(keepBlue ? { keepBlue } : {}) });
     for (const a of [...m.provisions, ...m.checks, ...m.routes, ...m.postChecks]) {
       if (unitOf.has(a) && unitOf.get(a) !== address) continue;
       unitOf.set(a, address);

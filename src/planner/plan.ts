@@ -7,6 +7,7 @@ import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
 import type { InstanceStatus } from '../state/types.js';
+import type { KeepBlue } from '../config/keep-blue.js';
 
 /** What happens to one resource instance. */
 export type Action = 'no-op' | 'create' | 'update' | 'delete';
@@ -70,7 +71,11 @@ export type Reason =
   /** A copy an interrupted apply left behind. */
   | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
   /** In state, no longer in the configuration. */
-  | { readonly code: 'not-in-configuration' };
+  | { readonly code: 'not-in-configuration' }
+  /** A kept blue copy (keep_blue) whose rollback window ended at `until` (ISO 8601). */
+  | { readonly code: 'kept-window-ended'; readonly until: string }
+  /** A kept blue copy destroyed before a new deploy of `unit`: one kept copy per instance. */
+  | { readonly code: 'kept-superseded'; readonly unit: string; readonly until: string };
 
 /** The reason's code and data as one string: equal reasons, equal keys. */
 export function reasonKey(r: Reason): string {
@@ -132,6 +137,34 @@ export interface DeployUnit {
   readonly postChecks: readonly string[];
   readonly priorGeneration: number;
   readonly plannedGeneration: number;
+  /**
+   * `keep_blue`: blue is kept for this long after the switch (instead of destroyed) and the
+   * post-switch checks bake; absent, blue is destroyed at the end of the unit.
+   */
+  readonly keepBlue?: KeepBlue;
+  /**
+   * A rollback (`infra rollback`, or a bake that failed): `plannedGeneration` is the kept copy
+   * traffic goes back to and `priorGeneration` the live one it leaves, which becomes the kept
+   * copy until `keptUntil`. Nothing is created or destroyed.
+   */
+  readonly rollback?: {
+    readonly keptUntil: string;
+    /**
+     * The post-switch checks' configuration that last verified the kept copy (its state's
+     * `kept.checks`): the rollback verifies it against these, not against what the
+     * configuration now asks of the copy it replaced.
+     */
+    readonly checks?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
+  };
+}
+
+/** A kept blue copy the plan leaves alone: its window ends at `until` (ISO 8601). */
+export interface KeptCopy {
+  readonly address: string;
+  readonly generation: number;
+  readonly until: string;
+  /** The blue-green instance whose deploy kept it. */
+  readonly unit: string;
 }
 
 export interface OutputChange {
@@ -159,12 +192,15 @@ export interface PlanBasis {
 
 export interface Plan {
   readonly formatVersion: '1';
-  readonly mode: 'normal' | 'destroy';
+  /** `rollback`: made by `infra rollback` (planner/rollback.ts), only switches and checks. */
+  readonly mode: 'normal' | 'destroy' | 'rollback';
   readonly targets: readonly string[];
   readonly basis: PlanBasis;
   readonly drift: readonly Drift[];
   readonly changes: readonly ResourceChange[];
   readonly units: readonly DeployUnit[];
+  /** Kept blue copies this plan leaves in place, their windows still open (absent: none). */
+  readonly kept?: readonly KeptCopy[];
   /** In a valid execution order. */
   readonly steps: readonly Step[];
   readonly outputs: readonly OutputChange[];

@@ -113,6 +113,9 @@ export function planShapeProblems(plan: unknown): string[] {
     for (const k of ['provisions', 'checks', 'routes', 'postChecks']) c.field(u, k, at, isStringList, 'a list of addresses');
     c.field(u, 'priorGeneration', at, isCount, 'a whole number >= 0');
     c.field(u, 'plannedGeneration', at, isCount, 'a whole number >= 0');
+    if ('keepBlue' in u) {
+      c.field(u, 'keepBlue', at, (v: unknown): v is object => typeof v === 'object' && v !== null && ['windowMs', 'bakeMs', 'bakeIntervalMs'].every((k) => isCount((v as Record<string, unknown>)[k])), 'an object of windowMs, bakeMs and bakeIntervalMs (whole numbers >= 0)');
+    }
   });
   c.list(p, 'steps', 'plan', (s, at) => {
     c.field(s, 'id', at, isNonEmpty, 'a non-empty string');

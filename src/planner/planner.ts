@@ -9,6 +9,7 @@
  *   block graph (graph/graph.ts) -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
+ *   rollback (infra rollback): rollback.ts
  *   then assemble.ts.
  */
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
@@ -28,6 +29,9 @@ import type { Plan } from './plan.js';
 import { layoutSteps } from './step-layout.js';
 import { StepList } from './step-list.js';
 import { resolveReplace, selectForApply, selectForDestroy } from './targets.js';
+import { copyKey } from '../addrs/address.js';
+import { keptCopies } from './kept.js';
+import { rollbackLayout } from './rollback.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
 export { hasAction } from './plan.js';
@@ -60,6 +64,7 @@ function planPasses(ctx: PlanContext): Plan | null {
   checkBlueGreenShape(ctx, pass, tdeps);
   if (hasErrors(ctx.diagnostics)) return null;
   if (ctx.input.refreshOnly) return assemblePlan(ctx, [], [], new StepList(), []);
+  if (ctx.input.mode === 'rollback') return rollbackPlan(ctx, pass, tdeps);
   return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced, tdeps);
 }
 
@@ -79,14 +84,23 @@ function normalPlan(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<stri
   if (!selection) return null;
   const units = deployUnits(pass, forced, tdeps, selection);
   const changes = configuredChanges(ctx, pass, forced, selection, units);
-  const removed = removedChanges(ctx, pass, selection);
+  const removed = removedChanges(ctx, pass, selection, new Set(units.units.map((u) => u.address)));
   if (hasErrors(ctx.diagnostics)) return null;
   const layout = layoutSteps(ctx, pass, changes, removed, units, tdeps);
   orderFirstDeployRoutes(pass, layout, changes, units, tdeps);
   orderReplacedObjects(layout, changes);
   orderRemovedLast(layout, changes);
   const outputs = plannedOutputs(ctx, pass);
-  return assemblePlan(ctx, [...changes.values(), ...removed.changes], units.units, layout.steps, outputs);
+  const plan = assemblePlan(ctx, [...changes.values(), ...removed.changes], units.units, layout.steps, outputs);
+  const kept = keptCopies(ctx, new Set(removed.changes.map((c) => copyKey({ address: c.address, generation: c.priorGeneration }))));
+  return kept.length ? { ...plan, kept } : plan;
+}
+
+/** The plan of `infra rollback`: switches back to kept blue copies (rollback.ts). */
+function rollbackPlan(ctx: PlanContext, pass: PassResult, tdeps: () => TransitiveDeps): Plan | null {
+  const layout = rollbackLayout(ctx, pass, tdeps);
+  if (!layout) return null;
+  return assemblePlan(ctx, layout.changes, layout.units, layout.steps, []);
 }
 
 /** A plan that destroys what state records (or the targets and their dependents). */

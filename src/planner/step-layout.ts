@@ -116,7 +116,6 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   const { steps } = layout;
   const ev = pass.instances.get(u.address)!;
   const green = NEW_COPY;
-  const blue = SERVING;
   const members = new Set(membersOfUnit(u));
   const external = (a: string): string[] =>
     [...(pass.instances.get(a)?.deps ?? [])].filter((d) => !members.has(d)).map((d) => layout.done.get(d)).filter((x): x is string => !!x);
@@ -150,13 +149,29 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
     }),
   );
   const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
-  const dPs = u.provisions
-    .filter((p) => liveCopy(ctx, p) !== undefined)
-    .map((p) => steps.add({ ...common, kind: 'delete', operation: 'delete', blueGreen: bg(p), address: p, color: blue, after: [...sTs, ...vPs], generation: liveCopy(ctx, p)!.generation }));
-  const dR = steps.add({ ...common, kind: 'delete', operation: 'delete', blueGreen: true, address: u.address, color: blue, after: [...sTs, ...vPs, ...dPs], generation: u.priorGeneration });
+  // keep_blue: blue is kept for its rollback window instead of destroyed (kept.ts, apply/kept.ts).
+  // The unit then ends with its last post-switch check (or switch), which waits for the others,
+  // so what comes after the unit waits for all of them through that one step.
+  const dR = u.keepBlue ? lastOf(steps, vPs.length ? vPs : sTs) : deleteBlue(ctx, layout, u, bg, [...sTs, ...vPs]);
   for (const m of members) layout.done.set(m, dR);
   layout.unitFinal.set(u.address, dR);
   layout.unitIds.push({ address: u.address, final: dR, max });
+}
+
+/** The last of `ids`, made to wait for the others. */
+function lastOf(steps: StepList, ids: readonly string[]): string {
+  const last = ids[ids.length - 1];
+  for (const id of ids.slice(0, -1)) steps.addAfter(last, id);
+  return last;
+}
+
+/** The deletes of blue's provisioning and blue at the end of unit `u`; returns the last. */
+function deleteBlue(ctx: PlanContext, layout: Layout, u: DeployUnit, bg: (a: string) => boolean, after: readonly string[]): string {
+  const common = { unit: u.address, afterSwitch: false, kind: 'delete', operation: 'delete', color: SERVING } as const;
+  const dPs = u.provisions
+    .filter((p) => liveCopy(ctx, p) !== undefined)
+    .map((p) => layout.steps.add({ ...common, blueGreen: bg(p), address: p, after: [...after], generation: liveCopy(ctx, p)!.generation }));
+  return layout.steps.add({ ...common, blueGreen: true, address: u.address, after: [...after, ...dPs], generation: u.priorGeneration });
 }
 
 /** The steps of a change outside any unit: its create, update or replacement. */

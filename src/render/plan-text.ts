@@ -4,8 +4,9 @@
  * the summary line. A pure function of the plan; colour is the caller's choice.
  */
 import { reasonTexts } from './reasons.js';
+import { formatDuration, formatUtcClock } from '../duration.js';
 import { typeAndName } from '../addrs/address.js';
-import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
+import type { Drift, Plan, Reason, ResourceChange } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { makePaint, paintSymbol, type Paint } from './paint.js';
@@ -61,7 +62,30 @@ function resourceBlock(symbol: ChangeSymbol, address: string, headline: string, 
 function changeBlock(change: ResourceChange, paint: Paint): string[] {
   const diff = diffAttributes(change.before, change.after, change.replacePaths);
   const body = diffBodyLines(diff, 'terraform', { identifying: true });
-  return resourceBlock(changeSymbol(change), change.address, changeHeadline(change), reasonTexts(change.reasons), body, paint);
+  // A kept blue copy says so in its headline: "# X (kept blue, window ended 12:34 UTC) will be destroyed".
+  const kept: readonly Reason[] = change.reasons.filter((r) => r.code === 'kept-window-ended' || r.code === 'kept-superseded');
+  const headline = kept.length ? `(${reasonTexts(kept).join('; ')}) ${changeHeadline(change)}` : changeHeadline(change);
+  return resourceBlock(changeSymbol(change), change.address, headline, reasonTexts(change.reasons.filter((r) => !kept.includes(r))), body, paint);
+}
+
+/** After the sequence: which deploys keep blue instead of destroying it, and their bake. */
+function keptBlueLines(plan: Plan): string[] {
+  return plan.units.flatMap((u) => {
+    const k = u.keepBlue;
+    if (!k || u.rollback) return [];
+    const bake = k.bakeMs === 0 ? 'no bake' : `bake ${formatDuration(k.bakeMs)}, checks every ${formatDuration(k.bakeIntervalMs)}`;
+    return [`      then ${u.address} (blue) is kept for ${formatDuration(k.windowMs)} after its switch (${bake}); infra rollback switches back to it`];
+  });
+}
+
+/** Kept blue copies the plan leaves in place, and when their windows end. */
+function keptSection(plan: Plan, paint: Paint): string[] {
+  if (!plan.kept?.length) return [];
+  return [
+    paint.bold('Kept blue copies (infra rollback switches traffic back to them until their window ends):'),
+    ...plan.kept.map((k) => `  # ${k.address} generation ${k.generation} (kept blue, window ends ${formatUtcClock(k.until)})`),
+    '',
+  ];
 }
 
 function driftBlock(drift: Drift, paint: Paint): string[] {
@@ -117,6 +141,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   const paint = makePaint(opts.color);
   const out: string[] = [...driftSection(plan, paint), ...targetNote(plan)];
   const outputs = outputSection(plan, paint);
+  out.push(...keptSection(plan, paint));
   if (!hasResourceChanges(plan)) {
     if (outputs.length === 0) {
       out.push(paint.bold(NO_CHANGES_TEXT));
@@ -138,7 +163,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     out.push('');
   }
   out.push(...outputs);
-  if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), '');
+  if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), ...keptBlueLines(plan), '');
   out.push(paint.bold(summarySentence(plan.summary)));
   return `${out.join('\n')}\n`;
 }

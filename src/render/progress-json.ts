@@ -143,6 +143,8 @@ export class UiStream {
         return this.msg('infra_rollback', 'warn', `Rolling back the deploy of ${e.unit}: ${e.reason}`, { unit: e.unit, reason: e.reason });
       case 'interrupt':
         return this.msg('log', 'warn', e.hard ? 'Interrupted again: state is saved, stopping now.' : 'Interrupt received: no new steps start; in-flight deploys finish or roll back.');
+      case 'bake':
+        return this.msg('infra_bake', 'info', e.message);
     }
   }
 

@@ -46,6 +46,8 @@ export function progressPrinter(opts: { color: boolean; verbose?: boolean }): (e
         return `${c.dim(`${label(e.step)}: │ `)}${e.line}`;
       case 'rollback':
         return c.yellow(`Rolling back the deploy of ${e.unit}: ${e.reason}`);
+      case 'bake':
+        return c.cyan(e.message);
       case 'interrupt':
         return c.yellow(
           e.hard

@@ -2,6 +2,7 @@
  * Reasons in words: the one place a `Reason` code becomes text, for every view of a plan
  * (terminal, Markdown, JSON).
  */
+import { formatUtcClock } from '../duration.js';
 import type { Reason } from '../planner/plan.js';
 
 /** The words for one reason: "targeted", "part of the blue-green deploy of local_host.ns". */
@@ -25,6 +26,10 @@ export function reasonText(r: Reason): string {
       return `left over from an interrupted apply (generation ${r.generation}, ${r.status})`;
     case 'not-in-configuration':
       return 'no longer in the configuration';
+    case 'kept-window-ended':
+      return `kept blue, window ended ${formatUtcClock(r.until)}`;
+    case 'kept-superseded':
+      return `kept blue, window until ${formatUtcClock(r.until)}; ${r.unit} deploys again and keeps only its newest blue`;
   }
 }
 

@@ -8,7 +8,7 @@ import type { Json } from '../evaluate/value.js';
 import type { Role } from '../providers/contract.js';
 import { compareInstances } from './query.js';
 import { isSensitiveHash } from './sensitive.js';
-import { STATE_FORMAT_VERSION, type InstanceStatus, type StateFile, type StateInstance, type StateOutput } from './types.js';
+import { STATE_FORMAT_VERSION, type InstanceStatus, type KeptMark, type StateFile, type StateInstance, type StateOutput } from './types.js';
 
 /** Problems listed in one diagnostic before the rest are summed up as "and N more". */
 const MAX_LISTED_PROBLEMS = 10;
@@ -131,6 +131,7 @@ function canonicalInstance(instance: StateInstance): StateInstance {
     attributes: instance.attributes,
     sensitive_attributes: instance.sensitive_attributes,
     dependencies: instance.dependencies,
+    ...(instance.kept ? { kept: { until: instance.kept.until, unit: instance.kept.unit, ...(instance.kept.checks ? { checks: instance.kept.checks } : {}) } } : {}),
     created_at: instance.created_at,
     updated_at: instance.updated_at,
   };
@@ -159,6 +160,7 @@ function decodeInstance(raw: unknown, where: string, check: Checker): StateInsta
     attributes: check.field(raw, 'attributes', at, isRecord, 'an object'),
     sensitive_attributes: check.field(raw, 'sensitive_attributes', at, isHashRecord, 'an object of "sha256:<hex>" strings'),
     dependencies: check.field(raw, 'dependencies', at, isStringList, 'a list of addresses'),
+    ...('kept' in raw ? { kept: check.field(raw, 'kept', at, isKeptMark, 'an object with "until" (an ISO 8601 timestamp) and "unit" (an address)') } : {}),
     created_at: check.field(raw, 'created_at', at, isTimestamp, 'an ISO 8601 timestamp'),
     updated_at: check.field(raw, 'updated_at', at, isTimestamp, 'an ISO 8601 timestamp'),
   };
@@ -211,6 +213,9 @@ function isStringList(v: unknown): v is string[] {
 }
 function isHashRecord(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((h) => typeof h === 'string' && isSensitiveHash(h));
+}
+function isKeptMark(v: unknown): v is KeptMark {
+  return isRecord(v) && isTimestamp(v.until) && isNonEmptyString(v.unit) && (v.checks === undefined || (isRecord(v.checks) && Object.values(v.checks).every(isRecord)));
 }
 function isTimestamp(v: unknown): v is string {
   return typeof v === 'string' && !Number.isNaN(Date.parse(v));

@@ -72,7 +72,29 @@ export interface StateInstance {
   readonly sensitive_attributes: Readonly<Record<string, string>>;
   /** Addresses this instance depended on when it was last written, for destroying in order. */
   readonly dependencies: readonly string[];
+  /**
+   * A kept copy (`lifecycle blue_green { keep_blue = "15m" }`): not live, still running and
+   * provisioned, kept so `infra rollback` can switch traffic back to it until `until` (ISO 8601);
+   * `unit` is the address of the blue-green instance whose deploy kept it (the copy's own address
+   * for the instance, its host's for a provision). Absent on every other copy. The copy's key is
+   * its address and generation, as for every copy.
+   */
+  readonly kept?: KeptMark;
   /** ISO 8601 timestamps. */
   readonly created_at: string;
   readonly updated_at: string;
+}
+
+/** Why a copy that is not live is still in the world: a rollback window (`StateInstance.kept`). */
+export interface KeptMark {
+  /** When the rollback window ends (ISO 8601); the next plan after it destroys the copy. */
+  readonly until: string;
+  /** The blue-green instance whose copy this is (itself, or the host of a provision). */
+  readonly unit: string;
+  /**
+   * On the instance's copy: the post-switch checks' recorded attributes when traffic left it -
+   * what last verified this copy - so a rollback verifies it against what it serves, not against
+   * what the configuration now asks of green. Check address -> attributes.
+   */
+  readonly checks?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
 }

@@ -87,12 +87,14 @@ export interface FixtureInit {
   /** The configuration: one file, `main.infra`. */
   readonly config: string;
   readonly state?: readonly StateInstance[];
-  readonly mode?: 'normal' | 'destroy';
+  readonly mode?: 'normal' | 'destroy' | 'rollback';
   readonly targets?: readonly string[];
   /** `-replace` addresses. */
   readonly replace?: readonly string[];
   /** `--var NAME=VALUE` strings. */
   readonly vars?: readonly string[];
+  /** The time the plan is made for (ISO 8601), for kept copies' windows. */
+  readonly now?: string;
 }
 
 const TYPES: (t: string) => TypeInfo | undefined = (t) => (testSchemas[t] ? { provider: 'test', schema: testSchemas[t] } : undefined);
@@ -118,6 +120,7 @@ export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics
       replace: init.replace ?? [],
       env: {},
       basis: { configHash: '', stateSerial: 0, stateLineage: null, variables: {} },
+      ...(init.now ? { now: init.now } : {}),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

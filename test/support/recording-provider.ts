@@ -147,6 +147,13 @@ export class RecordingProvider {
     this.save(w);
   }
 
+  /** Deletes one copy (address and generation) behind the tool's back. */
+  deleteCopyOutside(address: string, generation: number): void {
+    const w = this.load();
+    delete w.objects[`${address}#${generation}`];
+    this.save(w);
+  }
+
   /** Changes an object behind the tool's back (drift). */
   changeOutside(address: string, attrs: Record<string, Json>): void {
     const w = this.load();

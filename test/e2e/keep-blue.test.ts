@@ -1,0 +1,140 @@
+/**
+ * End to end, for real (examples/local: BIND, nginx, ansible-playbook on this machine): a deploy
+ * with keep_blue keeps the old nameservers; `infra rollback` puts the load balancers back on them
+ * in seconds; a green that goes bad after the switch (its BIND stopped) is caught by the bake and
+ * rolled back; the window's end destroys blue. Everything the test starts it stops.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseServer, queryOnce } from '../../src/providers/dns_check/query.js';
+import { soaSerial } from '../../src/providers/dns_check/records.js';
+import { processesMentioning } from '../../src/providers/local/processes.js';
+import type { StateFile } from '../../src/state/types.js';
+import { runCli } from '../support/cli.js';
+
+const root = process.cwd();
+const example = readFileSync(join(root, 'examples', 'local', 'main.infra'), 'utf8').replaceAll('../../ansible/', `${join(root, 'ansible')}/`);
+
+/** examples/local with the nameservers' lifecycle blue_green holding `settings`, checks giving up after 3 s. */
+function configWith(settings: string): string {
+  return example
+    .replace('  lifecycle blue_green\n', `  lifecycle blue_green {\n${settings}\n  }\n`)
+    .replaceAll('  serial   = var.serial\n', '  serial   = var.serial\n  timeout  = "3s"\n');
+}
+
+function addressesOnLo(): string[] {
+  return execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(l)?.[1])
+    .filter((a): a is string => !!a);
+}
+
+async function soa(endpoint: string): Promise<number | undefined> {
+  const r = await queryOnce(parseServer(endpoint)!, 'example.test', 'SOA', 'udp', 2000);
+  return r.kind === 'answer' ? soaSerial(r.response) : undefined;
+}
+
+describe('end to end: keep_blue, infra rollback and the bake on the local stack', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let endpoints: string[];
+  const cli = (command: string, ...args: string[]) => runCli([command, '-C', dir, ...args], { cwd: dir });
+  const state = (): StateFile => JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
+  const copy = (address: string, which: 'live' | 'kept') => state().resources.find((r) => r.address === address && (which === 'live' ? r.live : !!r.kept));
+  const setConfig = (settings: string) => writeFileSync(join(dir, 'main.infra'), configWith(settings));
+
+  before(async function () {
+    if (process.getuid?.() !== 0) throw new Error('The end-to-end tests need root: they add loopback addresses and run named and nginx.');
+    dir = mkdtempSync(join(tmpdir(), 'infra-e2e-keep-'));
+    setConfig('    keep_blue = "10m"\n    bake      = "0s"');
+    const r = await cli('apply', '--auto-approve', '--var', 'serial=1');
+    expect(r.stderr, r.stdout).to.equal('');
+    expect(r.code).to.equal(0);
+    endpoints = state().outputs.endpoints.value as string[];
+  });
+
+  after(async () => {
+    if (!dir) return;
+    const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string') : [];
+    const r = await runCli(['destroy', '-C', dir, '--auto-approve', '--var', 'serial=1'], { cwd: dir });
+    const leftovers = processesMentioning(dir);
+    const onLo = addressesOnLo().filter((a) => addresses.includes(a));
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(leftovers, 'processes left behind').to.deep.equal([]);
+    expect(onLo, 'addresses left on lo').to.deep.equal([]);
+  });
+
+  it('keeps the old nameservers running, and infra rollback puts traffic back on them in seconds', async () => {
+    const r = await cli('apply', '--auto-approve', '--var', 'serial=2');
+    expect(r.stderr, r.stdout).to.equal('');
+    expect(r.code).to.equal(0);
+    for (const e of endpoints) expect(await soa(e)).to.equal(2);
+    const blue = copy('local_host.ns["ns1"]', 'kept')!;
+    // Blue still runs and answers on its own address, not routed.
+    expect(await soa(`${blue.attributes.ipv4 as string}:53`)).to.equal(1);
+    const started = Date.now();
+    const rb = await cli('rollback', '--auto-approve', '--var', 'serial=2');
+    const took = Date.now() - started;
+    expect(rb.stderr, rb.stdout).to.equal('');
+    expect(rb.code).to.equal(0);
+    expect(took, rb.stdout).to.be.lessThan(10_000);
+    expect(rb.stdout).to.match(/Rollback complete after [0-9.]+s! Live now: local_host.ns\["ns1"\] generation 1, local_host.ns\["ns2"\] generation 1./);
+    // The old servers answer through the load balancers.
+    for (const e of endpoints) expect(await soa(e)).to.equal(1);
+    expect(copy('local_host.ns["ns1"]', 'live')!.generation).to.equal(1);
+    expect(copy('local_host.ns["ns1"]', 'kept')!.generation).to.equal(2);
+  });
+
+  it('the bake catches a green that goes bad after the switch and switches back to blue', async () => {
+    setConfig('    keep_blue     = "10m"\n    bake          = "40s"\n    bake_interval = "1s"');
+    const applying = cli('apply', '--auto-approve', '--var', 'serial=3');
+    // Wait until both deploys are done and the bake runs: generation 3 live and blue kept for both.
+    let green: ReturnType<typeof copy>;
+    for (let i = 0; i < 1200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const ns2 = copy('local_host.ns["ns2"]', 'live');
+      green = copy('local_host.ns["ns1"]', 'live');
+      if (ns2?.generation === 3 && green?.generation === 3 && copy('local_host.ns["ns2"]', 'kept') && copy('local_host.ns["ns1"]', 'kept')) break;
+    }
+    expect(green!.generation).to.equal(3);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await soa(endpoints[0])).to.equal(3);
+    // Green ns1 goes bad: its BIND stops.
+    const named = processesMentioning(green!.attributes.dir as string).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('named'));
+    expect(named.length).to.be.greaterThan(0);
+    for (const pid of named) process.kill(pid, 'SIGTERM');
+    const r = await applying;
+    expect(r.code, r.stdout).to.equal(1);
+    expect(r.stdout).to.include('Rolling back the deploy of local_host.ns["ns1"]: dns_check.lb["ns1"] failed during the bake');
+    expect(r.stderr).to.include('error: Bake failed: traffic switched back to blue');
+    // ns1 answers from blue again (generation 1, serial 1); ns2 stays on its green.
+    expect(await soa(endpoints[0])).to.equal(1);
+    expect(await soa(endpoints[1])).to.equal(3);
+    expect(copy('local_host.ns["ns1"]', 'live')!.generation).to.equal(1);
+    expect(copy('local_host.ns["ns1"]', 'kept')!.generation).to.equal(3);
+  });
+
+  it('the window ends: the next plan says so and apply destroys the kept blue', async () => {
+    setConfig('    keep_blue = "3s"\n    bake      = "0s"');
+    // One instance: the window must not end while the apply still deploys the other.
+    const r = await cli('apply', '--auto-approve', '--var', 'serial=4', '--target', 'local_host.ns["ns1"]');
+    expect(r.stderr, r.stdout).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(await soa(endpoints[0])).to.equal(4);
+    const blue = copy('local_host.ns["ns1"]', 'kept')!;
+    await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(blue.kept!.until) - Date.now()) + 200));
+    const plan = await cli('plan', '--var', 'serial=4', '--target', 'local_host.ns["ns1"]');
+    expect(plan.stdout).to.match(/# local_host\.ns\["ns1"\] \(kept blue, window ended \d\d:\d\d UTC\) will be destroyed/);
+    const done = await cli('apply', '--auto-approve', '--var', 'serial=4', '--target', 'local_host.ns["ns1"]');
+    expect(done.stderr, done.stdout).to.equal('');
+    expect(done.code).to.equal(0);
+    expect(state().resources.filter((x) => x.address.endsWith('["ns1"]')).every((x) => x.live && !x.kept)).to.equal(true);
+    expect(addressesOnLo()).to.not.include(blue.attributes.ipv4);
+    expect(processesMentioning(blue.attributes.dir as string)).to.deep.equal([]);
+    expect(await soa(endpoints[0])).to.equal(4);
+  });
+});

@@ -1,0 +1,169 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { StateFile } from '../../src/state/types.js';
+import { tempConfig } from '../support/cli.js';
+import { keepBlueConfig } from '../support/keep-blue-config.js';
+import type { WorldObject } from '../support/recording-provider.js';
+
+// The child is bundled once (as the CLI itself is), so each of the many runs starts quickly.
+const bundleDir = mkdtempSync(join(tmpdir(), 'infra-rollback-crash-'));
+const child = join(bundleDir, 'cli-child.mjs');
+const CONFIG = keepBlueConfig('keep_blue = "15m"\nbake = "0s"');
+
+function infra(dir: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [child, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(dir, 'world.json'), ...env } });
+}
+
+function world(dir: string): WorldObject[] {
+  const p = join(dir, 'world.json');
+  return existsSync(p) ? Object.values((JSON.parse(readFileSync(p, 'utf8')) as { objects: Record<string, WorldObject> }).objects) : [];
+}
+
+function calls(dir: string): { op: string }[] {
+  return (JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as { calls: { op: string }[] }).calls;
+}
+
+function state(dir: string): StateFile {
+  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
+}
+
+/** Every object in the world is in state; whatever is not live is a kept copy, ready. */
+function expectTracked(dir: string, when: string): void {
+  const s = state(dir);
+  const recorded = new Set(s.resources.map((x) => `${x.address}#${x.generation}`));
+  for (const o of world(dir)) expect(recorded.has(`${o.address}#${o.generation}`), `untracked ${o.address}#${o.generation} ${when}`).to.equal(true);
+  for (const x of s.resources) expect(x.status === 'ready' && (x.live || x.kept !== undefined), `${x.address}#${x.generation} ${x.status} live=${x.live} ${when}`).to.equal(true);
+  expect(world(dir).length, when).to.equal(s.resources.length);
+}
+
+/** Runs `killed` with a kill after effect k, unlocks, applies again and checks convergence. */
+function killAndConverge(dir: string, killed: string[], k: number): void {
+  const r = infra(dir, killed, { INFRA_TEST_KILL_AFTER: String(k) });
+  expect(r.signal, `${killed.join(' ')} should have been killed at effect ${k}`).to.equal('SIGKILL');
+  const lock = JSON.parse(readFileSync(join(dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
+  expect(infra(dir, ['force-unlock', lock.id]).status).to.equal(0);
+  const again = infra(dir, ['apply', '--auto-approve', '--var', 'version=v2']);
+  expect(again.status, `after kill at effect ${k}:\n${again.stdout}\n${again.stderr}`).to.equal(0);
+  expectTracked(dir, `after kill at effect ${k} of ${killed[0]}`);
+  const plan = infra(dir, ['plan', '--var', 'version=v2', '--detailed-exitcode']);
+  expect(plan.status, `converged after kill at ${k}:\n${plan.stdout}`).to.equal(0);
+}
+
+/** The number of effects (calls other than read) `args` makes after `setup` ran in a fresh folder. */
+function effectsOf(setup: string[][], args: string[]): number {
+  const probe = tempConfig({ 'main.infra': CONFIG });
+  try {
+    for (const a of setup) expect(infra(probe.dir, a).status).to.equal(0);
+    const before = calls(probe.dir).length;
+    const r = infra(probe.dir, args);
+    expect(r.status, r.stderr).to.equal(0);
+    return calls(probe.dir).slice(before).filter((c) => c.op !== 'read').length;
+  } finally {
+    probe.cleanup();
+  }
+}
+
+describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rollback', function () {
+  this.timeout(600_000);
+
+  before(async () => {
+    await build({
+      entryPoints: [join(process.cwd(), 'test', 'support', 'cli-child.ts')],
+      outfile: child,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+  });
+  after(() => rmSync(bundleDir, { recursive: true, force: true }));
+
+  const FIRST = ['apply', '--auto-approve'];
+  const DEPLOY = ['apply', '--auto-approve', '--var', 'version=v2'];
+  const ROLLBACK = ['rollback', '--auto-approve'];
+
+  it('a killed rollback: the next apply converges, with every copy tracked and kept copies still kept', () => {
+    const effects = effectsOf([FIRST, DEPLOY], ROLLBACK);
+    expect(effects).to.equal(4);
+    for (let k = 1; k <= effects; k++) {
+      const cfg = tempConfig({ 'main.infra': CONFIG });
+      try {
+        expect(infra(cfg.dir, FIRST).status).to.equal(0);
+        expect(infra(cfg.dir, DEPLOY).status).to.equal(0);
+        killAndConverge(cfg.dir, ROLLBACK, k);
+      } finally {
+        cfg.cleanup();
+      }
+    }
+  });
+
+  it('a killed rollback: running rollback again finishes it', () => {
+    for (const k of [1, 3]) {
+      const cfg = tempConfig({ 'main.infra': CONFIG });
+      try {
+        expect(infra(cfg.dir, FIRST).status).to.equal(0);
+        expect(infra(cfg.dir, DEPLOY).status).to.equal(0);
+        expect(infra(cfg.dir, ROLLBACK, { INFRA_TEST_KILL_AFTER: String(k) }).signal).to.equal('SIGKILL');
+        const lock = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
+        expect(infra(cfg.dir, ['force-unlock', lock.id]).status).to.equal(0);
+        const again = infra(cfg.dir, ROLLBACK);
+        expect(again.status, `${again.stdout}\n${again.stderr}`).to.equal(0);
+        expectTracked(cfg.dir, `after a second rollback (kill at ${k})`);
+        const s = state(cfg.dir);
+        // Whatever the first run got to, every instance ends on one copy with the other kept.
+        for (const a of ['test_instance.ns["a"]', 'test_instance.ns["b"]']) {
+          expect(s.resources.filter((x) => x.address === a).map((x) => (x.live ? 'live' : 'kept')).sort(), a).to.deep.equal(['kept', 'live']);
+        }
+        const routes = s.resources.filter((x) => x.type === 'test_route').map((x) => (x.attributes.targets as string[])[0]);
+        const live = s.resources.filter((x) => x.type === 'test_instance' && x.live).map((x) => `${x.attributes.ipv4 as string}:53`);
+        expect(routes).to.deep.equal(live);
+        expect(world(cfg.dir).filter((o) => o.type === 'test_route').map((o) => (o.attributes.targets as string[])[0])).to.deep.equal(live);
+      } finally {
+        cfg.cleanup();
+      }
+    }
+  });
+
+  it('Ctrl-C during the bake ends it: the deploy stands, blue stays kept, the lock is released', async () => {
+    const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake_interval = "200ms"') });
+    try {
+      expect(infra(cfg.dir, FIRST).status).to.equal(0);
+      const p = spawn(process.execPath, [child, ...DEPLOY], { cwd: cfg.dir, env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(cfg.dir, 'world.json') } });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+      for (let i = 0; i < 300 && !out.includes('Bake round 2:'); i++) await new Promise((r) => setTimeout(r, 50));
+      p.kill('SIGINT');
+      expect(await exited, `${out}\n${err}`).to.equal(0);
+      expect(err).to.include('warning: Bake stopped by an interrupt');
+      expect(out).to.include('Apply complete!');
+      expectTracked(cfg.dir, 'after Ctrl-C in the bake');
+      expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+    } finally {
+      cfg.cleanup();
+    }
+  });
+
+  it('a killed keep_blue deploy: the next apply converges, nothing untracked', () => {
+    const effects = effectsOf([FIRST], DEPLOY);
+    expect(effects).to.be.greaterThan(8);
+    for (let k = 1; k <= effects; k++) {
+      const cfg = tempConfig({ 'main.infra': CONFIG });
+      try {
+        expect(infra(cfg.dir, FIRST).status).to.equal(0);
+        killAndConverge(cfg.dir, DEPLOY, k);
+      } finally {
+        cfg.cleanup();
+      }
+    }
+  });
+});
