@@ -63,8 +63,11 @@ export async function savedPlanVariables(
   if (hasErrors(diags)) throw new DiagnosticsError(diags);
   warnings.push(...diags);
   const values = new Map(r.value);
+  // A default stands in only for what the plan does not hold: planned with `-var version=v2`
+  // over a default of v1, the plan's v2 is what applies.
+  const given = resolveVariables(config, { vars, varFiles: opts.varFile ?? [], ...(order ? { order } : {}), env: io.env, cwd: io.cwd, defaults: false }).value;
   for (const [name, b] of Object.entries(basis)) {
-    if (!values.has(name) && b.value !== undefined && config.variables.has(name)) values.set(name, b.value);
+    if (!given.has(name) && b.value !== undefined && config.variables.has(name)) values.set(name, b.value);
   }
   return values;
 }

@@ -31,6 +31,11 @@ export interface VariableInput {
   /** The process environment: `INFRA_VAR_name` sets `name`. */
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * false: declared defaults are not used, so a variable given no value is missing (a saved
+   * plan's own values take their place: src/commands/saved-plan-variables.ts).
+   */
+  readonly defaults?: boolean;
   /** false: do not read `infra.vars` and `*.auto.vars` from the configuration directory. */
   readonly autoVarFiles?: boolean;
   /** Each variable file read is added here (shown path -> text), for excerpts in diagnostics. */
@@ -90,7 +95,7 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
   const decls = config.variables;
 
   for (const decl of decls.values()) {
-    if (decl.default === undefined) continue;
+    if (decl.default === undefined || input.defaults === false) continue;
     const r = evaluateLiteral(decl.default, LITERAL_DEFAULT);
     for (const d of r.diagnostics) diags.push(d);
     const range = decl.default.range;

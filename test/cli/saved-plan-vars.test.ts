@@ -100,3 +100,30 @@ describe('cli: a saved plan carries the variable values it was made with', funct
     expect(other.stderr).to.include('variable "version" has a different value');
   });
 });
+
+describe('cli: a saved plan made with a value other than the default', function () {
+  this.timeout(60_000);
+
+  it('applies with the planned value, not the default, without the -var again', async () => {
+    const unregister = new RecordingProvider().register();
+    const cfg = tempConfig({
+      'main.infra': `variable "version" {\n  type    = string\n  default = "v1"\n}\n\nresource "test_instance" "web" {\n  name  = "web-\${var.version}"\n  image = "debian12"\n}\n\noutput "version" {\n  value = var.version\n}\n`,
+    });
+    try {
+      const cli = (args: string[]) => runCli(args, { cwd: cfg.dir });
+      expect((await cli(['plan', '-var', 'version=v2', '-out=saved.plan'])).code).to.equal(0);
+      const r = await cli(['apply', 'saved.plan']);
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.include('version = "v2"');
+      const other = await cli(['plan', '-var', 'version=v2', '-out=again.plan']);
+      expect(other.code).to.equal(0);
+      const stale = await cli(['apply', 'again.plan', '-var', 'version=v1']);
+      expect(stale.code).to.equal(1);
+      expect(stale.stderr).to.include('variable "version" has a different value');
+    } finally {
+      unregister();
+      cfg.cleanup();
+    }
+  });
+});
