@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { normalizeArgv } from './cli-args.js';
+import { normalizeArgv, parseParallelism, savedPlanConflicts } from './cli-args.js';
 import { DiagnosticsError, error } from './diagnostics.js';
 import type { Io } from './commands/io.js';
 import { printDiagnostics } from './commands/io.js';
@@ -108,6 +108,14 @@ function refuseUnsupported(command: Command): void {
       if (set) throw new DiagnosticsError([error(`-refresh-only cannot be combined with ${flag}`, 'A refresh-only run only reads the real objects and accepts what changed outside infra into the state; it plans nothing else (and its plan is not saved).')]);
     }
   }
+  if (o.parallelism !== undefined) {
+    const p = parseParallelism(o.parallelism as string);
+    if ('diagnostic' in p) throw new DiagnosticsError([p.diagnostic]);
+  }
+  if (name === 'apply' && command.args[0] !== undefined) {
+    const refused = savedPlanConflicts(command.args[0], o);
+    if (refused.length) throw new DiagnosticsError(refused);
+  }
   if ((name === 'apply' || name === 'destroy') && o.json) {
     throw new DiagnosticsError([error(`-json is not supported yet for ${name}`, 'infra plan -json and infra show PLANFILE -json print the plan as JSON; progress is text only.')]);
   }
@@ -167,6 +175,7 @@ export function buildProgram(): Command {
     .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
     .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
     .option('--destroy', 'plan to destroy everything (or the targets and what depends on them)')
+    .option('--parallelism <n>', 'refresh reads in flight at once (default 10)')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--json', 'short for --format json')
@@ -177,11 +186,12 @@ export function buildProgram(): Command {
   stateOptions(configOptions(program.command('apply').description('Plan, ask, and carry out the plan; or carry out a saved plan exactly.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
     .option('--auto-approve', 'do not ask for confirmation')
-    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--parallelism <n>', 'provider calls in flight at once (default 10)')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
     .option('--target <addr>', 'limit to these and what they need (repeatable)', collect)
     .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
     .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
+    .option('--destroy', 'destroy everything, or the targets and what depends on them (as infra destroy)')
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .addOption(new Option('--lock <bool>', 'refused: apply always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
@@ -189,7 +199,7 @@ export function buildProgram(): Command {
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
-    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--parallelism <n>', 'provider calls in flight at once (default 10)')
     .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
     .option('--target <addr>', 'destroy only these and what depends on them (repeatable)', collect)
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)

@@ -51,6 +51,41 @@ describe("cli: Terraform's flag spellings", function () {
     expect(r.stdout).to.include('No changes.');
   });
 
+  it('plan takes -parallelism=N and --parallelism N (refresh parallelism); a value that is not a positive whole number is refused', async () => {
+    for (const args of [['-parallelism=1'], ['--parallelism', '3'], ['-parallelism', '2']]) {
+      const r = await cli('plan', ...args, '-var', 'version=v2', '-detailed-exitcode');
+      expect(r.stderr, args.join(' ')).to.equal('');
+      expect(r.code, args.join(' ')).to.equal(2);
+    }
+    for (const command of ['plan', 'apply', 'destroy']) {
+      for (const bad of ['0', '-1', '2.5', 'ten', '']) {
+        const r = await cli(command, `-parallelism=${bad}`, ...(command === 'plan' ? [] : ['-auto-approve']));
+        expect(r.code, `${command} ${bad}`).to.equal(1);
+        expect(r.stdout, `${command} ${bad}`).to.equal('');
+        expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for -parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
+      }
+    }
+  });
+
+  it('apply PLANFILE refuses planning options (the saved plan was made with its own), instead of ignoring them', async () => {
+    const saved = await cli('plan', '-var', 'version=v2', '-out=saved.plan');
+    expect(saved.code).to.equal(0);
+    for (const flags of [['-replace=test_route.ns'], ['--target', 'test_route.ns'], ['-destroy'], ['-refresh-only'], ['-refresh=false']]) {
+      const r = await cli('apply', ...flags, 'saved.plan');
+      const name = flags[0].replace(/^--?/, '-').replace(/=.*/, '') + (flags[0].endsWith('=false') ? '=false' : '');
+      expect(r.code, flags.join(' ')).to.equal(1);
+      expect(r.stdout, flags.join(' ')).to.equal('');
+      expect(r.stderr, flags.join(' ')).to.equal(
+        `error: ${name} cannot be used when applying a saved plan\nsaved.plan was planned with its own options and is carried out exactly as it was shown. Plan again with ${name} and apply that plan: infra plan ${name === '-destroy' || name === '-refresh-only' || name === '-refresh=false' ? name : name + '=ADDRESS'} -out=saved.plan\n`,
+      );
+    }
+    // -var stays allowed: it is how the sensitive values of a saved plan are given again.
+    const ok = await cli('apply', '-var', 'version=v2', '-parallelism=2', 'saved.plan');
+    expect(ok.stderr).to.equal('');
+    expect(ok.code).to.equal(0);
+    expect((await cli('apply', '-auto-approve', '-var', 'version=v1')).code).to.equal(0);
+  });
+
   it('global -chdir=DIR (and --chdir DIR) runs the command from DIR: relative paths are read from there', async () => {
     const parent = join(cfg.dir, '..');
     const name = cfg.dir.slice(parent.length + 1);
