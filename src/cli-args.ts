@@ -42,6 +42,27 @@ function findOption(cmd: Command, test: (o: Option) => boolean): Option | undefi
   return undefined;
 }
 
+function root(cmd: Command): Command {
+  const all = chain(cmd);
+  return all[all.length - 1];
+}
+
+/**
+ * The commands (`plan`, `state orphans`) that take the long option `long`, in help order; a
+ * group whose every command takes it is named once (`state`).
+ */
+function commandsTaking(program: Command, long: string): string[] {
+  const takes = (c: Command): boolean => c.options.some((o) => o.long === long && !o.hidden);
+  const visit = (c: Command, prefix: string): string[] =>
+    c.commands.flatMap((sub) => {
+      const name = prefix + sub.name();
+      if (sub.commands.length === 0) return takes(sub) ? [name] : [];
+      const inside = visit(sub, name + ' ');
+      return inside.length === sub.commands.length ? [name] : inside;
+    });
+  return visit(program, '');
+}
+
 function takesValue(o: Option): boolean {
   return o.required || o.optional;
 }
@@ -56,8 +77,12 @@ function unknownOption(cmd: Command, flag: string): NormalizedArgv {
   const candidates = ['help'];
   for (const c of chain(cmd)) for (const o of c.options) if (!o.hidden && o.long) candidates.push(o.long.slice(2));
   let hint = '';
+  const takers = commandsTaking(root(cmd), `--${bare}`);
   if (cmd.parent && (bare === 'version' || flag === '-v')) hint = ' (infra version prints the version)';
-  else {
+  else if (cmd.parent && takers.length > 0) {
+    const list = takers.length === 1 ? takers[0] : `${takers.slice(0, -1).join(', ')} and ${takers[takers.length - 1]}`;
+    return { ok: false, message: `error: ${fullName(cmd)} does not use ${flag} (${list} take${takers.length === 1 ? 's' : ''} it)` };
+  } else {
     const near = bare.length > 1 ? nearest(bare, candidates) : undefined;
     if (near !== undefined) hint = ` (Did you mean ${dashes}${near}?)`;
   }
@@ -144,7 +169,7 @@ export function parseParallelism(text: string | undefined): { readonly value: nu
   if (text === undefined) return { value: 10 };
   const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    return { diagnostic: error(`Invalid value for -parallelism: "${text}"`, 'Use a whole number of at least 1 (how many provider calls run at once).') };
+    return { diagnostic: error(`Invalid value for --parallelism: "${text}"`, 'Use a whole number of at least 1 (how many provider calls run at once).') };
   }
   return { value: n };
 }

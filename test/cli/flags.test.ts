@@ -62,7 +62,7 @@ describe("cli: Terraform's flag spellings", function () {
         const r = await cli(command, `-parallelism=${bad}`, ...(command === 'plan' ? [] : ['-auto-approve']));
         expect(r.code, `${command} ${bad}`).to.equal(1);
         expect(r.stdout, `${command} ${bad}`).to.equal('');
-        expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for -parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
+        expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for --parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
       }
     }
   });
@@ -163,6 +163,57 @@ describe("cli: Terraform's flag spellings", function () {
     } finally {
       await held.lock!.release();
     }
+  });
+
+  it('a command refuses the common flags it does not use, saying which commands take them', async () => {
+    const takers = 'validate, plan, apply, destroy, state orphans and graph take it';
+    for (const [args, flag] of [
+      [['state', 'list', '--var', 'version=v2'], '--var'],
+      [['state', 'show', '-var-file=v2.vars', 'test_route.ns'], '-var-file'],
+      [['output', '-var', 'version=v2'], '-var'],
+      [['show', '--var=version=v2'], '--var'],
+      [['workspace', 'list', '-var', 'a=b'], '-var'],
+    ] as const) {
+      const r = await cli(...args);
+      const command = `infra ${args.slice(0, args[0] === 'state' || args[0] === 'workspace' ? 2 : 1).join(' ')}`;
+      expect(r.code, args.join(' ')).to.equal(1);
+      expect(r.stdout, args.join(' ')).to.equal('');
+      expect(r.stderr, args.join(' ')).to.equal(`error: ${command} does not use ${flag} (${takers})\n`);
+    }
+    const fmt = await cli('fmt', '-var', 'version=v2');
+    expect(fmt.code).to.equal(1);
+    expect(fmt.stderr).to.equal(`error: infra fmt does not use -var (${takers})\n`);
+    const state = await cli('fmt', '-state=x.json');
+    expect(state.code).to.equal(1);
+    expect(state.stderr).to.equal('error: infra fmt does not use -state (plan, apply, destroy, show, state, workspace, init, output and force-unlock take it)\n');
+  });
+
+  it('infra --help lists the environment variables and the exit codes', async () => {
+    const r = await cli('--help');
+    expect(r.code).to.equal(0);
+    const after = r.stdout.slice(r.stdout.indexOf('\nEnvironment variables:'));
+    expect(after).to.equal(
+      [
+        '',
+        'Environment variables:',
+        '  INFRA_VAR_name       a value for variable "name" (infra.vars, *.auto.vars, -var-file and -var win over it)',
+        '  INFRA_WORKSPACE      the workspace to use (overrides infra workspace select)',
+        '  INFRA_STATE_KEY      the state\'s encryption key when the encryption block sets none',
+        '  INFRA_STATE_OLD_KEY  the previous key, still read while rotating to a new one',
+        '  PG_CONN_STR          the connection string of backend "pg" when its block sets none',
+        '  LINODE_TOKEN         the Linode API token when provider "linode" sets none',
+        '  LINODE_URL           another base address for the Linode API (an emulator, the lab)',
+        '  NO_COLOR             no colours (FORCE_COLOR: colours even when output is not a terminal)',
+        '',
+        'Exit codes:',
+        '  0    success (plan -detailed-exitcode: no changes)',
+        '  1    error',
+        '  2    plan -detailed-exitcode: there are changes',
+        '  3    fmt -check: a file would change',
+        '  130  apply or destroy interrupted twice (Ctrl-C): state saved, providers stopped',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('fmt and validate take the single-dash spellings of their own flags', async () => {
