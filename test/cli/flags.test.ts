@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildProgram } from '../../src/cli.js';
+import { normalizeArgv } from '../../src/cli-args.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { INFRA_VERSION } from '../../src/state/version.js';
 import { RecordingProvider } from '../support/recording-provider.js';
@@ -84,6 +86,40 @@ describe("cli: Terraform's flag spellings", function () {
     expect(ok.stderr).to.equal('');
     expect(ok.code).to.equal(0);
     expect((await cli('apply', '-auto-approve', '-var', 'version=v1')).code).to.equal(0);
+  });
+
+  it("every flag of the issue's list is taken in both spellings by each command it applies to", () => {
+    const flags: Record<string, string[]> = {
+      plan: ['var n=3', 'var-file=F', 'out=F', 'target=A', 'replace=A', 'refresh=false', 'lock=false', 'lock-timeout=30s', 'parallelism=4', 'json', 'no-color', 'input=false', 'detailed-exitcode', 'destroy', 'refresh-only'],
+      apply: ['var n=3', 'var-file=F', 'target=A', 'replace=A', 'auto-approve', 'refresh=false', 'lock-timeout=30s', 'parallelism=4', 'no-color', 'input=false', 'destroy', 'refresh-only'],
+      destroy: ['var n=3', 'var-file=F', 'target=A', 'auto-approve', 'refresh=false', 'lock-timeout=30s', 'parallelism=4', 'no-color', 'input=false'],
+    };
+    for (const [command, list] of Object.entries(flags)) {
+      for (const flag of list) {
+        const words = flag.split(' ');
+        const single = normalizeArgv(buildProgram(), [command, `-${words[0]}`, ...words.slice(1)]);
+        const double = normalizeArgv(buildProgram(), [command, `--${words[0]}`, ...words.slice(1)]);
+        expect(single.ok, `${command} -${flag}`).to.equal(true);
+        expect(single, `${command} -${flag}`).to.deep.equal(double);
+      }
+    }
+    const chdir = normalizeArgv(buildProgram(), ['-chdir=DIR', 'plan']);
+    expect(chdir).to.deep.equal(normalizeArgv(buildProgram(), ['--chdir', 'DIR', 'plan']));
+    expect(chdir).to.deep.equal({ ok: true, argv: ['plan'], chdir: 'DIR' });
+  });
+
+  it('apply -destroy destroys, as infra destroy does', async () => {
+    const own = tempConfig({ 'main.infra': BLUE_GREEN });
+    try {
+      expect((await runCli(['apply', '-auto-approve'], { cwd: own.dir })).code).to.equal(0);
+      const r = await runCli(['apply', '-destroy', '-auto-approve'], { cwd: own.dir });
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.match(/\nDestroy complete! Resources: \d+ destroyed\.\n$/);
+      expect((await runCli(['state', 'list'], { cwd: own.dir })).stdout).to.equal('');
+    } finally {
+      own.cleanup();
+    }
   });
 
   it('global -chdir=DIR (and --chdir DIR) runs the command from DIR: relative paths are read from there', async () => {
