@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,15 +16,15 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-function filesUnder(dir: string, prefix = dir): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name), prefix) : [join(dir, e.name)]));
-}
+/** What a run leaves in examples/ (state, its backups, host keys, saved plans): never shipped. */
+const LEFT_BY_A_RUN = [`examples/local/.infra/packaging-test-${process.pid}`, `examples/local/infra.state.json.packaging-test-${process.pid}`, `examples/local/packaging-test-${process.pid}.plan.json`];
 
 describe('packaging (npm pack)', function () {
   this.timeout(180_000);
   let shipped: Set<string>;
   let tarball: string;
   let work: string;
+  let tracked: string[];
 
   before(async () => {
     // npm test builds first; a lone run of this file builds what is missing.
@@ -32,12 +32,24 @@ describe('packaging (npm pack)', function () {
       await run(process.execPath, ['scripts/build.mjs'], { cwd: root });
     }
     work = mkdtempSync(join(tmpdir(), 'infra-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-    const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-    shipped = new Set(info.files.map((f) => f.path));
-    tarball = join(work, info.filename);
+    const madeInfraDir = !existsSync(join(root, 'examples/local/.infra'));
+    mkdirSync(join(root, 'examples/local/.infra'), { recursive: true });
+    for (const f of LEFT_BY_A_RUN) writeFileSync(join(root, f), 'left by a run\n');
+    try {
+      ({ shipped, tarball } = await pack(work));
+    } finally {
+      for (const f of LEFT_BY_A_RUN) rmSync(join(root, f), { force: true });
+      if (madeInfraDir) rmSync(join(root, 'examples/local/.infra'), { recursive: true, force: true });
+    }
+    tracked = (await run('git', ['ls-files', 'docs', 'examples', 'ansible'], { cwd: root })).stdout.split('\n').filter((l) => l !== '');
   });
   after(() => rmSync(work, { recursive: true, force: true }));
+
+  async function pack(into: string): Promise<{ shipped: Set<string>; tarball: string }> {
+    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', into], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    return { shipped: new Set(info.files.map((f) => f.path)), tarball: join(into, info.filename) };
+  }
 
   it('has a name no other package has, the infra binary, and the MIT licence in a LICENSE file', () => {
     expect(pkg.name).to.equal('infra-bluegreen');
@@ -59,10 +71,13 @@ describe('packaging (npm pack)', function () {
 
   it('ships LICENSE, README, the binary, the bundle, every doc, the examples and the playbooks; no sources or tests', () => {
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/infra.js', 'dist/cli.js', 'dist/demo.js']) expect(shipped.has(f), f).to.equal(true);
-    for (const dir of ['docs', 'examples', 'ansible']) {
-      for (const f of filesUnder(dir).filter((p) => !p.includes('infra.state.json'))) expect(shipped.has(f), f).to.equal(true);
-    }
+    expect(tracked.length).to.be.greaterThan(10);
+    for (const f of tracked) expect(shipped.has(f), f).to.equal(true);
     expect([...shipped].filter((f) => /^(src|test|scripts|node_modules|bench)\//.test(f))).to.deep.equal([]);
+  });
+
+  it('never ships what a run leaves in examples/: state files, host keys, saved plans', () => {
+    expect(LEFT_BY_A_RUN.filter((f) => shipped.has(f))).to.deep.equal([]);
   });
 
   it('ships every file and folder the README links to', () => {
