@@ -15,11 +15,13 @@ const VERSION_TEXT = `infra v${INFRA_VERSION}\non ${PLATFORM}, node ${process.ve
 describe("cli: Terraform's flag spellings", function () {
   this.timeout(60_000);
   let unregister: () => void;
+  let provider: RecordingProvider;
   let cfg: { dir: string; cleanup: () => void };
   const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
 
   before(async () => {
-    unregister = new RecordingProvider().register();
+    provider = new RecordingProvider();
+    unregister = provider.register();
     cfg = tempConfig({ 'main.infra': BLUE_GREEN, 'v2.vars': 'version = "v2"\n' });
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
   });
@@ -66,6 +68,31 @@ describe("cli: Terraform's flag spellings", function () {
         expect(r.stdout, `${command} ${bad}`).to.equal('');
         expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for --parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
       }
+    }
+  });
+
+  it('plan -parallelism=N refreshes at most N objects at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    provider.latency = { read: 30 };
+    provider.print = (call) => {
+      if (call.op === 'read') most = Math.max(most, ++inFlight);
+      return undefined;
+    };
+    provider.afterEffect = (call) => {
+      if (call.op === 'read') inFlight--;
+    };
+    try {
+      for (const [n, expected] of [[1, 1], [3, 3]] as const) {
+        most = 0;
+        const r = await cli('plan', `-parallelism=${n}`);
+        expect(r.code).to.equal(0);
+        expect(most, `-parallelism=${n}`).to.equal(expected);
+      }
+    } finally {
+      provider.latency = {};
+      provider.print = () => undefined;
+      provider.afterEffect = () => {};
     }
   });
 
