@@ -1,5 +1,8 @@
 // Bundles the CLI into dist/ with esbuild: one file starts far faster than hundreds of ESM
 // modules (shared/FACTS.md), and splitting keeps providers in chunks loaded only when used.
+// Every npm package is bundled, so the published package declares no runtime dependency (they
+// are devDependencies, for the tests, which run from src/): installing it fetches nothing
+// twice, and test/cli/packaging.test.ts checks that dist/ imports only Node's own modules.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 

@@ -8,7 +8,7 @@
  * mistyped flag is an error with a suggestion, never a different action.
  */
 import type { Command, Option } from 'commander';
-import { nearest } from './diagnostics.js';
+import { type Diagnostic, error, nearest } from './diagnostics.js';
 
 /** The arguments for commander, and the directory `-chdir` asked to run from; or a usage error. */
 export type NormalizedArgv =
@@ -42,6 +42,27 @@ function findOption(cmd: Command, test: (o: Option) => boolean): Option | undefi
   return undefined;
 }
 
+function root(cmd: Command): Command {
+  const all = chain(cmd);
+  return all[all.length - 1];
+}
+
+/**
+ * The commands (`plan`, `state orphans`) that take the long option `long`, in help order; a
+ * group whose every command takes it is named once (`state`).
+ */
+function commandsTaking(program: Command, long: string): string[] {
+  const takes = (c: Command): boolean => c.options.some((o) => o.long === long && !o.hidden);
+  const visit = (c: Command, prefix: string): string[] =>
+    c.commands.flatMap((sub) => {
+      const name = prefix + sub.name();
+      if (sub.commands.length === 0) return takes(sub) ? [name] : [];
+      const inside = visit(sub, name + ' ');
+      return inside.length === sub.commands.length ? [name] : inside;
+    });
+  return visit(program, '');
+}
+
 function takesValue(o: Option): boolean {
   return o.required || o.optional;
 }
@@ -56,8 +77,12 @@ function unknownOption(cmd: Command, flag: string): NormalizedArgv {
   const candidates = ['help'];
   for (const c of chain(cmd)) for (const o of c.options) if (!o.hidden && o.long) candidates.push(o.long.slice(2));
   let hint = '';
+  const takers = commandsTaking(root(cmd), `--${bare}`);
   if (cmd.parent && (bare === 'version' || flag === '-v')) hint = ' (infra version prints the version)';
-  else {
+  else if (cmd.parent && takers.length > 0) {
+    const list = takers.length === 1 ? takers[0] : `${takers.slice(0, -1).join(', ')} and ${takers[takers.length - 1]}`;
+    return { ok: false, message: `error: ${fullName(cmd)} does not use ${flag} (${list} take${takers.length === 1 ? 's' : ''} it)` };
+  } else {
     const near = bare.length > 1 ? nearest(bare, candidates) : undefined;
     if (near !== undefined) hint = ` (Did you mean ${dashes}${near}?)`;
   }
@@ -134,4 +159,51 @@ export function normalizeArgv(program: Command, argv: readonly string[]): Normal
     else out.push(spelled);
   }
   return chdir === undefined ? { ok: true, argv: out } : { ok: true, argv: out, chdir };
+}
+
+/**
+ * `-parallelism=N` as a number: a whole number of at least 1, or a diagnostic naming the flag.
+ * Absent means 10, Terraform's default.
+ */
+export function parseParallelism(text: string | undefined): { readonly value: number } | { readonly diagnostic: Diagnostic } {
+  if (text === undefined) return { value: 10 };
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    return { diagnostic: error(`Invalid value for --parallelism: "${text}"`, 'Use a whole number of at least 1 (how many provider calls run at once).') };
+  }
+  return { value: n };
+}
+
+/** What `infra plan` / `infra apply` options hold, as far as the checks below read them. */
+export interface PlanningOptionValues {
+  readonly replace?: readonly string[];
+  readonly target?: readonly string[];
+  readonly destroy?: boolean;
+  readonly refreshOnly?: boolean;
+  readonly refresh?: boolean;
+}
+
+/**
+ * The planning options a saved plan cannot take: it is carried out exactly as it was shown, so
+ * `-replace`, `-target`, `-destroy`, `-refresh-only` and `-refresh=false` with `infra apply
+ * PLANFILE` are refused rather than ignored. (Terraform 1.11 ignores them silently.) `-var` and
+ * `-var-file` stay allowed: they give the saved plan's sensitive values again, and a non-sensitive
+ * value that differs makes the plan stale.
+ */
+export function savedPlanConflicts(planFile: string, o: PlanningOptionValues): Diagnostic[] {
+  const given: [boolean, string, string][] = [
+    [o.replace !== undefined, '-replace', '-replace=ADDRESS'],
+    [o.target !== undefined, '-target', '-target=ADDRESS'],
+    [!!o.destroy, '-destroy', '-destroy'],
+    [!!o.refreshOnly, '-refresh-only', '-refresh-only'],
+    [o.refresh === false, '-refresh=false', '-refresh=false'],
+  ];
+  return given
+    .filter(([set]) => set)
+    .map(([, flag, usage]) =>
+      error(
+        `${flag} cannot be used when applying a saved plan`,
+        `${planFile} was planned with its own options and is carried out exactly as it was shown. Plan again with ${flag} and apply that plan: infra plan ${usage} -out=${planFile}`,
+      ),
+    );
 }

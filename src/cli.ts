@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { normalizeArgv } from './cli-args.js';
+import { normalizeArgv, parseParallelism, savedPlanConflicts } from './cli-args.js';
 import { DiagnosticsError, error } from './diagnostics.js';
 import type { Io } from './commands/io.js';
 import { printDiagnostics } from './commands/io.js';
@@ -34,14 +34,32 @@ function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv, noColo
   return !!stream.isTTY;
 }
 
+/**
+ * A stream whose reader went away (`infra plan | head`) is written no more, instead of ending in
+ * an unhandled EPIPE with a stack trace; the command itself runs on, so an apply still finishes
+ * its step and writes its state.
+ */
+const closedStreams = new WeakSet<NodeJS.WriteStream>();
+function writer(stream: NodeJS.WriteStream): (text: string) => void {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closedStreams.add(stream);
+    });
+  }
+  return (text) => {
+    if (!closedStreams.has(stream)) stream.write(text);
+  };
+}
+
 function makeIo(noColor: boolean): Io {
   const env = process.env;
   const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
   return {
     cwd: process.cwd(),
     env,
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: writer(process.stdout),
+    err: writer(process.stderr),
     color: colorEnabled(process.stdout, env, noColor),
     errColor: colorEnabled(process.stderr, env, noColor),
     sources: new Map(),
@@ -85,6 +103,9 @@ const configOptions = (c: Command): Command => {
     .on('option:var-file', record('varFile'));
 };
 
+/** `-C DIR` alone, for commands that read the state but evaluate no variable (they refuse --var). */
+const locationOptions = (c: Command): Command => c.option('-C, --chdir <dir>', 'configuration directory, or a single .infra file', '.');
+
 const stateOptions = (c: Command): Command =>
   c
     .option('--state <path>', 'state file (default: infra.state.json in the configuration directory)')
@@ -98,6 +119,14 @@ function refuseUnsupported(command: Command): void {
     for (const [set, flag] of [[o.replace !== undefined, '-replace'], [o.destroy, '-destroy'], [o.out !== undefined, '-out'], [o.refresh === false, '-refresh=false']] as const) {
       if (set) throw new DiagnosticsError([error(`-refresh-only cannot be combined with ${flag}`, 'A refresh-only run only reads the real objects and accepts what changed outside infra into the state; it plans nothing else (and its plan is not saved).')]);
     }
+  }
+  if (o.parallelism !== undefined) {
+    const p = parseParallelism(o.parallelism as string);
+    if ('diagnostic' in p) throw new DiagnosticsError([p.diagnostic]);
+  }
+  if (name === 'apply' && command.args[0] !== undefined) {
+    const refused = savedPlanConflicts(command.args[0], o);
+    if (refused.length) throw new DiagnosticsError(refused);
   }
   if ((name === 'apply' || name === 'destroy') && o.lock === false) {
     throw new DiagnosticsError([
@@ -129,7 +158,31 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colours in output (also NO_COLOR, or when output is not a terminal)')
     .addHelpText(
       'after',
-      '\nGlobal options (before the command):\n  -chdir=DIR    run as if started in DIR (-C DIR, --chdir DIR)\n  -version      same as infra version\n\nEvery flag also takes Terraform\'s single-dash spelling: -var n=3, -out=FILE, -auto-approve.',
+      [
+        '',
+        'Global options (before the command):',
+        '  -chdir=DIR    run as if started in DIR (-C DIR, --chdir DIR)',
+        '  -version      same as infra version',
+        '',
+        "Every flag also takes Terraform's single-dash spelling: -var n=3, -out=FILE, -auto-approve.",
+        '',
+        'Environment variables:',
+        '  INFRA_VAR_name       a value for variable "name" (infra.vars, *.auto.vars, -var-file and -var win over it)',
+        '  INFRA_WORKSPACE      the workspace to use (overrides infra workspace select)',
+        "  INFRA_STATE_KEY      the state's encryption key when the encryption block sets none",
+        '  INFRA_STATE_OLD_KEY  the previous key, still read while rotating to a new one',
+        '  PG_CONN_STR          the connection string of backend "pg" when its block sets none',
+        '  LINODE_TOKEN         the Linode API token when provider "linode" sets none',
+        '  LINODE_URL           another base address for the Linode API (an emulator, the lab)',
+        '  NO_COLOR             no colours (FORCE_COLOR: colours even when output is not a terminal)',
+        '',
+        'Exit codes:',
+        '  0    success (plan -detailed-exitcode: no changes)',
+        '  1    error',
+        '  2    plan -detailed-exitcode: there are changes',
+        '  3    fmt -check: a file would change',
+        '  130  apply or destroy interrupted twice (Ctrl-C): state saved, providers stopped',
+      ].join('\n'),
     )
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
@@ -155,6 +208,7 @@ export function buildProgram(): Command {
     .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
     .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
     .option('--destroy', 'plan to destroy everything (or the targets and what depends on them)')
+    .option('--parallelism <n>', 'refresh reads in flight at once (default 10)')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--json', 'short for --format json')
@@ -165,11 +219,12 @@ export function buildProgram(): Command {
   stateOptions(configOptions(program.command('apply').description('Plan, ask, and carry out the plan; or carry out a saved plan exactly.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
     .option('--auto-approve', 'do not ask for confirmation')
-    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--parallelism <n>', 'provider calls in flight at once (default 10)')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
     .option('--target <addr>', 'limit to these and what they need (repeatable)', collect)
     .option('--refresh-only', 'only accept what changed outside infra into the state: the plan shows the drift and nothing else')
     .option('--replace <addr>', 'replace (blue-green: redeploy) this instance though its configuration did not change (repeatable)', collect)
+    .option('--destroy', 'destroy everything, or the targets and what depends on them (as infra destroy)')
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
     .addOption(new Option('--lock <bool>', 'refused: apply always locks').argParser(parseBool('--lock')).hideHelp())
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/apply.js')).applyCommand(planfile, opts, io)));
@@ -183,7 +238,7 @@ export function buildProgram(): Command {
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
-    .option('--parallelism <n>', 'steps in flight at once', '10')
+    .option('--parallelism <n>', 'provider calls in flight at once (default 10)')
     .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
     .option('--target <addr>', 'destroy only these and what depends on them (repeatable)', collect)
     .option('--input <bool>', 'ask for input on a terminal (-input=false never asks)', parseBool('--input'), true)
@@ -191,24 +246,24 @@ export function buildProgram(): Command {
     .action(run(async (io, opts) => (await import('./commands/apply.js')).applyCommand(undefined, { ...opts, destroy: true }, io)));
   program.commands.find((c) => c.name() === 'destroy')!.option('--json', 'progress as JSON lines, like terraform destroy -json (needs --auto-approve)');
 
-  stateOptions(configOptions(program.command('show').description('Show a saved plan, or the state.')))
+  stateOptions(locationOptions(program.command('show').description('Show a saved plan, or the state.')))
     .argument('[planfile]', 'a plan saved by `infra plan --out FILE`')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('--json', 'short for --format json')
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/misc.js')).showCommand(planfile, opts, io)));
 
   const state = program.command('state').description('Inspect and edit the state.');
-  stateOptions(configOptions(state.command('list').description('List every instance in the state.'))).action(
+  stateOptions(locationOptions(state.command('list').description('List every instance in the state.'))).action(
     run(async (io, opts) => (await import('./commands/misc.js')).stateListCommand(opts, io)),
   );
-  stateOptions(configOptions(state.command('show').description('Show one instance (every copy of a blue-green one).')))
+  stateOptions(locationOptions(state.command('show').description('Show one instance (every copy of a blue-green one).')))
     .argument('<address>', 'instance address, e.g. local_host.ns["ns1"]')
     .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateShowCommand(address, opts, io)));
-  stateOptions(configOptions(state.command('mv').description('Rename instances in the state (a whole resource: every key and copy) without touching them.')))
+  stateOptions(locationOptions(state.command('mv').description('Rename instances in the state (a whole resource: every key and copy) without touching them.')))
     .argument('<from>', 'resource or instance address, e.g. linode_instance.lb')
     .argument('<to>', 'the new address, e.g. linode_instance.edge')
     .action(run(async (io, from: string, to: string, opts) => (await import('./commands/misc.js')).stateMvCommand(from, to, opts, io)));
-  stateOptions(configOptions(state.command('rm').description('Forget instances (every copy) without destroying them.')))
+  stateOptions(locationOptions(state.command('rm').description('Forget instances (every copy) without destroying them.')))
     .argument('<address>', 'resource or instance address')
     .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateRmCommand(address, opts, io)));
   stateOptions(configOptions(state.command('orphans').description("List objects this state's providers created that the state does not hold (a crash between create and the state write).")))
@@ -216,42 +271,42 @@ export function buildProgram(): Command {
     .option('--import', 'take the orphans into the state')
     .action(run(async (io, opts) => (await import('./commands/orphans.js')).orphansCommand(opts, io)));
 
-  stateOptions(configOptions(state.command('pull').description('Print the current state (decrypted) as JSON.'))).action(
+  stateOptions(locationOptions(state.command('pull').description('Print the current state (decrypted) as JSON.'))).action(
     run(async (io, opts) => (await import('./commands/backend.js')).statePullCommand(opts, io)),
   );
-  stateOptions(configOptions(state.command('push').description('Make a state file the current state (refuses another lineage or an older serial unless --force).')))
+  stateOptions(locationOptions(state.command('push').description('Make a state file the current state (refuses another lineage or an older serial unless --force).')))
     .argument('<file>', 'a state file, e.g. one `state pull` wrote or an emergency file ("-" for stdin)')
     .option('--force', 'push even when the file is of another lineage or older')
     .action(run(async (io, file: string, opts) => (await import('./commands/backend.js')).statePushCommand(file, opts, io)));
 
   const workspace = program.command('workspace').description('Workspaces: separate states of one configuration (default: "default").');
-  stateOptions(configOptions(workspace.command('list').description('List workspaces; the selected one is starred.'))).action(
+  stateOptions(locationOptions(workspace.command('list').description('List workspaces; the selected one is starred.'))).action(
     run(async (io, opts) => (await import('./commands/backend.js')).workspaceListCommand(opts, io)),
   );
-  stateOptions(configOptions(workspace.command('new').description('Create an empty workspace and select it.')))
+  stateOptions(locationOptions(workspace.command('new').description('Create an empty workspace and select it.')))
     .argument('<name>', 'workspace name')
     .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceNewCommand(name, opts, io)));
-  stateOptions(configOptions(workspace.command('select').description('Select a workspace for later commands (INFRA_WORKSPACE overrides it).')))
+  stateOptions(locationOptions(workspace.command('select').description('Select a workspace for later commands (INFRA_WORKSPACE overrides it).')))
     .argument('<name>', 'workspace name')
     .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceSelectCommand(name, opts, io)));
-  stateOptions(configOptions(workspace.command('delete').description('Delete a workspace and its state (refused while it holds resources, unless --force).')))
+  stateOptions(locationOptions(workspace.command('delete').description('Delete a workspace and its state (refused while it holds resources, unless --force).')))
     .argument('<name>', 'workspace name')
     .option('--force', 'delete even when its state holds resources (they are forgotten, not destroyed)')
     .action(run(async (io, name: string, opts) => (await import('./commands/backend.js')).workspaceDeleteCommand(name, opts, io)));
 
-  stateOptions(configOptions(program.command('init').description('Check the state backend; with --migrate-state, move the local state into it (or back with --to-local).')))
+  stateOptions(locationOptions(program.command('init').description('Check the state backend; with --migrate-state, move the local state into it (or back with --to-local).')))
     .option('--migrate-state', 'copy the local state file into the configured backend, keeping lineage and serial')
     .option('--to-local', 'with --migrate-state: copy the backend\'s state into the local file instead')
     .option('--force', 'overwrite a different state already in the target')
     .action(run(async (io, opts) => (await import('./commands/backend.js')).initCommand(opts, io)));
 
-  stateOptions(configOptions(program.command('output').description('Print outputs recorded by the last apply.')))
+  stateOptions(locationOptions(program.command('output').description('Print outputs recorded by the last apply.')))
     .argument('[name]', 'one output')
     .option('--json', 'print as JSON')
     .option('--raw', 'print a string output without quotes')
     .action(run(async (io, name: string | undefined, opts) => (await import('./commands/misc.js')).outputCommand(name, opts, io)));
 
-  stateOptions(configOptions(program.command('force-unlock').description('Remove a stale state lock left by a process that died.')))
+  stateOptions(locationOptions(program.command('force-unlock').description('Remove a stale state lock left by a process that died.')))
     .argument('<id>', 'the lock ID printed by the command that found the lock')
     .action(run(async (io, id: string, opts) => (await import('./commands/misc.js')).forceUnlockCommand(id, opts, io)));
 

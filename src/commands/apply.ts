@@ -3,6 +3,7 @@
  * it out with progress, and report what failed and what was rolled back.
  */
 import { apply, type ApplyResult } from '../apply/apply.js';
+import { parseParallelism } from '../cli-args.js';
 import type { Config } from '../config/types.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
 import type { Value } from '../evaluate/value.js';
@@ -24,16 +25,14 @@ const HARD_STOP_MS = 5000;
 /** `destroy` is set by `infra destroy`. */
 export interface ApplyCommandOptions extends ConfigOptions, StateOptions, PlanFlags {
   readonly autoApprove?: boolean;
-  readonly parallelism?: string;
   /** `-json`: progress as JSON lines (render/progress-json.ts) instead of text. */
   readonly json?: boolean;
 }
 
 function parallelism(text: string | undefined): number {
-  if (text === undefined) return 10;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new DiagnosticsError([error(`Invalid value for --parallelism: "${text}"`, 'Use a whole number of at least 1.')]);
-  return n;
+  const p = parseParallelism(text);
+  if ('diagnostic' in p) throw new DiagnosticsError([p.diagnostic]);
+  return p.value;
 }
 
 /** A saved plan applies only to the configuration, state and inputs it was made from. */

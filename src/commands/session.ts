@@ -301,6 +301,8 @@ export interface PlanFlags {
   /** `-refresh-only`: the plan has the drift and no change. */
   readonly refreshOnly?: boolean;
   readonly destroy?: boolean;
+  /** `-parallelism=N` (checked before the command runs): refresh reads in flight at once. */
+  readonly parallelism?: string;
 }
 
 /**
@@ -320,6 +322,7 @@ export function planFromFlags(session: Session, loaded: SessionProviders, flags:
     replace: flags.replace ?? [],
     refreshOnly: flags.refreshOnly ?? false,
     refresh: flags.refresh ?? true,
+    parallelism: flags.parallelism === undefined ? 10 : Number(flags.parallelism),
     log: (line) => io.err(line + '\n'),
     scrubber: loaded.scrubber,
     warnings,
@@ -344,6 +347,8 @@ export async function refreshAndPlan(args: {
   replace?: readonly string[];
   refreshOnly?: boolean;
   refresh: boolean;
+  /** Refresh reads in flight at once (default 10). */
+  parallelism?: number;
   /** Where provider lines go, once scrubbed by `scrubber`. */
   log: (line: string) => void;
   scrubber: Scrubber;
@@ -357,7 +362,7 @@ export async function refreshAndPlan(args: {
       state,
       providers: args.providers,
       context: operationContext(args.store.dir, state.lineage, args.configs, log, new AbortController().signal, args.env),
-      parallelism: 10,
+      parallelism: args.parallelism ?? 10,
       scrubber: args.scrubber,
     });
     check(r.diagnostics, args.warnings);

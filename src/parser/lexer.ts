@@ -81,11 +81,11 @@ const NONE = -1;
 const POP = -2;
 
 // The patterns that are more than a character or a run of one class, as in `tokens.ts` (sticky).
+// The string and heredoc patterns of `tokens.ts` are scanned by hand below (`simpleStringEnd`,
+// `templateTextEnd`, `heredocTextEnd`): a regular expression's alternation inside `*` takes a
+// backtracking frame per character in V8, so a string of a few MB overflowed the stack.
 const HEREDOC_START = /<<-?[A-Za-z_][A-Za-z0-9_-]*[ \t]*\r?\n/y;
-const SIMPLE_STRING = /"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))*"/y;
 const NUMBER = /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const TEMPLATE_TEXT = /(?:[^"\\\n$%]|\\[^\n]?|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+/y;
-const HEREDOC_TEXT = /(?:[^$%\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+\n?|\n/y;
 
 /** The keyword a name is, if it is one (`for`, `in` and `if` are names too, by category). */
 function keyword(image: string): TokenType {
@@ -260,7 +260,7 @@ export class Scanner {
           type = TemplateNewline;
           change = POP;
         } else {
-          end = run(TEMPLATE_TEXT, text, i);
+          end = templateTextEnd(text, i);
           type = TemplateText;
         }
       } else if (mode === HEREDOC) {
@@ -276,7 +276,7 @@ export class Scanner {
           type = c === 36 ? InterpStart : DirectiveStart;
           change = MAIN;
         } else {
-          end = run(HEREDOC_TEXT, text, i);
+          end = heredocTextEnd(text, i);
           type = HeredocText;
         }
       } else {
@@ -301,7 +301,7 @@ export class Scanner {
           type = Newline;
         } else if (c === 34) {
           // "
-          end = sticky(SIMPLE_STRING, text, i);
+          end = simpleStringEnd(text, i);
           if (end !== -1) {
             type = SimpleString;
           } else {
@@ -404,6 +404,78 @@ export class Scanner {
     }
     this.offset = i;
   }
+}
+
+/**
+ * Length of the template escape `$${` / `%%{` at `i`, of a lone `$` / `%` (1), or 0 where an
+ * interpolation or directive starts (`${`, `%{`). `text[i]` is `$` or `%`.
+ */
+function dollarOrPercent(text: string, i: number, c: number): number {
+  const next = text.charCodeAt(i + 1);
+  if (next === c && text.charCodeAt(i + 2) === 123) return 3;
+  return next === 123 ? 0 : 1;
+}
+
+/**
+ * End of the `SimpleString` at `i` (a quoted string without interpolation or directive, on one
+ * line), or -1: `/"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))*"/`.
+ */
+function simpleStringEnd(text: string, i: number): number {
+  const length = text.length;
+  let j = i + 1;
+  while (j < length) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return j + 1;
+    if (c === 10) return -1;
+    if (c === 92) {
+      if (j + 1 >= length || text.charCodeAt(j + 1) === 10) return -1;
+      j += 2;
+    } else if (c === 36 || c === 37) {
+      const n = dollarOrPercent(text, j, c);
+      if (n === 0) return -1;
+      j += n;
+    } else j++;
+  }
+  return -1;
+}
+
+/**
+ * End of the `TemplateText` at `i` (at least one character):
+ * `/(?:[^"\\\n$%]|\\[^\n]?|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+/`.
+ */
+function templateTextEnd(text: string, i: number): number {
+  const length = text.length;
+  let j = i;
+  while (j < length) {
+    const c = text.charCodeAt(j);
+    if (c === 34 || c === 10) break;
+    if (c === 92) j += j + 1 < length && text.charCodeAt(j + 1) !== 10 ? 2 : 1;
+    else if (c === 36 || c === 37) {
+      const n = dollarOrPercent(text, j, c);
+      if (n === 0) break;
+      j += n;
+    } else j++;
+  }
+  return Math.max(j, i + 1);
+}
+
+/**
+ * End of the `HeredocText` at `i`: the rest of a line with its newline, or up to an interpolation
+ * or directive; at least one character: `/(?:[^$%\n]|\$\$\{|\$(?!\{)|%%\{|%(?!\{))+\n?|\n/`.
+ */
+function heredocTextEnd(text: string, i: number): number {
+  const length = text.length;
+  let j = i;
+  while (j < length) {
+    const c = text.charCodeAt(j);
+    if (c === 10) return j + 1;
+    if (c === 36 || c === 37) {
+      const n = dollarOrPercent(text, j, c);
+      if (n === 0) break;
+      j += n;
+    } else j++;
+  }
+  return Math.max(j, i + 1);
 }
 
 /** The end of what the sticky `re` matches at `i`, or -1. */

@@ -54,11 +54,16 @@ export interface TextLine {
   readonly text: string;
 }
 
-/** A multi-line string (zone file, nginx configuration), compared line by line. */
+/**
+ * A multi-line string (zone file, nginx configuration), compared line by line. With
+ * `becomesUnknown` the text is replaced by a value known only after apply: `lines` are the old
+ * text, unchanged (Terraform shows them whole, then `-> (known after apply)`).
+ */
 export interface TextDiff {
   readonly kind: 'text';
   readonly action: DiffAction;
   readonly lines: readonly TextLine[];
+  readonly becomesUnknown?: true;
 }
 
 /** The difference between two values; `action` says what happened to the value as a whole. */
@@ -106,7 +111,10 @@ function objectDiff(
   path: string,
   replacePaths: ReadonlySet<string>,
 ): ObjectDiff {
-  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  let keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  // A created object's null attributes say nothing (Terraform leaves them out too); in an update
+  // a value that becomes null is a change and stays.
+  if (!before && after) keys = keys.filter((key) => after[key] !== null);
   const entries = keys.map((key): EntryDiff => {
     const p = childPath(path, key);
     const b = before && Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined;
@@ -174,6 +182,9 @@ function listDiff(before: readonly Value[] | undefined, after: readonly Value[] 
  */
 export function diffValues(before: Value | undefined, after: Value | undefined, path = '', replacePaths: ReadonlySet<string> = new Set()): ValueDiff {
   if (before === undefined && after === undefined) return { kind: 'leaf', action: 'same', before: null, after: null };
+  if (isMultilineString(before) && after instanceof Unknown) {
+    return { kind: 'text', action: 'update', lines: splitLines(before).map((text) => ({ op: ' ', text })), becomesUnknown: true };
+  }
   const multiline = (isMultilineString(before) || before === undefined) && (isMultilineString(after) || after === undefined);
   const mixedText = (isMultilineString(before) && typeof after === 'string') || (isMultilineString(after) && typeof before === 'string');
   if (multiline || mixedText) return textDiff(before as string | undefined, after as string | undefined);

@@ -6,7 +6,7 @@
  */
 import type { Value } from '../evaluate/value.js';
 import type { EntryDiff, ListDiff, ObjectDiff, TextDiff, ValueDiff } from './attribute-diff.js';
-import { formatInline, formatKey } from './format-value.js';
+import { UNKNOWN_TEXT, formatInline, formatKey } from './format-value.js';
 import { plural } from './symbols.js';
 
 /** How a changed value is laid out (see the module comment). */
@@ -111,6 +111,7 @@ function leafLines(
 }
 
 function textLines(layout: Layout, diff: TextDiff, depth: number, prefix: string, note: string | undefined): void {
+  if (diff.becomesUnknown) return textBecomingUnknownLines(layout, diff, depth, prefix, note);
   const marker = actionMarker(layout, diff.action);
   push(layout, depth, marker, `${prefix}<<-EOT`, note);
   // Terraform shows a created or deleted text plainly; only a changed one gets per-line marks.
@@ -136,6 +137,16 @@ function textLines(layout: Layout, diff: TextDiff, depth: number, prefix: string
   });
   flushHidden();
   push(layout, depth, layout.style === 'unified' ? marker : ' ', 'EOT');
+}
+
+/** The old text whole, then Terraform's `EOT -> (known after apply)`; unified: `-` text, `+` unknown. */
+function textBecomingUnknownLines(layout: Layout, diff: TextDiff, depth: number, prefix: string, note: string | undefined): void {
+  const unified = layout.style === 'unified';
+  push(layout, depth, unified ? '-' : '~', `${prefix}<<-EOT`, unified ? undefined : note);
+  for (const line of diff.lines) push(layout, depth + 1, unified ? '-' : ' ', line.text);
+  if (!unified) return push(layout, depth, ' ', `EOT -> ${UNKNOWN_TEXT}`);
+  push(layout, depth, '-', 'EOT');
+  push(layout, depth, '+', `${prefix}${UNKNOWN_TEXT}`, note);
 }
 
 function elementLines(layout: Layout, diff: ListDiff, depth: number): void {

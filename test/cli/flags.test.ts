@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildProgram } from '../../src/cli.js';
+import { normalizeArgv } from '../../src/cli-args.js';
 import { acquireLock } from '../../src/state/lock.js';
 import { INFRA_VERSION } from '../../src/state/version.js';
 import { RecordingProvider } from '../support/recording-provider.js';
@@ -13,11 +15,13 @@ const VERSION_TEXT = `infra v${INFRA_VERSION}\non ${PLATFORM}, node ${process.ve
 describe("cli: Terraform's flag spellings", function () {
   this.timeout(60_000);
   let unregister: () => void;
+  let provider: RecordingProvider;
   let cfg: { dir: string; cleanup: () => void };
   const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
 
   before(async () => {
-    unregister = new RecordingProvider().register();
+    provider = new RecordingProvider();
+    unregister = provider.register();
     cfg = tempConfig({ 'main.infra': BLUE_GREEN, 'v2.vars': 'version = "v2"\n' });
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
   });
@@ -49,6 +53,100 @@ describe("cli: Terraform's flag spellings", function () {
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     expect(r.stdout).to.include('No changes.');
+  });
+
+  it('plan takes -parallelism=N and --parallelism N (refresh parallelism); a value that is not a positive whole number is refused', async () => {
+    for (const args of [['-parallelism=1'], ['--parallelism', '3'], ['-parallelism', '2']]) {
+      const r = await cli('plan', ...args, '-var', 'version=v2', '-detailed-exitcode');
+      expect(r.stderr, args.join(' ')).to.equal('');
+      expect(r.code, args.join(' ')).to.equal(2);
+    }
+    for (const command of ['plan', 'apply', 'destroy']) {
+      for (const bad of ['0', '-1', '2.5', 'ten', '']) {
+        const r = await cli(command, `-parallelism=${bad}`, ...(command === 'plan' ? [] : ['-auto-approve']));
+        expect(r.code, `${command} ${bad}`).to.equal(1);
+        expect(r.stdout, `${command} ${bad}`).to.equal('');
+        expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for --parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
+      }
+    }
+  });
+
+  it('plan -parallelism=N refreshes at most N objects at once', async () => {
+    let inFlight = 0;
+    let most = 0;
+    provider.latency = { read: 30 };
+    provider.print = (call) => {
+      if (call.op === 'read') most = Math.max(most, ++inFlight);
+      return undefined;
+    };
+    provider.afterEffect = (call) => {
+      if (call.op === 'read') inFlight--;
+    };
+    try {
+      for (const [n, expected] of [[1, 1], [3, 3]] as const) {
+        most = 0;
+        const r = await cli('plan', `-parallelism=${n}`);
+        expect(r.code).to.equal(0);
+        expect(most, `-parallelism=${n}`).to.equal(expected);
+      }
+    } finally {
+      provider.latency = {};
+      provider.print = () => undefined;
+      provider.afterEffect = () => {};
+    }
+  });
+
+  it('apply PLANFILE refuses planning options (the saved plan was made with its own), instead of ignoring them', async () => {
+    const saved = await cli('plan', '-var', 'version=v2', '-out=saved.plan');
+    expect(saved.code).to.equal(0);
+    for (const flags of [['-replace=test_route.ns'], ['--target', 'test_route.ns'], ['-destroy'], ['-refresh-only'], ['-refresh=false']]) {
+      const r = await cli('apply', ...flags, 'saved.plan');
+      const name = flags[0].replace(/^--?/, '-').replace(/=.*/, '') + (flags[0].endsWith('=false') ? '=false' : '');
+      expect(r.code, flags.join(' ')).to.equal(1);
+      expect(r.stdout, flags.join(' ')).to.equal('');
+      expect(r.stderr, flags.join(' ')).to.equal(
+        `error: ${name} cannot be used when applying a saved plan\nsaved.plan was planned with its own options and is carried out exactly as it was shown. Plan again with ${name} and apply that plan: infra plan ${name === '-destroy' || name === '-refresh-only' || name === '-refresh=false' ? name : name + '=ADDRESS'} -out=saved.plan\n`,
+      );
+    }
+    // -var stays allowed: it is how the sensitive values of a saved plan are given again.
+    const ok = await cli('apply', '-var', 'version=v2', '-parallelism=2', 'saved.plan');
+    expect(ok.stderr).to.equal('');
+    expect(ok.code).to.equal(0);
+    expect((await cli('apply', '-auto-approve', '-var', 'version=v1')).code).to.equal(0);
+  });
+
+  it("every flag of the issue's list is taken in both spellings by each command it applies to", () => {
+    const flags: Record<string, string[]> = {
+      plan: ['var n=3', 'var-file=F', 'out=F', 'target=A', 'replace=A', 'refresh=false', 'lock=false', 'lock-timeout=30s', 'parallelism=4', 'json', 'no-color', 'input=false', 'detailed-exitcode', 'destroy', 'refresh-only'],
+      apply: ['var n=3', 'var-file=F', 'target=A', 'replace=A', 'auto-approve', 'refresh=false', 'lock-timeout=30s', 'parallelism=4', 'no-color', 'input=false', 'destroy', 'refresh-only'],
+      destroy: ['var n=3', 'var-file=F', 'target=A', 'auto-approve', 'refresh=false', 'lock-timeout=30s', 'parallelism=4', 'no-color', 'input=false'],
+    };
+    for (const [command, list] of Object.entries(flags)) {
+      for (const flag of list) {
+        const words = flag.split(' ');
+        const single = normalizeArgv(buildProgram(), [command, `-${words[0]}`, ...words.slice(1)]);
+        const double = normalizeArgv(buildProgram(), [command, `--${words[0]}`, ...words.slice(1)]);
+        expect(single.ok, `${command} -${flag}`).to.equal(true);
+        expect(single, `${command} -${flag}`).to.deep.equal(double);
+      }
+    }
+    const chdir = normalizeArgv(buildProgram(), ['-chdir=DIR', 'plan']);
+    expect(chdir).to.deep.equal(normalizeArgv(buildProgram(), ['--chdir', 'DIR', 'plan']));
+    expect(chdir).to.deep.equal({ ok: true, argv: ['plan'], chdir: 'DIR' });
+  });
+
+  it('apply -destroy destroys, as infra destroy does', async () => {
+    const own = tempConfig({ 'main.infra': BLUE_GREEN });
+    try {
+      expect((await runCli(['apply', '-auto-approve'], { cwd: own.dir })).code).to.equal(0);
+      const r = await runCli(['apply', '-destroy', '-auto-approve'], { cwd: own.dir });
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.match(/\nDestroy complete! Resources: \d+ destroyed\.\n$/);
+      expect((await runCli(['state', 'list'], { cwd: own.dir })).stdout).to.equal('');
+    } finally {
+      own.cleanup();
+    }
   });
 
   it('global -chdir=DIR (and --chdir DIR) runs the command from DIR: relative paths are read from there', async () => {
@@ -128,6 +226,57 @@ describe("cli: Terraform's flag spellings", function () {
     } finally {
       await held.lock!.release();
     }
+  });
+
+  it('a command refuses the common flags it does not use, saying which commands take them', async () => {
+    const takers = 'validate, plan, apply, destroy, state orphans and graph take it';
+    for (const [args, flag] of [
+      [['state', 'list', '--var', 'version=v2'], '--var'],
+      [['state', 'show', '-var-file=v2.vars', 'test_route.ns'], '-var-file'],
+      [['output', '-var', 'version=v2'], '-var'],
+      [['show', '--var=version=v2'], '--var'],
+      [['workspace', 'list', '-var', 'a=b'], '-var'],
+    ] as const) {
+      const r = await cli(...args);
+      const command = `infra ${args.slice(0, args[0] === 'state' || args[0] === 'workspace' ? 2 : 1).join(' ')}`;
+      expect(r.code, args.join(' ')).to.equal(1);
+      expect(r.stdout, args.join(' ')).to.equal('');
+      expect(r.stderr, args.join(' ')).to.equal(`error: ${command} does not use ${flag} (${takers})\n`);
+    }
+    const fmt = await cli('fmt', '-var', 'version=v2');
+    expect(fmt.code).to.equal(1);
+    expect(fmt.stderr).to.equal(`error: infra fmt does not use -var (${takers})\n`);
+    const state = await cli('fmt', '-state=x.json');
+    expect(state.code).to.equal(1);
+    expect(state.stderr).to.equal('error: infra fmt does not use -state (plan, apply, destroy, show, state, workspace, init, output and force-unlock take it)\n');
+  });
+
+  it('infra --help lists the environment variables and the exit codes', async () => {
+    const r = await cli('--help');
+    expect(r.code).to.equal(0);
+    const after = r.stdout.slice(r.stdout.indexOf('\nEnvironment variables:'));
+    expect(after).to.equal(
+      [
+        '',
+        'Environment variables:',
+        '  INFRA_VAR_name       a value for variable "name" (infra.vars, *.auto.vars, -var-file and -var win over it)',
+        '  INFRA_WORKSPACE      the workspace to use (overrides infra workspace select)',
+        '  INFRA_STATE_KEY      the state\'s encryption key when the encryption block sets none',
+        '  INFRA_STATE_OLD_KEY  the previous key, still read while rotating to a new one',
+        '  PG_CONN_STR          the connection string of backend "pg" when its block sets none',
+        '  LINODE_TOKEN         the Linode API token when provider "linode" sets none',
+        '  LINODE_URL           another base address for the Linode API (an emulator, the lab)',
+        '  NO_COLOR             no colours (FORCE_COLOR: colours even when output is not a terminal)',
+        '',
+        'Exit codes:',
+        '  0    success (plan -detailed-exitcode: no changes)',
+        '  1    error',
+        '  2    plan -detailed-exitcode: there are changes',
+        '  3    fmt -check: a file would change',
+        '  130  apply or destroy interrupted twice (Ctrl-C): state saved, providers stopped',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('fmt and validate take the single-dash spellings of their own flags', async () => {

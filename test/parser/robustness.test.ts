@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import { formatSource } from '../../src/fmt/format.js';
-import { parseExpression, parseFile } from '../../src/parser/index.js';
+import { parseExpression, parseFile, parseFileWithGrammar } from '../../src/parser/index.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -209,5 +209,36 @@ describe('parser: robustness', () => {
     const { file, diagnostics } = parseFile('big.infra', source);
     expect(diagnostics).to.deep.equal([]);
     expect(file.body.items.length).to.equal(2001);
+  });
+
+  describe('strings of megabytes (they were "Nesting too deep" at 1:1: the scanner\'s string patterns overflowed the stack)', () => {
+    /** `kinds of the parts : characters of text` of the first attribute's string. */
+    const summary = (file: ReturnType<typeof parseFile>['file']): string => {
+      const item = file.body.items[0];
+      if (item.kind !== 'Attribute' || item.expr.kind !== 'Template') return item.kind;
+      const parts = item.expr.parts;
+      return `${parts.map((p) => p.kind).join(',')}:${parts.reduce((n, p) => n + (p.kind === 'Text' ? p.value.length : 0), 0)}`;
+    };
+    const flat = 'a'.repeat(8_500_000);
+    const line = '    a line of text in a large heredoc, with $${escapes} and 100%\n';
+    const cases: [string, string, string][] = [
+      ['an 8.5 MB quoted string', `x = "${flat}"\ny = 1\n`, 'Text:8500000'],
+      ['an 8.5 MB quoted string of escapes and lone $ and %', `x = "${'a\\n$%'.repeat(1_700_000)}"\ny = 1\n`, 'Text:6800000'],
+      ['an 8.5 MB template with interpolations at both ends', `x = "\${y}${flat}\${y}"\ny = 1\n`, 'Interpolation,Text,Interpolation:8500000'],
+      ['a 10 MB heredoc of many lines', `x = <<-EOT\n${line.repeat(160_000)}  EOT\ny = 1\n`, `Text:${160_000 * (line.length - 5)}`],
+      ['a 10 MB heredoc of one line', `x = <<EOT\n${'b'.repeat(10_000_000)}\nEOT\ny = 1\n`, 'Text:10000001'],
+    ];
+    for (const [name, source, expected] of cases) {
+      it(`${name}: the fast path and the grammar both parse it, with no diagnostic`, function () {
+        this.timeout(60_000);
+        expect(source.length).to.be.greaterThan(8_500_000);
+        for (const parse of [parseFile, parseFileWithGrammar]) {
+          const { file, diagnostics } = parse('big.infra', source);
+          expect(diagnostics, parse.name).to.deep.equal([]);
+          expect(file.body.items.length, parse.name).to.equal(2);
+          expect(summary(file), parse.name).to.equal(expected);
+        }
+      });
+    }
   });
 });

@@ -63,6 +63,41 @@ describe('attribute diffs', () => {
     ]);
   });
 
+  it('show a multi-line string that becomes unknown as its old text in a heredoc, then -> (known after apply), as Terraform does', () => {
+    const config = 'server {\n  listen 80;\n}\n';
+    expect(lines({ config, id: 'a' }, { config: UNKNOWN, id: 'a' })).to.deep.equal([
+      '~ config = <<-EOT',
+      '      server {',
+      '        listen 80;',
+      '      }',
+      '  EOT -> (known after apply)',
+      '  id     = "a"',
+    ]);
+    expect(lines({ config }, { config: UNKNOWN }, 'unified')).to.deep.equal(['- config = <<-EOT', '    - server {', '    -   listen 80;', '    - }', '- EOT', '+ config = (known after apply)']);
+    // Inside a changed block too, with the forces-replacement note on the first line.
+    expect(lines({ b: { config } }, { b: { config: UNKNOWN } }, 'terraform', ['b.config'])).to.deep.equal([
+      '~ b = {',
+      '    ~ config = <<-EOT # forces replacement',
+      '          server {',
+      '            listen 80;',
+      '          }',
+      '      EOT -> (known after apply)',
+      '  }',
+    ]);
+  });
+
+  it('hide null attributes of a created object (Terraform does), but keep a value that becomes null in an update', () => {
+    expect(lines(null, { name: 'ns1', rcode: null, tags: { env: null, team: 'dns' } })).to.deep.equal(['+ name = "ns1"', '+ tags = {', '    + team = "dns"', '  }']);
+    expect(lines({ name: 'ns1', rcode: 'NOERROR' }, { name: 'ns1', rcode: null })).to.deep.equal(['  name  = "ns1"', '~ rcode = "NOERROR" -> null']);
+    expect(lines({ name: 'ns1', tags: { team: 'dns' } }, { name: 'ns1', tags: { env: null, team: 'dns' } })).to.deep.equal([
+      '  name = "ns1"',
+      '~ tags = {',
+      '    + env = null',
+      '      # (1 unchanged attribute hidden)',
+      '  }',
+    ]);
+  });
+
   it('never look inside sensitive values, even multi-line ones', () => {
     expect(lines({ key: new Sensitive('a\nb\n') }, { key: new Sensitive('a\nc\n') })).to.deep.equal(['~ key = (sensitive value) -> (sensitive value)']);
     expect(lines({ key: new Sensitive('same') }, { key: new Sensitive('same') })).to.deep.equal(['  # (1 unchanged attribute hidden)']);
