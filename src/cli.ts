@@ -40,8 +40,12 @@ function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv, noColo
  * its step and writes its state.
  */
 const closedStreams = new WeakSet<NodeJS.WriteStream>();
+const watchedStreams = new WeakSet<NodeJS.WriteStream>();
 function writer(stream: NodeJS.WriteStream): (text: string) => void {
-  if (stream.listenerCount('error') === 0) {
+  // Not listenerCount('error'): a listener someone else added (a loader, events.once) may be
+  // gone by the time the EPIPE arrives.
+  if (!watchedStreams.has(stream)) {
+    watchedStreams.add(stream);
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
       closedStreams.add(stream);
