@@ -14,6 +14,7 @@ import { evaluateLiteral } from '../evaluate/evaluate.js';
 import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
+import { checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
 import type { Config, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -94,6 +95,7 @@ export function loadConfig(
   const decodeDiags: Diagnostic[] = [];
   const decoder = new Decoder(decodeDiags);
   for (const body of parsed) decoder.file(body);
+  decodeDiags.push(...checkMoveDecls(decoder.moves, decoder.resources));
   // In file order, then by position: the order a reader meets the mistakes in.
   const fileIndex = new Map([...files.keys()].map((f, i) => [f, i]));
   const position = (d: Diagnostic): number => (fileIndex.get(d.range?.file ?? '') ?? files.size) * 2 ** 32 + (d.range?.start.offset ?? 0);

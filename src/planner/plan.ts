@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
+import type { PlannedMove } from '../state/move.js';
 import type { InstanceStatus } from '../state/types.js';
 
 /** What happens to one resource instance. */
@@ -171,6 +172,19 @@ export interface Plan {
   readonly summary: PlanSummary;
   /** Warnings found while planning (errors mean there is no plan). */
   readonly warnings: readonly Diagnostic[];
+  /**
+   * `moved` blocks carried out: each instance address moved, from its address in the refreshed
+   * state to the one the rest of the plan uses. Apply writes them (with `forgets`) to the state
+   * before any step. Absent when there are none.
+   */
+  readonly moves?: readonly PlannedMove[];
+  /** `removed` blocks carried out: instance addresses the state forgets, objects left alone. Absent when none. */
+  readonly forgets?: readonly string[];
+}
+
+/** True when the plan moves or forgets anything in the state. */
+export function planMovesState(plan: Plan): boolean {
+  return (plan.moves?.length ?? 0) > 0 || (plan.forgets?.length ?? 0) > 0;
 }
 
 /** True when `actions` contains `a`. */
@@ -180,5 +194,5 @@ export function hasAction(actions: Actions, a: Action): boolean {
 
 /** True when applying the plan would change anything. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));
+  return plan.steps.length > 0 || planMovesState(plan) || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));
 }

@@ -20,7 +20,7 @@ import { type PlanContext, type PlanInput, planContext } from './context.js';
 import { checkBlueGreenShape, deployUnits, instanceClosure } from './deploy-units.js';
 import { destroySteps } from './destroy.js';
 import { evaluateUntilStable } from './instances.js';
-import { checkMoves } from './moves.js';
+import { carryOutMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
@@ -39,9 +39,17 @@ export { storedForm, stateValues };
 
 /** Computes the plan, or diagnostics explaining why there is none. */
 export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[] } {
-  const ctx = planContext(input);
+  // moved/removed blocks first: every other pass plans against the state as they leave it.
+  const moveDiagnostics: Diagnostic[] = [];
+  // (-refresh-only accepts drift and nothing else, so it leaves them for the next plan.)
+  const carried = carryOutMoves(input.refreshOnly ? [] : (input.config.moves ?? []), input.state, moveDiagnostics);
+  if (!carried) return { plan: null, diagnostics: moveDiagnostics };
+  const ctx = planContext({ ...input, state: carried.state });
+  ctx.diagnostics.push(...moveDiagnostics);
   const result = planPasses(ctx);
-  return { plan: hasErrors(ctx.diagnostics) ? null : result, diagnostics: ctx.diagnostics };
+  if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
+  const carriedOut = { ...(carried.moves.length ? { moves: carried.moves } : {}), ...(carried.forgets.length ? { forgets: carried.forgets } : {}) };
+  return { plan: { ...result, ...carriedOut }, diagnostics: ctx.diagnostics };
 }
 
 /** The passes, in order; each one stops the plan when it found errors. */
@@ -51,7 +59,6 @@ function planPasses(ctx: PlanContext): Plan | null {
   ctx.diagnostics.push(...built.diagnostics);
   if (!built.graph) return null;
   checkKnownTypes(ctx);
-  checkMoves(ctx);
   if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);

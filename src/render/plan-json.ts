@@ -79,6 +79,8 @@ function attributesToJson(attrs: Readonly<Record<string, Value>> | null): { valu
 /** One entry of `resource_changes` (see docs/plan-format.md). */
 export interface ResourceChangeJson {
   readonly address: string;
+  /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
+  readonly previous_address?: string;
   readonly type: string;
   readonly name: string;
   readonly index: string | number | null;
@@ -262,6 +264,12 @@ function unitToJson(u: DeployUnit): DeployUnitJson {
   };
 }
 
+/** Terraform's `previous_address` on the entry of an instance a `moved` block moved (its address in the refreshed state). */
+function withPreviousAddress(entry: ResourceChangeJson, plan: Plan): ResourceChangeJson {
+  const from = plan.moves?.find((m) => m.to === entry.address)?.from;
+  return from === undefined ? entry : { ...entry, previous_address: from };
+}
+
 /** The JSON document of a plan, as data (for callers that embed it). */
 export function planToJson(plan: Plan): PlanJson {
   return {
@@ -269,7 +277,7 @@ export function planToJson(plan: Plan): PlanJson {
     mode: plan.mode,
     targets: plan.targets,
     resource_drift: plan.drift.map(driftToJson),
-    resource_changes: plan.changes.map(resourceChangeToJson),
+    resource_changes: plan.changes.map((c) => withPreviousAddress(resourceChangeToJson(c), plan)),
     output_changes: Object.fromEntries(plan.outputs.map((o) => [o.name, outputToJson(o)])),
     deploy_units: plan.units.map(unitToJson),
     steps: plan.steps.map(stepToJson),

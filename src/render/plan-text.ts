@@ -5,7 +5,7 @@
  */
 import { reasonTexts } from './reasons.js';
 import { typeAndName } from '../addrs/address.js';
-import type { Drift, Plan, ResourceChange } from '../planner/plan.js';
+import { type Drift, type Plan, type ResourceChange, planMovesState } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { makePaint, paintSymbol, type Paint } from './paint.js';
@@ -109,6 +109,31 @@ function outputSection(plan: Plan, paint: Paint): string[] {
   return ['Changes to Outputs:', ...printLines(diffBodyLines(diff, 'terraform'), OUTPUT_INDENT, paint), ''];
 }
 
+/** Terraform's words for a moved instance. */
+function movedHeadline(from: string, to: string): string {
+  return `  # ${from} has moved to ${to}`;
+}
+
+/**
+ * The blocks of instances that only move in the state (`moved`, nothing else changes) and of
+ * those the state forgets (`removed`), in Terraform's words.
+ */
+function stateOnlyBlocks(plan: Plan, changed: ReadonlySet<string>, paint: Paint): string[] {
+  const out: string[] = [];
+  for (const m of plan.moves ?? []) {
+    if (changed.has(m.to)) continue;
+    const { type, name } = typeAndName(m.to);
+    const change = plan.changes.find((c) => c.address === m.to);
+    const body = change ? diffBodyLines(diffAttributes(change.before, change.after, []), 'terraform', { identifying: true }) : [];
+    out.push('', paint.bold(movedHeadline(m.from, m.to)), ...(body.length ? [`    resource "${type}" "${name}" {`, ...printLines(body, BODY_INDENT, paint), '    }'] : [`    resource "${type}" "${name}" {}`]));
+  }
+  for (const address of plan.forgets ?? []) {
+    const { type, name } = typeAndName(address);
+    out.push('', paint.bold(`  # ${address} will no longer be managed by infra, but will not be destroyed`), '  # (a removed block is in the configuration)', ` . resource "${type}" "${name}" {}`);
+  }
+  return out;
+}
+
 /**
  * The plan as text. Lines end with `\n`, including the last. No-op changes are not listed;
  * sensitive values print as `(sensitive value)` and unknown ones as `(known after apply)`.
@@ -117,7 +142,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   const paint = makePaint(opts.color);
   const out: string[] = [...driftSection(plan, paint), ...targetNote(plan)];
   const outputs = outputSection(plan, paint);
-  if (!hasResourceChanges(plan)) {
+  if (!hasResourceChanges(plan) && !planMovesState(plan)) {
     if (outputs.length === 0) {
       out.push(paint.bold(NO_CHANGES_TEXT));
     } else {
@@ -132,10 +157,14 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   }
   const changes = plan.changes.filter((c) => c.actions[0] !== 'no-op');
   out.push(...legend(changes, paint));
-  if (changes.length > 0) {
+  if (changes.length > 0 || planMovesState(plan)) {
     out.push('infra will perform the following actions:');
-    for (const change of changes) out.push('', ...changeBlock(change, paint));
-    out.push('');
+    const movedTo = new Map((plan.moves ?? []).map((m) => [m.to, m.from]));
+    for (const change of changes) {
+      const from = movedTo.get(change.address);
+      out.push('', ...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...changeBlock(change, paint));
+    }
+    out.push(...stateOnlyBlocks(plan, new Set(changes.map((c) => c.address)), paint), '');
   }
   out.push(...outputs);
   if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), '');
