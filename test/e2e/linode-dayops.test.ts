@@ -1,0 +1,161 @@
+/**
+ * Day-2 operations through the CLI against the Linode API emulator (a real HTTP server):
+ * `moved` and `removed` blocks carried out by plan and apply (a rename destroys nothing and
+ * touches no server), and `infra import` / `import` blocks adopting an instance made outside.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StateFile } from '../../src/state/types.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { startLinodeEmulator, type LinodeEmulator } from '../support/linode-emulator.js';
+import { closeServer, freePort, listen } from '../support/linode-harness.js';
+
+function provider(sshPort: number): string {
+  return `
+provider "linode" {
+  token              = env("LINODE_TOKEN", "")
+  url                = env("LINODE_URL", "")
+  min_retry_delay_ms = 10
+  max_retry_delay_ms = 50
+  max_retries        = 4
+  retry_timeout_ms   = 10000
+  request_timeout_ms = 3000
+  poll_interval_ms   = 20
+  ssh_port           = ${sshPort}
+}
+`;
+}
+
+/** Two load balancers, `linode_instance.NAME["ns1"]` and `["ns2"]`. */
+function balancers(name: string): string {
+  return `
+resource "linode_instance" "${name}" {
+  for_each = { ns1 = "us-east", ns2 = "eu-central" }
+  label    = "lb-\${each.key}"
+  region   = each.value
+  type     = "g6-nanode-1"
+  image    = "linode/debian12"
+  tags     = ["edge"]
+}
+`;
+}
+
+describe('day-2 operations against the Linode API emulator', function () {
+  this.timeout(30_000);
+  const token = `LINODETOKEN${randomBytes(12).toString('hex')}`;
+  let emu: LinodeEmulator;
+  let sshPort: number;
+  const listeners: Server[] = [];
+  let dir: string;
+  const env = (): NodeJS.ProcessEnv => ({ LINODE_TOKEN: token, LINODE_URL: emu.url });
+  const cli = (args: readonly string[]): Promise<CliResult> => runCli([...args, '-C', dir], { cwd: dir, env: env() });
+  const ok = (r: CliResult): CliResult => {
+    expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    return r;
+  };
+  const statePath = (): string => join(dir, 'infra.state.json');
+  const state = (): StateFile => JSON.parse(readFileSync(statePath(), 'utf8')) as StateFile;
+  const ids = (): Record<string, unknown> => Object.fromEntries(state().resources.map((r) => [r.address, r.attributes.id]));
+  const configure = (text: string): void => writeFileSync(join(dir, 'main.infra'), provider(sshPort) + text);
+  /** Requests that change something on Linode (anything but GET). */
+  const writes = (): string[] => emu.requests.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.apiPath}`);
+
+  before(async () => {
+    emu = await startLinodeEmulator({ token, provisioningMs: 20, bootingMs: 20, deletingMs: 20, createRateLimit: { limit: 10_000, windowMs: 15_000 } });
+    sshPort = await freePort();
+    emu.onCreated = (i) => {
+      void listen(i.ipv4[0], sshPort).then((s) => listeners.push(s));
+    };
+  });
+
+  after(async () => {
+    await Promise.all(listeners.map(closeServer));
+    await emu?.close();
+  });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'infra-dayops-'));
+    emu.clearFaults();
+    emu.clearRequests();
+  });
+
+  afterEach(() => {
+    for (const i of [...emu.instances.values()]) emu.deleteOutside(i.id);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('moved and removed blocks', () => {
+    it('renaming linode_instance.lb with a moved block plans no destroy and applies without touching a server', async () => {
+      configure(balancers('lb'));
+      ok(await cli(['apply', '--auto-approve']));
+      const before = ids();
+      configure(balancers('balancer') + '\nmoved {\n  from = linode_instance.lb\n  to   = linode_instance.balancer\n}\n');
+      const plan = ok(await cli(['plan']));
+      expect(plan.stdout).to.include('  # linode_instance.lb["ns1"] has moved to linode_instance.balancer["ns1"]\n    resource "linode_instance" "balancer" {\n');
+      expect(plan.stdout).to.include('  # linode_instance.lb["ns2"] has moved to linode_instance.balancer["ns2"]\n');
+      expect(plan.stdout).to.include('Plan: 0 to add, 0 to change, 0 to destroy.');
+      expect(plan.stdout).not.to.include('No changes');
+      expect(plan.stdout).not.to.include('destroyed');
+      emu.clearRequests();
+      const applied = ok(await cli(['apply', '--auto-approve']));
+      expect(applied.stdout).to.include('Apply complete! Resources: 0 added, 0 changed, 0 destroyed');
+      expect(writes()).to.deep.equal([]);
+      expect(ids()).to.deep.equal({ 'linode_instance.balancer["ns1"]': before['linode_instance.lb["ns1"]'], 'linode_instance.balancer["ns2"]': before['linode_instance.lb["ns2"]'] });
+      expect(emu.instances.size).to.equal(2);
+      const again = ok(await cli(['plan']));
+      expect(again.stdout).to.include('No changes.');
+      expect(again.stdout).not.to.include('has moved');
+    });
+
+    it('a saved plan carries the moves; applied again once the state has moved, it is refused as stale', async () => {
+      configure(balancers('lb'));
+      ok(await cli(['apply', '--auto-approve']));
+      configure(balancers('balancer') + '\nmoved {\n  from = linode_instance.lb\n  to   = linode_instance.balancer\n}\n');
+      ok(await cli(['plan', '--out', 'moves.plan']));
+      const saved = JSON.parse(readFileSync(join(dir, 'moves.plan'), 'utf8'));
+      expect(saved.plan.moves).to.deep.equal([
+        { from: 'linode_instance.lb["ns1"]', to: 'linode_instance.balancer["ns1"]' },
+        { from: 'linode_instance.lb["ns2"]', to: 'linode_instance.balancer["ns2"]' },
+      ]);
+      const shown = ok(await cli(['show', 'moves.plan']));
+      expect(shown.stdout).to.include('# linode_instance.lb["ns1"] has moved to linode_instance.balancer["ns1"]');
+      emu.clearRequests();
+      ok(await cli(['apply', 'moves.plan']));
+      expect(writes()).to.deep.equal([]);
+      expect(Object.keys(ids())).to.deep.equal(['linode_instance.balancer["ns1"]', 'linode_instance.balancer["ns2"]']);
+      const stale = await cli(['apply', 'moves.plan']);
+      expect(stale.code).to.equal(1);
+      expect(stale.stderr).to.include('Saved plan is stale');
+    });
+
+    it('a removed block forgets the instances: the state no longer holds them, Linode still has them', async () => {
+      configure(balancers('lb'));
+      ok(await cli(['apply', '--auto-approve']));
+      const before = ids();
+      configure('\nremoved {\n  from = linode_instance.lb\n}\n');
+      const plan = ok(await cli(['plan']));
+      expect(plan.stdout).to.include('  # linode_instance.lb["ns1"] will no longer be managed by infra, but will not be destroyed\n');
+      expect(plan.stdout).to.include('Plan: 0 to add, 0 to change, 0 to destroy.');
+      emu.clearRequests();
+      ok(await cli(['apply', '--auto-approve']));
+      expect(writes()).to.deep.equal([]);
+      expect(state().resources).to.deep.equal([]);
+      for (const id of Object.values(before)) expect(emu.instance(id as number), `Linode ${id}`).not.to.equal(undefined);
+    });
+
+    it('a moved block onto an address the state holds stops the plan at the block, nothing changed', async () => {
+      configure(balancers('lb') + balancers('balancer').replace('lb-', 'edge-'));
+      ok(await cli(['apply', '--auto-approve']));
+      const text = readFileSync(statePath(), 'utf8');
+      configure(balancers('balancer').replace('lb-', 'edge-') + '\nmoved {\n  from = linode_instance.lb\n  to   = linode_instance.balancer\n}\n');
+      const r = await cli(['plan']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^main\.infra:\d+:1: error: Cannot move linode_instance\.lb to linode_instance\.balancer: the destination exists\n/);
+      expect(readFileSync(statePath(), 'utf8')).to.equal(text);
+    });
+  });
+});
