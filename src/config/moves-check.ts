@@ -12,8 +12,8 @@
  *   exists", "Removed resource still exists").
  */
 import { parseAddress } from '../addrs/address.js';
-import { type Diagnostic, type SourceRange, error } from '../diagnostics.js';
-import type { MoveDecl, ResourceDecl } from './types.js';
+import { type Diagnostic, type SourceRange, didYouMean, error } from '../diagnostics.js';
+import type { ImportDecl, MoveDecl, ResourceDecl } from './types.js';
 
 /** `main.infra:4,1`, as Terraform points at another block. */
 function at(r: SourceRange): string {
@@ -85,6 +85,34 @@ function cycles(movedFrom: ReadonlyMap<string, MoveDecl>): Diagnostic[] {
     for (const c of chain) reported.add(c);
     const lines = chain.map((c) => `  - ${at(c.range)}: ${c.from} -> ${c.to}`);
     out.push(error('Cyclic dependency in move statements', `The following chained move statements form a cycle, and so there is no final location to move objects to:\n${lines.join('\n')}\n\nA chain of move statements must end with an address that doesn't appear in any other statements for which it is the source.`, start.range));
+  }
+  return out;
+}
+
+/**
+ * `import` blocks against the resource blocks: the target must be declared (Terraform's
+ * "Configuration for import target does not exist"), with a key exactly when the resource has
+ * for_each or count.
+ */
+export function checkImportDecls(imports: readonly ImportDecl[], resources: readonly ResourceDecl[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const declared = new Map(resources.map((r) => [r.address, r]));
+  for (const i of imports) {
+    const to = parseAddress(i.to).value;
+    if (!to) continue;
+    const block = `${to.type}.${to.name}`;
+    const decl = declared.get(block);
+    if (!decl) {
+      const hint = didYouMean(block, declared.keys());
+      out.push(error('Configuration for import target does not exist', `The configuration has no resource block for ${i.to}.${hint ? ` ${hint}` : ''} Write the resource "${to.type}" "${to.name}" block the object is imported as.`, i.range));
+      continue;
+    }
+    const keyed = decl.forEach !== undefined || decl.count !== undefined;
+    if (keyed && to.key === null) {
+      out.push(error(`Import target ${i.to} has ${decl.forEach ? 'for_each' : 'count'}`, `Import one instance of it: ${block}${decl.forEach ? '["KEY"]' : '[0]'}.`, i.range));
+    } else if (!keyed && to.key !== null) {
+      out.push(error(`Import target ${i.to} has a key, but ${block} has neither for_each nor count`, `Import it as ${block}.`, i.range));
+    }
   }
   return out;
 }

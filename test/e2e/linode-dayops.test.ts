@@ -158,4 +158,85 @@ describe('day-2 operations against the Linode API emulator', function () {
       expect(readFileSync(statePath(), 'utf8')).to.equal(text);
     });
   });
+
+  describe('infra import and import blocks', () => {
+    /** Creates an instance the way someone outside infra would: a POST to the API. */
+    const createOutside = async (label: string): Promise<number> => {
+      const res = await fetch(`${emu.url}/linode/instances`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ label, region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', root_pass: 'Outside-Pass-12345', tags: ['edge'] }),
+      });
+      expect(res.status).to.equal(200);
+      return ((await res.json()) as { id: number }).id;
+    };
+    const adopted = (label: string, extra = ''): string => `
+resource "linode_instance" "adopted" {
+  label     = "${label}"
+  region    = "us-east"
+  type      = "g6-nanode-1"
+  image     = "linode/debian12"
+  tags      = ["edge"]
+  root_pass = "Config-Pass-12345"
+${extra}}
+`;
+
+    it('infra import adopts an instance made outside; the next plan shows the diff; apply converges in place', async () => {
+      const id = await createOutside('web-outside');
+      configure(adopted('web-outside'));
+      emu.clearRequests();
+      const r = ok(await cli(['import', 'linode_instance.adopted', String(id)]));
+      expect(r.stdout).to.equal(
+        `linode_instance.adopted: Importing from ID "${id}"...\nlinode_instance.adopted: Import prepared!\n\nImport successful!\n\n` +
+          'linode_instance.adopted (linode_instance) is now in the state. Nothing was changed on it;\nrun infra plan to see what apply would change to make it match the configuration.\n',
+      );
+      expect(writes()).to.deep.equal([]);
+      const record = state().resources.find((x) => x.address === 'linode_instance.adopted')!;
+      expect(record.attributes).to.deep.include({ id, label: 'web-outside', linode_label: 'web-outside', region: 'us-east', image: 'linode/debian12', tags: ['edge'] });
+      expect(record.live).to.equal(true);
+      expect(record.status).to.equal('ready');
+      // The root password cannot be read back: recorded as unread, never as a value.
+      expect(readFileSync(statePath(), 'utf8')).not.to.include('Pass-12345');
+      // Nothing differs but what the API cannot tell: no replacement for the unread password.
+      expect(ok(await cli(['plan'])).stdout).to.include('No changes.');
+
+      configure(adopted('web-adopted'));
+      const plan = ok(await cli(['plan']));
+      expect(plan.stdout).to.include('# linode_instance.adopted will be updated in place');
+      expect(plan.stdout).to.match(/~ label +\= "web-outside" -> "web-adopted"\n/);
+      expect(plan.stdout).to.include('Plan: 0 to add, 1 to change, 0 to destroy.');
+      emu.clearRequests();
+      ok(await cli(['apply', '--auto-approve']));
+      expect(writes()).to.deep.equal([`PUT /linode/instances/${id}`]);
+      expect(emu.instance(id)!.label).to.equal('web-adopted');
+      expect(ok(await cli(['plan'])).stdout).to.include('No changes.');
+    });
+
+    it('import of an ID Linode does not have: a clear error, exit 1, state unchanged', async () => {
+      configure(adopted('web-outside'));
+      const r = await cli(['import', 'linode_instance.adopted', '99999']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal('error: Cannot import linode_instance.adopted: no Linode instance with ID 99999\nThe API has no such instance on this account (or it is being deleted). Nothing was imported.\n');
+      expect(existsSync(statePath())).to.equal(false);
+      const bad = await cli(['import', 'linode_instance.adopted', 'web-outside']);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.include('error: Cannot import linode_instance.adopted: "web-outside" is not a Linode ID\n');
+    });
+
+    it('refuses an address the configuration lacks (did you mean), or one the state already holds', async () => {
+      const id = await createOutside('web-outside');
+      configure(adopted('web-outside'));
+      const missing = await cli(['import', 'linode_instance.adopt', String(id)]);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.equal(
+        'error: Configuration for import target linode_instance.adopt does not exist\nDid you mean "linode_instance.adopted"?\nBefore importing, write its resource block, for example:\n  resource "linode_instance" "adopt" {\n    # (resource arguments)\n  }\n',
+      );
+      ok(await cli(['import', 'linode_instance.adopted', String(id)]));
+      const text = readFileSync(statePath(), 'utf8');
+      const twice = await cli(['import', 'linode_instance.adopted', String(id)]);
+      expect(twice.code).to.equal(1);
+      expect(twice.stderr).to.include('error: Resource already managed by infra\n');
+      expect(readFileSync(statePath(), 'utf8')).to.equal(text);
+    });
+  });
 });
