@@ -16,6 +16,7 @@ import { type Plan, type ResourceChange, type Step, planMovesState } from '../pl
 import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
 import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
+import { addImportedRecords } from '../state/import.js';
 import { carryOutPlannedMoves } from '../state/move.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
@@ -97,14 +98,17 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
 }
 
 /**
- * The plan's `moved`/`removed` blocks, written to the state in one write before any provider
- * step: a crash after it leaves a state whose next plan has nothing left to move. Errors only.
+ * The plan's `moved`/`removed`/`import` blocks, written to the state in one write before any
+ * provider step: a crash after it leaves a state whose next plan has nothing left to move or
+ * import. Errors only.
  */
 async function writePlannedMoves(o: ApplyOptions): Promise<readonly Diagnostic[]> {
   if (!planMovesState(o.plan)) return [];
   const edit = carryOutPlannedMoves(o.store.state, o.plan.moves ?? [], o.plan.forgets ?? []);
   if (!edit.state) return edit.diagnostics.map((d) => ({ ...d, detail: `${d.detail ?? ''}\nThe state changed since the plan was made; plan again.`.trim() }));
-  const moved = edit.state;
+  const imported = addImportedRecords(edit.state, (o.plan.imports ?? []).map((i) => i.record));
+  if (!imported.state) return imported.diagnostics;
+  const moved = imported.state;
   const written = await o.store.update(() => moved);
   return written.filter((d) => d.severity === 'error');
 }

@@ -16,7 +16,9 @@ import { blockOf, formatAddress, instanceAddress, parseAddress, type Address } f
 import type { MoveDecl } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { type PlannedMove, forgetInstances, moveInstances, selectedRecords } from '../state/move.js';
-import type { StateFile } from '../state/types.js';
+import { error } from '../diagnostics.js';
+import { upsertInstance } from '../state/query.js';
+import type { StateFile, StateInstance } from '../state/types.js';
 
 /** What the pass made of the blocks: the state to plan against, and what the plan carries. */
 export interface CarriedMoves {
@@ -93,4 +95,29 @@ function chainOrder(moves: readonly MoveDecl[]): MoveDecl[] {
   };
   for (const m of moves) visit(m, 0);
   return out;
+}
+
+/** An object an `import` block adopts in this plan: read by ID before planning (commands/import.ts). */
+export interface PlannedImport {
+  readonly address: string;
+  /** The provider's ID of the object, as the block wrote it. */
+  readonly id: string;
+  /** The record apply writes: ready, live, the blue copy of a blue-green resource. */
+  readonly record: StateInstance;
+}
+
+/**
+ * `state` with the imported objects recorded, so the plan diffs the configuration against what
+ * they have. An address the state already holds (after the moves) is an error at the block.
+ */
+export function addImports(imports: readonly PlannedImport[], state: StateFile, ranges: ReadonlyMap<string, Diagnostic['range']>, diagnostics: Diagnostic[]): StateFile | null {
+  let current = state;
+  for (const i of imports) {
+    if (current.resources.some((r) => r.address === i.address)) {
+      diagnostics.push(error(`Cannot import ${i.address}: the state already holds it`, `A moved block moves an object to ${i.address}, or it was imported before. Remove the import block, or forget the object first (infra state rm '${i.address}').`, ranges.get(i.address)));
+      return null;
+    }
+    current = upsertInstance(current, i.record);
+  }
+  return current;
 }

@@ -7,6 +7,7 @@ import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
 import type { PlannedMove } from '../state/move.js';
+import type { PlannedImport } from './moves.js';
 import type { InstanceStatus } from '../state/types.js';
 
 /** What happens to one resource instance. */
@@ -180,11 +181,13 @@ export interface Plan {
   readonly moves?: readonly PlannedMove[];
   /** `removed` blocks carried out: instance addresses the state forgets, objects left alone. Absent when none. */
   readonly forgets?: readonly string[];
+  /** `import` blocks carried out: the records apply writes (with the moves) before any step. Absent when none. */
+  readonly imports?: readonly PlannedImport[];
 }
 
-/** True when the plan moves or forgets anything in the state. */
+/** True when the plan moves, forgets or imports anything in the state. */
 export function planMovesState(plan: Plan): boolean {
-  return (plan.moves?.length ?? 0) > 0 || (plan.forgets?.length ?? 0) > 0;
+  return (plan.moves?.length ?? 0) > 0 || (plan.forgets?.length ?? 0) > 0 || (plan.imports?.length ?? 0) > 0;
 }
 
 /** True when `actions` contains `a`. */

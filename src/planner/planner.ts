@@ -20,7 +20,7 @@ import { type PlanContext, type PlanInput, planContext } from './context.js';
 import { checkBlueGreenShape, deployUnits, instanceClosure } from './deploy-units.js';
 import { destroySteps } from './destroy.js';
 import { evaluateUntilStable } from './instances.js';
-import { carryOutMoves } from './moves.js';
+import { addImports, carryOutMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
@@ -44,11 +44,19 @@ export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagno
   // (-refresh-only accepts drift and nothing else, so it leaves them for the next plan.)
   const carried = carryOutMoves(input.refreshOnly ? [] : (input.config.moves ?? []), input.state, moveDiagnostics);
   if (!carried) return { plan: null, diagnostics: moveDiagnostics };
-  const ctx = planContext({ ...input, state: carried.state });
+  const imports = input.refreshOnly || input.mode === 'destroy' ? [] : (input.imports ?? []);
+  const importRanges = new Map((input.config.imports ?? []).map((i) => [i.to, i.range]));
+  const state = addImports(imports, carried.state, importRanges, moveDiagnostics);
+  if (!state) return { plan: null, diagnostics: moveDiagnostics };
+  const ctx = planContext({ ...input, state });
   ctx.diagnostics.push(...moveDiagnostics);
   const result = planPasses(ctx);
   if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
-  const carriedOut = { ...(carried.moves.length ? { moves: carried.moves } : {}), ...(carried.forgets.length ? { forgets: carried.forgets } : {}) };
+  const carriedOut = {
+    ...(carried.moves.length ? { moves: carried.moves } : {}),
+    ...(carried.forgets.length ? { forgets: carried.forgets } : {}),
+    ...(imports.length ? { imports } : {}),
+  };
   return { plan: { ...result, ...carriedOut }, diagnostics: ctx.diagnostics };
 }
 

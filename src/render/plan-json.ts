@@ -81,6 +81,8 @@ export interface ResourceChangeJson {
   readonly address: string;
   /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
   readonly previous_address?: string;
+  /** The object an `import` block adopts (Terraform's `importing`); absent otherwise. */
+  readonly importing?: { readonly id: string };
   readonly type: string;
   readonly name: string;
   readonly index: string | number | null;
@@ -264,10 +266,14 @@ function unitToJson(u: DeployUnit): DeployUnitJson {
   };
 }
 
-/** Terraform's `previous_address` on the entry of an instance a `moved` block moved (its address in the refreshed state). */
+/**
+ * Terraform's `previous_address` on the entry of an instance a `moved` block moved (its address
+ * in the refreshed state), and `importing: { id }` on one an `import` block adopts.
+ */
 function withPreviousAddress(entry: ResourceChangeJson, plan: Plan): ResourceChangeJson {
   const from = plan.moves?.find((m) => m.to === entry.address)?.from;
-  return from === undefined ? entry : { ...entry, previous_address: from };
+  const id = plan.imports?.find((i) => i.address === entry.address)?.id;
+  return { ...entry, ...(from === undefined ? {} : { previous_address: from }), ...(id === undefined ? {} : { importing: { id } }) };
 }
 
 /** The JSON document of a plan, as data (for callers that embed it). */

@@ -109,6 +109,18 @@ function outputSection(plan: Plan, paint: Paint): string[] {
   return ['Changes to Outputs:', ...printLines(diffBodyLines(diff, 'terraform'), OUTPUT_INDENT, paint), ''];
 }
 
+/** Terraform's words for an object an import block adopts. */
+function importLines(address: string, id: string, paint: Paint): string[] {
+  return [paint.bold(`  # ${address} will be imported`), `  # (imported from "${id}")`];
+}
+
+/** The summary line, with Terraform's "N to import" first when the plan imports. */
+function summaryLine(plan: Plan): string {
+  const n = plan.imports?.length ?? 0;
+  const sentence = summarySentence(plan.summary);
+  return n > 0 ? sentence.replace(/^Plan: /, `Plan: ${n} to import, `) : sentence;
+}
+
 /** Terraform's words for a moved instance. */
 function movedHeadline(from: string, to: string): string {
   return `  # ${from} has moved to ${to}`;
@@ -126,6 +138,13 @@ function stateOnlyBlocks(plan: Plan, changed: ReadonlySet<string>, paint: Paint)
     const change = plan.changes.find((c) => c.address === m.to);
     const body = change ? diffBodyLines(diffAttributes(change.before, change.after, []), 'terraform', { identifying: true }) : [];
     out.push('', paint.bold(movedHeadline(m.from, m.to)), ...(body.length ? [`    resource "${type}" "${name}" {`, ...printLines(body, BODY_INDENT, paint), '    }'] : [`    resource "${type}" "${name}" {}`]));
+  }
+  for (const i of plan.imports ?? []) {
+    if (changed.has(i.address)) continue;
+    const { type, name } = typeAndName(i.address);
+    const change = plan.changes.find((c) => c.address === i.address);
+    const body = change ? diffBodyLines(diffAttributes(change.before, change.after, []), 'terraform', { identifying: true }) : [];
+    out.push('', ...importLines(i.address, i.id, paint), ...(body.length ? [`    resource "${type}" "${name}" {`, ...printLines(body, BODY_INDENT, paint), '    }'] : [`    resource "${type}" "${name}" {}`]));
   }
   for (const address of plan.forgets ?? []) {
     const { type, name } = typeAndName(address);
@@ -160,15 +179,17 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   if (changes.length > 0 || planMovesState(plan)) {
     out.push('infra will perform the following actions:');
     const movedTo = new Map((plan.moves ?? []).map((m) => [m.to, m.from]));
+    const importedAt = new Map((plan.imports ?? []).map((i) => [i.address, i.id]));
     for (const change of changes) {
       const from = movedTo.get(change.address);
-      out.push('', ...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...changeBlock(change, paint));
+      const id = importedAt.get(change.address);
+      out.push('', ...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...(id === undefined ? [] : importLines(change.address, id, paint)), ...changeBlock(change, paint));
     }
     out.push(...stateOnlyBlocks(plan, new Set(changes.map((c) => c.address)), paint), '');
   }
   out.push(...outputs);
   if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), '');
-  out.push(paint.bold(summarySentence(plan.summary)));
+  out.push(paint.bold(summaryLine(plan)));
   return `${out.join('\n')}\n`;
 }
 

@@ -6,7 +6,9 @@ import { parseAddress } from '../addrs/address.js';
 import type { Json } from '../evaluate/value.js';
 import type { Role } from '../providers/contract.js';
 import { UNREAD_SECRET_HASH, splitSensitive } from './sensitive.js';
-import type { StateInstance } from './types.js';
+import { type Diagnostic, error } from '../diagnostics.js';
+import { upsertInstance } from './query.js';
+import type { StateFile, StateInstance } from './types.js';
 
 /** What is known about the object and the resource it is adopted as. */
 export interface ImportedObject {
@@ -54,4 +56,19 @@ export function importedRecord(o: ImportedObject): StateInstance {
     created_at: o.now,
     updated_at: o.now,
   };
+}
+
+/**
+ * `state` with `records` added, as apply writes a plan's imports; an error (and no state) when
+ * the state already holds one of their addresses: it changed since the plan.
+ */
+export function addImportedRecords(state: StateFile, records: readonly StateInstance[]): { state: StateFile | null; diagnostics: Diagnostic[] } {
+  let current = state;
+  for (const r of records) {
+    if (current.resources.some((x) => x.address === r.address)) {
+      return { state: null, diagnostics: [error(`Cannot import ${r.address}: the state already holds it`, 'The state changed since the plan was made; plan again.')] };
+    }
+    current = upsertInstance(current, r);
+  }
+  return { state: current, diagnostics: [] };
 }

@@ -238,5 +238,35 @@ ${extra}}
       expect(twice.stderr).to.include('error: Resource already managed by infra\n');
       expect(readFileSync(statePath(), 'utf8')).to.equal(text);
     });
+
+    it('an import block: the plan shows the import and the diff; apply imports, then updates in place; the block is then a no-op', async () => {
+      const id = await createOutside('web-outside');
+      configure(adopted('web-adopted') + `\nimport {\n  to = linode_instance.adopted\n  id = "${id}"\n}\n`);
+      emu.clearRequests();
+      const plan = ok(await cli(['plan', '--out', 'import.plan']));
+      expect(plan.stdout).to.include(
+        `  # linode_instance.adopted will be imported\n  # (imported from "${id}")\n  # linode_instance.adopted will be updated in place\n  ~ resource "linode_instance" "adopted" {\n`,
+      );
+      expect(plan.stdout).to.match(/~ label +\= "web-outside" -> "web-adopted"\n/);
+      expect(plan.stdout).to.include('Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.');
+      expect(writes()).to.deep.equal([]);
+      expect(existsSync(statePath())).to.equal(false);
+      const json = JSON.parse(ok(await cli(['show', 'import.plan', '--json'])).stdout);
+      expect(json.resource_changes.find((c: { address: string }) => c.address === 'linode_instance.adopted').importing).to.deep.equal({ id: String(id) });
+      ok(await cli(['apply', 'import.plan']));
+      expect(writes()).to.deep.equal([`PUT /linode/instances/${id}`]);
+      expect(ids()).to.deep.equal({ 'linode_instance.adopted': id });
+      expect(emu.instance(id)!.label).to.equal('web-adopted');
+      const again = ok(await cli(['plan']));
+      expect(again.stdout).to.include('No changes.');
+    });
+
+    it('an import block whose ID Linode does not have stops the plan at the block; nothing written', async () => {
+      configure(adopted('web-adopted') + '\nimport {\n  to = linode_instance.adopted\n  id = "424242"\n}\n');
+      const r = await cli(['plan']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^main\.infra:\d+:1: error: Cannot import linode_instance\.adopted: no Linode instance with ID 424242\n/);
+      expect(existsSync(statePath())).to.equal(false);
+    });
   });
 });
