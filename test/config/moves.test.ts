@@ -117,3 +117,80 @@ moved {
     ]);
   });
 });
+
+describe('config: import blocks', () => {
+  const lines = (source: string) => load(source).diagnostics.map((d) => `${d.range?.start.line}: ${d.summary}\n${d.detail}`);
+  const resources = `resource "test_instance" "web" {
+  name = "web"
+}
+resource "test_check" "probe" {
+  for_each = toset(["a"])
+  target   = each.key
+  expect   = null
+}
+`;
+
+  it('decodes import blocks: the address written as a reference, the ID a string', () => {
+    const r = load(`${resources}import {
+  to = test_instance.web
+  id = "12345"
+}
+import {
+  to = test_check.probe["a"]
+  id = "p-1"
+}
+`);
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.config!.imports!.map((i) => [i.to, i.id, i.range.start.line])).to.deep.equal([
+      ['test_instance.web', '12345', 9],
+      ['test_check.probe["a"]', 'p-1', 13],
+    ]);
+  });
+
+  it('reports missing and unknown arguments, quoted addresses, empty IDs, duplicates and targets the configuration lacks', () => {
+    expect(
+      lines(`${resources}import {
+  to = test_instance.web
+}
+import {
+  to  = "test_instance.web"
+  id  = "1"
+  ids = "2"
+}
+import {
+  to = test_instance.web
+  id = ""
+}
+import {
+  to = test_instance.web
+  id = "1"
+}
+import {
+  to = test_instance.web
+  id = "2"
+}
+import {
+  to = test_instance.wbe
+  id = "3"
+}
+import {
+  to = test_check.probe
+  id = "4"
+}
+import {
+  to = test_instance.web[0]
+  id = "5"
+}
+`),
+    ).to.deep.equal([
+      '9: Missing argument "id" in import block\nWrite it as: import { to = TYPE.NAME, id = "ID" }',
+      '13: Invalid address in "to"\nWrite a resource or instance address, without quotes: TYPE.NAME, TYPE.NAME[0] or TYPE.NAME["key"].',
+      '15: Unsupported argument "ids" in import block\nDid you mean "id"?',
+      '19: Invalid value for "id"\nIt is the object\'s ID in its provider (a Linode ID such as "12345"), so it cannot be empty.',
+      '25: Duplicate import configuration for "test_instance.web"\nAn import block for test_instance.web is already at main.infra:21. Only one import block per address is allowed.',
+      '29: Configuration for import target does not exist\nThe configuration has no resource block for test_instance.wbe. Did you mean "test_instance.web"? Write the resource "test_instance" "wbe" block the object is imported as.',
+      '33: Import target test_check.probe has for_each\nImport one instance of it: test_check.probe["KEY"].',
+      '37: Import target test_instance.web[0] has a key, but test_instance.web has neither for_each nor count\nImport it as test_instance.web.',
+    ]);
+  });
+});
