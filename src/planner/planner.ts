@@ -6,7 +6,8 @@
  * A plan is made by an ordered list of passes, each one concern in its own file (docs/engine.md
  * draws them):
  *
- *   block graph (graph/graph.ts) -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
+ *   moves.ts (moved/removed/import blocks, on the state) -> block graph (graph/graph.ts)
+ *     -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   then assemble.ts.

@@ -111,6 +111,22 @@ describe('day-2 operations against the Linode API emulator', function () {
       expect(again.stdout).not.to.include('has moved');
     });
 
+    it('apply writes the moves before any provider step: a failed update after a rename leaves the state moved', async () => {
+      configure(balancers('lb'));
+      ok(await cli(['apply', '--auto-approve']));
+      const before = ids();
+      configure(balancers('balancer').replace('lb-', 'edge-') + '\nmoved {\n  from = linode_instance.lb\n  to   = linode_instance.balancer\n}\n');
+      emu.injectFault({ method: 'PUT', path: '/linode/instances/*', status: 400, count: Infinity });
+      const r = await cli(['apply', '--auto-approve']);
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include('# linode_instance.lb["ns1"] has moved to linode_instance.balancer["ns1"]\n  # linode_instance.balancer["ns1"] will be updated in place\n');
+      expect(ids()).to.deep.equal({ 'linode_instance.balancer["ns1"]': before['linode_instance.lb["ns1"]'], 'linode_instance.balancer["ns2"]': before['linode_instance.lb["ns2"]'] });
+      emu.clearFaults();
+      const plan = ok(await cli(['plan']));
+      expect(plan.stdout).not.to.include('has moved');
+      expect(plan.stdout).to.include('Plan: 0 to add, 2 to change, 0 to destroy.');
+    });
+
     it('a saved plan carries the moves; applied again once the state has moved, it is refused as stale', async () => {
       configure(balancers('lb'));
       ok(await cli(['apply', '--auto-approve']));
