@@ -161,3 +161,12 @@ ${extra}`;
     expect(edit.state!.resources.map((r) => r.address)).to.not.include('test_check.extra');
   });
 });
+
+describe('planner: moves in the Markdown plan', () => {
+  it('a plan that only moves is not "No changes" in Markdown either', async () => {
+    const { renderPlanMarkdown } = await import('../../src/render/plan-markdown.js');
+    const applied = appliedState({ config: webConfig() });
+    const md = renderPlanMarkdown(planOf({ config: renamedInstance(), state: applied }));
+    expect(md.split('\n').slice(0, 3)).to.deep.equal(['**Plan: 0 to add, 0 to change, 0 to destroy.**', '', '- `test_instance.web` has moved to `test_instance.app`']);
+  });
+});
