@@ -102,6 +102,15 @@ export async function readImport(
   return { record, diagnostics };
 }
 
+/** An error when `state` (or `also`) already records the object `record` was read from, at another address: one object, one address. */
+function alreadyRecorded(record: StateInstance, state: StateFile, also: readonly StateInstance[] = []): Diagnostic | null {
+  const id = record.attributes.id;
+  if (id === undefined || id === null) return null;
+  const other = [...state.resources, ...also].find((r) => r.type === record.type && r.attributes.id === id && r.address !== record.address);
+  if (!other) return null;
+  return error(`Cannot import ${record.address}: the object is already managed as ${other.address}`, `The state records ${record.type} ${JSON.stringify(id)} at ${other.address}. To give it a new address, use a moved block or infra state mv, not an import.`);
+}
+
 /**
  * The objects the configuration's `import` blocks adopt in this plan, read by ID: one record per
  * block whose `to` the state does not hold yet (a block already carried out is a no-op, so it
@@ -127,7 +136,9 @@ export async function readImportBlocks(
     }
     const r = await readImport({ address: b.to, id: b.id }, decl, providers, ctx, scrub);
     diagnostics.push(...located(r.diagnostics).map((d) => (d.severity === 'error' ? { ...d, range: b.range } : d)));
-    if (r.record) imports.push({ id: b.id, record: r.record });
+    const twice = r.record ? alreadyRecorded(r.record, state, imports.map((i) => i.record)) : null;
+    if (twice) diagnostics.push({ ...twice, range: b.range });
+    else if (r.record) imports.push({ id: b.id, record: r.record });
   }
   return { imports, diagnostics };
 }
@@ -161,6 +172,8 @@ export async function importCommand(addressText: string, id: string, opts: Confi
     if (!r.record) throw new DiagnosticsError(r.diagnostics);
     printDiagnostics(io, r.diagnostics);
     const record = r.record;
+    const twice = alreadyRecorded(record, store.state);
+    if (twice) throw new DiagnosticsError([twice]);
     const written = await store.update((s) => upsertInstance(s, record));
     if (hasErrors(written)) throw new DiagnosticsError([...written]);
     printDiagnostics(io, written);

@@ -252,6 +252,12 @@ ${extra}}
       const twice = await cli(['import', 'linode_instance.adopted', String(id)]);
       expect(twice.code).to.equal(1);
       expect(twice.stderr).to.include('error: Resource already managed by infra\n');
+      configure(adopted('web-outside') + adopted('web-outside').replace('"adopted"', '"twin"'));
+      const elsewhere = await cli(['import', 'linode_instance.twin', String(id)]);
+      expect(elsewhere.code).to.equal(1);
+      expect(elsewhere.stderr).to.equal(
+        `error: Cannot import linode_instance.twin: the object is already managed as linode_instance.adopted\nThe state records linode_instance ${id} at linode_instance.adopted. To give it a new address, use a moved block or infra state mv, not an import.\n`,
+      );
       expect(readFileSync(statePath(), 'utf8')).to.equal(text);
     });
 
