@@ -12,7 +12,7 @@
  * a source still declared) are the loader's (config/moves-check.ts); this pass adds what needs
  * the state: a destination the state already holds.
  */
-import { blockOf, formatAddress, instanceAddress, parseAddress, type Address } from '../addrs/address.js';
+import { blockOf, formatAddress, hasKey, instanceAddress, parseAddress, type Address } from '../addrs/address.js';
 import type { MoveDecl } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { type PlannedMove, forgetInstances, moveInstances, selectedRecords } from '../state/move.js';
@@ -78,6 +78,13 @@ function newAddress(from: Address, to: Address, index: Address['key']): string {
   return from.key === null ? instanceAddress(`${to.type}.${to.name}`, index) : formatAddress(to);
 }
 
+/** True when what a statement moves to `to` is (partly) what another moves from `from`. */
+function feeds(to: string, from: string): boolean {
+  if (to === from) return true;
+  if (!hasKey(from)) return blockOf(to) === from;
+  return !hasKey(to) && to === blockOf(from);
+}
+
 /**
  * `moved` statements in the order they are followed: a statement moving to where another moves
  * from comes first (`A -> B` before `B -> C`). The loader refused cycles, so this terminates.
@@ -87,7 +94,7 @@ function chainOrder(moves: readonly MoveDecl[]): MoveDecl[] {
   const placed = new Set<MoveDecl>();
   const visit = (m: MoveDecl, depth: number): void => {
     if (placed.has(m) || depth > moves.length) return;
-    for (const before of moves) if (before !== m && before.to !== null && blockOf(before.to) === blockOf(m.from)) visit(before, depth + 1);
+    for (const before of moves) if (before !== m && feeds(before.to!, m.from)) visit(before, depth + 1);
     if (!placed.has(m)) {
       placed.add(m);
       out.push(m);

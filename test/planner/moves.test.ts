@@ -120,6 +120,9 @@ ${extra}`;
     expect(q.moves).to.deep.equal([{ from: 'test_check.probe["x"]', to: 'test_check.probe["b"]' }]);
     // The object keeps its attributes (target "x"), so the moved instance updates to its new key's value.
     expect(acting(q.changes)).to.deep.equal(['test_check.probe["b"] update']);
+    // A chain of instance moves, written last link first: x -> y -> b.
+    const chain = planOf({ config: config('moved {\n  from = test_check.probe["y"]\n  to   = test_check.probe["b"]\n}\nmoved {\n  from = test_check.probe["x"]\n  to   = test_check.probe["y"]\n}\n'), state: keyed });
+    expect(chain.moves).to.deep.equal([{ from: 'test_check.probe["x"]', to: 'test_check.probe["b"]' }]);
   });
 
   it('moving onto an address the state already holds stops the plan at the moved block', () => {
