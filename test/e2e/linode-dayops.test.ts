@@ -275,8 +275,13 @@ ${extra}}
       expect(existsSync(statePath())).to.equal(false);
       const json = JSON.parse(ok(await cli(['show', 'import.plan', '--json'])).stdout);
       expect(json.resource_changes.find((c: { address: string }) => c.address === 'linode_instance.adopted').importing).to.deep.equal({ id: String(id) });
-      ok(await cli(['apply', 'import.plan']));
+      const applied = ok(await cli(['apply', 'import.plan']));
+      expect(applied.stdout).to.include('Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed;');
       expect(writes()).to.deep.equal([`PUT /linode/instances/${id}`]);
+      for (const text of [plan.stdout, plan.stderr, applied.stdout, applied.stderr, readFileSync(join(dir, 'import.plan'), 'utf8'), readFileSync(statePath(), 'utf8')]) {
+        expect(text).not.to.include(token);
+        expect(text).not.to.include('Pass-12345');
+      }
       expect(ids()).to.deep.equal({ 'linode_instance.adopted': id });
       expect(emu.instance(id)!.label).to.equal('web-adopted');
       const again = ok(await cli(['plan']));
