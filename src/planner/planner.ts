@@ -12,6 +12,7 @@
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   then assemble.ts.
  */
+import { blockOf } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
 import { stateValues, storedForm } from '../state/sensitive.js';
@@ -72,6 +73,8 @@ function planPasses(ctx: PlanContext): Plan | null {
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
   if (hasErrors(ctx.diagnostics)) return null;
+  checkImportTargets(ctx, pass);
+  if (hasErrors(ctx.diagnostics)) return null;
   const tdeps = lazy(() => instanceClosure(pass));
   checkBlueGreenShape(ctx, pass, tdeps);
   if (hasErrors(ctx.diagnostics)) return null;
@@ -86,6 +89,26 @@ function checkKnownTypes(ctx: PlanContext): void {
     if (!ctx.input.types(decl.type)) {
       ctx.diagnostics.push(error(`Unknown resource type "${decl.type}"`, didYouMean(decl.type, typeNames) ?? `Known types: ${typeNames.join(', ')}`, decl.typeRange));
     }
+  }
+}
+
+/**
+ * Every object an import block adopts is an instance the configuration has: an import to a key
+ * that for_each or count does not produce would adopt the object only to destroy it.
+ */
+function checkImportTargets(ctx: PlanContext, pass: PassResult): void {
+  if (ctx.input.refreshOnly || ctx.input.mode === 'destroy') return;
+  for (const i of ctx.input.imports ?? []) {
+    if (pass.instances.has(i.address)) continue;
+    const decl = ctx.input.config.imports?.find((d) => d.to === i.address);
+    const keys = [...pass.instances.keys()].filter((a) => a !== blockOf(a) && blockOf(a) === blockOf(i.address));
+    ctx.diagnostics.push(
+      error(
+        'Configuration for import target does not exist',
+        `The configuration has no instance ${i.address}${keys.length ? `; it has ${keys.join(', ')}` : ''}. Importing it would adopt the object only to destroy it.`,
+        decl?.range,
+      ),
+    );
   }
 }
 

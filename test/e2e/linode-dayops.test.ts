@@ -288,6 +288,17 @@ ${extra}}
       expect(again.stdout).to.include('No changes.');
     });
 
+    it('an import block to a key for_each does not produce stops the plan: it would adopt the object only to destroy it', async () => {
+      const id = await createOutside('lb-ns9');
+      configure(balancers('lb') + `\nimport {\n  to = linode_instance.lb["ns9"]\n  id = "${id}"\n}\n`);
+      const r = await cli(['plan']);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(
+        /^main\.infra:\d+:1: error: Configuration for import target does not exist\n[^]*The configuration has no instance linode_instance\.lb\["ns9"\]; it has linode_instance\.lb\["ns1"\], linode_instance\.lb\["ns2"\]\. Importing it would adopt the object only to destroy it\.\n$/,
+      );
+      expect(existsSync(statePath())).to.equal(false);
+    });
+
     it('an import block whose ID Linode does not have stops the plan at the block; nothing written', async () => {
       configure(adopted('web-adopted') + '\nimport {\n  to = linode_instance.adopted\n  id = "424242"\n}\n');
       const r = await cli(['plan']);
