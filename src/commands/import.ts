@@ -16,7 +16,7 @@ import { upsertInstance } from '../state/query.js';
 import type { StateFile, StateInstance } from '../state/types.js';
 import type { Scrubber } from '../apply/scrubber.js';
 import { type Io, printDiagnostics } from './io.js';
-import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, operationContext } from './session.js';
+import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, operationContext, refreshAndPlan } from './session.js';
 
 /** One object to adopt: where in the configuration, and its provider's ID. */
 export interface ImportTarget {
@@ -174,6 +174,30 @@ export async function importCommand(addressText: string, id: string, opts: Confi
     const record = r.record;
     const twice = alreadyRecorded(record, store.state);
     if (twice) throw new DiagnosticsError([twice]);
+    // A key for_each/count does not produce would be adopted only for the next apply to destroy it.
+    const planned = await refreshAndPlan({
+      config,
+      variables: session.variables,
+      store: { state: upsertInstance(store.state, record), dir: store.dir },
+      providers: loaded.providers,
+      configs: loaded.configs,
+      env: io.env,
+      mode: 'normal',
+      targets: [],
+      refresh: false,
+      log: (l) => io.err(scrub.text(l) + '\n'),
+      scrubber: scrub,
+      warnings: [],
+    });
+    if (planned.plan.changes.some((c) => c.address === text && c.reasons.some((why) => why.code === 'not-in-configuration'))) {
+      const keys = planned.plan.changes.filter((c) => c.address !== text && blockOf(c.address) === blockOf(text) && c.address !== blockOf(c.address)).map((c) => c.address);
+      throw new DiagnosticsError([
+        error(
+          `Configuration for import target ${text} does not exist`,
+          `The configuration has no instance ${text}${keys.length ? `; it has ${keys.join(', ')}` : ''}. Importing it would adopt the object only to destroy it.`,
+        ),
+      ]);
+    }
     const written = await store.update((s) => upsertInstance(s, record));
     if (hasErrors(written)) throw new DiagnosticsError([...written]);
     printDiagnostics(io, written);

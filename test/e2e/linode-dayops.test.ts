@@ -299,6 +299,17 @@ ${extra}}
       expect(existsSync(statePath())).to.equal(false);
     });
 
+    it('infra import to a key for_each does not produce is refused; state unchanged', async () => {
+      const id = await createOutside('lb-ns9');
+      configure(balancers('lb'));
+      const r = await cli(['import', 'linode_instance.lb["ns9"]', String(id)]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        'error: Configuration for import target linode_instance.lb["ns9"] does not exist\nThe configuration has no instance linode_instance.lb["ns9"]; it has linode_instance.lb["ns1"], linode_instance.lb["ns2"]. Importing it would adopt the object only to destroy it.\n',
+      );
+      expect(existsSync(statePath())).to.equal(false);
+    });
+
     it('an import block whose ID Linode does not have stops the plan at the block; nothing written', async () => {
       configure(adopted('web-adopted') + '\nimport {\n  to = linode_instance.adopted\n  id = "424242"\n}\n');
       const r = await cli(['plan']);
