@@ -310,6 +310,19 @@ ${extra}}
       expect(existsSync(statePath())).to.equal(false);
     });
 
+    it('an import block with nothing else to change shows the import alone and still has something to apply', async () => {
+      const id = await createOutside('web-outside');
+      configure(adopted('web-outside') + `\nimport {\n  to = linode_instance.adopted\n  id = "${id}"\n}\n`);
+      const plan = ok(await cli(['plan', '--detailed-exitcode']).then((r) => ({ ...r, code: r.code === 2 ? 0 : r.code + 100 })));
+      expect(plan.stdout).to.include(`  # linode_instance.adopted will be imported\n  # (imported from "${id}")\n    resource "linode_instance" "adopted" {\n`);
+      expect(plan.stdout).to.include('Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.');
+      emu.clearRequests();
+      const applied = ok(await cli(['apply', '--auto-approve']));
+      expect(applied.stdout).to.include('Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed;');
+      expect(writes()).to.deep.equal([]);
+      expect(ids()).to.deep.equal({ 'linode_instance.adopted': id });
+    });
+
     it('an import block whose ID Linode does not have stops the plan at the block; nothing written', async () => {
       configure(adopted('web-adopted') + '\nimport {\n  to = linode_instance.adopted\n  id = "424242"\n}\n');
       const r = await cli(['plan']);
