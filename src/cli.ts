@@ -275,6 +275,12 @@ export function buildProgram(): Command {
     .option('--import', 'take the orphans into the state')
     .action(run(async (io, opts) => (await import('./commands/orphans.js')).orphansCommand(opts, io)));
 
+  // infra import (dayops): adopt an existing object into the state.
+  stateOptions(configOptions(program.command('import').description('Adopt an existing object (a Linode instance by its ID) into the state at an address of the configuration; changes nothing on it.')))
+    .argument('<address>', 'resource or instance address in the configuration, e.g. linode_instance.lb["ns1"]')
+    .argument('<id>', "the object's ID in its provider, e.g. a Linode ID")
+    .action(run(async (io, address: string, id: string, opts) => (await import('./commands/import.js')).importCommand(address, id, opts, io)));
+
   stateOptions(locationOptions(state.command('pull').description('Print the current state (decrypted) as JSON.'))).action(
     run(async (io, opts) => (await import('./commands/backend.js')).statePullCommand(opts, io)),
   );

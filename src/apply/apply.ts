@@ -12,10 +12,12 @@ import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
-import type { Plan, ResourceChange, Step } from '../planner/plan.js';
+import { type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
 import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
 import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
+import { addImportedRecords } from '../state/import.js';
+import { carryOutPlannedMoves } from '../state/move.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
@@ -94,9 +96,27 @@ interface UnitProgress {
 
 /** Carries out `plan`; never throws for provider failures, which become diagnostics. */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
+  const moved = await writePlannedMoves(options);
+  if (moved.length) return { ok: false, diagnostics: moved, completed: [], failed: [], rolledBack: [], interrupted: false };
   const result = await new Applier(options).run();
   // keep_blue: the bake, its rollback and the kept copies' end are plans of their own (bake.ts).
   return bakeAndRetire(options, result, (plan, onEvent) => new Applier({ ...options, plan, onEvent: onEvent ?? options.onEvent }).run());
+}
+
+/**
+ * The plan's `moved`/`removed`/`import` blocks, written to the state in one write before any
+ * provider step: a crash after it leaves a state whose next plan has nothing left to move or
+ * import. Errors only.
+ */
+async function writePlannedMoves(o: ApplyOptions): Promise<readonly Diagnostic[]> {
+  if (!planMovesState(o.plan)) return [];
+  const edit = carryOutPlannedMoves(o.store.state, o.plan.moves ?? [], o.plan.forgets ?? []);
+  if (!edit.state) return edit.diagnostics.map((d) => ({ ...d, detail: `${d.detail ?? ''}\nThe state changed since the plan was made; plan again.`.trim() }));
+  const imported = addImportedRecords(edit.state, (o.plan.imports ?? []).map((i) => i.record));
+  if (!imported.state) return imported.diagnostics;
+  const moved = imported.state;
+  const written = await o.store.update(() => moved);
+  return written.filter((d) => d.severity === 'error');
 }
 
 class Applier {

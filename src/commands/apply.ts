@@ -194,7 +194,7 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
     io.out(
       opts.destroy
         ? `Destroy complete! Resources: ${s.destroy} destroyed.\n`
-        : `Apply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed; ${s.blueGreen} blue-green deploy${s.blueGreen === 1 ? '' : 's'}.\n`,
+        : `Apply complete! Resources: ${plan.imports?.length ? `${plan.imports.length} imported, ` : ''}${s.add} added, ${s.change} changed, ${s.destroy} destroyed; ${s.blueGreen} blue-green deploy${s.blueGreen === 1 ? '' : 's'}.\n`,
     );
     const outputs = Object.entries(store.state.outputs);
     if (outputs.length && !opts.destroy) {

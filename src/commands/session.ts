@@ -28,6 +28,9 @@ import { resolveStateSettings, type StateSettings } from '../state/backend-confi
 import { openStateStore } from '../state/open.js';
 import { DEFAULT_STATE_FILE, type StateFile } from '../state/types.js';
 import type { Io } from './io.js';
+// infra import (dayops): import blocks are read by ID before planning.
+import { readImportBlocks } from './import.js';
+import type { PlannedImport } from '../planner/moves.js';
 
 /** Options common to commands that read a configuration. */
 export interface ConfigOptions {
@@ -369,7 +372,17 @@ export async function refreshAndPlan(args: {
     state = r.state;
     drift = r.drift;
   }
+  // import blocks (commands/import.ts): their objects are read by ID now, so the plan diffs against them.
+  let imports: PlannedImport[] = [];
+  if (args.config.imports?.length && args.mode === 'normal' && !args.refreshOnly) {
+    const log = (line: string): void => args.log(args.scrubber.text(line));
+    const context = operationContext(args.store.dir, state.lineage, args.configs, log, new AbortController().signal, args.env);
+    const read = await readImportBlocks(args.config, state, args.providers, context, args.scrubber);
+    check(read.diagnostics, args.warnings);
+    imports = read.imports.map((i) => ({ address: i.record.address, id: i.id, record: i.record }));
+  }
   const r = computePlan({
+    imports,
     config: args.config,
     variables: args.variables,
     state,

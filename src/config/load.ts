@@ -14,16 +14,17 @@ import { evaluateLiteral } from '../evaluate/evaluate.js';
 import { isReferenceRoot } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
+import { checkImportDecls, checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
 import { decodeKeepBlue } from './keep-blue.js';
-import type { Config, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { Config, ImportDecl, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 /** The file extension of configuration files. */
 export const CONFIG_EXTENSION = '.infra';
 
-const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed'];
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed', 'import'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
@@ -95,6 +96,7 @@ export function loadConfig(
   const decodeDiags: Diagnostic[] = [];
   const decoder = new Decoder(decodeDiags);
   for (const body of parsed) decoder.file(body);
+  decodeDiags.push(...checkMoveDecls(decoder.moves, decoder.resources), ...checkImportDecls(decoder.imports, decoder.resources));
   // In file order, then by position: the order a reader meets the mistakes in.
   const fileIndex = new Map([...files.keys()].map((f, i) => [f, i]));
   const position = (d: Diagnostic): number => (fileIndex.get(d.range?.file ?? '') ?? files.size) * 2 ** 32 + (d.range?.start.offset ?? 0);
@@ -112,6 +114,7 @@ export function loadConfig(
       outputs: decoder.outputs,
       ...(decoder.settings ? { settings: decoder.settings } : {}),
       ...(decoder.moves.length ? { moves: decoder.moves } : {}),
+      ...(decoder.imports.length ? { imports: decoder.imports } : {}),
     },
     diagnostics,
     files,
@@ -159,6 +162,7 @@ class Decoder {
   readonly outputs = new Map<string, OutputDecl>();
   settings: InfraSettings | undefined;
   readonly moves: MoveDecl[] = [];
+  readonly imports: ImportDecl[] = [];
   private readonly resourceByAddress = new Map<string, ResourceDecl>();
 
   constructor(private readonly diags: Diagnostic[]) {}
@@ -172,7 +176,7 @@ class Decoder {
       if (item.kind === 'Attribute') {
         this.fail(
           `Unexpected argument "${item.name}" at the top level`,
-          'The top level of a configuration holds only blocks: variable, locals, provider, resource, output, moved and removed. Put values in a locals block.',
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource, output, moved, removed and import. Put values in a locals block.',
           item.nameRange,
         );
         continue;
@@ -199,6 +203,9 @@ class Decoder {
         case 'moved':
         case 'removed':
           this.move(item);
+          break;
+        case 'import':
+          this.importBlock(item);
           break;
         default:
           this.fail(
@@ -416,6 +423,29 @@ class Decoder {
     const to = moved ? address('to') : null;
     if (from === undefined || to === undefined) return;
     this.moves.push({ from, to, range: b.range });
+  }
+
+  /** `import { to = ADDR, id = "ID" }`: the address written as a reference, the ID a literal string. */
+  private importBlock(b: Block): void {
+    const usage = 'import { to = TYPE.NAME, id = "ID" }';
+    if (this.labels(b, [], usage) === null) return;
+    const args = this.attributes(b.body!, ['to', 'id'], 'import block');
+    const toArg = args.get('to');
+    const idArg = args.get('id');
+    if (!toArg) this.fail('Missing argument "to" in import block', `Write it as: ${usage}`, header(b));
+    if (!idArg) this.fail('Missing argument "id" in import block', `Write it as: ${usage}`, header(b));
+    if (!toArg || !idArg) return;
+    const to = resourceAddress(toArg.expr);
+    if (to === undefined) this.fail('Invalid address in "to"', 'Write a resource or instance address, without quotes: TYPE.NAME, TYPE.NAME[0] or TYPE.NAME["key"].', toArg.expr.range);
+    const id = this.literalString(idArg);
+    if (id === '') this.fail('Invalid value for "id"', "It is the object's ID in its provider (a Linode ID such as \"12345\"), so it cannot be empty.", idArg.expr.range);
+    if (to === undefined || id === undefined || id === '') return;
+    const same = this.imports.find((i) => i.to === to);
+    if (same) {
+      this.fail(`Duplicate import configuration for "${to}"`, `An import block for ${to} is already at ${at(same.range)}. Only one import block per address is allowed.`, b.range);
+      return;
+    }
+    this.imports.push({ to, id, range: b.range });
   }
 
   private output(b: Block): void {

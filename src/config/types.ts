@@ -25,6 +25,18 @@ export interface Config {
   readonly settings?: InfraSettings;
   /** `moved` and `removed` blocks, in source order; absent when there are none. */
   readonly moves?: readonly MoveDecl[];
+  /** `import` blocks, in source order; absent when there are none. */
+  readonly imports?: readonly ImportDecl[];
+}
+
+/**
+ * `import { to = ADDR, id = "..." }`: the object whose provider ID is `id` is adopted into state
+ * at `to` by the next apply (shown in the plan first). `to` is as src/addrs/address.ts formats it.
+ */
+export interface ImportDecl {
+  readonly to: string;
+  readonly id: string;
+  readonly range: SourceRange;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Value } from '../evaluate/value.js';
 import type { PlanRequest, PlanResponse, ResourceTypeSchema } from '../providers/contract.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import type { PlannedImport } from './moves.js';
 import type { Drift, PlanBasis } from './plan.js';
 
 /** What the planner needs to know about a resource type. */
@@ -33,6 +34,8 @@ export interface PlanInput {
   readonly replace?: readonly string[];
   /** `-refresh-only`: the plan carries the drift and changes nothing. */
   readonly refreshOnly?: boolean;
+  /** Objects `import` blocks adopt, read by ID before planning; the plan diffs against them. */
+  readonly imports?: readonly PlannedImport[];
   readonly env: NodeJS.ProcessEnv;
   readonly basis: PlanBasis;
   /**

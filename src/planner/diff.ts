@@ -5,7 +5,7 @@
  */
 import type { ResourceDecl } from '../config/types.js';
 import { UNKNOWN, Sensitive, containsUnknown, sensitive as markSensitive, valueEquals, type Value } from '../evaluate/value.js';
-import { hashSensitive, matchesSecretHash, sameStoredValue, stateValues } from '../state/sensitive.js';
+import { UNREAD_SECRET_HASH, hashSensitive, matchesSecretHash, sameStoredValue, stateValues } from '../state/sensitive.js';
 import type { StateInstance } from '../state/types.js';
 import { type PlanContext, type TypeInfo, liveCopy } from './context.js';
 
@@ -52,7 +52,8 @@ class Comparison {
     const prior = this.prior;
     if (!prior) return;
     let differs: boolean;
-    if (isSensitive) differs = !matchesSecretHash(prior.sensitive_attributes[name] ?? hashSensitive(null), value);
+    // A secret an import could not read (UNREAD_SECRET_HASH) is taken to be the configured one.
+    if (isSensitive) differs = prior.sensitive_attributes[name] !== UNREAD_SECRET_HASH && !matchesSecretHash(prior.sensitive_attributes[name] ?? hashSensitive(null), value);
     else differs = !sameStoredValue(value, (prior.attributes[name] ?? null) as Value);
     if (!differs) return;
     if (this.ignore.has(name)) {

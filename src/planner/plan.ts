@@ -6,6 +6,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
 import type { Role } from '../providers/contract.js';
+import type { PlannedMove } from '../state/move.js';
+import type { PlannedImport } from './moves.js';
 import type { InstanceStatus } from '../state/types.js';
 import type { KeepBlue } from '../config/keep-blue.js';
 
@@ -207,6 +209,16 @@ export interface Plan {
   readonly summary: PlanSummary;
   /** Warnings found while planning (errors mean there is no plan). */
   readonly warnings: readonly Diagnostic[];
+  /**
+   * `moved` blocks carried out: each instance address moved, from its address in the refreshed
+   * state to the one the rest of the plan uses. Apply writes them (with `forgets`) to the state
+   * before any step. Absent when there are none.
+   */
+  readonly moves?: readonly PlannedMove[];
+  /** `removed` blocks carried out: instance addresses the state forgets, objects left alone. Absent when none. */
+  readonly forgets?: readonly string[];
+  /** `import` blocks carried out: the records apply writes (with the moves) before any step. Absent when none. */
+  readonly imports?: readonly PlannedImport[];
   /** When the plan was made (ISO 8601, UTC); set by the command that makes it, kept in saved plans. */
   readonly createdAt?: string;
   /** What the configuration refers to, for the JSON view (planner/plan-configuration.ts). */
@@ -237,6 +249,11 @@ export interface PlanExpression {
   readonly references: readonly string[];
 }
 
+/** True when the plan moves, forgets or imports anything in the state. */
+export function planMovesState(plan: Plan): boolean {
+  return (plan.moves?.length ?? 0) > 0 || (plan.forgets?.length ?? 0) > 0 || (plan.imports?.length ?? 0) > 0;
+}
+
 /** True when `actions` contains `a`. */
 export function hasAction(actions: Actions, a: Action): boolean {
   return (actions as readonly Action[]).includes(a);
@@ -244,5 +261,5 @@ export function hasAction(actions: Actions, a: Action): boolean {
 
 /** True when applying the plan would change anything. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.steps.length > 0 || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));
+  return plan.steps.length > 0 || planMovesState(plan) || plan.outputs.some((o) => o.before === undefined || !sameStoredValue(o.before, o.after));
 }

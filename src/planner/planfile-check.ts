@@ -137,6 +137,26 @@ export function planShapeProblems(plan: unknown): string[] {
   if (c.field(p, 'summary', 'plan', isRecord, 'an object')) {
     for (const k of ['add', 'change', 'destroy', 'blueGreen']) c.field(p.summary as Record<string, unknown>, k, 'plan.summary', isCount, 'a whole number >= 0');
   }
+  // moved/removed blocks carried out; absent in plans that move nothing.
+  if ('moves' in p) {
+    c.list(p, 'moves', 'plan', (m, at) => {
+      c.field(m, 'from', at, isNonEmpty, 'an address');
+      c.field(m, 'to', at, isNonEmpty, 'an address');
+    });
+  }
+  if ('forgets' in p) c.field(p, 'forgets', 'plan', isStringList, 'a list of addresses');
+  if ('imports' in p) {
+    c.list(p, 'imports', 'plan', (i, at) => {
+      c.field(i, 'address', at, isNonEmpty, 'an address');
+      c.field(i, 'id', at, isNonEmpty, 'an ID');
+      if (c.field(i, 'record', at, isRecord, 'a state record')) {
+        const r = i.record as Record<string, unknown>;
+        c.field(r, 'address', `${at}.record`, isNonEmpty, 'an address');
+        c.field(r, 'attributes', `${at}.record`, isAttributes, 'an object');
+        c.field(r, 'sensitive_attributes', `${at}.record`, isAttributes, 'an object');
+      }
+    });
+  }
   c.list(p, 'warnings', 'plan', (w, at) => {
     c.field(w, 'severity', at, oneOf(['error', 'warning']), '"error" or "warning"');
     c.field(w, 'summary', at, isString, 'a string');

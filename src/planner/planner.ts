@@ -6,12 +6,14 @@
  * A plan is made by an ordered list of passes, each one concern in its own file (docs/engine.md
  * draws them):
  *
- *   block graph (graph/graph.ts) -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
+ *   moves.ts (moved/removed/import blocks, on the state) -> block graph (graph/graph.ts)
+ *     -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   rollback (infra rollback): rollback.ts
  *   then assemble.ts.
  */
+import { blockOf } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
 import { stateValues, storedForm } from '../state/sensitive.js';
@@ -21,7 +23,7 @@ import { type PlanContext, type PlanInput, planContext } from './context.js';
 import { checkBlueGreenShape, deployUnits, instanceClosure } from './deploy-units.js';
 import { destroySteps } from './destroy.js';
 import { evaluateUntilStable } from './instances.js';
-import { checkMoves } from './moves.js';
+import { addImports, carryOutMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
@@ -43,9 +45,25 @@ export { storedForm, stateValues };
 
 /** Computes the plan, or diagnostics explaining why there is none. */
 export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[] } {
-  const ctx = planContext(input);
+  // moved/removed blocks first: every other pass plans against the state as they leave it.
+  const moveDiagnostics: Diagnostic[] = [];
+  // (-refresh-only accepts drift and nothing else, so it leaves them for the next plan.)
+  const carried = carryOutMoves(input.refreshOnly ? [] : (input.config.moves ?? []), input.state, moveDiagnostics);
+  if (!carried) return { plan: null, diagnostics: moveDiagnostics };
+  const imports = input.refreshOnly || input.mode === 'destroy' ? [] : (input.imports ?? []);
+  const importRanges = new Map((input.config.imports ?? []).map((i) => [i.to, i.range]));
+  const state = addImports(imports, carried.state, importRanges, moveDiagnostics);
+  if (!state) return { plan: null, diagnostics: moveDiagnostics };
+  const ctx = planContext({ ...input, state });
+  ctx.diagnostics.push(...moveDiagnostics);
   const result = planPasses(ctx);
-  return { plan: hasErrors(ctx.diagnostics) ? null : result, diagnostics: ctx.diagnostics };
+  if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
+  const carriedOut = {
+    ...(carried.moves.length ? { moves: carried.moves } : {}),
+    ...(carried.forgets.length ? { forgets: carried.forgets } : {}),
+    ...(imports.length ? { imports } : {}),
+  };
+  return { plan: { ...result, ...carriedOut }, diagnostics: ctx.diagnostics };
 }
 
 /** The passes, in order; each one stops the plan when it found errors. */
@@ -55,10 +73,11 @@ function planPasses(ctx: PlanContext): Plan | null {
   ctx.diagnostics.push(...built.diagnostics);
   if (!built.graph) return null;
   checkKnownTypes(ctx);
-  checkMoves(ctx);
   if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
+  if (hasErrors(ctx.diagnostics)) return null;
+  checkImportTargets(ctx, pass);
   if (hasErrors(ctx.diagnostics)) return null;
   const tdeps = lazy(() => instanceClosure(pass));
   checkBlueGreenShape(ctx, pass, tdeps);
@@ -75,6 +94,26 @@ function checkKnownTypes(ctx: PlanContext): void {
     if (!ctx.input.types(decl.type)) {
       ctx.diagnostics.push(error(`Unknown resource type "${decl.type}"`, didYouMean(decl.type, typeNames) ?? `Known types: ${typeNames.join(', ')}`, decl.typeRange));
     }
+  }
+}
+
+/**
+ * Every object an import block adopts is an instance the configuration has: an import to a key
+ * that for_each or count does not produce would adopt the object only to destroy it.
+ */
+function checkImportTargets(ctx: PlanContext, pass: PassResult): void {
+  if (ctx.input.refreshOnly || ctx.input.mode === 'destroy') return;
+  for (const i of ctx.input.imports ?? []) {
+    if (pass.instances.has(i.address)) continue;
+    const decl = ctx.input.config.imports?.find((d) => d.to === i.address);
+    const keys = [...pass.instances.keys()].filter((a) => a !== blockOf(a) && blockOf(a) === blockOf(i.address));
+    ctx.diagnostics.push(
+      error(
+        'Configuration for import target does not exist',
+        `The configuration has no instance ${i.address}${keys.length ? `; it has ${keys.join(', ')}` : ''}. Importing it would adopt the object only to destroy it.`,
+        decl?.range,
+      ),
+    );
   }
 }
 

@@ -175,6 +175,28 @@ export interface VerifyResponse {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** `infra import ADDR ID` / an `import` block: which object to adopt, and as which copy. */
+export interface ImportRequest extends InstanceIdentity {
+  /** The provider's own ID of the object, as the user wrote it (`"12345"` for a Linode). */
+  readonly id: string;
+}
+
+export interface ImportResponse {
+  /**
+   * The object's attributes as `create` would have recorded them, or null with an error
+   * diagnostic naming the ID when there is no such object (or the ID is not one this type
+   * uses). Secrets the API cannot read back are left out and named in `unreadable`.
+   */
+  readonly state: Readonly<Record<string, Json>> | null;
+  /**
+   * Sensitive attributes the object has but the provider cannot read (a root password): the
+   * engine records them as unread, and the next plans take the configuration's value as what the
+   * object has instead of replacing it for a difference nobody can see (docs/state.md).
+   */
+  readonly unreadable?: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
 /** One resource type's implementation. */
 export interface ResourceType {
   readonly schema: ResourceTypeSchema;
@@ -204,6 +226,15 @@ export interface ResourceType {
   delete(req: DeleteRequest, ctx: OperationContext): Promise<DeleteResponse>;
   /** Only for role `check`. */
   verify?(req: VerifyRequest, ctx: OperationContext): Promise<VerifyResponse>;
+  /**
+   * Optional, for types whose objects exist apart from infra and are known by an ID
+   * (`linode_instance`): reads the object `req.id` so it can be adopted into state (`infra
+   * import`, `import` blocks). Never writes anything remote (no tag, no label, no reboot): the
+   * object is only read, and the next apply makes it match the configuration. Not found, or an
+   * ID of the wrong form: `state` null and an error naming the ID. A type without it refuses to
+   * be imported (docs/cli.md lists which types can be).
+   */
+  importById?(req: ImportRequest, ctx: OperationContext): Promise<ImportResponse>;
 }
 
 /** A provider: a named set of resource types, plus validation of its own configuration block. */

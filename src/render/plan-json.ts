@@ -126,11 +126,15 @@ export interface ChangeJson {
   readonly after_sensitive: JsonMarks;
   /** Paths (lists of attribute names) whose change forces the replacement; absent when none. */
   readonly replace_paths?: readonly (readonly string[])[];
+  /** The object an `import` block adopts (Terraform's `importing`); absent otherwise. */
+  readonly importing?: { readonly id: string };
 }
 
 /** One entry of `resource_changes` / `resource_drift` (see docs/plan-format.md). */
 export interface ResourceChangeJson {
   readonly address: string;
+  /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
+  readonly previous_address?: string;
   readonly mode: 'managed';
   readonly type: string;
   readonly name: string;
@@ -258,8 +262,12 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
   const after = attributesToJson(c.after);
   const reason = terraformActionReason(plan, c);
   const leftover = c.reasons.find((r) => r.code === 'leftover');
+  // Terraform's fields for a `moved` block (the address in the refreshed state) and an `import` block.
+  const from = plan.moves?.find((m) => m.to === c.address)?.from;
+  const importId = plan.imports?.find((i) => i.address === c.address)?.id;
   return {
     address: c.address,
+    ...(from === undefined ? {} : { previous_address: from }),
     mode: 'managed',
     type: c.type,
     name: c.name,
@@ -274,6 +282,7 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
       before_sensitive: before.sensitive,
       after_sensitive: after.sensitive,
       ...(c.replacePaths.length > 0 ? { replace_paths: c.replacePaths.map((p) => p.split('.')) } : {}),
+      ...(importId === undefined ? {} : { importing: { id: importId } }),
     },
     ...(reason ? { action_reason: reason } : {}),
     infra_role: c.role,

@@ -8,7 +8,7 @@
  * forms cannot fit, which the comment then says.
  */
 import { reasonTexts } from './reasons.js';
-import type { Plan, ResourceChange } from '../planner/plan.js';
+import { type Plan, type ResourceChange, planMovesState } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { mermaidFitsGitHub, planMermaidChart, MERMAID_MAX_EDGES, MERMAID_MAX_TEXT } from './graph.js';
@@ -197,6 +197,15 @@ function warningDetails(plan: Plan): string | null {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A list item per `moved` / `removed` / `import` block the plan carries out, in Terraform's words; '' when none. */
+function stateOnlyList(plan: Plan): string {
+  return [
+    ...(plan.moves ?? []).map((m) => `- ${code(m.from)} has moved to ${code(m.to)}`),
+    ...(plan.forgets ?? []).map((a) => `- ${code(a)} will no longer be managed by infra, but will not be destroyed`),
+    ...(plan.imports ?? []).map((i) => `- ${code(i.address)} will be imported (from ${code(i.id)})`),
+  ].join('\n');
+}
+
 /**
  * The plan as GitHub-flavoured Markdown, at most `maxChars` long, ending with a newline.
  * Layout: summary line; the destroy list (bold); the deploy sequence (Mermaid flowchart, or a
@@ -208,7 +217,8 @@ export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions = {}): 
   const show = opts.showCommand ?? 'infra show PLANFILE';
   const join = (parts: readonly string[]) => `${parts.filter((p) => p !== '').join('\n\n')}\n`;
 
-  const changed = hasResourceChanges(plan);
+  // moved/removed/import blocks change the state even when no resource changes.
+  const changed = hasResourceChanges(plan) || planMovesState(plan);
   const outputsChange = diffOutputs(plan.outputs).entries.length > 0;
   const head: string[] = [
     changed
@@ -217,6 +227,7 @@ export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions = {}): 
         ? '**No changes to infrastructure.** Only output values change.'
         : `**No changes.** ${NO_CHANGES_TEXT.replace(/^No changes\.\s*/, '')}`,
   ];
+  head.push(stateOnlyList(plan));
   if (plan.mode === 'destroy') head.push('_This plan destroys resources (`infra destroy`)._');
   if (plan.targets.length > 0) head.push(`_Planned with ${plan.targets.map((t) => code(`--target ${t}`)).join(', ')}: only the targets and ${plan.mode === 'destroy' ? 'what depends on them' : 'what they depend on'}._`);
 

@@ -6,7 +6,7 @@
 import { reasonTexts } from './reasons.js';
 import { formatDuration, formatUtcClock } from '../duration.js';
 import { typeAndName } from '../addrs/address.js';
-import type { Drift, Plan, Reason, ResourceChange } from '../planner/plan.js';
+import { type Drift, type Plan, type Reason, type ResourceChange, planMovesState } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { makePaint, paintSymbol, type Paint } from './paint.js';
@@ -133,6 +133,50 @@ function outputSection(plan: Plan, paint: Paint): string[] {
   return ['Changes to Outputs:', ...printLines(diffBodyLines(diff, 'terraform'), OUTPUT_INDENT, paint), ''];
 }
 
+/** Terraform's words for an object an import block adopts. */
+function importLines(address: string, id: string, paint: Paint): string[] {
+  return [paint.bold(`  # ${address} will be imported`), `  # (imported from "${id}")`];
+}
+
+/** The summary line, with Terraform's "N to import" first when the plan imports. */
+function summaryLine(plan: Plan): string {
+  const n = plan.imports?.length ?? 0;
+  const sentence = summarySentence(plan.summary);
+  return n > 0 ? sentence.replace(/^Plan: /, `Plan: ${n} to import, `) : sentence;
+}
+
+/** Terraform's words for a moved instance. */
+function movedHeadline(from: string, to: string): string {
+  return `  # ${from} has moved to ${to}`;
+}
+
+/**
+ * The blocks of instances that only move in the state (`moved`, nothing else changes) and of
+ * those the state forgets (`removed`), in Terraform's words.
+ */
+function stateOnlyBlocks(plan: Plan, changed: ReadonlySet<string>, paint: Paint): string[] {
+  const out: string[] = [];
+  for (const m of plan.moves ?? []) {
+    if (changed.has(m.to)) continue;
+    const { type, name } = typeAndName(m.to);
+    const change = plan.changes.find((c) => c.address === m.to);
+    const body = change ? diffBodyLines(diffAttributes(change.before, change.after, []), 'terraform', { identifying: true }) : [];
+    out.push('', paint.bold(movedHeadline(m.from, m.to)), ...(body.length ? [`    resource "${type}" "${name}" {`, ...printLines(body, BODY_INDENT, paint), '    }'] : [`    resource "${type}" "${name}" {}`]));
+  }
+  for (const i of plan.imports ?? []) {
+    if (changed.has(i.address)) continue;
+    const { type, name } = typeAndName(i.address);
+    const change = plan.changes.find((c) => c.address === i.address);
+    const body = change ? diffBodyLines(diffAttributes(change.before, change.after, []), 'terraform', { identifying: true }) : [];
+    out.push('', ...importLines(i.address, i.id, paint), ...(body.length ? [`    resource "${type}" "${name}" {`, ...printLines(body, BODY_INDENT, paint), '    }'] : [`    resource "${type}" "${name}" {}`]));
+  }
+  for (const address of plan.forgets ?? []) {
+    const { type, name } = typeAndName(address);
+    out.push('', paint.bold(`  # ${address} will no longer be managed by infra, but will not be destroyed`), '  # (a removed block is in the configuration)', ` . resource "${type}" "${name}" {}`);
+  }
+  return out;
+}
+
 /**
  * The plan as text. Lines end with `\n`, including the last. No-op changes are not listed;
  * sensitive values print as `(sensitive value)` and unknown ones as `(known after apply)`.
@@ -142,7 +186,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   const out: string[] = [...driftSection(plan, paint), ...targetNote(plan)];
   const outputs = outputSection(plan, paint);
   out.push(...keptSection(plan, paint));
-  if (!hasResourceChanges(plan)) {
+  if (!hasResourceChanges(plan) && !planMovesState(plan)) {
     if (outputs.length === 0) {
       out.push(paint.bold(NO_CHANGES_TEXT));
     } else {
@@ -157,14 +201,20 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   }
   const changes = plan.changes.filter((c) => c.actions[0] !== 'no-op');
   out.push(...legend(changes, paint));
-  if (changes.length > 0) {
+  if (changes.length > 0 || planMovesState(plan)) {
     out.push('infra will perform the following actions:');
-    for (const change of changes) out.push('', ...changeBlock(change, paint));
-    out.push('');
+    const movedTo = new Map((plan.moves ?? []).map((m) => [m.to, m.from]));
+    const importedAt = new Map((plan.imports ?? []).map((i) => [i.address, i.id]));
+    for (const change of changes) {
+      const from = movedTo.get(change.address);
+      const id = importedAt.get(change.address);
+      out.push('', ...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...(id === undefined ? [] : importLines(change.address, id, paint)), ...changeBlock(change, paint));
+    }
+    out.push(...stateOnlyBlocks(plan, new Set(changes.map((c) => c.address)), paint), '');
   }
   out.push(...outputs);
   if (plan.steps.length > 0) out.push(paint.bold('Deploy sequence:'), ...sequenceLines(plan.steps, paint), ...keptBlueLines(plan), '');
-  out.push(paint.bold(summarySentence(plan.summary)));
+  out.push(paint.bold(summaryLine(plan)));
   return `${out.join('\n')}\n`;
 }
 

@@ -6,7 +6,7 @@
  * selects every instance of the block (every key, every blue-green copy); `type.name["k"]` or
  * `type.name[0]` selects every copy of that one instance.
  */
-import { type Address, blockOf, formatAddress, instanceAddress } from '../addrs/address.js';
+import { type Address, blockOf, formatAddress, instanceAddress, parseAddress } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error } from '../diagnostics.js';
 import { sortInstances } from './query.js';
 import type { StateFile, StateInstance } from './types.js';
@@ -76,4 +76,44 @@ export function forgetInstances(state: StateFile, from: Address): StateEdit {
   const removing = selectedRecords(state, from);
   if (removing.length === 0) return { state: null, changed: [], diagnostics: [nothingAt(state, from)] };
   return { state: { ...state, resources: state.resources.filter((r) => !removing.includes(r)) }, changed: removing.map((r) => r.address), diagnostics: [] };
+}
+
+/** One instance's move carried by a plan: every copy recorded at `from` is recorded at `to`. */
+export interface PlannedMove {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * `state` with a plan's moves and forgets carried out, as apply writes it before any provider
+ * step: each `from` instance address (every copy of it) renamed to its `to`, then every record
+ * at a `forgets` address dropped. The planner computed the same state in memory from the same
+ * records, so a move whose source is gone or whose destination is taken means the state changed
+ * since the plan: the diagnostics say so and the state is null.
+ */
+export function carryOutPlannedMoves(state: StateFile, moves: readonly PlannedMove[], forgets: readonly string[]): StateEdit {
+  let current = state;
+  const changed: string[] = [];
+  for (const m of moves) {
+    const from = parseAddressOrNull(m.from);
+    const to = parseAddressOrNull(m.to);
+    if (!from || !to) return { state: null, changed: [], diagnostics: [error(`Invalid move in the plan: ${m.from} -> ${m.to}`, 'Plan again.')] };
+    const r = moveInstances(current, from, to);
+    if (!r.state) return r;
+    current = r.state;
+    changed.push(...r.changed);
+  }
+  for (const address of forgets) {
+    const from = parseAddressOrNull(address);
+    if (!from) return { state: null, changed: [], diagnostics: [error(`Invalid address in the plan: ${address}`, 'Plan again.')] };
+    const r = forgetInstances(current, from);
+    if (!r.state) return r;
+    current = r.state;
+    changed.push(...r.changed);
+  }
+  return { state: current, changed, diagnostics: [] };
+}
+
+function parseAddressOrNull(text: string): Address | null {
+  return parseAddress(text).value;
 }

@@ -31,6 +31,13 @@ export function hashSensitive(value: Json): string {
   return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
 }
 
+/**
+ * The hash recorded for a secret an imported object has but its provider cannot read back (a
+ * Linode root password): no value hashes to it, and the planner takes the configuration's value
+ * as what the object has rather than replacing it for a difference nobody can see (docs/state.md).
+ */
+export const UNREAD_SECRET_HASH = `sha256:${'0'.repeat(64)}`;
+
 /** True when `s` has the form `hashSensitive` produces. */
 export function isSensitiveHash(s: string): boolean {
   return HASH_PATTERN.test(s);

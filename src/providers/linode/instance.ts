@@ -24,6 +24,8 @@ import type {
   CreateRequest,
   CreateResponse,
   DeleteRequest,
+  ImportRequest,
+  ImportResponse,
   DeleteResponse,
   OperationContext,
   PlanRequest,
@@ -100,6 +102,7 @@ export const linodeInstance: ResourceType = {
   create,
   update,
   delete: remove,
+  importById,
 };
 
 function plan(req: PlanRequest): PlanResponse {
@@ -177,6 +180,28 @@ async function resolveIntent(req: ReadRequest, ctx: OperationContext): Promise<R
   }
   log(`Found Linode ${instance.id} "${label}", made for ${req.address} by a run that stopped before recording it; taking it into state`);
   return { state: stateFromInstance(instance, req.prior, req.generation), diagnostics: [] };
+}
+
+/**
+ * Reads Linode `req.id` for `infra import`: its attributes as create records them
+ * (`importedState`), the root password named unreadable (Linode never returns it). Only GETs.
+ */
+async function importById(req: ImportRequest, ctx: OperationContext): Promise<ImportResponse> {
+  const id = /^[1-9][0-9]{0,15}$/.test(req.id) ? Number(req.id) : null;
+  if (id === null) {
+    return { state: null, diagnostics: [error(`Cannot import ${req.address}: "${req.id}" is not a Linode ID`, 'A Linode ID is a whole number, such as 12345 (linode-cli linodes list shows them).')] };
+  }
+  const opened = openSession(ctx, []);
+  if (!opened.ok) return { state: null, diagnostics: opened.diagnostics };
+  const { api, redactor } = opened.session;
+  const got = await api.getInstance(id);
+  if (!got.ok) return { state: null, diagnostics: redactor.diagnostics([failureDiagnostic(`Could not read Linode ${id} to import it as ${req.address}`, got, 'Nothing was imported.')]) };
+  if (got.value === null || LEAVING_STATUSES.has(got.value.status)) {
+    return { state: null, diagnostics: [error(`Cannot import ${req.address}: no Linode instance with ID ${id}`, 'The API has no such instance on this account (or it is being deleted). Nothing was imported.')] };
+  }
+  const instance = got.value;
+  // Linode does not report the keys deployed with the image either: recorded as none.
+  return { state: { ...importedState(instance, req.generation), authorized_keys: [] }, unreadable: ['root_pass'], diagnostics: [] };
 }
 
 async function create(req: CreateRequest, ctx: OperationContext): Promise<CreateResponse> {
