@@ -91,14 +91,16 @@ export class UiStream {
   changeSummary(operation: 'plan' | 'apply' | 'destroy'): UiMessage {
     const s = this.plan?.summary ?? { add: 0, change: 0, destroy: 0, blueGreen: 0 };
     const bg = s.blueGreen > 0 ? `; ${s.blueGreen} blue-green deploy${s.blueGreen === 1 ? '' : 's'}` : '';
+    const imports = this.plan?.imports?.length ?? 0;
+    const imported = imports > 0 ? (operation === 'plan' ? `${imports} to import, ` : `${imports} imported, `) : '';
     const message =
       operation === 'plan'
-        ? `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`
+        ? `Plan: ${imported}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`
         : operation === 'destroy'
           ? `Destroy complete! Resources: ${s.destroy} destroyed.`
-          : `Apply complete! Resources: ${s.add} added, ${s.change} changed, ${s.destroy} destroyed${bg}.`;
+          : `Apply complete! Resources: ${imported}${s.add} added, ${s.change} changed, ${s.destroy} destroyed${bg}.`;
     return this.msg('change_summary', 'info', message, {
-      changes: { add: s.add, change: s.change, import: 0, remove: s.destroy, operation },
+      changes: { add: s.add, change: s.change, import: this.plan?.imports?.length ?? 0, remove: s.destroy, operation },
       infra_blue_green: s.blueGreen,
     });
   }

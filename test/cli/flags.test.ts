@@ -229,7 +229,7 @@ describe("cli: Terraform's flag spellings", function () {
   });
 
   it('a command refuses the common flags it does not use, saying which commands take them', async () => {
-    const takers = 'validate, plan, apply, rollback, destroy, state orphans and graph take it';
+    const takers = 'validate, plan, apply, rollback, destroy, state orphans, import and graph take it';
     for (const [args, flag] of [
       [['state', 'list', '--var', 'version=v2'], '--var'],
       [['state', 'show', '-var-file=v2.vars', 'test_route.ns'], '-var-file'],
@@ -248,7 +248,7 @@ describe("cli: Terraform's flag spellings", function () {
     expect(fmt.stderr).to.equal(`error: infra fmt does not use -var (${takers})\n`);
     const state = await cli('fmt', '-state=x.json');
     expect(state.code).to.equal(1);
-    expect(state.stderr).to.equal('error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, workspace, init, output and force-unlock take it)\n');
+    expect(state.stderr).to.equal('error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
   });
 
   it('infra --help lists the environment variables and the exit codes', async () => {

@@ -119,7 +119,7 @@ describe('day-2 operations against the Linode API emulator', function () {
       emu.injectFault({ method: 'PUT', path: '/linode/instances/*', status: 400, count: Infinity });
       const r = await cli(['apply', '--auto-approve']);
       expect(r.code).to.equal(1);
-      expect(r.stdout).to.include('# linode_instance.lb["ns1"] has moved to linode_instance.balancer["ns1"]\n  # linode_instance.balancer["ns1"] will be updated in place\n');
+      expect(r.stdout).to.include('# linode_instance.lb["ns1"] has moved to linode_instance.balancer["ns1"]\n  # linode_instance.balancer["ns1"] will be updated in-place\n');
       expect(ids()).to.deep.equal({ 'linode_instance.balancer["ns1"]': before['linode_instance.lb["ns1"]'], 'linode_instance.balancer["ns2"]': before['linode_instance.lb["ns2"]'] });
       emu.clearFaults();
       const plan = ok(await cli(['plan']));
@@ -218,7 +218,7 @@ ${extra}}
 
       configure(adopted('web-adopted'));
       const plan = ok(await cli(['plan']));
-      expect(plan.stdout).to.include('# linode_instance.adopted will be updated in place');
+      expect(plan.stdout).to.include('# linode_instance.adopted will be updated in-place');
       expect(plan.stdout).to.match(/~ label +\= "web-outside" -> "web-adopted"\n/);
       expect(plan.stdout).to.include('Plan: 0 to add, 1 to change, 0 to destroy.');
       emu.clearRequests();
@@ -267,14 +267,14 @@ ${extra}}
       emu.clearRequests();
       const plan = ok(await cli(['plan', '--out', 'import.plan']));
       expect(plan.stdout).to.include(
-        `  # linode_instance.adopted will be imported\n  # (imported from "${id}")\n  # linode_instance.adopted will be updated in place\n  ~ resource "linode_instance" "adopted" {\n`,
+        `  # linode_instance.adopted will be imported\n  # (imported from "${id}")\n  # linode_instance.adopted will be updated in-place\n  ~ resource "linode_instance" "adopted" {\n`,
       );
       expect(plan.stdout).to.match(/~ label +\= "web-outside" -> "web-adopted"\n/);
       expect(plan.stdout).to.include('Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.');
       expect(writes()).to.deep.equal([]);
       expect(existsSync(statePath())).to.equal(false);
       const json = JSON.parse(ok(await cli(['show', 'import.plan', '--json'])).stdout);
-      expect(json.resource_changes.find((c: { address: string }) => c.address === 'linode_instance.adopted').importing).to.deep.equal({ id: String(id) });
+      expect(json.resource_changes.find((c: { address: string }) => c.address === 'linode_instance.adopted').change.importing).to.deep.equal({ id: String(id) });
       const applied = ok(await cli(['apply', 'import.plan']));
       expect(applied.stdout).to.include('Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed;');
       expect(writes()).to.deep.equal([`PUT /linode/instances/${id}`]);

@@ -56,7 +56,7 @@ describe('planner: moved and removed blocks', () => {
   it('a moved instance that also changes shows the move above its change, and the deploy acts on the new address', () => {
     const p = planOf({ config: renamedInstance('"debian13"'), state: applied });
     const text = renderPlanText(p, { color: false });
-    expect(text).to.include('  # test_instance.web has moved to test_instance.app\n  # test_instance.app will be replaced by blue-green deploy\n');
+    expect(text).to.include('  # test_instance.web has moved to test_instance.app\n  # test_instance.app must be replaced by blue-green deploy\n');
     expect(p.steps.map((s) => s.id)).to.deep.equal([
       'create test_instance.app (green)',
       'verify test_check.web (green) [test_instance.app]',
