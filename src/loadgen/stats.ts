@@ -3,8 +3,12 @@
  * queries that were answered (from the first try's send to the answer that settled the query).
  */
 
-/** The transports a load mixes. */
-export type LoadProtocol = 'udp' | 'tcp';
+/**
+ * The transports a load mixes: UDP; TCP over pooled connections retired after a second (as a
+ * stub resolver that closes idle TCP); TCP over connections kept open for the whole run, queries
+ * back to back on them (as a resolver keeps them, RFC 7766).
+ */
+export type LoadProtocol = 'udp' | 'tcp' | 'tcp-persistent';
 
 /** Counts for one protocol, or for all of them. */
 export interface ProtocolStats {
@@ -31,6 +35,8 @@ export interface LoadStats extends ProtocolStats {
   readonly answersSeen: Readonly<Record<string, number>>;
   /** Wall time from the first query to the last settled one. */
   readonly durationMs: number;
+  /** With `tcp-persistent`: connections opened over the run, and how many the other side closed. */
+  readonly persistentConnections?: { readonly opened: number; readonly closedByPeer: number };
 }
 
 /** Mutable counters for one protocol; `snapshot` computes the percentiles. */
