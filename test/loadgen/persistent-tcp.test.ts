@@ -155,7 +155,7 @@ describe('loadgen: persistent TCP (RFC 7766)', function () {
 
   it('reads the edns-tcp-keepalive TIMEOUT of a response', () => {
     const base = { id: 1, type: 'response' as const, questions: [{ type: 'SOA' as const, name: 'example.test' }] };
-    const opt = (timeout?: number) => ({ type: 'OPT' as const, name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [{ code: 10, data: Buffer.alloc(8) }, { code: 11, ...(timeout === undefined ? {} : { timeout }) }] });
+    const opt = (timeout?: number) => ({ type: 'OPT' as const, name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [{ code: 12 as const, length: 8 }, { code: 11 as const, ...(timeout === undefined ? {} : { timeout }) }] });
     const zero = dnsPacket.encode({ ...base, additionals: [opt(1)] });
     zero.writeUInt16BE(0, zero.length - 2);
     expect(keepaliveTimeout(zero)).to.equal(0);
