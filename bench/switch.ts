@@ -20,6 +20,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEPLOYS = Number(process.env.BENCH_SWITCH_DEPLOYS ?? '3');
 const RATE = Number(process.env.BENCH_SWITCH_RATE ?? '2100');
 const STUBBORN_RATE = 300;
+/** The drain bound the applies run with (INFRA_DRAIN_TIMEOUT): what the clients that ignore keepalive cost per switch. */
+const DRAIN_TIMEOUT = process.env.INFRA_DRAIN_TIMEOUT ?? '10s';
 /** ns1 and ns2 each switch their load balancer once per apply. */
 const SWITCHES = 2;
 
@@ -27,9 +29,9 @@ const SWITCHES = 2;
 function io(drainLines: string[]): () => Io {
   return () => ({
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', INFRA_DRAIN_TIMEOUT: DRAIN_TIMEOUT },
     out: (t) => {
-      for (const line of t.split('\n')) if (/drain/i.test(line)) drainLines.push(line.trim());
+      for (const line of t.split('\n')) if (/old path drained|still carries traffic|Retired/.test(line)) drainLines.push(line.trim());
     },
     err: (t) => void process.stderr.write(t),
     color: false,
@@ -40,7 +42,8 @@ function io(drainLines: string[]): () => Io {
 
 function cell(s: ProtocolStats | undefined): string {
   if (!s) return '-';
-  return `${s.lostFirstTry} (${(s.lostFirstTry / SWITCHES).toFixed(1)}) / ${s.failedAfterRetry}`;
+  const closed = s.lostFirstTryClosed > 0 ? `, ${s.lostFirstTryClosed} closed` : '';
+  return `${s.lostFirstTry} (${(s.lostFirstTry / SWITCHES).toFixed(1)}${closed}) / ${s.failedAfterRetry}`;
 }
 
 async function run(): Promise<string> {
@@ -80,9 +83,9 @@ async function run(): Promise<string> {
   return [
     '## Zero-downtime switch (issues 4 and 15)',
     '',
-    `examples/local, ${DEPLOYS} blue-green applies (each replaces ns1 then ns2, switching each load balancer once: ${SWITCHES} switches per apply) under SOA queries to both load balancers: ${RATE.toLocaleString('en')}/s spread evenly over UDP (32 source ports), rotating TCP (4 connections per target, each retired after 1 s) and persistent TCP (4 connections per target kept open for the whole run, queries back to back, edns-tcp-keepalive honoured), plus ${STUBBORN_RATE}/s of persistent TCP whose client ignores keepalive signals (2 connections per target); 500 ms per try, one retry on a fresh connection.`,
+    `examples/local, ${DEPLOYS} blue-green applies (each replaces ns1 then ns2, switching each load balancer once: ${SWITCHES} switches per apply) under SOA queries to both load balancers: ${RATE.toLocaleString('en')}/s spread evenly over UDP (32 source ports), rotating TCP (4 connections per target, each retired after 1 s) and persistent TCP (4 connections per target kept open for the whole run, queries back to back, edns-tcp-keepalive honoured), plus ${STUBBORN_RATE}/s of persistent TCP whose client ignores keepalive signals (2 connections per target); 500 ms per try, one retry on a fresh connection. Drain bound (INFRA_DRAIN_TIMEOUT): ${DRAIN_TIMEOUT}.`,
     '',
-    'Each transport: lost on first try (per switch) / failed after retry.',
+    'Each transport: lost on first try (per switch; how many of them by their connection closing, the rest timed out) / failed after retry.',
     '',
     '| apply | result | apply time | queries | rate | failed after retry | UDP | TCP, rotating | TCP, persistent | TCP, persistent, ignores keepalive | p50 / p99 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

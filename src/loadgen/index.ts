@@ -144,7 +144,7 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
       if (attempt.done || finishedRun) return;
       attempt.done = true;
       attempt.forget();
-      tryFailed(attempt);
+      tryFailed(attempt, true);
     },
   };
 
@@ -168,9 +168,10 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
     transports[query.protocol]?.send(attempt, query.target);
   };
 
-  function tryFailed(attempt: QueryAttempt): void {
+  function tryFailed(attempt: QueryAttempt, closed = false): void {
     const counter = counters[attempt.query.protocol];
     if (attempt.number === 0) counter.lostFirstTry++;
+    if (attempt.number === 0 && closed) counter.lostFirstTryClosed++;
     if (attempt.number < retries) {
       sendTry(attempt.query, attempt.number + 1);
     } else {

@@ -20,6 +20,8 @@ export interface ProtocolStats {
   readonly failedAfterRetry: number;
   /** Queries whose first try got no answer in time (answered by a retry or not at all). */
   readonly lostFirstTry: number;
+  /** Of those, the first tries whose connection closed (or whose send failed) before an answer; the others timed out. */
+  readonly lostFirstTryClosed: number;
   /** Latency percentiles over answered queries, in milliseconds; 0 when none were answered. */
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -45,6 +47,7 @@ export class ProtocolCounter {
   answered = 0;
   failedAfterRetry = 0;
   lostFirstTry = 0;
+  lostFirstTryClosed = 0;
   private latencies = new Float64Array(4096);
   private count = 0;
 
@@ -80,6 +83,7 @@ export function summarize(counters: readonly ProtocolCounter[], samples: Float64
     answered: counters.reduce((n, c) => n + c.answered, 0),
     failedAfterRetry: counters.reduce((n, c) => n + c.failedAfterRetry, 0),
     lostFirstTry: counters.reduce((n, c) => n + c.lostFirstTry, 0),
+    lostFirstTryClosed: counters.reduce((n, c) => n + c.lostFirstTryClosed, 0),
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
   };
