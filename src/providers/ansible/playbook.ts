@@ -5,7 +5,7 @@
  * update. Deleting undoes nothing: what the playbook set up lives on the host, and goes with it.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsSensitive, containsUnknown, isUnknown, Sensitive, unmarkDeep, type Json, type Value } from '../../evaluate/value.js';
 import type {
@@ -24,7 +24,7 @@ import type {
   UpdateResponse,
 } from '../contract.js';
 import { parseHost, stateKnownHostsFile, type HostRef } from '../hostexec.js';
-import { PlaybookReader, playbookFiles, type PlaybookFileSystem } from './checksum.js';
+import { PlaybookReader, type PlaybookFileSystem } from './checksum.js';
 import { runPlaybook } from './run.js';
 import { ansiblePlaybookSchema } from './schema.js';
 
@@ -131,7 +131,7 @@ async function remove(): Promise<DeleteResponse> {
 export const RETIRING_VARIABLE = 'infra_retiring';
 
 /**
- * Retiring blue: a playbook whose files use `infra_retiring` runs once more against the blue
+ * Retiring blue: a playbook whose own file mentions `infra_retiring` runs once more against the blue
  * host with it set to true (ansible/roles/bind makes named ask TCP clients to leave); any other
  * playbook has nothing to do. The recorded variables are used as they were, unless one holds a
  * secret state keeps only as a hash (the run would write the hash): then it is not run.
@@ -141,14 +141,15 @@ async function retire(req: RetireRequest, ctx: OperationContext): Promise<Retire
   const checked = checkHost(req.prior['host']);
   if (typeof playbook !== 'string' || !checked.host) return { diagnostics: [] };
   const path = playbookPath(req.configDir, playbook);
-  const files = (() => {
+  // The playbook's own file, not its roles: the roles of ansible/ are shared by every playbook.
+  const text = (() => {
     try {
-      return playbookFiles(path);
+      return readFileSync(path, 'utf8');
     } catch {
-      return [];
+      return '';
     }
   })();
-  if (!files.some((f) => readFileSync(join(dirname(path), f), 'utf8').includes(RETIRING_VARIABLE))) return { diagnostics: [] };
+  if (!text.includes(RETIRING_VARIABLE)) return { diagnostics: [] };
   const vars = req.prior['vars'] ?? {};
   if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) return { diagnostics: [] };
   if (JSON.stringify(vars).includes('sensitive:sha256:')) {
