@@ -260,7 +260,12 @@ interface PersistentConnection<A extends Attempt> {
  */
 export class PersistentTcpTransport<A extends Attempt> implements Transport<A> {
   private readonly pools = new Map<string, PersistentConnection<A>[]>();
-  private turn = 0;
+  /**
+   * Round-robin position per target: one counter shared by all targets would, with queries
+   * alternating between two targets, give each target only every other connection - and leave
+   * the rest idle until the proxy's idle timeout closes them.
+   */
+  private readonly turns = new Map<string, number>();
   private shut = false;
   /** Connections opened over the run, and closed by the other side (for reports and tests). */
   opened = 0;
@@ -283,7 +288,9 @@ export class PersistentTcpTransport<A extends Attempt> implements Transport<A> {
       // answers and closes (the client's close: nothing outstanding is lost).
       if (usable.length >= this.options.connectionsPerTarget) this.retire(usable[0]);
     } else {
-      conn = usable[this.turn++ % usable.length];
+      const turn = this.turns.get(target.text) ?? 0;
+      this.turns.set(target.text, turn + 1);
+      conn = usable[turn % usable.length];
     }
     let id = conn.nextId++ & 0xffff;
     while (conn.pending.has(id)) id = conn.nextId++ & 0xffff;

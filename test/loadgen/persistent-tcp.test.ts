@@ -14,6 +14,8 @@ import { addLoopbackAddress, type LoopbackAddress } from '../support/loopback.js
 class ScriptedServer {
   readonly server: net.Server;
   readonly sockets = new Set<net.Socket>();
+  /** Queries read on each connection, in the order they were accepted. */
+  readonly queriesPerConnection: number[] = [];
   accepted = 0;
   keepaliveZero = false;
   /** Set: the next query read is not answered, and every connection is closed at once. */
@@ -21,7 +23,8 @@ class ScriptedServer {
 
   constructor() {
     this.server = net.createServer((socket) => {
-      this.accepted++;
+      const index = this.accepted++;
+      this.queriesPerConnection.push(0);
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
@@ -31,6 +34,7 @@ class ScriptedServer {
         while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
           const query = dnsPacket.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
           buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
+          this.queriesPerConnection[index]++;
           if (this.dropNext) {
             this.dropNext = false;
             for (const s of this.sockets) s.destroy();
@@ -90,6 +94,22 @@ describe('loadgen: persistent TCP (RFC 7766)', function () {
     // Rotating connections (the `tcp` protocol) would have opened one per second and connection.
     expect(stats.persistentConnections).to.deep.equal({ opened: 3, closedByPeer: 0 });
     expect(Object.keys(stats.byProtocol)).to.deep.equal(['tcp-persistent']);
+  });
+
+  it('spreads the queries to each of several targets over all of its connections (none idles until a proxy closes it)', async () => {
+    const servers = [new ScriptedServer(), new ScriptedServer()];
+    const targets = [await servers[0].listen(lo!.address), await servers[1].listen(lo!.address)];
+    try {
+      const stats = await runDnsLoad({ targets, qname: 'example.test', qtype: 'SOA', rate: 400, durationMs: 1000, protocols: ['tcp-persistent'], persistentConnectionsPerTarget: 4 });
+      expect(stats).to.include({ answered: stats.sent, lostFirstTry: 0 });
+      for (const s of servers) {
+        expect(s.queriesPerConnection).to.have.length(4);
+        // 200 queries per target over 4 connections: about 50 each.
+        for (const n of s.queriesPerConnection) expect(n).to.be.within(40, 60);
+      }
+    } finally {
+      for (const s of servers) await s.close();
+    }
   });
 
   it('counts the queries outstanding on a connection the server closes as lost on the first try, and answers them on a fresh connection', async () => {
