@@ -46,6 +46,11 @@ function cell(s: ProtocolStats | undefined): string {
   return `${s.lostFirstTry} (${(s.lostFirstTry / SWITCHES).toFixed(1)}${closed}) / ${s.failedAfterRetry}`;
 }
 
+/** Persistent connections opened / closed by the other side (with queries outstanding or not). */
+function conns(s: LoadStats): string {
+  return s.persistentConnections ? `${s.persistentConnections.opened} / ${s.persistentConnections.closedByPeer}` : '-';
+}
+
 async function run(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'infra-bench-switch-'));
   const state = join(work, 'infra.state.json');
@@ -73,7 +78,7 @@ async function run(): Promise<string> {
       const seconds = s.durationMs / 1000;
       drains.push(...lines.map((l) => `apply ${i + 1}: ${l}`));
       rows.push(
-        `| ${i + 1} | ${code === 0 ? 'ok' : `exit ${code}`} | ${(applyMs / 1000).toFixed(1)} s | ${s.sent + k.sent} | ${Math.round((s.sent + k.sent) / seconds)}/s | **${s.failedAfterRetry + k.failedAfterRetry}** | ${cell(s.byProtocol.udp)} | ${cell(s.byProtocol.tcp)} | ${cell(s.byProtocol['tcp-persistent'])} | ${cell(k.byProtocol['tcp-persistent'])} | ${s.p50Ms.toFixed(2)} / ${s.p99Ms.toFixed(2)} ms |`,
+        `| ${i + 1} | ${code === 0 ? 'ok' : `exit ${code}`} | ${(applyMs / 1000).toFixed(1)} s | ${s.sent + k.sent} | ${Math.round((s.sent + k.sent) / seconds)}/s | **${s.failedAfterRetry + k.failedAfterRetry}** | ${cell(s.byProtocol.udp)} | ${cell(s.byProtocol.tcp)} | ${cell(s.byProtocol['tcp-persistent'])} | ${cell(k.byProtocol['tcp-persistent'])} | ${conns(s)}; ${conns(k)} | ${s.p50Ms.toFixed(2)} / ${s.p99Ms.toFixed(2)} ms |`,
       );
     }
   } finally {
@@ -87,8 +92,8 @@ async function run(): Promise<string> {
     '',
     'Each transport: lost on first try (per switch; how many of them by their connection closing, the rest timed out) / failed after retry.',
     '',
-    '| apply | result | apply time | queries | rate | failed after retry | UDP | TCP, rotating | TCP, persistent | TCP, persistent, ignores keepalive | p50 / p99 |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| apply | result | apply time | queries | rate | failed after retry | UDP | TCP, rotating | TCP, persistent | TCP, persistent, ignores keepalive | persistent connections opened / cut by the other side (honouring; ignoring) | p50 / p99 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     ...(drains.length > 0 ? ['What the applies said about draining:', '', ...drains.map((l) => `- \`${l}\``), ''] : []),
