@@ -123,6 +123,17 @@ describe('engine: draining blue before destroying it', function () {
     expect(project.provider.calls.filter((c) => c.op !== 'read')).to.deep.equal([]);
   });
 
+  it('goes on with a warning when retiring fails or the route cannot be looked at, and destroys blue without waiting', async () => {
+    project.provider.drain = { busyPolls: Infinity };
+    project.provider.fail = (c) => (c.op === 'retire' ? 'the playbook failed' : c.op === 'drained' ? 'ssh: connection refused' : undefined);
+    const r = await deploy();
+    expect(r.code).to.equal(0);
+    expect(callsFromSwitch().slice(2)).to.deep.equal(['retire test_provision.ns#1', 'drained test_balancer.ns#0', 'delete test_provision.ns#1', 'delete test_server.ns#1']);
+    expect(r.stdout).to.include('test_provision.ns (blue): │ Retiring test_provision.ns (blue) failed; draining without it\n');
+    expect(r.stdout).to.include('test_provision.ns (blue): │ Cannot tell whether test_balancer.ns has drained; not waiting for it\n');
+    expect(r.stderr).to.equal('warning: retire test_provision.ns failed\nthe playbook failed\nwarning: drained test_balancer.ns failed\nssh: connection refused\n');
+  });
+
   it('does not drain a deploy that rolls back: blue keeps serving', async () => {
     project.provider.drain = { busyPolls: 0 };
     project.provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb' && c.config?.expect === '2' ? 'wrong serial' : undefined);
