@@ -18,6 +18,7 @@ import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
 import { addImportedRecords } from '../state/import.js';
 import { carryOutPlannedMoves } from '../state/move.js';
+import { drainBlue, drainBound, type DrainingRoute, type RetiringProvision } from './drain.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
 import type { StateFile, StateInstance } from '../state/types.js';
@@ -69,6 +70,11 @@ export interface ApplyOptions {
    * provider settings (`runScrubber`).
    */
   readonly scrubber?: Scrubber;
+  /**
+   * How long blue is kept after a unit's switch for the old path to drain before it is
+   * destroyed (default: INFRA_DRAIN_TIMEOUT from `env`, else 30 s; see ./drain.ts).
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface ApplyResult {
@@ -145,10 +151,16 @@ class Applier {
   private readonly changesAt = new Map<string, ResourceChange[]>();
   /** Each deploy unit's steps, in plan order. */
   private readonly stepsOfUnit = new Map<string, Step[]>();
+  /** Each committed unit's drain, started by the first delete of its blue copy. */
+  private readonly drains = new Map<string, Promise<readonly Diagnostic[]>>();
+  private readonly drainTimeoutMs: number;
 
   constructor(private readonly o: ApplyOptions) {
     this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
     this.world = new World(o.config, o.variables, o.env, o.plan, o.store.state);
+    const bound = drainBound(o.env);
+    this.drainTimeoutMs = o.drainTimeoutMs ?? bound.ms;
+    if (o.drainTimeoutMs === undefined) this.diagnostics.push(...bound.diagnostics);
     for (const s of o.plan.steps) {
       this.status.set(s.id, 'pending');
       if (s.unit === null) continue;
@@ -175,6 +187,9 @@ class Applier {
   }
 
   async run(): Promise<ApplyResult> {
+    if (hasErrors(this.diagnostics)) {
+      return { ok: false, diagnostics: this.scrub.diagnostics(this.diagnostics), completed: [], failed: [], rolledBack: [], interrupted: false };
+    }
     const running = new Map<string, Promise<void>>();
     const steps = this.o.plan.steps;
     for (;;) {
@@ -342,9 +357,57 @@ class Applier {
         return step.kind === 'verify' ? this.reverify(step) : this.update(step);
       case 'verify':
         return this.verify(step);
-      case 'delete':
-        return this.delete(step);
+      case 'delete': {
+        if (!this.deletesCommittedBlue(step)) return this.delete(step);
+        const drained = await this.drainBefore(step);
+        const res = await this.delete(step);
+        return { diagnostics: [...drained, ...res.diagnostics] };
+      }
     }
+  }
+
+  /** A delete of a committed unit's blue copy (or of its provisioning): blue is drained first. */
+  private deletesCommittedBlue(step: Step): boolean {
+    if (step.unit === null || step.color !== SERVING) return false;
+    const u = this.o.plan.units.find((x) => x.address === step.unit);
+    return u !== undefined && step.generation === u.priorGeneration && this.units.get(step.unit)!.committed;
+  }
+
+  /**
+   * Waits, once per unit, for blue to drain (./drain.ts); the first of its deletes to get here
+   * starts it and reports its warnings, the others wait for the same drain.
+   */
+  private async drainBefore(step: Step): Promise<readonly Diagnostic[]> {
+    const unitAddress = step.unit!;
+    const running = this.drains.get(unitAddress);
+    if (running) {
+      await running;
+      return [];
+    }
+    const started = this.drainUnit(unitAddress, step);
+    this.drains.set(unitAddress, started);
+    return started;
+  }
+
+  private drainUnit(unitAddress: string, step: Step): Promise<readonly Diagnostic[]> {
+    const u = this.units.get(unitAddress)!;
+    const planned = this.o.plan.units.find((x) => x.address === unitAddress)!;
+    const routes: DrainingRoute[] = [];
+    for (const [address, previous] of u.switched) {
+      const current = this.o.store.state.resources.find((r) => r.address === address && r.live);
+      const change = this.change(address);
+      if (!current || !change) continue;
+      routes.push({ address, generation: current.generation, current: current.attributes, previous, impl: this.impl(change), ctx: this.ctx(change.provider, step) });
+    }
+    const provisions: RetiringProvision[] = [];
+    for (const address of planned.provisions) {
+      const blue = findInstance(this.o.store.state, address, planned.priorGeneration);
+      const impl = blue && this.o.providers.get(blue.provider)?.resourceTypes[blue.type];
+      if (!blue || !impl) continue;
+      provisions.push({ address, generation: blue.generation, prior: blue.attributes, impl, ctx: this.ctx(blue.provider, step) });
+    }
+    const stop = AbortSignal.any([this.killController.signal, ...(this.o.stop ? [this.o.stop] : [])]);
+    return drainBlue({ unit: unitAddress, provisions, routes, boundMs: this.drainTimeoutMs, configDir: this.o.config.dir, log: (line) => this.emit({ type: 'log', step, line }), signal: stop });
   }
 
   /** Evaluates the step's configuration now and checks it against what the plan showed. */

@@ -11,7 +11,7 @@ import net from 'node:net';
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { answerValues, soaSerial, type DnsResponse } from '../providers/dns_check/records.js';
 import { allSamples, ProtocolCounter, summarize, type LoadProtocol, type LoadStats, type ProtocolStats } from './stats.js';
-import { TcpTransport, UdpTransport, type Attempt, type Endpoint, type Transport, type TransportEvents } from './transports.js';
+import { PersistentTcpTransport, TcpTransport, UdpTransport, type Attempt, type Endpoint, type Transport, type TransportEvents } from './transports.js';
 
 export type { LoadProtocol, LoadStats, ProtocolStats } from './stats.js';
 
@@ -37,6 +37,14 @@ export interface DnsLoadOptions {
   readonly udpSockets?: number;
   /** TCP connections kept open per target (default 4). */
   readonly tcpConnectionsPerTarget?: number;
+  /** `tcp-persistent` connections per target (default 4), open for the whole run. */
+  readonly persistentConnectionsPerTarget?: number;
+  /**
+   * `tcp-persistent` queries ask for edns-tcp-keepalive (RFC 7828) and a connection whose server
+   * answers TIMEOUT 0 closes once its answers are in, as RFC 7828 clients do (default true).
+   * False: the client never leaves a connection by itself.
+   */
+  readonly honourKeepalive?: boolean;
 }
 
 /** A running load; `stop` ends it (idempotent) and resolves when the last query has settled. */
@@ -101,9 +109,14 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
   const protocols = opts.protocols ?? ['udp', 'tcp'];
   const timeoutMs = opts.timeoutMs ?? 500;
   const retries = opts.retries ?? 1;
-  const template = dnsPacket.encode({ id: 0, type: 'query', flags: 0, questions: [{ name: opts.qname, type: opts.qtype, class: 'IN' }] });
+  const question = { name: opts.qname, type: opts.qtype, class: 'IN' as const };
+  const template = dnsPacket.encode({ id: 0, type: 'query', flags: 0, questions: [question] });
+  const honourKeepalive = opts.honourKeepalive ?? true;
+  const persistentTemplate = honourKeepalive
+    ? dnsPacket.encode({ id: 0, type: 'query', flags: 0, questions: [question], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [{ code: 11 }] }] })
+    : template;
 
-  const counters: Record<LoadProtocol, ProtocolCounter> = { udp: new ProtocolCounter(), tcp: new ProtocolCounter() };
+  const counters: Record<LoadProtocol, ProtocolCounter> = { udp: new ProtocolCounter(), tcp: new ProtocolCounter(), 'tcp-persistent': new ProtocolCounter() };
   const answersSeen: Record<string, number> = {};
   // Every try has the same timeout, so sending order is deadline order: a FIFO is enough.
   let inFlight: QueryAttempt[] = [];
@@ -131,7 +144,7 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
       if (attempt.done || finishedRun) return;
       attempt.done = true;
       attempt.forget();
-      tryFailed(attempt);
+      tryFailed(attempt, true);
     },
   };
 
@@ -144,17 +157,21 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
           connectionLifetimeMs: 1000,
         })
       : undefined,
+    'tcp-persistent': protocols.includes('tcp-persistent')
+      ? new PersistentTcpTransport(persistentTemplate, events, { connectionsPerTarget: opts.persistentConnectionsPerTarget ?? 4, honourKeepalive })
+      : undefined,
   };
 
   const sendTry = (query: Query, number: number): void => {
-    const attempt: QueryAttempt = { query, number, deadline: performance.now() + timeoutMs, done: false, forget: () => undefined };
+    const attempt: QueryAttempt = { query, number, retry: number > 0, deadline: performance.now() + timeoutMs, done: false, forget: () => undefined };
     inFlight.push(attempt);
     transports[query.protocol]?.send(attempt, query.target);
   };
 
-  function tryFailed(attempt: QueryAttempt): void {
+  function tryFailed(attempt: QueryAttempt, closed = false): void {
     const counter = counters[attempt.query.protocol];
     if (attempt.number === 0) counter.lostFirstTry++;
+    if (attempt.number === 0 && closed) counter.lostFirstTryClosed++;
     if (attempt.number < retries) {
       sendTry(attempt.query, attempt.number + 1);
     } else {
@@ -202,6 +219,7 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
     clearInterval(timer);
     opts.signal?.removeEventListener('abort', stopSending);
     for (const t of Object.values(transports)) t?.close();
+    const persistent = transports['tcp-persistent'] as PersistentTcpTransport<QueryAttempt> | undefined;
     const used = protocols.filter((p, i) => protocols.indexOf(p) === i);
     const byProtocol: Partial<Record<LoadProtocol, ProtocolStats>> = {};
     for (const p of used) byProtocol[p] = counters[p].snapshot();
@@ -211,6 +229,7 @@ export function startDnsLoad(opts: DnsLoadOptions): DnsLoad {
       byProtocol,
       answersSeen: { ...answersSeen },
       durationMs: Math.round(performance.now() - startedAt),
+      ...(persistent ? { persistentConnections: { opened: persistent.opened, closedByPeer: persistent.closedByPeer } } : {}),
     });
   };
 

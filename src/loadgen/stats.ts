@@ -3,8 +3,12 @@
  * queries that were answered (from the first try's send to the answer that settled the query).
  */
 
-/** The transports a load mixes. */
-export type LoadProtocol = 'udp' | 'tcp';
+/**
+ * The transports a load mixes: UDP; TCP over pooled connections retired after a second (as a
+ * stub resolver that closes idle TCP); TCP over connections kept open for the whole run, queries
+ * back to back on them (as a resolver keeps them, RFC 7766).
+ */
+export type LoadProtocol = 'udp' | 'tcp' | 'tcp-persistent';
 
 /** Counts for one protocol, or for all of them. */
 export interface ProtocolStats {
@@ -16,6 +20,8 @@ export interface ProtocolStats {
   readonly failedAfterRetry: number;
   /** Queries whose first try got no answer in time (answered by a retry or not at all). */
   readonly lostFirstTry: number;
+  /** Of those, the first tries whose connection closed (or whose send failed) before an answer; the others timed out. */
+  readonly lostFirstTryClosed: number;
   /** Latency percentiles over answered queries, in milliseconds; 0 when none were answered. */
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -31,6 +37,8 @@ export interface LoadStats extends ProtocolStats {
   readonly answersSeen: Readonly<Record<string, number>>;
   /** Wall time from the first query to the last settled one. */
   readonly durationMs: number;
+  /** With `tcp-persistent`: connections opened over the run, and how many the other side closed. */
+  readonly persistentConnections?: { readonly opened: number; readonly closedByPeer: number };
 }
 
 /** Mutable counters for one protocol; `snapshot` computes the percentiles. */
@@ -39,6 +47,7 @@ export class ProtocolCounter {
   answered = 0;
   failedAfterRetry = 0;
   lostFirstTry = 0;
+  lostFirstTryClosed = 0;
   private latencies = new Float64Array(4096);
   private count = 0;
 
@@ -74,6 +83,7 @@ export function summarize(counters: readonly ProtocolCounter[], samples: Float64
     answered: counters.reduce((n, c) => n + c.answered, 0),
     failedAfterRetry: counters.reduce((n, c) => n + c.failedAfterRetry, 0),
     lostFirstTry: counters.reduce((n, c) => n + c.lostFirstTry, 0),
+    lostFirstTryClosed: counters.reduce((n, c) => n + c.lostFirstTryClosed, 0),
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
   };

@@ -197,6 +197,36 @@ export interface ImportResponse {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** A route after its switch: is anything still sending traffic down the path it left? */
+export interface DrainedRequest extends InstanceIdentity {
+  /** The route's attributes now (traffic to green). */
+  readonly current: Readonly<Record<string, Json>>;
+  /** Its attributes before the switch (traffic to blue): the old path. */
+  readonly previous: Readonly<Record<string, Json>>;
+}
+/**
+ * `drained`: nothing sends traffic down the old path any more (no connection through the route
+ * to where `previous` pointed and `current` does not). `remaining` says what still does, in words
+ * ("2 TCP connections from nginx on local_host 127.64.0.4 to 127.64.0.5:53"); '' when drained.
+ * An error diagnostic means the route could not be looked at; the engine stops asking.
+ */
+export interface DrainedResponse {
+  readonly drained: boolean;
+  readonly remaining: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** A provision of a blue copy that no longer gets new traffic (every route switched away). */
+export interface RetireRequest extends InstanceIdentity {
+  /** The provision's recorded attributes. */
+  readonly prior: Readonly<Record<string, Json>>;
+  readonly configDir: string;
+}
+/** Errors are reported as warnings: the deploy is committed, and blue is destroyed after the drain bound anyway. */
+export interface RetireResponse {
+  readonly diagnostics: readonly Diagnostic[];
+}
+
 /** One resource type's implementation. */
 export interface ResourceType {
   readonly schema: ResourceTypeSchema;
@@ -235,6 +265,20 @@ export interface ResourceType {
    * be imported (docs/cli.md lists which types can be).
    */
   importById?(req: ImportRequest, ctx: OperationContext): Promise<ImportResponse>;
+  /**
+   * Optional, for role `route`: after a deploy unit's switch, the engine asks this (every
+   * 100 ms) until the old path is drained or the drain bound passes, and only then destroys blue
+   * (docs/engine.md, "Draining blue"). Must be cheap and change nothing.
+   */
+  drained?(req: DrainedRequest, ctx: OperationContext): Promise<DrainedResponse>;
+  /**
+   * Optional, for role `provision`: called once for each provision of blue after the switch and
+   * the post-switch checks, before the drain wait: the service it set up should wind down
+   * gracefully - answer what it has, and tell clients that keep connections open to leave (a
+   * DNS server answers with edns-tcp-keepalive TIMEOUT 0) - while it keeps serving until
+   * destroyed.
+   */
+  retire?(req: RetireRequest, ctx: OperationContext): Promise<RetireResponse>;
 }
 
 /** A provider: a named set of resource types, plus validation of its own configuration block. */

@@ -86,17 +86,30 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     }
   });
 
-  it('deploys a new serial blue-green under >= 1,000 queries/s with no query failing after a retry, and blue is gone', async () => {
+  it('deploys a new serial blue-green under >= 1,000 queries/s, persistent TCP connections included, with no query failing after a retry, and blue is gone', async () => {
     const blue = live('local_host.ns["ns1"]')[0];
     load = startDnsLoad({ targets: endpoints, qname: 'example.test', qtype: 'SOA', rate: 1000, durationMs: 300_000, protocols: ['udp', 'tcp'], timeoutMs: 500, retries: 1 });
+    // Clients that keep their TCP connections open for the whole run, as resolvers do (RFC 7766).
+    const persistent = startDnsLoad({ targets: endpoints, qname: 'example.test', qtype: 'SOA', rate: 400, durationMs: 300_000, protocols: ['tcp-persistent'], persistentConnectionsPerTarget: 4, timeoutMs: 500, retries: 1 });
     const r = await cli('apply', '--auto-approve', '--var', 'serial=2026112702');
     const stats: LoadStats = await load.stop();
+    const kept: LoadStats = await persistent.stop();
     load = null;
     expect(r.stderr, r.stdout).to.equal('');
     expect(r.code).to.equal(0);
     expect(stats.sent).to.be.greaterThan(5000);
     expect(stats.failedAfterRetry, JSON.stringify(stats)).to.equal(0);
     expect(stats.answersSeen).to.have.property('2026112702');
+    // Blue was destroyed only once the persistent clients had left it: asked to (keepalive 0),
+    // they closed their connections with nothing outstanding; none was cut by the other side.
+    for (const ns of ['ns1', 'ns2']) expect(r.stdout).to.match(new RegExp(`nginx_upstream\\.ns\\["${ns}"\\]: old path drained in \\d+\\.\\d\\ds \\(bound 30s\\)`));
+    expect(kept.failedAfterRetry, JSON.stringify(kept)).to.equal(0);
+    expect(kept.lostFirstTryClosed, JSON.stringify(kept)).to.equal(0);
+    expect(kept.persistentConnections!.closedByPeer, JSON.stringify(kept)).to.equal(0);
+    // Each switch moved the connections to its load balancer: 8 at the start, 4 new ones per switch.
+    expect(kept.persistentConnections!.opened).to.be.at.least(8 + 2 * 4);
+    expect(kept.answersSeen).to.have.property('2026112702');
+    console.log(`      persistent TCP: ${kept.sent} queries, ${kept.lostFirstTry} lost on the first try (${kept.lostFirstTryClosed} to a closed connection), ${kept.persistentConnections!.opened} connections opened`);
     for (const e of endpoints) expect(await soa(e)).to.equal(2026112702);
     // Blue is gone: its address, its processes, its directory.
     expect(addressesOnLo()).to.not.include(blue.attributes.ipv4);

@@ -12,7 +12,7 @@ import { containsUnknown, isUnknown } from '../../src/evaluate/value.js';
 import type { OperationContext, OrphanFinder, PlanRequest, PlanResponse, Provider, ResourceType, ResourceTypeSchema } from '../../src/providers/contract.js';
 import { type ProviderEntry, registerProvider, resetLoadedProviders, unregisterProvider } from '../../src/providers/registry.js';
 
-export type Op = 'read' | 'create' | 'update' | 'delete' | 'verify';
+export type Op = 'read' | 'create' | 'update' | 'delete' | 'verify' | 'drained' | 'retire';
 
 export interface Call {
   readonly op: Op;
@@ -113,6 +113,12 @@ export class RecordingProvider {
   print: (call: Call) => string | undefined = () => undefined;
   /** Called after an operation's effect, before it returns (used to kill the process). */
   afterEffect: (call: Call) => void = () => {};
+  /**
+   * Set to give routes `drained` and provisions `retire` (both recorded as calls); without it
+   * they have neither, as before. A route answers "not drained" `busyPolls` times (Infinity:
+   * never drains), saying `remaining`.
+   */
+  drain?: { busyPolls: number; remaining?: string };
   private mem: WorldFile = { objects: {}, nextId: 1, calls: [] };
 
   constructor(private readonly worldFile?: string) {}
@@ -282,6 +288,24 @@ export class RecordingProvider {
         const passed = r.diagnostics.length === 0;
         return { passed, details: passed ? `${req.address} ok` : `expected ${String(req.config.expect ?? 'ok')}`, diagnostics: [] };
       },
+      ...(this.drain && schema.role === 'route'
+        ? {
+            drained: async (req, ctx) => {
+              const polls = this.calls.filter((c) => c.op === 'drained' && c.address === req.address).length;
+              const r = await this.op({ op: 'drained', type, address: req.address, generation: req.generation, config: req.previous }, ctx, () => polls >= this.drain!.busyPolls);
+              if (r.result === null) return { drained: false, remaining: '', diagnostics: r.diagnostics };
+              return { drained: r.result, remaining: r.result ? '' : (this.drain!.remaining ?? 'connections to the old servers'), diagnostics: [] };
+            },
+          }
+        : {}),
+      ...(this.drain && schema.role === 'provision'
+        ? {
+            retire: async (req, ctx) => {
+              const r = await this.op({ op: 'retire', type, address: req.address, generation: req.generation, config: req.prior }, ctx, () => true);
+              return { diagnostics: r.diagnostics };
+            },
+          }
+        : {}),
     };
   }
 

@@ -4,6 +4,7 @@
  * predicted at plan time, is what turns a change of the playbook's files or variables into an
  * update. Deleting undoes nothing: what the playbook set up lives on the host, and goes with it.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsSensitive, containsUnknown, isUnknown, Sensitive, unmarkDeep, type Json, type Value } from '../../evaluate/value.js';
@@ -17,6 +18,8 @@ import type {
   ReadRequest,
   ReadResponse,
   ResourceType,
+  RetireRequest,
+  RetireResponse,
   UpdateRequest,
   UpdateResponse,
 } from '../contract.js';
@@ -124,6 +127,47 @@ async function remove(): Promise<DeleteResponse> {
   return { diagnostics: [] };
 }
 
+/** The variable a playbook reads to wind its service down (docs/providers/ansible.md, "Retiring"). */
+export const RETIRING_VARIABLE = 'infra_retiring';
+
+/**
+ * Retiring blue: a playbook whose own file mentions `infra_retiring` runs once more against the blue
+ * host with it set to true (ansible/roles/bind makes named ask TCP clients to leave); any other
+ * playbook has nothing to do. The recorded variables are used as they were, unless one holds a
+ * secret state keeps only as a hash (the run would write the hash): then it is not run.
+ */
+async function retire(req: RetireRequest, ctx: OperationContext): Promise<RetireResponse> {
+  const playbook = req.prior['playbook'];
+  const checked = checkHost(req.prior['host']);
+  if (typeof playbook !== 'string' || !checked.host) return { diagnostics: [] };
+  const path = playbookPath(req.configDir, playbook);
+  // The playbook's own file, not its roles: the roles of ansible/ are shared by every playbook.
+  const text = (() => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  if (!text.includes(RETIRING_VARIABLE)) return { diagnostics: [] };
+  const vars = req.prior['vars'] ?? {};
+  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) return { diagnostics: [] };
+  if (JSON.stringify(vars).includes('sensitive:sha256:')) {
+    ctx.log(`Not retiring ${req.address}: its variables hold a secret the state keeps only as a hash`);
+    return { diagnostics: [] };
+  }
+  ctx.log(`Running ${playbook} against ${checked.host.ipv4} with ${RETIRING_VARIABLE}=true`);
+  const diagnostics = await runPlaybook({
+    playbookPath: path,
+    host: checked.host,
+    vars: { ...vars, [RETIRING_VARIABLE]: true },
+    log: ctx.log,
+    signal: ctx.signal,
+    knownHostsFile: stateKnownHostsFile(ctx),
+  });
+  return { diagnostics };
+}
+
 /**
  * The plan hook for one plan: each playbook's files are read once, at its first instance, and
  * shared by the others; the next plan reads them again. `fs` is for tests that count the reads.
@@ -142,4 +186,5 @@ export const ansiblePlaybook: ResourceType = {
   create,
   update,
   delete: remove,
+  retire,
 };

@@ -10,6 +10,7 @@ import type { PlanResponse, Provider, ResourceType } from '../contract.js';
 import { readSettings, renderStreamConfig, type UpstreamSettings } from './render.js';
 import { nginxUpstreamSchema } from './schema.js';
 import { sameNginx, siteFor } from './site.js';
+import { describeOpen } from './connections.js';
 
 function stateOf(config: Readonly<Record<string, Json>>, rendered: string): Readonly<Record<string, Json>> {
   return { ...config, config: rendered };
@@ -76,6 +77,24 @@ const nginxUpstream: ResourceType = {
     const installed = await site.install(rendered, replacing === undefined ? {} : { replacing }, ctx);
     if (hasErrors(installed)) return { state: req.prior, diagnostics: installed };
     return { state: stateOf(req.config, rendered), diagnostics: installed };
+  },
+
+  /**
+   * The old path is drained when the load balancer it ran through (the previous `lb`) has no TCP
+   * connection and no UDP session left to a server the switch took out of `servers`.
+   */
+  async drained(req, ctx) {
+    const before = readSettings(req.previous, req.address).settings;
+    const now = readSettings(req.current, req.address).settings;
+    if (!before) return { drained: true, remaining: '', diagnostics: [] };
+    const still = now && sameNginx(before.lb, now.lb) ? new Set(now.servers) : new Set<string>();
+    const left = before.servers.filter((s) => !still.has(s));
+    if (left.length === 0) return { drained: true, remaining: '', diagnostics: [] };
+    const site = siteFor(before.lb, before.name);
+    const r = await site.openTo(left, ctx);
+    if (!r.open) return { drained: false, remaining: '', diagnostics: [error(`Cannot see the connections of ${site.description}`, r.problem)] };
+    const open = describeOpen(r.open);
+    return { drained: open === '', remaining: open === '' ? '' : `${open} from ${site.description} to ${left.join(', ')}`, diagnostics: [] };
   },
 
   async delete(req, ctx) {

@@ -18,6 +18,7 @@ import { error, type Diagnostic } from '../../diagnostics.js';
 import type { OperationContext } from '../contract.js';
 import { runOnHost, writeFileOnHost, type HostRef } from '../hostexec.js';
 import { childrenOf, isAlive, processTitle } from './processes.js';
+import { countOpenSockets, type OpenSockets } from './connections.js';
 import type { InstallOptions, NginxSite } from './site.js';
 import { serialized } from './serialize.js';
 
@@ -25,11 +26,12 @@ const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 /** How long nginx may take to start the new configuration's workers. */
 const RELOAD_TIMEOUT_MS = 10_000;
 /**
- * How long an apply waits for the old workers to finish what they were serving (open TCP
- * connections to the old servers). Usually well under a second; after this it moves on and
- * the old workers end by themselves once their clients are idle for the TCP proxy_timeout.
+ * How long a change waits for the old workers to finish what they were serving (open TCP
+ * connections to the old servers). Clients that keep their connections open do not leave in
+ * this time: after a switch the engine's drain step (route `drained`, docs/engine.md) waits for
+ * them, so this only spares a short wait's worth of log lines.
  */
-const DRAIN_TIMEOUT_MS = 5_000;
+const DRAIN_TIMEOUT_MS = 1_000;
 const POLL_MS = 10;
 /** A refused reload whose log has been quiet this long is over (bind() retries are 500 ms apart). */
 const SETTLE_MS = 700;
@@ -129,6 +131,13 @@ export class LocalNginxSite implements NginxSite {
       await this.drain(reloaded.value, ctx);
       return [];
     });
+  }
+
+  /** A local load balancer is this machine: its socket tables are ours. */
+  async openTo(servers: readonly string[]): Promise<{ readonly open?: OpenSockets; readonly problem?: string }> {
+    let tables = '';
+    for (const t of ['tcp', 'udp', 'tcp6', 'udp6']) tables += `# ${t}\n${await readFile(`/proc/net/${t}`, 'utf8').catch(() => '')}`;
+    return { open: countOpenSockets(tables, servers) };
   }
 
   async read(): Promise<{ readonly content: string | null; readonly diagnostics: readonly Diagnostic[] }> {

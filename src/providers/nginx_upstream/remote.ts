@@ -15,6 +15,7 @@ import type { OperationContext } from '../contract.js';
 import { runOnHost, shellQuote, stateKnownHostsFile, writeFileOnHost, type HostRef } from '../hostexec.js';
 import type { InstallOptions, NginxSite } from './site.js';
 import { serialized } from './serialize.js';
+import { countOpenSockets, SOCKET_TABLES_SCRIPT, type OpenSockets } from './connections.js';
 
 const STREAMS_DIR = '/etc/nginx/streams';
 /** Exit statuses of the scripts below that mean something particular. */
@@ -129,6 +130,12 @@ export class RemoteNginxSite implements NginxSite {
       const r = await runOnHost(this.host, ['sh', '-c', removeScript(this.file)], { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) });
       return r.ok ? [] : [error(`Removing ${this.name} from nginx on ${this.description} failed`, r.problem ?? 'unknown failure')];
     });
+  }
+
+  async openTo(servers: readonly string[], ctx: OperationContext): Promise<{ readonly open?: OpenSockets; readonly problem?: string }> {
+    const r = await runOnHost(this.host, ['sh', '-c', SOCKET_TABLES_SCRIPT], { signal: ctx.signal, timeoutMs: 30_000, knownHostsFile: stateKnownHostsFile(ctx) });
+    if (!r.ok) return { problem: r.problem ?? 'unknown failure' };
+    return { open: countOpenSockets(r.stdout, servers) };
   }
 
   async read(ctx: OperationContext): Promise<{ readonly content: string | null; readonly diagnostics: readonly Diagnostic[] }> {

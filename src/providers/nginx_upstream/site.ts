@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../../diagnostics.js';
 import type { OperationContext } from '../contract.js';
 import type { HostRef } from '../hostexec.js';
+import type { OpenSockets } from './connections.js';
 import { LocalNginxSite } from './local.js';
 import { RemoteNginxSite } from './remote.js';
 
@@ -29,6 +30,11 @@ export interface NginxSite {
   install(content: string, options: InstallOptions, ctx: OperationContext): Promise<readonly Diagnostic[]>;
   /** Takes the file out (kept as `<file>.prev`) and reloads; a file that is gone is success. */
   remove(ctx: OperationContext): Promise<readonly Diagnostic[]>;
+  /**
+   * The TCP connections and UDP sessions this load balancer has open to any of `servers` (its
+   * nginx's, and anything else on it), from the kernel's socket tables; or why they cannot be read.
+   */
+  openTo(servers: readonly string[], ctx: OperationContext): Promise<{ readonly open?: OpenSockets; readonly problem?: string }>;
   /** The file as it is now; null when it does not exist. */
   read(ctx: OperationContext): Promise<{ readonly content: string | null; readonly diagnostics: readonly Diagnostic[] }>;
 }

@@ -5,6 +5,7 @@
  * and nginx running there without systemd (as on the CI machine).
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,6 +117,29 @@ describe('nginx_upstream over ssh to a real sshd', function () {
     expect(knownHosts()).to.equal(join(stateDir, '.infra', `${LINEAGE}.known_hosts`));
     expect((await readFile(knownHosts(), 'utf8')).trim()).to.equal(`[${lbAddress}]:${sshd!.port} ${sshd!.hostPublicKey}`);
     expect(await userKnownHosts()).to.equal(knownHostsBefore);
+  });
+
+  it('drained reads the host\'s socket tables over ssh: a TCP connection held open through it to the server keeps the old path busy', async () => {
+    const previous = { ...config(), config: 'x' };
+    const current = { ...config(), servers: ['127.0.0.9:53'], config: 'y' };
+    const request = { address: ADDRESS, generation: 0, current, previous };
+    const client = net.connect({ host: lbAddress, port: LISTEN });
+    await new Promise((r) => client.once('connect', r));
+    try {
+      // nginx connects upstream once the client has sent something.
+      client.write(Buffer.from([0, 12, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+      let answer = await upstream.drained!(request, context());
+      for (let i = 0; i < 20 && answer.drained; i++) answer = await upstream.drained!(request, context());
+      expect(answer).to.deep.equal({ drained: false, remaining: `1 TCP connection from host ${lbAddress} to ${ns!.endpoint}`, diagnostics: [] });
+    } finally {
+      client.destroy();
+    }
+    let answer = await upstream.drained!(request, context());
+    for (let i = 0; i < 50 && !answer.drained; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await upstream.drained!(request, context());
+    }
+    expect(answer).to.deep.equal({ drained: true, remaining: '', diagnostics: [] });
   });
 
   it('read reaches the host the same way and sees a hand edit', async () => {
