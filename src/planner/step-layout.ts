@@ -129,9 +129,14 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   // The unit's own instance is a blue-green copy; a member is one only if its block is blue-green too.
   const bg = (a: string): boolean => a === u.address || !!pass.instances.get(a)?.decl.lifecycle.blueGreen;
   const cR = steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: true, address: u.address, color: green, after: [...gate, ...external(u.address)], generation: u.plannedGeneration });
-  const cPs = u.provisions.map((p) =>
-    steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: bg(p), address: p, color: green, after: [cR, ...external(p)], generation: u.plannedGeneration }),
-  );
+  // A provision waits for the unit's provisions it depends on (a route placed on the host waits
+  // for the playbook that installs what it configures); provisions are in dependency order.
+  const cPs: string[] = [];
+  for (const [i, p] of u.provisions.entries()) {
+    const deps = pass.instances.get(p)?.deps;
+    const earlier = u.provisions.slice(0, i).flatMap((q, j) => (deps?.has(q) ? [cPs[j]] : []));
+    cPs.push(steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: bg(p), address: p, color: green, after: [cR, ...earlier, ...external(p)], generation: u.plannedGeneration }));
+  }
   const vCs = u.checks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, after: [cR, ...cPs, ...external(c)], generation: 0 }));
   const sTs = u.routes.map((t) =>
     steps.add({
@@ -147,6 +152,7 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
       generation: 0,
       switchFrom: describeTarget(ev.prior ? stateValues(ev.prior) : null, SERVING),
       switchTo: describeTarget(ev.after, NEW_COPY),
+      ...movedAddress(ctx, pass, t),
     }),
   );
   const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
@@ -157,6 +163,13 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   for (const m of members) layout.done.set(m, dR);
   layout.unitFinal.set(u.address, dR);
   layout.unitIds.push({ address: u.address, final: dR, max });
+}
+
+/** For a route whose switch moves an address (`movesAddress` in its schema): that address, when recorded. */
+function movedAddress(ctx: PlanContext, pass: PassResult, route: string): { movesAddress?: string } {
+  const attr = pass.instances.get(route)?.info.schema.movesAddress;
+  const value = attr === undefined ? undefined : liveCopy(ctx, route)?.attributes[attr];
+  return typeof value === 'string' ? { movesAddress: value } : {};
 }
 
 /** The steps of a change outside any unit: its create, update or replacement. */
