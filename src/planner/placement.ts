@@ -21,7 +21,7 @@ export function placementBlocks(decl: ResourceDecl, schema: ResourceTypeSchema):
     if (item.kind !== 'Attribute' || item.name !== schema.placement) continue;
     const refs = referencesOf(item.expr);
     // `each.value` is an instance of what for_each iterates.
-    if (decl.forEach && refs.some((r) => r.kind === 'each')) refs.push(...referencesOf(decl.forEach));
+    if (decl.forEach && refs.some((r) => r.kind === 'each' && r.name === 'value')) refs.push(...referencesOf(decl.forEach));
     for (const r of refs) if (r.kind === 'resource' && r.type !== undefined) out.add(`${r.type}.${r.name}`);
   }
   return out;
