@@ -130,4 +130,25 @@ resource "test_address" "lb" {
       'switch test_address.lb["b"] (green) [test_instance.lb["b"]] <- create test_instance.lb["b"] (green), create test_provision.lb["b"] (green), create test_balancer.ns["b"] (green), verify test_check.lb["b"] (green) [test_instance.lb["b"]]',
     ]);
   });
+
+  it('a first deploy whose zone names the service address: the address is made first, and the upstream still waits for the nameserver check', () => {
+    const zone = LB.replace('resource "test_check" "ns" {', `resource "test_provision" "ns" {
+  host   = test_instance.ns
+  script = "zone with ns1 at \${test_address.lb.address}"
+}
+
+resource "test_check" "ns" {`).replace('  target = test_instance.ns.ipv4\n', '  target = test_provision.ns.host.ipv4\n');
+    const p = planOf({ config: zone, state: [] });
+    const before = (id: string): Set<string> => {
+      const byId = new Map(p.steps.map((x) => [x.id, x]));
+      const seen = new Set<string>();
+      const walk = (x: string): void => {
+        for (const a of byId.get(x)?.after ?? []) if (!seen.has(a)) walk((seen.add(a), a));
+      };
+      walk(id);
+      return seen;
+    };
+    expect([...before('create test_balancer.ns')].sort()).to.include.members(['verify test_check.ns', 'create test_address.lb', 'create test_provision.ns']);
+    expect([...before('create test_address.lb')].sort()).to.deep.equal(['create test_instance.lb (green)']);
+  });
 });
