@@ -596,7 +596,15 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     instances: () => store.values(),
     regions: REGIONS,
     allocate: () => (options.hosts ? options.hosts.allocateIpv4() : allocateIpv4()),
-    hosts: options.hosts,
+    hosts: options.hosts && {
+      addIpv4: options.hosts.addIpv4?.bind(options.hosts),
+      moveIpv4: options.hosts.moveIpv4?.bind(options.hosts),
+      // A released address goes back to the pool.
+      removeIpv4: async (id, address) => {
+        await options.hosts!.removeIpv4?.(id, address);
+        options.hosts!.releaseIpv4(address);
+      },
+    },
   });
 
   // ---- HTTP -------------------------------------------------------------------------------

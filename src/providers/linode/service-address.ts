@@ -60,7 +60,7 @@ function readTarget(config: Readonly<Record<string, Json>>, address: string): Ta
 /** Lets nginx on `host` bind the address before it arrives, then installs the listener. */
 async function listen(t: Target, address: string, resource: string, ctx: OperationContext): Promise<readonly Diagnostic[]> {
   if (t.host === null) return [];
-  const sysctl = await runOnHost(t.host, ['sh', '-c', 'sysctl -qw net.ipv4.ip_nonlocal_bind=1'], { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) });
+  const sysctl = await runOnHost(t.host, ['sh', '-c', '[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 1 ] || sysctl -qw net.ipv4.ip_nonlocal_bind=1'], { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) });
   if (!sysctl.ok) return [error(`Could not let nginx on ${t.host.ipv4} listen on ${address}`, sysctl.problem ?? sysctl.stderr.trim())];
   return installListener({ address, host: t.host, ports: t.ports, resource }, ctx);
 }
