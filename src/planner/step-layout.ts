@@ -60,14 +60,16 @@ export function layoutSteps(ctx: PlanContext, pass: PassResult, changes: Readonl
   const place = (n: string): void => {
     if (placed.has(n) || visiting.has(n)) return;
     visiting.add(n);
-    for (const m of membersOf(n)) for (const d of pass.instances.get(m)?.deps ?? []) if (nodeOf(d) !== n) place(nodeOf(d));
+    // Units are placed in the order orderUnits found; from a unit only what is not a unit is pulled in.
+    const fromUnit = unitByAddress.has(n);
+    for (const m of membersOf(n)) for (const d of pass.instances.get(m)?.deps ?? []) if (nodeOf(d) !== n && !(fromUnit && unitByAddress.has(nodeOf(d)))) place(nodeOf(d));
     visiting.delete(n);
     placed.add(n);
     const u = unitByAddress.get(n);
     if (u) layoutUnit(ctx, pass, layout, u);
     else if (pass.instances.has(n)) layoutChange(pass, layout, changes.get(n)!);
   };
-  for (const u of units.units.length ? orderUnits(units.units, tdeps()) : []) place(u.address);
+  for (const u of units.units.length ? orderUnits(pass, units.units, tdeps()) : []) place(u.address);
   for (const a of topoInstances(pass)) place(nodeOf(a));
   return layout;
 }
@@ -232,14 +234,22 @@ function topoInstances(pass: PassResult): string[] {
   return out;
 }
 
-/** Units whose instance depends on another unit's instance go after it; then by address. */
-function orderUnits(units: readonly DeployUnit[], deps: ReadonlyMap<string, ReadonlySet<string>>): DeployUnit[] {
+/**
+ * A unit goes after the units it needs: those whose instance (or provisioning) its instance or
+ * provisioning depends on, and those whose routes they read (a zone that names the service
+ * address a load balancer's unit makes or moves). Routes placed on the unit's host are left out:
+ * they are made on green with whatever their targets are then. Ties by address.
+ */
+function orderUnits(pass: PassResult, units: readonly DeployUnit[], deps: ReadonlyMap<string, ReadonlySet<string>>): DeployUnit[] {
   const out: DeployUnit[] = [];
   const seen = new Set<string>();
+  const own = (u: DeployUnit): string[] => [u.address, ...u.provisions.filter((p) => pass.instances.get(p)?.info.schema.role !== 'route')];
+  const needs = (u: DeployUnit, other: DeployUnit): boolean =>
+    other !== u && own(u).some((m) => [...own(other), ...other.routes].some((t) => deps.get(m)?.has(t)));
   const visit = (u: DeployUnit): void => {
     if (seen.has(u.address)) return;
     seen.add(u.address);
-    for (const other of units) if (deps.get(u.address)?.has(other.address)) visit(other);
+    for (const other of units) if (needs(u, other)) visit(other);
     out.push(u);
   };
   for (const u of [...units].sort((a, b) => (a.address < b.address ? -1 : 1))) visit(u);

@@ -151,4 +151,17 @@ resource "test_check" "ns" {`).replace('  target = test_instance.ns.ipv4\n', '  
     expect([...before('create test_balancer.ns')].sort()).to.include.members(['verify test_check.ns', 'create test_address.lb', 'create test_provision.ns']);
     expect([...before('create test_address.lb')].sort()).to.deep.equal(['create test_instance.lb (green)']);
   });
+
+  it('when both deploy and the service address is still to be made, the load balancer goes first: the zone of the nameserver names the address', () => {
+    const zone = LB.replace('resource "test_check" "ns" {', `resource "test_provision" "ns" {
+  host   = test_instance.ns
+  script = "zone with ns1 at \${test_address.lb.address}"
+}
+
+resource "test_check" "ns" {`).replace('  target = test_instance.ns.ipv4\n', '  target = test_provision.ns.host.ipv4\n');
+    const applied = appliedState({ config: zone }).filter((c) => c.address !== 'test_address.lb');
+    const p = planOf({ config: zone, state: applied, replace: ['test_instance.lb', 'test_instance.ns'] });
+    const order = p.steps.filter((x) => x.address === 'test_instance.lb' || x.address === 'test_instance.ns').map((x) => x.id);
+    expect(order).to.deep.equal(['create test_instance.lb (green)', 'delete test_instance.lb (blue)', 'create test_instance.ns (green)', 'delete test_instance.ns (blue)']);
+  });
 });
