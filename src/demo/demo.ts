@@ -2,7 +2,8 @@
  * `npm run demo`: the whole tool, for real, on this machine. Applies examples/local (two BIND
  * nameservers behind two nginx load balancers, provisioned by Ansible), puts DNS load on both
  * endpoints, shows the plan for a new zone serial, applies it as a blue-green deploy under load,
- * reports what the load saw, shows the new serial answering, and destroys everything.
+ * reports what the load saw, shows the new serial answering, replaces a load balancer blue-green
+ * under load (its service address moves; the endpoints stay the same), and destroys everything.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -97,11 +98,23 @@ async function demo(): Promise<number> {
     for (const e of endpoints) process.stdout.write(`  ${e} answers serial ${await serialAt(e, 'udp')} (udp), ${await serialAt(e, 'tcp')} (tcp)\n`);
     code = applyCode === 0 && stats.failedAfterRetry === 0 ? 0 : 1;
     if (stats.failedAfterRetry > 0) process.stdout.write(`\n  ${stats.failedAfterRetry} queries failed after a retry.\n`);
+
+    banner('7. Replace the load balancer of ns1 blue-green, under load: its address moves, the endpoints stay');
+    const lbLoad = startDnsLoad({ targets: endpoints, qname: 'example.test', qtype: 'SOA', rate: 1200, durationMs: 240_000, protocols: ['udp', 'tcp'], timeoutMs: 500, retries: 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const lbCode = await infra(['apply', ...common, '--auto-approve', '--var', `serial=${newSerial}`, '-replace=local_host.lb["ns1"]']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const lbStats = await lbLoad.stop();
+    report(lbStats);
+    const after = JSON.parse(readFileSync(state, 'utf8')).outputs.endpoints.value as string[];
+    const same = JSON.stringify(after) === JSON.stringify(endpoints);
+    process.stdout.write(`  endpoints before ${JSON.stringify(endpoints)}, after ${JSON.stringify(after)}: ${same ? 'unchanged' : 'CHANGED'}\n`);
+    if (lbCode !== 0 || lbStats.failedAfterRetry > 0 || !same) code = 1;
   } finally {
     if (applied) {
-      banner('7. Destroy everything');
+      banner('8. Destroy everything');
       const addresses = existsSync(state)
-        ? (JSON.parse(readFileSync(state, 'utf8')).resources as { attributes: { ipv4?: unknown } }[]).map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string')
+        ? (JSON.parse(readFileSync(state, 'utf8')).resources as { attributes: { ipv4?: unknown; address?: unknown } }[]).flatMap((r) => [r.attributes.ipv4, r.attributes.address]).filter((a): a is string => typeof a === 'string')
         : [];
       const d = await infra(['destroy', ...common, '--auto-approve']);
       if (d !== 0) code = 1;

@@ -7,6 +7,7 @@ import { error } from '../diagnostics.js';
 import { transitiveDeps } from '../graph/dag.js';
 import type { Role } from '../providers/contract.js';
 import type { PlanContext } from './context.js';
+import { placementHosts } from './placement.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import type { DeployUnit } from './plan.js';
 import type { Selection } from './targets.js';
@@ -63,7 +64,7 @@ export function unitMembers(pass: PassResult, tdeps: TransitiveDeps, address: st
 interface MemberIndex {
   readonly pass: PassResult;
   readonly position: ReadonlyMap<string, number>;
-  /** Address -> provisions that refer to it directly. */
+  /** Address -> provisions that refer to it directly, and routes placed on it (placement.ts). */
   readonly provisionsOf: ReadonlyMap<string, string[]>;
   /** Address -> checks / routes that depend on it, directly or not. */
   readonly checksOf: ReadonlyMap<string, string[]>;
@@ -86,7 +87,11 @@ function memberIndex(pass: PassResult, tdeps: TransitiveDeps): MemberIndex {
     const role: Role = ev.info.schema.role;
     if (role === 'provision') for (const d of ev.deps) add(provisionsOf, d, a);
     else if (role === 'check') for (const d of tdeps.get(a)!) add(checksOf, d, a);
-    else if (role === 'route') for (const d of tdeps.get(a)!) add(routesOf, d, a);
+    else if (role === 'route') {
+      // A route is provisioning of the host it lives on, and a route of what it sends traffic to.
+      const hosts = placementHosts(ev, (x) => pass.instances.get(x)?.deps);
+      for (const d of tdeps.get(a)!) add(hosts.has(d) ? provisionsOf : routesOf, d, a);
+    }
   }
   return { pass, position, provisionsOf, checksOf, routesOf };
 }

@@ -13,6 +13,7 @@ import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
 import { diffInstance } from './diff.js';
+import { placedGeneration } from './placement.js';
 import type { Evaluated, PassResult } from './pass.js';
 import { type BlockValues, ValueScope } from './scope.js';
 
@@ -70,7 +71,7 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       } else for (const r of expanded.reads) deps.add(r);
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
-      const generation = plannedGeneration(ctx, decl, address, info.schema.role, deps);
+      const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps);
       const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), replaceRequested: ctx.replace.has(address), generation });
       instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
       block.instances.set(key.index, diff.after);

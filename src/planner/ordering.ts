@@ -15,7 +15,16 @@ import type { Layout } from './step-layout.js';
 export function orderFirstDeployRoutes(pass: PassResult, layout: Layout, changes: ReadonlyMap<string, ResourceChange>, units: Units, tdeps: () => TransitiveDeps): void {
   const { steps, done } = layout;
   const isBg = (a: string): boolean => !!pass.instances.get(a)?.decl.lifecycle.blueGreen;
-  for (const [address, c] of changes) {
+  // A route whose attributes configure something other than checks (a service address written
+  // into a zone) must exist before what it configures; when waiting for its checks would close a
+  // loop, the routes that only carry traffic are ordered first and it yields.
+  const configures = new Set<string>();
+  for (const ev of pass.instances.values()) {
+    if (ev.info.schema.role === 'check') continue;
+    for (const d of ev.deps) if (pass.instances.get(d)?.info.schema.role === 'route') configures.add(d);
+  }
+  const ordered = [...changes].sort(([a], [b]) => Number(configures.has(a)) - Number(configures.has(b)));
+  for (const [address, c] of ordered) {
     if (c.role !== 'route' || units.unitOf.has(address) || !done.has(address)) continue;
     for (const dep of tdeps().get(address) ?? []) {
       if (!isBg(dep) || layout.unitFinal.has(dep)) continue;

@@ -122,6 +122,8 @@ export interface Step {
   /** For switch steps: what traffic goes to before and after (rendering aid). */
   readonly switchFrom?: string;
   readonly switchTo?: string;
+  /** For switch steps of a route that moves an address (a service address): that address. */
+  readonly movesAddress?: string;
   /** Generation of the object the step acts on (the green copy for creates in a unit). */
   readonly generation: number;
   /** What the provider is asked to do. */

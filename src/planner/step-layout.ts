@@ -60,14 +60,16 @@ export function layoutSteps(ctx: PlanContext, pass: PassResult, changes: Readonl
   const place = (n: string): void => {
     if (placed.has(n) || visiting.has(n)) return;
     visiting.add(n);
-    for (const m of membersOf(n)) for (const d of pass.instances.get(m)?.deps ?? []) if (nodeOf(d) !== n) place(nodeOf(d));
+    // Units are placed in the order orderUnits found; from a unit only what is not a unit is pulled in.
+    const fromUnit = unitByAddress.has(n);
+    for (const m of membersOf(n)) for (const d of pass.instances.get(m)?.deps ?? []) if (nodeOf(d) !== n && !(fromUnit && unitByAddress.has(nodeOf(d)))) place(nodeOf(d));
     visiting.delete(n);
     placed.add(n);
     const u = unitByAddress.get(n);
     if (u) layoutUnit(ctx, pass, layout, u);
     else if (pass.instances.has(n)) layoutChange(pass, layout, changes.get(n)!);
   };
-  for (const u of units.units.length ? orderUnits(units.units, tdeps()) : []) place(u.address);
+  for (const u of units.units.length ? orderUnits(pass, units.units, tdeps()) : []) place(u.address);
   for (const a of topoInstances(pass)) place(nodeOf(a));
   return layout;
 }
@@ -128,9 +130,14 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   // The unit's own instance is a blue-green copy; a member is one only if its block is blue-green too.
   const bg = (a: string): boolean => a === u.address || !!pass.instances.get(a)?.decl.lifecycle.blueGreen;
   const cR = steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: true, address: u.address, color: green, after: [...gate, ...external(u.address)], generation: u.plannedGeneration });
-  const cPs = u.provisions.map((p) =>
-    steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: bg(p), address: p, color: green, after: [cR, ...external(p)], generation: u.plannedGeneration }),
-  );
+  // A provision waits for the unit's provisions it depends on (a route placed on the host waits
+  // for the playbook that installs what it configures); provisions are in dependency order.
+  const cPs: string[] = [];
+  for (const [i, p] of u.provisions.entries()) {
+    const deps = pass.instances.get(p)?.deps;
+    const earlier = u.provisions.slice(0, i).flatMap((q, j) => (deps?.has(q) ? [cPs[j]] : []));
+    cPs.push(steps.add({ ...common, kind: 'create', operation: 'create', blueGreen: bg(p), address: p, color: green, after: [cR, ...earlier, ...external(p)], generation: u.plannedGeneration }));
+  }
   const vCs = u.checks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, after: [cR, ...cPs, ...external(c)], generation: 0 }));
   const sTs = u.routes.map((t) =>
     steps.add({
@@ -146,6 +153,7 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
       generation: 0,
       switchFrom: describeTarget(ev.prior ? stateValues(ev.prior) : null, SERVING),
       switchTo: describeTarget(ev.after, NEW_COPY),
+      ...movedAddress(ctx, pass, t),
     }),
   );
   const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
@@ -172,6 +180,13 @@ function deleteBlue(ctx: PlanContext, layout: Layout, u: DeployUnit, bg: (a: str
     .filter((p) => liveCopy(ctx, p) !== undefined)
     .map((p) => layout.steps.add({ ...common, blueGreen: bg(p), address: p, after: [...after], generation: liveCopy(ctx, p)!.generation }));
   return layout.steps.add({ ...common, blueGreen: true, address: u.address, after: [...after, ...dPs], generation: u.priorGeneration });
+}
+
+/** For a route whose switch moves an address (`movesAddress` in its schema): that address, when recorded. */
+function movedAddress(ctx: PlanContext, pass: PassResult, route: string): { movesAddress?: string } {
+  const attr = pass.instances.get(route)?.info.schema.movesAddress;
+  const value = attr === undefined ? undefined : liveCopy(ctx, route)?.attributes[attr];
+  return typeof value === 'string' ? { movesAddress: value } : {};
 }
 
 /** The steps of a change outside any unit: its create, update or replacement. */
@@ -234,14 +249,22 @@ function topoInstances(pass: PassResult): string[] {
   return out;
 }
 
-/** Units whose instance depends on another unit's instance go after it; then by address. */
-function orderUnits(units: readonly DeployUnit[], deps: ReadonlyMap<string, ReadonlySet<string>>): DeployUnit[] {
+/**
+ * A unit goes after the units it needs: those whose instance (or provisioning) its instance or
+ * provisioning depends on, and those whose routes they read (a zone that names the service
+ * address a load balancer's unit makes or moves). Routes placed on the unit's host are left out:
+ * they are made on green with whatever their targets are then. Ties by address.
+ */
+function orderUnits(pass: PassResult, units: readonly DeployUnit[], deps: ReadonlyMap<string, ReadonlySet<string>>): DeployUnit[] {
   const out: DeployUnit[] = [];
   const seen = new Set<string>();
+  const own = (u: DeployUnit): string[] => [u.address, ...u.provisions.filter((p) => pass.instances.get(p)?.info.schema.role !== 'route')];
+  const needs = (u: DeployUnit, other: DeployUnit): boolean =>
+    other !== u && own(u).some((m) => [...own(other), ...other.routes].some((t) => deps.get(m)?.has(t)));
   const visit = (u: DeployUnit): void => {
     if (seen.has(u.address)) return;
     seen.add(u.address);
-    for (const other of units) if (deps.get(u.address)?.has(other.address)) visit(other);
+    for (const other of units) if (needs(u, other)) visit(other);
     out.push(u);
   };
   for (const u of [...units].sort((a, b) => (a.address < b.address ? -1 : 1))) visit(u);

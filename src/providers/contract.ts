@@ -61,6 +61,19 @@ export interface ResourceTypeSchema {
   readonly role: Role;
   readonly attributes: Readonly<Record<string, AttributeSchema>>;
   readonly blocks?: Readonly<Record<string, BlockSchema>>;
+  /**
+   * Routes only: the attribute naming the host the route lives on (`lb` of nginx_upstream), as
+   * opposed to what it sends traffic to. When that host is replaced blue-green, the route is
+   * part of the green copy's provisioning (created on green before the checks, deleted with
+   * blue), not a route the deploy switches (docs/engine.md, "Routes placed on a host"). Found
+   * from the resource references written in that attribute.
+   */
+  readonly placement?: string;
+  /**
+   * Routes only: the attribute holding the address that the switch moves from blue to green
+   * (`address` of local_service_address), so the plan's switch line can name it.
+   */
+  readonly movesAddress?: string;
 }
 
 /** Everything an operation may use besides its request. */

@@ -102,7 +102,8 @@ export function stepDetail(step: Step): string {
     }
     case 'switch':
       if (step.switchFrom !== undefined || step.switchTo !== undefined) {
-        return `${step.switchFrom ?? '(unknown)'} -> ${step.switchTo ?? '(unknown)'}`;
+        const moving = step.movesAddress === undefined ? '' : `${step.movesAddress} moves: `;
+        return `${moving}${step.switchFrom ?? '(unknown)'} -> ${step.switchTo ?? '(unknown)'}`;
       }
       return step.color ? `-> ${step.color}` : '';
     default:

@@ -43,6 +43,36 @@ function labConfig(): string {
     .concat('\nvariable "lb_ssh_private_key_file" {\n  type    = string\n  default = null\n}\n');
 }
 
+/**
+ * The lab configuration with its load balancer blue-green behind a service address, in one
+ * region: the zone's ns records and a check name the service address, which a replacement of
+ * the load balancer moves.
+ */
+function serviceAddressConfig(): string {
+  const config = labConfig()
+    .replace('    ns1 = "us-east"\n    ns2 = "eu-central"\n', '    ns1 = "us-east"\n')
+    .replace('coalesce(var.lb_ssh_private_key_file, var.ssh_private_key_file)\n  }\n', 'coalesce(var.lb_ssh_private_key_file, var.ssh_private_key_file)\n  }\n\n  lifecycle blue_green\n')
+    .replace('"ns1 IN A  ${linode_instance.lb["ns1"].ipv4}"', '"ns1 IN A  ${linode_service_address.lb["ns1"].address}"')
+    .replace('"ns2 IN A  ${linode_instance.lb["ns2"].ipv4}"', '"ns2 IN A  ${linode_service_address.lb["ns1"].address}"');
+  return `${config}
+resource "linode_service_address" "lb" {
+  for_each = linode_instance.lb
+  linode   = ansible_playbook.lb[each.key].host
+}
+
+resource "dns_check" "public" {
+  for_each = nginx_upstream.ns
+  server   = linode_service_address.lb[each.key].address
+  zone     = var.zone
+  serial   = var.serial
+}
+
+output "service_addresses" {
+  value = { for k, a in linode_service_address.lb : k => a.address }
+}
+`;
+}
+
 interface Deployment {
   readonly dir: string;
   readonly statePath: string;
@@ -82,9 +112,9 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
     ...args,
   ];
 
-  function deployment(): Deployment {
+  function deployment(config = labConfig()): Deployment {
     const dir = mkdtempSync(join(tmpdir(), 'infra-lab-e2e-'));
-    writeFileSync(join(dir, 'main.infra'), labConfig());
+    writeFileSync(join(dir, 'main.infra'), config);
     const statePath = join(dir, 'infra.state.json');
     const d: Deployment = {
       dir,
@@ -315,6 +345,54 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
           .map((f) => readFileSync(f, 'utf8')),
       );
       for (const text of [...printed, ...written]) for (const secret of secrets) expect(text.includes(secret), 'a secret in the output or a file').to.equal(false);
+    });
+  });
+
+  describe('a load balancer replaced blue-green behind its service address (one region)', () => {
+    let d: Deployment;
+    const serviceAddress = (): string => (d.state().outputs.service_addresses?.value as Record<string, string>).ns1;
+
+    it('serves the zone on an extra IPv4 of the load balancer, answered by its nginx', async () => {
+      d = deployment(serviceAddressConfig());
+      const r = await d.cli('apply', '--auto-approve', '--var', `serial=${SERIAL}`);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const lb = d.state().resources.find((x) => x.address === 'linode_instance.lb["ns1"]' && x.live)!;
+      expect(lab.emulator.instance(lb.attributes.id as number)!.ipv4).to.deep.equal([lb.attributes.ipv4, serviceAddress()]);
+      expect(await soa(`${serviceAddress()}:53`, 'example.com', 'udp')).to.equal(SERIAL);
+      expect(await soa(`${serviceAddress()}:53`, 'example.com', 'tcp')).to.equal(SERIAL);
+    });
+
+    it('-replace of the load balancer under load to the service address: the address moves to green between the hosts, no query fails after a retry, blue is gone', async () => {
+      const address = serviceAddress();
+      const blue = d.state().resources.find((x) => x.address === 'linode_instance.lb["ns1"]' && x.live)!;
+      const load = startDnsLoad({ targets: [`${address}:53`], qname: 'example.com', qtype: 'SOA', rate: 500, durationMs: 600_000, protocols: ['udp', 'tcp'], timeoutMs: 500, retries: 1 });
+      let stats: LoadStats;
+      let r: CliResult;
+      try {
+        await new Promise((res) => setTimeout(res, 1000));
+        r = await d.cli('apply', '--auto-approve', '--var', `serial=${SERIAL}`, '-replace=linode_instance.lb["ns1"]');
+        await new Promise((res) => setTimeout(res, 1000));
+      } finally {
+        stats = await load.stop();
+      }
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      console.log(`      lab load-balancer replacement: ${JSON.stringify({ sent: stats.sent, lostFirstTry: Object.fromEntries(Object.entries(stats.byProtocol).map(([k, v]) => [k, v!.lostFirstTry])), failedAfterRetry: stats.failedAfterRetry })}`);
+      expect(r.stdout).to.match(new RegExp(`switch +linode_service_address\\.lb\\["ns1"\\] +${address.replaceAll('.', '\\.')} moves: ${(blue.attributes.ipv4 as string).replaceAll('.', '\\.')} \\(blue\\) -> \\(green\\)`));
+      expect(stats.failedAfterRetry, JSON.stringify(stats)).to.equal(0);
+      expect(serviceAddress()).to.equal(address);
+      const green = d.state().resources.find((x) => x.address === 'linode_instance.lb["ns1"]' && x.live)!;
+      expect(green.attributes.id).to.not.equal(blue.attributes.id);
+      expect(lab.emulator.instance(green.attributes.id as number)!.ipv4).to.deep.equal([green.attributes.ipv4, address]);
+      expect(lab.emulator.instance(blue.attributes.id as number), 'blue in the API').to.equal(undefined);
+      expect(await soa(`${address}:53`, 'example.com', 'udp')).to.equal(SERIAL);
+      const plan = await d.cli('plan', '--detailed-exitcode', '--var', `serial=${SERIAL}`);
+      expect(plan.code, plan.stdout + plan.stderr).to.equal(0);
+    });
+
+    it('destroy releases the address: nothing left in the API', async () => {
+      const r = await d.cli('destroy', '--auto-approve', '--var', `serial=${SERIAL}`);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(apiIds()).to.deep.equal([]);
     });
   });
 });

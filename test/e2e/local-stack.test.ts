@@ -67,7 +67,7 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
   after(async () => {
     await load?.stop();
     if (!dir) return;
-    const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string') : [];
+    const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.flatMap((r) => [r.attributes.ipv4, r.attributes.address]).filter((a): a is string => typeof a === 'string') : [];
     const r = await runCli(['destroy', '-C', dir, '--auto-approve', '--lock-timeout', '20s'], { cwd: dir });
     const leftovers = processesMentioning(dir);
     const onLo = addressesOnLo().filter((a) => addresses.includes(a));
@@ -118,6 +118,40 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     const green = live('local_host.ns["ns1"]')[0];
     expect(green.generation).to.equal(blue.generation + 1);
     expect(state().resources.filter((x) => x.address === 'local_host.ns["ns1"]')).to.have.length(1);
+  });
+
+  it('replaces both load balancers blue-green, one at a time, under >= 1,000 queries/s: the endpoints never change, no query fails after a retry, the old load balancers are gone', async () => {
+    const blues = ['ns1', 'ns2'].map((k) => live(`local_host.lb["${k}"]`)[0]);
+    const nameservers = ['ns1', 'ns2'].map((k) => live(`local_host.ns["${k}"]`)[0].generation);
+    load = startDnsLoad({ targets: endpoints, qname: 'example.test', qtype: 'SOA', rate: 1000, durationMs: 300_000, protocols: ['udp', 'tcp'], timeoutMs: 500, retries: 1 });
+    const r = await cli('apply', '--auto-approve', '-replace=local_host.lb', '--var', 'serial=2026112702');
+    const stats: LoadStats = await load.stop();
+    load = null;
+    expect(r.stderr, r.stdout).to.equal('');
+    expect(r.code).to.equal(0);
+    // What a switch of a moving address costs, for docs/engine.md.
+    console.log(`      load-balancer replacement: ${JSON.stringify({ sent: stats.sent, lostFirstTry: Object.fromEntries(Object.entries(stats.byProtocol).map(([k, v]) => [k, v!.lostFirstTry])), failedAfterRetry: stats.failedAfterRetry })}`);
+    expect(stats.sent).to.be.greaterThan(2000);
+    expect(stats.failedAfterRetry, JSON.stringify(stats)).to.equal(0);
+    expect(state().outputs.endpoints.value).to.deep.equal(endpoints);
+    // The plan named the address that moves, and the load balancers went one after the other.
+    const [svc1] = endpoints[0].split(':');
+    expect(r.stdout).to.match(new RegExp(`switch +local_service_address\\.lb\\["ns1"\\] +${svc1.replaceAll('.', '\\.')} moves: ${blues[0].attributes.ipv4 as string} \\(blue\\) -> \\(green\\)`));
+    expect(r.stdout.indexOf('local_host.lb["ns2"] (green): Creating...')).to.be.greaterThan(r.stdout.indexOf('local_host.lb["ns1"] (blue): Destruction complete'));
+    for (const [i, blue] of blues.entries()) {
+      const green = live(`local_host.lb["ns${i + 1}"]`)[0];
+      expect(green.generation).to.equal(blue.generation + 1);
+      expect(green.attributes.ipv4).to.not.equal(blue.attributes.ipv4);
+      expect(addressesOnLo()).to.not.include(blue.attributes.ipv4);
+      expect(processesMentioning(blue.attributes.dir as string)).to.deep.equal([]);
+      // The upstream lives on the green load balancer only.
+      expect(state().resources.filter((x) => x.address === `nginx_upstream.ns["ns${i + 1}"]`).map((x) => [x.generation, (x.attributes.lb as { ipv4: string }).ipv4])).to.deep.equal([[green.generation, green.attributes.ipv4]]);
+    }
+    // The nameservers were not touched.
+    expect(['ns1', 'ns2'].map((k) => live(`local_host.ns["${k}"]`)[0].generation)).to.deep.equal(nameservers);
+    expect(r.stdout).to.include('Resources: 4 added, 6 changed, 4 destroyed; 2 blue-green deploys.');
+    for (const e of endpoints) expect(await soa(e)).to.equal(2026112702);
+    expect((await cli('plan', '-detailed-exitcode', '--var', 'serial=2026112702')).code).to.equal(0);
   });
 
   const failures = [

@@ -26,7 +26,8 @@
  * - injectable faults per method/path and count: an error status (429 with Retry-After, 500,
  *   503 with `X-Maintenance-Mode`, nginx's HTML 400 page, ...), extra headers, latency, hangs,
  *   dropped connections before or after the request took effect, and answers whose body is
- *   truncated or not JSON (after the request took effect).
+ *   truncated or not JSON (after the request took effect);
+ * - the Networking API of a service address (allocate, get, assign, release; linode-networking.ts).
  *
  * Exact reason texts for some errors (unknown region or image) are not published by Linode; the
  * emulator's are close, and the shape (`reason` + `field`) is Linode's.
@@ -36,6 +37,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { IMAGES, REGIONS, TYPES } from './linode-catalog.js';
 import { compileFilter } from './linode-filter.js';
+import { networkingHandler, type NetworkHosts } from './linode-networking.js';
 
 /** How to start an emulator. */
 export interface LinodeEmulatorOptions {
@@ -68,7 +70,7 @@ export interface RateLimit {
  * its host is off (and `timing.deletingMs` has passed), so "gone from the API" means "powered
  * off". None of these may throw or reject: a backend reports its own failures.
  */
-export interface HostBackend {
+export interface HostBackend extends NetworkHosts {
   /** A free address; a released one may be handed out again (Linode reuses addresses). */
   allocateIpv4(): string;
   releaseIpv4(ipv4: string): void;
@@ -310,7 +312,8 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
 
   const forget = (i: StoredInstance): void => {
     store.delete(i.id);
-    if (options.hosts) options.hosts.releaseIpv4(i.ipv4[0] as string);
+    // Its public addresses (the first, and any allocated or assigned to it since) go with it.
+    if (options.hosts) for (const a of i.ipv4) if (!a.startsWith('192.168.')) options.hosts.releaseIpv4(a);
   };
 
   const purge = (now: number): void => {
@@ -589,6 +592,21 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     return fail(404, [{ reason: 'Not found' }]);
   };
 
+  const networking = networkingHandler({
+    instances: () => store.values(),
+    regions: REGIONS,
+    allocate: () => (options.hosts ? options.hosts.allocateIpv4() : allocateIpv4()),
+    hosts: options.hosts && {
+      addIpv4: options.hosts.addIpv4?.bind(options.hosts),
+      moveIpv4: options.hosts.moveIpv4?.bind(options.hosts),
+      // A released address goes back to the pool.
+      removeIpv4: async (id, address) => {
+        await options.hosts!.removeIpv4?.(id, address);
+        options.hosts!.releaseIpv4(address);
+      },
+    },
+  });
+
   // ---- HTTP -------------------------------------------------------------------------------
 
   const takeFault = (method: string, apiPath: string): ActiveFault | undefined => {
@@ -665,7 +683,8 @@ export async function startLinodeEmulator(options: LinodeEmulatorOptions = {}): 
     } else if (filterError) {
       answer = fail(400, [{ reason: 'X-Filter is not valid JSON' }]);
     } else {
-      answer = route(method, apiPath, url.searchParams, filter, body, auth);
+      const networked = auth === 'valid' ? networking(method, apiPath, body) : null;
+      answer = networked ? await networked : route(method, apiPath, url.searchParams, filter, body, auth);
     }
 
     if (fault?.spec.drop === 'after') {

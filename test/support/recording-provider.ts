@@ -94,10 +94,21 @@ export const testSchemas: Record<string, ResourceTypeSchema> = {
   test_balancer: {
     description: 'Sends traffic from a load balancer to servers',
     role: 'route',
+    placement: 'lb',
     attributes: {
       lb: { type: 'any', description: 'the balancing machine', required: true },
       servers: { type: { list: 'string' }, description: 'where traffic goes', required: true },
       config: { type: 'string', description: 'rendered', computed: true },
+    },
+  },
+  // A service address that the switch moves to the host it targets (as local_service_address).
+  test_address: {
+    description: 'An address that moves between hosts',
+    role: 'route',
+    movesAddress: 'address',
+    attributes: {
+      host: { type: 'any', description: 'the host the address is on', required: true },
+      address: { type: 'string', description: 'the address', computed: true },
     },
   },
 };

@@ -14,20 +14,25 @@
  * naming the endpoint, never a value with holes in it.
  */
 import {
+  allocateIp,
+  assignAddresses,
   baseRequest,
   createLinode,
   deleteLinode,
+  getIP,
   getLinode,
   getLinodes,
+  removeIPAddress,
   setToken,
   updateLinode,
   type APIError,
+  type IPAddress,
   type CreateLinodeRequest,
   type Filter,
   type Linode,
 } from '@linode/api-v4';
 import { retryDecision, withRetries, type ApiFailure, type Attempted, type Outcome } from './retry.js';
-import { instanceProblem, pageProblem } from './validate.js';
+import { instanceProblem, ipAddressProblem, pageProblem } from './validate.js';
 import type { LinodeSettings } from './settings.js';
 
 /** The address the client library has built in. */
@@ -183,6 +188,52 @@ export class LinodeApi {
   deleteInstance(id: number, deadline?: number): Promise<Attempted<boolean>> {
     return this.retried(`delete Linode ${id}`, deadline, async (): Promise<Outcome<boolean>> => {
       const got = await this.once(() => deleteLinode(id), `DELETE /linode/instances/${id}`, () => null);
+      if (got.ok) return { ok: true, value: true };
+      if (got.failure.kind === 'http' && got.failure.status === 404) return { ok: true, value: false };
+      return got;
+    });
+  }
+
+  /**
+   * Allocates one more public IPv4 on Linode `linodeId`. After an ambiguous failure it reads the
+   * Linode and takes an address it did not have before (`before`, its addresses when the call
+   * started) as the one the lost request allocated, so no address is left unrecorded.
+   */
+  async allocatePublicIpv4(linodeId: number, before: readonly string[], deadline?: number): Promise<Attempted<IPAddress>> {
+    const recover = async (): Promise<Outcome<IPAddress | undefined>> => {
+      const got = await this.once(() => getLinode(linodeId), `GET /linode/instances/${linodeId}`, instanceProblem);
+      if (!got.ok) return got;
+      const fresh = got.value.ipv4.find((a) => !before.includes(a) && !a.startsWith('192.168.'));
+      if (fresh === undefined) return { ok: true, value: undefined };
+      this.log(`IPv4 ${fresh} was allocated to Linode ${linodeId} although the answer was lost; using it`);
+      return this.once(() => getIP(fresh), `GET /networking/ips/${fresh}`, ipAddressProblem);
+    };
+    return withRetries(() => this.once(() => allocateIp({ type: 'ipv4', public: true, linode_id: linodeId }), 'POST /networking/ips', ipAddressProblem), {
+      ...this.retryOptions(`allocate an IPv4 on Linode ${linodeId}`, deadline),
+      recover,
+    });
+  }
+
+  /** One address, or null when the account has no such address (404). */
+  getIpAddress(address: string, deadline?: number): Promise<Attempted<IPAddress | null>> {
+    return this.retried(`read IP ${address}`, deadline, async (): Promise<Outcome<IPAddress | null>> => {
+      const got = await this.once(() => getIP(address), `GET /networking/ips/${address}`, ipAddressProblem);
+      if (!got.ok && got.failure.kind === 'http' && got.failure.status === 404) return { ok: true, value: null };
+      return got;
+    });
+  }
+
+  /** Moves each address to its Linode in one region, all at once (`POST /networking/ips/assign`); sending it again is harmless. */
+  assignIps(region: string, assignments: readonly { readonly address: string; readonly linode_id: number }[], deadline?: number): Promise<Attempted<unknown>> {
+    return this.retried(`assign ${assignments.map((a) => `${a.address} to Linode ${a.linode_id}`).join(', ')}`, deadline, () =>
+      this.once(() => assignAddresses({ region, assignments: [...assignments] }), 'POST /networking/ips/assign', () => null),
+    );
+  }
+
+  /** Releases an address of a Linode; true when released, false when it was gone already (404). */
+  releaseIp(linodeId: number, address: string, deadline?: number): Promise<Attempted<boolean>> {
+    return this.retried(`release IP ${address}`, deadline, async (): Promise<Outcome<boolean>> => {
+      const got = await this.once(() => removeIPAddress({ linodeID: linodeId, address }), `DELETE /linode/instances/${linodeId}/ips/${address}`, () => null);
       if (got.ok) return { ok: true, value: true };
       if (got.failure.kind === 'http' && got.failure.status === 404) return { ok: true, value: false };
       return got;

@@ -1,10 +1,11 @@
 /**
- * The Linode provider: `linode_instance` over the official client `@linode/api-v4`. Loaded
+ * The Linode provider: `linode_instance` and `linode_service_address` over the official client `@linode/api-v4`. Loaded
  * lazily by the registry (the client costs ~170 ms to import); schemas live in ./schema.ts.
  */
 import type { OperationContext, Provider, ReadRequest, ReadResponse } from '../contract.js';
 import { linodeInstance } from './instance.js';
 import { linodeOrphans } from './orphans.js';
+import { linodeServiceAddressType } from './service-address.js';
 import { linodeConfigSchema } from './schema.js';
 import { resolveSettings } from './settings.js';
 
@@ -17,7 +18,7 @@ export const provider: Provider = {
   name: 'linode',
   description: 'Linode instances through the Linode API v4',
   configSchema: linodeConfigSchema,
-  resourceTypes: { linode_instance: linodeInstance },
+  resourceTypes: { linode_instance: linodeInstance, linode_service_address: linodeServiceAddressType },
   validateConfig: (config, env) => resolveSettings(config, env).diagnostics,
   orphans: linodeOrphans,
 };

@@ -183,6 +183,36 @@ const linodeInstance: ResourceTypeSchema = {
 };
 
 /** Resource types of the Linode provider. */
+/**
+ * `linode_service_address`: a public IPv4 that outlives the load balancers behind it (a route:
+ * the switch of a load balancer's blue-green deploy moves it with the Networking API).
+ */
+export const linodeServiceAddress: ResourceTypeSchema = {
+  description:
+    'A service address: one more public IPv4 allocated on the Linode `linode` (POST /networking/ips), answered by a ' +
+    'listener on that host\'s nginx for each of `ports`. When `linode` changes (the switch of a blue-green deploy of the ' +
+    'load balancer) the new Linode\'s nginx starts listening, the address moves to it (POST /networking/ips/assign, same ' +
+    'region; both Linodes keep their own IPv4) and the old one stops listening. Destroying it releases the address.',
+  role: 'route',
+  movesAddress: 'address',
+  attributes: {
+    linode: {
+      type: 'any',
+      required: true,
+      description: 'The load balancer, a linode_instance object (or a provisioner\'s host holding one): its id, region, ipv4 and ssh settings.',
+    },
+    ports: {
+      type: { list: 'number' },
+      optional: true,
+      default: [53],
+      description: 'Ports answered on the address, UDP and TCP each, by a listener on the host\'s nginx; [] for none (a host that answers on every address).',
+    },
+    address: { type: 'string', computed: true, description: 'The service address, kept for the life of the resource.' },
+    region: { type: 'string', computed: true, description: 'The region of the address (it moves only within it).' },
+  },
+};
+
 export const linodeSchemas: Record<string, ResourceTypeSchema> = {
   linode_instance: linodeInstance,
+  linode_service_address: linodeServiceAddress,
 };

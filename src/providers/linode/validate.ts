@@ -34,6 +34,16 @@ export function pageProblem(answer: unknown): string | null {
   return null;
 }
 
+/** What is wrong with an answer that should be one `IPAddress`, or null. */
+export function ipAddressProblem(answer: unknown): string | null {
+  if (typeof answer === 'string') return notJson(answer);
+  if (!isRecord(answer)) return `expected an IP address object, got ${kindOf(answer)}`;
+  if (typeof answer.address !== 'string') return 'the IP address has no "address" string';
+  if (typeof answer.region !== 'string') return 'the IP address has no "region" string';
+  if (answer.linode_id !== null && typeof answer.linode_id !== 'number') return 'the IP address has no numeric "linode_id"';
+  return null;
+}
+
 function notJson(text: string): string {
   return /^\s*</.test(text) ? 'an HTML page, not JSON' : text.trim() === '' ? 'an empty body' : 'a body that is not JSON (or was cut short)';
 }

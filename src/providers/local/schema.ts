@@ -30,7 +30,40 @@ export const localHostSchema: ResourceTypeSchema = {
   },
 };
 
+/**
+ * `local_service_address`: the local stand-in for a public address that outlives the load
+ * balancers behind it (a route: the switch of a load balancer's blue-green deploy moves it).
+ */
+export const localServiceAddressSchema: ResourceTypeSchema = {
+  description:
+    'A service address: a fresh 127.0.0.0/8 address on the loopback interface (needs root) that answers what the load ' +
+    'balancer `host` answers, through a listener on that host\'s nginx (provisioned with ansible/loadbalancer.yml). ' +
+    'The address never changes: when `host` changes (the switch of a blue-green deploy of the load balancer), the new ' +
+    'host\'s nginx starts listening on it before the old one stops. Destroying it removes the listener and the address.',
+  role: 'route',
+  movesAddress: 'address',
+  attributes: {
+    host: {
+      type: 'any',
+      required: true,
+      description: 'The load balancer the address leads to, a local_host such as local_host.lb["ns1"], provisioned with ansible/loadbalancer.yml.',
+    },
+    ports: {
+      type: { list: 'number' },
+      optional: true,
+      default: [53],
+      description: 'Ports answered on the address, UDP and TCP each; the load balancer must listen on the same ports of its own address.',
+    },
+    address: {
+      type: 'string',
+      computed: true,
+      description: 'The service address (127.64.0.0/10), unique on the machine and kept for the life of the resource.',
+    },
+  },
+};
+
 /** Resource types of the `local` provider. */
 export const localSchemas: Readonly<Record<string, ResourceTypeSchema>> = {
   local_host: localHostSchema,
+  local_service_address: localServiceAddressSchema,
 };

@@ -12,6 +12,7 @@ export const nginxUpstreamSchema: ResourceTypeSchema = {
     'before it is swapped in, applied with a graceful reload that is confirmed, and the previous file is kept ' +
     '(<file>.conf.prev) to roll back to.',
   role: 'route',
+  placement: 'lb',
   attributes: {
     lb: {
       type: 'any',

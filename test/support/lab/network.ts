@@ -72,6 +72,9 @@ export async function createHostNetwork(id: string, n: number, ipv4: string, gat
     await ip(['addr', 'add', `${ipv4}/${SLICE_PREFIX_LENGTH}`, 'dev', 'eth0'], netns);
     await ip(['link', 'set', 'eth0', 'up'], netns);
     await ip(['route', 'add', 'default', 'via', gateway], netns);
+    // A host's /proc/sys is read-only under nspawn; a load balancer that takes over a moving
+    // address binds it before it arrives (linode_service_address), so allow that from here.
+    await run('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv4.ip_nonlocal_bind=1']);
   } catch (e) {
     await deleteNetns(netns);
     throw e;
