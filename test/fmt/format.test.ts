@@ -1,6 +1,8 @@
 /**
  * `infra fmt`. Golden folders in test/fixtures/fmt/<case>/ hold `input.infra` and
- * `expected.infra` (`UPDATE_GOLDENS=1` rewrites the expectations: review the diff). A property
+ * `expected.infra` (`UPDATE_GOLDENS=1` rewrites the expectations: review the diff); those in
+ * test/fixtures/fmt/terraform/<case>/ hold what `terraform fmt` printed for the input, which
+ * infra fmt must print too. A property
  * test formats random valid configurations: the result parses to the same tree, and formatting
  * it again changes nothing.
  */
@@ -43,7 +45,7 @@ function fmt(source: string): string {
 }
 
 describe('fmt: golden fixtures', () => {
-  const cases = caseFolders(root);
+  const cases = caseFolders(root).filter((name) => name !== 'terraform');
 
   it('has fixture folders', () => {
     expect(cases.length).to.be.greaterThan(10);
@@ -57,6 +59,25 @@ describe('fmt: golden fixtures', () => {
       expectGolden(fmt(input), expectedPath);
       const expected = readFileSync(expectedPath, 'utf8');
       expect(fmt(expected), 'formatting the expected output again').to.equal(expected);
+    });
+  }
+});
+
+describe('fmt: agrees with terraform fmt', () => {
+  // expected.infra is what `terraform fmt` printed (see the folder's README); never rewritten here.
+  const terraformRoot = join(root, 'terraform');
+  const cases = caseFolders(terraformRoot);
+
+  it('has fixture folders', () => {
+    expect(cases.length).to.be.greaterThan(30);
+  });
+
+  for (const name of cases) {
+    it(name, () => {
+      const dir = join(terraformRoot, name);
+      const expected = readFileSync(join(dir, 'expected.infra'), 'utf8');
+      expect(fmt(readFileSync(join(dir, 'input.infra'), 'utf8'))).to.equal(expected);
+      expect(fmt(expected), 'formatting terraform fmt output changes nothing').to.equal(expected);
     });
   }
 });
