@@ -11,8 +11,8 @@
  *   comments is copied as written;
  * - the `=` of a run of consecutive lines holding a whole attribute is aligned, and so are the
  *   `#`/`//` comments ending a run of consecutive lines (a line without one ends the run).
- * Blank lines stay where they are (whitespace-only lines become empty), the file ends with a
- * newline, CRLF files stay CRLF. Like terraform fmt, an
+ * Blank lines stay where they are (whitespace-only lines become empty), a missing final newline
+ * stays missing, CRLF files stay CRLF. Like terraform fmt, an
  * attribute whose whole value is one interpolation loses the quotes (`a = "${b}"` -> `a = b`).
  * Formatting a formatted file changes nothing.
  */
@@ -519,6 +519,5 @@ function print(lines: readonly Line[]): string {
     }
     if (line.newline) out += '\n';
   }
-  // terraform fmt ends every file, even an empty one, with a newline.
-  return out.endsWith('\n') ? out : `${out}\n`;
+  return out;
 }
