@@ -9,7 +9,8 @@
  * - `formatted`: terraform's own output for the file (idempotence: infra must change nothing);
  * - `dedent`, `indent4`, `tight`, `spaced`: the formatted file mis-formatted on purpose (no
  *   indentation, four spaces a level, no spaces around `=` and `,`, every space doubled) and
- *   `legacy` (pre-0.12 style: `a = "${b}"`, `${ x }`, bare block labels);
+ *   `legacy` (pre-0.12 style: `a = "${b}"`, `${ x }`, bare block labels) and `jitter` (the
+ *   same tokens with random spaces and tabs between them and random indentation);
  *   infra's output must equal terraform's output for the same input.
  * A file terraform refuses (syntax errors) or infra cannot parse is counted apart, not compared.
  * Terraform runs once per mode over a temporary copy of the corpus (`terraform fmt -recursive`).
@@ -21,10 +22,13 @@ import { join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { hasErrors } from '../src/diagnostics.js';
 import { formatSource } from '../src/fmt/format.js';
+import type { TokenType } from 'chevrotain';
 import { parseFile } from '../src/parser/index.js';
+import { scan } from '../src/parser/lexer.js';
+import { DirectiveStart, HeredocEnd, HeredocStart, HeredocText, InterpStart, Newline, StringEnd, StringStart, TemplateText } from '../src/parser/tokens.js';
 
-type Mode = 'formatted' | 'dedent' | 'indent4' | 'tight' | 'spaced' | 'legacy';
-const MODES: readonly Mode[] = ['formatted', 'dedent', 'indent4', 'tight', 'spaced', 'legacy'];
+type Mode = 'formatted' | 'dedent' | 'indent4' | 'tight' | 'spaced' | 'legacy' | 'jitter';
+const MODES: readonly Mode[] = ['formatted', 'dedent', 'indent4', 'tight', 'spaced', 'legacy', 'jitter'];
 
 /** Mis-formats a formatted file. Heredoc bodies change too: both formatters see the same input. */
 const mutate: Record<Mode, (s: string) => string> = {
@@ -39,7 +43,53 @@ const mutate: Record<Mode, (s: string) => string> = {
       .replace(/^(\s*[a-z_]+ = )([a-z_][a-z0-9_.]*)$/gm, '$1"${$2}"')
       .replace(/\$\{([^{}"\n]+)\}/g, '${ $1 }')
       .replace(/^(resource|data|module|variable|output) ((?:"[A-Za-z_][A-Za-z0-9_-]*" ?)+)\{$/gm, (_, kw: string, labels: string) => `${kw} ${labels.replace(/"/g, '')}{`),
+  jitter: (s) => jitter(s),
 };
+
+/** Punctuation next to which a space may be dropped without two tokens running together. */
+const gluable = new Set(['(', ')', '[', ']', '{', '}', ',']);
+/** Tokens after which (or before which) the gap is template text, not layout. */
+const textBefore = new Set<TokenType>([StringStart, TemplateText, HeredocStart, HeredocText]);
+const textAfter = new Set<TokenType>([TemplateText, StringEnd, HeredocText, HeredocEnd, InterpStart, DirectiveStart]);
+
+/**
+ * Random layout, same tokens: every gap between two tokens on one line (outside string text, with
+ * no comment in it) becomes 0-3 spaces or a tab (0 only beside a bracket or comma), and every
+ * line's indentation 0-7 spaces. Seeded by the text, so a run is repeatable.
+ */
+function jitter(source: string): string {
+  let seed = 0;
+  for (let i = 0; i < source.length; i++) seed = (seed * 31 + source.charCodeAt(i)) | 0;
+  const random = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 16) % n;
+  };
+  const { tokens, comments } = scan(source);
+  const commentStarts = comments.map((c) => c.startOffset);
+  let out = '';
+  let at = 0;
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const a = tokens[i];
+    const b = tokens[i + 1];
+    const gapStart = a.startOffset + a.image.length;
+    const gap = source.slice(gapStart, b.startOffset);
+    if (a.tokenType === Newline) {
+      if (/^[ \t]*$/.test(gap) && b.tokenType !== Newline && b.tokenType !== HeredocEnd) {
+        out += source.slice(at, gapStart) + ' '.repeat(random(8));
+        at = b.startOffset;
+      }
+      continue;
+    }
+    if (b.tokenType === Newline || textBefore.has(a.tokenType) || textAfter.has(b.tokenType)) continue;
+    if (!/^[ \t]*$/.test(gap) || commentStarts.some((c) => c >= gapStart && c < b.startOffset)) continue;
+    const canGlue = gluable.has(a.image) || gluable.has(b.image);
+    const choice = random(5);
+    const replacement = choice === 4 ? '\t' : ' '.repeat(choice === 0 && !canGlue ? 1 : choice);
+    out += source.slice(at, gapStart) + replacement;
+    at = b.startOffset;
+  }
+  return out + source.slice(at);
+}
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
@@ -143,4 +193,6 @@ function main(): void {
   process.exitCode = allAgree ? 0 : 1;
 }
 
-main();
+// FMT_PARITY_SHOW_JITTER=FILE prints the jittered FILE instead, to see what the mode feeds.
+if (process.env.FMT_PARITY_SHOW_JITTER) process.stdout.write(jitter(readFileSync(process.env.FMT_PARITY_SHOW_JITTER, 'utf8')));
+else main();
