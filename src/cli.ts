@@ -163,6 +163,15 @@ export function buildProgram(): Command {
     .option('--list <bool>', 'print the names of the files that change (--list=false does not)', parseBool('--list'), true)
     .action(run(async (io, paths: string[], opts) => (await import('./commands/fmt.js')).fmtCommand(paths, opts, io)));
 
+  program
+    .command('lsp')
+    .description('Run the language server over stdio, for editors: diagnostics as you type, go to definition, hover, completion.')
+    .action(async () => {
+      (await import('./lsp/server.js')).startServer();
+      // The server exits the process when the editor sends `exit`.
+      await new Promise(() => undefined);
+    });
+
   stateOptions(configOptions(program.command('plan').description('Show what apply would do: a diff of every resource and the ordered deploy sequence.')))
     .option('--out <file>', 'save the plan; `infra apply FILE` then carries out exactly this plan')
     .option('--refresh <bool>', 'read the real objects first (--refresh=false skips it)', parseBool('--refresh'), true)
