@@ -111,8 +111,8 @@ type Kind =
 
 /** A token of the layout, with the spaces to print before it (set by the passes below). */
 interface Unit {
-  text: string;
-  kind: Kind;
+  readonly text: string;
+  readonly kind: Kind;
   /** Source offset of the token (-1 for tokens the formatter adds). */
   readonly start: number;
   spacesBefore: number;
