@@ -6,6 +6,7 @@
  *
  * CORPUS_DIR holds `.tf` / `.hcl` files at any depth (for example files taken from public module
  * repositories). Each file is tried in several modes:
+ * - `original`: the file as it is in the corpus (infra's output must equal terraform's);
  * - `formatted`: terraform's own output for the file (idempotence: infra must change nothing);
  * - `dedent`, `indent4`, `tight`, `spaced`: the formatted file mis-formatted on purpose (no
  *   indentation, four spaces a level, no spaces around `=` and `,`, every space doubled) and
@@ -27,11 +28,11 @@ import { parseFile } from '../src/parser/index.js';
 import { scan } from '../src/parser/lexer.js';
 import { DirectiveStart, HeredocEnd, HeredocStart, HeredocText, InterpStart, Newline, StringEnd, StringStart, TemplateText } from '../src/parser/tokens.js';
 
-type Mode = 'formatted' | 'dedent' | 'indent4' | 'tight' | 'spaced' | 'legacy' | 'jitter';
-const MODES: readonly Mode[] = ['formatted', 'dedent', 'indent4', 'tight', 'spaced', 'legacy', 'jitter'];
+type Mode = 'original' | 'formatted' | 'dedent' | 'indent4' | 'tight' | 'spaced' | 'legacy' | 'jitter';
+const MODES: readonly Mode[] = ['original', 'formatted', 'dedent', 'indent4', 'tight', 'spaced', 'legacy', 'jitter'];
 
 /** Mis-formats a formatted file. Heredoc bodies change too: both formatters see the same input. */
-const mutate: Record<Mode, (s: string) => string> = {
+const mutate: Record<Exclude<Mode, 'original'>, (s: string) => string> = {
   formatted: (s) => s,
   dedent: (s) => s.replace(/^[ \t]+/gm, ''),
   indent4: (s) => s.replace(/^( +)/gm, (m) => m + m),
@@ -166,10 +167,12 @@ function main(): void {
   let allAgree = true;
   for (const mode of MODES) {
     if (only !== undefined && mode !== only) continue;
-    const inputs = new Map([...valid].map(([n, t]) => [n, mutate[mode](t)]));
-    const expected = mode === 'formatted' ? new Map<string, string | null>(inputs) : terraformFmtAll(terraform, inputs);
+    const inputs = new Map([...valid].map(([n, t]) => [n, mode === 'original' ? (originals.get(n) as string) : mutate[mode](t)]));
+    const expected =
+      mode === 'formatted' ? new Map<string, string | null>(inputs) : mode === 'original' ? new Map<string, string | null>(valid) : terraformFmtAll(terraform, inputs);
     let compared = 0;
     let agree = 0;
+    let changedByTerraform = 0;
     const disagree: string[] = [];
     for (const [name, input] of inputs) {
       const want = expected.get(name);
@@ -177,6 +180,7 @@ function main(): void {
       const got = formatSource(name, input);
       if (hasErrors(got.diagnostics)) continue;
       compared++;
+      if (want !== input) changedByTerraform++;
       if (got.output === want) agree++;
       else {
         disagree.push(name);
@@ -188,7 +192,7 @@ function main(): void {
     }
     if (disagree.length > 0) allAgree = false;
     const pct = compared === 0 ? 100 : (100 * agree) / compared;
-    process.stdout.write(`${mode.padEnd(10)} ${agree}/${compared} agree (${pct.toFixed(1)}%)${disagree.length ? `; differ: ${disagree.slice(0, 8).join(', ')}${disagree.length > 8 ? ', ...' : ''}` : ''}\n`);
+    process.stdout.write(`${mode.padEnd(10)} ${agree}/${compared} agree (${pct.toFixed(1)}%; terraform changed ${changedByTerraform})${disagree.length ? `; differ: ${disagree.slice(0, 8).join(', ')}${disagree.length > 8 ? ', ...' : ''}` : ''}\n`);
   }
   process.exitCode = allAgree ? 0 : 1;
 }

@@ -188,7 +188,7 @@ export function formatSource(path: string, source: string): { output: string; di
     const crlf = !/(^|[^\r])\n/.test(source);
     return { output: crlf ? normalized.replace(/\n/g, '\r\n') : normalized, diagnostics: parsed.diagnostics };
   }
-  const rewrites = collectRewrites(parsed.file.body, [], { values: new Map(), types: new Map(), labels: new Set() });
+  const rewrites = collectRewrites(parsed.file.body, [], { values: new Map(), types: new Map(), labels: new Set(), headers: new Map() });
   const lines = splitLines(rewrite(units(source), rewrites));
   formatIndent(lines);
   formatSpaces(lines);
@@ -229,6 +229,8 @@ interface Rewrites {
   readonly types: Map<number, number>;
   /** Bare labels of blocks with a body, quoted as terraform quotes them. */
   readonly labels: Set<number>;
+  /** From a block's type to the end of its last label, start -> end: comments there go. */
+  readonly headers: Map<number, number>;
 }
 
 function collectRewrites(body: Body, inBlocks: readonly string[], into: Rewrites): Rewrites {
@@ -240,6 +242,8 @@ function collectRewrites(body: Body, inBlocks: readonly string[], into: Rewrites
     } else if (item.body !== null) {
       // `lifecycle blue_green { ... }` is infra's own syntax: its label stays bare.
       if (item.type !== 'lifecycle') for (const label of item.labels) if (!label.quoted) into.labels.add(label.range.start.offset);
+      const last = item.labels[item.labels.length - 1];
+      if (last !== undefined) into.headers.set(item.typeRange.end.offset, last.range.end.offset);
       collectRewrites(item.body, [...inBlocks, item.type], into);
     }
   }
@@ -248,14 +252,19 @@ function collectRewrites(body: Body, inBlocks: readonly string[], into: Rewrites
 
 /**
  * terraform fmt's rewrites beyond whitespace (`internal/command/fmt.go`): an attribute whose
- * whole value is one interpolation, `a = "${b}"`, becomes `a = b`; a variable's legacy type
- * `"string"` becomes `string`, a bare `list`/`map`/`set` gets `(any)`; bare block labels are
- * quoted, except on `lifecycle blue_green` (infra's own syntax, with or without a body).
+ * whole value is one interpolation, `a = "${b}"`, becomes `a = b` (in parentheses when it spans
+ * lines and has none); a variable's legacy type `"string"` becomes `string`, a bare
+ * `list`/`map`/`set` gets `(any)`; bare block labels are quoted, except on `lifecycle
+ * blue_green` (infra's own syntax, with or without a body), and comments between a block's type
+ * and its last label are dropped (hclwrite rewrites the labels without them).
  */
 function rewrite(all: readonly (Unit | null)[], rewrites: Rewrites): (Unit | null)[] {
   const out: (Unit | null)[] = [];
+  let headerEnd = -1;
   for (let i = 0; i < all.length; i++) {
     const u = all[i];
+    if (u !== null && u.kind === 'blockComment' && u.start < headerEnd) continue;
+    if (u !== null && rewrites.headers.has(u.start + u.text.length)) headerEnd = rewrites.headers.get(u.start + u.text.length) as number;
     if (u !== null && rewrites.labels.has(u.start) && u.kind === 'ident') {
       out.push({ ...u, text: `"${u.text}"`, kind: 'string' });
       continue;
@@ -313,7 +322,8 @@ function unwrappedInterpolation(all: readonly (Unit | null)[], open: number, clo
   }
   while (inside[0] === null) inside = inside.slice(1);
   while (inside[inside.length - 1] === null) inside = inside.slice(0, -1);
-  if (!inside.includes(null)) return inside;
+  const parenthesized = inside[0]?.kind === 'oparen' && inside[inside.length - 1]?.kind === 'cparen';
+  if (!inside.includes(null) || parenthesized) return inside;
   return [{ text: '(', kind: 'oparen', start: -1, spacesBefore: 0 }, ...inside, { text: ')', kind: 'cparen', start: -1, spacesBefore: 0 }];
 }
 
