@@ -199,11 +199,23 @@ export function buildProgram(): Command {
 
   program
     .command('fmt')
-    .description('Rewrite .infra files in canonical layout (two-space indent, aligned =, one blank line between blocks).')
-    .argument('[paths...]', 'files or directories (default: the current directory)')
-    .option('--check', 'do not write; exit 3 when a file would change')
+    .description('Rewrite .infra files in the layout terraform fmt gives HCL (two-space indent, aligned =, spacing); `-` reads standard input.')
+    .argument('[paths...]', 'files or directories (default: the current directory); - for standard input')
+    .option('--check', 'write nothing; exit 3 when a file would change')
     .option('--diff', 'print the changes as a unified diff')
-    .action(run(async (io, paths: string[], opts) => (await import('./commands/misc.js')).fmtCommand(paths, opts, io)));
+    .option('--recursive', 'also format the files in subdirectories')
+    .option('--write <bool>', 'rewrite the files (--write=false leaves them alone)', parseBool('--write'), true)
+    .option('--list <bool>', 'print the names of the files that change (--list=false does not)', parseBool('--list'), true)
+    .action(run(async (io, paths: string[], opts) => (await import('./commands/fmt.js')).fmtCommand(paths, opts, io)));
+
+  program
+    .command('lsp')
+    .description('Run the language server over stdio, for editors: diagnostics as you type, go to definition, hover, completion.')
+    .action(async () => {
+      (await import('./lsp/server.js')).startServer();
+      // The server exits the process when the editor sends `exit`.
+      await new Promise(() => undefined);
+    });
 
   stateOptions(configOptions(program.command('plan').description('Show what apply would do: a diff of every resource and the ordered deploy sequence.')))
     .option('--out <file>', 'save the plan; `infra apply FILE` then carries out exactly this plan')

@@ -1,17 +1,13 @@
 /**
- * The smaller commands: validate, fmt, show, state list/show/mv/rm, output, force-unlock, graph.
+ * The smaller commands: validate, show, state list/show/mv/rm, output, force-unlock, graph.
  */
 import { formatUtcClock } from '../duration.js';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { resolveVariables } from '../evaluate/variables.js';
 import { UNKNOWN, type Value } from '../evaluate/value.js';
 import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
-import { formatSource } from '../fmt/format.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../state/sensitive.js';
 import { allTypeNames } from '../providers/registry.js';
@@ -81,50 +77,6 @@ export async function validateCommand(opts: ConfigOptions & { json?: boolean }, 
     if (!hasErrors(diags)) io.out('Success! The configuration is valid.\n');
   }
   return hasErrors(diags) ? 1 : 0;
-}
-
-function infraFiles(paths: readonly string[], cwd: string): string[] {
-  const out: string[] = [];
-  for (const p of paths.length ? paths : ['.']) {
-    const abs = resolve(cwd, p);
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw new DiagnosticsError([error(`No such file or directory: ${p}`)]);
-    }
-    if (st.isDirectory()) {
-      for (const f of readdirSync(abs).sort()) if (f.endsWith('.infra')) out.push(join(abs, f));
-    } else out.push(abs);
-  }
-  return out;
-}
-
-/** `infra fmt`: rewrite files in canonical layout; `--check` only reports. */
-export async function fmtCommand(paths: readonly string[], opts: { check?: boolean; diff?: boolean }, io: Io): Promise<number> {
-  let changed = 0;
-  const diags: Diagnostic[] = [];
-  for (const abs of infraFiles(paths, io.cwd)) {
-    const rel = relative(io.cwd, abs) || abs;
-    const source = readFileSync(abs, 'utf8');
-    io.sources.set(rel, source);
-    const r = formatSource(rel, source);
-    if (hasErrors(r.diagnostics)) {
-      diags.push(...r.diagnostics);
-      continue;
-    }
-    if (r.output === source) continue;
-    changed++;
-    if (opts.diff) io.out(createTwoFilesPatch(rel, rel, source, r.output, '', '', { context: 3 }));
-    if (opts.check) io.out(opts.diff ? '' : `${rel}\n`);
-    else {
-      writeFileSync(abs, r.output);
-      if (!opts.diff) io.out(`${rel}\n`);
-    }
-  }
-  printDiagnostics(io, diags);
-  if (hasErrors(diags)) return 1;
-  return opts.check && changed > 0 ? 3 : 0;
 }
 
 /** `infra show [PLANFILE]`: a saved plan, or the state. */

@@ -1,6 +1,8 @@
 /**
  * `infra fmt`. Golden folders in test/fixtures/fmt/<case>/ hold `input.infra` and
- * `expected.infra` (`UPDATE_GOLDENS=1` rewrites the expectations: review the diff). A property
+ * `expected.infra` (`UPDATE_GOLDENS=1` rewrites the expectations: review the diff); those in
+ * test/fixtures/fmt/terraform/<case>/ hold what `terraform fmt` printed for the input, which
+ * infra fmt must print too. A property
  * test formats random valid configurations: the result parses to the same tree, and formatting
  * it again changes nothing.
  */
@@ -16,13 +18,21 @@ import { caseFolders, expectGolden } from '../support/golden.js';
 
 const root = fileURLToPath(new URL('../fixtures/fmt/', import.meta.url));
 
-/** An AST without ranges or source text: what formatting must not change. */
+/**
+ * An AST without ranges or source text: what formatting must not change. A label's quotes and
+ * the quotes around a lone interpolation (`"${x}"`, which evaluates to `x` itself) are not
+ * meaning: fmt drops or adds them as terraform fmt does.
+ */
 function shape(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(shape);
   if (value === null || typeof value !== 'object') return value;
+  const template = value as { kind?: string; parts?: { kind: string; expr?: unknown }[]; heredoc?: unknown };
+  if (template.kind === 'Template' && template.heredoc === undefined && template.parts?.length === 1 && template.parts[0].kind === 'Interpolation') {
+    return shape(template.parts[0].expr);
+  }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k === 'range' || k === 'nameRange' || k === 'typeRange' || k === 'source' || k === 'comments') continue;
+    if (k === 'range' || k === 'nameRange' || k === 'typeRange' || k === 'source' || k === 'comments' || k === 'quoted') continue;
     out[k] = shape(v);
   }
   return out;
@@ -35,7 +45,7 @@ function fmt(source: string): string {
 }
 
 describe('fmt: golden fixtures', () => {
-  const cases = caseFolders(root);
+  const cases = caseFolders(root).filter((name) => name !== 'terraform');
 
   it('has fixture folders', () => {
     expect(cases.length).to.be.greaterThan(10);
@@ -49,6 +59,25 @@ describe('fmt: golden fixtures', () => {
       expectGolden(fmt(input), expectedPath);
       const expected = readFileSync(expectedPath, 'utf8');
       expect(fmt(expected), 'formatting the expected output again').to.equal(expected);
+    });
+  }
+});
+
+describe('fmt: agrees with terraform fmt', () => {
+  // expected.infra is what `terraform fmt` printed (see the folder's README); never rewritten here.
+  const terraformRoot = join(root, 'terraform');
+  const cases = caseFolders(terraformRoot);
+
+  it('has fixture folders', () => {
+    expect(cases.length).to.be.greaterThan(30);
+  });
+
+  for (const name of cases) {
+    it(name, () => {
+      const dir = join(terraformRoot, name);
+      const expected = readFileSync(join(dir, 'expected.infra'), 'utf8');
+      expect(fmt(readFileSync(join(dir, 'input.infra'), 'utf8'))).to.equal(expected);
+      expect(fmt(expected), 'formatting terraform fmt output changes nothing').to.equal(expected);
     });
   }
 });
@@ -83,7 +112,6 @@ describe('fmt: behaviour', () => {
           for_each = toset(local.names)
           lifecycle blue_green
         }
-
         output "x" {
           value = [for k, lb in local_host.lb : "\${lb.ipv4}:53"]
         }

@@ -128,7 +128,9 @@ describe('parser: fast path', () => {
       const source = readFileSync(path, 'utf8');
       const wellFormed = parseFileWithGrammar('x.infra', source).diagnostics.length === 0;
       const used = same(source);
-      if (wellFormed) expect(used, path).to.equal(true);
+      // A newline inside an interpolation is one of the documented declines (the grammar parses it).
+      const multiLineInterpolation = /\$\{[^}]*\n/.test(source);
+      if (wellFormed && !multiLineInterpolation) expect(used, path).to.equal(true);
       if (used) fast++;
     }
     expect(fast).to.be.greaterThan(20);

@@ -1,0 +1,63 @@
+/**
+ * The protocol-free part of the language server (src/lsp/analysis.ts): declarations, where a
+ * reference points, hover text and completions, on in-memory files. Positions are 0-based.
+ */
+import { expect } from 'chai';
+import { completions, declarations, definition, hover, referenceAt } from '../../src/lsp/analysis.js';
+
+const file = '/config/main.infra';
+const other = '/config/lb.infra';
+const files = new Map([
+  [
+    file,
+    [
+      'variable "image" {',
+      '  default = "linode/debian12"',
+      '}',
+      'resource "linode_instance" "ns" {',
+      '  image = var.image',
+      '  label = linode_instance.lb.label',
+      '  ssh {',
+      '    port = 22',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  ],
+  [other, 'resource "linode_instance" "lb" {\n  label = "lb"\n}\n'],
+]);
+
+describe('language server analysis', () => {
+  it('declarations across the files of the directory', () => {
+    expect(declarations(files).map((d) => `${d.kind} ${d.address} ${d.span.file}:${d.span.start.line}`)).to.deep.equal([
+      'variable var.image /config/main.infra:0',
+      'resource linode_instance.ns /config/main.infra:3',
+      'resource linode_instance.lb /config/lb.infra:0',
+    ]);
+  });
+
+  it('a reference is ROOT.NAME under the cursor, not the tail of a longer traversal', () => {
+    expect(referenceAt('  label = linode_instance.lb.label', 12)).to.equal('linode_instance.lb');
+    expect(referenceAt('  label = linode_instance.lb.label', 30)).to.equal(undefined);
+    expect(referenceAt('  label = "x"', 5)).to.equal(undefined);
+  });
+
+  it('goes to a resource declared in another file', () => {
+    expect(definition(files, file, { line: 5, character: 20 })?.span).to.deep.equal({
+      file: other,
+      start: { line: 0, character: 0 },
+      end: { line: 2, character: 1 },
+    });
+  });
+
+  it('hovers on an attribute of a nested block with its schema description', () => {
+    expect(hover(files, file, { line: 7, character: 5 })).to.equal('**port** (optional)\n\nTCP port of sshd on the host.');
+  });
+
+  it('completes the attributes of the nested block the cursor is in', () => {
+    const lines = (files.get(file) as string).split('\n');
+    lines.splice(8, 0, '    ');
+    const edited = new Map(files).set(file, lines.join('\n'));
+    expect(completions(edited, file, { line: 8, character: 4 }).map((c) => c.label)).to.deep.equal(['user', 'port', 'private_key_file', 'host_key_checking', 'known_hosts_file']);
+  });
+});
