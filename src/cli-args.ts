@@ -81,12 +81,12 @@ function unknownOption(cmd: Command, flag: string): NormalizedArgv {
   if (cmd.parent && (bare === 'version' || flag === '-v')) hint = ' (infra version prints the version)';
   else if (cmd.parent && takers.length > 0) {
     const list = takers.length === 1 ? takers[0] : `${takers.slice(0, -1).join(', ')} and ${takers[takers.length - 1]}`;
-    return { ok: false, message: `error: ${fullName(cmd)} does not use ${flag} (${list} take${takers.length === 1 ? 's' : ''} it)` };
+    return { ok: false, message: `Error: ${fullName(cmd)} does not use ${flag} (${list} take${takers.length === 1 ? 's' : ''} it)` };
   } else {
     const near = bare.length > 1 ? nearest(bare, candidates) : undefined;
     if (near !== undefined) hint = ` (Did you mean ${dashes}${near}?)`;
   }
-  return { ok: false, message: `error: unknown option '${flag}' for ${fullName(cmd)}${hint}` };
+  return { ok: false, message: `Error: unknown option '${flag}' for ${fullName(cmd)}${hint}` };
 }
 
 /**
@@ -138,7 +138,7 @@ export function normalizeArgv(program: Command, argv: readonly string[]): Normal
       }
       if (flag === '-chdir' || flag === '--chdir' || flag === '-C') {
         const value = inline ?? argv[++i];
-        if (value === undefined || value === '') return { ok: false, message: `error: ${flag} needs a directory: ${flag}=DIR` };
+        if (value === undefined || value === '') return { ok: false, message: `Error: ${flag} needs a directory: ${flag}=DIR` };
         chdir = value;
         continue;
       }
@@ -150,7 +150,7 @@ export function normalizeArgv(program: Command, argv: readonly string[]): Normal
     const spelled = option.long ?? flag;
     if (!takesValue(option)) {
       if (inline === undefined || inline === 'true') out.push(spelled);
-      else if (inline !== 'false') return { ok: false, message: `error: option '${flag}' takes no value (or =true / =false), not "${inline}"` };
+      else if (inline !== 'false') return { ok: false, message: `Error: option '${flag}' takes no value (or =true / =false), not "${inline}"` };
       continue;
     }
     if (inline !== undefined) out.push(`${spelled}=${inline}`);

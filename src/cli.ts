@@ -376,7 +376,7 @@ export async function main(argv: readonly string[], io?: (noColor: boolean) => I
       isDir = false;
     }
     if (!isDir) {
-      base(true).err(`error: -chdir: no directory ${JSON.stringify(args.chdir)} in ${from}\n`);
+      base(true).err(`Error: -chdir: no directory ${JSON.stringify(args.chdir)} in ${from}\n`);
       return 1;
     }
     ioFactory = (noColor) => ({ ...base(noColor), cwd: dir });

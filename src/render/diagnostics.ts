@@ -2,7 +2,7 @@
  * Diagnostics as text for people and as JSON for tools. The first line of the text form is
  * `FILE:LINE:COL: error|warning: SUMMARY`, which editors and CI annotators understand:
  *
- *     main.infra:12:9: error: Reference to undeclared variable "serail"
+ *     main.infra:12:9: Error: Reference to undeclared variable "serail"
  *        12 |   serial = var.serail
  *           |            ^^^^^^^^^^
  *     Did you mean "serial"?
@@ -67,7 +67,8 @@ function sourceLine(source: string, pos: SourcePos): string | undefined {
 export function formatDiagnostic(d: Diagnostic, opts: FormatDiagnosticOptions): string {
   const chalk = new Chalk({ level: opts.color ? 1 : 0 });
   const severityColor = d.severity === 'error' ? chalk.red : chalk.yellow;
-  const head = `${severityColor.bold(`${d.severity}:`)} ${chalk.bold(d.summary)}`;
+  // Terraform's words (`Error:`, `Warning:`): scripts and CI annotations look for them.
+  const head = `${severityColor.bold(d.severity === 'error' ? 'Error:' : 'Warning:')} ${chalk.bold(d.summary)}`;
   const lines: string[] = [];
   const range = d.range;
   if (range === undefined) {

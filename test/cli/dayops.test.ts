@@ -12,7 +12,7 @@ describe('cli: moved blocks and infra import with the recording provider', () =>
     const r = await p.cli('import', 'test_instance.web', 'i-1');
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
-      'error: Resource type test_instance cannot be imported\n' +
+      'Error: Resource type test_instance cannot be imported\n' +
         'infra creates its objects and cannot read one by an ID. Types that can be imported: none among the providers this configuration uses (docs/cli.md, "infra import").\n',
     );
     expect(existsSync(join(p.dir, 'infra.state.json'))).to.equal(false);
@@ -42,13 +42,13 @@ describe('cli: moved blocks and infra import with the recording provider', () =>
     writeFileSync(file, JSON.stringify(saved));
     const r = await p.cli('show', 'm.plan');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal('error: Invalid saved plan\nm.plan:\n  plan.moves[0].from: expected an address, got 1\n  plan.moves[0].to: missing\n');
+    expect(r.stderr).to.equal('Error: Invalid saved plan\nm.plan:\n  plan.moves[0].from: expected an address, got 1\n  plan.moves[0].to: missing\n');
   });
 
   it('infra validate reports a move from a resource still declared', async () => {
     writeFileSync(join(p.dir, 'main.infra'), 'resource "test_instance" "web" {\n  name = "web"\n}\n\nmoved {\n  from = test_instance.web\n  to   = test_instance.app\n}\n');
     const r = await p.cli('validate');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('main.infra:5:1: error: Moved object still exists\n');
+    expect(r.stderr).to.include('main.infra:5:1: Error: Moved object still exists\n');
   });
 });

@@ -64,7 +64,7 @@ describe('cli: bugs a first day finds', function () {
     expect(empty.code).to.equal(1);
     expect(empty.stderr).to.not.include('internal error');
     expect(empty.stderr.split('\n').slice(0, 4)).to.deep.equal([
-      'error: Invalid saved plan',
+      'Error: Invalid saved plan',
       'empty.plan:',
       '  plan.formatVersion: missing',
       '  plan.mode: missing',
@@ -72,7 +72,7 @@ describe('cli: bugs a first day finds', function () {
     writeFileSync(join(cfg.dir, 'bad.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: null }));
     const bad = await cli('apply', 'bad.plan');
     expect(bad.code).to.equal(1);
-    expect(bad.stderr).to.equal('error: Invalid saved plan\nbad.plan:\n  plan: expected an object, got null\n');
+    expect(bad.stderr).to.equal('Error: Invalid saved plan\nbad.plan:\n  plan: expected an object, got null\n');
     expect((await cli('plan', '--var', 'version=v2', '--out', 'p.plan')).code).to.equal(0);
     const good = JSON.parse(readFileSync(join(cfg.dir, 'p.plan'), 'utf8'));
     good.plan.changes[0].actions = 'create';
@@ -81,7 +81,7 @@ describe('cli: bugs a first day finds', function () {
     const edited = await cli('show', 'edited.plan', '--json');
     expect(edited.code).to.equal(1);
     expect(edited.stderr).to.equal(
-      'error: Invalid saved plan\n' +
+      'Error: Invalid saved plan\n' +
         'edited.plan:\n' +
         `  plan.changes[0] (${good.plan.changes[0].address}).actions: expected a list of actions, got "create"\n` +
         `  plan.steps[1] (${good.plan.steps[1].address}).id: missing\n`,
@@ -91,11 +91,11 @@ describe('cli: bugs a first day finds', function () {
   it('plan --out to a missing directory or a full device is a clear error, not an internal one', async () => {
     const missing = await cli('plan', '--out', '/nonexistent/dir/x');
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.equal('error: Cannot save the plan to /nonexistent/dir/x\nENOENT: no such file or directory, open \'/nonexistent/dir/x\'\n');
+    expect(missing.stderr).to.equal('Error: Cannot save the plan to /nonexistent/dir/x\nENOENT: no such file or directory, open \'/nonexistent/dir/x\'\n');
     if (existsSync('/dev/full')) {
       const full = await cli('plan', '-out=/dev/full');
       expect(full.code).to.equal(1);
-      expect(full.stderr).to.equal('error: Cannot save the plan to /dev/full\nENOSPC: no space left on device, write\n');
+      expect(full.stderr).to.equal('Error: Cannot save the plan to /dev/full\nENOSPC: no space left on device, write\n');
     }
     // The lock was released: the next command runs.
     expect((await cli('plan')).code).to.equal(0);
@@ -105,19 +105,19 @@ describe('cli: bugs a first day finds', function () {
     const started = Date.now();
     const r = await cli('plan', '--var-file', '/dev/zero');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal('error: Cannot read variable file "/dev/zero"\nIt is larger than 16 MiB; variable files are read whole.\n');
+    expect(r.stderr).to.equal('Error: Cannot read variable file "/dev/zero"\nIt is larger than 16 MiB; variable files are read whole.\n');
     expect(Date.now() - started).to.be.below(10_000);
   });
 
   it('-C /dev/zero is refused at the size limit instead of hanging', async () => {
     const r = await cli('validate', '-C', '/dev/zero');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal(`error: Cannot read "${relative(cfg.dir, '/dev/zero')}": larger than 16 MiB\n`);
+    expect(r.stderr).to.equal(`Error: Cannot read "${relative(cfg.dir, '/dev/zero')}": larger than 16 MiB\n`);
   });
 
   it('validate and plan print syntax errors with the source excerpt', async () => {
     writeFileSync(join(cfg.dir, 'bad.infra'), 'variable "a" {\n  default = "x"\n\n');
-    const expected = 'bad.infra:2:16: error: Unclosed "{" opened at 1:14\n' + '    2 |   default = "x"\n' + '      |                ^\n' + 'Expected "}".\n';
+    const expected = 'bad.infra:2:16: Error: Unclosed "{" opened at 1:14\n' + '    2 |   default = "x"\n' + '      |                ^\n' + 'Expected "}".\n';
     for (const command of ['validate', 'plan']) {
       const r = await cli(command);
       expect(r.code, command).to.equal(1);

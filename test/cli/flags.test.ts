@@ -66,7 +66,7 @@ describe("cli: Terraform's flag spellings", function () {
         const r = await cli(command, `-parallelism=${bad}`, ...(command === 'plan' ? [] : ['-auto-approve']));
         expect(r.code, `${command} ${bad}`).to.equal(1);
         expect(r.stdout, `${command} ${bad}`).to.equal('');
-        expect(r.stderr, `${command} ${bad}`).to.equal(`error: Invalid value for --parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
+        expect(r.stderr, `${command} ${bad}`).to.equal(`Error: Invalid value for --parallelism: "${bad}"\nUse a whole number of at least 1 (how many provider calls run at once).\n`);
       }
     }
   });
@@ -105,7 +105,7 @@ describe("cli: Terraform's flag spellings", function () {
       expect(r.code, flags.join(' ')).to.equal(1);
       expect(r.stdout, flags.join(' ')).to.equal('');
       expect(r.stderr, flags.join(' ')).to.equal(
-        `error: ${name} cannot be used when applying a saved plan\nsaved.plan was planned with its own options and is carried out exactly as it was shown. Plan again with ${name} and apply that plan: infra plan ${name === '-destroy' || name === '-refresh-only' || name === '-refresh=false' ? name : name + '=ADDRESS'} -out=saved.plan\n`,
+        `Error: ${name} cannot be used when applying a saved plan\nsaved.plan was planned with its own options and is carried out exactly as it was shown. Plan again with ${name} and apply that plan: infra plan ${name === '-destroy' || name === '-refresh-only' || name === '-refresh=false' ? name : name + '=ADDRESS'} -out=saved.plan\n`,
       );
     }
     // -var stays allowed: it is how the sensitive values of a saved plan are given again.
@@ -160,31 +160,31 @@ describe("cli: Terraform's flag spellings", function () {
     expect(JSON.parse(b.stdout).targets.value).to.have.length(2);
     const missing = await runCli(['-chdir=no-such-dir', 'plan'], { cwd: cfg.dir });
     expect(missing.code).to.equal(1);
-    expect(missing.stderr).to.equal(`error: -chdir: no directory "no-such-dir" in ${cfg.dir}\n`);
+    expect(missing.stderr).to.equal(`Error: -chdir: no directory "no-such-dir" in ${cfg.dir}\n`);
   });
 
   it('an unknown flag is an error with a suggestion, never a different action', async () => {
     const vars = await cli('plan', '-vars', 'version=v2');
     expect(vars.code).to.equal(1);
     expect(vars.stdout).to.equal('');
-    expect(vars.stderr).to.equal("error: unknown option '-vars' for infra plan (Did you mean -var?)\n");
+    expect(vars.stderr).to.equal("Error: unknown option '-vars' for infra plan (Did you mean -var?)\n");
     const help = await cli('plan', '-hepl');
     expect(help.code).to.equal(1);
     expect(help.stdout).to.equal('');
-    expect(help.stderr).to.equal("error: unknown option '-hepl' for infra plan (Did you mean -help?)\n");
+    expect(help.stderr).to.equal("Error: unknown option '-hepl' for infra plan (Did you mean -help?)\n");
     const versionish = await cli('plan', '-verison');
     expect(versionish.code).to.equal(1);
     expect(versionish.stdout).to.equal('');
-    expect(versionish.stderr).to.equal("error: unknown option '-verison' for infra plan\n");
+    expect(versionish.stderr).to.equal("Error: unknown option '-verison' for infra plan\n");
     const dashes = await cli('apply', '--auto-aprove');
     expect(dashes.code).to.equal(1);
-    expect(dashes.stderr).to.equal("error: unknown option '--auto-aprove' for infra apply (Did you mean --auto-approve?)\n");
+    expect(dashes.stderr).to.equal("Error: unknown option '--auto-aprove' for infra apply (Did you mean --auto-approve?)\n");
     const short = await cli('plan', '-x');
     expect(short.code).to.equal(1);
-    expect(short.stderr).to.equal("error: unknown option '-x' for infra plan\n");
+    expect(short.stderr).to.equal("Error: unknown option '-x' for infra plan\n");
     const global = await cli('-colour', 'plan');
     expect(global.code).to.equal(1);
-    expect(global.stderr).to.equal("error: unknown option '-colour' for infra\n");
+    expect(global.stderr).to.equal("Error: unknown option '-colour' for infra\n");
   });
 
   it('a value that starts with a dash is taken as the value, not as a flag', async () => {
@@ -206,7 +206,7 @@ describe("cli: Terraform's flag spellings", function () {
     }
     const sub = await cli('plan', '--version');
     expect(sub.code).to.equal(1);
-    expect(sub.stderr).to.equal("error: unknown option '--version' for infra plan (infra version prints the version)\n");
+    expect(sub.stderr).to.equal("Error: unknown option '--version' for infra plan (infra version prints the version)\n");
   });
 
   it('plan -lock=false takes no lock, so it runs while another command holds it; apply refuses -lock=false', async () => {
@@ -222,7 +222,7 @@ describe("cli: Terraform's flag spellings", function () {
       expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(true);
       const apply = await cli('apply', '-lock=false', '-auto-approve');
       expect(apply.code).to.equal(1);
-      expect(apply.stderr).to.include('error: -lock=false is for read-only runs');
+      expect(apply.stderr).to.include('Error: -lock=false is for read-only runs');
     } finally {
       await held.lock!.release();
     }
@@ -241,14 +241,14 @@ describe("cli: Terraform's flag spellings", function () {
       const command = `infra ${args.slice(0, args[0] === 'state' || args[0] === 'workspace' ? 2 : 1).join(' ')}`;
       expect(r.code, args.join(' ')).to.equal(1);
       expect(r.stdout, args.join(' ')).to.equal('');
-      expect(r.stderr, args.join(' ')).to.equal(`error: ${command} does not use ${flag} (${takers})\n`);
+      expect(r.stderr, args.join(' ')).to.equal(`Error: ${command} does not use ${flag} (${takers})\n`);
     }
     const fmt = await cli('fmt', '-var', 'version=v2');
     expect(fmt.code).to.equal(1);
-    expect(fmt.stderr).to.equal(`error: infra fmt does not use -var (${takers})\n`);
+    expect(fmt.stderr).to.equal(`Error: infra fmt does not use -var (${takers})\n`);
     const state = await cli('fmt', '-state=x.json');
     expect(state.code).to.equal(1);
-    expect(state.stderr).to.equal('error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
+    expect(state.stderr).to.equal('Error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
   });
 
   it('infra --help lists the environment variables and the exit codes', async () => {

@@ -67,7 +67,7 @@ describe('cli: 10 MB configuration files', function () {
       const r = await infraCapped([`-chdir=${over.dir}`, 'validate']);
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
-      expect(r.stderr).to.equal('error: Cannot read "huge.infra": larger than 16 MiB\n');
+      expect(r.stderr).to.equal('Error: Cannot read "huge.infra": larger than 16 MiB\n');
     } finally {
       over.cleanup();
     }

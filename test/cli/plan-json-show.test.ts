@@ -53,7 +53,7 @@ describe('show PLANFILE -json: the saved timestamp and configuration', () => {
     const r = await project.cli('show', 'edited.plan', '-json');
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
-      'error: Invalid saved plan\n' +
+      'Error: Invalid saved plan\n' +
         'edited.plan:\n' +
         '  plan.createdAt: expected an ISO 8601 timestamp, got 7\n' +
         '  plan.configuration.resources[0] (test_instance.a).expressions: expected an object, got null\n' +

@@ -48,6 +48,6 @@ describe('cli: -refresh-only', function () {
   it('-refresh-only with -replace, -destroy or -out is an error', async () => {
     const r = await cli('plan', '-refresh-only', '-out=x.plan');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('error: -refresh-only cannot be combined with -out');
+    expect(r.stderr).to.include('Error: -refresh-only cannot be combined with -out');
   });
 });

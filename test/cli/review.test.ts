@@ -68,6 +68,6 @@ describe('cli: plans for review (markdown, graphs, show)', function () {
     expect(fmt.stderr).to.include('yaml');
     const par = await cli('apply', '--parallelism', 'zero', '--auto-approve');
     expect(par.code).to.equal(1);
-    expect(par.stderr).to.include('error: Invalid value for --parallelism: "zero"');
+    expect(par.stderr).to.include('Error: Invalid value for --parallelism: "zero"');
   });
 });

@@ -64,7 +64,7 @@ describe('cli: a saved plan carries the variable values it was made with', funct
     const r = await cli(['apply', 'saved.plan']);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
-      'error: Sensitive variable "token" must be supplied again\n' +
+      'Error: Sensitive variable "token" must be supplied again\n' +
         'saved.plan holds only a hash of it. Give it as when planning: --var token=VALUE, INFRA_VAR_token, or a variable file; on a terminal infra asks for it.\n',
     );
     const state = await cli(['state', 'list']);
@@ -93,7 +93,7 @@ describe('cli: a saved plan carries the variable values it was made with', funct
   it('a wrong sensitive value or a different -var makes the plan stale', async () => {
     const wrong = await cli(['apply', 'saved.plan'], 'not-the-token');
     expect(wrong.code).to.equal(1);
-    expect(wrong.stderr).to.include('error: Saved plan is stale');
+    expect(wrong.stderr).to.include('Error: Saved plan is stale');
     expect(wrong.stderr).to.include('variable "token" has a different value (sensitive values must be supplied again, unchanged)');
     const other = await cli(['apply', 'saved.plan', '-var', 'version=v3', '-var', 'token=s3cret-t0ken']);
     expect(other.code).to.equal(1);

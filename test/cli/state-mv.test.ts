@@ -35,14 +35,14 @@ describe('cli: state mv and state rm', function () {
   it('state mv refuses an existing destination and a source that matches nothing, with did-you-mean', async () => {
     const exists = await cli('state', 'mv', 'test_check.ns["a"]', 'test_check.ns["b"]');
     expect(exists.code).to.equal(1);
-    expect(exists.stderr).to.include('error: Cannot move test_check.ns["a"] to test_check.ns["b"]: the destination exists');
+    expect(exists.stderr).to.include('Error: Cannot move test_check.ns["a"] to test_check.ns["b"]: the destination exists');
     const none = await cli('state', 'mv', 'test_route.nss', 'test_route.edge');
     expect(none.code).to.equal(1);
-    expect(none.stderr).to.include('error: No instance test_route.nss in the state');
+    expect(none.stderr).to.include('Error: No instance test_route.nss in the state');
     expect(none.stderr).to.include('Did you mean "test_route.ns"?');
     const bad = await cli('state', 'rm', 'test_route');
     expect(bad.code).to.equal(1);
-    expect(bad.stderr).to.include('error: Invalid resource address "test_route"');
+    expect(bad.stderr).to.include('Error: Invalid resource address "test_route"');
   });
 
   it('state rm forgets every copy of an instance without destroying it', async () => {

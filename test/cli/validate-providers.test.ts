@@ -13,7 +13,7 @@ describe('cli: validate checks provider blocks', () => {
   it('an unknown provider, with a suggestion', async () => {
     const r = await validate('provider "linod" {\n}\n');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal('main.infra:1:1: error: Unknown provider "linod"\n    1 | provider "linod" {\n      | ^^^^^^^^^^^^^^^^^^\nDid you mean "linode"?\n');
+    expect(r.stderr).to.equal('main.infra:1:1: Error: Unknown provider "linod"\n    1 | provider "linod" {\n      | ^^^^^^^^^^^^^^^^^^\nDid you mean "linode"?\n');
   });
 
   it('an unknown attribute with did-you-mean and a wrong type, though no resource uses the provider', async () => {
@@ -21,11 +21,11 @@ describe('cli: validate checks provider blocks', () => {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
       [
-        'main.infra:2:3: error: Unsupported argument "tokn"',
+        'main.infra:2:3: Error: Unsupported argument "tokn"',
         '    2 |   tokn               = "x"',
         '      |   ^^^^',
         'Did you mean "token"?',
-        'main.infra:3:24: error: Invalid value for "min_retry_delay_ms"',
+        'main.infra:3:24: Error: Invalid value for "min_retry_delay_ms"',
         '    3 |   min_retry_delay_ms = [1]',
         '      |                        ^^^',
         'A number is required, got list.',

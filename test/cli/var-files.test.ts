@@ -54,7 +54,7 @@ describe('cli: variable files loaded automatically (infra.vars, *.auto.vars)', f
     const auto = await outputsOf({ 'infra.vars': 'a = "x"\nserail = 1\n' }, []);
     expect(auto.code).to.equal(0);
     expect(auto.stderr).to.equal(
-      'infra.vars:2:1: warning: Value for undeclared variable "serail"\n' +
+      'infra.vars:2:1: Warning: Value for undeclared variable "serail"\n' +
         '    2 | serail = 1\n' +
         '      | ^^^^^^\n' +
         'infra.vars:2: the configuration declares no variable "serail"; declare it with variable "serail" { ... }. Files loaded automatically may set variables this configuration does not use; it is ignored.\n',
@@ -62,12 +62,12 @@ describe('cli: variable files loaded automatically (infra.vars, *.auto.vars)', f
     expect(auto.values.a).to.equal('x');
     const named = await outputsOf({ 'mine.vars': 'serail = 1\n' }, ['-var-file', 'mine.vars']);
     expect(named.code).to.equal(1);
-    expect(named.stderr).to.include('error: Value for undeclared variable "serail"');
+    expect(named.stderr).to.include('Error: Value for undeclared variable "serail"');
   });
 
   it('a syntax error in infra.vars names the file and ends the command', async () => {
     const r = await outputsOf({ 'infra.vars': 'a = \n' }, []);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal('infra.vars:1:4: error: Expected an expression after "="\n    1 | a =\n      |    ^\n');
+    expect(r.stderr).to.equal('infra.vars:1:4: Error: Expected an expression after "="\n    1 | a =\n      |    ^\n');
   });
 });

@@ -114,7 +114,7 @@ describe('end to end: keep_blue, infra rollback and the bake on the local stack'
     const r = await applying;
     expect(r.code, r.stdout).to.equal(1);
     expect(r.stdout).to.include('Rolling back the deploy of local_host.ns["ns1"]: dns_check.lb["ns1"], dns_check.public["ns1"] failed during the bake');
-    expect(r.stderr).to.include('error: Bake failed: traffic switched back to blue');
+    expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
     // ns1 answers from blue again (generation 1, serial 1); ns2 stays on its green.
     expect(await soa(endpoints[0])).to.equal(1);
     expect(await soa(endpoints[1])).to.equal(3);

@@ -309,7 +309,7 @@ describe('infra CLI against the Linode API emulator', function () {
       const r = await cli(['plan', '--var', 'prefix=9web']);
       expect(r.code).to.equal(1);
       const at = (key: string): string =>
-        `main.infra:26:14: error: Invalid label "9web-${key}" for linode_instance.web["${key}"]\n` +
+        `main.infra:26:14: Error: Invalid label "9web-${key}" for linode_instance.web["${key}"]\n` +
         '   26 |   label    = "${var.prefix}-${each.key}"\n' +
         '      |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^\n' +
         'It must begin with a letter.\n';
@@ -345,7 +345,7 @@ describe('infra CLI against the Linode API emulator', function () {
         expect(r.code, what).to.equal(1);
         expect(r.stdout, what).to.equal('');
         expect(r.stderr, what).to.equal(
-          'error: No Linode API token\nSet token in the provider "linode" block (for example token = env("LINODE_TOKEN")) or export LINODE_TOKEN.\n',
+          'Error: No Linode API token\nSet token in the provider "linode" block (for example token = env("LINODE_TOKEN")) or export LINODE_TOKEN.\n',
         );
         expect(emu.requests, what).to.deep.equal([]);
       }

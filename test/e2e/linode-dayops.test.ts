@@ -170,7 +170,7 @@ describe('day-2 operations against the Linode API emulator', function () {
       configure(balancers('balancer').replace('lb-', 'edge-') + '\nmoved {\n  from = linode_instance.lb\n  to   = linode_instance.balancer\n}\n');
       const r = await cli(['plan']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(/^main\.infra:\d+:1: error: Cannot move linode_instance\.lb to linode_instance\.balancer: the destination exists\n/);
+      expect(r.stderr).to.match(/^main\.infra:\d+:1: Error: Cannot move linode_instance\.lb to linode_instance\.balancer: the destination exists\n/);
       expect(readFileSync(statePath(), 'utf8')).to.equal(text);
     });
   });
@@ -232,11 +232,11 @@ ${extra}}
       configure(adopted('web-outside'));
       const r = await cli(['import', 'linode_instance.adopted', '99999']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.equal('error: Cannot import linode_instance.adopted: no Linode instance with ID 99999\nThe API has no such instance on this account (or it is being deleted). Nothing was imported.\n');
+      expect(r.stderr).to.equal('Error: Cannot import linode_instance.adopted: no Linode instance with ID 99999\nThe API has no such instance on this account (or it is being deleted). Nothing was imported.\n');
       expect(existsSync(statePath())).to.equal(false);
       const bad = await cli(['import', 'linode_instance.adopted', 'web-outside']);
       expect(bad.code).to.equal(1);
-      expect(bad.stderr).to.include('error: Cannot import linode_instance.adopted: "web-outside" is not a Linode ID\n');
+      expect(bad.stderr).to.include('Error: Cannot import linode_instance.adopted: "web-outside" is not a Linode ID\n');
     });
 
     it('refuses an address the configuration lacks (did you mean), or one the state already holds', async () => {
@@ -245,18 +245,18 @@ ${extra}}
       const missing = await cli(['import', 'linode_instance.adopt', String(id)]);
       expect(missing.code).to.equal(1);
       expect(missing.stderr).to.equal(
-        'error: Configuration for import target linode_instance.adopt does not exist\nDid you mean "linode_instance.adopted"?\nBefore importing, write its resource block, for example:\n  resource "linode_instance" "adopt" {\n    # (resource arguments)\n  }\n',
+        'Error: Configuration for import target linode_instance.adopt does not exist\nDid you mean "linode_instance.adopted"?\nBefore importing, write its resource block, for example:\n  resource "linode_instance" "adopt" {\n    # (resource arguments)\n  }\n',
       );
       ok(await cli(['import', 'linode_instance.adopted', String(id)]));
       const text = readFileSync(statePath(), 'utf8');
       const twice = await cli(['import', 'linode_instance.adopted', String(id)]);
       expect(twice.code).to.equal(1);
-      expect(twice.stderr).to.include('error: Resource already managed by infra\n');
+      expect(twice.stderr).to.include('Error: Resource already managed by infra\n');
       configure(adopted('web-outside') + adopted('web-outside').replace('"adopted"', '"twin"'));
       const elsewhere = await cli(['import', 'linode_instance.twin', String(id)]);
       expect(elsewhere.code).to.equal(1);
       expect(elsewhere.stderr).to.equal(
-        `error: Cannot import linode_instance.twin: the object is already managed as linode_instance.adopted\nThe state records linode_instance ${id} at linode_instance.adopted. To give it a new address, use a moved block or infra state mv, not an import.\n`,
+        `Error: Cannot import linode_instance.twin: the object is already managed as linode_instance.adopted\nThe state records linode_instance ${id} at linode_instance.adopted. To give it a new address, use a moved block or infra state mv, not an import.\n`,
       );
       expect(readFileSync(statePath(), 'utf8')).to.equal(text);
     });
@@ -294,7 +294,7 @@ ${extra}}
       const r = await cli(['plan']);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.match(
-        /^main\.infra:\d+:1: error: Configuration for import target does not exist\n[^]*The configuration has no instance linode_instance\.lb\["ns9"\]; it has linode_instance\.lb\["ns1"\], linode_instance\.lb\["ns2"\]\. Importing it would adopt the object only to destroy it\.\n$/,
+        /^main\.infra:\d+:1: Error: Configuration for import target does not exist\n[^]*The configuration has no instance linode_instance\.lb\["ns9"\]; it has linode_instance\.lb\["ns1"\], linode_instance\.lb\["ns2"\]\. Importing it would adopt the object only to destroy it\.\n$/,
       );
       expect(existsSync(statePath())).to.equal(false);
     });
@@ -305,7 +305,7 @@ ${extra}}
       const r = await cli(['import', 'linode_instance.lb["ns9"]', String(id)]);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.equal(
-        'error: Configuration for import target linode_instance.lb["ns9"] does not exist\nThe configuration has no instance linode_instance.lb["ns9"]; it has linode_instance.lb["ns1"], linode_instance.lb["ns2"]. Importing it would adopt the object only to destroy it.\n',
+        'Error: Configuration for import target linode_instance.lb["ns9"] does not exist\nThe configuration has no instance linode_instance.lb["ns9"]; it has linode_instance.lb["ns1"], linode_instance.lb["ns2"]. Importing it would adopt the object only to destroy it.\n',
       );
       expect(existsSync(statePath())).to.equal(false);
     });
@@ -327,7 +327,7 @@ ${extra}}
       configure(adopted('web-adopted') + '\nimport {\n  to = linode_instance.adopted\n  id = "424242"\n}\n');
       const r = await cli(['plan']);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(/^main\.infra:\d+:1: error: Cannot import linode_instance\.adopted: no Linode instance with ID 424242\n/);
+      expect(r.stderr).to.match(/^main\.infra:\d+:1: Error: Cannot import linode_instance\.adopted: no Linode instance with ID 424242\n/);
       expect(existsSync(statePath())).to.equal(false);
     });
   });

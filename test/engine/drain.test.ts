@@ -100,7 +100,7 @@ describe('engine: draining blue before destroying it', function () {
     expect(r.ms).to.be.greaterThan(700);
     expect(r.stdout).to.include('test_balancer.ns: still carries traffic to blue when the drain bound of 700ms passed: 3 TCP connections from lb to 10.0.1.3:53\n');
     expect(r.stderr).to.equal(
-      'warning: test_balancer.ns still sent traffic to blue of test_server.ns when the drain bound of 700ms passed\n' +
+      'Warning: test_balancer.ns still sent traffic to blue of test_server.ns when the drain bound of 700ms passed\n' +
         '3 TCP connections from lb to 10.0.1.3:53. Blue is destroyed now: what those clients have in flight is lost once, and they retry ' +
         "(a client that ignores the server's request to leave never leaves by itself). Set INFRA_DRAIN_TIMEOUT for a longer bound.\n",
     );
@@ -112,7 +112,7 @@ describe('engine: draining blue before destroying it', function () {
     const r = await deploy({ INFRA_DRAIN_TIMEOUT: '0s' });
     expect(r.code).to.equal(0);
     expect(callsFromSwitch().filter((c) => c.startsWith('drained'))).to.deep.equal(['drained test_balancer.ns#0']);
-    expect(r.stderr).to.include('warning: test_balancer.ns still sent traffic to blue of test_server.ns when the drain bound of 0ms passed\n');
+    expect(r.stderr).to.include('Warning: test_balancer.ns still sent traffic to blue of test_server.ns when the drain bound of 0ms passed\n');
   });
 
   it('refuses an INFRA_DRAIN_TIMEOUT that is not a duration before changing anything', async () => {
@@ -131,7 +131,7 @@ describe('engine: draining blue before destroying it', function () {
     expect(callsFromSwitch().slice(2)).to.deep.equal(['retire test_provision.ns#1', 'drained test_balancer.ns#0', 'delete test_provision.ns#1', 'delete test_server.ns#1']);
     expect(r.stdout).to.include('test_provision.ns (blue): │ Retiring test_provision.ns (blue) failed; draining without it\n');
     expect(r.stdout).to.include('test_provision.ns (blue): │ Cannot tell whether test_balancer.ns has drained; not waiting for it\n');
-    expect(r.stderr).to.equal('warning: retire test_provision.ns failed\nthe playbook failed\nwarning: drained test_balancer.ns failed\nssh: connection refused\n');
+    expect(r.stderr).to.equal('Warning: retire test_provision.ns failed\nthe playbook failed\nWarning: drained test_balancer.ns failed\nssh: connection refused\n');
   });
 
   it('does not drain a deploy that rolls back: blue keeps serving', async () => {

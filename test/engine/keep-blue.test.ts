@@ -150,14 +150,14 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
       const noTerminal = await p.cli('rollback');
       expect(noTerminal.code).to.equal(1);
-      expect(noTerminal.stderr).to.include('error: No terminal to ask for approval');
+      expect(noTerminal.stderr).to.include('Error: No terminal to ask for approval');
     });
 
     it('infra rollback without a kept copy says so and changes nothing', async () => {
       expect((await p.cli('apply', '--auto-approve')).code).to.equal(0);
       const r = await p.cli('rollback', '--auto-approve');
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.include('error: Nothing to roll back');
+      expect(r.stderr).to.include('Error: Nothing to roll back');
       expect(r.stderr).to.include('lifecycle blue_green { keep_blue = "15m" }');
     });
 
@@ -215,7 +215,7 @@ describe('engine: keep_blue, a rollback window', () => {
       p.provider.deleteCopyOutside('test_instance.ns["a"]', 1);
       const r = await p.cli('rollback', '--auto-approve', '--target', 'test_instance.ns["a"]');
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.include('error: No kept blue copy at test_instance.ns["a"]');
+      expect(r.stderr).to.include('Error: No kept blue copy at test_instance.ns["a"]');
       const plan = await p.cli('plan', '--var', 'version=v2');
       expect(plan.stdout).to.not.include('# test_instance.ns["a"] generation 1 (kept blue');
       expect(plan.stdout).to.include('# test_instance.ns["b"] generation 1 (kept blue');
@@ -240,7 +240,7 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(r.stdout).to.include('test_check.lb["a"]: Failed after');
       expect(r.stdout).to.include('Rolling back the deploy of test_instance.ns["a"]: test_check.lb["a"] failed during the bake');
       expect(r.stdout).to.match(/test_route.ns\["a"\] \(blue\): Switched after [0-9.]+s \(traffic now to 10.0.0.2 \(kept blue, generation 1\)\)/);
-      expect(r.stderr).to.include('error: Bake failed: traffic switched back to blue');
+      expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
       expect(r.stderr).to.include('Traffic goes to the kept blue copies again: test_instance.ns["a"] (generation 1), verified by the post-switch checks.');
       // a went back to blue; b stays on green with its blue kept; nothing was destroyed.
       expect(copies(p.state())).to.deep.equal([

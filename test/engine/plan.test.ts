@@ -93,11 +93,11 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
   it('refuses to destroy or replace what prevent_destroy protects', async () => {
     const r = await cli('plan', '--destroy');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('error: Instance test_instance.db cannot be destroyed');
+    expect(r.stderr).to.include('Error: Instance test_instance.db cannot be destroyed');
     writeFileSync(join(cfg.dir, 'main.infra'), WEB.replace('name = "db"', 'name  = "db"\n  image = "other"'));
     const replace = await cli('plan');
     expect(replace.code).to.equal(1);
-    expect(replace.stderr).to.include('main.infra:29:1: error: Instance test_instance.db cannot be destroyed');
+    expect(replace.stderr).to.include('main.infra:29:1: Error: Instance test_instance.db cannot be destroyed');
   });
 
   it('shows drift: an object deleted outside is planned again', async () => {
@@ -147,7 +147,7 @@ describe('engine: plans, targets, drift, saved plans, locks', () => {
     // The state moved on: the same file is now stale.
     const again = await cli('apply', 'plan.json', '--var', 'size=large');
     expect(again.code).to.equal(1);
-    expect(again.stderr).to.include('error: Saved plan is stale');
+    expect(again.stderr).to.include('Error: Saved plan is stale');
     // A changed configuration is stale too.
     const p2 = await cli('plan', '--var', 'size=huge', '--out', 'plan2.json');
     expect(p2.code).to.equal(0);
@@ -196,8 +196,8 @@ describe('engine: the blue-green rules are enforced', () => {
     try {
       const r = await runCli(['validate'], { cwd: cfg.dir });
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.include('main.infra:4:3: error: Blue-green resource test_instance.ns has no check to verify it');
-      expect(r.stderr).to.include('main.infra:4:3: error: Blue-green resource test_instance.ns has no route pointing at it');
+      expect(r.stderr).to.include('main.infra:4:3: Error: Blue-green resource test_instance.ns has no check to verify it');
+      expect(r.stderr).to.include('main.infra:4:3: Error: Blue-green resource test_instance.ns has no route pointing at it');
     } finally {
       cfg.cleanup();
     }
@@ -226,7 +226,7 @@ describe('engine: apply checks values against the reviewed plan', () => {
       expect(p.code).to.equal(0);
       const a = await runCli(['apply', 'plan.json'], { cwd: cfg.dir, env: { INFRA_TEST_NAME: 'something-else' } });
       expect(a.code).to.equal(1);
-      expect(a.stderr).to.include('error: test_instance.a: "name" is not what the reviewed plan said');
+      expect(a.stderr).to.include('Error: test_instance.a: "name" is not what the reviewed plan said');
       expect(provider.calls.filter((c) => c.op === 'create')).to.deep.equal([]);
     } finally {
       unregister();

@@ -36,7 +36,7 @@ describe('engine: a provider that throws', () => {
     };
   };
   const REFRESH_ERROR =
-    'error: Internal error in provider "test" while reading test_instance.web\n' +
+    'Error: Internal error in provider "test" while reading test_instance.web\n' +
     'TypeError: got.value.data is not iterable\n' +
     'This is a bug in the provider; please report it. Nothing was changed.\n';
 
@@ -64,7 +64,7 @@ describe('engine: a provider that throws', () => {
     const r = await cli('apply', '--auto-approve');
     expect(r.code).to.equal(1);
     expect(r.stderr.replace(/after [\d.]+s/, 'after Ns')).to.equal(
-      'error: Internal error in provider "test" while modifying test_provision.web\n' +
+      'Error: Internal error in provider "test" while modifying test_provision.web\n' +
         "TypeError: Cannot read properties of undefined (reading 'id')\n" +
         'This is a bug in the provider; please report it. The state holds what was done before it.\n' +
         'Apply failed after Ns: update test_provision.web failed; 0 of 1 steps done.\n',

@@ -143,7 +143,7 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
       for (let i = 0; i < 300 && !out.includes('Bake round 2:'); i++) await new Promise((r) => setTimeout(r, 50));
       p.kill('SIGINT');
       expect(await exited, `${out}\n${err}`).to.equal(0);
-      expect(err).to.include('warning: Bake stopped by an interrupt');
+      expect(err).to.include('Warning: Bake stopped by an interrupt');
       expect(out).to.include('Apply complete!');
       expectTracked(cfg.dir, 'after Ctrl-C in the bake');
       expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);

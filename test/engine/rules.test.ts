@@ -35,7 +35,7 @@ describe('engine: graph errors and lifecycle rules', () => {
       'validate',
     );
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('main.infra:5:1: error: Cycle: test_instance.a -> test_instance.b -> test_instance.c -> test_instance.a');
+    expect(r.stderr).to.include('main.infra:5:1: Error: Cycle: test_instance.a -> test_instance.b -> test_instance.c -> test_instance.a');
     expect(r.stderr).to.include('test_instance.a refers to test_instance.b at main.infra:6:10');
     expect(r.stderr).to.include('test_instance.c refers to test_instance.a at main.infra:2:10');
   });
@@ -43,7 +43,7 @@ describe('engine: graph errors and lifecycle rules', () => {
   it('suggests the nearest resource type for an unknown one', async () => {
     const r = await run({ 'main.infra': 'resource "test_instanse" "a" {\n}\n' }, 'validate');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('main.infra:1:10: error: Unknown resource type "test_instanse"');
+    expect(r.stderr).to.include('main.infra:1:10: Error: Unknown resource type "test_instanse"');
     expect(r.stderr).to.include('Did you mean "test_instance"?');
   });
 

@@ -48,7 +48,7 @@ describe('engine: provider output is scrubbed of secrets', () => {
       'test_provision.web: │ failed: [web] => {"msg":"login refused","script":"(sensitive value)","root_pass":"(sensitive value)"}',
       'test_provision.web: Failed after Ns: create test_provision.web failed',
     ]);
-    expect(r.stderr).to.include('error: create test_provision.web failed\nran "(sensitive value)" as root with (sensitive value)\n');
+    expect(r.stderr).to.include('Error: create test_provision.web failed\nran "(sensitive value)" as root with (sensitive value)\n');
   });
 
   it('a refresh line and a refresh diagnostic quoting a sensitive variable', async () => {
@@ -59,6 +59,6 @@ describe('engine: provider output is scrubbed of secrets', () => {
     expect(r.code).to.equal(1);
     expect(r.stdout + r.stderr).to.not.include('pa"ss');
     expect(r.stderr).to.include('checking with (sensitive value)\n');
-    expect(r.stderr).to.include('error: read test_provision.web failed\nlogin (sensitive value) refused\n');
+    expect(r.stderr).to.include('Error: read test_provision.web failed\nlogin (sensitive value) refused\n');
   });
 });

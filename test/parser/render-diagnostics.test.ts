@@ -28,7 +28,7 @@ describe('render: diagnostics as text', () => {
     // say 12:12; the column printed is the range's, so they always agree.)
     const d = error('Reference to undeclared variable "serail"', 'Did you mean "serial"?', rangeOf(main, 'var.serail'));
     expect(print(d, { [file]: main })).to.equal(dedent`
-      main.infra:12:12: error: Reference to undeclared variable "serail"
+      main.infra:12:12: Error: Reference to undeclared variable "serail"
          12 |   serial = var.serail
             |            ^^^^^^^^^^
       Did you mean "serial"?`);
@@ -38,7 +38,7 @@ describe('render: diagnostics as text', () => {
     const source = 'a = 1\n';
     const d = warning('Something odd', 'First line.\nSecond line.', rangeOf(source, 'a'));
     expect(print(d, { [file]: source })).to.equal(dedent`
-      main.infra:1:1: warning: Something odd
+      main.infra:1:1: Warning: Something odd
           1 | a = 1
             | ^
       First line.
@@ -47,24 +47,24 @@ describe('render: diagnostics as text', () => {
 
   it('without a range: the severity line and the detail', () => {
     expect(print(error('No configuration files', 'There are no .infra files in the directory.'))).to.equal(
-      'error: No configuration files\nThere are no .infra files in the directory.',
+      'Error: No configuration files\nThere are no .infra files in the directory.',
     );
-    expect(print(warning('Careful'))).to.equal('warning: Careful');
+    expect(print(warning('Careful'))).to.equal('Warning: Careful');
   });
 
   it('without the source text: the location line and the detail', () => {
     const d = error('Broken', 'Detail.', rangeOf('x = 1\n', 'x'));
-    expect(print(d)).to.equal('main.infra:1:1: error: Broken\nDetail.');
+    expect(print(d)).to.equal('main.infra:1:1: Error: Broken\nDetail.');
   });
 
   it('clips a multi-line range to its first line; a zero-width range gets one caret', () => {
     const source = 'a = [\n  1,\n]\n';
     expect(print(error('Multi', undefined, rangeOf(source, '[', 9)), { [file]: source })).to.equal(dedent`
-      main.infra:1:5: error: Multi
+      main.infra:1:5: Error: Multi
           1 | a = [
             |     ^`);
     expect(print(error('Here', undefined, rangeOf(source, '1', 0)), { [file]: source })).to.equal(dedent`
-      main.infra:2:3: error: Here
+      main.infra:2:3: Error: Here
           2 |   1,
             |   ^`);
   });
@@ -72,7 +72,7 @@ describe('render: diagnostics as text', () => {
   it('a range at the end of a line points just past it', () => {
     const source = 'a =\nb = 1\n';
     expect(print(error('Expected an expression after "="', undefined, rangeOf(source, '\n', 0)), { [file]: source })).to.equal(dedent`
-      main.infra:1:4: error: Expected an expression after "="
+      main.infra:1:4: Error: Expected an expression after "="
           1 | a =
             |    ^`);
   });
@@ -80,14 +80,14 @@ describe('render: diagnostics as text', () => {
   it('keeps tabs under the source line so carets line up', () => {
     const source = '\tvalue = bad\n';
     expect(print(error('Tab', undefined, rangeOf(source, 'bad')), { [file]: source })).to.equal(
-      'main.infra:1:10: error: Tab\n    1 | \tvalue = bad\n      | \t        ^^^',
+      'main.infra:1:10: Error: Tab\n    1 | \tvalue = bad\n      | \t        ^^^',
     );
   });
 
   it('widens the gutter for line numbers over 9999', () => {
     const source = `${'\n'.repeat(12344)}x = 1\n`;
     expect(print(error('Far', undefined, rangeOf(source, 'x')), { [file]: source })).to.equal(dedent`
-      main.infra:12345:1: error: Far
+      main.infra:12345:1: Error: Far
        12345 | x = 1
              | ^`);
   });
@@ -105,20 +105,20 @@ describe('render: diagnostics as text', () => {
   it('shows control characters as visible stand-ins', () => {
     const source = 'a = 1\u0000\u0007\n';
     expect(print(error('Bad', undefined, rangeOf(source, '\u0000', 2)), { [file]: source })).to.equal(
-      'main.infra:1:6: error: Bad\n    1 | a = 1\ufffd\ufffd\n      |      ^^',
+      'main.infra:1:6: Error: Bad\n    1 | a = 1\ufffd\ufffd\n      |      ^^',
     );
   });
 
   it('prints paths relative to the working directory, and pseudo-files as they are', () => {
     const source = 'x = 1\n';
     const nested = rangeOf(source, 'x', 1, '/work/project/env/prod.infra');
-    expect(print(error('E', undefined, nested)).split('\n')[0]).to.equal('env/prod.infra:1:1: error: E');
+    expect(print(error('E', undefined, nested)).split('\n')[0]).to.equal('env/prod.infra:1:1: Error: E');
     const outside = rangeOf(source, 'x', 1, '/elsewhere/a.infra');
-    expect(print(error('E', undefined, outside)).split('\n')[0]).to.equal('../../elsewhere/a.infra:1:1: error: E');
+    expect(print(error('E', undefined, outside)).split('\n')[0]).to.equal('../../elsewhere/a.infra:1:1: Error: E');
     const relative = rangeOf(source, 'x', 1, 'main.infra');
-    expect(print(error('E', undefined, relative)).split('\n')[0]).to.equal('main.infra:1:1: error: E');
+    expect(print(error('E', undefined, relative)).split('\n')[0]).to.equal('main.infra:1:1: Error: E');
     const value = rangeOf(source, 'x', 1, '<value>');
-    expect(print(error('E', undefined, value)).split('\n')[0]).to.equal('<value>:1:1: error: E');
+    expect(print(error('E', undefined, value)).split('\n')[0]).to.equal('<value>:1:1: Error: E');
   });
 
   it('colours: red errors, yellow warnings, bold summary; same text without the colour codes', () => {

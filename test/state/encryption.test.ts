@@ -66,12 +66,12 @@ describe('state/encryption', () => {
         expect(new StateCipher({ key: RAW_KEY, oldKey: null }).open(stored, 'f').text).to.equal(pulled.stdout);
         const without = await runCli(['state', 'list', '-C', cfg.dir], { cwd: cfg.dir, env: { MY_KEY: '' } });
         expect(without.code).to.equal(1);
-        expect(without.stderr.split('\n')[0]).to.equal('main.infra:2:3: error: The encryption block has no key');
+        expect(without.stderr.split('\n')[0]).to.equal('main.infra:2:3: Error: The encryption block has no key');
         const elsewhere = tempConfig({});
         const plain = await runCli(['show', '--state', join(cfg.dir, 'infra.state.json')], { cwd: elsewhere.dir, env: { INFRA_STATE_KEY: '' } });
         elsewhere.cleanup();
         expect(plain.code).to.equal(1);
-        expect(plain.stderr.split('\n')[0]).to.equal('error: The state is encrypted and no key is set');
+        expect(plain.stderr.split('\n')[0]).to.equal('Error: The state is encrypted and no key is set');
       } finally {
         cfg.cleanup();
       }

@@ -40,9 +40,9 @@ export function sampleInstance(address: string, overrides: Partial<StateInstance
   };
 }
 
-/** `error: summary` and the detail beneath: how a diagnostic reads, for exact-text assertions. */
+/** `Error: summary` and the detail beneath: how a diagnostic reads, for exact-text assertions. */
 export function printDiagnostics(diagnostics: readonly Diagnostic[]): string {
-  return diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? `\n${d.detail}` : ''}`).join('\n\n');
+  return diagnostics.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${d.detail ? `\n${d.detail}` : ''}`).join('\n\n');
 }
 
 /** A TypeScript child process (test/state/children/NAME.ts) whose stdout is read line by line. */

@@ -27,7 +27,7 @@ function lockInfoText(lockPath: string, info: LockInfo): string {
 
 function heldElsewhere(lockPath: string, info: LockInfo, waitedMs = 0): string {
   return [
-    'error: Error acquiring the state lock',
+    'Error: Error acquiring the state lock',
     ...(waitedMs > 0 ? [`Gave up after waiting ${waitedMs} ms for the lock.`, ''] : []),
     lockInfoText(lockPath, info),
     '',
@@ -108,7 +108,7 @@ describe('state/lock', () => {
     expect(lock).to.equal(null);
     expect(printDiagnostics(diagnostics)).to.equal(
       [
-        'error: Error acquiring the state lock',
+        'Error: Error acquiring the state lock',
         lockInfoText(lockPath, info),
         '',
         `The lock is stale: process ${info.pid} on this host, which took it for apply, is no longer running ` +
@@ -139,7 +139,7 @@ describe('state/lock', () => {
     expect(lock).to.equal(null);
     expect(printDiagnostics(diagnostics)).to.equal(
       [
-        'error: Error acquiring the state lock',
+        'Error: Error acquiring the state lock',
         `The lock file ${lockPath} exists but could not be read: Unexpected token 'o', "not json" is not valid JSON.`,
         'If no infra process is using this state, delete that file by hand.',
       ].join('\n'),
@@ -160,7 +160,7 @@ describe('state/lock', () => {
     const wrong = await forceUnlock(statePath, '11111111-2222-4333-8444-555555555555');
     expect(printDiagnostics(wrong)).to.equal(
       [
-        'error: Lock ID does not match',
+        'Error: Lock ID does not match',
         'The state is locked with ID 0b5e6c1e-8f1c-4a57-9d4c-0a3c5f2e7d11, not 11111111-2222-4333-8444-555555555555.',
         '',
         lockInfoText(lockPath, info),
@@ -178,7 +178,7 @@ describe('state/lock', () => {
     const r = await runCli(['force-unlock', first.info.id, '--state', statePath], { cwd: dir });
     expect(r.code).to.equal(0);
     expect(r.stderr).to.equal(
-      'warning: Removed the lock of a running process\n' +
+      'Warning: Removed the lock of a running process\n' +
         `Process ${process.pid} (apply) is still running on this host and may still write the state.\n`,
     );
     expect(r.stdout).to.equal(`Lock ${first.info.id} removed. The state is unlocked.\n`);
@@ -188,7 +188,7 @@ describe('state/lock', () => {
   it('force-unlock with no lock is an error', async () => {
     const diagnostics = await forceUnlock(statePath, '0b5e6c1e-8f1c-4a57-9d4c-0a3c5f2e7d11');
     expect(printDiagnostics(diagnostics)).to.equal(
-      `error: No state lock to remove\nThere is no lock file ${lockPath}: the state is not locked.`,
+      `Error: No state lock to remove\nThere is no lock file ${lockPath}: the state is not locked.`,
     );
   });
 
@@ -196,12 +196,12 @@ describe('state/lock', () => {
     const first = await acquire();
     const unlocked = await forceUnlock(statePath, first.info.id);
     expect(printDiagnostics(unlocked)).to.equal(
-      'warning: Removed the lock of a running process\n' +
+      'Warning: Removed the lock of a running process\n' +
         `Process ${process.pid} (apply) is still running on this host and may still write the state.`,
     );
     const second = await acquire('destroy');
     expect(printDiagnostics(await first.release())).to.equal(
-      'warning: The state lock now belongs to someone else and was left in place\n' +
+      'Warning: The state lock now belongs to someone else and was left in place\n' +
         `This apply held lock ${first.info.id}, but ${lockPath} now holds lock ${second.info.id} ` +
         `(${who}, destroy): ours was force-unlocked.`,
     );
@@ -210,7 +210,7 @@ describe('state/lock', () => {
     const third = await acquire();
     await forceUnlock(statePath, third.info.id);
     expect(printDiagnostics(await third.release())).to.equal(
-      `warning: The state lock was already removed\n${lockPath} was removed while this apply held it (by infra force-unlock?).`,
+      `Warning: The state lock was already removed\n${lockPath} was removed while this apply held it (by infra force-unlock?).`,
     );
   });
 

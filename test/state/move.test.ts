@@ -48,13 +48,13 @@ describe('state: move and forget', () => {
     const exists = moveInstances(sample(), addr('linode_instance.lb["a"]'), addr('linode_instance.lb["b"]'));
     expect(exists.state).to.equal(null);
     expect(printDiagnostics(exists.diagnostics)).to.equal(
-      'error: Cannot move linode_instance.lb["a"] to linode_instance.lb["b"]: the destination exists\nThe state already holds linode_instance.lb["b"]. Remove it first (infra state rm linode_instance.lb["b"]) if it should be forgotten.',
+      'Error: Cannot move linode_instance.lb["a"] to linode_instance.lb["b"]: the destination exists\nThe state already holds linode_instance.lb["b"]. Remove it first (infra state rm linode_instance.lb["b"]) if it should be forgotten.',
     );
     const none = moveInstances(sample(), addr('linode_instance.lbb'), addr('linode_instance.edge'));
-    expect(printDiagnostics(none.diagnostics)).to.equal('error: No instance linode_instance.lbb in the state\nDid you mean "linode_instance.lb"?');
+    expect(printDiagnostics(none.diagnostics)).to.equal('Error: No instance linode_instance.lbb in the state\nDid you mean "linode_instance.lb"?');
     const shape = moveInstances(sample(), addr('linode_instance.lb'), addr('linode_instance.edge["a"]'));
     expect(printDiagnostics(shape.diagnostics)).to.equal(
-      'error: Cannot move linode_instance.lb to linode_instance.edge["a"]\nMove a whole resource to a resource address (TYPE.NAME), or one instance to an instance address (TYPE.NAME[KEY]).',
+      'Error: Cannot move linode_instance.lb to linode_instance.edge["a"]\nMove a whole resource to a resource address (TYPE.NAME), or one instance to an instance address (TYPE.NAME[KEY]).',
     );
   });
 
@@ -63,6 +63,6 @@ describe('state: move and forget', () => {
     expect(r.changed).to.deep.equal(['linode_instance.lb["a"]', 'linode_instance.lb["a"]']);
     expect(r.state!.resources.map((x) => x.address)).to.deep.equal(['dns_check.lb', 'linode_instance.lb["b"]']);
     const none = forgetInstances(sample(), addr('dns_check.lbx'));
-    expect(printDiagnostics(none.diagnostics)).to.equal('error: No instance dns_check.lbx in the state\nDid you mean "dns_check.lb"?');
+    expect(printDiagnostics(none.diagnostics)).to.equal('Error: No instance dns_check.lbx in the state\nDid you mean "dns_check.lb"?');
   });
 });

@@ -119,7 +119,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
     expect(changed.code, changed.stderr).to.equal(2);
     const locked = await runCli(['plan', '-C', dir], { cwd: dir, env: reader });
     expect(locked.code).to.equal(1);
-    expect(locked.stderr).to.match(/^error: Error acquiring the state lock\n.*permission denied/);
+    expect(locked.stderr).to.match(/^Error: Error acquiring the state lock\n.*permission denied/);
     const applied = await runCli(['apply', '--auto-approve', '-var', 'name=web2', '-C', dir], { cwd: dir, env: reader });
     expect(applied.code).to.equal(1);
     expect(applied.stderr).to.not.match(/\n\s+at /);
@@ -151,11 +151,11 @@ describe('state/pg backend (real PostgreSQL)', function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal(
       [
-        'main.infra:3:5: error: Unsupported argument "conn_string"',
+        'main.infra:3:5: Error: Unsupported argument "conn_string"',
         '    3 |     conn_string = "x"',
         '      |     ^^^^^^^^^^^',
         'Did you mean "conn_str"?',
-        'main.infra:4:19: error: Invalid value for "schema_name"',
+        'main.infra:4:19: Error: Invalid value for "schema_name"',
         '    4 |     schema_name = ["a"]',
         '      |                   ^^^^^',
         'A string is required, got list.',
@@ -166,7 +166,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
     cleanups.push(unknown.cleanup);
     const v = await runCli(['validate', '-C', unknown.dir], { cwd: unknown.dir });
     expect(v.code).to.equal(1);
-    expect(v.stderr).to.equal(['main.infra:2:11: error: Unsupported backend type "pq"', '    2 |   backend "pq" {', '      |           ^^^^', 'Did you mean "pg"?', ''].join('\n'));
+    expect(v.stderr).to.equal(['main.infra:2:11: Error: Unsupported backend type "pq"', '    2 |   backend "pq" {', '      |           ^^^^', 'Did you mean "pg"?', ''].join('\n'));
   });
 
   it('keeps workspaces apart: each has its own row, serial and lineage', async () => {
@@ -186,16 +186,16 @@ describe('state/pg backend (real PostgreSQL)', function () {
     expect((JSON.parse(b.data) as StateFile).resources[0].attributes.name).to.equal('staging-web');
     expect((JSON.parse(a.data) as StateFile).resources[0].attributes.name).to.equal('web');
     const refused = await runCli(['workspace', 'delete', 'staging', '-C', dir], { cwd: dir, env });
-    expect(refused.stderr).to.include('error: Workspace "staging" is selected');
+    expect(refused.stderr).to.include('Error: Workspace "staging" is selected');
     expect((await runCli(['workspace', 'select', 'default', '-C', dir], { cwd: dir, env })).stdout).to.equal('Switched to workspace "default".\n');
     const notEmpty = await runCli(['workspace', 'delete', 'staging', '-C', dir], { cwd: dir, env });
     expect(notEmpty.code).to.equal(1);
-    expect(notEmpty.stderr).to.include('error: Workspace "staging" is not empty');
+    expect(notEmpty.stderr).to.include('Error: Workspace "staging" is not empty');
     const forced = await runCli(['workspace', 'delete', 'staging', '--force', '-C', dir], { cwd: dir, env });
     expect(forced.stdout).to.equal('Deleted workspace "staging".\n');
     expect(await row('infra_ws', 'staging')).to.equal(undefined);
     const gone = await runCli(['workspace', 'select', 'staging', '-C', dir], { cwd: dir, env });
-    expect(gone.stderr).to.include('error: Workspace "staging" does not exist');
+    expect(gone.stderr).to.include('Error: Workspace "staging" does not exist');
   });
 
   it('refuses a write over a stale serial (someone wrote since this run read)', async () => {
@@ -210,7 +210,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
     await db.query(`UPDATE "infra_stale".states SET serial = serial + 5 WHERE workspace = 'default'`);
     const diags = await store.update((s) => ({ ...s, outputs: { x: { value: 1, sensitive: false } } }));
     expect(printDiagnostics(diags)).to.equal(
-      'error: The state changed since it was read (stale serial)\n' +
+      'Error: The state changed since it was read (stale serial)\n' +
         `pg schema "infra_stale", workspace "default" holds serial ${read + 5}, but this run read serial ${read}: someone wrote it in between ` +
         '(without the lock, or after a force-unlock). Nothing was written. Run plan again on the current state.',
     );
@@ -226,7 +226,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
     expect(second.code).to.equal(1);
     expect(second.stderr).to.equal(
       [
-        'error: Error acquiring the state lock',
+        'Error: Error acquiring the state lock',
         'Lock Info:',
         `  ID:        ${info.id}`,
         '  Path:      pg schema "infra_lock", workspace "default"',
@@ -251,17 +251,17 @@ describe('state/pg backend (real PostgreSQL)', function () {
     const holder = spawnInfra(dir, ['apply', '--auto-approve', '--var', 'name=other'], { ...env, INFRA_TEST_LATENCY_MS: '2000' });
     const held = await waitForLockRow('infra_lock');
     const wrong = await runCli(['force-unlock', 'not-the-id', '-C', dir], { cwd: dir, env });
-    expect(wrong.stderr.split('\n')[0]).to.equal('error: Lock ID does not match');
+    expect(wrong.stderr.split('\n')[0]).to.equal('Error: Lock ID does not match');
     const unlocked = await runCli(['force-unlock', held.id, '-C', dir], { cwd: dir, env });
     expect(unlocked.code, unlocked.stderr).to.equal(0);
     expect(unlocked.stdout).to.equal(`Lock ${held.id} removed. The state is unlocked.\n`);
-    expect(unlocked.stderr).to.include('warning: Disconnected the lock holder');
+    expect(unlocked.stderr).to.include('Warning: Disconnected the lock holder');
     const after = await runCli(['plan', '--refresh=false', '-C', dir], { cwd: dir, env });
     expect(after.code, after.stderr).to.equal(0);
     // The disconnected holder cannot write: what it did goes to the emergency file instead.
     const ended = await holder.done;
     expect(ended.code, ended.stderr).to.equal(1);
-    expect(ended.stderr).to.include('error: The state could not be saved; it was written to an emergency file');
+    expect(ended.stderr).to.include('Error: The state could not be saved; it was written to an emergency file');
     expect(ended.stderr).to.include(`infra state push ${join(dir, 'infra.state.default.emergency.json')}`);
   });
 
@@ -290,13 +290,13 @@ describe('state/pg backend (real PostgreSQL)', function () {
     expect(state.resources.map((r) => r.address)).to.deep.equal(['test_instance.web']);
     const none = await runCli(['state', 'list', '-C', dir], { cwd: dir, env });
     expect(none.stderr).to.equal(
-      'error: The state is encrypted and no key is set\n' +
+      'Error: The state is encrypted and no key is set\n' +
         'pg schema "infra_crypt", workspace "default" is encrypted (AES-256-GCM). Set INFRA_STATE_KEY to its key, or configure ' +
         'infra { encryption { key = env("INFRA_STATE_KEY") } }.\n',
     );
     const wrong = await runCli(['plan', '-C', dir], { cwd: dir, env: { ...env, INFRA_STATE_KEY: 'not the passphrase' } });
     expect(wrong.code).to.equal(1);
-    expect(wrong.stderr.split('\n')[0]).to.equal('error: Cannot decrypt the state: wrong key');
+    expect(wrong.stderr.split('\n')[0]).to.equal('Error: Cannot decrypt the state: wrong key');
     // Rotation: the new key with the old one as old_key reads it, and the next write uses the new key.
     const rotate = { ...env, INFRA_STATE_KEY: 'a brand new passphrase', INFRA_STATE_OLD_KEY: 'correct horse battery staple' };
     writeFileSync(join(dir, 'now.json'), pulled.stdout);
@@ -320,7 +320,7 @@ describe('state/pg backend (real PostgreSQL)', function () {
     await db.connect();
     expect(r.code, r.stderr).to.equal(1);
     const emergency = join(dir, 'infra.state.default.emergency.json');
-    expect(r.stderr).to.include('error: The state could not be saved; it was written to an emergency file');
+    expect(r.stderr).to.include('Error: The state could not be saved; it was written to an emergency file');
     expect(r.stderr).to.include(`  infra state push ${emergency}\nthen run plan or apply again.`);
     const saved = JSON.parse(readFileSync(emergency, 'utf8')) as StateFile;
     // The step in flight when the database went away finished, and its object is recorded.

@@ -151,7 +151,7 @@ describe('state/store', () => {
     const failed = await store.persist(withResources(store.state, 'local_host.b'));
     expect(printDiagnostics(failed)).to.match(
       new RegExp(
-        `^error: Failed to write the state file\n${escape(statePath)}: .*\nThe file still holds serial 1; ` +
+        `^Error: Failed to write the state file\n${escape(statePath)}: .*\nThe file still holds serial 1; ` +
           'the changes since are kept in memory and go out with the next write.$',
       ),
     );
@@ -197,7 +197,7 @@ describe('state/store', () => {
     expect(opened.store).to.equal(null);
     expect(printDiagnostics(opened.diagnostics)).to.equal(
       [
-        'error: State file is not valid JSON',
+        'Error: State file is not valid JSON',
         `${statePath}:1:35: Expected double-quoted property name`,
         '',
         `The state before the last write is kept in ${statePath}.backup; if ${statePath} cannot be repaired, ` +
@@ -213,7 +213,7 @@ describe('state/store', () => {
     const read = await readStateFile(statePath);
     expect(read.state).to.equal(null);
     expect(printDiagnostics(read.diagnostics)).to.equal(
-      `error: Cannot read the state file\n${statePath}: EISDIR: illegal operation on a directory, read`,
+      `Error: Cannot read the state file\n${statePath}: EISDIR: illegal operation on a directory, read`,
     );
   });
 
