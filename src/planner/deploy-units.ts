@@ -17,21 +17,43 @@ export function instanceClosure(pass: PassResult): TransitiveDeps {
   return transitiveDeps(pass.instances.keys(), (a) => pass.instances.get(a)?.deps);
 }
 
-/** Blue-green instances that need a deploy: changed themselves, or a provision of theirs changed. */
+/**
+ * Blue-green instances that need a deploy: changed themselves, or a provision of theirs changed;
+ * except an unfinished first deploy (`unfinishedFirstDeploy`), which is continued in place.
+ */
 export function unitsNeeded(pass: PassResult, forced: ReadonlySet<string>): Set<string> {
   const out = new Set(forced);
+  const candidates = new Set<string>();
   for (const ev of pass.instances.values()) {
     if (!ev.decl.lifecycle.blueGreen || !ev.prior) continue;
-    if (ev.kind === 'update' || ev.kind === 'replace') out.add(ev.address);
+    if (ev.kind === 'update' || ev.kind === 'replace') candidates.add(ev.address);
   }
   for (const ev of pass.instances.values()) {
     if (ev.info.schema.role !== 'provision' || ev.kind === 'no-op') continue;
     for (const d of ev.deps) {
       const host = pass.instances.get(d);
-      if (host?.decl.lifecycle.blueGreen && host.prior) out.add(d);
+      if (host?.decl.lifecycle.blueGreen && host.prior) candidates.add(d);
     }
   }
+  let tdeps: TransitiveDeps | undefined;
+  for (const a of candidates) if (!unfinishedFirstDeploy(pass, (tdeps ??= instanceClosure(pass)), a)) out.add(a);
   return out;
+}
+
+/**
+ * Whether blue-green instance `address` is an unfinished first deploy: it has a live copy, but
+ * none of the routes of its unit has one - a first apply made the copy and stopped before any
+ * route to it was made (its provisioning failed), so nothing routes traffic to it yet and there
+ * is nothing to switch away from. Such an instance is not deployed as a unit (a green copy,
+ * verified, then switched to): its changes and its provisions' are planned as in a first apply,
+ * on the copy there is (or replacing it in place when the instance itself must be replaced), so
+ * checks that need what the switch would make (a zone naming the service address) are ordered
+ * as in a first apply. Once any route of it has a live copy, changes deploy it blue-green again.
+ */
+export function unfinishedFirstDeploy(pass: PassResult, tdeps: TransitiveDeps, address: string): boolean {
+  if (!pass.instances.get(address)?.prior) return false;
+  const { routes } = unitMembers(pass, tdeps, address);
+  return routes.length > 0 && routes.every((r) => !pass.instances.get(r)?.prior);
 }
 
 /** The members of a deploy unit, by role. */

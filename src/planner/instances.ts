@@ -71,7 +71,7 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       } else for (const r of expanded.reads) deps.add(r);
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
-      const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps);
+      const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps, instances);
       const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), replaceRequested: ctx.replace.has(address), generation });
       instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
       block.instances.set(key.index, diff.after);
@@ -108,14 +108,18 @@ function dependsOnTargets(address: string, blocks: ReadonlyMap<string, BlockValu
 
 /**
  * Blue-green copies get a fresh generation; provisions share the generation of the copy they
- * provision, so each copy's provisioning record is kept apart from the other copy's.
+ * provision, so each copy's provisioning record is kept apart from the other copy's: the new
+ * copy's when the host is made or replaced, else the live copy's (an unfinished first deploy
+ * continued in place, deploy-units.ts `unfinishedFirstDeploy`).
  */
-function plannedGeneration(ctx: PlanContext, decl: ResourceDecl, address: string, role: Role, deps: ReadonlySet<string>): number {
+function plannedGeneration(ctx: PlanContext, decl: ResourceDecl, address: string, role: Role, deps: ReadonlySet<string>, instances: ReadonlyMap<string, Evaluated>): number {
   if (decl.lifecycle.blueGreen) return nextGeneration(ctx, address);
   if (role === 'provision') {
     for (const d of deps) {
       const host = ctx.byBlock.get(blockOf(d));
-      if (host?.lifecycle.blueGreen) return nextGeneration(ctx, d);
+      if (!host?.lifecycle.blueGreen) continue;
+      const ev = instances.get(d);
+      return ev?.prior && (ev.kind === 'no-op' || ev.kind === 'update') ? ev.prior.generation : nextGeneration(ctx, d);
     }
   }
   return liveCopy(ctx, address)?.generation ?? 0;

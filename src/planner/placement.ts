@@ -47,7 +47,7 @@ export function placementHosts(ev: Pick<Evaluated, 'decl' | 'info' | 'deps'>, de
 
 /**
  * The generation of a placed route's copy: the planned generation of the blue-green host it
- * lives on when that host deploys (or is new), else the route's live copy's, so a change made
+ * lives on when that host deploys, is new or is replaced in place, else the route's live copy's, so a change made
  * outside the host's deploy (a switch of what the route sends traffic to) acts on the copy
  * that is live. Undefined when the route lives on no blue-green host.
  */
@@ -61,6 +61,7 @@ export function placedGeneration(
   const host = [...hosts].sort().find((h) => instances.get(h)?.decl.lifecycle.blueGreen);
   if (host === undefined) return undefined;
   const hostLive = liveCopy(ctx, host);
-  if (forced.has(host) || !hostLive) return instances.get(host)!.generation;
+  const h = instances.get(host)!;
+  if (forced.has(host) || !hostLive || h.kind === 'replace') return h.generation;
   return liveCopy(ctx, ev.address)?.generation ?? hostLive.generation;
 }

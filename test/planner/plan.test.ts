@@ -67,10 +67,23 @@ describe('planner: (configuration, state) -> plan', () => {
   });
 
   it('a route with nothing to switch from is created by its switch step', () => {
+    const config = `${WEB}\nresource "test_route" "extra" {\n  targets = [test_instance.web.ipv4]\n}\n`;
+    const p = planOf({ config, state: APPLIED, vars: ['image=debian13'] });
+    expect(p.steps.filter((s) => s.kind === 'switch').map((s) => [s.id, s.operation])).to.deep.equal([
+      ['switch test_route.web (green) [test_instance.web]', 'update'],
+      ['switch test_route.extra (green) [test_instance.web]', 'create'],
+    ]);
+  });
+
+  it('an instance no route reaches yet (a first apply that stopped before its route) is replaced in place, not deployed as a unit', () => {
     const state = APPLIED.filter((c) => c.address !== 'test_route.web');
     const p = planOf({ config: WEB, state, vars: ['image=debian13'] });
-    const sw = p.steps.find((s) => s.kind === 'switch')!;
-    expect([sw.id, sw.operation]).to.deep.equal(['switch test_route.web (green) [test_instance.web]', 'create']);
+    expect(p.units).to.deep.equal([]);
+    expect(p.steps.map((s) => s.id).filter((id) => /test_(instance|route)\.web/.test(id))).to.deep.equal([
+      'create test_instance.web (green)',
+      'create test_route.web',
+      'delete test_instance.web (blue)',
+    ]);
   });
 
   it('a check outside a unit is updated by its verify step', () => {

@@ -165,3 +165,77 @@ resource "test_check" "ns" {`).replace('  target = test_instance.ns.ipv4\n', '  
     expect(order).to.deep.equal(['create test_instance.lb (green)', 'delete test_instance.lb (blue)', 'create test_instance.ns (green)', 'delete test_instance.ns (blue)']);
   });
 });
+
+/**
+ * The shape of examples/dns.infra: the service address lives on the load balancer once its
+ * playbook ran, and the nameserver's zone names the service address.
+ */
+const ZONE = LB.replace('resource "test_check" "ns" {', `resource "test_provision" "ns" {
+  host   = test_instance.ns
+  script = "zone with ns1 at \${test_address.lb.address}"
+}
+
+resource "test_check" "ns" {`)
+  .replace('  target = test_instance.ns.ipv4\n', '  target = test_provision.ns.host.ipv4\n')
+  .replace('resource "test_address" "lb" {\n  host = test_instance.lb\n', 'resource "test_address" "lb" {\n  host = test_provision.lb.host\n');
+
+describe('planner: a half-finished first apply of blue-green load balancers behind a service address', () => {
+  /** What a first apply leaves when the load balancer's playbook fails: both hosts made, the playbook tainted, nothing else. */
+  const halfFinished = (): ReturnType<typeof appliedState> =>
+    appliedState({ config: ZONE })
+      .filter((c) => ['test_instance.lb', 'test_instance.ns', 'test_provision.lb'].includes(c.address))
+      .map((c) => (c.address === 'test_provision.lb' ? { ...c, status: 'tainted' as const } : c));
+
+  it('is continued in place as a first apply: no deploy unit, the copies made are kept and the rest is made on them', () => {
+    const state = halfFinished();
+    expect(state.map((c) => [c.address, c.status])).to.deep.equal([
+      ['test_instance.lb', 'ready'],
+      ['test_instance.ns', 'ready'],
+      ['test_provision.lb', 'tainted'],
+    ]);
+    const p = planOf({ config: ZONE, state });
+    expect(p.units).to.deep.equal([]);
+    expect(stepLines(p)).to.deep.equal([
+      'delete test_provision.lb',
+      'create test_provision.lb <- delete test_provision.lb',
+      'create test_address.lb <- create test_provision.lb',
+      'create test_provision.ns <- create test_address.lb',
+      'verify test_check.ns <- create test_provision.ns',
+      'create test_balancer.ns <- create test_provision.lb, verify test_check.ns',
+      'verify test_check.lb <- create test_balancer.ns',
+      'verify test_check.public <- create test_address.lb',
+    ]);
+    // Made on the copies there are: a provision and a placed route carry their host's generation.
+    const gen = (a: string): number => state.find((c) => c.address === a)!.generation;
+    const made = p.steps.filter((s) => s.kind === 'create').map((s) => [s.address, s.generation]);
+    expect(made).to.deep.equal([
+      ['test_provision.lb', gen('test_instance.lb')],
+      ['test_address.lb', 0],
+      ['test_provision.ns', gen('test_instance.ns')],
+      ['test_balancer.ns', gen('test_instance.lb')],
+    ]);
+    expect(p.changes.filter((c) => c.address.startsWith('test_instance.')).map((c) => [c.address, c.actions])).to.deep.equal([
+      ['test_instance.lb', ['no-op']],
+      ['test_instance.ns', ['no-op']],
+    ]);
+  });
+
+  it('an unfinished first deploy whose instance itself must be replaced is replaced in place, its provisioning on the new copy', () => {
+    const state = halfFinished();
+    const p = planOf({ config: ZONE, state, vars: ['image=debian13'] });
+    expect(p.units).to.deep.equal([]);
+    expect(p.changes.find((c) => c.address === 'test_instance.lb')!.actions).to.deep.equal(['create', 'delete']);
+    const next = state.find((c) => c.address === 'test_instance.lb')!.generation + 1;
+    expect(p.steps.filter((s) => s.kind === 'create' && ['test_instance.lb', 'test_provision.lb', 'test_balancer.ns'].includes(s.address)).map((s) => [s.address, s.generation])).to.deep.equal([
+      ['test_instance.lb', next],
+      ['test_provision.lb', next],
+      ['test_balancer.ns', next],
+    ]);
+  });
+
+  it('once a route reaches the copy, a change deploys it blue-green again', () => {
+    const applied = appliedState({ config: ZONE, state: halfFinished() });
+    const p = planOf({ config: ZONE, state: applied, vars: ['image=debian13'] });
+    expect(p.units.map((u) => [u.address, u.routes])).to.deep.equal([['test_instance.lb', ['test_address.lb']]]);
+  });
+});
