@@ -68,7 +68,7 @@ async function run(): Promise<string> {
   return [
     '## Production path on the lab (issue 11)',
     '',
-    `examples/dns.infra against the Linode API emulator whose instances are real Debian hosts (systemd-nspawn, sshd; test/support/lab), provisioned by Ansible over SSH. First apply (14 resources, 4 hosts): **${(firstApplyMs / 1000).toFixed(1)} s**. Then ${DEPLOYS} blue-green deploys of both nameservers (a new serial: ns1 then ns2, each switching its load balancer over SSH) under SOA queries at 1,200/s over UDP and TCP to both load balancers' public addresses; 500 ms per try, one retry.`,
+    `examples/dns.infra against the Linode API emulator whose instances are real Debian hosts (systemd-nspawn, sshd; test/support/lab), provisioned by Ansible over SSH. First apply (18 resources, 4 hosts): **${(firstApplyMs / 1000).toFixed(1)} s**. Then ${DEPLOYS} blue-green deploys of both nameservers (a new serial: ns1 then ns2, each switching its load balancer over SSH) under SOA queries at 1,200/s over UDP and TCP to both load balancers' public addresses; 500 ms per try, one retry.`,
     '',
     '| deploy | result | wall time | queries | rate | failed after retry | lost on first try | first-try losses UDP / TCP | p50 / p99 |',
     '|---|---|---|---|---|---|---|---|---|',

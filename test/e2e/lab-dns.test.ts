@@ -43,34 +43,11 @@ function labConfig(): string {
     .concat('\nvariable "lb_ssh_private_key_file" {\n  type    = string\n  default = null\n}\n');
 }
 
-/**
- * The lab configuration with its load balancer blue-green behind a service address, in one
- * region: the zone's ns records and a check name the service address, which a replacement of
- * the load balancer moves.
- */
-function serviceAddressConfig(): string {
-  const config = labConfig()
+/** The lab configuration in one region (one load balancer, one nameserver, one service address). */
+function oneRegionConfig(): string {
+  return labConfig()
     .replace('    ns1 = "us-east"\n    ns2 = "eu-central"\n', '    ns1 = "us-east"\n')
-    .replace('coalesce(var.lb_ssh_private_key_file, var.ssh_private_key_file)\n  }\n', 'coalesce(var.lb_ssh_private_key_file, var.ssh_private_key_file)\n  }\n\n  lifecycle blue_green\n')
-    .replace('"ns1 IN A  ${linode_instance.lb["ns1"].ipv4}"', '"ns1 IN A  ${linode_service_address.lb["ns1"].address}"')
-    .replace('"ns2 IN A  ${linode_instance.lb["ns2"].ipv4}"', '"ns2 IN A  ${linode_service_address.lb["ns1"].address}"');
-  return `${config}
-resource "linode_service_address" "lb" {
-  for_each = linode_instance.lb
-  linode   = ansible_playbook.lb[each.key].host
-}
-
-resource "dns_check" "public" {
-  for_each = nginx_upstream.ns
-  server   = linode_service_address.lb[each.key].address
-  zone     = var.zone
-  serial   = var.serial
-}
-
-output "service_addresses" {
-  value = { for k, a in linode_service_address.lb : k => a.address }
-}
-`;
+    .replace('"ns2 IN A  ${linode_service_address.lb["ns2"].address}"', '"ns2 IN A  ${linode_service_address.lb["ns1"].address}"');
 }
 
 interface Deployment {
@@ -212,12 +189,12 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
   });
 
   describe('the production path, one deployment through its life', () => {
-    it('fresh apply: 14 resources, provisioned over SSH in the remote layout; the plan right after has no changes', async () => {
+    it('fresh apply: 18 resources, provisioned over SSH in the remote layout; the plan right after has no changes', async () => {
       main = deployment();
       const r = await main.cli('apply', '--auto-approve', '--var', `serial=${SERIAL}`);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(r.stdout).to.include('Apply complete! Resources: 14 added, 0 changed, 0 destroyed');
-      expect(main.state().resources.filter((x) => x.live)).to.have.length(14);
+      expect(r.stdout).to.include('Apply complete! Resources: 18 added, 0 changed, 0 destroyed');
+      expect(main.state().resources.filter((x) => x.live)).to.have.length(18);
       const lb = liveIpv4(main, 'linode_instance.lb["ns1"]');
       const ns = liveIpv4(main, 'linode_instance.ns["ns1"]');
       expect(lb).to.match(/^198\.51\.100\.\d+$/);
@@ -272,7 +249,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
 
     it('a hand edit of the upstream file on a load balancer: plan shows the drift, apply repairs it', async () => {
       const lb = liveIpv4(main, 'linode_instance.lb["ns1"]');
-      const edited = await ssh(lb, "sed -i 's/:53;/:5353;/' /etc/nginx/streams/*.conf && systemctl reload nginx && cat /etc/nginx/streams/*.conf");
+      const edited = await ssh(lb, "sed -i 's/:53;/:5353;/' /etc/nginx/streams/nginx_upstream_ns_ns1.conf && systemctl reload nginx && cat /etc/nginx/streams/nginx_upstream_ns_ns1.conf");
       expect(edited.code, edited.stderr).to.equal(0);
       expect(edited.stdout).to.include(':5353;');
       const plan = await main.cli('plan', '--detailed-exitcode', '--var', `serial=${currentSerial}`);
@@ -348,10 +325,10 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
 
   describe('a load balancer replaced blue-green behind its service address (one region)', () => {
     let d: Deployment;
-    const serviceAddress = (): string => (d.state().outputs.service_addresses?.value as Record<string, string>).ns1;
+    const serviceAddress = (): string => (d.state().outputs.nameservers?.value as Record<string, string>).ns1;
 
     it('serves the zone on an extra IPv4 of the load balancer, answered by its nginx', async () => {
-      d = deployment(serviceAddressConfig());
+      d = deployment(oneRegionConfig());
       const r = await d.cli('apply', '--auto-approve', '--var', `serial=${SERIAL}`);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       const lb = d.state().resources.find((x) => x.address === 'linode_instance.lb["ns1"]' && x.live)!;

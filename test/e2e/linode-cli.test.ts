@@ -517,7 +517,7 @@ resource "test_provision" "again" {
     });
   });
 
-  it('dns.infra: a new image switches the upstream only after its load balancer is replaced', async () => {
+  it('dns.infra: a new image deploys nameservers and load balancers one at a time: an upstream is never switched while its load balancer is being replaced', async () => {
     // Bug: deploy-unit steps wait only for steps of earlier units, never for changed resources
     // outside units, which are all laid out after the units. Here nginx_upstream.ns["ns1"] is
     // switched on the old load balancer while that balancer is being replaced.
@@ -534,7 +534,16 @@ resource "test_provision" "again" {
         return seen;
       };
       const switchStep = steps.find((s) => s.id.startsWith('switch nginx_upstream.ns["ns1"]'))!;
-      expect([...before(switchStep.id)]).to.include('create ansible_playbook.lb["ns1"]');
+      // The load balancers are blue-green too, behind the service addresses the zone names: their
+      // units go first (each re-creates the upstream on its green load balancer), and a
+      // nameserver's switch happens once its load balancer's unit is over.
+      expect([...before(switchStep.id)]).to.include('delete linode_instance.lb["ns1"] (blue)');
+      expect(steps.filter((s) => s.id.startsWith('switch ')).map((s) => s.id.replace(/ \[.*$/, ''))).to.deep.equal([
+        'switch linode_service_address.lb["ns1"] (green)',
+        'switch linode_service_address.lb["ns2"] (green)',
+        'switch nginx_upstream.ns["ns1"] (green)',
+        'switch nginx_upstream.ns["ns2"] (green)',
+      ]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
