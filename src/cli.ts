@@ -175,6 +175,7 @@ export function buildProgram(): Command {
         '  INFRA_WORKSPACE      the workspace to use (overrides infra workspace select)',
         "  INFRA_STATE_KEY      the state's encryption key when the encryption block sets none",
         '  INFRA_STATE_OLD_KEY  the previous key, still read while rotating to a new one',
+        '  INFRA_DRAIN_TIMEOUT  how long blue is kept after a switch for the old path to drain (default 30s)',
         '  PG_CONN_STR          the connection string of backend "pg" when its block sets none',
         '  LINODE_TOKEN         the Linode API token when provider "linode" sets none',
         '  LINODE_URL           another base address for the Linode API (an emulator, the lab)',

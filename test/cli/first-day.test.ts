@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { useRecordingProject } from '../support/recording-project.js';
 import { BLUE_GREEN } from '../support/configs.js';
 
 const OTHER = `
@@ -24,19 +23,8 @@ output "other_ips" {
 
 describe('cli: bugs a first day finds', function () {
   this.timeout(60_000);
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
-
-  beforeEach(async () => {
-    unregister = new RecordingProvider().register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN, 'other.infra': OTHER });
-    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN, 'other.infra': OTHER }, { applied: true });
+  const cli = project.cli;
 
   it('a targeted apply keeps the outputs it did not evaluate', async () => {
     const before = JSON.parse((await cli('output', '--json')).stdout);
@@ -59,7 +47,7 @@ describe('cli: bugs a first day finds', function () {
   });
 
   it('a saved plan whose JSON is valid but incomplete is an error naming the fields, not a TypeError', async () => {
-    writeFileSync(join(cfg.dir, 'empty.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: {} }));
+    writeFileSync(join(project.dir, 'empty.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: {} }));
     const empty = await cli('show', 'empty.plan');
     expect(empty.code).to.equal(1);
     expect(empty.stderr).to.not.include('internal error');
@@ -69,15 +57,15 @@ describe('cli: bugs a first day finds', function () {
       '  plan.formatVersion: missing',
       '  plan.mode: missing',
     ]);
-    writeFileSync(join(cfg.dir, 'bad.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: null }));
+    writeFileSync(join(project.dir, 'bad.plan'), JSON.stringify({ format: 'infra-plan', version: 2, plan: null }));
     const bad = await cli('apply', 'bad.plan');
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.equal('Error: Invalid saved plan\nbad.plan:\n  plan: expected an object, got null\n');
     expect((await cli('plan', '--var', 'version=v2', '--out', 'p.plan')).code).to.equal(0);
-    const good = JSON.parse(readFileSync(join(cfg.dir, 'p.plan'), 'utf8'));
+    const good = JSON.parse(readFileSync(join(project.dir, 'p.plan'), 'utf8'));
     good.plan.changes[0].actions = 'create';
     delete good.plan.steps[1].id;
-    writeFileSync(join(cfg.dir, 'edited.plan'), JSON.stringify(good));
+    writeFileSync(join(project.dir, 'edited.plan'), JSON.stringify(good));
     const edited = await cli('show', 'edited.plan', '--json');
     expect(edited.code).to.equal(1);
     expect(edited.stderr).to.equal(
@@ -112,11 +100,11 @@ describe('cli: bugs a first day finds', function () {
   it('-C /dev/zero is refused at the size limit instead of hanging', async () => {
     const r = await cli('validate', '-C', '/dev/zero');
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal(`Error: Cannot read "${relative(cfg.dir, '/dev/zero')}": larger than 16 MiB\n`);
+    expect(r.stderr).to.equal(`Error: Cannot read "${relative(project.dir, '/dev/zero')}": larger than 16 MiB\n`);
   });
 
   it('validate and plan print syntax errors with the source excerpt', async () => {
-    writeFileSync(join(cfg.dir, 'bad.infra'), 'variable "a" {\n  default = "x"\n\n');
+    writeFileSync(join(project.dir, 'bad.infra'), 'variable "a" {\n  default = "x"\n\n');
     const expected = 'bad.infra:2:16: Error: Unclosed "{" opened at 1:14\n' + '    2 |   default = "x"\n' + '      |                ^\n' + 'Expected "}".\n';
     for (const command of ['validate', 'plan']) {
       const r = await cli(command);

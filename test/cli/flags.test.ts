@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli.js';
 import { normalizeArgv } from '../../src/cli-args.js';
@@ -8,6 +8,17 @@ import { INFRA_VERSION } from '../../src/state/version.js';
 import { RecordingProvider } from '../support/recording-provider.js';
 import { runCli, tempConfig } from '../support/cli.js';
 import { BLUE_GREEN } from '../support/configs.js';
+
+/** The first column of the table under `## TITLE` in docs/cli.md. */
+function tableColumn(title: string): string[] {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'cli.md'), 'utf8');
+  const rest = doc.slice(doc.indexOf(`\n## ${title}\n`) + title.length + 5);
+  return rest
+    .slice(0, rest.search(/\n(?!\|)/))
+    .split('\n')
+    .slice(2)
+    .map((row) => row.split('|')[1].trim());
+}
 
 const PLATFORM = `${process.platform}_${process.arch}`;
 const VERSION_TEXT = `infra v${INFRA_VERSION}\non ${PLATFORM}, node ${process.version}\n`;
@@ -251,32 +262,28 @@ describe("cli: Terraform's flag spellings", function () {
     expect(state.stderr).to.equal('Error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
   });
 
-  it('infra --help lists the environment variables and the exit codes', async () => {
+  it('infra --help lists the environment variables and the exit codes that docs/cli.md documents', async () => {
     const r = await cli('--help');
     expect(r.code).to.equal(0);
-    const after = r.stdout.slice(r.stdout.indexOf('\nEnvironment variables:'));
-    expect(after).to.equal(
-      [
-        '',
-        'Environment variables:',
-        '  INFRA_VAR_name       a value for variable "name" (infra.vars, *.auto.vars, -var-file and -var win over it)',
-        '  INFRA_WORKSPACE      the workspace to use (overrides infra workspace select)',
-        '  INFRA_STATE_KEY      the state\'s encryption key when the encryption block sets none',
-        '  INFRA_STATE_OLD_KEY  the previous key, still read while rotating to a new one',
-        '  PG_CONN_STR          the connection string of backend "pg" when its block sets none',
-        '  LINODE_TOKEN         the Linode API token when provider "linode" sets none',
-        '  LINODE_URL           another base address for the Linode API (an emulator, the lab)',
-        '  NO_COLOR             no colours (FORCE_COLOR: colours even when output is not a terminal)',
-        '',
-        'Exit codes:',
-        '  0    success (plan -detailed-exitcode: no changes)',
-        '  1    error',
-        '  2    plan -detailed-exitcode: there are changes',
-        '  3    fmt -check: a file would change',
-        '  130  apply or destroy interrupted twice (Ctrl-C): state saved, providers stopped',
-        '',
-      ].join('\n'),
+    const section = (title: string): string[] => {
+      const from = r.stdout.indexOf(`\n${title}:\n`);
+      expect(from, title).to.be.greaterThan(0);
+      const rest = r.stdout.slice(from + title.length + 3);
+      return rest.slice(0, rest.indexOf('\n\n') === -1 ? undefined : rest.indexOf('\n\n')).split('\n').filter((l) => l !== '');
+    };
+    // Each line is an indented name and its meaning; the names are the documented ones, in order.
+    const variables = section('Environment variables');
+    for (const line of variables) expect(line, line).to.match(/^ {2}[A-Z_a-z]+ {2,}\S.*\S$/);
+    expect(variables.map((l) => l.trim().split(/\s+/)[0])).to.deep.equal(
+      tableColumn('Environment variables').flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z_a-z]*)`/g)].map((m) => m[1])).filter((name) => name !== 'FORCE_COLOR'),
     );
+    expect(variables.at(-1)).to.include('FORCE_COLOR');
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    for (const line of variables) expect(readme, 'README lists it').to.include(`\`${line.trim().split(/\s+/)[0]}\``);
+    const codes = section('Exit codes');
+    for (const line of codes) expect(line, line).to.match(/^ {2}\d+ +\S/);
+    expect(codes.map((l) => l.trim().split(/\s+/)[0])).to.deep.equal(tableColumn('Exit codes'));
+    expect(r.stdout.endsWith(`${codes.at(-1)}\n`)).to.equal(true);
   });
 
   it('fmt and validate take the single-dash spellings of their own flags', async () => {

@@ -1,25 +1,13 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { useRecordingProject } from '../support/recording-project.js';
 import { BLUE_GREEN } from '../support/configs.js';
 
 describe('cli: -replace', function () {
   this.timeout(60_000);
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
-
-  before(async () => {
-    unregister = new RecordingProvider().register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN });
-    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-  });
-  after(() => {
-    unregister();
-    cfg.cleanup();
-  });
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN }, { per: 'suite', applied: true });
+  const cli = project.cli;
 
   it('plan -replace=ADDR shows one blue-green deploy of an unchanged instance, with the reason', async () => {
     const r = await cli('plan', '-replace=test_instance.ns["a"]', '-detailed-exitcode');
@@ -38,7 +26,7 @@ describe('cli: -replace', function () {
   });
 
   it('a saved plan carries the replacement; apply carries it out and the next plan has nothing to do', async () => {
-    const before = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json'), 'utf8'));
+    const before = JSON.parse(readFileSync(join(project.dir, 'infra.state.json'), 'utf8'));
     const gen = (s: { resources: { address: string; live: boolean; generation: number }[] }) => s.resources.find((x) => x.address === 'test_instance.ns["a"]' && x.live)!.generation;
     expect((await cli('plan', '-replace=test_instance.ns["a"]', '-out=r.plan')).code).to.equal(0);
     const show = await cli('show', 'r.plan');
@@ -46,7 +34,7 @@ describe('cli: -replace', function () {
     const a = await cli('apply', 'r.plan');
     expect(a.stderr).to.equal('');
     expect(a.code).to.equal(0);
-    const after = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json'), 'utf8'));
+    const after = JSON.parse(readFileSync(join(project.dir, 'infra.state.json'), 'utf8'));
     expect(gen(after)).to.equal(gen(before) + 1);
     const p = await cli('plan', '-detailed-exitcode');
     expect(p.code).to.equal(0);

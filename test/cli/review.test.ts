@@ -1,23 +1,11 @@
 import { expect } from 'chai';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { useRecordingProject } from '../support/recording-project.js';
 import { BLUE_GREEN } from '../support/configs.js';
 
 describe('cli: plans for review (markdown, graphs, show)', function () {
   this.timeout(60_000);
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
-
-  before(async () => {
-    unregister = new RecordingProvider().register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN });
-    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-  });
-  after(() => {
-    unregister();
-    cfg.cleanup();
-  });
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN }, { per: 'suite', applied: true });
+  const cli = project.cli;
 
   it('plan --format markdown: summary first, the destroy list in bold, the sequence as Mermaid, exit 2 with --detailed-exitcode', async () => {
     const r = await cli('plan', '--var', 'version=v2', '--format', 'markdown', '--detailed-exitcode');

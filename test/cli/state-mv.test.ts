@@ -1,33 +1,19 @@
 import { expect } from 'chai';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { useRecordingProject } from '../support/recording-project.js';
 import { BLUE_GREEN } from '../support/configs.js';
 
 describe('cli: state mv and state rm', function () {
   this.timeout(60_000);
-  let unregister: () => void;
-  let provider: RecordingProvider;
-  let cfg: { dir: string; cleanup: () => void };
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
-
-  beforeEach(async () => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN });
-    expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN }, { applied: true });
+  const cli = project.cli;
 
   it('state mv moves every key of a resource and touches no provider', async () => {
-    const calls = provider.calls.length;
+    const calls = project.provider.calls.length;
     const r = await cli('state', 'mv', 'test_route.ns', 'test_route.edge');
     expect(r.stderr).to.equal('');
     expect(r.stdout).to.equal('Moved test_route.ns to test_route.edge (2 records).\n');
     expect(r.code).to.equal(0);
-    expect(provider.calls.length).to.equal(calls);
+    expect(project.provider.calls.length).to.equal(calls);
     const list = (await cli('state', 'list')).stdout.split('\n').filter((l) => l.startsWith('test_route.'));
     expect(list).to.deep.equal(['test_route.edge["a"]', 'test_route.edge["b"]']);
   });
@@ -46,11 +32,11 @@ describe('cli: state mv and state rm', function () {
   });
 
   it('state rm forgets every copy of an instance without destroying it', async () => {
-    const calls = provider.calls.length;
+    const calls = project.provider.calls.length;
     const r = await cli('state', 'rm', 'test_instance.ns["a"]');
     expect(r.stdout).to.equal('Removed test_instance.ns["a"] from the state (1 record); the objects still exist and are no longer managed.\n');
     expect(r.code).to.equal(0);
-    expect(provider.calls.length).to.equal(calls);
+    expect(project.provider.calls.length).to.equal(calls);
     const list = (await cli('state', 'list')).stdout;
     expect(list).to.not.include('test_instance.ns["a"]');
     expect(list).to.include('test_instance.ns["b"]');

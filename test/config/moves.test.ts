@@ -11,6 +11,11 @@ function load(source: string) {
   }
 }
 
+/** `moved` blocks, four lines each, from each pair's first address to its second. */
+function moves(...pairs: [from: string, to: string][]): string {
+  return pairs.map(([from, to]) => `moved {\n  from = ${from}\n  to   = ${to}\n}\n`).join('');
+}
+
 describe('config: moved and removed blocks', () => {
   it('decodes moved and removed blocks, addresses written as references', () => {
     const r = load(`
@@ -78,35 +83,17 @@ removed {
 
   it('refuses cycles, ambiguous statements, redundant and cross-type moves', () => {
     expect(
-      lines(`moved {
-  from = test_instance.a
-  to   = test_instance.b
-}
-moved {
-  from = test_instance.b
-  to   = test_instance.a
-}
-moved {
-  from = test_instance.a
-  to   = test_instance.c
-}
-moved {
-  from = test_instance.d
-  to   = test_instance.b
-}
-moved {
-  from = test_instance.e
-  to   = test_instance.e
-}
-moved {
-  from = test_instance.f
-  to   = test_check.f
-}
-moved {
-  from = test_instance.g
-  to   = test_instance.g["x"]
-}
-`),
+      lines(
+        moves(
+          ['test_instance.a', 'test_instance.b'],
+          ['test_instance.b', 'test_instance.a'],
+          ['test_instance.a', 'test_instance.c'],
+          ['test_instance.d', 'test_instance.b'],
+          ['test_instance.e', 'test_instance.e'],
+          ['test_instance.f', 'test_check.f'],
+          ['test_instance.g', 'test_instance.g["x"]'],
+        ),
+      ),
     ).to.deep.equal([
       '1: Cyclic dependency in move statements\nThe following chained move statements form a cycle, and so there is no final location to move objects to:\n  - main.infra:1,1: test_instance.a -> test_instance.b\n  - main.infra:5,1: test_instance.b -> test_instance.a\n\nA chain of move statements must end with an address that doesn\'t appear in any other statements for which it is the source.',
       '9: Ambiguous move statements\nA statement at main.infra:1,1 declared that test_instance.a moved to test_instance.b, but this statement instead declares that it moved to test_instance.c.\n\nEach resource can move to only one destination.',

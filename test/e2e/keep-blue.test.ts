@@ -5,18 +5,15 @@
  * rolled back; the window's end destroys blue. Everything the test starts it stops.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseServer, queryOnce } from '../../src/providers/dns_check/query.js';
-import { soaSerial } from '../../src/providers/dns_check/records.js';
 import { processesMentioning } from '../../src/providers/local/processes.js';
 import type { StateFile } from '../../src/state/types.js';
 import { runCli } from '../support/cli.js';
+import { addressesOnLo, destroyAndExpectNothingLeft, LOCAL_EXAMPLE, soa } from '../support/local-stack.js';
 
-const root = process.cwd();
-const example = readFileSync(join(root, 'examples', 'local', 'main.infra'), 'utf8').replaceAll('../../ansible/', `${join(root, 'ansible')}/`);
+const example = LOCAL_EXAMPLE;
 
 const NAMESERVERS = 'resource "local_host" "ns" {\n  for_each = local.nameservers\n\n  lifecycle blue_green\n';
 
@@ -27,18 +24,6 @@ function configWith(settings: string): string {
   return example
     .replace(NAMESERVERS, NAMESERVERS.replace('  lifecycle blue_green\n', `  lifecycle blue_green {\n${settings}\n  }\n`))
     .replaceAll('  serial   = var.serial\n', '  serial   = var.serial\n  timeout  = "3s"\n');
-}
-
-function addressesOnLo(): string[] {
-  return execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(l)?.[1])
-    .filter((a): a is string => !!a);
-}
-
-async function soa(endpoint: string): Promise<number | undefined> {
-  const r = await queryOnce(parseServer(endpoint)!, 'example.test', 'SOA', 'udp', 2000);
-  return r.kind === 'answer' ? soaSerial(r.response) : undefined;
 }
 
 describe('end to end: keep_blue, infra rollback and the bake on the local stack', function () {
@@ -61,15 +46,7 @@ describe('end to end: keep_blue, infra rollback and the bake on the local stack'
   });
 
   after(async () => {
-    if (!dir) return;
-    const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.map((r) => r.attributes.ipv4).filter((a): a is string => typeof a === 'string') : [];
-    const r = await runCli(['destroy', '-C', dir, '--auto-approve', '--var', 'serial=1'], { cwd: dir });
-    const leftovers = processesMentioning(dir);
-    const onLo = addressesOnLo().filter((a) => addresses.includes(a));
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.code, r.stderr).to.equal(0);
-    expect(leftovers, 'processes left behind').to.deep.equal([]);
-    expect(onLo, 'addresses left on lo').to.deep.equal([]);
+    if (dir) await destroyAndExpectNothingLeft(dir, ['--var', 'serial=1']);
   });
 
   it('keeps the old nameservers running, and infra rollback puts traffic back on them in seconds', async () => {

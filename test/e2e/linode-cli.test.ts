@@ -17,13 +17,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { addressTags, generationTag, stateTag } from '../../src/providers/linode/index.js';
 import type { StateFile, StateInstance } from '../../src/state/types.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startLinodeEmulator, type EmulatedInstance, type LinodeEmulator } from '../support/linode-emulator.js';
-import { closeServer, freePort, listen } from '../support/linode-harness.js';
+import { closeServer, fastProviderBlock, freePort, listen } from '../support/linode-harness.js';
 import { RecordingProvider } from '../support/recording-provider.js';
+import { bundledChild, childEnv } from '../support/crash-child.js';
 import { caseFolders, expectGolden } from '../support/golden.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -60,18 +60,7 @@ variable "image" {
   default = "linode/debian12"
 }
 
-provider "linode" {
-  token              = env("LINODE_TOKEN", "")
-  url                = env("LINODE_URL", "")
-  min_retry_delay_ms = 10
-  max_retry_delay_ms = 50
-  max_retries        = 4
-  retry_timeout_ms   = 10000
-  request_timeout_ms = 3000
-  poll_interval_ms   = 20
-  ssh_port           = ${sshPort}
-}
-
+${fastProviderBlock(sshPort)}
 resource "linode_instance" "web" {
   for_each = { a = "us-east", b = "eu-central" }
   label    = "\${var.prefix}-\${each.key}"
@@ -552,8 +541,7 @@ resource "test_provision" "again" {
   describe('interrupted creates: a child CLI killed while Linode creates its instance', function () {
     this.timeout(60_000);
     // The CLI as a separate process (bundled once, as the CLI itself is), so it can be killed.
-    const bundleDir = mkdtempSync(join(tmpdir(), 'infra-linode-child-'));
-    const child = join(bundleDir, 'cli-child.mjs');
+    const child = bundledChild('infra-linode-child-');
     let dir: string;
     let saveOnCreated: LinodeEmulator['onCreated'];
     const config = `
@@ -593,10 +581,7 @@ resource "test_route" "ns" {
 
     /** Starts `infra apply` in a child; `onCreate` runs in this process when Linode has created the instance. */
     const applyInChild = (onCreate: (kill: (signal: NodeJS.Signals) => void) => void): Promise<{ signal: NodeJS.Signals | null; code: number | null; out: string }> => {
-      const p = spawn(process.execPath, [child, 'apply', '--auto-approve', '-C', dir], {
-        cwd: dir,
-        env: { ...process.env, NO_COLOR: '1', LINODE_TOKEN: token, LINODE_URL: emu.url, INFRA_TEST_WORLD: join(dir, 'world.json') },
-      });
+      const p = spawn(process.execPath, [child.path, 'apply', '--auto-approve', '-C', dir], { cwd: dir, env: childEnv(dir, { LINODE_TOKEN: token, LINODE_URL: emu.url }) });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.stderr.on('data', (d) => (out += d));
@@ -622,19 +607,8 @@ resource "test_route" "ns" {
       expect(tagged()).to.deep.equal([]);
     };
 
-    before(async () => {
-      await build({
-        entryPoints: [join(ROOT, 'test', 'support', 'cli-child.ts')],
-        outfile: child,
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        logLevel: 'warning',
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      });
-    });
-    after(() => rmSync(bundleDir, { recursive: true, force: true }));
+    before(() => child.bundle());
+    after(() => child.remove());
 
     const useDir = (at: string): void => {
       dir = at;

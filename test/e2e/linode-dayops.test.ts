@@ -12,23 +12,7 @@ import { join } from 'node:path';
 import type { StateFile } from '../../src/state/types.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startLinodeEmulator, type LinodeEmulator } from '../support/linode-emulator.js';
-import { closeServer, freePort, listen } from '../support/linode-harness.js';
-
-function provider(sshPort: number): string {
-  return `
-provider "linode" {
-  token              = env("LINODE_TOKEN", "")
-  url                = env("LINODE_URL", "")
-  min_retry_delay_ms = 10
-  max_retry_delay_ms = 50
-  max_retries        = 4
-  retry_timeout_ms   = 10000
-  request_timeout_ms = 3000
-  poll_interval_ms   = 20
-  ssh_port           = ${sshPort}
-}
-`;
-}
+import { closeServer, fastProviderBlock, freePort, listen } from '../support/linode-harness.js';
 
 /** Two load balancers, `linode_instance.NAME["ns1"]` and `["ns2"]`. */
 function balancers(name: string): string {
@@ -60,7 +44,7 @@ describe('day-2 operations against the Linode API emulator', function () {
   const statePath = (): string => join(dir, 'infra.state.json');
   const state = (): StateFile => JSON.parse(readFileSync(statePath(), 'utf8')) as StateFile;
   const ids = (): Record<string, unknown> => Object.fromEntries(state().resources.map((r) => [r.address, r.attributes.id]));
-  const configure = (text: string): void => writeFileSync(join(dir, 'main.infra'), provider(sshPort) + text);
+  const configure = (text: string): void => writeFileSync(join(dir, 'main.infra'), `\n${fastProviderBlock(sshPort)}${text}`);
   /** Requests that change something on Linode (anything but GET). */
   const writes = (): string[] => emu.requests.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.apiPath}`);
 

@@ -4,46 +4,25 @@
  * person would meet them. Everything the tests start is stopped by the tests.
  */
 import { expect } from 'chai';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../support/cli.js';
 import { startDnsLoad, type DnsLoad, type LoadStats } from '../../src/loadgen/index.js';
-import { parseServer, queryOnce } from '../../src/providers/dns_check/query.js';
-import { answerValues, soaSerial } from '../../src/providers/dns_check/records.js';
 import type { StateFile } from '../../src/state/types.js';
 import { processesMentioning } from '../../src/providers/local/processes.js';
+import { addressesOnLo, destroyAndExpectNothingLeft, LOCAL_EXAMPLE, soa, www } from '../support/local-stack.js';
 
 const root = process.cwd();
-const example = readFileSync(join(root, 'examples', 'local', 'main.infra'), 'utf8');
 
 /**
  * examples/local with two seams for failure tests: the zone serves `served_www` (default: the
  * same as `www`, which the checks expect) and the checks give up after 8 s instead of 30 s.
  */
-const config = example
-  .replaceAll('../../ansible/', `${join(root, 'ansible')}/`)
-  .replace('"www IN A  ${var.www}"', '"www IN A  ${coalesce(var.served_www, var.www)}"')
+const config = LOCAL_EXAMPLE.replace('"www IN A  ${var.www}"', '"www IN A  ${coalesce(var.served_www, var.www)}"')
   .replaceAll('  serial   = var.serial\n', '  serial   = var.serial\n  timeout  = "8s"\n')
   .concat('\nvariable "served_www" {\n  type    = string\n  default = ""\n}\n');
-
-function addressesOnLo(): string[] {
-  return execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(l)?.[1])
-    .filter((a): a is string => !!a);
-}
-
-async function soa(endpoint: string, proto: 'udp' | 'tcp' = 'udp'): Promise<number | undefined> {
-  const r = await queryOnce(parseServer(endpoint)!, 'example.test', 'SOA', proto, 2000);
-  return r.kind === 'answer' ? soaSerial(r.response) : undefined;
-}
-
-async function www(endpoint: string): Promise<string[]> {
-  const r = await queryOnce(parseServer(endpoint)!, 'www.example.test', 'A', 'udp', 2000);
-  return r.kind === 'answer' ? answerValues(r.response, 'A') : [];
-}
 
 describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', function () {
   this.timeout(600_000);
@@ -66,15 +45,7 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
 
   after(async () => {
     await load?.stop();
-    if (!dir) return;
-    const addresses = existsSync(join(dir, 'infra.state.json')) ? state().resources.flatMap((r) => [r.attributes.ipv4, r.attributes.address]).filter((a): a is string => typeof a === 'string') : [];
-    const r = await runCli(['destroy', '-C', dir, '--auto-approve', '--lock-timeout', '20s'], { cwd: dir });
-    const leftovers = processesMentioning(dir);
-    const onLo = addressesOnLo().filter((a) => addresses.includes(a));
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.code, r.stderr).to.equal(0);
-    expect(leftovers, 'processes left behind').to.deep.equal([]);
-    expect(onLo, 'addresses left on lo').to.deep.equal([]);
+    if (dir) await destroyAndExpectNothingLeft(dir, ['--lock-timeout', '20s']);
   });
 
   it('serves the zone through both load balancers after the first apply', async () => {

@@ -1,39 +1,18 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
 import type { StateFile } from '../../src/state/types.js';
 import { BLUE_GREEN } from '../support/configs.js';
-
-
-function readState(dir: string): StateFile {
-  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
-}
+import { useRecordingProject } from '../support/recording-project.js';
 
 describe('engine: blue-green plan and apply with the recording provider', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
-
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN });
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
-
-  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN });
+  const cli = project.cli;
 
   it('creates everything on the first apply, in dependency order', async () => {
     const r = await cli('apply', '--auto-approve');
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     expect(r.stdout).to.include('Apply complete! Resources: 10 added, 0 changed, 0 destroyed; 0 blue-green deploys.');
-    const state = readState(cfg.dir);
+    const state = project.state();
     expect(state.resources.map((x) => `${x.address}#${x.generation}`)).to.deep.equal([
       'test_check.lb["a"]#0',
       'test_check.lb["b"]#0',
@@ -47,8 +26,8 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
       'test_route.ns["b"]#0',
     ]);
     expect(state.resources.every((x) => x.live && x.status === 'ready')).to.equal(true);
-    expect(provider.objects.length).to.equal(10);
-    const creates = provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
+    expect(project.provider.objects.length).to.equal(10);
+    const creates = project.provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
     expect(creates.indexOf('test_instance.ns["a"]')).to.be.lessThan(creates.indexOf('test_provision.ns["a"]'));
     expect(creates.indexOf('test_route.ns["a"]')).to.be.lessThan(creates.indexOf('test_check.lb["a"]'));
     // Even the first deploy is verified before traffic is routed to it.
@@ -87,12 +66,12 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
 
   it('applies a blue-green deploy: green live, blue gone, route moved', async () => {
     expect((await cli('apply', '--auto-approve')).code).to.equal(0);
-    const before = readState(cfg.dir);
+    const before = project.state();
     const oldIp = before.resources.find((x) => x.address === 'test_instance.ns["a"]')!.attributes.ipv4;
     const r = await cli('apply', '--auto-approve', '--var', 'version=v2');
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
-    const after = readState(cfg.dir);
+    const after = project.state();
     const ns = after.resources.filter((x) => x.type === 'test_instance');
     // Generation 2 was green (the new copy) while it was deployed; serving now, it is blue.
     expect(ns.map((x) => [x.address, x.generation, x.color, x.live])).to.deep.equal([
@@ -106,7 +85,7 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
     // The switch says where traffic went: the address green got, not the plan's placeholder.
     const switched = r.stdout.split('\n').filter((l) => l.startsWith('test_route.ns["a"] (green): Switched'));
     expect(switched.map((l) => l.replace(/after [\d.]+s/, 'after Ns'))).to.deep.equal([`test_route.ns["a"] (green): Switched after Ns (traffic now to ${newIp as string} (green))`]);
-    expect(provider.objects.filter((o) => o.type === 'test_instance').map((o) => o.generation)).to.deep.equal([2, 2]);
+    expect(project.provider.objects.filter((o) => o.type === 'test_instance').map((o) => o.generation)).to.deep.equal([2, 2]);
     // The second plan is empty.
     const again = await cli('plan', '--var', 'version=v2', '--detailed-exitcode');
     expect(again.code, again.stdout).to.equal(0);
@@ -115,34 +94,21 @@ describe('engine: blue-green plan and apply with the recording provider', () => 
 });
 
 describe('engine: rollback of a failed deploy unit', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void };
+  const project = useRecordingProject({ 'main.infra': BLUE_GREEN }, { applied: true });
+  beforeEach(() => project.provider.resetCalls());
 
-  beforeEach(async () => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-    cfg = tempConfig({ 'main.infra': BLUE_GREEN });
-    expect((await runCli(['apply', '--auto-approve'], { cwd: cfg.dir })).code).to.equal(0);
-    provider.resetCalls();
-  });
-  afterEach(() => {
-    unregister();
-    cfg.cleanup();
-  });
-
-  const deploy = () => runCli(['apply', '--auto-approve', '--var', 'version=v2'], { cwd: cfg.dir });
+  const deploy = () => project.cli('apply', '--auto-approve', '--var', 'version=v2');
 
   /** Blue serves exactly as before: generation 1 live, the route's targets untouched. */
   function expectBlueUntouched(before: StateFile) {
-    const after = readState(cfg.dir);
+    const after = project.state();
     const pick = (s: StateFile, a: string) => s.resources.filter((x) => x.address === a);
     expect(pick(after, 'test_instance.ns["a"]').map((x) => [x.generation, x.live, x.status])).to.deep.equal([[1, true, 'ready']]);
     expect(pick(after, 'test_provision.ns["a"]').map((x) => [x.generation, x.live])).to.deep.equal([[1, true]]);
     expect(pick(after, 'test_route.ns["a"]')[0].attributes.targets).to.deep.equal(pick(before, 'test_route.ns["a"]')[0].attributes.targets);
     // Nothing green remains in the world either.
-    expect(provider.objects.filter((o) => o.generation === 2)).to.deep.equal([]);
-    const route = provider.objects.find((o) => o.address === 'test_route.ns["a"]')!;
+    expect(project.provider.objects.filter((o) => o.generation === 2)).to.deep.equal([]);
+    const route = project.provider.objects.find((o) => o.address === 'test_route.ns["a"]')!;
     expect(route.attributes.targets).to.deep.equal(pick(before, 'test_route.ns["a"]')[0].attributes.targets);
   }
 
@@ -155,20 +121,20 @@ describe('engine: rollback of a failed deploy unit', () => {
   ];
   for (const c of cases) {
     it(`${c.name}: green destroyed, blue untouched, nothing else started`, async () => {
-      const before = readState(cfg.dir);
-      provider.fail = (call) => (c.rule(call) ? 'injected failure' : undefined);
+      const before = project.state();
+      project.provider.fail = (call) => (c.rule(call) ? 'injected failure' : undefined);
       const r = await deploy();
       expect(r.code).to.equal(1);
       expect(r.stderr).to.include('Rolled back: test_instance.ns["a"]');
       expectBlueUntouched(before);
       // ns b was never touched: its unit waits for a's.
-      expect(provider.calls.filter((x) => x.address.endsWith('["b"]') && x.op !== 'read')).to.deep.equal([]);
+      expect(project.provider.calls.filter((x) => x.address.endsWith('["b"]') && x.op !== 'read')).to.deep.equal([]);
       if (c.switched) {
-        const updates = provider.calls.filter((x) => x.op === 'update' && x.address === 'test_route.ns["a"]');
+        const updates = project.provider.calls.filter((x) => x.op === 'update' && x.address === 'test_route.ns["a"]');
         expect(updates.length).to.equal(2); // switched to green, then back to blue
       }
       // Once the fault is gone, the same deploy goes through.
-      provider.fail = () => undefined;
+      project.provider.fail = () => undefined;
       const again = await deploy();
       expect(again.stderr).to.equal('');
       expect(again.code).to.equal(0);
@@ -176,18 +142,18 @@ describe('engine: rollback of a failed deploy unit', () => {
   }
 
   it('a failed destroy of blue keeps it in state; the next apply removes it', async () => {
-    provider.fail = (call) => (call.op === 'delete' && call.address === 'test_instance.ns["a"]' && call.generation === 1 ? 'busy' : undefined);
+    project.provider.fail = (call) => (call.op === 'delete' && call.address === 'test_instance.ns["a"]' && call.generation === 1 ? 'busy' : undefined);
     const r = await deploy();
     expect(r.code).to.equal(1);
-    const s = readState(cfg.dir);
+    const s = project.state();
     const copies = s.resources.filter((x) => x.address === 'test_instance.ns["a"]').map((x) => [x.generation, x.live]);
     expect(copies).to.deep.equal([[1, false], [2, true]]);
-    provider.fail = () => undefined;
-    const plan = await runCli(['plan', '--var', 'version=v2'], { cwd: cfg.dir });
+    project.provider.fail = () => undefined;
+    const plan = await project.cli('plan', '--var', 'version=v2');
     expect(plan.stdout).to.include('left over from an interrupted apply');
     const again = await deploy();
     expect(again.code).to.equal(0);
-    expect(readState(cfg.dir).resources.filter((x) => x.address === 'test_instance.ns["a"]').map((x) => x.generation)).to.deep.equal([2]);
-    expect(provider.objects.filter((o) => o.type === 'test_instance').map((o) => `${o.address}#${o.generation}`).sort()).to.deep.equal(['test_instance.ns["a"]#2', 'test_instance.ns["b"]#2']);
+    expect(project.state().resources.filter((x) => x.address === 'test_instance.ns["a"]').map((x) => x.generation)).to.deep.equal([2]);
+    expect(project.provider.objects.filter((o) => o.type === 'test_instance').map((o) => `${o.address}#${o.generation}`).sort()).to.deep.equal(['test_instance.ns["a"]#2', 'test_instance.ns["b"]#2']);
   });
 });

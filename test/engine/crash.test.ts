@@ -1,61 +1,29 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempConfig } from '../support/cli.js';
 import { BLUE_GREEN } from '../support/configs.js';
-import type { StateFile } from '../../src/state/types.js';
-import type { WorldObject } from '../support/recording-provider.js';
+import { bundledChild, childEnv, runChild, stateIn as state, staleLockId, worldCalls, worldObjects as world } from '../support/crash-child.js';
 
-// The child is bundled once (as the CLI itself is), so each of the many runs starts quickly.
-const bundleDir = mkdtempSync(join(tmpdir(), 'infra-crash-'));
-const child = join(bundleDir, 'cli-child.mjs');
-
-function infra(dir: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [child, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(dir, 'world.json'), ...env },
-  });
-}
-
-function world(dir: string): WorldObject[] {
-  const p = join(dir, 'world.json');
-  return existsSync(p) ? Object.values((JSON.parse(readFileSync(p, 'utf8')) as { objects: Record<string, WorldObject> }).objects) : [];
-}
-
-function state(dir: string): StateFile {
-  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
-}
+const child = bundledChild('infra-crash-');
+const infra = (dir: string, args: string[], env: Record<string, string> = {}) => runChild(child, dir, args, env);
 
 describe('engine: kill -9 at every step boundary of a blue-green apply', function () {
   this.timeout(600_000);
 
-  before(async () => {
-    await build({
-      entryPoints: [join(process.cwd(), 'test', 'support', 'cli-child.ts')],
-      outfile: child,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-  });
-  after(() => rmSync(bundleDir, { recursive: true, force: true }));
+  before(() => child.bundle());
+  after(() => child.remove());
 
   it('re-running apply converges with nothing orphaned, whichever step the process died after', () => {
     // Count the effects of one undisturbed deploy first.
     const probe = tempConfig({ 'main.infra': BLUE_GREEN });
     try {
       expect(infra(probe.dir, ['apply', '--auto-approve']).status).to.equal(0);
-      const before = (JSON.parse(readFileSync(join(probe.dir, 'world.json'), 'utf8')) as { calls: unknown[] }).calls.length;
+      const before = worldCalls(probe.dir).length;
       const r = infra(probe.dir, ['apply', '--auto-approve', '--var', 'version=v2']);
       expect(r.status, r.stderr).to.equal(0);
-      const calls = (JSON.parse(readFileSync(join(probe.dir, 'world.json'), 'utf8')) as { calls: { op: string }[] }).calls.slice(before);
+      const calls = worldCalls(probe.dir).slice(before);
       const effects = calls.filter((c) => c.op !== 'read').length;
       expect(effects).to.be.greaterThan(10);
 
@@ -66,8 +34,7 @@ describe('engine: kill -9 at every step boundary of a blue-green apply', functio
           const killed = infra(cfg.dir, ['apply', '--auto-approve', '--var', 'version=v2'], { INFRA_TEST_KILL_AFTER: String(k) });
           expect(killed.signal, `run ${k} should have been killed`).to.equal('SIGKILL');
           // The lock of the killed process is stale: remove it as a person would.
-          const lock = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
-          expect(infra(cfg.dir, ['force-unlock', lock.id]).status).to.equal(0);
+          expect(infra(cfg.dir, ['force-unlock', staleLockId(cfg.dir)]).status).to.equal(0);
           const again = infra(cfg.dir, ['apply', '--auto-approve', '--var', 'version=v2']);
           expect(again.status, `after kill at effect ${k}:\n${again.stdout}\n${again.stderr}`).to.equal(0);
           const s = state(cfg.dir);
@@ -91,10 +58,7 @@ describe('engine: kill -9 at every step boundary of a blue-green apply', functio
     const cfg = tempConfig({ 'main.infra': BLUE_GREEN });
     try {
       expect(infra(cfg.dir, ['apply', '--auto-approve']).status).to.equal(0);
-      const p = spawn(process.execPath, [child, 'apply', '--auto-approve', '--var', 'version=v2'], {
-        cwd: cfg.dir,
-        env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(cfg.dir, 'world.json'), INFRA_TEST_LATENCY_MS: '300' },
-      });
+      const p = spawn(process.execPath, [child.path, 'apply', '--auto-approve', '--var', 'version=v2'], { cwd: cfg.dir, env: childEnv(cfg.dir, { INFRA_TEST_LATENCY_MS: '300' }) });
       let out = '';
       let err = '';
       p.stdout.on('data', (d) => (out += d));

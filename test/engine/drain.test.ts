@@ -5,44 +5,10 @@
  */
 import { expect } from 'chai';
 import { runCli } from '../support/cli.js';
+import { lbAndNameserver } from '../support/configs.js';
 import { useRecordingProject } from '../support/recording-project.js';
 
-const CONFIG = `
-variable "serial" {
-  type    = string
-  default = "1"
-}
-
-resource "test_server" "lb" {
-  name = "lb"
-}
-
-resource "test_server" "ns" {
-  name = "ns"
-
-  lifecycle blue_green
-}
-
-resource "test_provision" "ns" {
-  host   = test_server.ns
-  script = "bind \${var.serial}"
-}
-
-resource "test_check" "ns" {
-  target = test_provision.ns.host.ipv4
-  expect = var.serial
-}
-
-resource "test_balancer" "ns" {
-  lb      = test_server.lb
-  servers = ["\${test_server.ns.ipv4}:53"]
-}
-
-resource "test_check" "lb" {
-  target = test_balancer.ns.lb.ipv4
-  expect = var.serial
-}
-`;
+const CONFIG = lbAndNameserver('bare');
 
 describe('engine: draining blue before destroying it', function () {
   this.timeout(20_000);

@@ -25,6 +25,18 @@ const AFTER_DEPLOY = [
   'test_provision.ns["b"]#2 live',
 ];
 
+/** The copies when traffic of a went back to its kept blue and b stays on green, its blue kept. */
+const A_ON_BLUE_B_ON_GREEN = [
+  'test_instance.ns["a"]#1 live',
+  'test_instance.ns["a"]#2 kept',
+  'test_instance.ns["b"]#1 kept',
+  'test_instance.ns["b"]#2 live',
+  'test_provision.ns["a"]#1 live',
+  'test_provision.ns["a"]#2 kept',
+  'test_provision.ns["b"]#1 kept',
+  'test_provision.ns["b"]#2 live',
+];
+
 describe('engine: keep_blue, a rollback window', () => {
   describe('without a bake', () => {
     const p = useRecordingProject({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake = "0s"') });
@@ -111,16 +123,7 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(p.provider.calls.find((c) => c.op === 'update')!.config).to.deep.equal({ targets: ['10.0.0.2:53'] });
       // Blue is verified with what verified it before the deploy (v1), not with what the configuration asks of green.
       expect(p.provider.calls.find((c) => c.op === 'verify')!.config).to.deep.equal({ target: 'upstream { 10.0.0.2:53 }', expect: 'v1' });
-      expect(copies(p.state())).to.deep.equal([
-        'test_instance.ns["a"]#1 live',
-        'test_instance.ns["a"]#2 kept',
-        'test_instance.ns["b"]#1 kept',
-        'test_instance.ns["b"]#2 live',
-        'test_provision.ns["a"]#1 live',
-        'test_provision.ns["a"]#2 kept',
-        'test_provision.ns["b"]#1 kept',
-        'test_provision.ns["b"]#2 live',
-      ]);
+      expect(copies(p.state())).to.deep.equal(A_ON_BLUE_B_ON_GREEN);
       // The window is the deploy's: the copy traffic left is kept until the same end.
       expect(p.state().resources.find((x) => x.address === 'test_instance.ns["a"]' && x.kept)!.kept!.until).to.equal(until);
       expect(p.state().outputs.targets.value).to.deep.equal(['10.0.0.2:53', '10.0.0.5:53']);
@@ -243,16 +246,7 @@ describe('engine: keep_blue, a rollback window', () => {
       expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
       expect(r.stderr).to.include('Traffic goes to the kept blue copies again: test_instance.ns["a"] (generation 1), verified by the post-switch checks.');
       // a went back to blue; b stays on green with its blue kept; nothing was destroyed.
-      expect(copies(p.state())).to.deep.equal([
-        'test_instance.ns["a"]#1 live',
-        'test_instance.ns["a"]#2 kept',
-        'test_instance.ns["b"]#1 kept',
-        'test_instance.ns["b"]#2 live',
-        'test_provision.ns["a"]#1 live',
-        'test_provision.ns["a"]#2 kept',
-        'test_provision.ns["b"]#1 kept',
-        'test_provision.ns["b"]#2 live',
-      ]);
+      expect(copies(p.state())).to.deep.equal(A_ON_BLUE_B_ON_GREEN);
       expect(p.state().resources.find((x) => x.address === 'test_route.ns["a"]')!.attributes.targets).to.deep.equal(['10.0.0.2:53']);
       expect(p.provider.objects.length).to.equal(14);
       expect(lbA).to.equal(4);

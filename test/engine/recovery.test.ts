@@ -8,49 +8,10 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lbAndNameserver } from '../support/configs.js';
 import { useRecordingProject } from '../support/recording-project.js';
 
-const LB_AND_NS = `
-variable "serial" {
-  type    = string
-  default = "1"
-}
-
-resource "test_server" "lb" {
-  name = "lb"
-}
-
-resource "test_provision" "lb" {
-  host   = test_server.lb
-  script = "nginx"
-}
-
-resource "test_server" "ns" {
-  name = "ns"
-
-  lifecycle blue_green
-}
-
-resource "test_provision" "ns" {
-  host   = test_server.ns
-  script = "bind \${var.serial}"
-}
-
-resource "test_check" "ns" {
-  target = test_provision.ns.host.ipv4
-  expect = var.serial
-}
-
-resource "test_balancer" "ns" {
-  lb      = test_provision.lb.host
-  servers = ["\${test_server.ns.ipv4}:53"]
-}
-
-resource "test_check" "lb" {
-  target = test_balancer.ns.lb.ipv4
-  expect = var.serial
-}
-`;
+const LB_AND_NS = lbAndNameserver('provisioned');
 
 describe('engine: applying again after a failed first apply', () => {
   const project = useRecordingProject({ 'main.infra': LB_AND_NS });

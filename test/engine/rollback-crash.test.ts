@@ -1,35 +1,14 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import type { StateFile } from '../../src/state/types.js';
 import { tempConfig } from '../support/cli.js';
+import { bundledChild, childEnv, runChild, stateIn as state, staleLockId, worldCalls as calls, worldObjects as world } from '../support/crash-child.js';
 import { keepBlueConfig } from '../support/keep-blue-config.js';
-import type { WorldObject } from '../support/recording-provider.js';
 
-// The child is bundled once (as the CLI itself is), so each of the many runs starts quickly.
-const bundleDir = mkdtempSync(join(tmpdir(), 'infra-rollback-crash-'));
-const child = join(bundleDir, 'cli-child.mjs');
+const child = bundledChild('infra-rollback-crash-');
 const CONFIG = keepBlueConfig('keep_blue = "15m"\nbake = "0s"');
-
-function infra(dir: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [child, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(dir, 'world.json'), ...env } });
-}
-
-function world(dir: string): WorldObject[] {
-  const p = join(dir, 'world.json');
-  return existsSync(p) ? Object.values((JSON.parse(readFileSync(p, 'utf8')) as { objects: Record<string, WorldObject> }).objects) : [];
-}
-
-function calls(dir: string): { op: string }[] {
-  return (JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as { calls: { op: string }[] }).calls;
-}
-
-function state(dir: string): StateFile {
-  return JSON.parse(readFileSync(join(dir, 'infra.state.json'), 'utf8')) as StateFile;
-}
+const infra = (dir: string, args: string[], env: Record<string, string> = {}) => runChild(child, dir, args, env);
 
 /** Every object in the world is in state; whatever is not live is a kept copy, ready. */
 function expectTracked(dir: string, when: string): void {
@@ -44,8 +23,7 @@ function expectTracked(dir: string, when: string): void {
 function killAndConverge(dir: string, killed: string[], k: number): void {
   const r = infra(dir, killed, { INFRA_TEST_KILL_AFTER: String(k) });
   expect(r.signal, `${killed.join(' ')} should have been killed at effect ${k}`).to.equal('SIGKILL');
-  const lock = JSON.parse(readFileSync(join(dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
-  expect(infra(dir, ['force-unlock', lock.id]).status).to.equal(0);
+  expect(infra(dir, ['force-unlock', staleLockId(dir)]).status).to.equal(0);
   const again = infra(dir, ['apply', '--auto-approve', '--var', 'version=v2']);
   expect(again.status, `after kill at effect ${k}:\n${again.stdout}\n${again.stderr}`).to.equal(0);
   expectTracked(dir, `after kill at effect ${k} of ${killed[0]}`);
@@ -70,19 +48,8 @@ function effectsOf(setup: string[][], args: string[]): number {
 describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rollback', function () {
   this.timeout(600_000);
 
-  before(async () => {
-    await build({
-      entryPoints: [join(process.cwd(), 'test', 'support', 'cli-child.ts')],
-      outfile: child,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-  });
-  after(() => rmSync(bundleDir, { recursive: true, force: true }));
+  before(() => child.bundle());
+  after(() => child.remove());
 
   const FIRST = ['apply', '--auto-approve'];
   const DEPLOY = ['apply', '--auto-approve', '--var', 'version=v2'];
@@ -110,8 +77,7 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
         expect(infra(cfg.dir, FIRST).status).to.equal(0);
         expect(infra(cfg.dir, DEPLOY).status).to.equal(0);
         expect(infra(cfg.dir, ROLLBACK, { INFRA_TEST_KILL_AFTER: String(k) }).signal).to.equal('SIGKILL');
-        const lock = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json.lock'), 'utf8')) as { id: string };
-        expect(infra(cfg.dir, ['force-unlock', lock.id]).status).to.equal(0);
+        expect(infra(cfg.dir, ['force-unlock', staleLockId(cfg.dir)]).status).to.equal(0);
         const again = infra(cfg.dir, ROLLBACK);
         expect(again.status, `${again.stdout}\n${again.stderr}`).to.equal(0);
         expectTracked(cfg.dir, `after a second rollback (kill at ${k})`);
@@ -134,7 +100,7 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
     const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake_interval = "200ms"') });
     try {
       expect(infra(cfg.dir, FIRST).status).to.equal(0);
-      const p = spawn(process.execPath, [child, ...DEPLOY], { cwd: cfg.dir, env: { ...process.env, NO_COLOR: '1', INFRA_TEST_WORLD: join(cfg.dir, 'world.json') } });
+      const p = spawn(process.execPath, [child.path, ...DEPLOY], { cwd: cfg.dir, env: childEnv(cfg.dir) });
       let out = '';
       let err = '';
       p.stdout.on('data', (d) => (out += d));

@@ -49,6 +49,18 @@ ${extra}`;
 }
 
 /** A recorded copy; everything but the address has a default (a ready, live object of generation 0). */
+/** webConfig with a provisioning of the web instance and a mutable `test_instance.db` beside it. */
+export const WEB_AND_DB = webConfig(`
+resource "test_provision" "web" {
+  host   = test_instance.web
+  script = "deploy"
+}
+
+resource "test_instance" "db" {
+  name = "db"
+}
+`);
+
 export interface CopyInit {
   readonly address: string;
   readonly generation?: number;

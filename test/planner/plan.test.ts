@@ -1,16 +1,7 @@
 import { expect } from 'chai';
-import { appliedState, copy, planFixture, planOf, stepLines, webConfig } from './fixture.js';
+import { appliedState, copy, planFixture, planOf, stepLines, WEB_AND_DB } from './fixture.js';
 
-const WEB = webConfig(`
-resource "test_provision" "web" {
-  host   = test_instance.web
-  script = "deploy"
-}
-
-resource "test_instance" "db" {
-  name = "db"
-}
-`);
+const WEB = WEB_AND_DB;
 
 /** What apply leaves after the first apply of WEB. */
 const APPLIED = appliedState({ config: WEB });

@@ -1,16 +1,7 @@
 import { expect } from 'chai';
-import { appliedState, planFixture, planOf, webConfig } from './fixture.js';
+import { appliedState, planFixture, planOf, WEB_AND_DB } from './fixture.js';
 
-const WEB = webConfig(`
-resource "test_provision" "web" {
-  host   = test_instance.web
-  script = "deploy"
-}
-
-resource "test_instance" "db" {
-  name = "db"
-}
-`);
+const WEB = WEB_AND_DB;
 const APPLIED = appliedState({ config: WEB });
 
 describe('planner: -replace', () => {

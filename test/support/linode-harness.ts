@@ -42,6 +42,25 @@ export function fastProviderConfig(emu: LinodeEmulator, extra: Readonly<Record<s
   };
 }
 
+/**
+ * A `provider "linode"` block, as configuration text, with small retry and poll bounds: the token
+ * and API address come from LINODE_TOKEN and LINODE_URL (the emulator's), SSH from `sshPort`.
+ */
+export function fastProviderBlock(sshPort: number): string {
+  return `provider "linode" {
+  token              = env("LINODE_TOKEN", "")
+  url                = env("LINODE_URL", "")
+  min_retry_delay_ms = 10
+  max_retry_delay_ms = 50
+  max_retries        = 4
+  retry_timeout_ms   = 10000
+  request_timeout_ms = 3000
+  poll_interval_ms   = 20
+  ssh_port           = ${sshPort}
+}
+`;
+}
+
 /** A `linode_instance` configuration with every attribute present, defaults applied. */
 export function instanceConfig(overrides: Readonly<Record<string, Json>> = {}): Record<string, Json> {
   return {
