@@ -5,9 +5,11 @@
  * after an assignment: the address is an extra one, so both load balancers keep their own and
  * the move is a single assignment (no swap).
  *
- * A move (an update whose `linode` differs) is: the new load balancer's nginx listens on the
- * address (binding before the address arrives, `net.ipv4.ip_nonlocal_bind=1`), the address is
- * assigned to it (traffic follows when the call returns), and the old one's listener goes.
+ * A move (an update whose `linode` differs) is: the new load balancer brings the address up on
+ * its interface and its nginx listens on it, the address is assigned to it (Linode's network
+ * sends it there when the call returns), and the old one's listener and interface address go.
+ * Linode configures extra addresses on the guest only at boot (Network Helper), so the provider
+ * does it at run time, over the same SSH as the listener.
  */
 import { error, hasErrors, warning, type Diagnostic } from '../../diagnostics.js';
 import type { Json } from '../../evaluate/value.js';
@@ -25,7 +27,7 @@ import type {
   UpdateRequest,
   UpdateResponse,
 } from '../contract.js';
-import { parseHost, runOnHost, stateKnownHostsFile, type HostRef } from '../hostexec.js';
+import { parseHost, runOnHost, shellQuote, stateKnownHostsFile, type HostRef } from '../hostexec.js';
 import { installListener, removeListener } from '../nginx_upstream/listener.js';
 import { failureDiagnostic } from './errors.js';
 import { linodeServiceAddress as schema } from './schema.js';
@@ -57,12 +59,49 @@ function readTarget(config: Readonly<Record<string, Json>>, address: string): Ta
   return { id: obj.id, region: obj.region, ipv4, host: typeof host === 'string' || ports.length === 0 ? null : host, ports: ports as number[] };
 }
 
-/** Lets nginx on `host` bind the address before it arrives, then installs the listener. */
+/**
+ * A shell script that brings `address` up (as a /32) on the interface holding the host's own
+ * address `own`, unless some interface has it already. Exit 3: no interface holds `own`.
+ */
+export function addressUpScript(address: string, own: string): string {
+  return [
+    `a=${shellQuote(address)}; own=${shellQuote(own)}`,
+    `ip -o -4 addr show | awk -v a="$a" '{ split($4, x, "/"); if (x[1] == a) found = 1 } END { exit !found }' && exit 0`,
+    `dev=$(ip -o -4 addr show | awk -v o="$own" '{ split($4, x, "/"); if (x[1] == o) { print $2; exit } }')`,
+    `[ -n "$dev" ] || { echo "no interface holds $own" >&2; exit 3; }`,
+    `ip addr add "$a/32" dev "$dev"`,
+  ].join('\n');
+}
+
+/** A shell script that takes `address` off every interface that has it (with whatever prefix). */
+export function addressDownScript(address: string): string {
+  return [
+    `a=${shellQuote(address)}`,
+    `ip -o -4 addr show | awk -v a="$a" '{ split($4, x, "/"); if (x[1] == a) print $2, $4 }' | while read -r dev cidr; do ip addr del "$cidr" dev "$dev" || exit 1; done`,
+  ].join('\n');
+}
+
+/**
+ * Brings the address up on the host's interface, lets nginx bind it before Linode routes it
+ * there (`net.ipv4.ip_nonlocal_bind=1`), then installs the listener.
+ */
 async function listen(t: Target, address: string, resource: string, ctx: OperationContext): Promise<readonly Diagnostic[]> {
   if (t.host === null) return [];
-  const sysctl = await runOnHost(t.host, ['sh', '-c', '[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 1 ] || sysctl -qw net.ipv4.ip_nonlocal_bind=1'], { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) });
+  const opts = { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) };
+  const up = await runOnHost(t.host, ['sh', '-c', addressUpScript(address, t.host.ipv4)], opts);
+  if (!up.ok) return [error(`Could not bring ${address} up on ${t.host.ipv4}`, up.problem ?? up.stderr.trim())];
+  const sysctl = await runOnHost(t.host, ['sh', '-c', '[ "$(cat /proc/sys/net/ipv4/ip_nonlocal_bind)" = 1 ] || sysctl -qw net.ipv4.ip_nonlocal_bind=1'], opts);
   if (!sysctl.ok) return [error(`Could not let nginx on ${t.host.ipv4} listen on ${address}`, sysctl.problem ?? sysctl.stderr.trim())];
   return installListener({ address, host: t.host, ports: t.ports, resource }, ctx);
+}
+
+/** Removes the listener and takes the address off the host's interfaces; problems are warnings (the address has moved on). */
+async function letGo(t: Target, address: string, ctx: OperationContext): Promise<Diagnostic[]> {
+  if (t.host === null) return [];
+  const removed = [...(await removeListener(t.host, address, ctx))];
+  const down = await runOnHost(t.host, ['sh', '-c', addressDownScript(address)], { signal: ctx.signal, timeoutMs: 60_000, knownHostsFile: stateKnownHostsFile(ctx) });
+  if (!down.ok) removed.push(error(`Could not take ${address} off ${t.host.ipv4}`, down.problem ?? down.stderr.trim()));
+  return removed.map((d) => ({ ...d, severity: 'warning' as const }));
 }
 
 function state(config: Readonly<Record<string, Json>>, address: string, region: string): Record<string, Json> {
@@ -126,12 +165,11 @@ async function update(req: UpdateRequest, ctx: OperationContext): Promise<Update
   if ('severity' in before || before.id === next.id) return { state: state(req.config, address, region), diagnostics: listening };
   const moved = await api.assignIps(region, [{ address, linode_id: next.id }]);
   if (!moved.ok) {
-    const undo = next.host === null ? [] : await removeListener(next.host, address, ctx);
+    const undo = await letGo(next, address, ctx);
     return { state: req.prior, diagnostics: [failureDiagnostic(`Could not move ${address} to Linode ${next.id}`, moved), ...undo] };
   }
   log(`Moved ${address} from Linode ${before.id} to Linode ${next.id}`);
-  const removed = before.host === null ? [] : await removeListener(before.host, address, ctx);
-  const leftovers = removed.map((d) => ({ ...d, severity: 'warning' as const }));
+  const leftovers = await letGo(before, address, ctx);
   return { state: state(req.config, address, region), diagnostics: [...listening, ...leftovers] };
 }
 
@@ -146,7 +184,7 @@ async function remove(req: DeleteRequest, ctx: OperationContext): Promise<Delete
   if (got.value === null) return { diagnostics: [] };
   const t = readTarget(req.prior, req.address);
   const diagnostics: Diagnostic[] = [];
-  if (!('severity' in t) && t.host !== null) diagnostics.push(...(await removeListener(t.host, address, ctx)).map((d) => ({ ...d, severity: 'warning' as const })));
+  if (!('severity' in t)) diagnostics.push(...(await letGo(t, address, ctx)));
   const released = await api.releaseIp(got.value.linode_id, address);
   if (!released.ok) return { diagnostics: [...diagnostics, failureDiagnostic(`Could not release ${address}`, released)] };
   log(`Released ${address}`);

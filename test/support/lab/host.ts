@@ -111,6 +111,9 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
         '--boot',
         '--register=no',
         '--keep-unit',
+        // A Linode guest configures its own interface (linode_service_address brings an
+        // assigned address up at run time), so root on a host may too.
+        '--capability=CAP_NET_ADMIN',
         `--network-namespace-path=/run/netns/${options.netns}`,
         '--resolv-conf=off',
         '--timezone=off',

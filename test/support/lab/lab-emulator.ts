@@ -15,18 +15,18 @@
  * address is free again once its instance is gone and its host off.
  * Seeded instances (`emulator.seedInstance`) get a pool address but no host.
  *
- * Addresses of the Networking API (a service address) are real too: an allocated address is
- * added to the host's eth0, and an assignment moves it from one host's namespace to the
- * other's before the API answers (`ip addr add` on the new host, this machine's neighbour entry
- * for it pointed at the new host's MAC as a gratuitous ARP would, `ip addr del` on the old host),
- * so the next packet reaches the new host.
+ * Addresses of the Networking API (a service address) are routed as Linode's network routes
+ * them, and no further: an assignment points this machine's neighbour entry for the address at
+ * the new host's MAC before the API answers (what Linode's routing change does for the guest),
+ * so the next packet goes to the new host. As on Linode, the guest is not reconfigured: a host
+ * answers the address only once something on it brings the address up on its interface (the
+ * provider does, over SSH; Network Helper would at the next boot).
  */
 import type { EmulatedInstance, HostBackend, LinodeEmulator, LinodeEmulatorOptions } from '../linode-emulator.js';
 import { startLinodeEmulator } from '../linode-emulator.js';
 import { ip } from './commands.js';
 import { startLab, type Lab, type LabHost } from './lab.js';
 import { legName } from './network.js';
-import { SLICE_PREFIX_LENGTH } from './registry.js';
 
 /** How to start a lab emulator: the emulator's options (its `hosts` is the lab). */
 export type LabEmulatorOptions = Omit<LinodeEmulatorOptions, 'hosts'>;
@@ -59,30 +59,21 @@ export async function startLabEmulator(options: LabEmulatorOptions = {}): Promis
   const poweringOff = new Set<Promise<void>>();
   const booted = new Map<number, LabHost>();
 
-  /** Runs `ip` in instance `id`'s host namespace; an instance without a running host is skipped. */
-  const onHost = async (id: number, args: readonly string[]): Promise<void> => {
-    const host = await hosts.get(id);
-    if (host && host.state !== 'off') await ip(args, host.name).catch(() => undefined);
-  };
   const forgetNeighbour = (address: string): Promise<unknown> => ip(['neigh', 'flush', 'to', address, 'dev', legName(lab.id)]).catch(() => undefined);
 
   const backend: HostBackend = {
-    addIpv4: (id, address) => onHost(id, ['addr', 'add', `${address}/${SLICE_PREFIX_LENGTH}`, 'dev', 'eth0']),
-    async removeIpv4(id, address) {
-      await onHost(id, ['addr', 'del', `${address}/${SLICE_PREFIX_LENGTH}`, 'dev', 'eth0']);
-      await forgetNeighbour(address);
-    },
-    async moveIpv4(address, fromId, toId) {
-      // The new host has the address before the old one lets go, and this machine's neighbour
-      // entry is pointed at the new host's MAC in one step (what a gratuitous ARP does), so no
-      // packet goes to a host without the address.
-      await onHost(toId, ['addr', 'add', `${address}/${SLICE_PREFIX_LENGTH}`, 'dev', 'eth0']);
+    // A new or released address: whatever this machine remembers of it is forgotten, so the
+    // next packet asks again which host has it.
+    addIpv4: (_id, address) => forgetNeighbour(address).then(() => undefined),
+    removeIpv4: (_id, address) => forgetNeighbour(address).then(() => undefined),
+    async moveIpv4(address, _fromId, toId) {
+      // The routing moves in one step (what a gratuitous ARP does): packets go to the new
+      // host's MAC from now on, whether or not that host has the address up yet.
       const to = await hosts.get(toId);
       const link = to ? await ip(['-j', 'link', 'show', 'eth0'], to.name).catch(() => null) : null;
       const mac = link ? (JSON.parse(link.stdout) as { address?: string }[])[0]?.address : undefined;
       if (mac) await ip(['neigh', 'replace', address, 'lladdr', mac, 'dev', legName(lab.id), 'nud', 'stale']).catch(() => undefined);
       else await forgetNeighbour(address);
-      await onHost(fromId, ['addr', 'del', `${address}/${SLICE_PREFIX_LENGTH}`, 'dev', 'eth0']);
     },
     allocateIpv4: () => lab.allocateIpv4(),
     releaseIpv4: (ipv4) => lab.releaseIpv4(ipv4),
