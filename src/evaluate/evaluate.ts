@@ -750,19 +750,8 @@ function evBinary(e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {
   return mark(floatArithmetic(ln, rn, op, e, c), s);
 }
 
-/** `<`, `<=`, `>`, `>=` of two numbers; a bigint against a float compares their exact values. */
+/** `<`, `<=`, `>`, `>=` of two numbers (JavaScript compares a bigint with a float by their exact values). */
 function compareNumbers(l: number | bigint, r: number | bigint, op: '<' | '<=' | '>' | '>='): boolean {
-  if (typeof l !== typeof r) {
-    // Only a bigint and a float that is not whole need care: a whole float converts exactly.
-    const f = (typeof l === 'number' ? l : r) as number;
-    if (Number.isInteger(f)) {
-      l = BigInt(l);
-      r = BigInt(r);
-    } else {
-      l = toFloat(l);
-      r = toFloat(r);
-    }
-  }
   switch (op) {
     case '<':
       return l < r;

@@ -379,7 +379,7 @@ function unitToJson(u: DeployUnit): DeployUnitJson {
 export function jsonTypeOf(v: Json): Json {
   if (v === null) return 'dynamic';
   if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'number';
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return ['tuple', v.map(jsonTypeOf)];
   return ['object', Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonTypeOf(x)]))];
