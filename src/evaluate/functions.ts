@@ -17,6 +17,7 @@ import { cidrHost, cidrSubnet, cidrSubnets, formatPrefix, parsePrefix, type Pref
 import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
+import { YamlError, yamlDecode } from './yaml-decode.js';
 import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
@@ -979,6 +980,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
 
   // ---- encoding ----
   ['yamlencode', { signature: 'yamlencode(value)', params: [p('value', 'any', true)], impl: (a) => yamlEncode(a[0] as Json) }],
+  [
+    'yamldecode',
+    {
+      signature: 'yamldecode(src)',
+      params: [p('src', 'string')],
+      impl: (a) => {
+        const v = yamlDecode(str(a[0]));
+        return v instanceof YamlError ? new FunctionError(`Argument 1 (src): ${v.message}.`, 0) : v;
+      },
+    },
+  ],
 ]);
 
 /** Go's path.Clean: `.` for nothing, no trailing `/` but the root's. */
