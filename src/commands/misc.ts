@@ -21,6 +21,7 @@ import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
 import { type ConfigOptions, type StateOptions, checkProviderBlocks, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /**
  * The plan of a configuration against an empty state, with variables that have no value yet
@@ -197,13 +198,13 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
     if (!o) {
         throw new DiagnosticsError([error(`No output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'Outputs are recorded by apply.')]);
     }
-    if (opts.json) io.out(JSON.stringify(o.value) + '\n');
+    if (opts.json) io.out(stringifyJson(o.value) + '\n');
     else if (opts.raw && typeof o.value === 'string') io.out(o.value);
     else io.out((o.sensitive ? '(sensitive value)' : renderValue(o.value, '')) + '\n');
     return 0;
   }
   if (opts.json) {
-    io.out(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), null, 2) + '\n');
+    io.out(stringifyJson(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), 2) + '\n');
     return 0;
   }
   for (const [k, o] of Object.entries(outputs)) io.out(`${k} = ${o.sensitive ? '(sensitive value)' : renderValue(o.value, '')}\n`);

@@ -15,6 +15,7 @@ import { ConversionError, convert } from './convert.js';
 import { evaluateLiteral } from './evaluate.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './functions.js';
 import { sensitive, type Value } from './value.js';
+import { parseJson } from './json-text.js';
 
 /** Where variable values come from, besides the defaults. */
 export interface VariableInput {
@@ -233,7 +234,7 @@ function readVarFile(
   if (abs.endsWith('.json')) {
     let data: unknown;
     try {
-      data = JSON.parse(source);
+      data = parseJson(source);
     } catch (e) {
       diags.push(error(`Invalid JSON in variable file "${shown}"`, (e as Error).message));
       return;

@@ -18,6 +18,7 @@ import type { Role } from '../providers/contract.js';
 import { INFRA_VERSION } from '../state/version.js';
 import { sameValue } from './attribute-diff.js';
 import { typeAndName } from '../addrs/address.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /** The Terraform JSON plan format version this view follows. */
 export const TERRAFORM_PLAN_FORMAT_VERSION = '1.2';
@@ -378,7 +379,7 @@ function unitToJson(u: DeployUnit): DeployUnitJson {
 export function jsonTypeOf(v: Json): Json {
   if (v === null) return 'dynamic';
   if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'number';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'number';
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return ['tuple', v.map(jsonTypeOf)];
   return ['object', Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonTypeOf(x)]))];
@@ -505,5 +506,5 @@ export function planToJson(plan: Plan): PlanJson {
 
 /** The JSON document as text: two-space indented, no trailing newline (the caller ends the line). */
 export function renderPlanJson(plan: Plan): string {
-  return JSON.stringify(planToJson(plan), null, 2);
+  return stringifyJson(planToJson(plan), 2);
 }

@@ -9,6 +9,7 @@ import type { Role } from '../providers/contract.js';
 import { compareInstances } from './query.js';
 import { isSensitiveHash } from './sensitive.js';
 import { STATE_FORMAT_VERSION, type InstanceStatus, type KeptMark, type StateFile, type StateInstance, type StateOutput } from './types.js';
+import { parseJson, stringifyJson } from '../evaluate/json-text.js';
 
 /** Problems listed in one diagnostic before the rest are summed up as "and N more". */
 const MAX_LISTED_PROBLEMS = 10;
@@ -29,7 +30,7 @@ const STATUS_EXPECTED = listOf(STATUSES);
 export function decodeState(text: string, path: string): { state: StateFile | null; diagnostics: readonly Diagnostic[] } {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text);
   } catch (e) {
     return { state: null, diagnostics: [syntaxDiagnostic(text, path, e)] };
   }
@@ -112,7 +113,7 @@ export function encodeState(state: StateFile): string {
     resources: [...state.resources].sort(compareInstances).map(canonicalInstance),
     outputs,
   };
-  return `${JSON.stringify(file, null, 2)}\n`;
+  return `${stringifyJson(file, 2)}\n`;
 }
 
 /** `instance` with its fields in the documented order (callers build records with spreads). */
