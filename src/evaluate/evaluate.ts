@@ -22,6 +22,7 @@ import {
   containsSensitive,
   containsUnknown,
   isObject,
+  isSetValue,
   unmarkDeep,
   valueEquals,
   type ObjectValue,
@@ -356,6 +357,14 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
   if (ov instanceof Unknown || kv instanceof Unknown) return mark(UNKNOWN, s || keySensitive);
   if (ov === null) return fail(c, 'Attempt to index a null value', 'The value is null, so it has no elements.', range);
   if (kv === null) return fail(c, 'Invalid index', 'The index is null.', range);
+  if (isSetValue(ov)) {
+    return fail(
+      c,
+      'Invalid index',
+      "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
+      range,
+    );
+  }
   if (Array.isArray(ov)) {
     const n = typeof kv === 'number' ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
     if (n === undefined) return fail(c, 'Invalid index', `A list index must be a number, got ${describeValue(kv)}.`, range);

@@ -124,3 +124,81 @@ variable "anything" {
     removeTemp(cfgDir);
   });
 });
+
+describe('type constraints', () => {
+  let dir: string;
+  let config: Config;
+  before(() => {
+    dir = tempConfig({
+      'main.infra': `
+variable "service" {
+  type = object({
+    name  = string
+    port  = optional(number, 80)
+    tags  = optional(map(string))
+    inner = optional(object({
+      mode   = optional(string, "fast")
+      checks = optional(list(object({ retries = optional(number, 3), path = string })), [])
+    }), {})
+  })
+}
+variable "services" {
+  type    = map(object({ port = optional(number, 53), protocol = optional(string, "udp") }))
+  default = { a = {}, b = { port = 5353, protocol = null } }
+}
+variable "zones" {
+  type    = set(string)
+  default = ["b.example", "a.example", "b.example"]
+}
+variable "ports" {
+  type    = set(number)
+  default = [10, 9, "1", 9]
+}
+variable "pair" {
+  type    = tuple([string, number, bool])
+  default = [1, "2", "true"]
+}
+variable "names" {
+  type    = list(string)
+  default = []
+}
+`,
+    });
+    config = loadConfig(dir, { cwd: dir }).config!;
+  });
+  after(() => removeTemp(dir));
+  const resolve = (...vars: string[]) => resolveVariables(config, { vars: ['service={ name = "ns" }', ...vars], varFiles: [], env: {}, cwd: dir });
+
+  it('fills optional attributes with their defaults (null without one), deeply', () => {
+    const r = resolve();
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value.get('service')).to.deep.equal({ name: 'ns', port: 80, tags: null, inner: { mode: 'fast', checks: [] } });
+    const nested = resolve('service={ name = "ns", port = null, inner = { checks = [{ path = "/" }, { path = "/x", retries = 1 }] } }');
+    expect(nested.diagnostics).to.deep.equal([]);
+    expect(nested.value.get('service')).to.deep.equal({
+      name: 'ns',
+      port: 80,
+      tags: null,
+      inner: { mode: 'fast', checks: [{ retries: 3, path: '/' }, { retries: 1, path: '/x' }] },
+    });
+    expect(r.value.get('services')).to.deep.equal({ a: { port: 53, protocol: 'udp' }, b: { port: 5353, protocol: 'udp' } });
+  });
+
+  it('a set drops duplicates and orders its elements; a tuple converts each element', () => {
+    const r = resolve();
+    expect(r.value.get('zones')).to.deep.equal(['a.example', 'b.example']);
+    expect(r.value.get('ports')).to.deep.equal([1, 9, 10]);
+    expect(r.value.get('pair')).to.deep.equal(['1', 2, true]);
+  });
+
+  it('a conversion error names the path to the value', () => {
+    const port = resolve('service={ name = "ns", port = "x" }').diagnostics[0];
+    expect(port.detail).to.equal('--var "service={ name = \\"ns\\", port = \\"x\\" }": attribute "port": a number is required, got a string that is not a number.');
+    const deep = resolve('service={ name = "ns", inner = { checks = [{ path = "/" }, { retries = 1 }] } }').diagnostics[0];
+    expect(deep.detail).to.match(/: attribute "inner": attribute "checks": element 1: attribute "path" is required\.$/);
+    const pair = resolve('pair=["a", 1]').diagnostics[0];
+    expect(pair.detail).to.equal('--var "pair=[\\"a\\", 1]": a tuple (tuple([string, number, bool])) is required, got 2 elements instead of 3.');
+    const zones = resolve('zones={ a = 1 }').diagnostics[0];
+    expect(zones.detail).to.equal('--var "zones={ a = 1 }": a set (set(string)) is required, got object.');
+  });
+});
