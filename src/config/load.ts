@@ -11,13 +11,13 @@ import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from 
 import { parseFile } from '../parser/index.js';
 import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
-import { isReferenceRoot } from '../evaluate/references.js';
+import { isReferenceRoot, referencesOf } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { checkImportDecls, checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
 import { decodeKeepBlue } from './keep-blue.js';
-import type { Config, ImportDecl, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { ConditionRule, Config, ImportDecl, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -26,7 +26,7 @@ export const CONFIG_EXTENSION = '.infra';
 
 const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed', 'import'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
-const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
+const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive', 'nullable'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
 const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy'];
 const LIFECYCLE_KINDS = ['blue_green'];
@@ -297,7 +297,16 @@ class Decoder {
     const labels = this.labels(b, ['name'], 'variable "NAME" { type = string }');
     if (labels === null) return;
     const [name] = labels;
-    const args = this.attributes(b.body!, VARIABLE_ARGS, 'variable block');
+    const validationBlocks = b.body!.items.filter((i): i is Block => i.kind === 'Block' && i.type === 'validation');
+    const rest = b.body!.items.filter((i) => !(i.kind === 'Block' && i.type === 'validation'));
+    const args = this.attributes({ ...b.body!, items: rest }, VARIABLE_ARGS, 'variable block');
+    const validations = this.conditionRules(validationBlocks);
+    for (const rule of validations) {
+      // Terraform 1.11 still requires the rule to look at the variable it validates.
+      if (!referencesOf(rule.condition).some((r) => r.kind === 'var' && r.name === name)) {
+        this.fail('Invalid variable validation condition', `The condition for variable "${name}" must refer to var.${name} in order to test incoming values.`, rule.condition.range);
+      }
+    }
     let type: Type = 'any';
     const typeArg = args.get('type');
     if (typeArg) {
@@ -312,14 +321,41 @@ class Decoder {
       ...(args.has('default') ? { default: args.get('default')!.expr } : {}),
       ...(description !== undefined ? { description } : {}),
       sensitive: this.literalBool(args.get('sensitive')),
+      ...(args.has('nullable') && !this.literalBool(args.get('nullable')) ? { nullable: false } : {}),
+      ...(validations.length > 0 ? { validations } : {}),
+      headerRange: header(b),
       range: b.range,
     };
+    const defaultArg = args.get('default');
+    if (decl.nullable === false && defaultArg && defaultArg.expr.kind === 'Literal' && defaultArg.expr.value === null) {
+      this.fail('Invalid default value for variable', 'A null default value is not valid when nullable=false.', defaultArg.expr.range);
+    }
     const prior = this.variables.get(name);
     if (prior) {
       this.fail(`Duplicate variable "${name}"`, `var.${name} is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
     this.variables.set(name, decl);
+  }
+
+  /**
+   * `validation`, `precondition` or `postcondition` blocks: `{ condition = EXPR, error_message = EXPR }`,
+   * both required, nothing else.
+   */
+  private conditionRules(blocks: readonly Block[]): ConditionRule[] {
+    const rules: ConditionRule[] = [];
+    for (const b of blocks) {
+      const usage = `${b.type} { condition = EXPRESSION, error_message = "..." }`;
+      if (this.labels(b, [], usage) === null) continue;
+      const args = this.attributes(b.body!, ['condition', 'error_message'], `${b.type} block`);
+      const condition = args.get('condition');
+      const message = args.get('error_message');
+      for (const [arg, name] of [[condition, 'condition'], [message, 'error_message']] as const) {
+        if (arg === undefined) this.fail('Missing required argument', `The argument "${name}" is required, but no definition was found.`, header(b));
+      }
+      if (condition && message) rules.push({ condition: condition.expr, errorMessage: message.expr, range: header(b) });
+    }
+    return rules;
   }
 
   private localsBlock(b: Block): void {

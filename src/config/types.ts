@@ -60,7 +60,18 @@ export interface InfraSettings {
   readonly range: SourceRange;
 }
 
-/** `variable "name" { type, default, description, sensitive }`. */
+/**
+ * A `validation`, `precondition` or `postcondition` block: when `condition` is false the check
+ * fails with `errorMessage` (a string expression). Both stay unevaluated here.
+ */
+export interface ConditionRule {
+  readonly condition: Expr;
+  readonly errorMessage: Expr;
+  /** The block's header (`validation`, `precondition`), where Terraform says the rule is. */
+  readonly range: SourceRange;
+}
+
+/** `variable "name" { type, default, description, sensitive, nullable, validation { ... } }`. */
 export interface VariableDecl {
   readonly name: string;
   /** `any` when the block declares no type. */
@@ -69,6 +80,12 @@ export interface VariableDecl {
   readonly default?: Expr;
   readonly description?: string;
   readonly sensitive: boolean;
+  /** false for `nullable = false`: a null value takes the default instead, or is an error. Absent: true. */
+  readonly nullable?: boolean;
+  /** The `validation` blocks, in source order; absent when there are none. */
+  readonly validations?: readonly ConditionRule[];
+  /** `variable "name"`: the block's first line. */
+  readonly headerRange?: SourceRange;
   /** The whole block. */
   readonly range: SourceRange;
 }
