@@ -488,7 +488,9 @@ class Decoder {
     const labels = this.labels(b, ['name'], 'output "NAME" { value = ... }');
     if (labels === null) return;
     const [name] = labels;
-    const args = this.attributes(b.body!, OUTPUT_ARGS, 'output block');
+    const preconditionBlocks = b.body!.items.filter((i): i is Block => i.kind === 'Block' && i.type === 'precondition');
+    const args = this.attributes({ ...b.body!, items: b.body!.items.filter((i) => !preconditionBlocks.includes(i as Block)) }, OUTPUT_ARGS, 'output block');
+    const preconditions = this.conditionRules(preconditionBlocks);
     const value = args.get('value');
     const description = this.literalString(args.get('description'));
     const sensitive = this.literalBool(args.get('sensitive'));
@@ -501,7 +503,14 @@ class Decoder {
       this.fail(`Duplicate output "${name}"`, `output "${name}" is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
-    this.outputs.set(name, { name, expr: value.expr, sensitive, ...(description !== undefined ? { description } : {}), range: b.range });
+    this.outputs.set(name, {
+      name,
+      expr: value.expr,
+      sensitive,
+      ...(description !== undefined ? { description } : {}),
+      ...(preconditions.length > 0 ? { preconditions } : {}),
+      range: b.range,
+    });
   }
 
   private resource(b: Block): void {
@@ -515,7 +524,7 @@ class Decoder {
     let forEach: Attribute | undefined;
     let count: Attribute | undefined;
     let dependsOn: ResourceDecl['dependsOn'] = [];
-    let lifecycle: { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } | undefined;
+    let lifecycle: Omit<Lifecycle, 'blueGreen'> | undefined;
     let lifecycleBlock: Block | undefined;
     let blueGreen: Lifecycle['blueGreen'];
     let blueGreenBlock: Block | undefined;
@@ -603,22 +612,34 @@ class Decoder {
     this.resources.push(decl);
   }
 
-  private lifecycle(b: Block): { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } {
+  private lifecycle(b: Block): Omit<Lifecycle, 'blueGreen'> {
     const body = b.body ?? { kind: 'Body' as const, items: [], range: b.range };
     for (const item of body.items) {
       if (item.kind === 'Attribute' && item.name === 'max_parallel') {
         this.fail('Unsupported argument "max_parallel" in lifecycle block', 'max_parallel belongs to blue-green: lifecycle blue_green { max_parallel = 2 }.', item.nameRange);
       }
     }
+    const conditionBlock = (i: Attribute | Block, type: string): i is Block => i.kind === 'Block' && i.type === type;
     const args = this.attributes(
-      { ...body, items: body.items.filter((i) => !(i.kind === 'Attribute' && i.name === 'max_parallel')) },
+      {
+        ...body,
+        items: body.items.filter((i) => !(i.kind === 'Attribute' && i.name === 'max_parallel') && !conditionBlock(i, 'precondition') && !conditionBlock(i, 'postcondition')),
+      },
       LIFECYCLE_ARGS,
       'lifecycle block',
     );
+    const preconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'precondition')));
+    const postconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'postcondition')));
+    for (const rule of preconditions) {
+      const self = referencesOf(rule.condition).find((r) => r.kind === 'resource' && r.type === 'self');
+      if (self) this.fail('Invalid "self" reference', 'The "self" object is not available in a precondition: it is the instance as applied, known only to a postcondition.', self.range);
+    }
     return {
       preventDestroy: this.literalBool(args.get('prevent_destroy')),
       ignoreChanges: this.ignoreChanges(args.get('ignore_changes')),
       createBeforeDestroy: this.literalBool(args.get('create_before_destroy')),
+      ...(preconditions.length > 0 ? { preconditions } : {}),
+      ...(postconditions.length > 0 ? { postconditions } : {}),
     };
   }
 

@@ -105,10 +105,12 @@ export interface ProviderDecl {
   readonly range: SourceRange;
 }
 
-/** `output "name" { value, sensitive, description }`. */
+/** `output "name" { value, sensitive, description, precondition { ... } }`. */
 export interface OutputDecl {
   readonly name: string;
   readonly expr: Expr;
+  /** `precondition` blocks, checked before the value is recorded; absent when there are none. */
+  readonly preconditions?: readonly ConditionRule[];
   readonly sensitive: boolean;
   readonly description?: string;
   readonly range: SourceRange;
@@ -149,4 +151,8 @@ export interface Lifecycle {
   /** Attribute names (dotted for nested paths: `tags.owner`) whose changes are ignored. */
   readonly ignoreChanges: readonly string[];
   readonly createBeforeDestroy: boolean;
+  /** `precondition` blocks: checked before the instance's change, at plan and again at apply. Absent: none. */
+  readonly preconditions?: readonly ConditionRule[];
+  /** `postcondition` blocks: may read `self`; checked at plan when known, and after the instance is applied. Absent: none. */
+  readonly postconditions?: readonly ConditionRule[];
 }

@@ -57,3 +57,26 @@ export function rangeText(r: SourceRange): string {
   const end = r.end.line === r.start.line ? `${r.end.column}` : `${r.end.line},${r.end.column}`;
   return `${r.file}:${r.start.line},${r.start.column}-${end}`;
 }
+
+/**
+ * Checks every rule; a failed one is an error `summary` (`Resource precondition failed`) at its
+ * condition, whose detail is the rule's message. `unknown` counts the rules not known yet.
+ */
+export function checkRules(rules: readonly ConditionRule[] | undefined, scope: EvalScope, summary: string): { diagnostics: Diagnostic[]; unknown: number } {
+  const diagnostics: Diagnostic[] = [];
+  let unknown = 0;
+  for (const rule of rules ?? []) {
+    const outcome = checkRule(rule, scope);
+    if (outcome.kind === 'invalid') diagnostics.push(...outcome.diagnostics);
+    else if (outcome.kind === 'unknown') unknown++;
+    else if (outcome.kind === 'failed') diagnostics.push(error(summary, outcome.message, rule.condition.range));
+  }
+  return { diagnostics, unknown };
+}
+
+/** Terraform's summaries of failed conditions, by where the rule is written. */
+export const CONDITION_FAILED = {
+  precondition: 'Resource precondition failed',
+  postcondition: 'Resource postcondition failed',
+  output: 'Module output value precondition failed',
+} as const;

@@ -42,6 +42,8 @@ export interface EvalScope {
   readonly each?: { readonly key: Value; readonly value: Value };
   /** Set inside a `count` resource instance. */
   readonly countIndex?: number;
+  /** In a resource's `postcondition`: the instance's own values, `self`. */
+  readonly self?: Value;
   /** For `env()`. */
   readonly env: NodeJS.ProcessEnv;
   /** Declared local names and resource addresses (`type.name`), only for "did you mean" suggestions. */
@@ -250,6 +252,7 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
     );
   }
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  if (name === 'self' && c.scope.self !== undefined) return c.scope.self;
   switch (name) {
     case 'var':
       return fail(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
@@ -311,6 +314,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (name === 'root' || name === 'module') return scope.configDir;
       return fail(c, `Invalid "path" attribute "${name}"`, didYouMean(name, ['root']) ?? '"path" has only "root": path.root.', range);
     default: {
+      if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);
       if (v !== undefined) return v;
       const address = `${root}.${name}`;

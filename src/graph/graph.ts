@@ -49,6 +49,10 @@ function blockReferences(decl: ResourceDecl): Reference[] {
   const meta: (Expr | undefined)[] = [decl.forEach, decl.count];
   for (const e of meta) if (e) refs.push(...referencesOf(e));
   for (const opt of decl.lifecycle.blueGreen?.options.values() ?? []) refs.push(...referencesOf(opt));
+  // What a condition reads is planned first, so the condition sees its planned values.
+  for (const rule of [...(decl.lifecycle.preconditions ?? []), ...(decl.lifecycle.postconditions ?? [])]) {
+    refs.push(...referencesOf(rule.condition), ...referencesOf(rule.errorMessage));
+  }
   return refs;
 }
 

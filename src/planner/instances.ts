@@ -8,6 +8,7 @@ import { blockOf, instanceAddress as formatInstance } from '../addrs/address.js'
 import type { ResourceDecl } from '../config/types.js';
 import { error, hasErrors } from '../diagnostics.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
@@ -72,7 +73,17 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
       const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps, instances);
+      // Preconditions come before the change is planned; what they read is a dependency too.
+      const pre = scope.recording(() => checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition));
+      ctx.diagnostics.push(...pre.result.diagnostics);
+      for (const r of pre.reads) deps.add(r);
+      deps.delete(address);
       const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), replaceRequested: ctx.replace.has(address), generation });
+      // Postconditions see the planned values; one that needs values known only after apply waits for apply.
+      const post = scope.recording(() => checkRules(decl.lifecycle.postconditions, { ...instScope, self: diff.after }, CONDITION_FAILED.postcondition));
+      ctx.diagnostics.push(...post.result.diagnostics);
+      for (const r of post.reads) deps.add(r);
+      deps.delete(address);
       instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
       block.instances.set(key.index, diff.after);
     }
