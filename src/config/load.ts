@@ -17,7 +17,7 @@ import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { checkImportDecls, checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
 import { decodeKeepBlue } from './keep-blue.js';
-import type { ConditionRule, Config, ImportDecl, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { ConditionRule, Config, ImportDecl, ReplaceTrigger, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -28,7 +28,7 @@ const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infr
 const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive', 'nullable'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
-const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy'];
+const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy', 'replace_triggered_by'];
 const LIFECYCLE_KINDS = ['blue_green'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const LITERAL = 'This setting must be a literal value: it is read before anything is evaluated.';
@@ -628,6 +628,7 @@ class Decoder {
       LIFECYCLE_ARGS,
       'lifecycle block',
     );
+    const replaceTriggers = this.replaceTriggeredBy(args.get('replace_triggered_by'));
     const preconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'precondition')));
     const postconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'postcondition')));
     for (const rule of preconditions) {
@@ -640,7 +641,27 @@ class Decoder {
       createBeforeDestroy: this.literalBool(args.get('create_before_destroy')),
       ...(preconditions.length > 0 ? { preconditions } : {}),
       ...(postconditions.length > 0 ? { postconditions } : {}),
+      ...replaceTriggers,
     };
+  }
+
+  /** `replace_triggered_by = [TYPE.NAME, TYPE.NAME[count.index], TYPE.NAME.attr, ...]`, with Terraform's messages. */
+  private replaceTriggeredBy(a: Attribute | undefined): { replaceTriggeredBy?: ReplaceTrigger[] } {
+    if (a === undefined) return {};
+    if (a.expr.kind !== 'Tuple') {
+      this.fail('Invalid expression', 'A static list expression is required.', a.expr.range);
+      return {};
+    }
+    const out: ReplaceTrigger[] = [];
+    for (const item of a.expr.items) {
+      const trigger = replaceTrigger(item);
+      if (trigger === 'reference') this.fail('Invalid reference in replace_triggered_by expression', 'Only resources, count.index, and each.key may be used in replace_triggered_by.', item.range);
+      else if (trigger === 'expression') this.fail('Invalid replace_triggered_by expression', 'Missing resource reference in replace_triggered_by expression.', item.range);
+      else if (trigger === 'path') this.fail('Invalid replace_triggered_by expression', 'After the resource (and its key) come attribute names only: TYPE.NAME.ATTRIBUTE or TYPE.NAME[KEY].ATTRIBUTE.', item.range);
+      if (typeof trigger === 'string') continue;
+      out.push(trigger);
+    }
+    return out.length > 0 ? { replaceTriggeredBy: out } : {};
   }
 
   private ignoreChanges(a: Attribute | undefined): string[] {
@@ -725,6 +746,37 @@ function attributePath(e: Expr): string | undefined {
   }
   if (e.kind === 'Template' && e.parts.length === 1 && e.parts[0].kind === 'Text' && NAME.test(e.parts[0].value)) return e.parts[0].value;
   return undefined;
+}
+
+/**
+ * One `replace_triggered_by` entry, or what is wrong with it: `reference` when it refers to
+ * something other than a resource (or its key to something other than count.index, each.key),
+ * `expression` when it is no resource reference at all.
+ */
+function replaceTrigger(e: Expr): ReplaceTrigger | 'reference' | 'expression' | 'path' {
+  const steps: Expr[] = [];
+  let root: Expr = e;
+  while (root.kind === 'GetAttr' || root.kind === 'Index') {
+    steps.unshift(root);
+    root = root.object;
+  }
+  if (root.kind !== 'Variable') return 'expression';
+  if (isReferenceRoot(root.name) || root.name === 'self') return 'reference';
+  const [first, second, ...rest] = steps;
+  if (first?.kind !== 'GetAttr') return 'expression';
+  let index: Expr | undefined;
+  let tail = rest;
+  if (second?.kind === 'Index') {
+    index = second.key;
+    const keyRefs = referencesOf(index);
+    if (keyRefs.some((r) => !((r.kind === 'count' && r.name === 'index') || (r.kind === 'each' && r.name === 'key')))) return 'reference';
+  } else if (second !== undefined) tail = [second, ...rest];
+  const path: string[] = [];
+  for (const s of tail) {
+    if (s.kind !== 'GetAttr') return 'path';
+    path.push(s.name);
+  }
+  return { block: `${root.name}.${first.name}`, ...(index ? { index } : {}), path, range: e.range };
 }
 
 /** `type.name`, `type.name[0]`, `type.name["k"]` written as a traversal; undefined otherwise. */

@@ -155,4 +155,23 @@ export interface Lifecycle {
   readonly preconditions?: readonly ConditionRule[];
   /** `postcondition` blocks: may read `self`; checked at plan when known, and after the instance is applied. Absent: none. */
   readonly postconditions?: readonly ConditionRule[];
+  /** `replace_triggered_by = [...]`: a change of any of these replaces the instance. Absent: none. */
+  readonly replaceTriggeredBy?: readonly ReplaceTrigger[];
+}
+
+/**
+ * One entry of `replace_triggered_by`: a resource (`test_instance.db`), one of its instances
+ * (`test_instance.db[count.index]`, `test_instance.db["a"]`) or an attribute of it
+ * (`test_instance.db.size`). Without `path` an update or replacement of the instance triggers;
+ * with it, a change of that attribute's value.
+ */
+export interface ReplaceTrigger {
+  /** `type.name` of the referenced resource block. */
+  readonly block: string;
+  /** The instance key, a literal or an expression of `count.index` / `each.key`; absent: every instance of the block. */
+  readonly index?: Expr;
+  /** Attribute names below the instance; empty for the instance itself. */
+  readonly path: readonly string[];
+  /** The entry's source range. */
+  readonly range: SourceRange;
 }

@@ -74,6 +74,15 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
       set.add(to);
       edges.push({ from: decl.address, to, range: ref.range });
     }
+    for (const t of decl.lifecycle.replaceTriggeredBy ?? []) {
+      if (!byAddress.has(t.block)) {
+        diagnostics.push(error(`Reference to undeclared resource "${t.block}" in replace_triggered_by`, didYouMean(t.block, byAddress.keys()), t.range));
+        continue;
+      }
+      // Planned after what triggers it, so the trigger's change is known when this one is planned.
+      set.add(t.block);
+      edges.push({ from: decl.address, to: t.block, range: t.range });
+    }
     for (const d of decl.dependsOn) {
       const to = blockOf(d.address);
       if (!byAddress.has(to)) {
