@@ -7,6 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
@@ -525,7 +526,7 @@ class Applier {
     const attrs = { ...ev.config, ...(res.state ?? {}) };
     const w = await this.recordCreated(change, step, attrs, live);
     this.world.set(step.address, this.marked(change, attrs));
-    return { diagnostics: [...res.diagnostics, ...w] };
+    return { diagnostics: [...res.diagnostics, ...w, ...this.world.postconditions(step.address)] };
   }
 
   /** Records a created object; outside units the object it replaces stops being live. */
@@ -555,8 +556,9 @@ class Applier {
     this.release(step);
     const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
     const w = await this.record(change, step, keepPriorSecrets(hasErrors(res.diagnostics) ? res.state : attrs, prior), prior.status, prior.live);
-    if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
-    return { diagnostics: [...res.diagnostics, ...w] };
+    if (hasErrors(res.diagnostics)) return { diagnostics: [...res.diagnostics, ...w] };
+    this.world.set(step.address, this.marked(change, attrs));
+    return { diagnostics: [...res.diagnostics, ...w, ...this.world.postconditions(step.address)] };
   }
 
   /** A route moved from blue to green; green becomes live the moment traffic reaches it. */
@@ -776,6 +778,13 @@ class Applier {
     for (const [name, decl] of this.o.config.outputs) {
       if (this.o.plan.mode === 'destroy') break;
       const scope = this.world.outputScope();
+      const pre = checkRules(decl.preconditions, scope, CONDITION_FAILED.output);
+      if (pre.diagnostics.length > 0) {
+        // A failed precondition keeps the output's recorded value, as an output that cannot be evaluated does.
+        this.diagnostics.push(...pre.diagnostics);
+        notEvaluated.push(name);
+        continue;
+      }
       const r = evaluateExpr(decl.expr, scope);
       if (hasErrors(r.diagnostics) || containsUnknown(r.value)) {
         notEvaluated.push(name);

@@ -6,6 +6,7 @@
 import { blockOf } from '../addrs/address.js';
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error } from '../diagnostics.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
@@ -90,8 +91,28 @@ export class World {
         diagnostics: [...diagnostics, error(`${address} no longer exists in the configuration`, 'The values its for_each or count depend on changed since the plan was made; plan again.')],
       };
     }
-    const body = decodeBody(decl.body, info.schema, instanceScope(scope.scope, key));
+    const instScope = instanceScope(scope.scope, key);
+    // Preconditions the plan could not decide (they read values known only now) decide here.
+    const pre = checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition);
+    if (pre.diagnostics.length > 0) return { config: null, diagnostics: [...diagnostics, ...pre.diagnostics] };
+    const body = decodeBody(decl.body, info.schema, instScope);
     diagnostics.push(...body.diagnostics);
     return { config: body.value, diagnostics };
+  }
+
+  /**
+   * The postconditions of the instance at `address`, with `self` its values as applied (set
+   * just before): a failed one is an error, and stops what depends on the instance.
+   */
+  postconditions(address: string): Diagnostic[] {
+    const change = this.kept.get(address);
+    const decl = change && this.byBlock.get(blockOf(change.address));
+    const self = this.values.get(address);
+    if (!decl?.lifecycle.postconditions || !self) return [];
+    const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues);
+    const expanded = expandInstances(decl, scope.scope);
+    const key = 'unknown' in expanded.value ? undefined : expanded.value.keys.find((k) => instanceAddress(decl, k.index) === address);
+    if (!key) return [];
+    return checkRules(decl.lifecycle.postconditions, { ...instanceScope(scope.scope, key), self }, CONDITION_FAILED.postcondition).diagnostics;
   }
 }

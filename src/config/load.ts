@@ -11,13 +11,13 @@ import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from 
 import { parseFile } from '../parser/index.js';
 import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
-import { isReferenceRoot } from '../evaluate/references.js';
+import { isReferenceRoot, referencesOf } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { checkImportDecls, checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
 import { decodeKeepBlue } from './keep-blue.js';
-import type { Config, ImportDecl, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { ConditionRule, Config, ImportDecl, ReplaceTrigger, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -26,9 +26,9 @@ export const CONFIG_EXTENSION = '.infra';
 
 const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed', 'import'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
-const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive'];
+const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive', 'nullable'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
-const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy'];
+const LIFECYCLE_ARGS = ['prevent_destroy', 'ignore_changes', 'create_before_destroy', 'replace_triggered_by'];
 const LIFECYCLE_KINDS = ['blue_green'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const LITERAL = 'This setting must be a literal value: it is read before anything is evaluated.';
@@ -297,7 +297,16 @@ class Decoder {
     const labels = this.labels(b, ['name'], 'variable "NAME" { type = string }');
     if (labels === null) return;
     const [name] = labels;
-    const args = this.attributes(b.body!, VARIABLE_ARGS, 'variable block');
+    const validationBlocks = b.body!.items.filter((i): i is Block => i.kind === 'Block' && i.type === 'validation');
+    const rest = b.body!.items.filter((i) => !(i.kind === 'Block' && i.type === 'validation'));
+    const args = this.attributes({ ...b.body!, items: rest }, VARIABLE_ARGS, 'variable block');
+    const validations = this.conditionRules(validationBlocks);
+    for (const rule of validations) {
+      // Terraform 1.11 still requires the rule to look at the variable it validates.
+      if (!referencesOf(rule.condition).some((r) => r.kind === 'var' && r.name === name)) {
+        this.fail('Invalid variable validation condition', `The condition for variable "${name}" must refer to var.${name} in order to test incoming values.`, rule.condition.range);
+      }
+    }
     let type: Type = 'any';
     const typeArg = args.get('type');
     if (typeArg) {
@@ -312,14 +321,41 @@ class Decoder {
       ...(args.has('default') ? { default: args.get('default')!.expr } : {}),
       ...(description !== undefined ? { description } : {}),
       sensitive: this.literalBool(args.get('sensitive')),
+      ...(args.has('nullable') && !this.literalBool(args.get('nullable')) ? { nullable: false } : {}),
+      ...(validations.length > 0 ? { validations } : {}),
+      headerRange: header(b),
       range: b.range,
     };
+    const defaultArg = args.get('default');
+    if (decl.nullable === false && defaultArg && defaultArg.expr.kind === 'Literal' && defaultArg.expr.value === null) {
+      this.fail('Invalid default value for variable', 'A null default value is not valid when nullable=false.', defaultArg.expr.range);
+    }
     const prior = this.variables.get(name);
     if (prior) {
       this.fail(`Duplicate variable "${name}"`, `var.${name} is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
     this.variables.set(name, decl);
+  }
+
+  /**
+   * `validation`, `precondition` or `postcondition` blocks: `{ condition = EXPR, error_message = EXPR }`,
+   * both required, nothing else.
+   */
+  private conditionRules(blocks: readonly Block[]): ConditionRule[] {
+    const rules: ConditionRule[] = [];
+    for (const b of blocks) {
+      const usage = `${b.type} { condition = EXPRESSION, error_message = "..." }`;
+      if (this.labels(b, [], usage) === null) continue;
+      const args = this.attributes(b.body!, ['condition', 'error_message'], `${b.type} block`);
+      const condition = args.get('condition');
+      const message = args.get('error_message');
+      for (const [arg, name] of [[condition, 'condition'], [message, 'error_message']] as const) {
+        if (arg === undefined) this.fail('Missing required argument', `The argument "${name}" is required, but no definition was found.`, header(b));
+      }
+      if (condition && message) rules.push({ condition: condition.expr, errorMessage: message.expr, range: header(b) });
+    }
+    return rules;
   }
 
   private localsBlock(b: Block): void {
@@ -452,7 +488,9 @@ class Decoder {
     const labels = this.labels(b, ['name'], 'output "NAME" { value = ... }');
     if (labels === null) return;
     const [name] = labels;
-    const args = this.attributes(b.body!, OUTPUT_ARGS, 'output block');
+    const preconditionBlocks = b.body!.items.filter((i): i is Block => i.kind === 'Block' && i.type === 'precondition');
+    const args = this.attributes({ ...b.body!, items: b.body!.items.filter((i) => !preconditionBlocks.includes(i as Block)) }, OUTPUT_ARGS, 'output block');
+    const preconditions = this.conditionRules(preconditionBlocks);
     const value = args.get('value');
     const description = this.literalString(args.get('description'));
     const sensitive = this.literalBool(args.get('sensitive'));
@@ -465,7 +503,14 @@ class Decoder {
       this.fail(`Duplicate output "${name}"`, `output "${name}" is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
-    this.outputs.set(name, { name, expr: value.expr, sensitive, ...(description !== undefined ? { description } : {}), range: b.range });
+    this.outputs.set(name, {
+      name,
+      expr: value.expr,
+      sensitive,
+      ...(description !== undefined ? { description } : {}),
+      ...(preconditions.length > 0 ? { preconditions } : {}),
+      range: b.range,
+    });
   }
 
   private resource(b: Block): void {
@@ -479,7 +524,7 @@ class Decoder {
     let forEach: Attribute | undefined;
     let count: Attribute | undefined;
     let dependsOn: ResourceDecl['dependsOn'] = [];
-    let lifecycle: { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } | undefined;
+    let lifecycle: Omit<Lifecycle, 'blueGreen'> | undefined;
     let lifecycleBlock: Block | undefined;
     let blueGreen: Lifecycle['blueGreen'];
     let blueGreenBlock: Block | undefined;
@@ -567,23 +612,56 @@ class Decoder {
     this.resources.push(decl);
   }
 
-  private lifecycle(b: Block): { preventDestroy: boolean; ignoreChanges: string[]; createBeforeDestroy: boolean } {
+  private lifecycle(b: Block): Omit<Lifecycle, 'blueGreen'> {
     const body = b.body ?? { kind: 'Body' as const, items: [], range: b.range };
     for (const item of body.items) {
       if (item.kind === 'Attribute' && item.name === 'max_parallel') {
         this.fail('Unsupported argument "max_parallel" in lifecycle block', 'max_parallel belongs to blue-green: lifecycle blue_green { max_parallel = 2 }.', item.nameRange);
       }
     }
+    const conditionBlock = (i: Attribute | Block, type: string): i is Block => i.kind === 'Block' && i.type === type;
     const args = this.attributes(
-      { ...body, items: body.items.filter((i) => !(i.kind === 'Attribute' && i.name === 'max_parallel')) },
+      {
+        ...body,
+        items: body.items.filter((i) => !(i.kind === 'Attribute' && i.name === 'max_parallel') && !conditionBlock(i, 'precondition') && !conditionBlock(i, 'postcondition')),
+      },
       LIFECYCLE_ARGS,
       'lifecycle block',
     );
+    const replaceTriggers = this.replaceTriggeredBy(args.get('replace_triggered_by'));
+    const preconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'precondition')));
+    const postconditions = this.conditionRules(body.items.filter((i): i is Block => conditionBlock(i, 'postcondition')));
+    for (const rule of preconditions) {
+      const self = referencesOf(rule.condition).find((r) => r.kind === 'resource' && r.type === 'self');
+      if (self) this.fail('Invalid "self" reference', 'The "self" object is not available in a precondition: it is the instance as applied, known only to a postcondition.', self.range);
+    }
     return {
       preventDestroy: this.literalBool(args.get('prevent_destroy')),
       ignoreChanges: this.ignoreChanges(args.get('ignore_changes')),
       createBeforeDestroy: this.literalBool(args.get('create_before_destroy')),
+      ...(preconditions.length > 0 ? { preconditions } : {}),
+      ...(postconditions.length > 0 ? { postconditions } : {}),
+      ...replaceTriggers,
     };
+  }
+
+  /** `replace_triggered_by = [TYPE.NAME, TYPE.NAME[count.index], TYPE.NAME.attr, ...]`, with Terraform's messages. */
+  private replaceTriggeredBy(a: Attribute | undefined): { replaceTriggeredBy?: ReplaceTrigger[] } {
+    if (a === undefined) return {};
+    if (a.expr.kind !== 'Tuple') {
+      this.fail('Invalid expression', 'A static list expression is required.', a.expr.range);
+      return {};
+    }
+    const out: ReplaceTrigger[] = [];
+    for (const item of a.expr.items) {
+      const trigger = replaceTrigger(item);
+      if (trigger === 'reference') this.fail('Invalid reference in replace_triggered_by expression', 'Only resources, count.index, and each.key may be used in replace_triggered_by.', item.range);
+      else if (trigger === 'expression') this.fail('Invalid replace_triggered_by expression', 'Missing resource reference in replace_triggered_by expression.', item.range);
+      else if (trigger === 'path') this.fail('Invalid replace_triggered_by expression', 'After the resource (and its key) come attribute names only: TYPE.NAME.ATTRIBUTE or TYPE.NAME[KEY].ATTRIBUTE.', item.range);
+      if (typeof trigger === 'string') continue;
+      out.push(trigger);
+    }
+    return out.length > 0 ? { replaceTriggeredBy: out } : {};
   }
 
   private ignoreChanges(a: Attribute | undefined): string[] {
@@ -668,6 +746,37 @@ function attributePath(e: Expr): string | undefined {
   }
   if (e.kind === 'Template' && e.parts.length === 1 && e.parts[0].kind === 'Text' && NAME.test(e.parts[0].value)) return e.parts[0].value;
   return undefined;
+}
+
+/**
+ * One `replace_triggered_by` entry, or what is wrong with it: `reference` when it refers to
+ * something other than a resource (or its key to something other than count.index, each.key),
+ * `expression` when it is no resource reference at all.
+ */
+function replaceTrigger(e: Expr): ReplaceTrigger | 'reference' | 'expression' | 'path' {
+  const steps: Expr[] = [];
+  let root: Expr = e;
+  while (root.kind === 'GetAttr' || root.kind === 'Index') {
+    steps.unshift(root);
+    root = root.object;
+  }
+  if (root.kind !== 'Variable') return 'expression';
+  if (isReferenceRoot(root.name) || root.name === 'self') return 'reference';
+  const [first, second, ...rest] = steps;
+  if (first?.kind !== 'GetAttr') return 'expression';
+  let index: Expr | undefined;
+  let tail = rest;
+  if (second?.kind === 'Index') {
+    index = second.key;
+    const keyRefs = referencesOf(index);
+    if (keyRefs.some((r) => !((r.kind === 'count' && r.name === 'index') || (r.kind === 'each' && r.name === 'key')))) return 'reference';
+  } else if (second !== undefined) tail = [second, ...rest];
+  const path: string[] = [];
+  for (const s of tail) {
+    if (s.kind !== 'GetAttr') return 'path';
+    path.push(s.name);
+  }
+  return { block: `${root.name}.${first.name}`, ...(index ? { index } : {}), path, range: e.range };
 }
 
 /** `type.name`, `type.name[0]`, `type.name["k"]` written as a traversal; undefined otherwise. */

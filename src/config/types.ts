@@ -60,7 +60,18 @@ export interface InfraSettings {
   readonly range: SourceRange;
 }
 
-/** `variable "name" { type, default, description, sensitive }`. */
+/**
+ * A `validation`, `precondition` or `postcondition` block: when `condition` is false the check
+ * fails with `errorMessage` (a string expression). Both stay unevaluated here.
+ */
+export interface ConditionRule {
+  readonly condition: Expr;
+  readonly errorMessage: Expr;
+  /** The block's header (`validation`, `precondition`), where Terraform says the rule is. */
+  readonly range: SourceRange;
+}
+
+/** `variable "name" { type, default, description, sensitive, nullable, validation { ... } }`. */
 export interface VariableDecl {
   readonly name: string;
   /** `any` when the block declares no type. */
@@ -69,6 +80,12 @@ export interface VariableDecl {
   readonly default?: Expr;
   readonly description?: string;
   readonly sensitive: boolean;
+  /** false for `nullable = false`: a null value takes the default instead, or is an error. Absent: true. */
+  readonly nullable?: boolean;
+  /** The `validation` blocks, in source order; absent when there are none. */
+  readonly validations?: readonly ConditionRule[];
+  /** `variable "name"`: the block's first line. */
+  readonly headerRange?: SourceRange;
   /** The whole block. */
   readonly range: SourceRange;
 }
@@ -88,10 +105,12 @@ export interface ProviderDecl {
   readonly range: SourceRange;
 }
 
-/** `output "name" { value, sensitive, description }`. */
+/** `output "name" { value, sensitive, description, precondition { ... } }`. */
 export interface OutputDecl {
   readonly name: string;
   readonly expr: Expr;
+  /** `precondition` blocks, checked before the value is recorded; absent when there are none. */
+  readonly preconditions?: readonly ConditionRule[];
   readonly sensitive: boolean;
   readonly description?: string;
   readonly range: SourceRange;
@@ -132,4 +151,27 @@ export interface Lifecycle {
   /** Attribute names (dotted for nested paths: `tags.owner`) whose changes are ignored. */
   readonly ignoreChanges: readonly string[];
   readonly createBeforeDestroy: boolean;
+  /** `precondition` blocks: checked before the instance's change, at plan and again at apply. Absent: none. */
+  readonly preconditions?: readonly ConditionRule[];
+  /** `postcondition` blocks: may read `self`; checked at plan when known, and after the instance is applied. Absent: none. */
+  readonly postconditions?: readonly ConditionRule[];
+  /** `replace_triggered_by = [...]`: a change of any of these replaces the instance. Absent: none. */
+  readonly replaceTriggeredBy?: readonly ReplaceTrigger[];
+}
+
+/**
+ * One entry of `replace_triggered_by`: a resource (`test_instance.db`), one of its instances
+ * (`test_instance.db[count.index]`, `test_instance.db["a"]`) or an attribute of it
+ * (`test_instance.db.size`). Without `path` an update or replacement of the instance triggers;
+ * with it, a change of that attribute's value.
+ */
+export interface ReplaceTrigger {
+  /** `type.name` of the referenced resource block. */
+  readonly block: string;
+  /** The instance key, a literal or an expression of `count.index` / `each.key`; absent: every instance of the block. */
+  readonly index?: Expr;
+  /** Attribute names below the instance; empty for the instance itself. */
+  readonly path: readonly string[];
+  /** The entry's source range. */
+  readonly range: SourceRange;
 }

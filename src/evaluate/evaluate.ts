@@ -24,6 +24,7 @@ import {
   exactInteger,
   isNumber,
   isObject,
+  isSetValue,
   toFloat,
   unmarkDeep,
   valueEquals,
@@ -44,6 +45,8 @@ export interface EvalScope {
   readonly each?: { readonly key: Value; readonly value: Value };
   /** Set inside a `count` resource instance. */
   readonly countIndex?: number;
+  /** In a resource's `postcondition`: the instance's own values, `self`. */
+  readonly self?: Value;
   /** For `env()`. */
   readonly env: NodeJS.ProcessEnv;
   /** Declared local names and resource addresses (`type.name`), only for "did you mean" suggestions. */
@@ -252,6 +255,7 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
     );
   }
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  if (name === 'self' && c.scope.self !== undefined) return c.scope.self;
   switch (name) {
     case 'var':
       return fail(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
@@ -313,6 +317,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (name === 'root' || name === 'module') return scope.configDir;
       return fail(c, `Invalid "path" attribute "${name}"`, didYouMean(name, ['root']) ?? '"path" has only "root": path.root.', range);
     default: {
+      if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);
       if (v !== undefined) return v;
       const address = `${root}.${name}`;
@@ -359,6 +364,14 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
   if (ov instanceof Unknown || kv instanceof Unknown) return mark(UNKNOWN, s || keySensitive);
   if (ov === null) return fail(c, 'Attempt to index a null value', 'The value is null, so it has no elements.', range);
   if (kv === null) return fail(c, 'Invalid index', 'The index is null.', range);
+  if (isSetValue(ov)) {
+    return fail(
+      c,
+      'Invalid index',
+      "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
+      range,
+    );
+  }
   if (Array.isArray(ov)) {
     const n = isNumber(kv) ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
     if (n === undefined) return fail(c, 'Invalid index', `A list index must be a number, got ${describeValue(kv)}.`, range);

@@ -49,6 +49,10 @@ function blockReferences(decl: ResourceDecl): Reference[] {
   const meta: (Expr | undefined)[] = [decl.forEach, decl.count];
   for (const e of meta) if (e) refs.push(...referencesOf(e));
   for (const opt of decl.lifecycle.blueGreen?.options.values() ?? []) refs.push(...referencesOf(opt));
+  // What a condition reads is planned first, so the condition sees its planned values.
+  for (const rule of [...(decl.lifecycle.preconditions ?? []), ...(decl.lifecycle.postconditions ?? [])]) {
+    refs.push(...referencesOf(rule.condition), ...referencesOf(rule.errorMessage));
+  }
   return refs;
 }
 
@@ -69,6 +73,15 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
       if (!byAddress.has(to)) continue; // the evaluator reports undeclared resources with a suggestion
       set.add(to);
       edges.push({ from: decl.address, to, range: ref.range });
+    }
+    for (const t of decl.lifecycle.replaceTriggeredBy ?? []) {
+      if (!byAddress.has(t.block)) {
+        diagnostics.push(error(`Reference to undeclared resource "${t.block}" in replace_triggered_by`, didYouMean(t.block, byAddress.keys()), t.range));
+        continue;
+      }
+      // Planned after what triggers it, so the trigger's change is known when this one is planned.
+      set.add(t.block);
+      edges.push({ from: decl.address, to: t.block, range: t.range });
     }
     for (const d of decl.dependsOn) {
       const to = blockOf(d.address);

@@ -22,6 +22,8 @@ export interface Evaluated {
   readonly replacePaths: string[];
   readonly changedPaths: string[];
   readonly generation: number;
+  /** The `replace_triggered_by` entries that fired (`test_instance.db.size`), when they made it a replacement. */
+  readonly triggeredBy: readonly string[];
 }
 
 /** The instances of one pass, by address, with the values the language sees. */

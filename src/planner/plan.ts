@@ -70,6 +70,8 @@ export type Reason =
   | { readonly code: 'provisioning-changed'; readonly provisions: readonly string[] }
   /** Named by -replace: replaced (or redeployed) though its configuration did not change. */
   | { readonly code: 'replace-requested' }
+  /** Replaced (or redeployed) because these `replace_triggered_by` entries, as written, changed. */
+  | { readonly code: 'replace-triggered-by'; readonly triggers: readonly string[] }
   /** A copy an interrupted apply left behind. */
   | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
   /** In state, no longer in the configuration. */
