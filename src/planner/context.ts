@@ -37,6 +37,11 @@ export interface PlanInput {
    * a read only when it was made with the arguments the configuration now gives.
    */
   readonly dataReads?: ReadonlyMap<string, DataReadResult>;
+  /**
+   * `validate` and `graph`, which touch no provider: no data source is asked for, each is taken
+   * as read during apply (its read attributes unknown).
+   */
+  readonly noDataReads?: boolean;
   /** `rollback`: the plan of `infra rollback` (planner/rollback.ts). */
   readonly mode: 'normal' | 'destroy' | 'rollback';
   readonly targets: readonly string[];

@@ -68,6 +68,7 @@ export function evaluateDataInstance(
   instances: ReadonlyMap<string, Evaluated>,
   data: ReadonlyMap<string, EvaluatedData>,
   reads: ReadonlyMap<string, DataReadResult> | undefined,
+  noReads = false,
 ): EvaluatedData {
   const { decl, address, index, info, config, deps } = s;
   const base = { decl, address, index, provider: info.provider, config, deps };
@@ -85,6 +86,7 @@ export function evaluateDataInstance(
   for (const d of s.dataDeps) if (data.get(d)?.deferred) pending = true;
   if (containsUnknown(config as Value)) return { ...base, value: unread(), read: false, deferred: 'config-unknown' };
   if (pending) return { ...base, value: unread(), read: false, deferred: 'dependency-pending' };
+  if (noReads) return { ...base, value: unread(), read: false, deferred: 'config-unknown' };
   const json = toJson(config as Value) as Record<string, Json>;
   const key = canonicalJson(json);
   const known = reads?.get(address);

@@ -132,7 +132,7 @@ function evaluateDataBlock(
     throughData(deps, data);
     // Arguments with errors are not read: the errors are the plan's answer.
     if (hasErrors(body.result.diagnostics)) continue;
-    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads);
+    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads);
     data.set(address, ev);
     block.instances.set(key.index, ev.value);
   }

@@ -255,6 +255,8 @@ export interface DataSourceRead {
  */
 export interface PlanConfiguration {
   readonly resources: readonly {
+    /** Present on data blocks (`data "TYPE" "NAME"`). */
+    readonly mode?: 'data';
     readonly address: string;
     readonly type: string;
     readonly name: string;

@@ -193,6 +193,28 @@ resource "test_instance" "web" {
       'i-1.txt': 'late',
     });
     expect((await cli('plan', '-out=p.plan')).code).to.equal(0);
+    // The JSON view as terraform show -json: read now -> prior_state, read during apply -> a
+    // "read" change and a planned value; the configuration lists the data blocks, mode "data".
+    const json = JSON.parse((await cli('show', 'p.plan', '-json')).stdout);
+    const modes = (rs: { address: string; mode: string }[]) => rs.map((r) => `${r.mode} ${r.address}`);
+    expect(modes(json.prior_state.values.root_module.resources)).to.deep.equal(['data data.local_file.early']);
+    expect(json.prior_state.values.root_module.resources[0].values.content).to.equal('early');
+    expect(modes(json.planned_values.root_module.resources)).to.deep.equal(['data data.local_file.late', 'managed test_instance.src', 'managed test_instance.web']);
+    const read = json.resource_changes[0];
+    expect([read.address, read.mode, read.change.actions, read.action_reason, read.change.after_unknown.content]).to.deep.equal([
+      'data.local_file.late',
+      'data',
+      ['read'],
+      'read_because_config_unknown',
+      true,
+    ]);
+    expect(modes(json.configuration.root_module.resources)).to.deep.equal([
+      'managed test_instance.src',
+      'managed test_instance.web',
+      'data data.local_file.early',
+      'data data.local_file.late',
+    ]);
+    expect(json.configuration.root_module.resources[3].expressions.filename).to.deep.equal({ references: ['path.root', 'test_instance.src'] });
     const a = await cli('apply', 'p.plan');
     expect(a.stderr).to.equal('');
     expect(provider.calls.filter((c) => c.op === 'create').map((c) => [c.address, c.config?.name])).to.deep.equal([
@@ -203,5 +225,16 @@ resource "test_instance" "web" {
       ['data.local_file.early', 'early'],
       ['data.local_file.late', 'late'],
     ]);
+  });
+
+  it('validate checks data blocks without reading them', async () => {
+    cfg = tempConfig({ 'main.infra': 'data "local_file" "x" {\n  filename = "missing.txt"\n}\n\noutput "x" {\n  value = data.local_file.x.content\n}\n' });
+    const ok = await cli('validate');
+    expect(ok.stderr).to.equal('');
+    expect(ok.code).to.equal(0);
+    writeFileSync(join(cfg.dir, 'main.infra'), 'data "local_file" "x" {\n  name = "a"\n}\n');
+    const bad = await cli('validate');
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('main.infra:2:3: Error: Unsupported argument "name"\n');
   });
 });
