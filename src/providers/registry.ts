@@ -8,7 +8,7 @@ import { localDataSchemas, localSchemas } from './local/schema.js';
 import { ansibleSchemas } from './ansible/schema.js';
 import { dnsCheckSchemas } from './dns_check/schema.js';
 import { nginxSchemas } from './nginx_upstream/schema.js';
-import { linodeConfigSchema, linodeSchemas } from './linode/schema.js';
+import { linodeConfigSchema, linodeDataSchemas, linodeSchemas } from './linode/schema.js';
 
 /** A provider as known before it is loaded. */
 export interface ProviderEntry {
@@ -56,6 +56,7 @@ const builtin: ProviderEntry[] = [
     description: 'Linode instances through the Linode API v4',
     configSchema: linodeConfigSchema,
     types: linodeSchemas,
+    dataSources: linodeDataSchemas,
     load: async () => (await import('./linode/index.js')).provider,
   },
 ];
