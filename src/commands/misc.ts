@@ -10,7 +10,7 @@ import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../state/sensitive.js';
-import { allTypeNames } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
@@ -20,7 +20,7 @@ import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, checkProviderBlocks, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, checkProviderBlocks, dataTypeInfo, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
 /**
@@ -49,6 +49,9 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     drift: [],
     types: typeInfo(new Map()),
     typeNames: allTypeNames(),
+    dataTypes: dataTypeInfo,
+    dataTypeNames: allDataSourceNames(),
+    noDataReads: true,
     mode: 'normal',
     targets: [],
     env: io.env,

@@ -24,7 +24,7 @@ export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderD
 /** The file extension of configuration files. */
 export const CONFIG_EXTENSION = '.infra';
 
-const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed', 'import'];
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'data', 'output', 'infra', 'moved', 'removed', 'import'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive', 'nullable'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
@@ -111,6 +111,7 @@ export function loadConfig(
       locals: decoder.locals,
       providers: decoder.providers,
       resources: decoder.resources,
+      ...(decoder.dataSources.length ? { dataSources: decoder.dataSources } : {}),
       outputs: decoder.outputs,
       ...(decoder.settings ? { settings: decoder.settings } : {}),
       ...(decoder.moves.length ? { moves: decoder.moves } : {}),
@@ -159,6 +160,7 @@ class Decoder {
   readonly locals = new Map<string, LocalDecl>();
   readonly providers = new Map<string, ProviderDecl>();
   readonly resources: ResourceDecl[] = [];
+  readonly dataSources: ResourceDecl[] = [];
   readonly outputs = new Map<string, OutputDecl>();
   settings: InfraSettings | undefined;
   readonly moves: MoveDecl[] = [];
@@ -176,7 +178,7 @@ class Decoder {
       if (item.kind === 'Attribute') {
         this.fail(
           `Unexpected argument "${item.name}" at the top level`,
-          'The top level of a configuration holds only blocks: variable, locals, provider, resource, output, moved, removed and import. Put values in a locals block.',
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource, data, output, moved, removed and import. Put values in a locals block.',
           item.nameRange,
         );
         continue;
@@ -193,6 +195,9 @@ class Decoder {
           break;
         case 'resource':
           this.resource(item);
+          break;
+        case 'data':
+          this.resource(item, 'data');
           break;
         case 'output':
           this.output(item);
@@ -513,12 +518,13 @@ class Decoder {
     });
   }
 
-  private resource(b: Block): void {
-    const labels = this.labels(b, ['type', 'name'], 'resource "TYPE" "NAME" { ... }');
+  /** `resource "TYPE" "NAME" { ... }`, or with `mode` data, `data "TYPE" "NAME" { ... }` (no lifecycle). */
+  private resource(b: Block, mode?: 'data'): void {
+    const labels = this.labels(b, ['type', 'name'], `${mode ?? 'resource'} "TYPE" "NAME" { ... }`);
     if (labels === null) return;
     const type = labels[0];
     const name = labels[1];
-    const address = `${type}.${name}`;
+    const address = mode ? `data.${type}.${name}` : `${type}.${name}`;
     const body = b.body!;
     const kept: (Attribute | Block)[] = [];
     let forEach: Attribute | undefined;
@@ -557,6 +563,10 @@ class Decoder {
         kept.push(item);
         continue;
       }
+      if (mode) {
+        this.fail('Unsupported lifecycle block in data block', 'A data source is read, never created, replaced or destroyed: it has no lifecycle.', item.typeRange);
+        continue;
+      }
       if (item.labels.length === 0) {
         if (lifecycleBlock) {
           this.fail('Duplicate lifecycle block', `This resource already has a lifecycle block at ${at(lifecycleBlock.range)}.`, item.typeRange);
@@ -589,6 +599,7 @@ class Decoder {
     // Optional members are left out, not set to undefined. Built without spreads: there is one
     // of these per resource block, and a spread is a slow call until the code is optimized.
     const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
+      ...(mode ? { mode } : {}),
       type,
       name,
       address,
@@ -605,11 +616,11 @@ class Decoder {
     if (count) decl.count = count.expr;
     const prior = this.resourceByAddress.get(address);
     if (prior) {
-      this.fail(`Duplicate resource "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
+      this.fail(`Duplicate ${mode ? 'data source' : 'resource'} "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
     this.resourceByAddress.set(address, decl);
-    this.resources.push(decl);
+    (mode ? this.dataSources : this.resources).push(decl);
   }
 
   private lifecycle(b: Block): Omit<Lifecycle, 'blueGreen'> {
@@ -784,6 +795,7 @@ function resourceAddress(e: Expr): string | undefined {
   let root: Expr = e;
   while (root.kind === 'GetAttr' || root.kind === 'Index') root = root.object;
   if (root.kind === 'Variable' && isReferenceRoot(root.name)) return undefined;
+  if (root.kind === 'Variable' && root.name === 'data') return dataAddress(e);
   if (e.kind === 'GetAttr' && e.object.kind === 'Variable') return `${e.object.name}.${e.name}`;
   if (e.kind === 'Index' && e.object.kind === 'GetAttr' && e.object.object.kind === 'Variable') {
     const base = `${e.object.object.name}.${e.object.name}`;
@@ -791,5 +803,18 @@ function resourceAddress(e: Expr): string | undefined {
     if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `${base}[${k.value}]`;
     if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `${base}[${JSON.stringify(k.parts[0].value)}]`;
   }
+  return undefined;
+}
+
+/** `data.TYPE.NAME`, `data.TYPE.NAME[0]`, `data.TYPE.NAME["k"]`; undefined otherwise. */
+function dataAddress(e: Expr): string | undefined {
+  const base = (x: Expr): string | undefined =>
+    x.kind === 'GetAttr' && x.object.kind === 'GetAttr' && x.object.object.kind === 'Variable' ? `data.${x.object.name}.${x.name}` : undefined;
+  if (e.kind !== 'Index') return base(e);
+  const b = base(e.object);
+  const k = e.key;
+  if (b === undefined) return undefined;
+  if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `${b}[${k.value}]`;
+  if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `${b}[${JSON.stringify(k.parts[0].value)}]`;
   return undefined;
 }

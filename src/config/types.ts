@@ -20,6 +20,12 @@ export interface Config {
   readonly providers: ReadonlyMap<string, ProviderDecl>;
   /** In source order (files sorted by name). */
   readonly resources: readonly ResourceDecl[];
+  /**
+   * `data "TYPE" "NAME" { ... }` blocks, in source order; absent when there are none. Their
+   * `address` is `data.TYPE.NAME` and their `mode` is `data`; their lifecycle is always the
+   * empty one (a data source is read, never created).
+   */
+  readonly dataSources?: readonly ResourceDecl[];
   readonly outputs: ReadonlyMap<string, OutputDecl>;
   /** The `infra { ... }` block, when the configuration has one. */
   readonly settings?: InfraSettings;
@@ -118,9 +124,11 @@ export interface OutputDecl {
 
 /** `resource "type" "name" { ... }` with its meta-arguments taken out of the body. */
 export interface ResourceDecl {
+  /** Present on data sources only (`data "TYPE" "NAME"`): their address starts with `data.`. */
+  readonly mode?: 'data';
   readonly type: string;
   readonly name: string;
-  /** `type.name`. */
+  /** `type.name` (`data.type.name` for a data source). */
   readonly address: string;
   readonly range: SourceRange;
   readonly typeRange: SourceRange;

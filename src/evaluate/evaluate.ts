@@ -200,6 +200,9 @@ function evInner(e: Expr, c: Ctx): Value {
       return evVariable(e.name, e.range, c);
     case 'GetAttr': {
       const o = e.object;
+      if (o.kind === 'GetAttr' && o.object.kind === 'Variable' && o.object.name === 'data' && c.templateVars === null && lookupFrame(c.frame, 'data') === undefined) {
+        return evDataRef(o.name, e.name, { file: o.range.file, start: o.range.start, end: e.range.end }, c);
+      }
       if (o.kind === 'Variable' && c.templateVars === null && lookupFrame(c.frame, o.name) === undefined) {
         return evRootAttr(o.name, e.name, e.range, c);
       }
@@ -277,7 +280,18 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
   }
 }
 
+/** `data.TYPE.NAME`: the data source block's value (object, list for count, map for for_each). */
+function evDataRef(type: string, name: string, range: SourceRange, c: Ctx): Value {
+  if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  const v = c.scope.resource(`data.${type}`, name);
+  if (v !== undefined) return v;
+  const address = `data.${type}.${name}`;
+  const hint = c.scope.names ? didYouMean(address, c.scope.names.resources) : undefined;
+  return failStatic(c, `Reference to undeclared data source "${address}"`, hint ?? `A data source "${type}" "${name}" has not been declared: data "${type}" "${name}" { ... }.`, range);
+}
+
 function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Value {
+  if (root === 'data') return fail(c, 'Invalid reference', `"data.${name}" is a data source type: write data.${name}.NAME.`, range);
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   const scope = c.scope;
   switch (root) {

@@ -12,7 +12,7 @@ import { UNKNOWN, type Value } from './value.js';
 export function declaredNames(config: Config): { readonly locals: readonly string[]; readonly resources: readonly string[] } {
   let names = namesCache.get(config);
   if (!names) {
-    names = { locals: [...config.locals.keys()], resources: config.resources.map((r) => r.address) };
+    names = { locals: [...config.locals.keys()], resources: [...config.resources, ...(config.dataSources ?? [])].map((r) => r.address) };
     namesCache.set(config, names);
   }
   return names;

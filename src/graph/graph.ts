@@ -62,10 +62,12 @@ function blockReferences(decl: ResourceDecl): Reference[] {
  */
 export function buildBlockGraph(config: Config): { graph: BlockGraph | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const byAddress = new Map(config.resources.map((r) => [r.address, r]));
+  // Data sources are blocks like resources (`data.TYPE.NAME`), read in the same order.
+  const blocks = config.dataSources ? [...config.resources, ...config.dataSources] : config.resources;
+  const byAddress = new Map(blocks.map((r) => [r.address, r]));
   const edges: BlockEdge[] = [];
   const deps = new Map<string, Set<string>>();
-  for (const decl of config.resources) {
+  for (const decl of blocks) {
     const set = new Set<string>();
     deps.set(decl.address, set);
     for (const ref of resourceRefs(blockReferences(decl), config, new Set())) {
@@ -86,7 +88,7 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
     for (const d of decl.dependsOn) {
       const to = blockOf(d.address);
       if (!byAddress.has(to)) {
-        diagnostics.push(error(`Reference to undeclared resource "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
+        diagnostics.push(error(`Reference to undeclared ${to.startsWith('data.') ? 'data source' : 'resource'} "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
         continue;
       }
       set.add(to);
@@ -96,11 +98,11 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
 
   // Post-order from the blocks in source order gives a deterministic order: dependencies first,
   // ties by source order, so plans list resources the way the files declare them.
-  const index = new Map(config.resources.map((r, i) => [r.address, i]));
+  const index = new Map(blocks.map((r, i) => [r.address, i]));
   const order: ResourceDecl[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   let cyclic = false;
-  for (const root of config.resources) {
+  for (const root of blocks) {
     if (state.has(root.address)) continue;
     // Iterative depth-first search: configurations can be deep enough to overflow recursion.
     const stack: { addr: string; next: string[] }[] = [{ addr: root.address, next: sortedDeps(root.address) }];
@@ -127,7 +129,7 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
   // Only a cyclic configuration pays for graphlib's strongly connected components, which name
   // every cycle at once.
   const g = new Graph({ directed: true });
-  for (const r of config.resources) g.setNode(r.address);
+  for (const r of blocks) g.setNode(r.address);
   for (const e of edges) g.setEdge(e.from, e.to);
   const cycles = alg.findCycles(g).sort((a, b) => ([...a].sort()[0] < [...b].sort()[0] ? -1 : 1));
   for (const scc of cycles) diagnostics.push(cycleDiagnostic(scc, edges, byAddress));

@@ -35,11 +35,12 @@ function bodyExpressions(body: Body): PlanConfiguration['resources'][number]['ex
   return out;
 }
 
-/** The summary of `config`, resources in source order, outputs and variables by name. */
+/** The summary of `config`, resources in source order (then data blocks), outputs and variables by name. */
 export function summarizeConfiguration(config: Config): PlanConfiguration {
   const byName = <T extends { name: string }>(xs: Iterable<T>): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
-    resources: config.resources.map((r) => ({
+    resources: [...config.resources, ...(config.dataSources ?? [])].map((r) => ({
+      ...(r.mode ? { mode: r.mode } : {}),
       address: r.address,
       type: r.type,
       name: r.name,

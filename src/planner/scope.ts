@@ -170,11 +170,11 @@ export class ValueScope {
 
 const declaredCache = new WeakMap<Config, ReadonlySet<string>>();
 
-/** Addresses of a configuration's resource blocks, computed once per configuration. */
+/** Addresses of a configuration's resource and data blocks, computed once per configuration. */
 function declaredBlocks(config: Config): ReadonlySet<string> {
   let set = declaredCache.get(config);
   if (!set) {
-    set = new Set(config.resources.map((r) => r.address));
+    set = new Set([...config.resources, ...(config.dataSources ?? [])].map((r) => r.address));
     declaredCache.set(config, set);
   }
   return set;

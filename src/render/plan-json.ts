@@ -12,7 +12,7 @@ import { reasonTexts } from './reasons.js';
 import { terraformActionReason } from './plan-json-reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
-import type { Actions, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import type { Actions, DataSourceRead, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { INFRA_VERSION } from '../state/version.js';
@@ -119,7 +119,7 @@ function attributesToJson(attrs: Readonly<Record<string, Value>> | null): Attrib
 
 /** `change` of a `resource_changes` entry, as Terraform's. */
 export interface ChangeJson {
-  readonly actions: Actions;
+  readonly actions: Actions | readonly ['read'];
   readonly before: Json;
   readonly after: Json;
   readonly after_unknown: JsonMarks;
@@ -136,7 +136,7 @@ export interface ResourceChangeJson {
   readonly address: string;
   /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
   readonly previous_address?: string;
-  readonly mode: 'managed';
+  readonly mode: 'managed' | 'data';
   readonly type: string;
   readonly name: string;
   /** Absent for a single instance, as in Terraform. */
@@ -208,7 +208,7 @@ export interface RangeJson {
 /** A resource of `planned_values` / `prior_state`. */
 export interface ModuleResourceJson {
   readonly address: string;
-  readonly mode: 'managed';
+  readonly mode: 'managed' | 'data';
   readonly type: string;
   readonly name: string;
   readonly index?: string | number;
@@ -314,6 +314,7 @@ function stepToJson(s: Step): StepJson {
 function providersByType(plan: Plan): Map<string, string> {
   const m = new Map<string, string>();
   for (const c of [...plan.changes]) m.set(c.type, c.provider);
+  for (const d of plan.data ?? []) m.set(d.type, d.provider);
   return m;
 }
 
@@ -413,17 +414,52 @@ function byAddress<T extends { address: string }>(xs: T[]): T[] {
 
 function plannedValues(plan: Plan): ValuesJson {
   const live = plan.changes.filter((c) => c.after !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  // As Terraform: data sources read during apply are planned values; those read now are prior state.
+  const reads = (plan.data ?? []).filter((d) => d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.after !== null || o.before === undefined).map((o) => [o.name, moduleOutput(o.after, o.sensitive, false)])),
-    root_module: { resources: byAddress(live.map((c) => moduleResource(c, attributesToJson(c.after)))) },
+    root_module: { resources: byAddress([...reads, ...live.map((c) => moduleResource(c, attributesToJson(c.after)))]) },
   };
 }
 
 function priorState(plan: Plan): ValuesJson {
   const existing = plan.changes.filter((c) => c.before !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  const read = (plan.data ?? []).filter((d) => !d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.before !== undefined).map((o) => [o.name, moduleOutput(o.before, o.sensitive, true)])),
-    root_module: { resources: byAddress(existing.map((c) => moduleResource(c, attributesToJson(c.before)))) },
+    root_module: { resources: byAddress([...read, ...existing.map((c) => moduleResource(c, attributesToJson(c.before)))]) },
+  };
+}
+
+/** A data source in `planned_values` / `prior_state` (`mode: "data"`). */
+function dataResource(d: DataSourceRead): ModuleResourceJson {
+  const attrs = attributesToJson(d.values);
+  return {
+    address: d.address,
+    mode: 'data',
+    type: d.type,
+    name: d.name,
+    ...withIndex(d.index),
+    provider_name: d.provider,
+    schema_version: 0,
+    values: attrs.value,
+    sensitive_values: attrs.sensitive === false ? {} : attrs.sensitive,
+  };
+}
+
+/** A data source read during apply, as Terraform lists it in `resource_changes`: action `read`. */
+function dataReadChange(d: DataSourceRead): ResourceChangeJson {
+  const after = attributesToJson(d.values);
+  return {
+    address: d.address,
+    mode: 'data',
+    type: d.type,
+    name: d.name,
+    ...withIndex(d.index),
+    provider_name: d.provider,
+    change: { actions: ['read'], before: null, after: after.value, after_unknown: after.unknown, before_sensitive: false, after_sensitive: after.sensitive },
+    action_reason: d.deferred === 'config-unknown' ? 'read_because_config_unknown' : 'read_because_dependency_pending',
+    infra_dependencies: d.dependencies,
   };
 }
 
@@ -445,7 +481,7 @@ function configurationJson(plan: Plan): Json {
       ),
       resources: cfg.resources.map((r) => ({
         address: r.address,
-        mode: 'managed',
+        mode: r.mode ?? 'managed',
         type: r.type,
         name: r.name,
         provider_config_key: providerOf(r.type),
@@ -486,7 +522,9 @@ export function planToJson(plan: Plan): PlanJson {
     variables: Object.fromEntries(Object.entries(plan.basis.variables).map(([k, v]) => [k, { value: v.value ?? null }])),
     planned_values: plannedValues(plan),
     ...(plan.drift.length > 0 ? { resource_drift: plan.drift.map((d) => driftToJson(plan, d)) } : {}),
-    resource_changes: plan.changes.map((c) => resourceChangeToJson(plan, c)),
+    resource_changes: (plan.data?.some((d) => d.deferred)
+      ? byAddress([...plan.data.filter((d) => d.deferred).map(dataReadChange), ...plan.changes.map((c) => resourceChangeToJson(plan, c))])
+      : plan.changes.map((c) => resourceChangeToJson(plan, c))),
     output_changes: Object.fromEntries(plan.outputs.map((o) => [o.name, outputToJson(o)])),
     prior_state: { format_version: '1.0', values: priorState(plan) },
     configuration: configurationJson(plan),
