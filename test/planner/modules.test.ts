@@ -1,0 +1,194 @@
+import { expect } from 'chai';
+import { planFixture, planOf } from './fixture.js';
+
+/** A module of one server with its check: the server's name from a variable, its address as an output. */
+const SERVER_MODULE = {
+  'modules/server/main.infra': `
+variable "name" {
+  type = string
+}
+
+variable "image" {
+  type    = string
+  default = "debian12"
+}
+
+locals {
+  label = "srv-\${var.name}"
+}
+
+resource "test_instance" "this" {
+  name  = local.label
+  image = var.image
+}
+
+resource "test_check" "this" {
+  target = test_instance.this.ipv4
+  expect = null
+}
+
+output "address" {
+  value = test_instance.this.ipv4
+}
+
+output "label" {
+  value = local.label
+}
+`,
+};
+
+function addresses(init: Parameters<typeof planOf>[0]): string[] {
+  return planOf(init).changes.map((c) => `${c.actions.join(',')} ${c.address}`);
+}
+
+describe('Modules', () => {
+  it('flattens a module call: its resources by their module addresses, its inputs and outputs', () => {
+    const p = planOf({
+      files: SERVER_MODULE,
+      config: `
+module "web" {
+  source = "./modules/server"
+  name   = "web"
+}
+
+resource "test_route" "web" {
+  targets = [module.web.address]
+}
+
+output "label" {
+  value = module.web.label
+}
+`,
+    });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.web.test_check.this',
+      'create module.web.test_instance.this',
+      'create test_route.web',
+    ]);
+    const instance = p.changes.find((c) => c.address === 'module.web.test_instance.this')!;
+    expect((instance.after as Record<string, unknown>).name).to.equal('srv-web');
+    expect((instance.after as Record<string, unknown>).image).to.equal('debian12');
+    expect(p.outputs.find((o) => o.name === 'label')?.after).to.equal('srv-web');
+    const route = p.changes.find((c) => c.address === 'test_route.web')!;
+    expect(route.dependencies).to.deep.equal(['module.web.test_instance.this']);
+  });
+
+  it('makes one module instance per for_each key (each.key and each.value in the arguments) and per count index', () => {
+    expect(
+      addresses({
+        files: SERVER_MODULE,
+        config: `
+locals {
+  images = { a = "debian12", b = "debian13" }
+}
+
+module "ns" {
+  for_each = local.images
+  source   = "./modules/server"
+  name     = each.key
+  image    = each.value
+}
+
+module "spare" {
+  count  = 1
+  source = "./modules/server"
+  name   = "spare\${count.index}"
+}
+
+resource "test_route" "ns" {
+  for_each = module.ns
+  targets  = [each.value.address]
+}
+`,
+      }),
+    ).to.deep.equal([
+      'create module.ns["a"].test_check.this',
+      'create module.ns["a"].test_instance.this',
+      'create module.ns["b"].test_check.this',
+      'create module.ns["b"].test_instance.this',
+      'create module.spare[0].test_check.this',
+      'create module.spare[0].test_instance.this',
+      'create test_route.ns["a"]',
+      'create test_route.ns["b"]',
+    ]);
+    const p = planOf({
+      files: SERVER_MODULE,
+      config: `
+module "ns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/server"
+  name     = each.value
+}
+
+resource "test_route" "a" {
+  targets = [module.ns["a"].address]
+}
+`,
+    });
+    expect((p.changes.find((c) => c.address === 'module.ns["b"].test_instance.this')!.after as Record<string, unknown>).name).to.equal('srv-b');
+    // Reading one instance's output depends on that instance only.
+    expect(p.changes.find((c) => c.address === 'test_route.a')!.dependencies).to.deep.equal(['module.ns["a"].test_instance.this']);
+  });
+
+  it('nests modules and waits for a module named in depends_on', () => {
+    const p = planOf({
+      files: {
+        ...SERVER_MODULE,
+        'modules/pair/main.infra': `
+variable "prefix" {
+  type = string
+}
+
+module "one" {
+  source = "../server"
+  name   = "\${var.prefix}-1"
+}
+
+output "first" {
+  value = module.one.label
+}
+`,
+      },
+      config: `
+module "pair" {
+  source = "./modules/pair"
+  prefix = "p"
+}
+
+resource "test_instance" "after" {
+  name       = module.pair.first
+  depends_on = [module.pair]
+}
+`,
+    });
+    expect(p.changes.map((c) => c.address)).to.deep.equal([
+      'module.pair.module.one.test_check.this',
+      'module.pair.module.one.test_instance.this',
+      'test_instance.after',
+    ]);
+    expect((p.changes.find((c) => c.address === 'test_instance.after')!.after as Record<string, unknown>).name).to.equal('srv-p-1');
+    expect(p.changes.find((c) => c.address === 'test_instance.after')!.dependencies).to.deep.equal([
+      'module.pair.module.one.test_check.this',
+      'module.pair.module.one.test_instance.this',
+    ]);
+  });
+
+  it('rejects a for_each that depends on resources', () => {
+    const r = planFixture({
+      files: SERVER_MODULE,
+      config: `
+resource "test_instance" "x" {
+  name = "x"
+}
+
+module "ns" {
+  for_each = toset([test_instance.x.ipv4])
+  source   = "./modules/server"
+  name     = each.key
+}
+`,
+    });
+    expect(r.plan).to.equal(null);
+    expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Invalid for_each argument @7:14']);
+  });
+});
