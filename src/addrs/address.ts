@@ -34,6 +34,11 @@ export function formatAddress(a: Address): string {
   return instanceAddress(a.module ? `${a.module}.${a.type}.${a.name}` : `${a.type}.${a.name}`, a.key);
 }
 
+/** The block address of `a` (its key left off): `module.m["a"].type.name`. */
+export function blockAddress(a: Address): string {
+  return a.module ? `${a.module}.${a.type}.${a.name}` : `${a.type}.${a.name}`;
+}
+
 /** Where the key group `[...]` at `open` ends (the index after its `]`), skipping a quoted key; -1 when it does not. */
 function keyEnd(text: string, open: number): number {
   let i = open + 1;

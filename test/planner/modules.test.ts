@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { planFixture, planOf } from './fixture.js';
+import { appliedState, planFixture, planOf } from './fixture.js';
 
 /** A module of one server with its check: the server's name from a variable, its address as an output. */
 const SERVER_MODULE = {
@@ -190,5 +190,92 @@ module "ns" {
     });
     expect(r.plan).to.equal(null);
     expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Invalid for_each argument @7:14']);
+  });
+
+  describe('addresses everywhere', () => {
+    const TWO = `
+module "ns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/server"
+  name     = each.key
+}
+`;
+
+    it('-target selects a module instance, or one resource inside it', () => {
+      expect(addresses({ files: SERVER_MODULE, config: TWO, targets: ['module.ns["b"]'] }).filter((a) => !a.startsWith('no-op'))).to.deep.equal([
+        'create module.ns["b"].test_check.this',
+        'create module.ns["b"].test_instance.this',
+      ]);
+      expect(addresses({ files: SERVER_MODULE, config: TWO, targets: ['module.ns["a"].test_instance.this'] }).filter((a) => !a.startsWith('no-op'))).to.deep.equal(['create module.ns["a"].test_instance.this']);
+    });
+
+    it('-replace names an instance inside a module', () => {
+      const state = appliedState({ files: SERVER_MODULE, config: TWO });
+      expect(addresses({ files: SERVER_MODULE, config: TWO, state }).filter((a) => !a.startsWith('no-op'))).to.deep.equal([]);
+      expect(addresses({ files: SERVER_MODULE, config: TWO, state, replace: ['module.ns["a"].test_instance.this'] }).filter((a) => !a.startsWith('no-op'))).to.deep.equal([
+        'update module.ns["a"].test_check.this',
+        'delete,create module.ns["a"].test_instance.this',
+      ]);
+    });
+
+    it('a moved block moves a resource into a module: nothing is replaced', () => {
+      const before = appliedState({ config: 'resource "test_instance" "this" {\n  name  = "srv-a"\n  image = "debian12"\n}\n' });
+      const p = planOf({
+        files: SERVER_MODULE,
+        state: before,
+        config: `${TWO}
+moved {
+  from = test_instance.this
+  to   = module.ns["a"].test_instance.this
+}
+`,
+      });
+      expect(p.moves).to.deep.equal([{ from: 'test_instance.this', to: 'module.ns["a"].test_instance.this' }]);
+      expect(p.changes.filter((c) => c.address.startsWith('module.ns["a"]')).map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+        'create module.ns["a"].test_check.this',
+        'no-op module.ns["a"].test_instance.this',
+      ]);
+    });
+  });
+
+  it('a blue-green instance inside a module forms its deploy unit with its check and a route outside the module', () => {
+    const files = {
+      'modules/bg/main.infra': `
+variable "image" {
+  type = string
+}
+
+resource "test_instance" "this" {
+  name  = "web"
+  image = var.image
+
+  lifecycle blue_green
+}
+
+resource "test_check" "this" {
+  target = test_instance.this.ipv4
+  expect = null
+}
+
+output "ipv4" {
+  value = test_instance.this.ipv4
+}
+`,
+    };
+    const config = (image: string): string => `
+module "web" {
+  source = "./modules/bg"
+  image  = "${image}"
+}
+
+resource "test_route" "web" {
+  targets = [module.web.ipv4]
+}
+`;
+    const state = appliedState({ files, config: config('debian12') });
+    const p = planOf({ files, config: config('debian13'), state });
+    expect(p.units.map((u) => ({ address: u.address, checks: u.checks, routes: u.routes }))).to.deep.equal([
+      { address: 'module.web.test_instance.this', checks: ['module.web.test_check.this'], routes: ['test_route.web'] },
+    ]);
   });
 });
