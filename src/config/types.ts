@@ -39,6 +39,8 @@ export interface Config {
    * `resources` with their full addresses, their variables, locals and outputs in `locals`.
    */
   readonly moduleCalls?: ReadonlyMap<string, ModuleCallInstances>;
+  /** In a flattened configuration: the module calls as declared (`modules` before flattening), for the plan's configuration summary. */
+  readonly moduleTree?: ReadonlyMap<string, ModuleCallDecl>;
 }
 
 /** `module "NAME" { source = "./PATH", for_each/count, depends_on, ARG = VALUE ... }`. */

@@ -41,7 +41,7 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
   for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
   const resources = out.resources.map((r) => withModuleDependencies(r, out.calls));
   const { modules: _modules, ...rest } = config;
-  return { value: { ...rest, resources, locals: out.locals, moduleCalls: out.calls }, diagnostics: diags };
+  return { value: { ...rest, resources, locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules }, diagnostics: diags };
 }
 
 /** Scope for deciding instances: variables and locals; every resource and module output is unknown. */

@@ -1,4 +1,11 @@
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { flattenModules } from '../../src/evaluate/modules.js';
+import { summarizeConfiguration } from '../../src/planner/plan-configuration.js';
+import { planToJson } from '../../src/render/plan-json.js';
 import { appliedState, planFixture, planOf } from './fixture.js';
 
 /** A module of one server with its check: the server's name from a variable, its address as an output. */
@@ -277,5 +284,58 @@ resource "test_route" "web" {
     expect(p.units.map((u) => ({ address: u.address, checks: u.checks, routes: u.routes }))).to.deep.equal([
       { address: 'module.web.test_instance.this', checks: ['module.web.test_check.this'], routes: ['test_route.web'] },
     ]);
+  });
+
+  it('the plan JSON has Terraform\'s module_address, child_modules and configuration module_calls', () => {
+    const config = `
+module "ns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/server"
+  name     = each.key
+}
+
+resource "test_route" "web" {
+  targets = [module.ns["a"].address]
+}
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'infra-modules-json-'));
+    let summary;
+    try {
+      for (const [path, text] of Object.entries({ ...SERVER_MODULE, 'main.infra': config })) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      const loaded = loadConfig(dir, { cwd: dir });
+      summary = summarizeConfiguration(flattenModules(loaded.config!, new Map(), {}).value);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const json = planToJson({ ...planOf({ files: SERVER_MODULE, config }), configuration: summary });
+    expect(json.resource_changes.map((c) => [c.address, c.module_address, c.type, c.name])).to.deep.equal([
+      ['module.ns["a"].test_check.this', 'module.ns["a"]', 'test_check', 'this'],
+      ['module.ns["a"].test_instance.this', 'module.ns["a"]', 'test_instance', 'this'],
+      ['module.ns["b"].test_check.this', 'module.ns["b"]', 'test_check', 'this'],
+      ['module.ns["b"].test_instance.this', 'module.ns["b"]', 'test_instance', 'this'],
+      ['test_route.web', undefined, 'test_route', 'web'],
+    ]);
+    const root = json.planned_values.root_module;
+    expect(root.resources.map((r) => r.address)).to.deep.equal(['test_route.web']);
+    expect(root.child_modules?.map((m) => [m.address, m.resources.map((r) => r.address)])).to.deep.equal([
+      ['module.ns["a"]', ['module.ns["a"].test_check.this', 'module.ns["a"].test_instance.this']],
+      ['module.ns["b"]', ['module.ns["b"].test_check.this', 'module.ns["b"].test_instance.this']],
+    ]);
+    const rootConfig = (json.configuration as { root_module: Record<string, unknown> }).root_module;
+    expect((rootConfig.resources as { address: string }[]).map((r) => r.address)).to.deep.equal(['test_route.web']);
+    const call = (rootConfig.module_calls as Record<string, Record<string, unknown>>).ns;
+    expect(call.source).to.equal('./modules/server');
+    expect(call.expressions).to.deep.equal({ name: { references: ['each.key'] } });
+    expect(call.for_each_expression).to.deep.equal({});
+    const module = call.module as Record<string, unknown>;
+    expect((module.resources as { address: string }[]).map((r) => r.address)).to.deep.equal(['test_instance.this', 'test_check.this']);
+    expect(module.outputs).to.deep.equal({
+      address: { expression: { references: ['test_instance.this'] } },
+      label: { expression: { references: ['local.label'] } },
+    });
+    expect(module.variables).to.deep.equal({ image: {}, name: {} });
   });
 });
