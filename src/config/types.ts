@@ -120,6 +120,11 @@ export interface LocalDecl {
   readonly expr: Expr;
   /** The attribute (`name = expr`). */
   readonly range: SourceRange;
+  /**
+   * Set on the local that holds a module's input variable in a flattened configuration: the
+   * value is converted to the variable's type (and marked sensitive) as a root variable's is.
+   */
+  readonly variable?: { readonly type: Type; readonly sensitive: boolean };
 }
 
 /** `provider "name" { ... }`; the body is decoded against the provider's schema later. */

@@ -16,6 +16,7 @@ import { instanceAddress } from '../addrs/address.js';
 import { type EvalScope, evaluateExpr } from './evaluate.js';
 import { createLocals } from './locals.js';
 import { expandInstances, instanceScope, type InstanceKey } from './resource.js';
+import { ConversionError, convert } from './convert.js';
 import { UNKNOWN, type Value } from './value.js';
 
 /** How a module's expressions are rewritten for one of its instances. */
@@ -82,8 +83,10 @@ function flattenCall(
       const arg = call.args.get(v.name);
       const expr = arg ? rewrite(arg.expr, inCall) : v.default;
       const name = `${prefix}.var.${v.name}`;
-      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range });
-      values.set(v.name, arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null);
+      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range, variable: { type: v.type, sensitive: v.sensitive } });
+      const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
+      const converted = convert(given, v.type);
+      values.set(v.name, converted instanceof ConversionError ? UNKNOWN : converted);
     }
     for (const l of child.locals.values()) {
       const name = `${prefix}.local.${l.name}`;

@@ -338,4 +338,28 @@ resource "test_route" "web" {
     });
     expect(module.variables).to.deep.equal({ image: {}, name: {} });
   });
+
+  it('converts an argument to its variable\'s type, and reports one that does not convert at the argument', () => {
+    const files = { 'modules/n/main.infra': 'variable "size" {\n  type = number\n}\n\nresource "test_instance" "this" {\n  name = "n-${var.size + 1}"\n}\n' };
+    const p = planOf({ files, config: 'module "n" {\n  source = "./modules/n"\n  size   = "41"\n}\n' });
+    expect((p.changes[0].after as Record<string, unknown>).name).to.equal('n-42');
+    const r = planFixture({ files, config: 'module "n" {\n  source = "./modules/n"\n  size   = "many"\n}\n' });
+    expect(r.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
+      'main.infra:3:3: Invalid value for input variable: The given value is not suitable for module.n.var.size: a number is required, got a string that is not a number.',
+    ]);
+  });
+
+  it('names undeclared variables, locals and modules inside a module, and undeclared modules in the root', () => {
+    const files = { 'modules/n/main.infra': 'resource "test_instance" "this" {\n  name = "${var.nmae}-${local.x}-${module.y.z}"\n}\n' };
+    const r = planFixture({ files, config: 'module "n" {\n  source = "./modules/n"\n}\n\noutput "o" {\n  value = module.m.out\n}\n' });
+    expect(r.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
+      'modules/n/main.infra:2:13: Reference to undeclared input variable: An input variable with the name "nmae" has not been declared. This variable can be declared with a variable "nmae" {} block.',
+      'modules/n/main.infra:2:25: Reference to undeclared local value: A local value with the name "x" has not been declared.',
+      'modules/n/main.infra:2:36: Reference to undeclared module: No module call named "y" is declared in this module.',
+    ]);
+    const root = planFixture({ files: { 'modules/n/main.infra': '' }, config: 'module "n" {\n  source = "./modules/n"\n}\n\noutput "o" {\n  value = module.m.out\n}\n' });
+    expect(root.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
+      'main.infra:6:11: Reference to undeclared module: No module call named "m" is declared in the root module.',
+    ]);
+  });
 });
