@@ -188,10 +188,12 @@ function withModuleDependencies(r: ResourceDecl, calls: ReadonlyMap<string, Modu
 
 /** `body` with every expression rewritten (nested blocks included). */
 function rewriteBody(body: Body, rw: Rewrite): Body {
-  return {
-    ...body,
-    items: body.items.map((item) => (item.kind === 'Attribute' ? { ...item, expr: rewrite(item.expr, rw) } : { ...item, body: item.body === null ? null : rewriteBody(item.body, rw) })),
-  };
+  const items = new Array<Body['items'][number]>(body.items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = body.items[i];
+    items[i] = item.kind === 'Attribute' ? { ...item, expr: rewrite(item.expr, rw) } : { ...item, body: item.body === null ? null : rewriteBody(item.body, rw) };
+  }
+  return { ...body, items };
 }
 
 /** Names bound by for-expressions around the expression being rewritten. */
@@ -203,8 +205,8 @@ type Bound = ReadonlySet<string>;
  * `path.module` the module's directory. In the call's own arguments, `each` and `count.index`
  * become the call instance's.
  */
-export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = new Set()): Expr {
-  const r = (e: Expr): Expr => rewrite(e, rw, bound);
+export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
+  // No closures here: this runs for every node of every module instance's expressions.
   switch (expr.kind) {
     case 'Literal':
     case 'SplatItem':
@@ -212,41 +214,60 @@ export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = new Set()): Expr
     case 'Variable':
       return expr;
     case 'Template':
-      return { ...expr, parts: expr.parts.map((p) => rewritePart(p, rw, bound)) };
+      return { ...expr, parts: rewriteParts(expr.parts, rw, bound) };
     case 'GetAttr': {
       const o = expr.object;
       if (o.kind === 'Variable' && !bound.has(o.name)) return rewriteRoot(o.name, o.range, expr.name, expr, rw);
-      return { ...expr, object: r(o) };
+      return { ...expr, object: rewrite(o, rw, bound) };
     }
     case 'Index':
-      return { ...expr, object: r(expr.object), key: r(expr.key) };
+      return { ...expr, object: rewrite(expr.object, rw, bound), key: rewrite(expr.key, rw, bound) };
     case 'Splat':
-      return { ...expr, object: r(expr.object), each: r(expr.each) };
+      return { ...expr, object: rewrite(expr.object, rw, bound), each: rewrite(expr.each, rw, bound) };
     case 'Call':
-      return { ...expr, args: expr.args.map(r) };
+      return { ...expr, args: rewriteAll(expr.args, rw, bound) };
     case 'Tuple':
-      return { ...expr, items: expr.items.map(r) };
-    case 'Object':
-      return { ...expr, items: expr.items.map((i) => ({ ...i, key: r(i.key), value: r(i.value) })) };
+      return { ...expr, items: rewriteAll(expr.items, rw, bound) };
+    case 'Object': {
+      const items = new Array<(typeof expr.items)[number]>(expr.items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = expr.items[i];
+        items[i] = { ...item, key: rewrite(item.key, rw, bound), value: rewrite(item.value, rw, bound) };
+      }
+      return { ...expr, items };
+    }
     case 'Unary':
-      return { ...expr, operand: r(expr.operand) };
+      return { ...expr, operand: rewrite(expr.operand, rw, bound) };
     case 'Binary':
-      return { ...expr, left: r(expr.left), right: r(expr.right) };
+      return { ...expr, left: rewrite(expr.left, rw, bound), right: rewrite(expr.right, rw, bound) };
     case 'Conditional':
-      return { ...expr, condition: r(expr.condition), then: r(expr.then), else: r(expr.else) };
+      return { ...expr, condition: rewrite(expr.condition, rw, bound), then: rewrite(expr.then, rw, bound), else: rewrite(expr.else, rw, bound) };
     case 'Parens':
-      return { ...expr, expr: r(expr.expr) };
+      return { ...expr, expr: rewrite(expr.expr, rw, bound) };
     case 'ForTuple':
     case 'ForObject': {
       const inner = new Set(bound);
       if (expr.keyVar) inner.add(expr.keyVar);
       inner.add(expr.valueVar);
-      const ri = (e: Expr): Expr => rewrite(e, rw, inner);
-      const condition = expr.condition ? { condition: ri(expr.condition) } : {};
-      if (expr.kind === 'ForTuple') return { ...expr, collection: r(expr.collection), value: ri(expr.value), ...condition };
-      return { ...expr, collection: r(expr.collection), key: ri(expr.key), value: ri(expr.value), ...condition };
+      const condition = expr.condition ? { condition: rewrite(expr.condition, rw, inner) } : {};
+      if (expr.kind === 'ForTuple') return { ...expr, collection: rewrite(expr.collection, rw, bound), value: rewrite(expr.value, rw, inner), ...condition };
+      return { ...expr, collection: rewrite(expr.collection, rw, bound), key: rewrite(expr.key, rw, inner), value: rewrite(expr.value, rw, inner), ...condition };
     }
   }
+}
+
+const NOTHING_BOUND: Bound = new Set();
+
+function rewriteAll(exprs: readonly Expr[], rw: Rewrite, bound: Bound): Expr[] {
+  const out = new Array<Expr>(exprs.length);
+  for (let i = 0; i < exprs.length; i++) out[i] = rewrite(exprs[i], rw, bound);
+  return out;
+}
+
+function rewriteParts(parts: readonly TemplatePart[], rw: Rewrite, bound: Bound): TemplatePart[] {
+  const out = new Array<TemplatePart>(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = rewritePart(parts[i], rw, bound);
+  return out;
 }
 
 function rewritePart(p: TemplatePart, rw: Rewrite, bound: Bound): TemplatePart {
@@ -256,12 +277,12 @@ function rewritePart(p: TemplatePart, rw: Rewrite, bound: Bound): TemplatePart {
     case 'Interpolation':
       return { ...p, expr: rewrite(p.expr, rw, bound) };
     case 'If':
-      return { ...p, condition: rewrite(p.condition, rw, bound), then: p.then.map((x) => rewritePart(x, rw, bound)), else: p.else.map((x) => rewritePart(x, rw, bound)) };
+      return { ...p, condition: rewrite(p.condition, rw, bound), then: rewriteParts(p.then, rw, bound), else: rewriteParts(p.else, rw, bound) };
     case 'For': {
       const inner = new Set(bound);
       if (p.keyVar) inner.add(p.keyVar);
       inner.add(p.valueVar);
-      return { ...p, collection: rewrite(p.collection, rw, bound), body: p.body.map((x) => rewritePart(x, rw, inner)) };
+      return { ...p, collection: rewrite(p.collection, rw, bound), body: rewriteParts(p.body, rw, inner) };
     }
   }
 }
