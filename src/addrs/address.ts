@@ -39,6 +39,17 @@ export function blockAddress(a: Address): string {
   return a.module ? `${a.module}.${a.type}.${a.name}` : `${a.type}.${a.name}`;
 }
 
+/**
+ * True when a move from `from` to `to` moves one instance: both have keys, or one has a key and
+ * the other, in another module, names the single instance of a resource there
+ * (`x.y["a"]` -> `module.m["a"].x.y`). Otherwise (neither has a key) it moves a whole resource.
+ */
+export function movesOneInstance(from: Address, to: Address): boolean {
+  if (from.key !== null && to.key !== null) return true;
+  if (from.key === null && to.key === null) return false;
+  return (from.module ?? '') !== (to.module ?? '');
+}
+
 /** Where the key group `[...]` at `open` ends (the index after its `]`), skipping a quoted key; -1 when it does not. */
 function keyEnd(text: string, open: number): number {
   let i = open + 1;

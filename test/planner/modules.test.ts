@@ -245,6 +245,42 @@ moved {
     });
   });
 
+  it('a moved block moves an instance of a for_each resource to the single resource of a module instance', () => {
+    const flat = 'resource "test_instance" "ns" {\n  for_each = toset(["a", "b"])\n  name     = "srv-${each.key}"\n  image    = "debian12"\n}\n';
+    const before = appliedState({ config: flat });
+    const p = planOf({
+      files: SERVER_MODULE,
+      state: before,
+      config: `
+module "ns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/server"
+  name     = each.key
+}
+
+moved {
+  from = test_instance.ns["a"]
+  to   = module.ns["a"].test_instance.this
+}
+
+moved {
+  from = test_instance.ns["b"]
+  to   = module.ns["b"].test_instance.this
+}
+`,
+    });
+    expect(p.moves).to.deep.equal([
+      { from: 'test_instance.ns["a"]', to: 'module.ns["a"].test_instance.this' },
+      { from: 'test_instance.ns["b"]', to: 'module.ns["b"].test_instance.this' },
+    ]);
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.ns["a"].test_check.this',
+      'no-op module.ns["a"].test_instance.this',
+      'create module.ns["b"].test_check.this',
+      'no-op module.ns["b"].test_instance.this',
+    ]);
+  });
+
   it('a blue-green instance inside a module forms its deploy unit with its check and a route outside the module', () => {
     const files = {
       'modules/bg/main.infra': `
