@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { readTextFileBounded } from '../config/read-text.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { decodeBody } from '../evaluate/resource.js';
@@ -280,8 +281,12 @@ export async function loadSession(
   /** The variables from elsewhere (a saved plan's); undefined: from the command line and files. */
   variablesFrom?: (config: Config) => Promise<ReadonlyMap<string, Value>> | undefined,
 ): Promise<Session> {
-  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
-  const variables = (await variablesFrom?.(config)) ?? loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
+  const loaded = loadConfiguration(opts, io.cwd, warnings, io.sources);
+  const variables = (await variablesFrom?.(loaded)) ?? loadVariables(loaded, opts, io.cwd, io.env, warnings, io.sources);
+  // Plan and apply work on one flattened configuration: module resources by their full addresses.
+  const flat = flattenModules(loaded, variables, io.env);
+  check(flat.diagnostics, warnings);
+  const config = flat.value;
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, operation, opts, lock, warnings, { io, config });
   return { config, variables, path, store };

@@ -334,6 +334,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);
       if (v !== undefined) return v;
+      if (root === 'module') return failStatic(c, 'Reference to undeclared module', `No module call named "${name}" is declared in the root module.`, range);
       const address = `${root}.${name}`;
       let hint = scope.names ? didYouMean(address, scope.names.resources) : undefined;
       if (hint === undefined) {

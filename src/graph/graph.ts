@@ -6,7 +6,7 @@
  */
 import { Graph, alg } from '@dagrejs/graphlib';
 import { blockOf } from '../addrs/address.js';
-import type { Config, ResourceDecl } from '../config/types.js';
+import type { Config, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type SourceRange, error, didYouMean } from '../diagnostics.js';
 import { bodyReferences, referencesOf, type Reference } from '../evaluate/references.js';
 import type { Expr } from '../parser/ast.js';
@@ -43,6 +43,22 @@ function resourceRefs(exprs: readonly Reference[], config: Config, seenLocals: S
   return out;
 }
 
+/** The resource references of every output of every instance of a module call (nested calls followed). */
+function moduleOutputRefs(call: ModuleCallInstances, config: Config, seenCalls = new Set<ModuleCallInstances>()): Reference[] {
+  seenCalls.add(call);
+  const locals: Reference[] = [];
+  for (const outputs of call.instances.values()) {
+    for (const local of outputs.values()) locals.push({ kind: 'local', name: local, range: config.locals.get(local)!.range });
+  }
+  const out: Reference[] = [];
+  for (const r of resourceRefs(locals, config, new Set())) {
+    const inner = config.moduleCalls?.get(`${r.type}.${r.name}`);
+    if (inner === undefined) out.push(r);
+    else if (!seenCalls.has(inner)) out.push(...moduleOutputRefs(inner, config, seenCalls));
+  }
+  return out;
+}
+
 /** Every expression of a block that can refer to other blocks. */
 function blockReferences(decl: ResourceDecl): Reference[] {
   const refs = bodyReferences(decl.body);
@@ -72,6 +88,17 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
     deps.set(decl.address, set);
     for (const ref of resourceRefs(blockReferences(decl), config, new Set())) {
       const to = `${ref.type}.${ref.name}`;
+      const call = config.moduleCalls?.get(to);
+      if (call) {
+        // A module's value is its outputs: the block waits for what they refer to.
+        for (const inner of moduleOutputRefs(call, config)) {
+          const target = `${inner.type}.${inner.name}`;
+          if (!byAddress.has(target) || target === decl.address) continue;
+          set.add(target);
+          edges.push({ from: decl.address, to: target, range: ref.range });
+        }
+        continue;
+      }
       if (!byAddress.has(to)) continue; // the evaluator reports undeclared resources with a suggestion
       set.add(to);
       edges.push({ from: decl.address, to, range: ref.range });

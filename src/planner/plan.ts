@@ -270,6 +270,17 @@ export interface PlanConfiguration {
   }[];
   readonly outputs: readonly { readonly name: string; readonly expression: PlanExpression; readonly sensitive: boolean; readonly description?: string }[];
   readonly variables: readonly { readonly name: string; readonly sensitive: boolean; readonly description?: string; readonly required: boolean }[];
+  /** The module calls of this module, by name (absent when there are none); addresses inside `module` are relative to it, as Terraform writes them. */
+  readonly moduleCalls?: readonly {
+    readonly name: string;
+    readonly source: string;
+    /** Argument name -> the references of its expression. */
+    readonly expressions: Readonly<Record<string, PlanExpression>>;
+    readonly count?: PlanExpression;
+    readonly forEach?: PlanExpression;
+    readonly dependsOn: readonly string[];
+    readonly module: PlanConfiguration;
+  }[];
 }
 
 /** One expression of the configuration: what it refers to, in source order, without repeats. */

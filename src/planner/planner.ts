@@ -16,6 +16,7 @@
 import { blockOf } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { stateValues, storedForm } from '../state/sensitive.js';
 import { assemblePlan } from './assemble.js';
 import { configuredChanges, removedChanges } from './changes.js';
@@ -50,7 +51,12 @@ export { storedForm, stateValues };
  * plan is null: those data sources have known arguments but no read in `input.dataReads`; the
  * caller reads them and plans again (diagnostics of such a round are not final and are dropped).
  */
-export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
+export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
+  // Module calls are flattened by whoever loads the configuration for plan and apply alike
+  // (commands/session.ts); a caller that did not gets it done here.
+  const flat = flattenModules(given.config, given.variables, given.env);
+  if (hasErrors(flat.diagnostics)) return { plan: null, diagnostics: [...flat.diagnostics] };
+  const input = flat.value === given.config ? given : { ...given, config: flat.value };
   // moved/removed blocks first: every other pass plans against the state as they leave it.
   const moveDiagnostics: Diagnostic[] = [];
   // (-refresh-only accepts drift and nothing else, so it leaves them for the next plan.)

@@ -17,7 +17,7 @@ import { planHasChanges } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { INFRA_VERSION } from '../state/version.js';
 import { sameValue } from './attribute-diff.js';
-import { typeAndName } from '../addrs/address.js';
+import { moduleOf, splitModule, typeAndName } from '../addrs/address.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
 /** The Terraform JSON plan format version this view follows. */
@@ -134,6 +134,8 @@ export interface ChangeJson {
 /** One entry of `resource_changes` / `resource_drift` (see docs/plan-format.md). */
 export interface ResourceChangeJson {
   readonly address: string;
+  /** The module instance holding the resource (`module.ns["a"]`); absent in the root module, as in Terraform. */
+  readonly module_address?: string;
   /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
   readonly previous_address?: string;
   readonly mode: 'managed' | 'data';
@@ -227,7 +229,15 @@ export interface ModuleOutputJson {
 
 export interface ValuesJson {
   readonly outputs: Readonly<Record<string, ModuleOutputJson>>;
-  readonly root_module: { readonly resources: readonly ModuleResourceJson[] };
+  readonly root_module: ModuleValuesJson;
+}
+
+/** A module instance in `planned_values` / `prior_state`: its resources, then its child module instances (absent when none). */
+export interface ModuleValuesJson {
+  readonly resources: readonly ModuleResourceJson[];
+  /** Absent for the root module. */
+  readonly address?: string;
+  readonly child_modules?: readonly ModuleValuesJson[];
 }
 
 /** The JSON plan document. */
@@ -266,8 +276,10 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
   // Terraform's fields for a `moved` block (the address in the refreshed state) and an `import` block.
   const from = plan.moves?.find((m) => m.to === c.address)?.from;
   const importId = plan.imports?.find((i) => i.address === c.address)?.id;
+  const module = moduleOf(c.address);
   return {
     address: c.address,
+    ...(module === '' ? {} : { module_address: module }),
     ...(from === undefined ? {} : { previous_address: from }),
     mode: 'managed',
     type: c.type,
@@ -418,8 +430,40 @@ function plannedValues(plan: Plan): ValuesJson {
   const reads = (plan.data ?? []).filter((d) => d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.after !== null || o.before === undefined).map((o) => [o.name, moduleOutput(o.after, o.sensitive, false)])),
-    root_module: { resources: byAddress([...reads, ...live.map((c) => moduleResource(c, attributesToJson(c.after)))]) },
+    root_module: moduleTree([...reads, ...live.map((c) => moduleResource(c, attributesToJson(c.after)))]),
   };
+}
+
+/**
+ * Resources sorted into the module instances holding them, as Terraform nests them: each
+ * module instance under its parent's `child_modules`, in address order.
+ */
+function moduleTree(resources: ModuleResourceJson[]): ModuleValuesJson {
+  const byModule = new Map<string, ModuleResourceJson[]>();
+  for (const r of resources) {
+    const m = moduleOf(r.address);
+    let list = byModule.get(m);
+    if (!list) byModule.set(m, (list = []));
+    list.push(r);
+    // Every enclosing module instance is in the tree, also one holding only modules.
+    for (let p = parentModule(m); p !== '' && !byModule.has(p); p = parentModule(p)) byModule.set(p, []);
+  }
+  const build = (address: string): ModuleValuesJson => {
+    const children = [...byModule.keys()].filter((m) => m !== '' && parentModule(m) === address).sort();
+    return {
+      resources: byAddress(byModule.get(address) ?? []),
+      ...(address === '' ? {} : { address }),
+      ...(children.length > 0 ? { child_modules: children.map(build) } : {}),
+    };
+  };
+  return build('');
+}
+
+/** The module instance calling `module` (`module.a` for `module.a.module.b[0]`), '' for a call from the root. */
+function parentModule(module: string): string {
+  const { module: parent } = splitModule(`${module}.x.y`);
+  const at = parent.lastIndexOf('.module.');
+  return at < 0 ? '' : parent.slice(0, at);
 }
 
 function priorState(plan: Plan): ValuesJson {
@@ -427,7 +471,7 @@ function priorState(plan: Plan): ValuesJson {
   const read = (plan.data ?? []).filter((d) => !d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.before !== undefined).map((o) => [o.name, moduleOutput(o.before, o.sensitive, true)])),
-    root_module: { resources: byAddress([...read, ...existing.map((c) => moduleResource(c, attributesToJson(c.before)))]) },
+    root_module: moduleTree([...read, ...existing.map((c) => moduleResource(c, attributesToJson(c.before)))]),
   };
 }
 
@@ -467,36 +511,63 @@ function expressionJson(e: PlanExpression): Json {
   return e.references.length > 0 ? { references: [...e.references] } : {};
 }
 
+/** Every resource type of a configuration summary, its module calls' included. */
+function summaryTypes(cfg: PlanConfiguration): string[] {
+  return [...cfg.resources.map((r) => r.type), ...(cfg.moduleCalls ?? []).flatMap((m) => summaryTypes(m.module))];
+}
+
 /** Terraform's `configuration` block, from the summary the plan carries (empty without one). */
 function configurationJson(plan: Plan): Json {
   const cfg: PlanConfiguration = plan.configuration ?? { resources: [], outputs: [], variables: [] };
   const providers = providersByType(plan);
   const providerOf = (type: string): string => providers.get(type) ?? type.split('_')[0];
-  const providerNames = [...new Set(cfg.resources.map((r) => providerOf(r.type)))].sort();
+  const providerNames = [...new Set(summaryTypes(cfg).map(providerOf))].sort();
   return {
     provider_config: Object.fromEntries(providerNames.map((p) => [p, { name: p, full_name: p }])),
-    root_module: {
-      outputs: Object.fromEntries(
-        cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
+    root_module: moduleConfigurationJson(cfg, providerOf),
+  };
+}
+
+/** One module of `configuration`: its outputs, resources, module calls (each with its module) and variables. */
+function moduleConfigurationJson(cfg: PlanConfiguration, providerOf: (type: string) => string): Json {
+  return {
+    outputs: Object.fromEntries(
+      cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
+    ),
+    resources: cfg.resources.map((r) => ({
+      address: r.address,
+      mode: r.mode ?? 'managed',
+      type: r.type,
+      name: r.name,
+      provider_config_key: providerOf(r.type),
+      expressions: Object.fromEntries(
+        Object.entries(r.expressions).map(([k, e]) => [k, Array.isArray(e) ? e.map((b) => Object.fromEntries(Object.entries(b).map(([bk, be]) => [bk, expressionJson(be as PlanExpression)]))) : expressionJson(e as PlanExpression)]),
       ),
-      resources: cfg.resources.map((r) => ({
-        address: r.address,
-        mode: r.mode ?? 'managed',
-        type: r.type,
-        name: r.name,
-        provider_config_key: providerOf(r.type),
-        expressions: Object.fromEntries(
-          Object.entries(r.expressions).map(([k, e]) => [k, Array.isArray(e) ? e.map((b) => Object.fromEntries(Object.entries(b).map(([bk, be]) => [bk, expressionJson(be as PlanExpression)]))) : expressionJson(e as PlanExpression)]),
-        ),
-        schema_version: 0,
-        ...(r.count ? { count_expression: expressionJson(r.count) } : {}),
-        ...(r.forEach ? { for_each_expression: expressionJson(r.forEach) } : {}),
-        ...(r.dependsOn.length > 0 ? { depends_on: [...r.dependsOn] } : {}),
-      })),
-      variables: Object.fromEntries(
-        cfg.variables.map((v) => [v.name, { ...(v.description !== undefined ? { description: v.description } : {}), ...(v.sensitive ? { sensitive: true } : {}) }]),
-      ),
-    },
+      schema_version: 0,
+      ...(r.count ? { count_expression: expressionJson(r.count) } : {}),
+      ...(r.forEach ? { for_each_expression: expressionJson(r.forEach) } : {}),
+      ...(r.dependsOn.length > 0 ? { depends_on: [...r.dependsOn] } : {}),
+    })),
+    ...(cfg.moduleCalls && cfg.moduleCalls.length > 0
+      ? {
+          module_calls: Object.fromEntries(
+            cfg.moduleCalls.map((m) => [
+              m.name,
+              {
+                source: m.source,
+                expressions: Object.fromEntries(Object.entries(m.expressions).map(([k, e]) => [k, expressionJson(e)])),
+                ...(m.count ? { count_expression: expressionJson(m.count) } : {}),
+                ...(m.forEach ? { for_each_expression: expressionJson(m.forEach) } : {}),
+                module: moduleConfigurationJson(m.module, providerOf),
+                ...(m.dependsOn.length > 0 ? { depends_on: [...m.dependsOn] } : {}),
+              },
+            ]),
+          ),
+        }
+      : {}),
+    variables: Object.fromEntries(
+      cfg.variables.map((v) => [v.name, { ...(v.description !== undefined ? { description: v.description } : {}), ...(v.sensitive ? { sensitive: true } : {}) }]),
+    ),
   };
 }
 
