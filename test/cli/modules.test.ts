@@ -102,3 +102,20 @@ describe('cli: modules', function () {
     expect(graph.stdout).to.include('"module.ns[\\"a\\"].test_instance.this"');
   });
 });
+
+describe('cli: a mistake inside a module used several times', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': 'module "ns" {\n  for_each = toset(["a", "b", "c"])\n  source   = "./m"\n}\n',
+    'm/main.infra': 'resource "test_instanse" "this" {\n}\n',
+  });
+
+  it('is reported once, at its place in the module, by validate and plan', async () => {
+    for (const command of ['validate', 'plan']) {
+      const r = await project.cli(command);
+      expect(r.code, command).to.equal(1);
+      expect(r.stderr.match(/Error: Unknown resource type "test_instanse"/g), command).to.have.length(1);
+      expect(r.stderr, command).to.include('m/main.infra:1:10');
+    }
+  });
+});
