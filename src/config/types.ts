@@ -145,9 +145,10 @@ export interface LocalDecl {
   readonly range: SourceRange;
   /**
    * Set on the local that holds a module's input variable in a flattened configuration: the
-   * value is converted to the variable's type (and marked sensitive) as a root variable's is.
+   * value is converted to the variable's type (and marked sensitive) as a root variable's is,
+   * and checked by the variable's validation rules (rewritten into the module instance).
    */
-  readonly variable?: { readonly type: Type; readonly sensitive: boolean };
+  readonly variable?: { readonly type: Type; readonly sensitive: boolean; readonly validations?: readonly ConditionRule[] };
 }
 
 /** `provider "name" { ... }`; the body is decoded against the provider's schema later. */

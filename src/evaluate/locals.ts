@@ -3,7 +3,8 @@
  * is computed once per scope. A local may refer to other locals; a cycle among them is an error
  * naming every local on it.
  */
-import type { Config, LocalDecl } from '../config/types.js';
+import type { ConditionRule, Config, LocalDecl } from '../config/types.js';
+import { checkRule, rangeText } from './conditions.js';
 import { ConversionError, convert } from './convert.js';
 import { type Diagnostic, type Result, error } from '../diagnostics.js';
 import { type EvalScope, evaluateExpr, reportLocal } from './evaluate.js';
@@ -45,6 +46,12 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     if (decl.variable && r.diagnostics.length === 0) r = asVariable(r.value, decl.variable, decl);
     inProgress.pop();
     memo.set(name, r);
+    // A module input's validation rules read the input itself (memoised above) and its module's other values.
+    const rules = decl.variable?.validations;
+    if (rules && r.diagnostics.length === 0) {
+      const failed = validationDiagnostics(rules, decl, localScope);
+      if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
+    }
     return r;
   };
 
@@ -72,6 +79,19 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     local,
   };
   return local;
+}
+
+/** What `rules` say of a module input: a failed rule is Terraform's "Invalid value for variable" at the argument; an unknown one is not checked. */
+function validationDiagnostics(rules: readonly ConditionRule[], decl: LocalDecl, scope: EvalScope): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  for (const rule of rules) {
+    const outcome = checkRule(rule, scope, 'Invalid variable validation result');
+    if (outcome.kind === 'invalid') diags.push(...outcome.diagnostics);
+    else if (outcome.kind === 'failed') {
+      diags.push(error('Invalid value for variable', `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`, decl.range));
+    }
+  }
+  return diags;
 }
 
 /** A module input's value converted to its variable's type (and marked sensitive), or the error saying why it cannot be. */

@@ -9,7 +9,7 @@
  * planned: a module's `for_each` and `count` may use variables, locals and literals, not
  * resource attributes (they are unknown here and are an error).
  */
-import type { Config, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
+import type { ConditionRule, Config, Lifecycle, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
 import type { Body, Expr, TemplatePart } from '../parser/ast.js';
 import { instanceAddress } from '../addrs/address.js';
@@ -83,7 +83,13 @@ function flattenCall(
       const arg = call.args.get(v.name);
       const expr = arg ? rewrite(arg.expr, inCall) : v.default;
       const name = `${prefix}.var.${v.name}`;
-      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range, variable: { type: v.type, sensitive: v.sensitive } });
+      const validations = v.validations?.map((rule) => rewriteRule(rule, inModule));
+      out.locals.set(name, {
+        name,
+        expr: expr ?? { kind: 'Literal', value: null, range: v.range },
+        range: arg?.range ?? v.range,
+        variable: { type: v.type, sensitive: v.sensitive, ...(validations ? { validations } : {}) },
+      });
       const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
       const converted = convert(given, v.type);
       values.set(v.name, converted instanceof ConversionError ? UNKNOWN : converted);
@@ -102,15 +108,12 @@ function flattenCall(
     const callDepends = call.dependsOn.map((d) => ({ address: d.address.startsWith(ABSOLUTE) ? d.address : `${ABSOLUTE}${join(parent.prefix, d.address)}`, range: d.range }));
     for (const r of child.resources) {
       const address = `${prefix}.${r.address}`;
-      const blueGreen = r.lifecycle.blueGreen;
       const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
         ...r,
         address,
         body: rewriteBody(r.body, inModule),
         dependsOn: [...r.dependsOn.map((d) => ({ address: `${prefix}.${d.address}`, range: d.range })), ...callDepends],
-        lifecycle: blueGreen
-          ? { ...r.lifecycle, blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } }
-          : r.lifecycle,
+        lifecycle: moduleLifecycle(r.lifecycle, prefix, inModule),
       };
       if (r.forEach) decl.forEach = rewrite(r.forEach, inModule);
       if (r.count) decl.count = rewrite(r.count, inModule);
@@ -128,6 +131,28 @@ function flattenCall(
     }
   }
   out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : call.count ? 'count' : 'single', instances, resources });
+}
+
+/**
+ * A module resource's lifecycle with what it refers to rewritten into the module instance:
+ * blue-green options, pre- and postconditions (`self` stays the instance itself), and the
+ * resources `replace_triggered_by` names (`test_instance.a` is `module.m["k"].test_instance.a`).
+ */
+function moduleLifecycle(lifecycle: Lifecycle, prefix: string, inModule: Rewrite): Lifecycle {
+  const { blueGreen, preconditions, postconditions, replaceTriggeredBy } = lifecycle;
+  return {
+    ...lifecycle,
+    ...(blueGreen ? { blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } } : {}),
+    ...(preconditions ? { preconditions: preconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(postconditions ? { postconditions: postconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(replaceTriggeredBy
+      ? { replaceTriggeredBy: replaceTriggeredBy.map((t) => ({ ...t, block: `${prefix}.${t.block}`, ...(t.index ? { index: rewrite(t.index, inModule) } : {}) })) }
+      : {}),
+  };
+}
+
+function rewriteRule(rule: ConditionRule, rw: Rewrite): ConditionRule {
+  return { ...rule, condition: rewrite(rule.condition, rw), errorMessage: rewrite(rule.errorMessage, rw) };
 }
 
 /**
@@ -317,6 +342,7 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
       return whole;
     case 'each':
     case 'count':
+    case 'self':
       return whole;
     case 'module':
       if (!rw.config.modules?.has(name)) {
