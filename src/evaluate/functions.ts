@@ -18,7 +18,7 @@ import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
 import { YamlError, yamlDecode } from './yaml-decode.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
+import { ConversionError, convert, describeValue, getKey, numberToString, setKey, unify } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
   Sensitive,
@@ -468,8 +468,23 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       },
     },
   ],
-  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => a[0] }],
-  ['tomap', { signature: 'tomap(object)', params: [p('object', 'object')], nested: true, impl: (a) => a[0] }],
+  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => unify(list(a[0])) ?? NO_LIST_TYPE }],
+  [
+    'tomap',
+    {
+      signature: 'tomap(object)',
+      params: [p('object', 'object')],
+      nested: true,
+      impl: (a) => {
+        const keys = Object.keys(obj(a[0]));
+        const values = unify(keys.map((k) => obj(a[0])[k]));
+        if (values === undefined) return new FunctionError('Argument 1 (object): cannot convert object to map of any single type.', 0);
+        const out: Record<string, Value> = {};
+        keys.forEach((k, i) => setKey(out, k, values[i]));
+        return out;
+      },
+    },
+  ],
   [
     'contains',
     {
@@ -513,7 +528,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
             return expandTemplate(str(a[2]), match);
           });
         }
-        return s === '' ? str(a[0]) : str(a[0]).split(s).join(str(a[2]));
+        // An empty search string matches between every two characters, as Go's strings.Replace.
+        if (s === '') return [...str(a[0])].reduce((out, ch) => out + ch + str(a[2]), str(a[2]));
+        return str(a[0]).split(s).join(str(a[2]));
       },
     },
   ],
@@ -550,7 +567,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       variadic: p('values', 'any', true),
       nested: true,
       impl: (a) => {
-        for (const x of a) if (x !== null && x !== '') return x;
+        const unified = unify(a);
+        if (unified === undefined) return new FunctionError('All arguments must have the same type.');
+        for (const x of unified) if (x !== null && x !== '') return x;
         return new FunctionError('Every argument is null or an empty string.');
       },
     },
@@ -588,8 +607,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'distinct(list)',
       params: [p('list', 'list')],
       impl: (a) => {
+        const xs = unify(list(a[0]));
+        if (xs === undefined) return new FunctionError('Argument 1 (list): all list elements must have the same type.', 0);
         const out: Value[] = [];
-        for (const x of list(a[0])) if (!out.some((y) => valueEquals(x, y))) out.push(x);
+        for (const x of xs) if (!out.some((y) => valueEquals(x, y))) out.push(x);
         return out;
       },
     },
@@ -864,10 +885,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'one',
     {
       signature: 'one(list)',
-      params: [p('list', 'list', true)],
+      params: [p('list', 'list')],
       nested: true,
       impl: (a) => {
-        if (a[0] === null) return null;
         const xs = list(a[0]);
         if (xs.length > 1) return new FunctionError(`The list must have no more than one element; it has ${xs.length}.`, 0);
         return xs.length === 0 ? null : xs[0];
@@ -894,7 +914,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'setunion(sets...)',
       params: [p('first', 'list')],
       variadic: p('sets', 'list'),
-      impl: (a) => setResult(distinctValues(a.flatMap((x) => list(x)))),
+      impl: (a) => {
+        const sets = unifySets(a);
+        return sets instanceof FunctionError ? sets : setResult(distinctValues(sets.flat()));
+      },
     },
   ],
   [
@@ -903,7 +926,11 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'setintersection(sets...)',
       params: [p('first', 'list')],
       variadic: p('sets', 'list'),
-      impl: (a) => setResult(distinctValues(list(a[0])).filter((x) => a.slice(1).every((s) => list(s).some((y) => valueEquals(x, y))))),
+      impl: (a) => {
+        const sets = unifySets(a);
+        if (sets instanceof FunctionError) return sets;
+        return setResult(distinctValues(sets[0]).filter((x) => sets.slice(1).every((s) => s.some((y) => valueEquals(x, y)))));
+      },
     },
   ],
 
@@ -1012,11 +1039,27 @@ function compactList(xs: ListValue): Value[] {
 function boolElements(xs: ListValue, fn: string, f: (bs: boolean[]) => boolean): Value | FunctionError {
   const bs: boolean[] = [];
   for (let i = 0; i < xs.length; i++) {
-    const c = xs[i] === null ? new ConversionError('is null') : convert(xs[i], 'bool');
+    // A null element counts as false, as in Terraform.
+    const c = xs[i] === null ? false : convert(xs[i], 'bool');
     if (c instanceof ConversionError) return new FunctionError(`${fn}() needs a list of bools: element ${i} ${c.message.startsWith('is') ? c.message : c.message}.`, 0);
     bs.push(c as boolean);
   }
   return f(bs);
+}
+
+const NO_LIST_TYPE = new FunctionError('Argument 1 (list): cannot convert tuple to list of any single type.', 0);
+
+/** The sets given to setunion or setintersection, their elements converted to one type (as Terraform's sets of one element type). */
+function unifySets(sets: readonly Value[]): Value[][] | FunctionError {
+  const all = unify(sets.flatMap((s) => list(s)));
+  if (all === undefined) return new FunctionError('The sets have no element type in common.');
+  const out: Value[][] = [];
+  let at = 0;
+  for (const s of sets) {
+    out.push(all.slice(at, at + list(s).length));
+    at += list(s).length;
+  }
+  return out;
 }
 
 function distinctValues(xs: readonly Value[]): Value[] {
