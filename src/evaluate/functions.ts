@@ -503,6 +503,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         const [start, end] = a.length === 1 ? [0, num(a[0])] : [num(a[0]), num(a[1])];
         const step = a.length === 3 ? num(a[2]) : start <= end ? 1 : -1;
         if (step === 0) return new FunctionError('The step must not be zero.', 2);
+        if (step < 0 && end > start) return new FunctionError('end must be less than start when step is negative.');
+        if (step > 0 && end < start) return new FunctionError('end must be greater than start when step is positive.');
         if ((end - start) / step > MAX_GENERATED) return new FunctionError(`range() would make more than ${MAX_GENERATED} numbers.`);
         const out: number[] = [];
         if (step > 0) for (let x = start; x < end; x += step) out.push(x);
@@ -521,12 +523,14 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         if (s.length > 1 && s.startsWith('/') && s.endsWith('/')) {
           const t = translateRegex(s.slice(1, -1), true);
           if ('error' in t) return new FunctionError(`Invalid regular expression ${s}: ${t.error}.`, 1);
-          return str(a[0]).replace(t.regexp, (...m) => {
-            const groups = typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
-            const match = m.slice(0, groups ? -3 : -2) as unknown as RegExpExecArray;
-            match.groups = groups;
-            return expandTemplate(str(a[2]), match);
-          });
+          const subject = str(a[0]);
+          let out = '';
+          let last = 0;
+          for (const m of goMatches(t.regexp, subject)) {
+            out += subject.slice(last, m.index) + expandTemplate(str(a[2]), m);
+            last = m.index + m[0].length;
+          }
+          return out + subject.slice(last);
         }
         // An empty search string matches between every two characters, as Go's strings.Replace.
         if (s === '') return [...str(a[0])].reduce((out, ch) => out + ch + str(a[2]), str(a[2]));
@@ -719,7 +723,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['strcontains', { signature: 'strcontains(string, substr)', params: [p('string', 'string'), p('substr', 'string')], impl: (a) => str(a[0]).includes(str(a[1])) }],
   // Go's strings.Title: a word starts after ASCII punctuation or a space (not after "_", a
   // letter, a digit or other non-ASCII characters).
-  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?<=^|[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]|\s)\p{L}/gu, (l) => l.toUpperCase()) }],
+  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?<=^|[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]|\s)\p{L}/gu, titleCase) }],
   [
     'urlencode',
     {
@@ -758,9 +762,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         const t = compileRegex(str(a[0]), true);
         if (t instanceof FunctionError) return t;
         const out: Value[] = [];
-        for (const m of str(a[1]).matchAll(t.regexp)) {
+        for (const m of goMatches(t.regexp, str(a[1]))) {
           if (out.length >= MAX_GENERATED) return new FunctionError(`regexall() would make more than ${MAX_GENERATED} matches.`);
-          out.push(t.result(m as RegExpExecArray));
+          out.push(t.result(m));
         }
         return out;
       },
@@ -962,12 +966,12 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'cidrhost',
     {
       signature: 'cidrhost(prefix, hostnum)',
-      params: [p('prefix', 'string'), p('hostnum', 'number')],
+      params: [p('prefix', 'string'), exactNumber('hostnum')],
       impl: (a) => {
         const pre = prefixArg(a[0]);
         if (pre instanceof FunctionError) return pre;
-        if (!Number.isInteger(num(a[1]))) return new FunctionError('The host number must be a whole number.', 1);
-        const r = cidrHost(pre, BigInt(num(a[1])));
+        if (typeof a[1] !== 'bigint' && !Number.isInteger(num(a[1]))) return new FunctionError('The host number must be a whole number.', 1);
+        const r = cidrHost(pre, BigInt(a[1] as number | bigint));
         return typeof r === 'string' ? r : new FunctionError(`Invalid host number: ${r.error}.`, 1);
       },
     },
@@ -976,13 +980,13 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'cidrsubnet',
     {
       signature: 'cidrsubnet(prefix, newbits, netnum)',
-      params: [p('prefix', 'string'), p('newbits', 'number'), p('netnum', 'number')],
+      params: [p('prefix', 'string'), p('newbits', 'number'), exactNumber('netnum')],
       impl: (a) => {
         const pre = prefixArg(a[0]);
         if (pre instanceof FunctionError) return pre;
         if (!Number.isInteger(num(a[1])) || num(a[1]) < 0) return new FunctionError('newbits must be a whole number, zero or more.', 1);
-        if (!Number.isInteger(num(a[2]))) return new FunctionError('netnum must be a whole number.', 2);
-        const r = cidrSubnet(pre, num(a[1]), BigInt(num(a[2])));
+        if (typeof a[2] !== 'bigint' && !Number.isInteger(num(a[2]))) return new FunctionError('netnum must be a whole number.', 2);
+        const r = cidrSubnet(pre, num(a[1]), BigInt(a[2] as number | bigint));
         return 'error' in r ? new FunctionError(`${r.error}.`, r.error.startsWith('insufficient') ? 1 : 2) : formatPrefix(r);
       },
     },
@@ -1046,6 +1050,47 @@ function boolElements(xs: ListValue, fn: string, f: (bs: boolean[]) => boolean):
   }
   return f(bs);
 }
+
+/**
+ * Every match of a global `re` in `s` as Go's FindAll and ReplaceAll see them: successive
+ * non-overlapping matches, where an empty match right after the previous match is skipped
+ * (JavaScript's matchAll keeps it: `regexall("a|", "aa")` would have a third, empty match).
+ */
+function goMatches(re: RegExp, s: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let pos = 0;
+  let previousEnd = -1;
+  while (pos <= s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (m === null) break;
+    const end = m.index + m[0].length;
+    if (m[0].length === 0) {
+      if (m.index !== previousEnd) out.push(m);
+      // Step over one character (a whole surrogate pair), as Go steps one rune.
+      pos = m.index + (s.codePointAt(m.index) !== undefined && s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+    } else {
+      out.push(m);
+      pos = end;
+    }
+    previousEnd = end;
+  }
+  return out;
+}
+
+/** Go's unicode.ToTitle for one letter: the title-case form of a digraph (ǆ -> ǅ), a letter whose upper case is several letters unchanged (ß). */
+function titleCase(letter: string): string {
+  const digraph = TITLE_DIGRAPHS[letter];
+  if (digraph !== undefined) return digraph;
+  const upper = letter.toUpperCase();
+  return [...upper].length === 1 ? upper : letter;
+}
+const TITLE_DIGRAPHS: Record<string, string> = {
+  '\u01c4': '\u01c5', '\u01c5': '\u01c5', '\u01c6': '\u01c5',
+  '\u01c7': '\u01c8', '\u01c8': '\u01c8', '\u01c9': '\u01c8',
+  '\u01ca': '\u01cb', '\u01cb': '\u01cb', '\u01cc': '\u01cb',
+  '\u01f1': '\u01f2', '\u01f2': '\u01f2', '\u01f3': '\u01f2',
+};
 
 const NO_LIST_TYPE = new FunctionError('Argument 1 (list): cannot convert tuple to list of any single type.', 0);
 

@@ -281,4 +281,30 @@ describe('functions: as terraform console (1.11) gives them, beyond the document
     expect(value('anytrue([null])')).to.equal(false);
     expect(value('anytrue([null, true])')).to.equal(true);
   });
+
+  it('regexall and replace skip an empty match right after a match, as Go does', () => {
+    expect(value('regexall("a|", "aa")')).to.deep.equal(['a', 'a']);
+    expect(value('regexall("b*", "abc")')).to.deep.equal(['', 'b', '']);
+    expect(value('regexall("", "ab")')).to.deep.equal(['', '', '']);
+    expect(value('replace("aaa", "/a*/", "b")')).to.equal('b');
+    expect(value('replace("abc", "/b*/", "-")')).to.equal('-a-c-');
+    expect(value('replace("ab", "/x*/", "-")')).to.equal('-a-b-');
+    expect(value('replace("héllo", "/l*/", "-")')).to.equal('-h-é-o-');
+  });
+
+  it('range refuses a step that points away from the end', () => {
+    expect(failure('range(1, 3, -1)').detail).to.equal('end must be less than start when step is negative.');
+    expect(failure('range(3, 1, 1)').detail).to.equal('end must be greater than start when step is positive.');
+    expect(value('range(1, 1, -1)')).to.deep.equal([]);
+    expect(value('range(3, 1)')).to.deep.equal([3, 2]);
+  });
+
+  it('title uses title case, not upper case, as Go does', () => {
+    expect(value('title("ǳ ǉ ǌ ǆ ŉ ﬀ ßa hello")')).to.equal('ǲ ǈ ǋ ǅ ŉ ﬀ ßa Hello');
+  });
+
+  it('cidrhost and cidrsubnet take host and network numbers beyond 2^53 exactly', () => {
+    expect(value('cidrsubnet("::/0", 64, 18446744073709551615)')).to.equal('ffff:ffff:ffff:ffff::/64');
+    expect(value('cidrhost("fd00::/64", 18446744073709551615)')).to.equal('fd00::ffff:ffff:ffff:ffff');
+  });
 });
