@@ -149,6 +149,8 @@ export interface LocalDecl {
    * and checked by the variable's validation rules (rewritten into the module instance).
    */
   readonly variable?: { readonly type: Type; readonly sensitive: boolean; readonly validations?: readonly ConditionRule[] };
+  /** Set on the local that holds a module's output: the output's `precondition` blocks (rewritten into the module instance). */
+  readonly preconditions?: readonly ConditionRule[];
 }
 
 /** `provider "name" { ... }`; the body is decoded against the provider's schema later. */

@@ -4,7 +4,7 @@
  * naming every local on it.
  */
 import type { ConditionRule, Config, LocalDecl } from '../config/types.js';
-import { checkRule, rangeText } from './conditions.js';
+import { CONDITION_FAILED, checkRule, checkRules, rangeText } from './conditions.js';
 import { ConversionError, convert } from './convert.js';
 import { type Diagnostic, type Result, error } from '../diagnostics.js';
 import { type EvalScope, evaluateExpr, reportLocal } from './evaluate.js';
@@ -50,6 +50,11 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     const rules = decl.variable?.validations;
     if (rules && r.diagnostics.length === 0) {
       const failed = validationDiagnostics(rules, decl, localScope);
+      if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
+    }
+    // A module output's preconditions: checked whenever the output is evaluated and they are known.
+    if (decl.preconditions && r.diagnostics.length === 0) {
+      const failed = checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics;
       if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
     }
     return r;

@@ -101,7 +101,8 @@ function flattenCall(
     const outputs = new Map<string, string>();
     for (const o of child.outputs.values()) {
       const name = `${prefix}.output.${o.name}`;
-      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range });
+      const preconditions = o.preconditions?.map((rule) => rewriteRule(rule, inModule));
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...(preconditions ? { preconditions } : {}) });
       outputs.set(o.name, name);
     }
     instances.set(key.index, outputs);

@@ -154,6 +154,14 @@ resource "test_provision" "this" {
     replace_triggered_by = [test_instance.this.image]
   }
 }
+
+output "image" {
+  value = var.image
+  precondition {
+    condition     = var.image != "retired"
+    error_message = "\${var.name}: the retired image is gone."
+  }
+}
 `;
 
 const CHECKED_ROOT = `
@@ -194,6 +202,14 @@ describe('cli: validation, conditions and replace_triggered_by inside a module',
     expect(r.stderr).to.include('Error: Resource postcondition failed');
     expect(r.stderr).to.include('ns-a may not run the forbidden image.');
     expect(r.stderr).to.include('ns-b may not run the forbidden image.');
+  });
+
+  it("checks a module output's precondition for each instance", async () => {
+    const r = await project.cli('plan', '--var', 'image=retired');
+    expect(r.code).to.equal(1);
+    expect(r.stderr.match(/Error: Module output value precondition failed/g)).to.have.length(2);
+    expect(r.stderr).to.include('ns-a: the retired image is gone.');
+    expect(r.stderr).to.include('ns-b: the retired image is gone.');
   });
 
   it('replaces the provisioning of each module instance when its image changes', async () => {
