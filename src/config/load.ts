@@ -108,7 +108,7 @@ function loadModule(
   const decodeDiags: Diagnostic[] = [];
   const decoder = new Decoder(decodeDiags, calling.length > 0);
   for (const body of parsed) decoder.file(body);
-  decodeDiags.push(...checkMoveDecls(decoder.moves, decoder.resources), ...checkImportDecls(decoder.imports, decoder.resources));
+  decodeDiags.push(...checkMoveDecls(decoder.moves, decoder.resources));
   const modules = new Map<string, ModuleCallDecl>();
   for (const call of decoder.moduleCalls) {
     const child = loadCall(call, dir, cwd, [...calling, dir], decodeDiags);
@@ -118,6 +118,7 @@ function loadModule(
     checkModuleArguments(call, child, decodeDiags);
     modules.set(call.name, { ...call, config: child });
   }
+  decodeDiags.push(...checkImportDecls(decoder.imports, decoder.resources, modules));
   // In file order, then by position: the order a reader meets the mistakes in.
   const fileIndex = new Map([...files.keys()].map((f, i) => [f, i]));
   const position = (d: Diagnostic): number => (fileIndex.get(d.range?.file ?? '') ?? files.size) * 2 ** 32 + (d.range?.start.offset ?? 0);

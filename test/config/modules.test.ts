@@ -64,6 +64,21 @@ describe('Module calls (loading)', () => {
     ]);
   });
 
+  it('checks an import block into a module against the module\'s resource blocks', () => {
+    const module = 'resource "test_instance" "this" {\n}\n';
+    const root = (to: string): string => `module "a" {\n  source = "./m"\n}\n\nimport {\n  to = ${to}\n  id = "i-1"\n}\n`;
+    expect(load({ 'main.infra': root('module.a.test_instance.this'), 'm/main.infra': module }).diagnostics).to.deep.equal([]);
+    expect(load({ 'main.infra': root('module.a.test_instance.that'), 'm/main.infra': module }).diagnostics).to.deep.equal([
+      'main.infra:5:1: Configuration for import target does not exist: The configuration has no resource block for module.a.test_instance.that. Did you mean "test_instance.this"? Write the resource "test_instance" "that" block the object is imported as in the module of module.a.',
+    ]);
+    expect(load({ 'main.infra': root('module.b.test_instance.this'), 'm/main.infra': module }).diagnostics).to.deep.equal([
+      'main.infra:5:1: Configuration for import target does not exist: The configuration has no module call module.b for module.b.test_instance.this. Write the module block the object is imported into.',
+    ]);
+    expect(load({ 'main.infra': root('module.a.test_instance.this[0]'), 'm/main.infra': module }).diagnostics).to.deep.equal([
+      'main.infra:5:1: Import target module.a.test_instance.this[0] has a key, but module.a.test_instance.this has neither for_each nor count: Import it as module.a.test_instance.this.',
+    ]);
+  });
+
   it('requires a source, and rejects version and providers', () => {
     expect(load({ 'main.infra': 'module "a" {\n  version = "1.0"\n}\n' }).diagnostics).to.deep.equal([
       'main.infra:1:1: Missing argument "source" in module "a": A module block names the module\'s directory: module "NAME" { source = "./modules/NAME" }.',
