@@ -10,7 +10,7 @@ import type { AttributeSchema, BlockSchema } from '../providers/contract.js';
 import { ConversionError, convert, describeValue, setKey } from './convert.js';
 import { type EvalScope, evaluateExpr, evaluateInto } from './evaluate.js';
 import { compareStrings } from './functions.js';
-import { Sensitive, Unknown, sensitive, type ObjectValue, type Value } from './value.js';
+import { Sensitive, Unknown, containsSensitive, sensitive, type ObjectValue, type Value } from './value.js';
 
 /** Most instances one block may have: beyond this a typo (`count = 1e9`) is more likely than intent. */
 export const MAX_INSTANCES = 100_000;
@@ -94,6 +94,7 @@ function expandCount(range: SourceRange, r: Result<Value>): Result<{ keys: Insta
   if (v instanceof Unknown) return { value: { unknown: true }, diagnostics: [] };
   if (v === null) return failed([], 'Invalid count argument: null', 'count needs a whole number, 0 or more.', range);
   const n = convert(v, 'number');
+  if (typeof n === 'bigint' && n > 0n) return failed([], 'Too many instances', `count may be at most ${MAX_INSTANCES}.`, range);
   if (n instanceof ConversionError || typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
     return failed([], 'Invalid count argument', `count needs a whole number, 0 or more, got ${typeof n === 'number' ? 'a negative or fractional number' : describeValue(v)}.`, range);
   }
@@ -223,6 +224,19 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
       setKey(out, item.name, new Unknown(a.type));
       continue;
     }
+    // Providers compute with floats: a whole number they cannot hold exactly would change silently.
+    const big = a.type === 'any' ? undefined : firstBigint(c);
+    if (big !== undefined) {
+      diags.push(
+        error(
+          `Invalid value for "${item.name}"`,
+          `The number ${containsSensitive(c) ? '(sensitive value)' : big} is beyond 9007199254740992 (2^53), the largest whole number a provider argument holds exactly; write it as a string if the argument takes one.`,
+          item.expr.range,
+        ),
+      );
+      setKey(out, item.name, new Unknown(a.type));
+      continue;
+    }
     if (c === null && a.required) {
       diags.push(error(`Missing value for "${item.name}"`, `"${item.name}" is required; it cannot be null.`, item.expr.range));
     }
@@ -289,4 +303,22 @@ function argumentList(schema: BodySchema): string {
 function blockList(schema: BodySchema): string {
   const names = Object.keys(schema.blocks ?? {});
   return names.length === 0 ? 'No blocks are allowed here.' : `Blocks here: ${names.sort(compareStrings).join(', ')}.`;
+}
+
+/** The first bigint inside `v` (a whole number beyond floats' exact range), if any. */
+function firstBigint(v: Value): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (v instanceof Sensitive) return firstBigint(v.value);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const b = firstBigint(x);
+      if (b !== undefined) return b;
+    }
+  } else if (v !== null && typeof v === 'object' && !(v instanceof Unknown)) {
+    for (const x of Object.values(v)) {
+      const b = firstBigint(x);
+      if (b !== undefined) return b;
+    }
+  }
+  return undefined;
 }

@@ -75,6 +75,7 @@ describe('expandInstances', () => {
     expect(r.diagnostics[0].range?.start).to.include({ line: 2, column: 11 });
     expect(r.value).to.deep.equal({ keys: [] });
     expect(expandInstances(decl('resource "t" "a" {\n  for_each = 3\n}\n'), scope).diagnostics[0].summary).to.equal('Invalid for_each argument');
+    expect(expandInstances(decl('resource "t" "a" {\n  count = 9007199254740993\n}\n'), scope).diagnostics[0].detail).to.equal('count may be at most 100000.');
     expect(expandInstances(decl('resource "t" "a" {\n  for_each = var.nope\n}\n'), scope).diagnostics[0].summary).to.equal(
       'Reference to undeclared variable "nope"',
     );
@@ -123,6 +124,14 @@ describe('decodeBody', () => {
       settings: null,
     });
     expect('id' in r.value).to.equal(false);
+  });
+
+  it('a number beyond 2^53 for a number argument is an error (a provider takes floats); as a string it stays exact', () => {
+    const r = decodeBody(body('  name = 9007199254740993\n  port = 9007199254740993'), TEST_SCHEMA, scope);
+    expect(r.diagnostics.map((d) => [d.summary, d.detail, `${d.range?.start.line}:${d.range?.start.column}`])).to.deep.equal([
+      ['Invalid value for "port"', 'The number 9007199254740993 is beyond 9007199254740992 (2^53), the largest whole number a provider argument holds exactly; write it as a string if the argument takes one.', '3:10'],
+    ]);
+    expect(r.value.name).to.equal('9007199254740993');
   });
 
   it('decodes nested blocks with labels, list and single nesting', () => {

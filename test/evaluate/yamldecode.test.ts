@@ -4,8 +4,10 @@
  * comments, anchors, tags, Terraform's YAML 1.1-style scalar resolution).
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { yamlDecode } from '../../src/evaluate/yaml-decode.js';
 import { failure, value } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/yamldecode');
@@ -127,5 +129,15 @@ describe('yamldecode', () => {
     for (let i = 1; i < 7; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
     expect(problem(levels.join('\n'))).to.equal('Invalid argument to "yamldecode": Argument 1 (src): the document expands to more than 1000000 values (through aliases).');
     expect(problem('['.repeat(600))).to.equal('Invalid argument to "yamldecode": Argument 1 (src): on line 1, column 501: the document is nested more than 500 levels deep.');
+  });
+
+  it('never throws, whatever the text (a value or an error)', () => {
+    const pieces = ['a', 'b: ', '- ', '  ', '\n', ':', '#', '"', "'", '|', '>', '+', '-', '[', ']', '{', '}', ',', '&x ', '*x', '!!str ', '? ', '\\', '\t', '---', '...', '1', '.5', 'yes', '<<: '];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        yamlDecode(parts.join(''));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
