@@ -43,7 +43,7 @@ export class Scrubber {
       if (isStoredSecret(v)) return;
       this.add(v);
       this.add(JSON.stringify(v).slice(1, -1));
-    } else if (typeof v === 'number') this.add(String(v));
+    } else if (typeof v === 'number' || typeof v === 'bigint') this.add(String(v));
     else if (Array.isArray(v)) for (const x of v) this.learnSecret(x);
     else if (v !== null && typeof v === 'object' && isObject(v as Value)) for (const x of Object.values(v as Record<string, Value>)) this.learnSecret(x);
   }

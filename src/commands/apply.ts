@@ -18,6 +18,7 @@ import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
 import { savedPlanVariables } from './saved-plan-variables.js';
 import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /** How long a second interrupt waits for providers to give up and apply to record what they have. */
 const HARD_STOP_MS = 5000;
@@ -47,7 +48,7 @@ function checkStale(plan: Plan, config: Config, store: StateStore, variables: Re
     const b = plan.basis.variables[name];
     if (!b) continue;
     const now = toJson(v);
-    if (b.sha256 !== undefined ? b.sha256 !== hashSensitive(now) : JSON.stringify(b.value) !== JSON.stringify(now)) {
+    if (b.sha256 !== undefined ? b.sha256 !== hashSensitive(now) : stringifyJson(b.value) !== stringifyJson(now)) {
       why.push(`variable "${name}" has a different value${b.sha256 ? ' (sensitive values must be supplied again, unchanged)' : ''}`);
     }
   }
@@ -199,7 +200,7 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
     const outputs = Object.entries(store.state.outputs);
     if (outputs.length && !opts.destroy) {
       io.out('\nOutputs:\n\n');
-      for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : JSON.stringify(o.value)}\n`);
+      for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : stringifyJson(o.value)}\n`);
     }
     return 0;
   } finally {

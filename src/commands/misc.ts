@@ -10,7 +10,7 @@ import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../state/sensitive.js';
-import { allTypeNames } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
@@ -21,7 +21,8 @@ import { renderValue } from '../render/value.js';
 import { CONDITION_FAILED } from '../evaluate/conditions.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, checkProviderBlocks, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, checkProviderBlocks, dataTypeInfo, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /**
  * The plan of a configuration against an empty state, with variables that have no value yet
@@ -50,6 +51,9 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     drift: [],
     types: typeInfo(new Map()),
     typeNames: allTypeNames(),
+    dataTypes: dataTypeInfo,
+    dataTypeNames: allDataSourceNames(),
+    noDataReads: true,
     mode: 'normal',
     targets: [],
     env: io.env,
@@ -201,13 +205,13 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
     if (!o) {
         throw new DiagnosticsError([error(`No output "${name}"`, didYouMean(name, Object.keys(outputs)) ?? 'Outputs are recorded by apply.')]);
     }
-    if (opts.json) io.out(JSON.stringify(o.value) + '\n');
+    if (opts.json) io.out(stringifyJson(o.value) + '\n');
     else if (opts.raw && typeof o.value === 'string') io.out(o.value);
     else io.out((o.sensitive ? '(sensitive value)' : renderValue(o.value, '')) + '\n');
     return 0;
   }
   if (opts.json) {
-    io.out(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), null, 2) + '\n');
+    io.out(stringifyJson(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), 2) + '\n');
     return 0;
   }
   for (const [k, o] of Object.entries(outputs)) io.out(`${k} = ${o.sensitive ? '(sensitive value)' : renderValue(o.value, '')}\n`);

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type Diagnostic, type SourceRange, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { parseFile } from '../parser/index.js';
-import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
+import type { Attribute, Block, Body, Expr, GetAttrExpr, IndexExpr } from '../parser/ast.js';
 import { evaluateLiteral } from '../evaluate/evaluate.js';
 import { isReferenceRoot, referencesOf } from '../evaluate/references.js';
 import type { Type } from '../evaluate/value.js';
@@ -19,14 +19,16 @@ import { typeFromExpr } from './type-expr.js';
 import { parseConstraints, parseVersion, satisfies } from './version-constraint.js';
 import { INFRA_VERSION } from '../state/version.js';
 import { decodeKeepBlue } from './keep-blue.js';
-import type { ConditionRule, Config, ImportDecl, ReplaceTrigger, InfraSettings, Lifecycle, LocalDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+import type { ConditionRule, Config, ImportDecl, ReplaceTrigger, InfraSettings, Lifecycle, LocalDecl, ModuleCallDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
-export type { Config, InfraSettings, Lifecycle, LocalDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
+export type { Config, InfraSettings, Lifecycle, LocalDecl, ModuleCallDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
 /** The file extension of configuration files. */
 export const CONFIG_EXTENSION = '.infra';
 
-const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'output', 'infra', 'moved', 'removed', 'import'];
+const TOP_LEVEL = ['variable', 'locals', 'provider', 'resource', 'data', 'output', 'module', 'infra', 'moved', 'removed', 'import'];
+/** Arguments Terraform's module blocks take that a local module has no use for. */
+const MODULE_UNSUPPORTED = ['version', 'providers'];
 const INFRA_BLOCKS = ['backend', 'encryption'];
 const VARIABLE_ARGS = ['type', 'default', 'description', 'sensitive', 'nullable'];
 const OUTPUT_ARGS = ['value', 'sensitive', 'description'];
@@ -47,6 +49,16 @@ export function loadConfig(
   pathOrDir: string,
   opts: { cwd: string },
 ): { config: Config | null; diagnostics: Diagnostic[]; files: ReadonlyMap<string, string> } {
+  return loadModule(pathOrDir, opts.cwd, []);
+}
+
+/** loadConfig for the module at `pathOrDir`; `calling` holds the directories of the modules calling it (for cycles). */
+function loadModule(
+  pathOrDir: string,
+  cwd: string,
+  calling: readonly string[],
+): { config: Config | null; diagnostics: Diagnostic[]; files: Map<string, string> } {
+  const opts = { cwd };
   const diagnostics: Diagnostic[] = [];
   const target = resolve(opts.cwd, pathOrDir);
   let dir: string;
@@ -96,9 +108,18 @@ export function loadConfig(
   if (hasErrors(diagnostics)) return { config: null, diagnostics, files };
 
   const decodeDiags: Diagnostic[] = [];
-  const decoder = new Decoder(decodeDiags);
+  const decoder = new Decoder(decodeDiags, calling.length > 0);
   for (const body of parsed) decoder.file(body);
   decodeDiags.push(...checkMoveDecls(decoder.moves, decoder.resources), ...checkImportDecls(decoder.imports, decoder.resources));
+  const modules = new Map<string, ModuleCallDecl>();
+  for (const call of decoder.moduleCalls) {
+    const child = loadCall(call, dir, cwd, [...calling, dir], decodeDiags);
+    if (child === null) continue;
+    for (const [f, text] of child.files) files.set(f, text);
+    hash.update('module ').update(call.name).update('\0').update(child.hash).update('\0');
+    checkModuleArguments(call, child, decodeDiags);
+    modules.set(call.name, { ...call, config: child });
+  }
   // In file order, then by position: the order a reader meets the mistakes in.
   const fileIndex = new Map([...files.keys()].map((f, i) => [f, i]));
   const position = (d: Diagnostic): number => (fileIndex.get(d.range?.file ?? '') ?? files.size) * 2 ** 32 + (d.range?.start.offset ?? 0);
@@ -113,14 +134,70 @@ export function loadConfig(
       locals: decoder.locals,
       providers: decoder.providers,
       resources: decoder.resources,
+      ...(decoder.dataSources.length ? { dataSources: decoder.dataSources } : {}),
       outputs: decoder.outputs,
       ...(decoder.settings ? { settings: decoder.settings } : {}),
       ...(decoder.moves.length ? { moves: decoder.moves } : {}),
       ...(decoder.imports.length ? { imports: decoder.imports } : {}),
+      ...(modules.size ? { modules } : {}),
     },
     diagnostics,
     files,
   };
+}
+
+/** A module call as decoded, before its module is loaded. */
+type DecodedCall = Omit<ModuleCallDecl, 'config'> & { readonly sourceRange: SourceRange };
+
+/**
+ * Loads the module a call names: a local directory (`./` or `../`), relative to the calling
+ * module's directory. Its diagnostics go to `diags`; null when it cannot be used.
+ */
+function loadCall(call: DecodedCall, dir: string, cwd: string, calling: readonly string[], diags: Diagnostic[]): Config | null {
+  if (!call.source.startsWith('./') && !call.source.startsWith('../')) {
+    diags.push(
+      error(
+        `Unsupported module source "${call.source}"`,
+        'Only local modules are supported: the source is a directory path starting with ./ or ../, relative to the calling module (source = "./modules/NAME"). Registry, Git and HTTP sources are not.',
+        call.sourceRange,
+      ),
+    );
+    return null;
+  }
+  const childDir = resolve(dir, call.source);
+  if (calling.includes(childDir)) {
+    diags.push(error(`Module "${call.name}" calls itself`, `${call.source} is already being loaded by a module that calls this one; modules cannot call themselves, directly or through others.`, call.sourceRange));
+    return null;
+  }
+  if (!isDirectory(childDir)) {
+    diags.push(error(`Unreadable module directory "${call.source}"`, `The module's source must be a directory of *${CONFIG_EXTENSION} files; ${relative(cwd, childDir) || '.'} is not one.`, call.sourceRange));
+    return null;
+  }
+  const r = loadModule(relative(cwd, childDir) || '.', cwd, calling);
+  for (const d of r.diagnostics) diags.push(d);
+  return r.config;
+}
+
+/** An argument of a module block names one of the module's variables, and every required variable has one. */
+function checkModuleArguments(call: DecodedCall, child: Config, diags: Diagnostic[]): void {
+  for (const [name, a] of call.args) {
+    if (!child.variables.has(name)) {
+      diags.push(error('Unsupported argument', `An argument named "${name}" is not expected here.${didYouMean(name, child.variables.keys()) ? ` ${didYouMean(name, child.variables.keys())}` : ''}`, a.nameRange));
+    }
+  }
+  for (const v of child.variables.values()) {
+    if (v.default === undefined && !call.args.has(v.name)) {
+      diags.push(error('Missing required argument', `The argument "${v.name}" is required, but no definition was found.`, call.headerRange));
+    }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(path: string): boolean {
@@ -161,13 +238,19 @@ class Decoder {
   readonly locals = new Map<string, LocalDecl>();
   readonly providers = new Map<string, ProviderDecl>();
   readonly resources: ResourceDecl[] = [];
+  readonly dataSources: ResourceDecl[] = [];
   readonly outputs = new Map<string, OutputDecl>();
   settings: InfraSettings | undefined;
   readonly moves: MoveDecl[] = [];
   readonly imports: ImportDecl[] = [];
+  readonly moduleCalls: DecodedCall[] = [];
   private readonly resourceByAddress = new Map<string, ResourceDecl>();
 
-  constructor(private readonly diags: Diagnostic[]) {}
+  /** `inModule`: decoding a called module, whose provider, infra, moved, removed and import blocks belong in the root. */
+  constructor(
+    private readonly diags: Diagnostic[],
+    private readonly inModule = false,
+  ) {}
 
   private fail(summary: string, detail: string | undefined, range: SourceRange): void {
     this.diags.push(error(summary, detail, range));
@@ -178,12 +261,33 @@ class Decoder {
       if (item.kind === 'Attribute') {
         this.fail(
           `Unexpected argument "${item.name}" at the top level`,
-          'The top level of a configuration holds only blocks: variable, locals, provider, resource, output, moved, removed and import. Put values in a locals block.',
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource, data, output, module, moved, removed and import. Put values in a locals block.',
           item.nameRange,
         );
         continue;
       }
+      if (this.inModule && ['provider', 'infra', 'moved', 'removed', 'import'].includes(item.type)) {
+        this.fail(
+          `${capitalize(item.type)} block not allowed in a module`,
+          item.type === 'provider'
+            ? 'Modules use the provider configurations of the root module; move this provider block to the root module.'
+            : `${capitalize(article(item.type))} block belongs in the root module.`,
+          item.typeRange,
+        );
+        continue;
+      }
+      if (this.inModule && item.type === 'data') {
+        this.fail(
+          'Data block not allowed in a module',
+          'Data sources are read in the root module only (for now): declare this data block in the root module and pass what the module needs as an input variable.',
+          item.typeRange,
+        );
+        continue;
+      }
       switch (item.type) {
+        case 'module':
+          this.moduleCall(item);
+          break;
         case 'variable':
           this.variable(item);
           break;
@@ -195,6 +299,9 @@ class Decoder {
           break;
         case 'resource':
           this.resource(item);
+          break;
+        case 'data':
+          this.resource(item, 'data');
           break;
         case 'output':
           this.output(item);
@@ -551,12 +658,90 @@ class Decoder {
     });
   }
 
-  private resource(b: Block): void {
-    const labels = this.labels(b, ['type', 'name'], 'resource "TYPE" "NAME" { ... }');
+  /** `module "NAME" { source = "./PATH", for_each | count, depends_on, ARG = VALUE ... }`. */
+  private moduleCall(b: Block): void {
+    const usage = 'module "NAME" { source = "./modules/NAME" }';
+    const labels = this.labels(b, ['name'], usage);
+    if (labels === null) return;
+    const [name] = labels;
+    const args = new Map<string, Attribute>();
+    let source: Attribute | undefined;
+    let forEach: Attribute | undefined;
+    let count: Attribute | undefined;
+    let dependsOn: ModuleCallDecl['dependsOn'] = [];
+    const seen = new Map<string, Attribute>();
+    for (const item of b.body!.items) {
+      if (item.kind === 'Block') {
+        this.fail(`Unexpected block "${item.type}" in module block`, 'A module block holds only arguments: source, for_each or count, depends_on and the values of the module\'s variables.', item.typeRange);
+        continue;
+      }
+      const prior = seen.get(item.name);
+      if (prior) {
+        this.fail(`Duplicate argument "${item.name}"`, `"${item.name}" is already set at ${at(prior.range)}.`, item.nameRange);
+        continue;
+      }
+      seen.set(item.name, item);
+      if (MODULE_UNSUPPORTED.includes(item.name)) {
+        this.fail(
+          `Unsupported argument "${item.name}" in module block`,
+          item.name === 'version' ? 'Only local modules are supported, and they have no versions.' : 'Modules use the root module\'s provider configurations; there is nothing to pass.',
+          item.nameRange,
+        );
+        continue;
+      }
+      switch (item.name) {
+        case 'source':
+          source = item;
+          break;
+        case 'for_each':
+        case 'count': {
+          const other = item.name === 'for_each' ? count : forEach;
+          if (other) {
+            this.fail('"count" and "for_each" cannot both be set', `${other.name} is already set at ${at(other.range)}; a module call has either a count or a for_each.`, item.nameRange);
+            break;
+          }
+          if (item.name === 'for_each') forEach = item;
+          else count = item;
+          break;
+        }
+        case 'depends_on':
+          dependsOn = this.dependsOn(item, true);
+          break;
+        default:
+          args.set(item.name, item);
+      }
+    }
+    if (source === undefined) {
+      this.fail(`Missing argument "source" in module "${name}"`, `A module block names the module's directory: ${usage}.`, header(b));
+      return;
+    }
+    const sourceText = this.literalString(source);
+    if (sourceText === undefined) return;
+    const prior = this.moduleCalls.find((m) => m.name === name);
+    if (prior) {
+      this.fail(`Duplicate module call "${name}"`, `module "${name}" is already declared at ${at(prior.range)}.`, header(b));
+      return;
+    }
+    this.moduleCalls.push({
+      name,
+      source: sourceText,
+      sourceRange: source.expr.range,
+      ...(forEach ? { forEach: forEach.expr } : {}),
+      ...(count ? { count: count.expr } : {}),
+      dependsOn,
+      args,
+      range: b.range,
+      headerRange: header(b),
+    });
+  }
+
+  /** `resource "TYPE" "NAME" { ... }`, or with `mode` data, `data "TYPE" "NAME" { ... }` (no lifecycle). */
+  private resource(b: Block, mode?: 'data'): void {
+    const labels = this.labels(b, ['type', 'name'], `${mode ?? 'resource'} "TYPE" "NAME" { ... }`);
     if (labels === null) return;
     const type = labels[0];
     const name = labels[1];
-    const address = `${type}.${name}`;
+    const address = mode ? `data.${type}.${name}` : `${type}.${name}`;
     const body = b.body!;
     const kept: (Attribute | Block)[] = [];
     let forEach: Attribute | undefined;
@@ -595,6 +780,10 @@ class Decoder {
         kept.push(item);
         continue;
       }
+      if (mode) {
+        this.fail('Unsupported lifecycle block in data block', 'A data source is read, never created, replaced or destroyed: it has no lifecycle.', item.typeRange);
+        continue;
+      }
       if (item.labels.length === 0) {
         if (lifecycleBlock) {
           this.fail('Duplicate lifecycle block', `This resource already has a lifecycle block at ${at(lifecycleBlock.range)}.`, item.typeRange);
@@ -627,6 +816,7 @@ class Decoder {
     // Optional members are left out, not set to undefined. Built without spreads: there is one
     // of these per resource block, and a spread is a slow call until the code is optimized.
     const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
+      ...(mode ? { mode } : {}),
       type,
       name,
       address,
@@ -643,11 +833,11 @@ class Decoder {
     if (count) decl.count = count.expr;
     const prior = this.resourceByAddress.get(address);
     if (prior) {
-      this.fail(`Duplicate resource "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
+      this.fail(`Duplicate ${mode ? 'data source' : 'resource'} "${address}"`, `${address} is already declared at ${at(prior.range)}.`, header(b));
       return;
     }
     this.resourceByAddress.set(address, decl);
-    this.resources.push(decl);
+    (mode ? this.dataSources : this.resources).push(decl);
   }
 
   private lifecycle(b: Block): Omit<Lifecycle, 'blueGreen'> {
@@ -752,7 +942,8 @@ class Decoder {
     return keepBlue ? { range: b.range, maxParallel, options, keepBlue } : { range: b.range, maxParallel, options };
   }
 
-  private dependsOn(a: Attribute): { address: string; range: SourceRange }[] {
+  /** `depends_on = [...]`; `modules`: module calls (`module.NAME`) may be listed too. */
+  private dependsOn(a: Attribute, modules = true): { address: string; range: SourceRange }[] {
     const e = a.expr;
     if (e.kind !== 'Tuple') {
       this.fail('Invalid depends_on', 'depends_on is a list of resources: depends_on = [local_host.ns, nginx_upstream.lb].', e.range);
@@ -760,7 +951,7 @@ class Decoder {
     }
     const out: { address: string; range: SourceRange }[] = [];
     for (const item of e.items) {
-      const address = resourceAddress(item);
+      const address = modules ? (moduleCallAddress(item) ?? resourceAddress(item)) : resourceAddress(item);
       if (address === undefined) {
         this.fail(
           'Invalid depends_on entry',
@@ -817,11 +1008,72 @@ function replaceTrigger(e: Expr): ReplaceTrigger | 'reference' | 'expression' | 
   return { block: `${root.name}.${first.name}`, ...(index ? { index } : {}), path, range: e.range };
 }
 
-/** `type.name`, `type.name[0]`, `type.name["k"]` written as a traversal; undefined otherwise. */
+/** `module.NAME` written as a traversal (a whole module call, in depends_on); undefined otherwise. */
+function moduleCallAddress(e: Expr): string | undefined {
+  return e.kind === 'GetAttr' && e.object.kind === 'Variable' && e.object.name === 'module' ? `module.${e.name}` : undefined;
+}
+
+/** A literal instance key written as an index: `[0]` or `["k"]`, formatted as in addresses. */
+function literalIndex(k: Expr): string | undefined {
+  if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `[${k.value}]`;
+  if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `[${JSON.stringify(k.parts[0].value)}]`;
+  return undefined;
+}
+
+/**
+ * `type.name`, `type.name[0]`, `type.name["k"]` written as a traversal, optionally inside
+ * modules (`module.m.type.name`, `module.m["a"].type.name["k"]`); undefined otherwise.
+ */
 function resourceAddress(e: Expr): string | undefined {
+  // Peel the module steps off the root first: `module.m["a"].` ... in source order.
+  const steps: (GetAttrExpr | IndexExpr)[] = [];
+  for (let x: Expr = e; x.kind === 'GetAttr' || x.kind === 'Index'; x = x.object) steps.unshift(x);
   let root: Expr = e;
   while (root.kind === 'GetAttr' || root.kind === 'Index') root = root.object;
+  if (root.kind === 'Variable' && root.name === 'module') {
+    let prefix = '';
+    let i = 0;
+    let first = true;
+    while (i < steps.length) {
+      const s = steps[i];
+      if (first) {
+        if (s.kind !== 'GetAttr') return undefined;
+        prefix += `module.${s.name}`;
+        first = false;
+        i++;
+        continue;
+      }
+      if (s.kind === 'Index') {
+        const k = literalIndex(s.key);
+        if (k === undefined) return undefined;
+        prefix += k;
+        i++;
+        continue;
+      }
+      if (s.name === 'module') {
+        const next = steps[i + 1];
+        if (next?.kind !== 'GetAttr') return undefined;
+        prefix += `.module.${next.name}`;
+        i += 2;
+        continue;
+      }
+      // The resource part: TYPE.NAME and an optional key.
+      const nameStep = steps[i + 1];
+      if (nameStep?.kind !== 'GetAttr') return undefined;
+      let out = `${prefix}.${s.name}.${nameStep.name}`;
+      const keyStep = steps[i + 2];
+      if (keyStep !== undefined) {
+        if (keyStep.kind !== 'Index' || steps.length > i + 3) return undefined;
+        const k = literalIndex(keyStep.key);
+        if (k === undefined) return undefined;
+        out += k;
+      }
+      return out;
+    }
+    return undefined;
+  }
   if (root.kind === 'Variable' && isReferenceRoot(root.name)) return undefined;
+  if (root.kind === 'Variable' && root.name === 'data') return dataAddress(e);
   if (e.kind === 'GetAttr' && e.object.kind === 'Variable') return `${e.object.name}.${e.name}`;
   if (e.kind === 'Index' && e.object.kind === 'GetAttr' && e.object.object.kind === 'Variable') {
     const base = `${e.object.object.name}.${e.object.name}`;
@@ -829,5 +1081,18 @@ function resourceAddress(e: Expr): string | undefined {
     if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `${base}[${k.value}]`;
     if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `${base}[${JSON.stringify(k.parts[0].value)}]`;
   }
+  return undefined;
+}
+
+/** `data.TYPE.NAME`, `data.TYPE.NAME[0]`, `data.TYPE.NAME["k"]`; undefined otherwise. */
+function dataAddress(e: Expr): string | undefined {
+  const base = (x: Expr): string | undefined =>
+    x.kind === 'GetAttr' && x.object.kind === 'GetAttr' && x.object.object.kind === 'Variable' ? `data.${x.object.name}.${x.name}` : undefined;
+  if (e.kind !== 'Index') return base(e);
+  const b = base(e.object);
+  const k = e.key;
+  if (b === undefined) return undefined;
+  if (k.kind === 'Literal' && typeof k.value === 'number' && Number.isInteger(k.value) && k.value >= 0) return `${b}[${k.value}]`;
+  if (k.kind === 'Template' && k.parts.length === 1 && k.parts[0].kind === 'Text') return `${b}[${JSON.stringify(k.parts[0].value)}]`;
   return undefined;
 }

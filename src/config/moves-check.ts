@@ -11,7 +11,7 @@
  * - a move or removal from a resource the configuration still declares ("Moved object still
  *   exists", "Removed resource still exists").
  */
-import { parseAddress } from '../addrs/address.js';
+import { movesOneInstance, parseAddress } from '../addrs/address.js';
 import { type Diagnostic, type SourceRange, didYouMean, error } from '../diagnostics.js';
 import type { ImportDecl, MoveDecl, ResourceDecl } from './types.js';
 
@@ -44,7 +44,7 @@ export function checkMoveDecls(moves: readonly MoveDecl[], resources: readonly R
       out.push(error('Resource type mismatch', `This statement declares a move from ${m.from} to ${m.to}, which is a resource of a different type: infra only renames, it cannot turn one type of object into another.`, m.range));
       continue;
     }
-    if (from && to && (from.key === null) !== (to.key === null)) {
+    if (from && to && (from.key === null) !== (to.key === null) && !movesOneInstance(from, to)) {
       out.push(error('Invalid move statement', `This statement moves ${m.from} to ${m.to}: move a whole resource to a resource address (TYPE.NAME), or one instance to an instance address (TYPE.NAME[KEY]).`, m.range));
       continue;
     }

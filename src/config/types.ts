@@ -4,7 +4,7 @@
  * their references). Plain readonly data; every declaration keeps its source range.
  */
 import type { SourceRange } from '../diagnostics.js';
-import type { Body, Expr } from '../parser/ast.js';
+import type { Attribute, Body, Expr } from '../parser/ast.js';
 import type { Type } from '../evaluate/value.js';
 import type { KeepBlue } from './keep-blue.js';
 
@@ -20,6 +20,12 @@ export interface Config {
   readonly providers: ReadonlyMap<string, ProviderDecl>;
   /** In source order (files sorted by name). */
   readonly resources: readonly ResourceDecl[];
+  /**
+   * `data "TYPE" "NAME" { ... }` blocks, in source order; absent when there are none. Their
+   * `address` is `data.TYPE.NAME` and their `mode` is `data`; their lifecycle is always the
+   * empty one (a data source is read, never created).
+   */
+  readonly dataSources?: readonly ResourceDecl[];
   readonly outputs: ReadonlyMap<string, OutputDecl>;
   /** The `infra { ... }` block, when the configuration has one. */
   readonly settings?: InfraSettings;
@@ -27,6 +33,47 @@ export interface Config {
   readonly moves?: readonly MoveDecl[];
   /** `import` blocks, in source order; absent when there are none. */
   readonly imports?: readonly ImportDecl[];
+  /**
+   * `module "NAME" { ... }` calls, by name, each with the module's own configuration loaded;
+   * absent when there are none. src/evaluate/modules.ts flattens them away: a flattened
+   * configuration has none, and `moduleCalls` instead.
+   */
+  readonly modules?: ReadonlyMap<string, ModuleCallDecl>;
+  /**
+   * In a flattened configuration: every module call, by its address (`module.dns`,
+   * `module.dns["a"].module.inner`), with the instances it has. Module resources are in
+   * `resources` with their full addresses, their variables, locals and outputs in `locals`.
+   */
+  readonly moduleCalls?: ReadonlyMap<string, ModuleCallInstances>;
+  /** In a flattened configuration: the module calls as declared (`modules` before flattening), for the plan's configuration summary. */
+  readonly moduleTree?: ReadonlyMap<string, ModuleCallDecl>;
+}
+
+/** `module "NAME" { source = "./PATH", for_each/count, depends_on, ARG = VALUE ... }`. */
+export interface ModuleCallDecl {
+  readonly name: string;
+  /** As written. */
+  readonly source: string;
+  /** The module's configuration, loaded from `source` (relative to the calling module's directory). */
+  readonly config: Config;
+  readonly forEach?: Expr;
+  readonly count?: Expr;
+  /** Resource or module addresses as written (`local_host.ns`, `module.other`). */
+  readonly dependsOn: readonly { readonly address: string; readonly range: SourceRange }[];
+  /** The input variables' arguments, by name. */
+  readonly args: ReadonlyMap<string, Attribute>;
+  readonly range: SourceRange;
+  /** The block's first line, where messages about the call point. */
+  readonly headerRange: SourceRange;
+}
+
+/** The instances of one module call in a flattened configuration. */
+export interface ModuleCallInstances {
+  readonly mode: 'single' | 'for_each' | 'count';
+  /** Instance key (null for a single instance) -> output name -> the local holding the output's value. */
+  readonly instances: ReadonlyMap<string | number | null, ReadonlyMap<string, string>>;
+  /** Resource block addresses inside the call (nested calls included): what `depends_on = [module.X]` waits for. */
+  readonly resources: readonly string[];
 }
 
 /**
@@ -96,6 +143,11 @@ export interface LocalDecl {
   readonly expr: Expr;
   /** The attribute (`name = expr`). */
   readonly range: SourceRange;
+  /**
+   * Set on the local that holds a module's input variable in a flattened configuration: the
+   * value is converted to the variable's type (and marked sensitive) as a root variable's is.
+   */
+  readonly variable?: { readonly type: Type; readonly sensitive: boolean };
 }
 
 /** `provider "name" { ... }`; the body is decoded against the provider's schema later. */
@@ -118,9 +170,11 @@ export interface OutputDecl {
 
 /** `resource "type" "name" { ... }` with its meta-arguments taken out of the body. */
 export interface ResourceDecl {
+  /** Present on data sources only (`data "TYPE" "NAME"`): their address starts with `data.`. */
+  readonly mode?: 'data';
   readonly type: string;
   readonly name: string;
-  /** `type.name`. */
+  /** `type.name` (`data.type.name` for a data source). */
   readonly address: string;
   readonly range: SourceRange;
   readonly typeRange: SourceRange;

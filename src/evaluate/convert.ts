@@ -5,7 +5,7 @@
  * type says more), a sensitive value converts inside its mark. Messages never show a value, only
  * its type, so nothing sensitive leaks into a diagnostic.
  */
-import { Sensitive, Unknown, containsUnknown, isSetValue, markSet, type ObjectValue, type Type, type Value, typeName, valueEquals } from './value.js';
+import { Sensitive, Unknown, containsUnknown, exactInteger, isNumber, isSetValue, markSet, type ObjectValue, type Type, type Value, typeName, valueEquals } from './value.js';
 
 /** Why a conversion failed; `message` reads after "Invalid value for X: ". */
 export class ConversionError {
@@ -14,25 +14,38 @@ export class ConversionError {
 
 const NUMBER_SYNTAX = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Parses the decimal syntax the language accepts in numeric strings; undefined if it is not one. */
-export function parseNumber(s: string): number | undefined {
+/**
+ * Parses the decimal syntax the language accepts in numeric strings; undefined if it is not one.
+ * A whole number a float cannot hold exactly (`9007199254740993`, `1234567890123456789e3`) comes
+ * back as a bigint, every digit kept.
+ */
+export function parseNumber(s: string): number | bigint | undefined {
   if (!NUMBER_SYNTAX.test(s)) return undefined;
   const n = Number(s);
-  return Number.isFinite(n) ? n : undefined;
+  if (!Number.isFinite(n)) return undefined;
+  if (Number.isInteger(n) && Math.abs(n) >= 2 ** 53) {
+    const whole = wholeDigits(s);
+    if (whole !== undefined) return exactInteger(BigInt(whole));
+  }
+  return n;
 }
 
-/**
- * Why a whole number written in digits cannot be held exactly (numbers are 64-bit floats: integers
- * are exact up to 2^53); undefined when it can. Only plain digit strings are checked: `1e21` and
- * `0.1` say they accept a float.
- */
-export function inexactInteger(text: string): string | undefined {
-  const digits = text.startsWith('-') ? text.slice(1) : text;
-  if (!/^\d{16,}$/.test(digits)) return undefined;
-  const exact = BigInt(text);
-  const held = BigInt(Number(text));
-  if (exact === held) return undefined;
-  return `${text} is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here; it would become ${held}`;
+/** The digits of a decimal that is a whole number (`-12.50e2` -> `-1250`); undefined for a fraction. */
+function wholeDigits(s: string): string | undefined {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (m === null) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const e = Number(exp);
+  if (e > 400) return undefined;
+  let digits = int + frac;
+  const point = int.length + e;
+  if (point < 0) return undefined;
+  if (point >= digits.length) digits += '0'.repeat(point - digits.length);
+  else {
+    if (/[^0]/.test(digits.slice(point))) return undefined;
+    digits = digits.slice(0, point);
+  }
+  return sign + (digits === '' ? '0' : digits);
 }
 
 /**
@@ -40,7 +53,8 @@ export function inexactInteger(text: string): string | undefined {
  * without an exponent (`1e21` is `1000000000000000000000`, `1.5e-7` is `0.00000015`), the shortest
  * digits that read back as the same number, `-0` as `0`.
  */
-export function numberToString(n: number): string {
+export function numberToString(n: number | bigint): string {
+  if (typeof n === 'bigint') return String(n);
   if (Object.is(n, -0)) return '0';
   const s = String(n);
   const e = s.indexOf('e');
@@ -66,6 +80,7 @@ export function describeValue(v: Value): string {
     case 'string':
       return 'string';
     case 'number':
+    case 'bigint':
       return 'number';
     case 'boolean':
       return 'bool';
@@ -115,16 +130,15 @@ export function convert(v: Value, type: Type): Value | ConversionError {
   switch (type) {
     case 'string':
       if (typeof v === 'string') return v;
-      if (typeof v === 'number') return numberToString(v);
+      if (isNumber(v)) return numberToString(v);
       if (typeof v === 'boolean') return v ? 'true' : 'false';
       return mismatch(type, v);
     case 'number':
-      if (typeof v === 'number') return v;
+      if (isNumber(v)) return v;
       if (typeof v === 'string') {
         const n = parseNumber(v);
         if (n === undefined) return new ConversionError('a number is required, got a string that is not a number');
-        const inexact = inexactInteger(v);
-        return inexact === undefined ? n : new ConversionError(`${JSON.stringify(v)}${inexact.slice(v.length).replace(/; it would become .*/, '')}`);
+        return n;
       }
       return mismatch(type, v);
     case 'bool':

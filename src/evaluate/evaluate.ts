@@ -21,8 +21,11 @@ import {
   Unknown,
   containsSensitive,
   containsUnknown,
+  exactInteger,
+  isNumber,
   isObject,
   isSetValue,
+  toFloat,
   unmarkDeep,
   valueEquals,
   type ObjectValue,
@@ -197,6 +200,9 @@ function evInner(e: Expr, c: Ctx): Value {
       return evVariable(e.name, e.range, c);
     case 'GetAttr': {
       const o = e.object;
+      if (o.kind === 'GetAttr' && o.object.kind === 'Variable' && o.object.name === 'data' && c.templateVars === null && lookupFrame(c.frame, 'data') === undefined) {
+        return evDataRef(o.name, e.name, { file: o.range.file, start: o.range.start, end: e.range.end }, c);
+      }
       if (o.kind === 'Variable' && c.templateVars === null && lookupFrame(c.frame, o.name) === undefined) {
         return evRootAttr(o.name, e.name, e.range, c);
       }
@@ -274,7 +280,18 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
   }
 }
 
+/** `data.TYPE.NAME`: the data source block's value (object, list for count, map for for_each). */
+function evDataRef(type: string, name: string, range: SourceRange, c: Ctx): Value {
+  if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  const v = c.scope.resource(`data.${type}`, name);
+  if (v !== undefined) return v;
+  const address = `data.${type}.${name}`;
+  const hint = c.scope.names ? didYouMean(address, c.scope.names.resources) : undefined;
+  return failStatic(c, `Reference to undeclared data source "${address}"`, hint ?? `A data source "${type}" "${name}" has not been declared: data "${type}" "${name}" { ... }.`, range);
+}
+
 function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Value {
+  if (root === 'data') return fail(c, 'Invalid reference', `"data.${name}" is a data source type: write data.${name}.NAME.`, range);
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   const scope = c.scope;
   switch (root) {
@@ -317,6 +334,7 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);
       if (v !== undefined) return v;
+      if (root === 'module') return failStatic(c, 'Reference to undeclared module', `No module call named "${name}" is declared in the root module.`, range);
       const address = `${root}.${name}`;
       let hint = scope.names ? didYouMean(address, scope.names.resources) : undefined;
       if (hint === undefined) {
@@ -370,9 +388,9 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
     );
   }
   if (Array.isArray(ov)) {
-    const n = typeof kv === 'number' ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
+    const n = isNumber(kv) ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
     if (n === undefined) return fail(c, 'Invalid index', `A list index must be a number, got ${describeValue(kv)}.`, range);
-    if (!Number.isInteger(n) || n < 0 || n >= ov.length) {
+    if (typeof n === 'bigint' || !Number.isInteger(n) || n < 0 || n >= ov.length) {
       return fail(
         c,
         `Index ${keySensitive ? '(sensitive value)' : numberToString(n)} out of range`,
@@ -383,7 +401,7 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
     return mark(ov[n], s || keySensitive);
   }
   if (isObject(ov)) {
-    const key = typeof kv === 'string' ? kv : typeof kv === 'number' ? numberToString(kv) : typeof kv === 'boolean' ? String(kv) : undefined;
+    const key = typeof kv === 'string' ? kv : isNumber(kv) ? numberToString(kv) : typeof kv === 'boolean' ? String(kv) : undefined;
     if (key === undefined) return fail(c, 'Invalid index', `An object key must be a string, got ${describeValue(kv)}.`, range);
     const got = getKey(ov, key);
     if (got === undefined) {
@@ -485,7 +503,7 @@ function render(parts: readonly TemplatePart[], r: Rendering, c: Ctx): void {
     const v = unwrapSensitive(ev(part.expr, c), r);
     if (v instanceof Unknown) r.unknown = true;
     else if (typeof v === 'string') r.out += v;
-    else if (typeof v === 'number') r.out += numberToString(v);
+    else if (isNumber(v)) r.out += numberToString(v);
     else if (typeof v === 'boolean') r.out += v ? 'true' : 'false';
     else if (v === null) {
       fail(c, 'Invalid template interpolation value', 'The value is null; a string template cannot include null.', part.expr.range);
@@ -533,7 +551,7 @@ function unwrapSensitive(v: Value, r: Rendering): Value {
 
 function objectKey(v: Value): string | undefined {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return numberToString(v);
+  if (isNumber(v)) return numberToString(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return undefined;
 }
@@ -675,8 +693,8 @@ function toBool(v: Value): boolean | undefined {
   return undefined;
 }
 
-function toNumber(v: Value): number | undefined {
-  if (typeof v === 'number') return v;
+function toNumber(v: Value): number | bigint | undefined {
+  if (isNumber(v)) return v;
   if (typeof v === 'string') return parseNumber(v);
   return undefined;
 }
@@ -698,7 +716,7 @@ function evUnary(op: '!' | '-', v: Value, e: Expr, c: Ctx): Value {
     if (v instanceof Unknown) return mark(UNKNOWN_NUMBER, s);
     const n = toNumber(v);
     if (n === undefined) return fail(c, `Invalid operand: cannot negate ${describeValue(v)}`, operandProblem(v, null, 'number'), e.range);
-    return mark(-n, s);
+    return mark(typeof n === 'bigint' ? exactInteger(-n) : -n, s);
   }
   if (v instanceof Unknown) return mark(UNKNOWN_BOOL, s);
   const b = toBool(v);
@@ -748,16 +766,64 @@ function evBinary(e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {
   }
   const isCompare = op === '<' || op === '<=' || op === '>' || op === '>=';
   if (l instanceof Unknown || r instanceof Unknown) return mark(isCompare ? UNKNOWN_BOOL : UNKNOWN_NUMBER, s);
-  let out: number;
+  if (isCompare) return mark(compareNumbers(ln, rn, op), s);
+  if ((op === '/' || op === '%') && (rn === 0 || rn === 0n)) return fail(c, 'Division by zero', `The right operand of "${op}" is zero.`, e.right.range);
+  const exact = integerArithmetic(ln, rn, op);
+  if (exact !== undefined) {
+    // The same bound as floats have (about 1.8e308), so a runaway product cannot eat memory.
+    if (typeof exact === 'bigint' && !Number.isFinite(Number(exact))) return fail(c, 'Arithmetic overflow', 'The result is too large to represent.', e.range);
+    return mark(exact, s);
+  }
+  if (typeof ln === 'bigint' || typeof rn === 'bigint') return mark(floatArithmetic(toFloat(ln), toFloat(rn), op, e, c), s);
+  return mark(floatArithmetic(ln, rn, op, e, c), s);
+}
+
+/** `<`, `<=`, `>`, `>=` of two numbers (JavaScript compares a bigint with a float by their exact values). */
+function compareNumbers(l: number | bigint, r: number | bigint, op: '<' | '<=' | '>' | '>='): boolean {
   switch (op) {
     case '<':
-      return mark(ln < rn, s);
+      return l < r;
     case '<=':
-      return mark(ln <= rn, s);
+      return l <= r;
     case '>':
-      return mark(ln > rn, s);
+      return l > r;
     case '>=':
-      return mark(ln >= rn, s);
+      return l >= r;
+  }
+}
+
+/**
+ * `+ - * / %` of two whole numbers, exact at any size (as Terraform's arbitrary precision): done
+ * in bigint when an operand is a bigint or the float result would pass 2^53; undefined when an
+ * operand is not whole, the result is within floats' exact range, or a quotient is not whole.
+ */
+function integerArithmetic(l: number | bigint, r: number | bigint, op: string): number | bigint | undefined {
+  if (typeof l === 'number' && !Number.isInteger(l)) return undefined;
+  if (typeof r === 'number' && !Number.isInteger(r)) return undefined;
+  if (typeof l === 'number' && typeof r === 'number') {
+    const f = op === '+' ? l + r : op === '-' ? l - r : op === '*' ? l * r : undefined;
+    if (f === undefined || Math.abs(f) <= Number.MAX_SAFE_INTEGER) return undefined;
+  }
+  const a = BigInt(l);
+  const b = BigInt(r);
+  switch (op) {
+    case '+':
+      return exactInteger(a + b);
+    case '-':
+      return exactInteger(a - b);
+    case '*':
+      return exactInteger(a * b);
+    case '/':
+      return a % b === 0n ? exactInteger(a / b) : undefined;
+    case '%':
+      return exactInteger(a % b);
+  }
+  return undefined;
+}
+
+function floatArithmetic(ln: number, rn: number, op: string, e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {
+  let out: number;
+  switch (op) {
     case '+':
       out = ln + rn;
       break;
@@ -768,13 +834,13 @@ function evBinary(e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {
       out = ln * rn;
       break;
     case '/':
-    case '%':
-      if (rn === 0) return fail(c, 'Division by zero', `The right operand of "${op}" is zero.`, e.right.range);
-      out = op === '/' ? ln / rn : ln % rn;
+      out = ln / rn;
       break;
+    default:
+      out = ln % rn;
   }
   if (!Number.isFinite(out)) return fail(c, 'Arithmetic overflow', 'The result is too large to represent.', e.range);
-  return mark(out, s);
+  return out;
 }
 
 function evLogical(e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {

@@ -17,12 +17,16 @@ import { cidrHost, cidrSubnet, cidrSubnets, formatPrefix, parsePrefix, type Pref
 import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
-import { ConversionError, convert, describeValue, getKey, inexactInteger, numberToString, setKey } from './convert.js';
+import { YamlError, yamlDecode } from './yaml-decode.js';
+import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
+import { parseJson } from './json-text.js';
 import {
   Sensitive,
   UNKNOWN,
   Unknown,
   containsUnknown,
+  exactInteger,
+  isNumber,
   isObject,
   isSetValue,
   markSet,
@@ -51,6 +55,11 @@ export interface Param {
   readonly type: ParamType;
   /** Null is passed through instead of being an error. */
   readonly nullable?: boolean;
+  /**
+   * A `number` parameter whose implementation takes a bigint (a whole number beyond floats' exact
+   * range) as it is; any other number parameter gets it rounded to the nearest float.
+   */
+  readonly exact?: boolean;
 }
 
 /** What a function may use besides its arguments. */
@@ -195,7 +204,16 @@ function formatString(fmt: string, args: readonly Value[]): string | FunctionErr
       case 'e': {
         const c = v === null ? null : convert(v, 'number');
         if (c === null || c instanceof ConversionError) return new FunctionError(`"${whole}" needs a number, got ${describeValue(v)}.`, argIndex);
-        const n = c as number;
+        const exact = c as number | bigint;
+        if (typeof exact === 'bigint' && (verb === 'd' || verb === 'x' || verb === 'X')) {
+          let digits = (exact < 0n ? -exact : exact).toString(verb === 'd' ? 10 : 16);
+          if (verb === 'X') digits = digits.toUpperCase();
+          const sign = exact < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+          if (flags.includes('0') && !flags.includes('-') && sign.length + digits.length < width) digits = digits.padStart(width - sign.length, '0');
+          text = sign + digits;
+          break;
+        }
+        const n = Number(exact);
         if ((verb === 'd' || verb === 'x' || verb === 'X') && !Number.isInteger(n))
           return new FunctionError(`"${whole}" needs a whole number; use %f for fractions.`, argIndex);
         const abs = Math.abs(n);
@@ -214,7 +232,7 @@ function formatString(fmt: string, args: readonly Value[]): string | FunctionErr
         break;
       }
       case 'v':
-        text = typeof v === 'string' ? v : typeof v === 'number' ? numberToString(v) : JSON.stringify(v);
+        text = typeof v === 'string' ? v : isNumber(v) ? numberToString(v) : jsonEncode(v as Json);
         break;
       default:
         return new FunctionError(`Unsupported verb "%${verb}" in the format string; use %s, %d, %f, %q, %v, %t, %x or %%.`, 0);
@@ -237,7 +255,7 @@ const JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '
  */
 export function jsonEncode(v: Json): string {
   if (v === null) return 'null';
-  if (typeof v === 'number') return numberToString(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return numberToString(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => JSON_ESCAPES[c]);
   if (Array.isArray(v)) return `[${v.map(jsonEncode).join(',')}]`;
@@ -265,6 +283,15 @@ export function jsonDepthExceeds(v: unknown, limit: number): boolean {
 // ---- the table ---------------------------------------------------------------------------
 
 const p = (name: string, type: ParamType, nullable = false): Param => ({ name, type, nullable });
+/** A number parameter that keeps bigints (see `Param.exact`). */
+const exactNumber = (name: string, nullable = false): Param => ({ name, type: 'number', nullable, exact: true });
+
+/** The largest (`sign` 1) or smallest (-1) of numbers of either representation (JS compares a bigint and a float exactly). */
+function extremeNumber(xs: readonly Value[], sign: 1 | -1): number | bigint {
+  let best = xs[0] as number | bigint;
+  for (const x of xs.slice(1) as (number | bigint)[]) if (sign === 1 ? x > best : x < best) best = x;
+  return best;
+}
 
 function flattenInto(xs: ListValue, out: Value[]): boolean {
   for (const x of xs) {
@@ -426,7 +453,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     },
   ],
   ['tostring', { signature: 'tostring(value)', params: [p('value', 'string', true)], impl: (a) => a[0] }],
-  ['tonumber', { signature: 'tonumber(value)', params: [p('value', 'number', true)], impl: (a) => a[0] }],
+  ['tonumber', { signature: 'tonumber(value)', params: [exactNumber('value', true)], impl: (a) => a[0] }],
   ['tobool', { signature: 'tobool(value)', params: [p('value', 'bool', true)], impl: (a) => a[0] }],
   ['lower', { signature: 'lower(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toLowerCase() }],
   ['upper', { signature: 'upper(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toUpperCase() }],
@@ -508,16 +535,11 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       impl: (a) => {
         let v: unknown;
         try {
-          v = JSON.parse(str(a[0]));
+          v = parseJson(str(a[0]));
         } catch (e) {
           return new FunctionError(`The string is not valid JSON: ${(e as Error).message}.`, 0);
         }
         if (jsonDepthExceeds(v, MAX_JSON_DEPTH)) return new FunctionError(`The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`, 0);
-        // JSON.parse rounds long integers silently; say so instead (strings are skipped whole).
-        for (const m of str(a[0]).matchAll(/"(?:[^"\\]|\\.)*"|-?\d{16,}(?![.\deE])/g)) {
-          const inexact = m[0].startsWith('"') ? undefined : inexactInteger(m[0]);
-          if (inexact !== undefined) return new FunctionError(`The JSON holds a number that cannot be read exactly: ${inexact}. Have it written as a string.`, 0);
-        }
         return v as Value;
       },
     },
@@ -589,21 +611,21 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'min',
     {
       signature: 'min(numbers...)',
-      params: [p('first', 'number')],
-      variadic: p('numbers', 'number'),
-      impl: (a) => Math.min(...a.map(num)),
+      params: [exactNumber('first')],
+      variadic: exactNumber('numbers'),
+      impl: (a) => extremeNumber(a, -1),
     },
   ],
   [
     'max',
     {
       signature: 'max(numbers...)',
-      params: [p('first', 'number')],
-      variadic: p('numbers', 'number'),
-      impl: (a) => Math.max(...a.map(num)),
+      params: [exactNumber('first')],
+      variadic: exactNumber('numbers'),
+      impl: (a) => extremeNumber(a, 1),
     },
   ],
-  ['abs', { signature: 'abs(number)', params: [p('number', 'number')], impl: (a) => Math.abs(num(a[0])) }],
+  ['abs', { signature: 'abs(number)', params: [exactNumber('number')], impl: (a) => (typeof a[0] === 'bigint' ? exactInteger(a[0] < 0n ? -a[0] : a[0]) : Math.abs(num(a[0]))) }],
   ['startswith', { signature: 'startswith(string, prefix)', params: [p('string', 'string'), p('prefix', 'string')], impl: (a) => str(a[0]).startsWith(str(a[1])) }],
   ['endswith', { signature: 'endswith(string, suffix)', params: [p('string', 'string'), p('suffix', 'string')], impl: (a) => str(a[0]).endsWith(str(a[1])) }],
   [
@@ -888,8 +910,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ],
 
   // ---- numbers ----
-  ['ceil', { signature: 'ceil(number)', params: [p('number', 'number')], impl: (a) => Math.ceil(num(a[0])) }],
-  ['floor', { signature: 'floor(number)', params: [p('number', 'number')], impl: (a) => Math.floor(num(a[0])) }],
+  ['ceil', { signature: 'ceil(number)', params: [exactNumber('number')], impl: (a) => (typeof a[0] === 'bigint' ? a[0] : Math.ceil(num(a[0]))) }],
+  ['floor', { signature: 'floor(number)', params: [exactNumber('number')], impl: (a) => (typeof a[0] === 'bigint' ? a[0] : Math.floor(num(a[0]))) }],
   [
     'pow',
     {
@@ -960,6 +982,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
 
   // ---- encoding ----
   ['yamlencode', { signature: 'yamlencode(value)', params: [p('value', 'any', true)], impl: (a) => yamlEncode(a[0] as Json) }],
+  [
+    'yamldecode',
+    {
+      signature: 'yamldecode(src)',
+      params: [p('src', 'string')],
+      impl: (a) => {
+        const v = yamlDecode(str(a[0]));
+        return v instanceof YamlError ? new FunctionError(`Argument 1 (src): ${v.message}.`, 0) : v;
+      },
+    },
+  ],
 ]);
 
 /** Go's path.Clean: `.` for nothing, no trailing `/` but the root's. */
@@ -1014,8 +1047,9 @@ function parseInteger(text: string, base: number): Value | FunctionError {
     if (d < 0 || d >= base) return new FunctionError(`Cannot parse ${JSON.stringify(text)} as a base ${base} integer.`, 0);
     n = n * BigInt(base) + BigInt(d);
   }
-  if (n > BigInt(Number.MAX_SAFE_INTEGER)) return new FunctionError(`${JSON.stringify(text)} is larger than the numbers the language holds exactly (2^53).`, 0);
-  return Number(negative ? -n : n);
+  const r = exactInteger(negative ? -n : n);
+  if (typeof r === 'bigint' && !Number.isFinite(Number(r))) return new FunctionError(`${JSON.stringify(text)} is too large a number.`, 0);
+  return r;
 }
 
 /** A compiled pattern and how a match becomes the function's result (string, list or object). */
@@ -1048,7 +1082,9 @@ export function checkArgument(param: Param, v: Value): Value | ConversionError {
       return Array.isArray(v) ? v : new ConversionError(`a list is required, got ${describeValue(v)}`);
     case 'object':
       return isObject(v) ? v : new ConversionError(`a map or object is required, got ${describeValue(v)}`);
-    default:
-      return convert(v, param.type);
+    default: {
+      const c = convert(v, param.type);
+      return typeof c === 'bigint' && !param.exact ? Number(c) : c;
+    }
   }
 }

@@ -3,16 +3,17 @@
  * is computed once per scope. A local may refer to other locals; a cycle among them is an error
  * naming every local on it.
  */
-import type { Config } from '../config/types.js';
+import type { Config, LocalDecl } from '../config/types.js';
+import { ConversionError, convert } from './convert.js';
 import { type Diagnostic, type Result, error } from '../diagnostics.js';
 import { type EvalScope, evaluateExpr, reportLocal } from './evaluate.js';
-import { UNKNOWN, type Value } from './value.js';
+import { Sensitive, UNKNOWN, containsSensitive, type Value } from './value.js';
 
 /** Declared local names and resource addresses of a configuration, for `EvalScope.names`. */
 export function declaredNames(config: Config): { readonly locals: readonly string[]; readonly resources: readonly string[] } {
   let names = namesCache.get(config);
   if (!names) {
-    names = { locals: [...config.locals.keys()], resources: config.resources.map((r) => r.address) };
+    names = { locals: [...config.locals.keys()], resources: [...config.resources, ...(config.dataSources ?? [])].map((r) => r.address) };
     namesCache.set(config, names);
   }
   return names;
@@ -40,7 +41,8 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     const at = inProgress.indexOf(name);
     if (at >= 0) return { value: UNKNOWN, diagnostics: [cycleDiagnostic(inProgress.slice(at))] };
     inProgress.push(name);
-    const r = evaluateExpr(decl.expr, localScope);
+    let r = evaluateExpr(decl.expr, localScope);
+    if (decl.variable && r.diagnostics.length === 0) r = asVariable(r.value, decl.variable, decl);
     inProgress.pop();
     memo.set(name, r);
     return r;
@@ -70,6 +72,16 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     local,
   };
   return local;
+}
+
+/** A module input's value converted to its variable's type (and marked sensitive), or the error saying why it cannot be. */
+function asVariable(value: Value, variable: NonNullable<LocalDecl['variable']>, decl: LocalDecl): Result<Value> {
+  const converted = convert(value, variable.type);
+  if (converted instanceof ConversionError) {
+    const why = containsSensitive(value) || variable.sensitive ? 'its value is sensitive, so the reason is not shown' : converted.message;
+    return { value: UNKNOWN, diagnostics: [error('Invalid value for input variable', `The given value is not suitable for ${decl.name}: ${why}.`, decl.range)] };
+  }
+  return { value: variable.sensitive && !(converted instanceof Sensitive) ? new Sensitive(converted) : converted, diagnostics: [] };
 }
 
 /**

@@ -35,7 +35,7 @@ export function instanceScope(scope: EvalScope, key: InstanceKey): EvalScope {
  * when the `for_each` or `count` value is not known yet (the caller decides what that means).
  * On errors the key list is empty.
  */
-export function expandInstances(decl: ResourceDecl, scope: EvalScope): Result<{ keys: InstanceKey[] } | { unknown: true }> {
+export function expandInstances(decl: Pick<ResourceDecl, 'forEach' | 'count'>, scope: EvalScope): Result<{ keys: InstanceKey[] } | { unknown: true }> {
   if (decl.forEach !== undefined) return expandForEach(decl.forEach.range, evaluateExpr(decl.forEach, scope));
   if (decl.count !== undefined) return expandCount(decl.count.range, evaluateExpr(decl.count, scope));
   return { value: { keys: [{ index: null }] }, diagnostics: [] };

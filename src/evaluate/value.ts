@@ -7,9 +7,13 @@
  * - `Sensitive`: a value that must never be printed. Any operation with a sensitive operand
  *   yields a sensitive result; renderings print `(sensitive value)`.
  * A value may be both: `Sensitive(Unknown)`.
+ *
+ * Numbers are `number` (a 64-bit float), except a whole number that a float cannot hold exactly
+ * (`9007199254740993`), which is a `bigint` so that IDs and serials keep every digit
+ * (`exactInteger` keeps that rule: a bigint is never a value a float holds).
  */
 
-export type Value = null | string | number | boolean | ListValue | ObjectValue | Unknown | Sensitive;
+export type Value = null | string | number | bigint | boolean | ListValue | ObjectValue | Unknown | Sensitive;
 export type ListValue = readonly Value[];
 export interface ObjectValue {
   readonly [key: string]: Value;
@@ -79,6 +83,22 @@ export function isObject(v: Value): v is ObjectValue {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Unknown) && !(v instanceof Sensitive);
 }
 
+/** True for both representations of a number. */
+export function isNumber(v: Value): v is number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+/** A whole number in its canonical representation: a float when one holds it exactly, else the bigint. */
+export function exactInteger(n: bigint): number | bigint {
+  const f = Number(n);
+  return Number.isFinite(f) && BigInt(f) === n ? f : n;
+}
+
+/** A number as a float (a bigint rounds to the nearest one): for the functions that compute with floats. */
+export function toFloat(n: number | bigint): number {
+  return typeof n === 'bigint' ? Number(n) : n;
+}
+
 /** Marks `v` sensitive (idempotent). */
 export function sensitive(v: Value): Value {
   return v instanceof Sensitive ? v : new Sensitive(v);
@@ -122,7 +142,7 @@ export function unmarkDeep(v: Value): Value {
 }
 
 /** JSON-compatible data: what providers receive and what state stores. No unknowns, no marks. */
-export type Json = null | string | number | boolean | readonly Json[] | { readonly [key: string]: Json };
+export type Json = null | string | number | bigint | boolean | readonly Json[] | { readonly [key: string]: Json };
 
 /** Converts a fully known value to JSON data, stripping marks; throws on unknown (a bug). */
 export function toJson(v: Value): Json {
@@ -136,6 +156,7 @@ export function toJson(v: Value): Json {
  * and hashes, alike whatever order its keys were built in.
  */
 export function canonicalJson(value: Json): string {
+  if (typeof value === 'bigint') return String(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as { readonly [key: string]: Json };

@@ -18,6 +18,7 @@ import { createLocals, declaredNames } from './locals.js';
 import { referencesOf } from './references.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './functions.js';
 import { UNKNOWN, sensitive, type Value } from './value.js';
+import { parseJson } from './json-text.js';
 
 /** Where variable values come from, besides the defaults. */
 export interface VariableInput {
@@ -303,7 +304,7 @@ function readVarFile(
   if (abs.endsWith('.json')) {
     let data: unknown;
     try {
-      data = JSON.parse(source);
+      data = parseJson(source);
     } catch (e) {
       diags.push(error(`Invalid JSON in variable file "${shown}"`, (e as Error).message));
       return;

@@ -38,7 +38,7 @@ function literalOk(s: string): boolean {
 function scalar(v: Json): string | undefined {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return numberToString(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return numberToString(v);
   if (typeof v === 'string') return quote(v);
   if (Array.isArray(v) && v.length === 0) return '[]';
   if (!Array.isArray(v) && typeof v === 'object' && Object.keys(v).length === 0) return '{}';

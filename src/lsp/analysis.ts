@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Block, Body } from '../parser/ast.js';
 import { parseFile } from '../parser/index.js';
-import { allTypeNames, providerForType } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames, providerForDataSource, providerForType } from '../providers/registry.js';
 import type { AttributeSchema, ResourceTypeSchema } from '../providers/contract.js';
 import type { Io } from '../commands/io.js';
 
@@ -177,7 +177,7 @@ function wordAt(lineText: string, character: number): string | undefined {
   return undefined;
 }
 
-/** Completions at the position: `var.`/`local.` names, resource types, a resource's attributes. */
+/** Completions at the position: `var.`/`local.` names, resource and data source types, a resource's attributes. */
 export function completions(files: ReadonlyMap<string, string>, file: string, position: Position): Completion[] {
   const text = files.get(file) ?? '';
   const lineText = text.split('\n')[position.line] ?? '';
@@ -189,7 +189,10 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
       .filter((d) => d.kind === kind)
       .map((d) => ({ label: d.address.slice(root[1].length + 1), kind, ...(d.description ? { detail: d.description } : {}) }));
   }
-  if (/^\s*(resource|data)\s+"[A-Za-z0-9_]*$/.test(before)) {
+  if (/^\s*data\s+"[A-Za-z0-9_]*$/.test(before)) {
+    return allDataSourceNames().map((t) => ({ label: t, kind: 'resourceType' as const, detail: providerForDataSource(t)?.dataSources?.[t]?.description ?? '' }));
+  }
+  if (/^\s*resource\s+"[A-Za-z0-9_]*$/.test(before)) {
     return allTypeNames().map((t) => ({ label: t, kind: 'resourceType' as const, detail: schemaOf(t)?.description ?? '' }));
   }
   if (/^\s*[A-Za-z_]*$/.test(before)) {

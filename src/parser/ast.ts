@@ -74,7 +74,7 @@ export type Expr =
 /** A number, bool or null literal. Strings are always `TemplateExpr`. */
 export interface LiteralExpr {
   readonly kind: 'Literal';
-  readonly value: number | boolean | null;
+  readonly value: number | bigint | boolean | null;
   readonly range: SourceRange;
 }
 

@@ -15,7 +15,7 @@ import type { IToken } from 'chevrotain';
 import { didYouMean, error, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import type { Attribute, BinaryOp, Block, Body, Comment, Expr, FileNode, Label, ObjectItem, SplatExpr, TemplateExpr, TemplatePart } from './ast.js';
 import type { LineMap, Span } from './positions.js';
-import { inexactInteger } from '../evaluate/convert.js';
+import { parseNumber } from '../evaluate/convert.js';
 import { tokenEnd } from './structure.js';
 import { Bang, False, heredocMarker, NumberLit, True } from './tokens.js';
 
@@ -297,14 +297,9 @@ export class AstBuilder {
   literal(t: IToken): Expr {
     if (!real(t)) return this.placeholder(0);
     this.depth = 1;
-    const value = t.tokenType === NumberLit ? Number(t.image) : t.tokenType === True ? true : t.tokenType === False ? false : null;
-    const range = this.tokenRange(t);
-    if (t.tokenType === NumberLit) {
-      // A silently different ID or serial is worse than an error.
-      const inexact = inexactInteger(t.image);
-      if (inexact !== undefined) this.diagnostics.push(error('Number cannot be represented exactly', `${inexact}. Write an ID this long as a string: "${t.image}".`, range));
-    }
-    return { kind: 'Literal', value, range };
+    // A whole number too long for a float is kept exact (a bigint): IDs and serials keep their digits.
+    const value = t.tokenType === NumberLit ? (parseNumber(t.image) ?? Number(t.image)) : t.tokenType === True ? true : t.tokenType === False ? false : null;
+    return { kind: 'Literal', value, range: this.tokenRange(t) };
   }
 
   variable(t: IToken): Expr {

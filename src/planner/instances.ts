@@ -16,6 +16,7 @@ import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
+import { type EvaluatedData, evaluateDataInstance } from './data-sources.js';
 import { diffInstance } from './diff.js';
 import { placedGeneration } from './placement.js';
 import type { Evaluated, PassResult } from './pass.js';
@@ -44,7 +45,12 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
   const blocks = new Map<string, BlockValues>();
   const scope = new ValueScope({ config, variables, env }, blocks);
   const instances = new Map<string, Evaluated>();
+  const data = new Map<string, EvaluatedData>();
   for (const decl of order) {
+    if (decl.mode === 'data') {
+      evaluateDataBlock(ctx, decl, scope, blocks, instances, data);
+      continue;
+    }
     const info = ctx.input.types(decl.type)!;
     const block: BlockValues = { decl, instances: new Map() };
     const expanded = scope.recording(() => expandInstances(decl, scope.scope));
@@ -75,6 +81,7 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       } else for (const r of expanded.reads) deps.add(r);
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
+      throughData(deps, data);
       const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps, instances);
       // Preconditions come before the change is planned; what they read is a dependency too.
       const pre = scope.recording(() => checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition));
@@ -107,7 +114,65 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
   }
   // Every local is evaluated, used or not, and its errors reported once (as Terraform does).
   ctx.diagnostics.push(...localDiagnostics(config, scope.scope.local));
-  return { instances, blocks, scope };
+  return { instances, blocks, scope, data };
+}
+
+/**
+ * The instances of one data block (data-sources.ts): evaluated like a resource's, with their
+ * values taken from what was read, or unknown until read.
+ */
+function evaluateDataBlock(
+  ctx: PlanContext,
+  decl: ResourceDecl,
+  scope: ValueScope,
+  blocks: Map<string, BlockValues>,
+  instances: ReadonlyMap<string, Evaluated>,
+  data: Map<string, EvaluatedData>,
+): void {
+  const block: BlockValues = { decl, instances: new Map() };
+  blocks.set(decl.address, block);
+  const info = ctx.input.dataTypes?.(decl.type);
+  if (!info) return; // checkKnownTypes reported it
+  const expanded = scope.recording(() => expandInstances(decl, scope.scope));
+  ctx.diagnostics.push(...expanded.result.diagnostics);
+  const keys = expanded.result.value;
+  if ('unknown' in keys) {
+    ctx.diagnostics.push(
+      error(
+        `The ${decl.forEach ? '"for_each"' : '"count"'} value of ${decl.address} depends on values known only after apply`,
+        'The set of instances must be known when planning. Use values from variables and locals, or the keys of another resource\'s for_each.',
+        (decl.forEach ?? decl.count)?.range ?? decl.range,
+      ),
+    );
+    return;
+  }
+  const firstValue = decl.body.items.find((i) => i.kind === 'Attribute');
+  const range = firstValue && firstValue.kind === 'Attribute' ? firstValue.expr.range : decl.range;
+  for (const key of keys.keys) {
+    const address = instanceAddress(decl, key.index);
+    const body = scope.recording(() => decodeBody(decl.body, info.schema, instanceScope(scope.scope, key)));
+    ctx.diagnostics.push(...body.result.diagnostics);
+    const deps = new Set([...body.reads, ...expanded.reads]);
+    for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
+    deps.delete(address);
+    const direct = [...deps].filter((d) => data.has(d));
+    throughData(deps, data);
+    // Arguments with errors are not read: the errors are the plan's answer.
+    if (hasErrors(body.result.diagnostics)) continue;
+    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads);
+    data.set(address, ev);
+    block.instances.set(key.index, ev.value);
+  }
+}
+
+/** Replaces the data sources among `deps` by the resource instances they depend on. */
+function throughData(deps: Set<string>, data: ReadonlyMap<string, EvaluatedData>): void {
+  for (const d of [...deps]) {
+    const ev = data.get(d);
+    if (!ev) continue;
+    deps.delete(d);
+    for (const r of ev.deps) deps.add(r);
+  }
 }
 
 /**

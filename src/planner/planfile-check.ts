@@ -157,6 +157,16 @@ export function planShapeProblems(plan: unknown): string[] {
       }
     });
   }
+  // Data sources (`data "TYPE" "NAME"`); absent in plans of configurations without any.
+  if ('data' in p) {
+    c.list(p, 'data', 'plan', (d, at) => {
+      c.field(d, 'address', at, isNonEmpty, 'an address');
+      c.field(d, 'type', at, isNonEmpty, 'a data source type');
+      c.field(d, 'provider', at, isNonEmpty, 'a provider name');
+      c.field(d, 'values', at, isRecord, 'an object');
+      c.field(d, 'dependencies', at, isStringList, 'a list of addresses');
+    });
+  }
   c.list(p, 'warnings', 'plan', (w, at) => {
     c.field(w, 'severity', at, oneOf(['error', 'warning']), '"error" or "warning"');
     c.field(w, 'summary', at, isString, 'a string');

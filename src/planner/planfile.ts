@@ -9,6 +9,7 @@ import { UNKNOWN, Sensitive, Unknown, containsUnknown, isObject, toJson, type Va
 import { isStoredSecret, storedSecret } from '../state/sensitive.js';
 import type { Plan } from './plan.js';
 import { formatPlanProblems, planShapeProblems } from './planfile-check.js';
+import { parseJson, stringifyJson } from '../evaluate/json-text.js';
 
 const MAGIC = 'infra-plan';
 /** 2: reasons are codes with data (`Reason`), not words. */
@@ -53,20 +54,21 @@ function mapValues(plan: unknown, f: (v: Value) => unknown, g: (e: unknown) => u
     drift: p.drift.map((d) => ({ ...d, before: values(d.before), after: values(d.after) })),
     changes: p.changes.map((c) => ({ ...c, before: values(c.before), after: values(c.after) })),
     outputs: p.outputs.map((o) => ({ ...o, before: o.before === undefined ? g(undefined) : f(o.before), after: f(o.after) })),
+    ...(p.data ? { data: p.data.map((d) => ({ ...d, values: f(d.values as Value) })) } : {}),
   };
 }
 
 /** The plan file's text. */
 export function encodePlanFile(plan: Plan): string {
   const body = mapValues(plan, encodeValue, () => ({ $absent: true }));
-  return JSON.stringify({ format: MAGIC, version: VERSION, plan: body }, null, 1) + '\n';
+  return stringifyJson({ format: MAGIC, version: VERSION, plan: body }, 1) + '\n';
 }
 
 /** Reads a plan file's text; a file that is not a plan is a diagnostic naming it. */
 export function decodePlanFile(text: string, path: string): { plan: Plan | null; diagnostics: Diagnostic[] } {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text);
   } catch (e) {
     return { plan: null, diagnostics: [error(`${path} is not a saved plan`, `It is not valid JSON: ${(e as Error).message}`)] };
   }
@@ -93,6 +95,7 @@ export function decodePlanFile(text: string, path: string): { plan: Plan | null;
       before: isAbsent(x.before) ? undefined : decodeValue(x.before),
       after: decodeValue(x.after),
     })),
+    ...(raw.data ? { data: (raw.data as { values: unknown }[]).map((x) => ({ ...x, values: decodeValue(x.values) })) } : {}),
   } as unknown as Plan;
   return { plan, diagnostics: [] };
 }

@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { error, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import type { Json } from '../evaluate/value.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /** How a host is reached. */
 export type HostConnection = 'local' | 'ssh';
@@ -104,7 +105,7 @@ export function parseSshSettings(value: Json | undefined): SshSettings | string 
   }
   const port = o['port'] ?? DEFAULT_SSH.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return `ssh.port is ${JSON.stringify(port)}; expected a TCP port number (1-65535)`;
+    return `ssh.port is ${stringifyJson(port)}; expected a TCP port number (1-65535)`;
   }
   const checking = o['host_key_checking'] ?? DEFAULT_SSH.hostKeyChecking;
   if (typeof checking !== 'string' || !(HOST_KEY_CHECKING as readonly string[]).includes(checking)) {

@@ -16,6 +16,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
 import { parseAddress, typeAndName } from '../addrs/address.js';
 import { INFRA_VERSION } from '../state/version.js';
+import { stringifyJson } from '../evaluate/json-text.js';
 
 /** Terraform's UI message version this stream follows. */
 export const UI_VERSION = '1.2';
@@ -201,5 +202,5 @@ function uiReason(plan: Plan, c: ResourceChange): string | undefined {
 
 /** A message as its line of text (no newline). */
 export function uiLine(m: UiMessage): string {
-  return JSON.stringify(m);
+  return stringifyJson(m);
 }

@@ -263,6 +263,7 @@ describe('functions', () => {
       cidrsubnet: 'cidrsubnet("10.0.0.0/8", var.u, 1)',
       cidrsubnets: 'cidrsubnets("10.0.0.0/8", 1, var.u)',
       yamlencode: 'yamlencode({ a = var.u })',
+      yamldecode: 'yamldecode(var.u)',
     };
     // timestamp() and uuid() take no arguments.
     expect(Object.keys(samples).sort()).to.deep.equal([...FUNCTIONS.keys()].filter((n) => n !== 'timestamp' && n !== 'uuid').sort());

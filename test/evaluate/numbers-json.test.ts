@@ -30,29 +30,62 @@ describe('jsonencode and number precision', () => {
     expect(value('"n=${-2.5e22}"')).to.equal('n=-25000000000000000000000');
   });
 
-  it('an integer literal that a 64-bit float cannot hold exactly is an error, not a silently different number', () => {
-    const r = parseExpression('1234567890123456789', 'main.infra');
-    expect(r.diagnostics.map((d) => [d.summary, d.detail, `${d.range?.start.column}-${d.range?.end.column}`])).to.deep.equal([
-      [
-        'Number cannot be represented exactly',
-        '1234567890123456789 is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here; it would become 1234567890123456768. Write an ID this long as a string: "1234567890123456789".',
-        '1-20',
-      ],
-    ]);
-    expect(parseExpression('9007199254740992', 'main.infra').diagnostics).to.deep.equal([]);
-    expect(parseExpression('1e21', 'main.infra').diagnostics).to.deep.equal([]);
+  it('integers beyond 2^53 are exact: literals, tostring, interpolation, jsonencode, comparison (as Terraform)', () => {
+    expect(value('9007199254740993')).to.equal(9007199254740993n);
+    expect(parseExpression('1234567890123456789', 'main.infra').diagnostics).to.deep.equal([]);
+    expect(value('tostring(9007199254740993)')).to.equal('9007199254740993');
+    expect(value('"id=${9007199254740993}"')).to.equal('id=9007199254740993');
+    expect(value('jsonencode({ id = 9007199254740993, serial = 2026120601 })')).to.equal('{"id":9007199254740993,"serial":2026120601}');
+    expect(value('yamlencode({ id = 9007199254740993 })')).to.equal('"id": 9007199254740993\n');
+    expect(value('9007199254740993 == 9007199254740992')).to.equal(false);
+    expect(value('9007199254740993 != 9007199254740992')).to.equal(true);
+    expect(value('9007199254740993 > 9007199254740992')).to.equal(true);
+    expect(value('9007199254740992 < 9007199254740993')).to.equal(true);
+    expect(value('9007199254740993 >= 9007199254740993.5')).to.equal(false);
+    expect(value('contains([9007199254740993], 9007199254740993)')).to.equal(true);
+    expect(value('{ (9007199254740993) = "x" }')).to.deep.equal({ '9007199254740993': 'x' });
+    // A whole number a float holds exactly stays a plain number.
+    expect(value('9007199254740994')).to.equal(9007199254740994);
+    expect(value('1e21')).to.equal(1e21);
   });
 
-  it('jsondecode of such a number is an error; in a string, or within 2^53, it is fine', () => {
-    expect(failure('jsondecode("{\\"id\\": 1234567890123456789}")').detail).to.equal(
-      'The JSON holds a number that cannot be read exactly: 1234567890123456789 is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here; it would become 1234567890123456768. Have it written as a string.',
-    );
-    expect(value('jsondecode("{\\"id\\": \\"1234567890123456789\\", \\"serial\\": 2026112701}")')).to.deep.equal({ id: '1234567890123456789', serial: 2026112701 });
+  it('integers beyond 2^53 survive round trips through strings and JSON exactly', () => {
+    expect(value('tonumber("9007199254740993")')).to.equal(9007199254740993n);
+    expect(value('tonumber(tostring(12345678901234567890123))')).to.equal(12345678901234567890123n);
+    expect(value('jsondecode("{\\"id\\": 1234567890123456789, \\"s\\": \\"1234567890123456789\\", \\"serial\\": 2026120601}")')).to.deep.equal({
+      id: 1234567890123456789n,
+      s: '1234567890123456789',
+      serial: 2026120601,
+    });
+    expect(value('jsondecode(jsonencode([-9007199254740993]))')).to.deep.equal([-9007199254740993n]);
+    expect(value('jsondecode("9007199254740993.5")')).to.equal(9007199254740993.5);
+    // Long runs of digits in a fraction, an exponent or a string are not integers of their own.
+    expect(value('jsondecode("[0.12345678901234567890, 1.5e-1234567890123456, \\"12345678901234567890\\"]")')).to.deep.equal([0.12345678901234568, 0, '12345678901234567890']);
+    expect(value('format("%d %s %v", 9007199254740993, 9007199254740993, 9007199254740993)')).to.equal('9007199254740993 9007199254740993 9007199254740993');
+    expect(value('parseint("9007199254740993", 10)')).to.equal(9007199254740993n);
+    expect(value('parseint("-ffffffffffffffffff", 16)')).to.equal(-0xffffffffffffffffffn);
   });
 
-  it('tonumber of such a string is an error too', () => {
-    expect(failure('tonumber("1234567890123456789")').detail).to.equal(
-      'Argument 1 (value): "1234567890123456789" is beyond 9007199254740992 (2^53), the largest integer numbers hold exactly here.',
-    );
+  it('arithmetic between integers is exact at any size; with a fraction it is a 64-bit float', () => {
+    expect(value('9007199254740993 + 1')).to.equal(9007199254740994);
+    expect(value('9007199254740992 + 1')).to.equal(9007199254740993n);
+    expect(value('9007199254740993 - 9007199254740992')).to.equal(1);
+    expect(value('-9007199254740993')).to.equal(-9007199254740993n);
+    expect(value('tostring(100000000000000000000 * 100000000000000000000)')).to.equal('10000000000000000000000000000000000000000');
+    expect(value('9007199254740993 % 10')).to.equal(3);
+    expect(value('9007199254740993 / 3')).to.equal(3002399751580331);
+    // Not whole: a 64-bit float (Terraform's 4503599627370496.5 needs more than 53 bits).
+    expect(value('9007199254740993 / 2')).to.equal(4503599627370496);
+    // With a fraction, the bigint is rounded to a float first (Terraform: 13510798882111489.5).
+    expect(value('9007199254740993 * 1.5')).to.equal(13510798882111488);
+    expect(value('abs(-9007199254740993)')).to.equal(9007199254740993n);
+    expect(value('max(9007199254740993, 1)')).to.equal(9007199254740993n);
+    expect(value('min(9007199254740993, 9007199254740995)')).to.equal(9007199254740993n);
+    expect(value('floor(9007199254740993)')).to.equal(9007199254740993n);
+    expect(value('ceil(9007199254740993)')).to.equal(9007199254740993n);
+  });
+
+  it('an integer beyond 2^53 as a list index is out of range, not a crash', () => {
+    expect(failure('[1, 2][9007199254740993]').summary).to.equal('Index 9007199254740993 out of range');
   });
 });

@@ -60,4 +60,9 @@ describe('language server analysis', () => {
     const edited = new Map(files).set(file, lines.join('\n'));
     expect(completions(edited, file, { line: 8, character: 4 }).map((c) => c.label)).to.deep.equal(['user', 'port', 'private_key_file', 'host_key_checking', 'known_hosts_file']);
   });
+
+  it('completes data source types after data "', () => {
+    const edited = new Map(files).set(file, 'data "loc');
+    expect(completions(edited, file, { line: 0, character: 6 }).map((c) => c.label)).to.deep.equal(['local_file']);
+  });
 });

@@ -3,9 +3,9 @@
  * built field by field) and the planner's other inputs, straight into `plan()` - no CLI, no
  * provider process, no refresh. Types are the recording provider's (`test_*`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAddress } from '../../src/addrs/address.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Diagnostic } from '../../src/diagnostics.js';
@@ -98,6 +98,8 @@ export function copy(init: CopyInit): StateInstance {
 export interface FixtureInit {
   /** The configuration: one file, `main.infra`. */
   readonly config: string;
+  /** More files, by path relative to the configuration directory (modules: `modules/web/main.infra`). */
+  readonly files?: Readonly<Record<string, string>>;
   readonly state?: readonly StateInstance[];
   readonly mode?: 'normal' | 'destroy' | 'rollback';
   readonly targets?: readonly string[];
@@ -116,6 +118,10 @@ export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics
   const dir = mkdtempSync(join(tmpdir(), 'infra-planner-'));
   try {
     writeFileSync(join(dir, 'main.infra'), init.config);
+    for (const [path, text] of Object.entries(init.files ?? {})) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
     const loaded = loadConfig(dir, { cwd: dir });
     if (!loaded.config) throw new Error(`fixture configuration does not load: ${loaded.diagnostics.map((d) => d.summary).join('; ')}`);
     const variables = resolveVariables(loaded.config, { vars: init.vars ?? [], varFiles: [], env: {}, cwd: dir });

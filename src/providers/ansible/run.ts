@@ -13,6 +13,7 @@ import { error, type Diagnostic } from '../../diagnostics.js';
 import type { Json } from '../../evaluate/value.js';
 import { DEFAULT_SSH, prepareSsh, shellQuote, sshOptions, type HostRef } from '../hostexec.js';
 import { CALLBACK_NAME, CALLBACK_SOURCE, EVENTS_ENV, type TaskEvent } from './callback.js';
+import { stringifyJson } from '../../evaluate/json-text.js';
 
 export interface PlaybookRun {
   /** Absolute path of the playbook. */
@@ -100,8 +101,8 @@ export async function runPlaybook(run: PlaybookRun): Promise<Diagnostic[]> {
     const inventory = {
       all: { hosts: { [run.host.ipv4]: inventoryFor(run.host, { knownHostsFile: run.knownHostsFile, controlPath }) } },
     };
-    await writeFile(inventoryPath, JSON.stringify(inventory, null, 2), { mode: 0o600 });
-    await writeFile(varsPath, JSON.stringify(run.vars), { mode: 0o600 });
+    await writeFile(inventoryPath, stringifyJson(inventory, 2), { mode: 0o600 });
+    await writeFile(varsPath, stringifyJson(run.vars), { mode: 0o600 });
 
     const env = process.env;
     const joined = (own: string, existing: string | undefined, sep: string): string => (existing ? `${own}${sep}${existing}` : own);
@@ -209,7 +210,7 @@ const MAX_OUTPUT_LINES = 20;
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
-  return (typeof v === 'string' ? v : JSON.stringify(v)).trim();
+  return (typeof v === 'string' ? v : stringifyJson(v)).trim();
 }
 
 function lastLines(v: unknown): string {

@@ -32,6 +32,7 @@ import { installListener, removeListener } from '../nginx_upstream/listener.js';
 import { failureDiagnostic } from './errors.js';
 import { linodeServiceAddress as schema } from './schema.js';
 import { openSession } from './session.js';
+import { stringifyJson } from '../../evaluate/json-text.js';
 
 interface Target {
   readonly id: number;
@@ -51,7 +52,7 @@ function readTarget(config: Readonly<Record<string, Json>>, address: string): Ta
   }
   const ports = config.ports ?? [53];
   if (!Array.isArray(ports) || ports.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535)) {
-    return error(`Invalid "ports" for ${address}`, `Expected a list of port numbers from 1 to 65535, got ${JSON.stringify(ports)}.`);
+    return error(`Invalid "ports" for ${address}`, `Expected a list of port numbers from 1 to 65535, got ${stringifyJson(ports)}.`);
   }
   const host = parseHost(obj);
   if (typeof host === 'string' && ports.length > 0) return error(`Invalid "linode" for ${address}`, `Its nginx is reached over ssh: ${host}.`);

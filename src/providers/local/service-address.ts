@@ -35,6 +35,7 @@ import { sameNginx } from '../nginx_upstream/site.js';
 import { claimAddress, DEFAULT_CLAIMS_DIR, readClaim, releaseClaim } from './claims.js';
 import { addLoopbackAddress, loopbackAddresses, removeLoopbackAddress } from './loopback.js';
 import { localServiceAddressSchema } from './schema.js';
+import { stringifyJson } from '../../evaluate/json-text.js';
 
 /** The file in the address's directory recording it. */
 const ADDRESS_FILE = 'service-address.json';
@@ -63,7 +64,7 @@ function readSettings(config: Readonly<Record<string, Json>>, address: string): 
   }
   const ports = config.ports ?? [53];
   if (!Array.isArray(ports) || ports.length === 0 || ports.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535)) {
-    return error(`Invalid "ports" for ${address}`, `Expected a non-empty list of port numbers from 1 to 65535, got ${JSON.stringify(ports)}.`);
+    return error(`Invalid "ports" for ${address}`, `Expected a non-empty list of port numbers from 1 to 65535, got ${stringifyJson(ports)}.`);
   }
   return { host, ports: ports as number[] };
 }

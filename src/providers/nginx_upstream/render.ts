@@ -6,6 +6,7 @@ import net from 'node:net';
 import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsUnknown, toJson, type Json, type Value } from '../../evaluate/value.js';
 import { parseHost, type HostRef } from '../hostexec.js';
+import { stringifyJson } from '../../evaluate/json-text.js';
 
 /** What the file is made from. */
 export interface UpstreamSettings {
@@ -77,7 +78,7 @@ export function readSettings(
 
   const port = listen === undefined || listen === null ? 53 : listen;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    diagnostics.push(error(`Invalid "listen" for ${address}`, `Expected a port number from 1 to 65535, got ${JSON.stringify(port)}.`));
+    diagnostics.push(error(`Invalid "listen" for ${address}`, `Expected a port number from 1 to 65535, got ${stringifyJson(port)}.`));
   }
 
   let upstream = defaultUpstreamName(address);

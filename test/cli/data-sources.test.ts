@@ -1,0 +1,240 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordingProvider } from '../support/recording-provider.js';
+import { runCli, tempConfig } from '../support/cli.js';
+
+/** A machine whose image is read from a file next to the configuration (`data "local_file"`). */
+const FILE_CONFIG = `
+data "local_file" "image" {
+  filename = "\${path.root}/image.txt"
+}
+
+resource "test_instance" "web" {
+  name  = "web"
+  image = data.local_file.image.content
+  size  = data.local_file.image.content_md5
+}
+`;
+
+describe('cli: data sources (data "local_file")', function () {
+  this.timeout(60_000);
+  let provider: RecordingProvider;
+  let unregister: () => void;
+  let cfg: { dir: string; cleanup: () => void };
+  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir });
+  const state = () => JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json'), 'utf8'));
+
+  beforeEach(() => {
+    provider = new RecordingProvider();
+    unregister = provider.register();
+  });
+  afterEach(() => {
+    unregister();
+    cfg.cleanup();
+  });
+
+  it('reads the file during plan, and a change of the file replaces what uses it', async () => {
+    cfg = tempConfig({ 'main.infra': FILE_CONFIG, 'image.txt': 'debian12' });
+    const first = await cli('plan');
+    expect(first.stderr).to.equal('');
+    expect(first.code).to.equal(0);
+    expect(first.stdout).to.include('+ image  = "debian12"');
+    expect(first.stdout).to.include(`+ size   = "${createHash('md5').update('debian12').digest('hex')}"`);
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.config?.image)).to.deep.equal(['debian12']);
+
+    const unchanged = await cli('plan');
+    expect(unchanged.stdout).to.include('No changes.');
+
+    writeFileSync(join(cfg.dir, 'image.txt'), 'debian13');
+    const changed = await cli('plan');
+    expect(changed.code).to.equal(0);
+    expect(changed.stdout).to.include('# test_instance.web must be replaced');
+    expect(changed.stdout).to.include('~ image = "debian12" -> "debian13" # forces replacement');
+  });
+
+  it('records what it read in the state, mode "data"', async () => {
+    cfg = tempConfig({ 'main.infra': FILE_CONFIG, 'image.txt': 'debian12' });
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    const s = state();
+    expect(s.resources.map((r: { address: string }) => r.address)).to.deep.equal(['test_instance.web']);
+    expect(s.data_sources).to.have.length(1);
+    const d = s.data_sources[0];
+    expect({ mode: d.mode, address: d.address, type: d.type, name: d.name, index: d.index, provider: d.provider }).to.deep.equal({
+      mode: 'data',
+      address: 'data.local_file.image',
+      type: 'local_file',
+      name: 'image',
+      index: null,
+      provider: 'local',
+    });
+    expect(d.attributes.content).to.equal('debian12');
+    expect(d.attributes.filename).to.equal(join(cfg.dir, 'image.txt'));
+  });
+
+  it('count and for_each make one read per instance', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+data "local_file" "keys" {
+  for_each = toset(["a", "b"])
+  filename = "\${path.root}/\${each.key}.pub"
+}
+
+data "local_file" "first" {
+  count    = 1
+  filename = "\${path.root}/a.pub"
+}
+
+resource "test_instance" "web" {
+  name  = data.local_file.first[0].content
+  image = join(",", [for k, f in data.local_file.keys : "\${k}=\${f.content}"])
+}
+`,
+      'a.pub': 'key-a',
+      'b.pub': 'key-b',
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('+ image  = "a=key-a,b=key-b"');
+    expect(r.stdout).to.include('+ name   = "key-a"');
+  });
+
+  it('an unknown data source type is an error at its label', async () => {
+    cfg = tempConfig({ 'main.infra': 'data "local_flie" "x" {\n  filename = "a"\n}\n' });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal(
+      'main.infra:1:6: Error: Unknown data source type "local_flie"\n' +
+        '    1 | data "local_flie" "x" {\n' +
+        '      |      ^^^^^^^^^^^^\n' +
+        'Did you mean "local_file"?\n',
+    );
+  });
+
+  it('an unknown argument is an error at its name', async () => {
+    cfg = tempConfig({ 'main.infra': 'data "local_file" "x" {\n  filenme = "a"\n}\n' });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('main.infra:2:3: Error: Unsupported argument "filenme"\n');
+    expect(r.stderr).to.include('Did you mean "filename"?');
+  });
+
+  it('a read that fails is an error at the data block, naming the file', async () => {
+    cfg = tempConfig({ 'main.infra': 'data "local_file" "x" {\n  filename = "missing.txt"\n}\n' });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal(
+      'main.infra:2:14: Error: Failed to read data.local_file.x\n' +
+        '    2 |   filename = "missing.txt"\n' +
+        '      |              ^^^^^^^^^^^^^\n' +
+        `Cannot read ${join(cfg.dir, 'missing.txt')}: no such file.\n`,
+    );
+  });
+
+  it('a reference to an undeclared data source says so', async () => {
+    cfg = tempConfig({ 'main.infra': 'resource "test_instance" "web" {\n  image = data.local_file.nope.content\n}\n' });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('main.infra:2:11: Error: Reference to undeclared data source "data.local_file.nope"\n');
+  });
+
+  it('a data source whose arguments are known only after apply is read during apply', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "late" {
+  filename = "\${path.root}/\${test_instance.src.id}.txt"
+}
+
+resource "test_instance" "web" {
+  name = data.local_file.late.content
+}
+`,
+      'i-1.txt': 'from-file',
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('  # data.local_file.late will be read during apply\n  # (config refers to values not yet known)\n <= data "local_file" "late" {\n');
+    expect(r.stdout).to.include('+ content              = (known after apply)');
+    expect(r.stdout).to.include(' <= read (data resources)\n');
+    expect(r.stdout).to.include('+ name   = (known after apply)');
+    const a = await cli('apply', '-auto-approve');
+    expect(a.stderr).to.equal('');
+    expect(a.code).to.equal(0);
+    const web = provider.calls.find((c) => c.op === 'create' && c.address === 'test_instance.web');
+    expect(web?.config?.name).to.equal('from-file');
+  });
+
+  it('a saved plan keeps what was read and what is left to read during apply', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = data.local_file.early.content
+}
+
+data "local_file" "early" {
+  filename = "\${path.root}/early.txt"
+}
+
+data "local_file" "late" {
+  filename = "\${path.root}/\${test_instance.src.id}.txt"
+}
+
+resource "test_instance" "web" {
+  name = data.local_file.late.content
+}
+`,
+      'early.txt': 'early',
+      'i-1.txt': 'late',
+    });
+    expect((await cli('plan', '-out=p.plan')).code).to.equal(0);
+    // The JSON view as terraform show -json: read now -> prior_state, read during apply -> a
+    // "read" change and a planned value; the configuration lists the data blocks, mode "data".
+    const json = JSON.parse((await cli('show', 'p.plan', '-json')).stdout);
+    const modes = (rs: { address: string; mode: string }[]) => rs.map((r) => `${r.mode} ${r.address}`);
+    expect(modes(json.prior_state.values.root_module.resources)).to.deep.equal(['data data.local_file.early']);
+    expect(json.prior_state.values.root_module.resources[0].values.content).to.equal('early');
+    expect(modes(json.planned_values.root_module.resources)).to.deep.equal(['data data.local_file.late', 'managed test_instance.src', 'managed test_instance.web']);
+    const read = json.resource_changes[0];
+    expect([read.address, read.mode, read.change.actions, read.action_reason, read.change.after_unknown.content]).to.deep.equal([
+      'data.local_file.late',
+      'data',
+      ['read'],
+      'read_because_config_unknown',
+      true,
+    ]);
+    expect(modes(json.configuration.root_module.resources)).to.deep.equal([
+      'managed test_instance.src',
+      'managed test_instance.web',
+      'data data.local_file.early',
+      'data data.local_file.late',
+    ]);
+    expect(json.configuration.root_module.resources[3].expressions.filename).to.deep.equal({ references: ['path.root', 'test_instance.src'] });
+    const a = await cli('apply', 'p.plan');
+    expect(a.stderr).to.equal('');
+    expect(provider.calls.filter((c) => c.op === 'create').map((c) => [c.address, c.config?.name])).to.deep.equal([
+      ['test_instance.src', 'early'],
+      ['test_instance.web', 'late'],
+    ]);
+    expect(state().data_sources.map((d: { address: string; attributes: { content: string } }) => [d.address, d.attributes.content])).to.deep.equal([
+      ['data.local_file.early', 'early'],
+      ['data.local_file.late', 'late'],
+    ]);
+  });
+
+  it('validate checks data blocks without reading them', async () => {
+    cfg = tempConfig({ 'main.infra': 'data "local_file" "x" {\n  filename = "missing.txt"\n}\n\noutput "x" {\n  value = data.local_file.x.content\n}\n' });
+    const ok = await cli('validate');
+    expect(ok.stderr).to.equal('');
+    expect(ok.code).to.equal(0);
+    writeFileSync(join(cfg.dir, 'main.infra'), 'data "local_file" "x" {\n  name = "a"\n}\n');
+    const bad = await cli('validate');
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('main.infra:2:3: Error: Unsupported argument "name"\n');
+  });
+});

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { useRecordingProject } from '../support/recording-project.js';
+
+/** A module of one blue-green server with its provisioning and check; the routes to it are in the root. */
+const MODULE = `
+variable "name" {
+  type = string
+}
+
+variable "release" {
+  type = string
+}
+
+resource "test_instance" "this" {
+  name  = var.name
+  image = "debian12"
+
+  lifecycle blue_green
+}
+
+resource "test_provision" "this" {
+  host   = test_instance.this
+  script = "deploy \${var.release}"
+}
+
+resource "test_check" "this" {
+  target = test_provision.this.host.ipv4
+  expect = var.release
+}
+
+output "ipv4" {
+  value = test_instance.this.ipv4
+}
+`;
+
+const ROOT = `
+variable "version" {
+  type    = string
+  default = "v1"
+}
+
+module "ns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/server"
+  name     = "ns-\${each.key}"
+  release  = var.version
+}
+
+resource "test_route" "ns" {
+  for_each = module.ns
+  targets  = ["\${each.value.ipv4}:53"]
+}
+
+output "targets" {
+  value = [for k, r in test_route.ns : r.targets[0]]
+}
+`;
+
+describe('cli: modules', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({ 'main.infra': ROOT, 'modules/server/main.infra': MODULE }, { applied: true });
+  const cli = project.cli;
+
+  it('state list and state show name resources inside module instances', async () => {
+    const list = await cli('state', 'list');
+    expect(list.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'module.ns["a"].test_check.this',
+      'module.ns["a"].test_instance.this  (blue g1)',
+      'module.ns["a"].test_provision.this',
+      'module.ns["b"].test_check.this',
+      'module.ns["b"].test_instance.this  (blue g1)',
+      'module.ns["b"].test_provision.this',
+      'test_route.ns["a"]',
+      'test_route.ns["b"]',
+    ]);
+    const show = await cli('state', 'show', 'module.ns["a"].test_instance.this');
+    expect(show.code).to.equal(0);
+    expect(show.stdout).to.include('# module.ns["a"].test_instance.this');
+    expect(show.stdout).to.include('name');
+    expect(show.stdout).to.include('"ns-a"');
+  });
+
+  it('a changed module argument deploys each module instance blue-green, its route outside the module switched', async () => {
+    const r = await cli('apply', '--auto-approve', '--var', 'version=v2');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    const plan = await cli('plan', '-json', '--var', 'version=v2');
+    const json = JSON.parse(plan.stdout) as { resource_changes: { address: string; module_address?: string; change: { actions: string[] } }[] };
+    expect(json.resource_changes.filter((c) => c.change.actions[0] !== 'no-op')).to.deep.equal([]);
+    const units = project.provider.calls.filter((c) => c.op === 'create' && c.type === 'test_instance').map((c) => c.address);
+    expect(units).to.deep.equal(['module.ns["a"].test_instance.this', 'module.ns["b"].test_instance.this', 'module.ns["a"].test_instance.this', 'module.ns["b"].test_instance.this']);
+    expect(json.resource_changes.find((c) => c.address === 'module.ns["a"].test_instance.this')?.module_address).to.equal('module.ns["a"]');
+  });
+
+  it('-target and -replace take module addresses', async () => {
+    const plan = await cli('plan', '-replace=module.ns["b"].test_instance.this', '-target=module.ns["b"]');
+    expect(plan.code).to.equal(0);
+    expect(plan.stdout).to.include('module.ns["b"].test_instance.this');
+    expect(plan.stdout).to.not.include('module.ns["a"].test_instance.this will');
+    const graph = await cli('graph');
+    expect(graph.code).to.equal(0);
+    expect(graph.stdout).to.include('"module.ns[\\"a\\"].test_instance.this"');
+  });
+});
