@@ -3,7 +3,8 @@
  * is computed once per scope. A local may refer to other locals; a cycle among them is an error
  * naming every local on it.
  */
-import type { Config, LocalDecl } from '../config/types.js';
+import type { ConditionRule, Config, LocalDecl } from '../config/types.js';
+import { CONDITION_FAILED, checkRule, checkRules, rangeText } from './conditions.js';
 import { ConversionError, convert } from './convert.js';
 import { type Diagnostic, type Result, error } from '../diagnostics.js';
 import { type EvalScope, evaluateExpr, reportLocal } from './evaluate.js';
@@ -41,10 +42,25 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     const at = inProgress.indexOf(name);
     if (at >= 0) return { value: UNKNOWN, diagnostics: [cycleDiagnostic(inProgress.slice(at))] };
     inProgress.push(name);
+    // A module output's preconditions come before its value, as a root output's do.
+    const failed = decl.preconditions ? checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics : [];
+    if (failed.length > 0) {
+      inProgress.pop();
+      const r = { value: UNKNOWN, diagnostics: failed };
+      memo.set(name, r);
+      return r;
+    }
     let r = evaluateExpr(decl.expr, localScope);
-    if (decl.variable && r.diagnostics.length === 0) r = asVariable(r.value, decl.variable, decl);
+    const variable = decl.variable;
+    if (variable?.nullable === false && r.diagnostics.length === 0 && r.value === null) r = notNull(variable, decl, localScope);
+    if (variable && r.diagnostics.length === 0) r = asVariable(r.value, variable, decl);
     inProgress.pop();
     memo.set(name, r);
+    if (variable?.validations && r.diagnostics.length === 0) {
+      // The rules read the variable itself: they run once its value is memoised.
+      r = { value: r.value, diagnostics: validationDiagnostics(variable.validations, decl, localScope) };
+      memo.set(name, r);
+    }
     return r;
   };
 
@@ -72,6 +88,26 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     local,
   };
   return local;
+}
+
+/** A null given to a module's `nullable = false` variable: its default, or the error Terraform gives. */
+function notNull(variable: NonNullable<LocalDecl['variable']>, decl: LocalDecl, scope: EvalScope): Result<Value> {
+  if (variable.default) {
+    const d = evaluateExpr(variable.default, scope);
+    if (d.diagnostics.length > 0 || d.value !== null) return d;
+  }
+  return { value: UNKNOWN, diagnostics: [error('Invalid value for input variable', `The given value is not suitable for ${decl.name}: required variable may not be set to null.`, decl.range)] };
+}
+
+/** A module variable's failed `validation` rules, at the argument that gave the value. */
+function validationDiagnostics(rules: readonly ConditionRule[], decl: LocalDecl, scope: EvalScope): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const rule of rules) {
+    const outcome = checkRule(rule, scope, 'Invalid variable validation result');
+    if (outcome.kind === 'invalid') out.push(...outcome.diagnostics);
+    else if (outcome.kind === 'failed') out.push(error('Invalid value for variable', `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`, decl.range));
+  }
+  return out;
 }
 
 /** A module input's value converted to its variable's type (and marked sensitive), or the error saying why it cannot be. */

@@ -9,7 +9,7 @@
  * planned: a module's `for_each` and `count` may use variables, locals and literals, not
  * resource attributes (they are unknown here and are an error).
  */
-import type { Config, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
+import type { ConditionRule, Config, Lifecycle, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
 import type { Body, Expr, TemplatePart } from '../parser/ast.js';
 import { instanceAddress } from '../addrs/address.js';
@@ -83,7 +83,13 @@ function flattenCall(
       const arg = call.args.get(v.name);
       const expr = arg ? rewrite(arg.expr, inCall) : v.default;
       const name = `${prefix}.var.${v.name}`;
-      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range, variable: { type: v.type, sensitive: v.sensitive } });
+      const variable = {
+        type: v.type,
+        sensitive: v.sensitive,
+        ...(v.validations ? { validations: v.validations.map((rule) => rewriteRule(rule, inModule)) } : {}),
+        ...(v.nullable === false ? { nullable: false, ...(v.default ? { default: v.default } : {}) } : {}),
+      };
+      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range, variable });
       const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
       const converted = convert(given, v.type);
       values.set(v.name, converted instanceof ConversionError ? UNKNOWN : converted);
@@ -95,7 +101,8 @@ function flattenCall(
     const outputs = new Map<string, string>();
     for (const o of child.outputs.values()) {
       const name = `${prefix}.output.${o.name}`;
-      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range });
+      const preconditions = o.preconditions ? { preconditions: o.preconditions.map((rule) => rewriteRule(rule, inModule)) } : {};
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...preconditions });
       outputs.set(o.name, name);
     }
     instances.set(key.index, outputs);
@@ -108,9 +115,10 @@ function flattenCall(
         address,
         body: rewriteBody(r.body, inModule),
         dependsOn: [...r.dependsOn.map((d) => ({ address: `${prefix}.${d.address}`, range: d.range })), ...callDepends],
-        lifecycle: blueGreen
-          ? { ...r.lifecycle, blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } }
-          : r.lifecycle,
+        lifecycle: rewriteLifecycle(
+          blueGreen ? { ...r.lifecycle, blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } } : r.lifecycle,
+          inModule,
+        ),
       };
       if (r.forEach) decl.forEach = rewrite(r.forEach, inModule);
       if (r.count) decl.count = rewrite(r.count, inModule);
@@ -184,6 +192,24 @@ function withModuleDependencies(r: ResourceDecl, calls: ReadonlyMap<string, Modu
     else dependsOn.push({ address, range: d.range });
   }
   return { ...r, dependsOn };
+}
+
+/** A condition as it reads inside a module instance. */
+function rewriteRule(rule: ConditionRule, rw: Rewrite): ConditionRule {
+  return { ...rule, condition: rewrite(rule.condition, rw), errorMessage: rewrite(rule.errorMessage, rw) };
+}
+
+/** A module resource's conditions and replace_triggered_by as they read in its instance: `self` stays itself. */
+function rewriteLifecycle(l: Lifecycle, rw: Rewrite): Lifecycle {
+  if (!l.preconditions && !l.postconditions && !l.replaceTriggeredBy) return l;
+  return {
+    ...l,
+    ...(l.preconditions ? { preconditions: l.preconditions.map((r) => rewriteRule(r, rw)) } : {}),
+    ...(l.postconditions ? { postconditions: l.postconditions.map((r) => rewriteRule(r, rw)) } : {}),
+    ...(l.replaceTriggeredBy
+      ? { replaceTriggeredBy: l.replaceTriggeredBy.map((t) => ({ ...t, block: `${rw.prefix}.${t.block}`, ...(t.index ? { index: rewrite(t.index, rw) } : {}) })) }
+      : {}),
+  };
 }
 
 /** `body` with every expression rewritten (nested blocks included). */
@@ -323,6 +349,9 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
         rw.diags.push(error('Reference to undeclared module', `No module call named "${name}" is declared in this module.${didYouMean(name, rw.config.modules?.keys() ?? []) ? ` ${didYouMean(name, rw.config.modules?.keys() ?? [])}` : ''}`, whole.range));
       }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.module`, range: rootRange } };
+    case 'self':
+      // A postcondition's own instance, whatever module it is in.
+      return whole;
     default:
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.${root}`, range: rootRange } };
   }
