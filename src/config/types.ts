@@ -145,19 +145,19 @@ export interface LocalDecl {
   readonly range: SourceRange;
   /**
    * Set on the local that holds a module's input variable in a flattened configuration: the
-   * value is converted to the variable's type (and marked sensitive) as a root variable's is.
+   * value is converted to the variable's type (and marked sensitive) as a root variable's is,
+   * and checked by the variable's validation rules (rewritten into the module instance).
    */
-  /** For a module's output: its `precondition` blocks, rewritten for the module instance. */
-  readonly preconditions?: readonly ConditionRule[];
   readonly variable?: {
     readonly type: Type;
     readonly sensitive: boolean;
-    /** The variable's `validation` rules, rewritten for the module instance. */
     readonly validations?: readonly ConditionRule[];
     /** `nullable = false`: a null value takes `default` (the variable's own), or is an error. */
     readonly nullable?: boolean;
     readonly default?: Expr;
   };
+  /** For a module's output: its `precondition` blocks, rewritten into the module instance. */
+  readonly preconditions?: readonly ConditionRule[];
 }
 
 /** `provider "name" { ... }`; the body is decoded against the provider's schema later. */

@@ -240,3 +240,77 @@ export function setKey(obj: Record<string, Value>, key: string, value: Value): v
 export function getKey(obj: ObjectValue, key: string): Value | undefined {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
+
+type Kind = 'string' | 'number' | 'bool' | 'list' | 'object';
+
+function kindOf(v: Value): Kind | undefined {
+  while (v instanceof Sensitive) v = v.value;
+  if (v === null || v instanceof Unknown) return undefined;
+  if (Array.isArray(v)) return 'list';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'number':
+    case 'bigint':
+      return 'number';
+    case 'boolean':
+      return 'bool';
+    default:
+      return 'object';
+  }
+}
+
+function inner<T>(v: Value, f: (x: Value) => T): T | Value {
+  if (v instanceof Sensitive) {
+    const r = f(v.value);
+    return r instanceof ConversionError ? r : new Sensitive(r as Value);
+  }
+  return f(v);
+}
+
+/**
+ * Converts `values` to one type they all convert to, as Terraform unifies the elements of a tuple
+ * it turns into a list (`tolist([1, "a"])` is `["1", "a"]`): mixed primitives become strings
+ * (a number and a bool alone have no common type), lists unify their elements together, objects
+ * with the same attributes unify attribute by attribute and others all their values together (a
+ * map). Null and unknown elements fit any type. Undefined when there is no common type.
+ */
+export function unify(values: readonly Value[]): Value[] | undefined {
+  const kinds = new Set<Kind>();
+  for (const v of values) {
+    const k = kindOf(v);
+    if (k !== undefined) kinds.add(k);
+  }
+  if (kinds.size === 0) return [...values];
+  const collections = kinds.has('list') || kinds.has('object');
+  if (collections && kinds.size > 1) return undefined;
+  if (!collections) {
+    if (kinds.size === 1) return [...values];
+    if (!kinds.has('string')) return undefined;
+    return values.map((v) => (kindOf(v) === undefined || kindOf(v) === 'string' ? v : (convert(v, 'string') as Value)));
+  }
+  const plain = (v: Value): Value => (v instanceof Sensitive ? plain(v.value) : v);
+  if (kinds.has('list')) {
+    const all = values.flatMap((v) => (kindOf(v) === 'list' ? (plain(v) as readonly Value[]) : []));
+    const unified = unify(all);
+    if (unified === undefined) return undefined;
+    let at = 0;
+    return values.map((v) => {
+      if (kindOf(v) !== 'list') return v;
+      return inner(v, (x) => (x as readonly Value[]).map(() => unified[at++])) as Value;
+    });
+  }
+  const objects = values.filter((v) => kindOf(v) === 'object').map((v) => plain(v) as ObjectValue);
+  const keySets = objects.map((o) => Object.keys(o).sort().join('\u0000'));
+  const sameKeys = keySets.every((k) => k === keySets[0]);
+  const out = values.map((v) => (kindOf(v) === 'object' ? { ...(plain(v) as ObjectValue) } : v)) as Value[];
+  const groups = sameKeys ? Object.keys(objects[0]).map((k) => [k]) : [[...new Set(objects.flatMap((o) => Object.keys(o)))]];
+  for (const keys of groups) {
+    const cells: { obj: Record<string, Value>; key: string }[] = [];
+    for (const o of out) if (kindOf(o) === 'object') for (const k of keys) if (Object.hasOwn(o as ObjectValue, k)) cells.push({ obj: o as Record<string, Value>, key: k });
+    const unified = unify(cells.map((c) => c.obj[c.key]));
+    if (unified === undefined) return undefined;
+    cells.forEach((c, i) => setKey(c.obj, c.key, unified[i]));
+  }
+  return values.map((v, i) => (v instanceof Sensitive ? new Sensitive(out[i]) : out[i]));
+}

@@ -53,10 +53,22 @@ export function formatDate(spec: string, t: Timestamp): string | { error: string
   while (i < spec.length) {
     const ch = spec[i];
     if (ch === "'") {
-      const close = spec.indexOf("'", i + 1);
-      if (close < 0) return { error: 'the specification has an unterminated quoted literal' };
-      out += close === i + 1 ? "'" : spec.slice(i + 1, close);
-      i = close + 1;
+      // '' is a literal quote, both alone and inside quoted text.
+      if (spec[i + 1] === "'") {
+        out += "'";
+        i += 2;
+        continue;
+      }
+      let j = i + 1;
+      for (;;) {
+        if (j >= spec.length) return { error: 'the specification has an unterminated quoted literal' };
+        if (spec[j] === "'" && spec[j + 1] === "'") {
+          out += "'";
+          j += 2;
+        } else if (spec[j] === "'") break;
+        else out += spec[j++];
+      }
+      i = j + 1;
       continue;
     }
     if (!/[A-Za-z]/.test(ch)) {

@@ -156,8 +156,9 @@ function fail(c: Ctx, summary: string, detail: string | undefined, range: Source
 
 /**
  * Errors about the configuration itself (a reference to a variable, local or resource never
- * declared), not about a value: can() and try() catch dynamic errors only, so these pass through
- * them, as Terraform documents.
+ * declared; `each`, `count.index` where there is none, an attribute `each`, `count` or `path`
+ * does not have, a bare root name), not about a value: can() and try() catch dynamic errors only,
+ * so these pass through them, as Terraform documents (and `terraform validate` reports them).
  */
 const staticErrors = new WeakSet<Diagnostic>();
 
@@ -261,17 +262,17 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
   if (name === 'self' && c.scope.self !== undefined) return c.scope.self;
   switch (name) {
     case 'var':
-      return fail(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
+      return failStatic(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
     case 'local':
-      return fail(c, 'Invalid reference', '"local" cannot be used alone: write local.NAME.', range);
+      return failStatic(c, 'Invalid reference', '"local" cannot be used alone: write local.NAME.', range);
     case 'each':
-      return fail(c, 'Invalid reference', '"each" cannot be used alone: write each.key or each.value.', range);
+      return failStatic(c, 'Invalid reference', '"each" cannot be used alone: write each.key or each.value.', range);
     case 'count':
-      return fail(c, 'Invalid reference', '"count" cannot be used alone: write count.index.', range);
+      return failStatic(c, 'Invalid reference', '"count" cannot be used alone: write count.index.', range);
     case 'path':
-      return fail(c, 'Invalid reference', '"path" cannot be used alone: write path.root.', range);
+      return failStatic(c, 'Invalid reference', '"path" cannot be used alone: write path.root.', range);
     default:
-      return fail(
+      return failStatic(
         c,
         'Invalid reference',
         `A bare name is not a value: to write a string, quote it ("${name}"); to refer to a resource, write ${name}.NAME.`,
@@ -314,22 +315,22 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
     }
     case 'each': {
       if (scope.each === undefined) {
-        return fail(c, 'Reference to "each" outside for_each', 'each.key and each.value exist only in a resource block that sets for_each.', range);
+        return failStatic(c, 'Reference to "each" outside for_each', 'each.key and each.value exist only in a resource block that sets for_each.', range);
       }
       if (name === 'key') return scope.each.key;
       if (name === 'value') return scope.each.value;
-      return fail(c, `Invalid "each" attribute "${name}"`, didYouMean(name, ['key', 'value']) ?? '"each" has only "key" and "value".', range);
+      return failStatic(c, `Invalid "each" attribute "${name}"`, didYouMean(name, ['key', 'value']) ?? '"each" has only "key" and "value".', range);
     }
     case 'count': {
-      if (name !== 'index') return fail(c, `Invalid "count" attribute "${name}"`, '"count" has only "index": count.index.', range);
+      if (name !== 'index') return failStatic(c, `Invalid "count" attribute "${name}"`, '"count" has only "index": count.index.', range);
       if (scope.countIndex === undefined) {
-        return fail(c, 'Reference to "count.index" outside count', 'count.index exists only in a resource block that sets count.', range);
+        return failStatic(c, 'Reference to "count.index" outside count', 'count.index exists only in a resource block that sets count.', range);
       }
       return scope.countIndex;
     }
     case 'path':
       if (name === 'root' || name === 'module') return scope.configDir;
-      return fail(c, `Invalid "path" attribute "${name}"`, didYouMean(name, ['root']) ?? '"path" has only "root": path.root.', range);
+      return failStatic(c, `Invalid "path" attribute "${name}"`, didYouMean(name, ['root']) ?? '"path" has only "root": path.root.', range);
     default: {
       if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);

@@ -18,7 +18,7 @@ import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
 import { YamlError, yamlDecode } from './yaml-decode.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setKey } from './convert.js';
+import { ConversionError, convert, describeValue, getKey, numberToString, setKey, unify } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
   Sensitive,
@@ -470,8 +470,23 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       },
     },
   ],
-  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => (isSetValue(a[0]) ? (a[0] as readonly Value[]).slice() : a[0]) }],
-  ['tomap', { signature: 'tomap(object)', params: [p('object', 'object')], nested: true, impl: (a) => a[0] }],
+  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => (isSetValue(a[0]) ? (a[0] as readonly Value[]).slice() : (unify(list(a[0])) ?? NO_LIST_TYPE)) }],
+  [
+    'tomap',
+    {
+      signature: 'tomap(object)',
+      params: [p('object', 'object')],
+      nested: true,
+      impl: (a) => {
+        const keys = Object.keys(obj(a[0]));
+        const values = unify(keys.map((k) => obj(a[0])[k]));
+        if (values === undefined) return new FunctionError('Argument 1 (object): cannot convert object to map of any single type.', 0);
+        const out: Record<string, Value> = {};
+        keys.forEach((k, i) => setKey(out, k, values[i]));
+        return out;
+      },
+    },
+  ],
   [
     'contains',
     {
@@ -490,6 +505,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         const [start, end] = a.length === 1 ? [0, num(a[0])] : [num(a[0]), num(a[1])];
         const step = a.length === 3 ? num(a[2]) : start <= end ? 1 : -1;
         if (step === 0) return new FunctionError('The step must not be zero.', 2);
+        if (step < 0 && end > start) return new FunctionError('end must be less than start when step is negative.');
+        if (step > 0 && end < start) return new FunctionError('end must be greater than start when step is positive.');
         if ((end - start) / step > MAX_GENERATED) return new FunctionError(`range() would make more than ${MAX_GENERATED} numbers.`);
         const out: number[] = [];
         if (step > 0) for (let x = start; x < end; x += step) out.push(x);
@@ -508,14 +525,18 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         if (s.length > 1 && s.startsWith('/') && s.endsWith('/')) {
           const t = translateRegex(s.slice(1, -1), true);
           if ('error' in t) return new FunctionError(`Invalid regular expression ${s}: ${t.error}.`, 1);
-          return str(a[0]).replace(t.regexp, (...m) => {
-            const groups = typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined;
-            const match = m.slice(0, groups ? -3 : -2) as unknown as RegExpExecArray;
-            match.groups = groups;
-            return expandTemplate(str(a[2]), match);
-          });
+          const subject = str(a[0]);
+          let out = '';
+          let last = 0;
+          for (const m of goMatches(t.regexp, subject)) {
+            out += subject.slice(last, m.index) + expandTemplate(str(a[2]), m);
+            last = m.index + m[0].length;
+          }
+          return out + subject.slice(last);
         }
-        return s === '' ? str(a[0]) : str(a[0]).split(s).join(str(a[2]));
+        // An empty search string matches between every two characters, as Go's strings.Replace.
+        if (s === '') return [...str(a[0])].reduce((out, ch) => out + ch + str(a[2]), str(a[2]));
+        return str(a[0]).split(s).join(str(a[2]));
       },
     },
   ],
@@ -552,7 +573,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       variadic: p('values', 'any', true),
       nested: true,
       impl: (a) => {
-        for (const x of a) if (x !== null && x !== '') return x;
+        const unified = unify(a);
+        if (unified === undefined) return new FunctionError('All arguments must have the same type.');
+        for (const x of unified) if (x !== null && x !== '') return x;
         return new FunctionError('Every argument is null or an empty string.');
       },
     },
@@ -590,8 +613,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'distinct(list)',
       params: [p('list', 'list')],
       impl: (a) => {
+        const xs = unify(list(a[0]));
+        if (xs === undefined) return new FunctionError('Argument 1 (list): all list elements must have the same type.', 0);
         const out: Value[] = [];
-        for (const x of list(a[0])) if (!out.some((y) => valueEquals(x, y))) out.push(x);
+        for (const x of xs) if (!out.some((y) => valueEquals(x, y))) out.push(x);
         return out;
       },
     },
@@ -700,7 +725,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['strcontains', { signature: 'strcontains(string, substr)', params: [p('string', 'string'), p('substr', 'string')], impl: (a) => str(a[0]).includes(str(a[1])) }],
   // Go's strings.Title: a word starts after ASCII punctuation or a space (not after "_", a
   // letter, a digit or other non-ASCII characters).
-  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?<=^|[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]|\s)\p{L}/gu, (l) => l.toUpperCase()) }],
+  ['title', { signature: 'title(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/(?<=^|[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]|\s)\p{L}/gu, titleCase) }],
   [
     'urlencode',
     {
@@ -739,9 +764,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         const t = compileRegex(str(a[0]), true);
         if (t instanceof FunctionError) return t;
         const out: Value[] = [];
-        for (const m of str(a[1]).matchAll(t.regexp)) {
+        for (const m of goMatches(t.regexp, str(a[1]))) {
           if (out.length >= MAX_GENERATED) return new FunctionError(`regexall() would make more than ${MAX_GENERATED} matches.`);
-          out.push(t.result(m as RegExpExecArray));
+          out.push(t.result(m));
         }
         return out;
       },
@@ -866,10 +891,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'one',
     {
       signature: 'one(list)',
-      params: [p('list', 'list', true)],
+      params: [p('list', 'list')],
       nested: true,
       impl: (a) => {
-        if (a[0] === null) return null;
         const xs = list(a[0]);
         if (xs.length > 1) return new FunctionError(`The list must have no more than one element; it has ${xs.length}.`, 0);
         return xs.length === 0 ? null : xs[0];
@@ -896,7 +920,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'setunion(sets...)',
       params: [p('first', 'list')],
       variadic: p('sets', 'list'),
-      impl: (a) => setResult(distinctValues(a.flatMap((x) => list(x)))),
+      impl: (a) => {
+        const sets = unifySets(a);
+        return sets instanceof FunctionError ? sets : setResult(distinctValues(sets.flat()));
+      },
     },
   ],
   [
@@ -905,7 +932,11 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'setintersection(sets...)',
       params: [p('first', 'list')],
       variadic: p('sets', 'list'),
-      impl: (a) => setResult(distinctValues(list(a[0])).filter((x) => a.slice(1).every((s) => list(s).some((y) => valueEquals(x, y))))),
+      impl: (a) => {
+        const sets = unifySets(a);
+        if (sets instanceof FunctionError) return sets;
+        return setResult(distinctValues(sets[0]).filter((x) => sets.slice(1).every((s) => s.some((y) => valueEquals(x, y)))));
+      },
     },
   ],
 
@@ -937,12 +968,12 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'cidrhost',
     {
       signature: 'cidrhost(prefix, hostnum)',
-      params: [p('prefix', 'string'), p('hostnum', 'number')],
+      params: [p('prefix', 'string'), exactNumber('hostnum')],
       impl: (a) => {
         const pre = prefixArg(a[0]);
         if (pre instanceof FunctionError) return pre;
-        if (!Number.isInteger(num(a[1]))) return new FunctionError('The host number must be a whole number.', 1);
-        const r = cidrHost(pre, BigInt(num(a[1])));
+        if (typeof a[1] !== 'bigint' && !Number.isInteger(num(a[1]))) return new FunctionError('The host number must be a whole number.', 1);
+        const r = cidrHost(pre, BigInt(a[1] as number | bigint));
         return typeof r === 'string' ? r : new FunctionError(`Invalid host number: ${r.error}.`, 1);
       },
     },
@@ -951,13 +982,13 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     'cidrsubnet',
     {
       signature: 'cidrsubnet(prefix, newbits, netnum)',
-      params: [p('prefix', 'string'), p('newbits', 'number'), p('netnum', 'number')],
+      params: [p('prefix', 'string'), p('newbits', 'number'), exactNumber('netnum')],
       impl: (a) => {
         const pre = prefixArg(a[0]);
         if (pre instanceof FunctionError) return pre;
         if (!Number.isInteger(num(a[1])) || num(a[1]) < 0) return new FunctionError('newbits must be a whole number, zero or more.', 1);
-        if (!Number.isInteger(num(a[2]))) return new FunctionError('netnum must be a whole number.', 2);
-        const r = cidrSubnet(pre, num(a[1]), BigInt(num(a[2])));
+        if (typeof a[2] !== 'bigint' && !Number.isInteger(num(a[2]))) return new FunctionError('netnum must be a whole number.', 2);
+        const r = cidrSubnet(pre, num(a[1]), BigInt(a[2] as number | bigint));
         return 'error' in r ? new FunctionError(`${r.error}.`, r.error.startsWith('insufficient') ? 1 : 2) : formatPrefix(r);
       },
     },
@@ -1014,11 +1045,68 @@ function compactList(xs: ListValue): Value[] {
 function boolElements(xs: ListValue, fn: string, f: (bs: boolean[]) => boolean): Value | FunctionError {
   const bs: boolean[] = [];
   for (let i = 0; i < xs.length; i++) {
-    const c = xs[i] === null ? new ConversionError('is null') : convert(xs[i], 'bool');
+    // A null element counts as false, as in Terraform.
+    const c = xs[i] === null ? false : convert(xs[i], 'bool');
     if (c instanceof ConversionError) return new FunctionError(`${fn}() needs a list of bools: element ${i} ${c.message.startsWith('is') ? c.message : c.message}.`, 0);
     bs.push(c as boolean);
   }
   return f(bs);
+}
+
+/**
+ * Every match of a global `re` in `s` as Go's FindAll and ReplaceAll see them: successive
+ * non-overlapping matches, where an empty match right after the previous match is skipped
+ * (JavaScript's matchAll keeps it: `regexall("a|", "aa")` would have a third, empty match).
+ */
+function goMatches(re: RegExp, s: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let pos = 0;
+  let previousEnd = -1;
+  while (pos <= s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (m === null) break;
+    const end = m.index + m[0].length;
+    if (m[0].length === 0) {
+      if (m.index !== previousEnd) out.push(m);
+      // Step over one character (a whole surrogate pair), as Go steps one rune.
+      pos = m.index + (s.codePointAt(m.index) !== undefined && s.codePointAt(m.index)! > 0xffff ? 2 : 1);
+    } else {
+      out.push(m);
+      pos = end;
+    }
+    previousEnd = end;
+  }
+  return out;
+}
+
+/** Go's unicode.ToTitle for one letter: the title-case form of a digraph (ǆ -> ǅ), a letter whose upper case is several letters unchanged (ß). */
+function titleCase(letter: string): string {
+  const digraph = TITLE_DIGRAPHS[letter];
+  if (digraph !== undefined) return digraph;
+  const upper = letter.toUpperCase();
+  return [...upper].length === 1 ? upper : letter;
+}
+const TITLE_DIGRAPHS: Record<string, string> = {
+  '\u01c4': '\u01c5', '\u01c5': '\u01c5', '\u01c6': '\u01c5',
+  '\u01c7': '\u01c8', '\u01c8': '\u01c8', '\u01c9': '\u01c8',
+  '\u01ca': '\u01cb', '\u01cb': '\u01cb', '\u01cc': '\u01cb',
+  '\u01f1': '\u01f2', '\u01f2': '\u01f2', '\u01f3': '\u01f2',
+};
+
+const NO_LIST_TYPE = new FunctionError('Argument 1 (list): cannot convert tuple to list of any single type.', 0);
+
+/** The sets given to setunion or setintersection, their elements converted to one type (as Terraform's sets of one element type). */
+function unifySets(sets: readonly Value[]): Value[][] | FunctionError {
+  const all = unify(sets.flatMap((s) => list(s)));
+  if (all === undefined) return new FunctionError('The sets have no element type in common.');
+  const out: Value[][] = [];
+  let at = 0;
+  for (const s of sets) {
+    out.push(all.slice(at, at + list(s).length));
+    at += list(s).length;
+  }
+  return out;
 }
 
 function distinctValues(xs: readonly Value[]): Value[] {

@@ -43,23 +43,24 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     if (at >= 0) return { value: UNKNOWN, diagnostics: [cycleDiagnostic(inProgress.slice(at))] };
     inProgress.push(name);
     // A module output's preconditions come before its value, as a root output's do.
-    const failed = decl.preconditions ? checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics : [];
-    if (failed.length > 0) {
+    const unmet = decl.preconditions ? checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics : [];
+    if (unmet.length > 0) {
       inProgress.pop();
-      const r = { value: UNKNOWN, diagnostics: failed };
-      memo.set(name, r);
-      return r;
+      const failed = { value: UNKNOWN, diagnostics: unmet };
+      memo.set(name, failed);
+      return failed;
     }
     let r = evaluateExpr(decl.expr, localScope);
     const variable = decl.variable;
     if (variable?.nullable === false && r.diagnostics.length === 0 && r.value === null) r = notNull(variable, decl, localScope);
-    if (variable && r.diagnostics.length === 0) r = asVariable(r.value, variable, decl);
+    if (decl.variable && r.diagnostics.length === 0) r = asVariable(r.value, decl.variable, decl);
     inProgress.pop();
     memo.set(name, r);
-    if (variable?.validations && r.diagnostics.length === 0) {
-      // The rules read the variable itself: they run once its value is memoised.
-      r = { value: r.value, diagnostics: validationDiagnostics(variable.validations, decl, localScope) };
-      memo.set(name, r);
+    // A module input's validation rules read the input itself (memoised above) and its module's other values.
+    const rules = decl.variable?.validations;
+    if (rules && r.diagnostics.length === 0) {
+      const failed = validationDiagnostics(rules, decl, localScope);
+      if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
     }
     return r;
   };
@@ -99,15 +100,17 @@ function notNull(variable: NonNullable<LocalDecl['variable']>, decl: LocalDecl, 
   return { value: UNKNOWN, diagnostics: [error('Invalid value for input variable', `The given value is not suitable for ${decl.name}: required variable may not be set to null.`, decl.range)] };
 }
 
-/** A module variable's failed `validation` rules, at the argument that gave the value. */
+/** What `rules` say of a module input: a failed rule is Terraform's "Invalid value for variable" at the argument; an unknown one is not checked. */
 function validationDiagnostics(rules: readonly ConditionRule[], decl: LocalDecl, scope: EvalScope): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  const diags: Diagnostic[] = [];
   for (const rule of rules) {
     const outcome = checkRule(rule, scope, 'Invalid variable validation result');
-    if (outcome.kind === 'invalid') out.push(...outcome.diagnostics);
-    else if (outcome.kind === 'failed') out.push(error('Invalid value for variable', `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`, decl.range));
+    if (outcome.kind === 'invalid') diags.push(...outcome.diagnostics);
+    else if (outcome.kind === 'failed') {
+      diags.push(error('Invalid value for variable', `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`, decl.range));
+    }
   }
-  return out;
+  return diags;
 }
 
 /** A module input's value converted to its variable's type (and marked sensitive), or the error saying why it cannot be. */

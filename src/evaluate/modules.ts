@@ -83,13 +83,18 @@ function flattenCall(
       const arg = call.args.get(v.name);
       const expr = arg ? rewrite(arg.expr, inCall) : v.default;
       const name = `${prefix}.var.${v.name}`;
-      const variable = {
-        type: v.type,
-        sensitive: v.sensitive,
-        ...(v.validations ? { validations: v.validations.map((rule) => rewriteRule(rule, inModule)) } : {}),
-        ...(v.nullable === false ? { nullable: false, ...(v.default ? { default: v.default } : {}) } : {}),
-      };
-      out.locals.set(name, { name, expr: expr ?? { kind: 'Literal', value: null, range: v.range }, range: arg?.range ?? v.range, variable });
+      const validations = v.validations?.map((rule) => rewriteRule(rule, inModule));
+      out.locals.set(name, {
+        name,
+        expr: expr ?? { kind: 'Literal', value: null, range: v.range },
+        range: arg?.range ?? v.range,
+        variable: {
+          type: v.type,
+          sensitive: v.sensitive,
+          ...(validations ? { validations } : {}),
+          ...(v.nullable === false ? { nullable: false, ...(v.default ? { default: v.default } : {}) } : {}),
+        },
+      });
       const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
       const converted = convert(given, v.type);
       values.set(v.name, converted instanceof ConversionError ? UNKNOWN : converted);
@@ -109,16 +114,12 @@ function flattenCall(
     const callDepends = call.dependsOn.map((d) => ({ address: d.address.startsWith(ABSOLUTE) ? d.address : `${ABSOLUTE}${join(parent.prefix, d.address)}`, range: d.range }));
     for (const r of child.resources) {
       const address = `${prefix}.${r.address}`;
-      const blueGreen = r.lifecycle.blueGreen;
       const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
         ...r,
         address,
         body: rewriteBody(r.body, inModule),
         dependsOn: [...r.dependsOn.map((d) => ({ address: `${prefix}.${d.address}`, range: d.range })), ...callDepends],
-        lifecycle: rewriteLifecycle(
-          blueGreen ? { ...r.lifecycle, blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } } : r.lifecycle,
-          inModule,
-        ),
+        lifecycle: moduleLifecycle(r.lifecycle, prefix, inModule),
       };
       if (r.forEach) decl.forEach = rewrite(r.forEach, inModule);
       if (r.count) decl.count = rewrite(r.count, inModule);
@@ -136,6 +137,28 @@ function flattenCall(
     }
   }
   out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : call.count ? 'count' : 'single', instances, resources });
+}
+
+/**
+ * A module resource's lifecycle with what it refers to rewritten into the module instance:
+ * blue-green options, pre- and postconditions (`self` stays the instance itself), and the
+ * resources `replace_triggered_by` names (`test_instance.a` is `module.m["k"].test_instance.a`).
+ */
+function moduleLifecycle(lifecycle: Lifecycle, prefix: string, inModule: Rewrite): Lifecycle {
+  const { blueGreen, preconditions, postconditions, replaceTriggeredBy } = lifecycle;
+  return {
+    ...lifecycle,
+    ...(blueGreen ? { blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } } : {}),
+    ...(preconditions ? { preconditions: preconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(postconditions ? { postconditions: postconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(replaceTriggeredBy
+      ? { replaceTriggeredBy: replaceTriggeredBy.map((t) => ({ ...t, block: `${prefix}.${t.block}`, ...(t.index ? { index: rewrite(t.index, inModule) } : {}) })) }
+      : {}),
+  };
+}
+
+function rewriteRule(rule: ConditionRule, rw: Rewrite): ConditionRule {
+  return { ...rule, condition: rewrite(rule.condition, rw), errorMessage: rewrite(rule.errorMessage, rw) };
 }
 
 /**
@@ -192,24 +215,6 @@ function withModuleDependencies(r: ResourceDecl, calls: ReadonlyMap<string, Modu
     else dependsOn.push({ address, range: d.range });
   }
   return { ...r, dependsOn };
-}
-
-/** A condition as it reads inside a module instance. */
-function rewriteRule(rule: ConditionRule, rw: Rewrite): ConditionRule {
-  return { ...rule, condition: rewrite(rule.condition, rw), errorMessage: rewrite(rule.errorMessage, rw) };
-}
-
-/** A module resource's conditions and replace_triggered_by as they read in its instance: `self` stays itself. */
-function rewriteLifecycle(l: Lifecycle, rw: Rewrite): Lifecycle {
-  if (!l.preconditions && !l.postconditions && !l.replaceTriggeredBy) return l;
-  return {
-    ...l,
-    ...(l.preconditions ? { preconditions: l.preconditions.map((r) => rewriteRule(r, rw)) } : {}),
-    ...(l.postconditions ? { postconditions: l.postconditions.map((r) => rewriteRule(r, rw)) } : {}),
-    ...(l.replaceTriggeredBy
-      ? { replaceTriggeredBy: l.replaceTriggeredBy.map((t) => ({ ...t, block: `${rw.prefix}.${t.block}`, ...(t.index ? { index: rewrite(t.index, rw) } : {}) })) }
-      : {}),
-  };
 }
 
 /** `body` with every expression rewritten (nested blocks included). */
@@ -343,15 +348,13 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
       return whole;
     case 'each':
     case 'count':
+    case 'self':
       return whole;
     case 'module':
       if (!rw.config.modules?.has(name)) {
         rw.diags.push(error('Reference to undeclared module', `No module call named "${name}" is declared in this module.${didYouMean(name, rw.config.modules?.keys() ?? []) ? ` ${didYouMean(name, rw.config.modules?.keys() ?? [])}` : ''}`, whole.range));
       }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.module`, range: rootRange } };
-    case 'self':
-      // A postcondition's own instance, whatever module it is in.
-      return whole;
     default:
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.${root}`, range: rootRange } };
   }

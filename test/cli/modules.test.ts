@@ -102,3 +102,108 @@ describe('cli: modules', function () {
     expect(graph.stdout).to.include('"module.ns[\\"a\\"].test_instance.this"');
   });
 });
+
+describe('cli: a mistake inside a module used several times', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': 'module "ns" {\n  for_each = toset(["a", "b", "c"])\n  source   = "./m"\n}\n',
+    'm/main.infra': 'resource "test_instanse" "this" {\n}\n',
+  });
+
+  it('is reported once, at its place in the module, by validate and plan', async () => {
+    for (const command of ['validate', 'plan']) {
+      const r = await project.cli(command);
+      expect(r.code, command).to.equal(1);
+      expect(r.stderr.match(/Error: Unknown resource type "test_instanse"/g), command).to.have.length(1);
+      expect(r.stderr, command).to.include('m/main.infra:1:10');
+    }
+  });
+});
+
+/** A module whose input has a validation rule, whose instance has a postcondition reading self, and whose provisioning is replaced when the image changes. */
+const CHECKED_MODULE = `
+variable "name" {
+  type = string
+  validation {
+    condition     = startswith(var.name, "ns-")
+    error_message = "Names start with ns-."
+  }
+}
+
+variable "image" {
+  type = string
+}
+
+resource "test_instance" "this" {
+  name  = var.name
+  image = var.image
+
+  lifecycle {
+    postcondition {
+      condition     = self.image != "forbidden"
+      error_message = "\${var.name} may not run the forbidden image."
+    }
+  }
+}
+
+resource "test_provision" "this" {
+  host   = test_instance.this
+  script = "deploy"
+
+  lifecycle {
+    replace_triggered_by = [test_instance.this.image]
+  }
+}
+`;
+
+const CHECKED_ROOT = `
+variable "names" {
+  type    = list(string)
+  default = ["ns-a", "ns-b"]
+}
+
+variable "image" {
+  type    = string
+  default = "debian12"
+}
+
+module "ns" {
+  for_each = toset(var.names)
+  source   = "./m"
+  name     = each.key
+  image    = var.image
+}
+`;
+
+describe('cli: validation, conditions and replace_triggered_by inside a module', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({ 'main.infra': CHECKED_ROOT, 'm/main.infra': CHECKED_MODULE }, { applied: true });
+
+  it("checks a module input's validation rule for each instance, at the module's argument", async () => {
+    const r = await project.cli('plan', '--var', 'names=["ns-a", "bad"]');
+    expect(r.code).to.equal(1);
+    expect(r.stderr.match(/Error: Invalid value for variable/g)).to.have.length(1);
+    expect(r.stderr).to.include('main.infra:15:3');
+    expect(r.stderr).to.include('Names start with ns-.');
+    expect(r.stderr).to.include('This was checked by the validation rule at m/main.infra:4,3-13.');
+  });
+
+  it("checks a postcondition that reads self, with the module's own values in its message", async () => {
+    const r = await project.cli('plan', '--var', 'image=forbidden');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('Error: Resource postcondition failed');
+    expect(r.stderr).to.include('ns-a may not run the forbidden image.');
+    expect(r.stderr).to.include('ns-b may not run the forbidden image.');
+  });
+
+  it('replaces the provisioning of each module instance when its image changes', async () => {
+    const r = await project.cli('plan', '-json', '--var', 'image=debian13');
+    expect(r.code).to.equal(0);
+    const json = JSON.parse(r.stdout) as { resource_changes: { address: string; action_reason?: string; change: { actions: string[] } }[] };
+    const provisions = json.resource_changes.filter((c) => c.address.endsWith('test_provision.this'));
+    expect(provisions.map((c) => [c.address, c.change.actions.includes('create') && c.change.actions.includes('delete'), c.action_reason])).to.deep.equal([
+      ['module.ns["ns-a"].test_provision.this', true, 'replace_by_triggers'],
+      ['module.ns["ns-b"].test_provision.this', true, 'replace_by_triggers'],
+    ]);
+  });
+});

@@ -360,6 +360,18 @@ describe('evaluate: can and try', () => {
     expect(failure('can(local.nope)').summary).to.equal('Reference to undeclared local value "nope"');
     expect(failure('try(nosuch.thing.id, 1)').summary).to.equal('Reference to undeclared resource "nosuch.thing"');
   });
+  it('references that make no sense where they are written pass through can() and try() too, as in Terraform', () => {
+    const summaries = (src: string, sc = scope()) => run(src, sc).diagnostics.map((d) => `${d.range?.start.column}: ${d.summary}`);
+    expect(summaries('try(each.key, 1)')).to.deep.equal(['5: Reference to "each" outside for_each']);
+    expect(summaries('try(count.index, 2)')).to.deep.equal(['5: Reference to "count.index" outside count']);
+    expect(summaries('try(path.nope, 3)')).to.deep.equal(['5: Invalid "path" attribute "nope"']);
+    expect(summaries('can(each.nope)', scope({ each: { key: 'a', value: 1 } }))).to.deep.equal(['5: Invalid "each" attribute "nope"']);
+    expect(summaries('can(count.nope)', scope({ countIndex: 0 }))).to.deep.equal(['5: Invalid "count" attribute "nope"']);
+    expect(summaries('try(var, 4)')).to.deep.equal(['5: Invalid reference']);
+    expect(summaries('try(bare, 5)')).to.deep.equal(['5: Invalid reference']);
+    // A dynamic error about a value still falls through.
+    expect(value('try(each.value.missing, 6)', scope({ each: { key: 'a', value: {} } }))).to.equal(6);
+  });
 });
 
 describe('evaluateLiteral', () => {

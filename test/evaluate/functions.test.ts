@@ -157,7 +157,9 @@ describe('functions', () => {
     expect(value('coalesce(null, "", "x", "y")')).to.equal('x');
     expect(value('element(["a", "b"], 3)')).to.equal('b');
     expect(value('flatten([1, [2, [3]], []])')).to.deep.equal([1, 2, 3]);
-    expect(value('distinct([1, 2, 1, [1], [1]])')).to.deep.equal([1, 2, [1]]);
+    expect(value('distinct([[1], [2], [1]])')).to.deep.equal([[1], [2]]);
+    // Terraform: a list's elements have one type; 1 and [1] have none in common.
+    expect(failure('distinct([1, 2, 1, [1], [1]])').detail).to.equal('Argument 1 (list): all list elements must have the same type.');
     expect(value('sort(["b", "a", "C"])')).to.deep.equal(['C', 'a', 'b']);
     expect(value('min(3, 1, 2)')).to.equal(1);
     expect(value('max(3, "10")')).to.equal(10);

@@ -234,3 +234,77 @@ describe('functions: Terraform documentation examples', () => {
     });
   });
 });
+
+describe('functions: as terraform console (1.11) gives them, beyond the documented examples', () => {
+  it('tolist, tomap, coalesce, distinct, setunion and setintersection unify their elements as Terraform converts them', () => {
+    expect(value('tolist([1, "a"])')).to.deep.equal(['1', 'a']);
+    expect(value('tolist([null, 1, "a", true])')).to.deep.equal([null, '1', 'a', 'true']);
+    expect(value('tolist([[1], ["a"]])')).to.deep.equal([['1'], ['a']]);
+    expect(value('tolist([{ a = 1 }, { a = "x" }])')).to.deep.equal([{ a: '1' }, { a: 'x' }]);
+    expect(value('tolist([{ a = 1 }, { b = 1 }])')).to.deep.equal([{ a: 1 }, { b: 1 }]);
+    expect(value('tomap({ a = 1, b = "x" })')).to.deep.equal({ a: '1', b: 'x' });
+    expect(value('tomap({ a = [1], b = ["x"] })')).to.deep.equal({ a: ['1'], b: ['x'] });
+    expect(value('coalesce(1, "a")')).to.equal('1');
+    expect(value('coalesce(null, "", 1)')).to.equal('1');
+    expect(value('coalesce([1], ["a"])')).to.deep.equal(['1']);
+    expect(value('coalesce(1, 2)')).to.equal(1);
+    expect(value('distinct([1, "1", 1])')).to.deep.equal(['1']);
+    expect(value('distinct([1, 2, 1])')).to.deep.equal([1, 2]);
+    expect(value('setunion(["b", "a"], [1])')).to.deep.equal(['1', 'a', 'b']);
+    expect(value('setintersection([1, "1"], ["1"])')).to.deep.equal(['1']);
+  });
+
+  it('elements that have no one type in common are an error', () => {
+    expect(failure('tolist([1, true])').detail).to.equal('Argument 1 (list): cannot convert tuple to list of any single type.');
+    expect(failure('tolist([1, [2]])').detail).to.equal('Argument 1 (list): cannot convert tuple to list of any single type.');
+    expect(failure('tomap({ a = 1, b = [1] })').detail).to.equal('Argument 1 (object): cannot convert object to map of any single type.');
+    expect(failure('coalesce(1, true)').detail).to.equal('All arguments must have the same type.');
+  });
+
+  it('replace with an empty search string inserts the replacement between every character', () => {
+    expect(value('replace("abc", "", "-")')).to.equal('-a-b-c-');
+    expect(value('replace("é", "", "-")')).to.equal('-é-');
+    expect(value('replace("", "", "-")')).to.equal('-');
+  });
+
+  it("formatdate: '' is a literal quote, inside quoted text and outside it", () => {
+    expect(value(`formatdate("'quoted''s'", "2018-01-02T03:04:05Z")`)).to.equal("quoted's");
+    expect(value(`formatdate("h' o''clock'", "2018-01-02T03:04:05Z")`)).to.equal("3 o'clock");
+    expect(value(`formatdate("''", "2018-01-02T03:04:05Z")`)).to.equal("'");
+  });
+
+  it('one(null) is an error; alltrue and anytrue count a null element as false', () => {
+    expect(failure('one(null)').detail).to.equal('Argument 1 (list): must not be null.');
+    expect(value('one([null])')).to.equal(null);
+    expect(value('alltrue([null])')).to.equal(false);
+    expect(value('alltrue([true, null])')).to.equal(false);
+    expect(value('anytrue([null])')).to.equal(false);
+    expect(value('anytrue([null, true])')).to.equal(true);
+  });
+
+  it('regexall and replace skip an empty match right after a match, as Go does', () => {
+    expect(value('regexall("a|", "aa")')).to.deep.equal(['a', 'a']);
+    expect(value('regexall("b*", "abc")')).to.deep.equal(['', 'b', '']);
+    expect(value('regexall("", "ab")')).to.deep.equal(['', '', '']);
+    expect(value('replace("aaa", "/a*/", "b")')).to.equal('b');
+    expect(value('replace("abc", "/b*/", "-")')).to.equal('-a-c-');
+    expect(value('replace("ab", "/x*/", "-")')).to.equal('-a-b-');
+    expect(value('replace("héllo", "/l*/", "-")')).to.equal('-h-é-o-');
+  });
+
+  it('range refuses a step that points away from the end', () => {
+    expect(failure('range(1, 3, -1)').detail).to.equal('end must be less than start when step is negative.');
+    expect(failure('range(3, 1, 1)').detail).to.equal('end must be greater than start when step is positive.');
+    expect(value('range(1, 1, -1)')).to.deep.equal([]);
+    expect(value('range(3, 1)')).to.deep.equal([3, 2]);
+  });
+
+  it('title uses title case, not upper case, as Go does', () => {
+    expect(value('title("ǳ ǉ ǌ ǆ ŉ ﬀ ßa hello")')).to.equal('ǲ ǈ ǋ ǅ ŉ ﬀ ßa Hello');
+  });
+
+  it('cidrhost and cidrsubnet take host and network numbers beyond 2^53 exactly', () => {
+    expect(value('cidrsubnet("::/0", 64, 18446744073709551615)')).to.equal('ffff:ffff:ffff:ffff::/64');
+    expect(value('cidrhost("fd00::/64", 18446744073709551615)')).to.equal('fd00::ffff:ffff:ffff:ffff');
+  });
+});
