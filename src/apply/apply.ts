@@ -643,7 +643,7 @@ class Applier {
     const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
     this.world.set(step.address, this.marked(change, attrs));
     const w2 = await this.setLive(step.unit!, 'green');
-    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: this.trafficTarget(step) };
+    return { diagnostics: [...res.diagnostics, ...w, ...w2, ...this.world.postconditions(step.address)], details: this.trafficTarget(step) };
   }
 
   /** Where a switch sent traffic, for people: the green copy's address as it was created. */

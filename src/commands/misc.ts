@@ -18,6 +18,7 @@ import { type StateEdit, forgetInstances, moveInstances } from '../state/move.js
 import { type Address, parseAddress } from '../addrs/address.js';
 import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
+import { CONDITION_FAILED } from '../evaluate/conditions.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
 import { type ConfigOptions, type StateOptions, checkProviderBlocks, dataTypeInfo, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
@@ -35,6 +36,7 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     env: io.env,
     cwd: io.cwd,
     sources: io.sources,
+    validations: false,
   });
   // Required variables without values are fine here: this checks the configuration, not inputs.
   const diagnostics = vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable'));
@@ -57,7 +59,9 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     env: io.env,
     basis: planBasis(config, state, new Map()),
   });
-  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics], variables };
+  // As terraform validate: a resource's conditions are checked by plan, an output's preconditions here too.
+  const skipped: readonly string[] = [CONDITION_FAILED.precondition, CONDITION_FAILED.postcondition];
+  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics.filter((d) => !skipped.includes(d.summary))], variables };
 }
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */

@@ -16,6 +16,8 @@ import type { Type } from '../evaluate/value.js';
 import { FileTooLargeError, readTextFileBounded } from './read-text.js';
 import { checkImportDecls, checkMoveDecls } from './moves-check.js';
 import { typeFromExpr } from './type-expr.js';
+import { parseConstraints, parseVersion, satisfies } from './version-constraint.js';
+import { INFRA_VERSION } from '../state/version.js';
 import { decodeKeepBlue } from './keep-blue.js';
 import type { ConditionRule, Config, ImportDecl, ReplaceTrigger, InfraSettings, Lifecycle, LocalDecl, ModuleCallDecl, MoveDecl, OutputDecl, ProviderDecl, ResourceDecl, VariableDecl } from './types.js';
 
@@ -514,9 +516,17 @@ class Decoder {
     }
     let backend: InfraSettings['backend'];
     let encryption: InfraSettings['encryption'];
+    let requiredVersion: Attribute | undefined;
     for (const item of b.body?.items ?? []) {
       if (item.kind === 'Attribute') {
-        this.fail(`Unsupported argument "${item.name}" in infra block`, `An infra block holds only ${list(INFRA_BLOCKS)} blocks.`, item.nameRange);
+        if (item.name !== 'required_version') {
+          this.fail(`Unsupported argument "${item.name}" in infra block`, didYouMean(item.name, ['required_version']) ?? `An infra block holds required_version and ${list(INFRA_BLOCKS)} blocks.`, item.nameRange);
+        } else if (requiredVersion) {
+          this.fail('Duplicate argument "required_version"', `"required_version" is already set at ${at(requiredVersion.range)}.`, item.nameRange);
+        } else {
+          requiredVersion = item;
+          this.requiredVersion(item);
+        }
         continue;
       }
       if (item.type === 'backend') {
@@ -544,6 +554,34 @@ class Decoder {
       }
     }
     this.settings = { range: b.range, ...(backend ? { backend } : {}), ...(encryption ? { encryption } : {}) };
+  }
+
+  /**
+   * `required_version = ">= 0.1, < 2"`: this infra's version (package.json) must satisfy it, with
+   * Terraform's constraint syntax and messages.
+   */
+  private requiredVersion(a: Attribute): void {
+    const r = evaluateLiteral(a.expr, LITERAL);
+    for (const d of r.diagnostics) this.diags.push(d);
+    if (r.diagnostics.length > 0) return;
+    const text = typeof r.value === 'number' ? String(r.value) : r.value;
+    if (typeof text !== 'string') {
+      this.fail('Invalid value for "required_version"', 'It must be a string of version constraints, such as ">= 0.1, < 2".', a.expr.range);
+      return;
+    }
+    const constraints = parseConstraints(text);
+    if (!constraints) {
+      this.fail('Invalid version constraint', 'This string does not use correct version constraint syntax.', a.expr.range);
+      return;
+    }
+    const running = parseVersion(INFRA_VERSION);
+    if (running && !satisfies(running, constraints)) {
+      this.fail(
+        'Unsupported infra version',
+        `This configuration does not support infra version ${INFRA_VERSION}. To proceed, either choose another supported infra version or update this version constraint. Version constraints are normally set for good reason, so updating the constraint may lead to other errors or unexpected behavior.`,
+        a.range,
+      );
+    }
   }
 
   /** `moved { from = ADDR, to = ADDR }` / `removed { from = ADDR }`; addresses written as references. */

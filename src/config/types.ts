@@ -148,8 +148,15 @@ export interface LocalDecl {
    * value is converted to the variable's type (and marked sensitive) as a root variable's is,
    * and checked by the variable's validation rules (rewritten into the module instance).
    */
-  readonly variable?: { readonly type: Type; readonly sensitive: boolean; readonly validations?: readonly ConditionRule[] };
-  /** Set on the local that holds a module's output: the output's `precondition` blocks (rewritten into the module instance). */
+  readonly variable?: {
+    readonly type: Type;
+    readonly sensitive: boolean;
+    readonly validations?: readonly ConditionRule[];
+    /** `nullable = false`: a null value takes `default` (the variable's own), or is an error. */
+    readonly nullable?: boolean;
+    readonly default?: Expr;
+  };
+  /** For a module's output: its `precondition` blocks, rewritten into the module instance. */
   readonly preconditions?: readonly ConditionRule[];
 }
 

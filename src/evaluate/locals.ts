@@ -42,7 +42,17 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     const at = inProgress.indexOf(name);
     if (at >= 0) return { value: UNKNOWN, diagnostics: [cycleDiagnostic(inProgress.slice(at))] };
     inProgress.push(name);
+    // A module output's preconditions come before its value, as a root output's do.
+    const unmet = decl.preconditions ? checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics : [];
+    if (unmet.length > 0) {
+      inProgress.pop();
+      const failed = { value: UNKNOWN, diagnostics: unmet };
+      memo.set(name, failed);
+      return failed;
+    }
     let r = evaluateExpr(decl.expr, localScope);
+    const variable = decl.variable;
+    if (variable?.nullable === false && r.diagnostics.length === 0 && r.value === null) r = notNull(variable, decl, localScope);
     if (decl.variable && r.diagnostics.length === 0) r = asVariable(r.value, decl.variable, decl);
     inProgress.pop();
     memo.set(name, r);
@@ -50,11 +60,6 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     const rules = decl.variable?.validations;
     if (rules && r.diagnostics.length === 0) {
       const failed = validationDiagnostics(rules, decl, localScope);
-      if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
-    }
-    // A module output's preconditions: checked whenever the output is evaluated and they are known.
-    if (decl.preconditions && r.diagnostics.length === 0) {
-      const failed = checkRules(decl.preconditions, localScope, CONDITION_FAILED.output).diagnostics;
       if (failed.length > 0) memo.set(name, (r = { value: r.value, diagnostics: failed }));
     }
     return r;
@@ -84,6 +89,15 @@ export function createLocals(config: Config, scope: EvalScope): (name: string) =
     local,
   };
   return local;
+}
+
+/** A null given to a module's `nullable = false` variable: its default, or the error Terraform gives. */
+function notNull(variable: NonNullable<LocalDecl['variable']>, decl: LocalDecl, scope: EvalScope): Result<Value> {
+  if (variable.default) {
+    const d = evaluateExpr(variable.default, scope);
+    if (d.diagnostics.length > 0 || d.value !== null) return d;
+  }
+  return { value: UNKNOWN, diagnostics: [error('Invalid value for input variable', `The given value is not suitable for ${decl.name}: required variable may not be set to null.`, decl.range)] };
 }
 
 /** What `rules` say of a module input: a failed rule is Terraform's "Invalid value for variable" at the argument; an unknown one is not checked. */

@@ -88,7 +88,12 @@ function flattenCall(
         name,
         expr: expr ?? { kind: 'Literal', value: null, range: v.range },
         range: arg?.range ?? v.range,
-        variable: { type: v.type, sensitive: v.sensitive, ...(validations ? { validations } : {}) },
+        variable: {
+          type: v.type,
+          sensitive: v.sensitive,
+          ...(validations ? { validations } : {}),
+          ...(v.nullable === false ? { nullable: false, ...(v.default ? { default: v.default } : {}) } : {}),
+        },
       });
       const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
       const converted = convert(given, v.type);
@@ -101,8 +106,8 @@ function flattenCall(
     const outputs = new Map<string, string>();
     for (const o of child.outputs.values()) {
       const name = `${prefix}.output.${o.name}`;
-      const preconditions = o.preconditions?.map((rule) => rewriteRule(rule, inModule));
-      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...(preconditions ? { preconditions } : {}) });
+      const preconditions = o.preconditions ? { preconditions: o.preconditions.map((rule) => rewriteRule(rule, inModule)) } : {};
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...preconditions });
       outputs.set(o.name, name);
     }
     instances.set(key.index, outputs);

@@ -44,6 +44,8 @@ export interface VariableInput {
   readonly autoVarFiles?: boolean;
   /** Each variable file read is added here (shown path -> text), for excerpts in diagnostics. */
   readonly sources?: Map<string, string>;
+  /** false: do not run `validation` rules (`infra validate`, like `terraform validate`, checks the configuration, not its inputs). */
+  readonly validations?: boolean;
 }
 
 /** Prefix of environment variables that set input variables. */
@@ -198,7 +200,7 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
     values.set(decl.name, decl.sensitive ? sensitive(v) : v);
     where.set(decl.name, s === defaults.get(decl.name) ? undefined : s.range);
   }
-  for (const d of validate(config, values, where, input.env)) diags.push(d);
+  if (input.validations !== false) for (const d of validate(config, values, where, input.env)) diags.push(d);
   return { value: values, diagnostics: diags };
 }
 

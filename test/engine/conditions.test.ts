@@ -66,4 +66,39 @@ resource "test_instance" "cache" {
     expect(r.stderr).to.include('The database is not on the private network.');
     expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.db', 'test_instance.web']);
   });
+
+  it('validate, as terraform validate, checks no variable validation nor resource condition, but does check output preconditions', async () => {
+    const files = {
+      'main.infra': `variable "size" {
+  default = "huge"
+  validation {
+    condition     = var.size != "huge"
+    error_message = "Too big."
+  }
+}
+
+resource "test_instance" "a" {
+  name = var.size
+
+  lifecycle {
+    precondition {
+      condition     = var.size != "huge"
+      error_message = "Too big for a."
+    }
+  }
+}
+`,
+    };
+    cfg = tempConfig(files);
+    const ok = await runCli(['validate'], { cwd: cfg.dir });
+    expect([ok.code, ok.stdout]).to.deep.equal([0, 'Success! The configuration is valid.\n']);
+    const plan = await runCli(['plan'], { cwd: cfg.dir });
+    expect(plan.code).to.equal(1);
+    expect(plan.stderr).to.include('main.infra:1:1: Error: Invalid value for variable');
+    cfg.cleanup();
+    cfg = tempConfig({ 'main.infra': 'locals {\n  a = 1\n}\n\noutput "o" {\n  value = 1\n  precondition {\n    condition     = local.a > 2\n    error_message = "Out."\n  }\n}\n' });
+    const out = await runCli(['validate'], { cwd: cfg.dir });
+    expect(out.code).to.equal(1);
+    expect(out.stderr).to.include('main.infra:8:21: Error: Module output value precondition failed');
+  });
 });
