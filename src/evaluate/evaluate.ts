@@ -41,6 +41,11 @@ export interface EvalScope {
   readonly each?: { readonly key: Value; readonly value: Value };
   /** Set inside a `count` resource instance. */
   readonly countIndex?: number;
+  /**
+   * Iterator variables of the `dynamic` blocks around the expression (`rule.key`, `rule.value`),
+   * innermost last; each is an object with `key` and `value`.
+   */
+  readonly iterators?: ReadonlyMap<string, Value>;
   /** For `env()`. */
   readonly env: NodeJS.ProcessEnv;
   /** Declared local names and resource addresses (`type.name`), only for "did you mean" suggestions. */
@@ -252,6 +257,8 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
     );
   }
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  const iterator = c.scope.iterators?.get(name);
+  if (iterator !== undefined) return iterator;
   switch (name) {
     case 'var':
       return fail(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
@@ -284,6 +291,8 @@ function evDataRef(type: string, name: string, range: SourceRange, c: Ctx): Valu
 }
 
 function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Value {
+  const iterator = c.scope.iterators?.get(root);
+  if (iterator !== undefined) return getAttr(iterator, name, range, c);
   if (root === 'data') return fail(c, 'Invalid reference', `"data.${name}" is a data source type: write data.${name}.NAME.`, range);
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   const scope = c.scope;

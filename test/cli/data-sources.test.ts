@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingProvider } from '../support/recording-provider.js';
 import { runCli, tempConfig } from '../support/cli.js';
+import { startLinodeEmulator, type LinodeEmulator } from '../support/linode-emulator.js';
+import { fastProviderBlock } from '../support/linode-harness.js';
 
 /** A machine whose image is read from a file next to the configuration (`data "local_file"`). */
 const FILE_CONFIG = `
@@ -236,5 +238,71 @@ resource "test_instance" "web" {
     const bad = await cli('validate');
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include('main.infra:2:3: Error: Unsupported argument "name"\n');
+  });
+});
+
+describe('cli: Linode data sources against the emulator', function () {
+  this.timeout(60_000);
+  let emu: LinodeEmulator;
+  let cfg: { dir: string; cleanup: () => void };
+  beforeEach(async () => {
+    emu = await startLinodeEmulator();
+  });
+  afterEach(async () => {
+    cfg.cleanup();
+    await emu.close();
+  });
+  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir, env: { LINODE_TOKEN: emu.token, LINODE_URL: emu.url } });
+
+  it('dynamic "filter" blocks select regions and images; their values reach outputs', async () => {
+    cfg = tempConfig({
+      'main.infra': `${fastProviderBlock(22)}
+
+variable "countries" {
+  default = { country = ["us"], capabilities = ["Vlans"] }
+}
+
+data "linode_regions" "us" {
+  dynamic "filter" {
+    for_each = var.countries
+    content {
+      name   = filter.key
+      values = filter.value
+    }
+  }
+}
+
+data "linode_images" "debian" {
+  filter {
+    name     = "label"
+    values   = ["Debian"]
+    match_by = "substring"
+  }
+  order_by = "label"
+  order    = "desc"
+}
+
+output "regions" {
+  value = [for r in data.linode_regions.us.regions : r.id]
+}
+
+output "image" {
+  value = data.linode_images.debian.images[0].id
+}
+`,
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('+ image   = "linode/debian12"');
+    expect(r.stdout).to.include('+ regions = [\n      + "us-east",\n      + "us-central",\n      + "us-west",\n    ]');
+    expect(emu.requests.filter((q) => q.apiPath === '/images').map((q) => q.filter)).to.deep.equal([{ '+order_by': 'label', '+order': 'desc' }]);
+  });
+
+  it('a filter on a field that cannot be filtered is an error at the data block', async () => {
+    cfg = tempConfig({ 'main.infra': `${fastProviderBlock(22)}\n\ndata "linode_regions" "x" {\n  filter {\n    name   = "colour"\n    values = ["blue"]\n  }\n}\n` });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('Error: Invalid filter on data.linode_regions.x\n');
+    expect(r.stderr).to.include('"colour" is not a filterable field of linode_regions');
   });
 });

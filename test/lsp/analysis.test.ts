@@ -63,6 +63,6 @@ describe('language server analysis', () => {
 
   it('completes data source types after data "', () => {
     const edited = new Map(files).set(file, 'data "loc');
-    expect(completions(edited, file, { line: 0, character: 6 }).map((c) => c.label)).to.deep.equal(['local_file']);
+    expect(completions(edited, file, { line: 0, character: 6 }).map((c) => c.label)).to.deep.equal(['linode_images', 'linode_instances', 'linode_regions', 'local_file']);
   });
 });
