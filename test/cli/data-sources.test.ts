@@ -172,6 +172,34 @@ resource "test_instance" "web" {
     expect(web?.config?.name).to.equal('from-file');
   });
 
+  it('depends_on a resource with a change pending defers the read to apply, with that reason', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "after" {
+  filename   = "\${path.root}/a.txt"
+  depends_on = [test_instance.src]
+}
+
+output "a" {
+  value = data.local_file.after.content
+}
+`,
+      'a.txt': 'A',
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('  # data.local_file.after will be read during apply\n  # (depends on a resource or a module with changes pending)\n');
+    expect(r.stdout).to.include('+ a = (known after apply)');
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    const again = await cli('plan');
+    expect(again.stdout).to.include('No changes.');
+    expect(state().outputs.a.value).to.equal('A');
+  });
+
   it('a saved plan keeps what was read and what is left to read during apply', async () => {
     cfg = tempConfig({
       'main.infra': `
