@@ -12,7 +12,7 @@ import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
-import { type EvaluatedData, evaluateDataInstance } from './data-sources.js';
+import { type EvaluatedData, dataReadRange, evaluateDataInstance } from './data-sources.js';
 import { diffInstance } from './diff.js';
 import { placedGeneration } from './placement.js';
 import type { Evaluated, PassResult } from './pass.js';
@@ -119,8 +119,7 @@ function evaluateDataBlock(
     );
     return;
   }
-  const firstValue = decl.body.items.find((i) => i.kind === 'Attribute');
-  const range = firstValue && firstValue.kind === 'Attribute' ? firstValue.expr.range : decl.range;
+  const range = dataReadRange(decl);
   for (const key of keys.keys) {
     const address = instanceAddress(decl, key.index);
     const body = scope.recording(() => decodeBody(decl.body, info.schema, instanceScope(scope.scope, key)));

@@ -7,7 +7,8 @@
  * draws them):
  *
  *   moves.ts (moved/removed/import blocks, on the state) -> block graph (graph/graph.ts)
- *     -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
+ *     -> instances.ts (with diff.ts, and data-sources.ts for data blocks: reads it needs end the
+ *        plan early, asking the caller for them) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   rollback (infra rollback): rollback.ts

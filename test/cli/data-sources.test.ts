@@ -200,6 +200,29 @@ output "a" {
     expect(state().outputs.a.value).to.equal('A');
   });
 
+  it('a read during apply that fails fails the apply, naming the data source, and what needs it is not created', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "late" {
+  filename = "\${path.root}/\${test_instance.src.id}.txt"
+}
+
+resource "test_instance" "web" {
+  name = data.local_file.late.content
+}
+`,
+    });
+    const a = await cli('apply', '-auto-approve');
+    expect(a.code).to.equal(1);
+    expect(a.stderr).to.include(`main.infra:7:14: Error: Failed to read data.local_file.late\n`);
+    expect(a.stderr).to.include(`Cannot read ${join(cfg.dir, 'i-1.txt')}: no such file.`);
+    expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.src']);
+  });
+
   it('a saved plan keeps what was read and what is left to read during apply', async () => {
     cfg = tempConfig({
       'main.infra': `
