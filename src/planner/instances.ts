@@ -131,7 +131,7 @@ function evaluateDataBlock(
     throughData(deps, data);
     // Arguments with errors are not read: the errors are the plan's answer.
     if (hasErrors(body.result.diagnostics)) continue;
-    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads);
+    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads === true || ctx.input.mode === 'destroy');
     data.set(address, ev);
     block.instances.set(key.index, ev.value);
   }

@@ -88,7 +88,8 @@ function planPasses(ctx: PlanContext, reads: DataReadNeeded[]): Plan | null {
   for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
   if (reads.length > 0 || hasErrors(ctx.diagnostics)) return null;
   const planned = planModes(ctx, pass, forced);
-  return planned && pass.data.size > 0 ? { ...planned, data: dataSourceReads(pass) } : planned;
+  // A destroy reads no data source (what it destroys is in the state) and records none.
+  return planned && pass.data.size > 0 && ctx.input.mode !== 'destroy' ? { ...planned, data: dataSourceReads(pass) } : planned;
 }
 
 /** The plan of the mode asked for, from the evaluated pass. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingProvider } from '../support/recording-provider.js';
 import { runCli, tempConfig } from '../support/cli.js';
@@ -221,6 +221,17 @@ resource "test_instance" "web" {
     expect(a.stderr).to.include(`main.infra:7:14: Error: Failed to read data.local_file.late\n`);
     expect(a.stderr).to.include(`Cannot read ${join(cfg.dir, 'i-1.txt')}: no such file.`);
     expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.src']);
+  });
+
+  it('destroy reads no data source: a file gone since does not stop it, and the state forgets the data sources', async () => {
+    cfg = tempConfig({ 'main.infra': FILE_CONFIG, 'image.txt': 'debian12' });
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    rmSync(join(cfg.dir, 'image.txt'));
+    const d = await cli('destroy', '-auto-approve');
+    expect(d.stderr).to.equal('');
+    expect(d.code).to.equal(0);
+    expect(state().resources).to.deep.equal([]);
+    expect(state()).to.not.have.property('data_sources');
   });
 
   it('a saved plan keeps what was read and what is left to read during apply', async () => {
