@@ -15,6 +15,8 @@ import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type J
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import { type DataSourceRead, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
 import { readDataSource } from './data-read.js';
+import { dataReadRange } from '../planner/data-sources.js';
+import { blockOf } from '../addrs/address.js';
 import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
 import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
@@ -364,8 +366,10 @@ class Applier {
         this.pendingData.delete(d.address);
         progress = true;
         const config = toJson(r.config as Value) as Record<string, Json>;
+        // Provider lines of a read go with the step that needed it; after the last step, nowhere.
         const context = step ? this.ctx(d.provider, step) : { ...this.ctx(d.provider, this.o.plan.steps[0]), log: () => {} };
-        const read = await readDataSource({ ...d, config }, this.o.providers, () => context, this.o.config.dir);
+        const decl = this.o.config.dataSources?.find((x) => x.address === blockOf(d.address));
+        const read = await readDataSource({ ...d, config, ...(decl ? { range: dataReadRange(decl) } : {}) }, this.o.providers, () => context, this.o.config.dir);
         if (!read.state) {
           this.failed.push(`read ${d.address}`);
           this.diagnostics.push(...read.diagnostics);

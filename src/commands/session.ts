@@ -13,7 +13,7 @@ import { readTextFileBounded } from '../config/read-text.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
-import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
+import { canonicalJson, containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
 import { refresh } from '../apply/refresh.js';
 import { runScrubber, type Scrubber } from '../apply/scrubber.js';
 import { type Plan, type PlanBasis } from '../planner/plan.js';
@@ -407,6 +407,10 @@ export async function refreshAndPlan(args: {
     if (!r.reads?.length) {
       check(r.diagnostics, args.warnings);
       return { plan: r.plan!, refreshed: state };
+    }
+    // Each round must read something new, or the planner would ask for the same reads forever.
+    if (r.reads.every((n) => dataReads.get(n.address)?.configKey === canonicalJson(n.config as Json))) {
+      throw new Error(`the planner asked again for data sources it was given: ${r.reads.map((n) => n.address).join(', ')}`);
     }
     const read = await readDataSources(r.reads, args.providers, dataContext, args.config.dir, args.scrubber);
     check(read.diagnostics, args.warnings);

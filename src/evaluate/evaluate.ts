@@ -47,6 +47,11 @@ export interface EvalScope {
   readonly countIndex?: number;
   /** In a resource's `postcondition`: the instance's own values, `self`. */
   readonly self?: Value;
+  /**
+   * Iterator variables of the `dynamic` blocks around the expression (`rule.key`, `rule.value`),
+   * innermost last; each is an object with `key` and `value`.
+   */
+  readonly iterators?: ReadonlyMap<string, Value>;
   /** For `env()`. */
   readonly env: NodeJS.ProcessEnv;
   /** Declared local names and resource addresses (`type.name`), only for "did you mean" suggestions. */
@@ -260,6 +265,8 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
   }
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   if (name === 'self' && c.scope.self !== undefined) return c.scope.self;
+  const iterator = c.scope.iterators?.get(name);
+  if (iterator !== undefined) return iterator;
   switch (name) {
     case 'var':
       return failStatic(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
@@ -292,6 +299,8 @@ function evDataRef(type: string, name: string, range: SourceRange, c: Ctx): Valu
 }
 
 function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Value {
+  const iterator = c.scope.iterators?.get(root);
+  if (iterator !== undefined) return getAttr(iterator, name, range, c);
   if (root === 'data') return fail(c, 'Invalid reference', `"data.${name}" is a data source type: write data.${name}.NAME.`, range);
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   const scope = c.scope;

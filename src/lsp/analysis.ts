@@ -100,7 +100,7 @@ export function definition(files: ReadonlyMap<string, string>, file: string, pos
   return declarations(files).find((d) => d.address === ref);
 }
 
-/** The innermost resource block around the position, and the nested block path inside it. */
+/** The innermost resource or data block around the position, and the nested block path inside it. */
 function enclosingResource(body: Body, position: Position): { block: Block; path: string[] } | undefined {
   const inside = (b: Block): boolean => {
     const start = b.range.start.line - 1;
@@ -108,7 +108,7 @@ function enclosingResource(body: Body, position: Position): { block: Block; path
     return position.line > start && position.line <= end;
   };
   for (const item of body.items) {
-    if (item.kind !== 'Block' || item.type !== 'resource' || item.body === null || !inside(item)) continue;
+    if (item.kind !== 'Block' || (item.type !== 'resource' && item.type !== 'data') || item.body === null || !inside(item)) continue;
     const path: string[] = [];
     let current: Body = item.body;
     for (;;) {
@@ -122,7 +122,7 @@ function enclosingResource(body: Body, position: Position): { block: Block; path
   return undefined;
 }
 
-function attributesAt(schema: ResourceTypeSchema, path: readonly string[]): Readonly<Record<string, AttributeSchema>> | undefined {
+function attributesAt(schema: Pick<ResourceTypeSchema, 'attributes' | 'blocks'>, path: readonly string[]): Readonly<Record<string, AttributeSchema>> | undefined {
   let attributes: Readonly<Record<string, AttributeSchema>> = schema.attributes;
   let blocks = schema.blocks;
   for (const name of path) {
@@ -201,7 +201,8 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
     lines[position.line] = '';
     const { file: ast } = parseFile(file, lines.join('\n'));
     const around = enclosingResource(ast.body, position);
-    const schema = around === undefined ? undefined : schemaOf(around.block.labels[0]?.value ?? '');
+    const typeName = around?.block.labels[0]?.value ?? '';
+    const schema = around === undefined ? undefined : around.block.type === 'data' ? providerForDataSource(typeName)?.dataSources?.[typeName] : schemaOf(typeName);
     const attributes = schema === undefined || around === undefined ? undefined : attributesAt(schema, around.path);
     if (attributes === undefined) return [];
     return Object.entries(attributes)

@@ -62,6 +62,12 @@ export interface EvaluatedData {
   readonly deps: ReadonlySet<string>;
 }
 
+/** Where a failed read of `decl` is reported: its first argument's value, else the block. */
+export function dataReadRange(decl: ResourceDecl): SourceRange {
+  const first = decl.body.items.find((i) => i.kind === 'Attribute');
+  return first && first.kind === 'Attribute' ? first.expr.range : decl.range;
+}
+
 /** Decides what the data source instance at `address` is in this plan. */
 export function evaluateDataInstance(
   s: { decl: ResourceDecl; address: string; index: string | number | null; info: DataTypeInfo; config: Record<string, Value>; deps: ReadonlySet<string>; dataDeps: readonly string[]; range: SourceRange },

@@ -16,7 +16,7 @@ import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
-import { type EvaluatedData, evaluateDataInstance } from './data-sources.js';
+import { type EvaluatedData, dataReadRange, evaluateDataInstance } from './data-sources.js';
 import { diffInstance } from './diff.js';
 import { placedGeneration } from './placement.js';
 import type { Evaluated, PassResult } from './pass.js';
@@ -146,8 +146,7 @@ function evaluateDataBlock(
     );
     return;
   }
-  const firstValue = decl.body.items.find((i) => i.kind === 'Attribute');
-  const range = firstValue && firstValue.kind === 'Attribute' ? firstValue.expr.range : decl.range;
+  const range = dataReadRange(decl);
   for (const key of keys.keys) {
     const address = instanceAddress(decl, key.index);
     const body = scope.recording(() => decodeBody(decl.body, info.schema, instanceScope(scope.scope, key)));
@@ -159,7 +158,7 @@ function evaluateDataBlock(
     throughData(deps, data);
     // Arguments with errors are not read: the errors are the plan's answer.
     if (hasErrors(body.result.diagnostics)) continue;
-    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads);
+    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads === true || ctx.input.mode === 'destroy');
     data.set(address, ev);
     block.instances.set(key.index, ev.value);
   }

@@ -7,7 +7,8 @@
  * draws them):
  *
  *   moves.ts (moved/removed/import blocks, on the state) -> block graph (graph/graph.ts)
- *     -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
+ *     -> instances.ts (with diff.ts, and data-sources.ts for data blocks: reads it needs end the
+ *        plan early, asking the caller for them) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   rollback (infra rollback): rollback.ts
@@ -93,7 +94,8 @@ function planPasses(ctx: PlanContext, reads: DataReadNeeded[]): Plan | null {
   for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
   if (reads.length > 0 || hasErrors(ctx.diagnostics)) return null;
   const planned = planModes(ctx, pass, forced);
-  return planned && pass.data.size > 0 ? { ...planned, data: dataSourceReads(pass) } : planned;
+  // A destroy reads no data source (what it destroys is in the state) and records none.
+  return planned && pass.data.size > 0 && ctx.input.mode !== 'destroy' ? { ...planned, data: dataSourceReads(pass) } : planned;
 }
 
 /** The plan of the mode asked for, from the evaluated pass. */

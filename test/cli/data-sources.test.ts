@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingProvider } from '../support/recording-provider.js';
 import { runCli, tempConfig } from '../support/cli.js';
+import { startLinodeEmulator, type LinodeEmulator } from '../support/linode-emulator.js';
+import { fastProviderBlock } from '../support/linode-harness.js';
 
 /** A machine whose image is read from a file next to the configuration (`data "local_file"`). */
 const FILE_CONFIG = `
@@ -170,6 +172,68 @@ resource "test_instance" "web" {
     expect(web?.config?.name).to.equal('from-file');
   });
 
+  it('depends_on a resource with a change pending defers the read to apply, with that reason', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "after" {
+  filename   = "\${path.root}/a.txt"
+  depends_on = [test_instance.src]
+}
+
+output "a" {
+  value = data.local_file.after.content
+}
+`,
+      'a.txt': 'A',
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('  # data.local_file.after will be read during apply\n  # (depends on a resource or a module with changes pending)\n');
+    expect(r.stdout).to.include('+ a = (known after apply)');
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    const again = await cli('plan');
+    expect(again.stdout).to.include('No changes.');
+    expect(state().outputs.a.value).to.equal('A');
+  });
+
+  it('a read during apply that fails fails the apply, naming the data source, and what needs it is not created', async () => {
+    cfg = tempConfig({
+      'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "late" {
+  filename = "\${path.root}/\${test_instance.src.id}.txt"
+}
+
+resource "test_instance" "web" {
+  name = data.local_file.late.content
+}
+`,
+    });
+    const a = await cli('apply', '-auto-approve');
+    expect(a.code).to.equal(1);
+    expect(a.stderr).to.include(`main.infra:7:14: Error: Failed to read data.local_file.late\n`);
+    expect(a.stderr).to.include(`Cannot read ${join(cfg.dir, 'i-1.txt')}: no such file.`);
+    expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.src']);
+  });
+
+  it('destroy reads no data source: a file gone since does not stop it, and the state forgets the data sources', async () => {
+    cfg = tempConfig({ 'main.infra': FILE_CONFIG, 'image.txt': 'debian12' });
+    expect((await cli('apply', '-auto-approve')).code).to.equal(0);
+    rmSync(join(cfg.dir, 'image.txt'));
+    const d = await cli('destroy', '-auto-approve');
+    expect(d.stderr).to.equal('');
+    expect(d.code).to.equal(0);
+    expect(state().resources).to.deep.equal([]);
+    expect(state()).to.not.have.property('data_sources');
+  });
+
   it('a saved plan keeps what was read and what is left to read during apply', async () => {
     cfg = tempConfig({
       'main.infra': `
@@ -236,5 +300,71 @@ resource "test_instance" "web" {
     const bad = await cli('validate');
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include('main.infra:2:3: Error: Unsupported argument "name"\n');
+  });
+});
+
+describe('cli: Linode data sources against the emulator', function () {
+  this.timeout(60_000);
+  let emu: LinodeEmulator;
+  let cfg: { dir: string; cleanup: () => void };
+  beforeEach(async () => {
+    emu = await startLinodeEmulator();
+  });
+  afterEach(async () => {
+    cfg.cleanup();
+    await emu.close();
+  });
+  const cli = (...args: string[]) => runCli(args, { cwd: cfg.dir, env: { LINODE_TOKEN: emu.token, LINODE_URL: emu.url } });
+
+  it('dynamic "filter" blocks select regions and images; their values reach outputs', async () => {
+    cfg = tempConfig({
+      'main.infra': `${fastProviderBlock(22)}
+
+variable "countries" {
+  default = { country = ["us"], capabilities = ["Vlans"] }
+}
+
+data "linode_regions" "us" {
+  dynamic "filter" {
+    for_each = var.countries
+    content {
+      name   = filter.key
+      values = filter.value
+    }
+  }
+}
+
+data "linode_images" "debian" {
+  filter {
+    name     = "label"
+    values   = ["Debian"]
+    match_by = "substring"
+  }
+  order_by = "label"
+  order    = "desc"
+}
+
+output "regions" {
+  value = [for r in data.linode_regions.us.regions : r.id]
+}
+
+output "image" {
+  value = data.linode_images.debian.images[0].id
+}
+`,
+    });
+    const r = await cli('plan');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.include('+ image   = "linode/debian12"');
+    expect(r.stdout).to.include('+ regions = [\n      + "us-east",\n      + "us-central",\n      + "us-west",\n    ]');
+    expect(emu.requests.filter((q) => q.apiPath === '/images').map((q) => q.filter)).to.deep.equal([{ '+order_by': 'label', '+order': 'desc' }]);
+  });
+
+  it('a filter on a field that cannot be filtered is an error at the data block', async () => {
+    cfg = tempConfig({ 'main.infra': `${fastProviderBlock(22)}\n\ndata "linode_regions" "x" {\n  filter {\n    name   = "colour"\n    values = ["blue"]\n  }\n}\n` });
+    const r = await cli('plan');
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('Error: Invalid filter on data.linode_regions.x\n');
+    expect(r.stderr).to.include('"colour" is not a filterable field of linode_regions');
   });
 });

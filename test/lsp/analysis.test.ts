@@ -65,4 +65,11 @@ describe('language server analysis', () => {
     const edited = new Map(files).set(file, 'data "loc');
     expect(completions(edited, file, { line: 0, character: 6 }).map((c) => c.label)).to.deep.equal(['linode_images', 'linode_instances', 'linode_regions', 'local_file']);
   });
+
+  it('completes the arguments of a data block and of its nested filter block, not what it reads', () => {
+    const text = 'data "linode_images" "d" {\n  \n  filter {\n    \n  }\n}\n';
+    const edited = new Map(files).set(file, text);
+    expect(completions(edited, file, { line: 1, character: 2 }).map((c) => c.label)).to.deep.equal(['order_by', 'order', 'latest']);
+    expect(completions(edited, file, { line: 3, character: 4 }).map((c) => c.label)).to.deep.equal(['name', 'values', 'match_by']);
+  });
 });

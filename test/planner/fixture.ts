@@ -12,7 +12,8 @@ import type { Diagnostic } from '../../src/diagnostics.js';
 import { resolveVariables } from '../../src/evaluate/variables.js';
 import { Unknown, type Json, type Value } from '../../src/evaluate/value.js';
 import type { Plan } from '../../src/planner/plan.js';
-import { type TypeInfo, plan, storedForm } from '../../src/planner/planner.js';
+import { type DataReadNeeded, type DataReadResult, type TypeInfo, plan, storedForm } from '../../src/planner/planner.js';
+import { localDataSchemas } from '../../src/providers/local/schema.js';
 import type { Role } from '../../src/providers/contract.js';
 import { emptyState } from '../../src/state/store.js';
 import { sortInstances } from '../../src/state/query.js';
@@ -109,12 +110,14 @@ export interface FixtureInit {
   readonly vars?: readonly string[];
   /** The time the plan is made for (ISO 8601), for kept copies' windows. */
   readonly now?: string;
+  /** Data sources read before planning (their types are the local provider's: `local_file`). */
+  readonly dataReads?: ReadonlyMap<string, DataReadResult>;
 }
 
 const TYPES: (t: string) => TypeInfo | undefined = (t) => (testSchemas[t] ? { provider: 'test', schema: testSchemas[t] } : undefined);
 
 /** Plans `init`; throws with the diagnostics when the configuration itself does not load. */
-export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics: Diagnostic[] } {
+export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
   const dir = mkdtempSync(join(tmpdir(), 'infra-planner-'));
   try {
     writeFileSync(join(dir, 'main.infra'), init.config);
@@ -133,6 +136,9 @@ export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics
       drift: [],
       types: TYPES,
       typeNames: Object.keys(testSchemas),
+      dataTypes: (t) => (localDataSchemas[t] ? { provider: 'local', schema: localDataSchemas[t] } : undefined),
+      dataTypeNames: Object.keys(localDataSchemas),
+      ...(init.dataReads ? { dataReads: init.dataReads } : {}),
       mode: init.mode ?? 'normal',
       targets: init.targets ?? [],
       replace: init.replace ?? [],
