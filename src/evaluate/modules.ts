@@ -73,7 +73,8 @@ function flattenCall(
     const prefix = instanceAddress(callAddress, key.index);
     const inCall: Rewrite = {
       ...parent,
-      ...(key.each ? { each: { key: keyExpr(key.index, call.range), value: forEach && !Array.isArray(key.each.value) && typeof key.each.value === 'object' && key.each.value !== null ? indexExpr(forEach, key.index, call.range) : keyExpr(key.index, call.range) } } : {}),
+      // each.value is the element of the for_each value at the key: the key itself for a set of strings.
+      ...(key.each ? { each: { key: keyExpr(key.index, call.range), value: forEach && key.each.value !== key.index ? indexExpr(forEach, key.index, call.range) : keyExpr(key.index, call.range) } } : {}),
       ...(key.countIndex !== undefined ? { countIndex: { kind: 'Literal', value: key.countIndex, range: call.range } } : {}),
     };
     const inModule: Rewrite = { prefix, config: child, diags: parent.diags };

@@ -118,6 +118,14 @@ resource "test_route" "ns" {
       'create test_route.ns["a"]',
       'create test_route.ns["b"]',
     ]);
+    const images = planOf({
+      files: SERVER_MODULE,
+      config: 'locals {\n  images = { a = "debian12", b = "debian13" }\n}\n\nmodule "ns" {\n  for_each = local.images\n  source   = "./modules/server"\n  name     = each.key\n  image    = each.value\n}\n',
+    });
+    expect(images.changes.filter((c) => c.type === 'test_instance').map((c) => [c.address, (c.after as Record<string, unknown>).image])).to.deep.equal([
+      ['module.ns["a"].test_instance.this', 'debian12'],
+      ['module.ns["b"].test_instance.this', 'debian13'],
+    ]);
     const p = planOf({
       files: SERVER_MODULE,
       config: `
