@@ -96,7 +96,8 @@ function flattenCall(
     const outputs = new Map<string, string>();
     for (const o of child.outputs.values()) {
       const name = `${prefix}.output.${o.name}`;
-      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range });
+      // A sensitive output's value stays sensitive for the caller.
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...(o.sensitive ? { variable: { type: 'any' as const, sensitive: true } } : {}) });
       outputs.set(o.name, name);
     }
     instances.set(key.index, outputs);
