@@ -280,7 +280,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       void exited.then(() => printed.push(out));
       // Killed as ns1's new copy is being created: the request is out, the state may not have its id.
       const deadline = Date.now() + 120_000;
-      const creatingGreen = /linode_instance\.ns\["ns1"\] \((?:blue|green)\): │ Creating Linode/;
+      const creatingGreen = /module\.ns\["ns1"\]\.linode_instance\.this \((?:blue|green)\): │ Creating Linode/;
       while (!creatingGreen.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (!creatingGreen.test(out)) expect.fail(`the apply never started creating green:\n${out}`);
       child.kill('SIGKILL');
