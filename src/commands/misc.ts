@@ -3,6 +3,7 @@
  */
 import { formatUtcClock } from '../duration.js';
 import { loadConfig } from '../config/load.js';
+import { flattenModules } from '../evaluate/modules.js';
 import type { Config } from '../config/types.js';
 import { resolveVariables } from '../evaluate/variables.js';
 import { UNKNOWN, type Value } from '../evaluate/value.js';
@@ -44,8 +45,11 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
   const variables = new Map(vars.value);
   for (const name of config.variables.keys()) if (!variables.has(name)) variables.set(name, UNKNOWN);
   const state = emptyState();
+  // Placeholder variables may leave a module call's instances unknown: not an error here.
+  const flat = flattenModules(config, variables, io.env, { unknownInstances: 'unknown' });
+  if (hasErrors(flat.diagnostics)) return { plan: null, diagnostics: [...diagnostics, ...flat.diagnostics] };
   const r = computePlan({
-    config,
+    config: flat.value,
     variables,
     state,
     drift: [],

@@ -74,6 +74,8 @@ export interface ModuleCallInstances {
   readonly instances: ReadonlyMap<string | number | null, ReadonlyMap<string, string>>;
   /** Resource block addresses inside the call (nested calls included): what `depends_on = [module.X]` waits for. */
   readonly resources: readonly string[];
+  /** Set when the call's for_each or count is not known yet (infra validate with placeholder variables): `module.NAME` is unknown. */
+  readonly unknown?: boolean;
 }
 
 /**

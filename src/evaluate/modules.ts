@@ -30,14 +30,28 @@ interface Rewrite {
   readonly diags: Diagnostic[];
 }
 
+/** What flattening does with a call whose `for_each` or `count` is not known. */
+export interface FlattenOptions {
+  /**
+   * `error` (plan and apply): it is an error. `unknown` (validate, graph, whose variables may be
+   * placeholders): the call has no instances yet and `module.NAME` is unknown.
+   */
+  readonly unknownInstances?: 'error' | 'unknown';
+}
+
 /**
  * Flattens `config`'s module calls (see the file comment); `variables` are the root module's.
  * A configuration without modules is returned as it is.
  */
-export function flattenModules(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv): Result<Config> {
+export function flattenModules(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv, opts: FlattenOptions = {}): Result<Config> {
   if (!config.modules || config.modules.size === 0) return { value: config, diagnostics: [] };
   const diags: Diagnostic[] = [];
-  const out = { resources: [...config.resources], locals: new Map<string, LocalDecl>(config.locals), calls: new Map<string, ModuleCallInstances>() };
+  const out: Output = {
+    resources: [...config.resources],
+    locals: new Map<string, LocalDecl>(config.locals),
+    calls: new Map<string, ModuleCallInstances>(),
+    unknownInstances: opts.unknownInstances ?? 'error',
+  };
   const rootScope = expansionScope(config, variables, env);
   for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
   const resources = out.resources.map((r) => withModuleDependencies(r, out.calls));
@@ -55,15 +69,21 @@ function join(prefix: string, rest: string): string {
   return prefix === '' ? rest : `${prefix}.${rest}`;
 }
 
-function flattenCall(
-  call: ModuleCallDecl,
-  parent: Rewrite,
-  parentScope: EvalScope,
-  env: NodeJS.ProcessEnv,
-  out: { resources: ResourceDecl[]; locals: Map<string, LocalDecl>; calls: Map<string, ModuleCallInstances> },
-): void {
+/** What flattening builds, and how. */
+interface Output {
+  readonly resources: ResourceDecl[];
+  readonly locals: Map<string, LocalDecl>;
+  readonly calls: Map<string, ModuleCallInstances>;
+  readonly unknownInstances: 'error' | 'unknown';
+}
+
+function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalScope, env: NodeJS.ProcessEnv, out: Output): void {
   const callAddress = join(parent.prefix, `module.${call.name}`);
-  const keys = callInstances(call, parentScope, parent.diags);
+  const keys = callInstances(call, parentScope, parent.diags, out.unknownInstances);
+  if (keys === 'unknown') {
+    out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : 'count', instances: new Map(), resources: [], unknown: true });
+    return;
+  }
   if (keys === null) return;
   const forEach = call.forEach ? rewrite(call.forEach, parent) : undefined;
   const instances = new Map<string | number | null, Map<string, string>>();
@@ -73,7 +93,8 @@ function flattenCall(
     const prefix = instanceAddress(callAddress, key.index);
     const inCall: Rewrite = {
       ...parent,
-      ...(key.each ? { each: { key: keyExpr(key.index, call.range), value: forEach && !Array.isArray(key.each.value) && typeof key.each.value === 'object' && key.each.value !== null ? indexExpr(forEach, key.index, call.range) : keyExpr(key.index, call.range) } } : {}),
+      // each.value is the element of the for_each value at the key: the key itself for a set of strings.
+      ...(key.each ? { each: { key: keyExpr(key.index, call.range), value: forEach && key.each.value !== key.index ? indexExpr(forEach, key.index, call.range) : keyExpr(key.index, call.range) } } : {}),
       ...(key.countIndex !== undefined ? { countIndex: { kind: 'Literal', value: key.countIndex, range: call.range } } : {}),
     };
     const inModule: Rewrite = { prefix, config: child, diags: parent.diags };
@@ -107,7 +128,9 @@ function flattenCall(
     for (const o of child.outputs.values()) {
       const name = `${prefix}.output.${o.name}`;
       const preconditions = o.preconditions ? { preconditions: o.preconditions.map((rule) => rewriteRule(rule, inModule)) } : {};
-      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...preconditions });
+      // A sensitive output's value stays sensitive for the caller.
+      const sensitive = o.sensitive ? { variable: { type: 'any' as const, sensitive: true } } : {};
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...preconditions, ...sensitive });
       outputs.set(o.name, name);
     }
     instances.set(key.index, outputs);
@@ -173,12 +196,13 @@ function evaluateQuietly(expr: Expr, scope: EvalScope): Value {
 }
 
 /** The instances of a call, or null (with a diagnostic) when they cannot be decided here. */
-function callInstances(call: ModuleCallDecl, scope: EvalScope, diags: Diagnostic[]): InstanceKey[] | null {
+function callInstances(call: ModuleCallDecl, scope: EvalScope, diags: Diagnostic[], unknownInstances: Output['unknownInstances']): InstanceKey[] | null | 'unknown' {
   if (!call.forEach && !call.count) return [{ index: null }];
   const r = expandInstances(call, scope);
   for (const d of r.diagnostics) diags.push(d);
   if (r.diagnostics.length > 0) return null;
   if ('unknown' in r.value) {
+    if (unknownInstances === 'unknown') return 'unknown';
     const arg = call.forEach ? 'for_each' : 'count';
     diags.push(
       error(

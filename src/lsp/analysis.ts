@@ -4,7 +4,7 @@
  * declarations and where a reference points, hover text from the provider schemas, and
  * completions. Positions here are 0-based line and UTF-16 character, as the protocol counts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
@@ -215,18 +215,23 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
 /**
  * The diagnostics `infra validate` gives for the configuration in `dir`, with `files` (base
  * name -> text, unsaved edits included) in place of what is on disk. Runs validate on a copy in a
- * temporary directory; the ranges name the files by base name.
+ * temporary directory; the ranges name the files by base name. The folders of `dir` are linked
+ * into the copy, so the modules it calls (`source = "./modules/NAME"`) are found; diagnostics in
+ * those modules' files are left out (they belong to other documents).
  */
-export async function validateTexts(files: ReadonlyMap<string, string>): Promise<Diagnostic[]> {
+export async function validateTexts(files: ReadonlyMap<string, string>, dir?: string): Promise<Diagnostic[]> {
   const work = mkdtempSync(join(tmpdir(), 'infra-lsp-'));
   try {
     for (const [name, text] of files) writeFileSync(join(work, basename(name)), text);
+    if (dir !== undefined) {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) symlinkSync(join(dir, entry.name), join(work, entry.name), 'dir');
+    }
     let out = '';
     const io: Io = { cwd: work, env: {}, out: (t) => void (out += t), err: () => undefined, color: false, errColor: false, sources: new Map() };
     const { validateCommand } = await import('../commands/misc.js');
     await validateCommand({ json: true }, io);
     const parsed = JSON.parse(out) as { diagnostics: { severity: Diagnostic['severity']; summary: string; detail: string | null; range: SourceRange | null }[] };
-    return parsed.diagnostics.map((d) => ({
+    return parsed.diagnostics.filter((d) => d.range === null || !d.range.file.includes('/')).map((d) => ({
       severity: d.severity,
       summary: d.summary,
       ...(d.detail !== null ? { detail: d.detail } : {}),

@@ -160,6 +160,7 @@ export class ValueScope {
    * that reads one output of one instance is charged with that output's reads only.
    */
   private moduleValue(call: ModuleCallInstances): Value {
+    if (call.unknown) return UNKNOWN;
     const instance = (outputs: ReadonlyMap<string, string>): ObjectValue =>
       lazyObject([...outputs.keys()], (output) => this.scope.local(outputs.get(output)!)?.value ?? UNKNOWN);
     if (call.mode === 'single') return instance(call.instances.get(null) ?? new Map());

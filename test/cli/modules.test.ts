@@ -223,3 +223,40 @@ describe('cli: validation, conditions and replace_triggered_by inside a module',
     ]);
   });
 });
+
+describe('cli: validate with modules', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': `
+variable "names" {
+  type = list(string)
+}
+
+module "ns" {
+  for_each = toset(var.names)
+  source   = "./modules/server"
+  name     = each.key
+  release  = "v1"
+}
+
+resource "test_route" "all" {
+  targets = [for m in values(module.ns) : m.ipv4]
+}
+
+output "ips" {
+  value = { for k, m in module.ns : k => m.ipv4 }
+}
+`,
+    'modules/server/main.infra': MODULE,
+  });
+
+  it('accepts a module for_each over a variable that has no value yet, and plan asks for it', async () => {
+    const r = await project.cli('validate');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('Success! The configuration is valid.\n');
+    const plan = await project.cli('plan', '--var', 'names=["a"]');
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.include('module.ns["a"].test_instance.this');
+  });
+});
+

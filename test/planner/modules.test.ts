@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { flattenModules } from '../../src/evaluate/modules.js';
 import { summarizeConfiguration } from '../../src/planner/plan-configuration.js';
 import { planToJson } from '../../src/render/plan-json.js';
+import { Sensitive } from '../../src/evaluate/value.js';
 import { appliedState, planFixture, planOf } from './fixture.js';
 
 /** A module of one server with its check: the server's name from a variable, its address as an output. */
@@ -117,6 +118,14 @@ resource "test_route" "ns" {
       'create module.spare[0].test_instance.this',
       'create test_route.ns["a"]',
       'create test_route.ns["b"]',
+    ]);
+    const images = planOf({
+      files: SERVER_MODULE,
+      config: 'locals {\n  images = { a = "debian12", b = "debian13" }\n}\n\nmodule "ns" {\n  for_each = local.images\n  source   = "./modules/server"\n  name     = each.key\n  image    = each.value\n}\n',
+    });
+    expect(images.changes.filter((c) => c.type === 'test_instance').map((c) => [c.address, (c.after as Record<string, unknown>).image])).to.deep.equal([
+      ['module.ns["a"].test_instance.this', 'debian12'],
+      ['module.ns["b"].test_instance.this', 'debian13'],
     ]);
     const p = planOf({
       files: SERVER_MODULE,
@@ -397,5 +406,22 @@ resource "test_route" "web" {
     expect(root.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
       'main.infra:6:11: Reference to undeclared module: No module call named "m" is declared in the root module.',
     ]);
+  });
+
+  it('a call\'s depends_on holds for every resource inside it, and a sensitive output stays sensitive', () => {
+    const files = {
+      'modules/s/main.infra': 'resource "test_instance" "this" {\n  name = "s"\n}\n\noutput "secret" {\n  value     = "hunter2"\n  sensitive = true\n}\n',
+    };
+    const p = planOf({
+      files,
+      config: 'resource "test_instance" "first" {\n  name = "first"\n}\n\nmodule "s" {\n  source     = "./modules/s"\n  depends_on = [test_instance.first]\n}\n\noutput "o" {\n  value     = module.s.secret\n  sensitive = true\n}\n',
+    });
+    expect(p.changes.find((c) => c.address === 'module.s.test_instance.this')!.dependencies).to.deep.equal(['test_instance.first']);
+    const o = p.outputs.find((x) => x.name === 'o')!;
+    expect(o.sensitive).to.equal(true);
+    expect(o.after).to.be.instanceOf(Sensitive);
+    // As for a sensitive variable: a root output showing it must say so.
+    const r = planFixture({ files, config: 'module "s" {\n  source = "./modules/s"\n}\n\noutput "o" {\n  value = module.s.secret\n}\n' });
+    expect(r.diagnostics.map((d) => d.summary)).to.deep.equal(['Output "o" refers to sensitive values']);
   });
 });
