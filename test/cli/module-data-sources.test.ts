@@ -56,3 +56,58 @@ describe('cli: data sources inside a module used twice', function () {
     expect(changed.stdout).to.include('Plan: 1 to add, 0 to change, 1 to destroy.');
   });
 });
+
+describe('cli: infra graph draws data sources', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "key" {
+  filename = "\${path.root}/\${test_instance.src.name}.txt"
+}
+
+data "local_file" "again" {
+  filename = data.local_file.key.filename
+}
+
+resource "test_instance" "web" {
+  name  = "web"
+  image = data.local_file.again.content
+}
+
+module "dns" {
+  source = "./modules/dns"
+  zone   = "a"
+}
+`,
+    'modules/dns/main.infra': MODULE,
+    'src.txt': 'key',
+    'modules/dns/a.db': 'zone-a',
+  });
+
+  it('as nodes, with an edge from what reads each to it and from it to what it reads', async () => {
+    const r = await project.cli('graph');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout.split('\n')).to.deep.equal([
+      'digraph resources {',
+      '  rankdir=LR;',
+      '  node [style=filled, fontname="Helvetica", fontsize=10];',
+      '  "data.local_file.again" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "data.local_file.key" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "module.dns.data.local_file.zone" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "module.dns.test_instance.ns" [shape=box, fillcolor="#e7f5ff"];',
+      '  "test_instance.src" [shape=box, fillcolor="#e7f5ff"];',
+      '  "test_instance.web" [shape=box, fillcolor="#e7f5ff"];',
+      '  "module.dns.test_instance.ns" -> "module.dns.data.local_file.zone";',
+      '  "test_instance.web" -> "data.local_file.again";',
+      '  "data.local_file.again" -> "data.local_file.key";',
+      '  "data.local_file.key" -> "test_instance.src";',
+      '}',
+      '',
+    ]);
+  });
+});
