@@ -868,8 +868,12 @@ class Applier {
     const w = await this.o.store.update((s) => {
       const kept = { ...outputs };
       for (const name of notEvaluated) if (s.outputs[name]) kept[name] = s.outputs[name];
-      const { data_sources: _old, ...rest } = s;
-      return { ...rest, outputs: kept, ...(dataSources.length ? { data_sources: dataSources } : {}) };
+      const { data_sources: old, ...rest } = s;
+      // A targeted plan reads only what its targets need: the others keep what was recorded.
+      const read = new Set(dataSources.map((d) => d.address));
+      const unread = this.o.plan.targets.length > 0 && this.o.plan.mode !== 'destroy' ? (old ?? []).filter((d) => !read.has(d.address)) : [];
+      const all = unread.length ? [...dataSources, ...unread].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) : dataSources;
+      return { ...rest, outputs: kept, ...(all.length ? { data_sources: all } : {}) };
     });
     this.diagnostics.push(...w);
   }

@@ -26,21 +26,24 @@ import { type BlockValues, ValueScope } from './scope.js';
  * Evaluates until the deploys are stable; returns the last pass and the blue-green instances
  * forced to deploy. Diagnostics of the last pass only are kept.
  */
-export function evaluateUntilStable(ctx: PlanContext, order: readonly ResourceDecl[]): { pass: PassResult; forced: Set<string> } {
+export function evaluateUntilStable(ctx: PlanContext, order: readonly ResourceDecl[], dataInScope: ReadonlySet<string> | null = null): { pass: PassResult; forced: Set<string> } {
   let forced = new Set<string>();
-  let pass = evaluatePass(ctx, order, forced);
+  let pass = evaluatePass(ctx, order, forced, dataInScope);
   for (let i = 0; i < 20 && !hasErrors(ctx.diagnostics); i++) {
     const next = unitsNeeded(pass, forced);
     if (next.size === forced.size) break;
     forced = next;
     ctx.diagnostics.length = 0;
-    pass = evaluatePass(ctx, order, forced);
+    pass = evaluatePass(ctx, order, forced, dataInScope);
   }
   return { pass, forced };
 }
 
-/** Evaluates every instance in dependency order against the planned values so far. */
-function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: ReadonlySet<string>): PassResult {
+/**
+ * Evaluates every instance in dependency order against the planned values so far. With
+ * `dataInScope` (a targeted plan: targets.ts `dataBlocksInScope`), the other data blocks are not read.
+ */
+function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: ReadonlySet<string>, dataInScope: ReadonlySet<string> | null): PassResult {
   const { config, variables, env } = ctx.input;
   const blocks = new Map<string, BlockValues>();
   const scope = new ValueScope({ config, variables, env }, blocks);
@@ -48,7 +51,8 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
   const data = new Map<string, EvaluatedData>();
   for (const decl of order) {
     if (decl.mode === 'data') {
-      evaluateDataBlock(ctx, decl, scope, blocks, instances, data);
+      if (dataInScope && !dataInScope.has(decl.address)) recordedDataBlock(ctx, decl, blocks);
+      else evaluateDataBlock(ctx, decl, scope, blocks, instances, data);
       continue;
     }
     const info = ctx.input.types(decl.type)!;
@@ -177,6 +181,17 @@ function evaluateDataBlock(
     data.set(address, directDeps ? { ...ev, directDeps } : ev);
     block.instances.set(key.index, ev.value);
   }
+}
+
+/**
+ * A data block a targeted plan does not read: what the last apply read of it (from the state),
+ * for whatever outside the targets refers to it; unknown when nothing was recorded. It is not
+ * in the plan.
+ */
+function recordedDataBlock(ctx: PlanContext, decl: ResourceDecl, blocks: Map<string, BlockValues>): void {
+  const recorded = (ctx.input.state.data_sources ?? []).filter((d) => blockOf(d.address) === decl.address);
+  if (recorded.length === 0) return;
+  blocks.set(decl.address, { decl, instances: new Map(recorded.map((d) => [d.index, { ...d.attributes } as Record<string, Value>])) });
 }
 
 /** True when one of `deps` is a data source instance. */

@@ -3,7 +3,8 @@
  * (and, through deploy-units.ts, whole deploy units); a destroy target pulls in its dependents.
  * Without targets everything is in scope.
  */
-import { targetMatches, targetSpellings } from '../addrs/address.js';
+import { blockOf, targetMatches, targetSpellings } from '../addrs/address.js';
+import type { BlockGraph } from '../graph/graph.js';
 import { didYouMean, error } from '../diagnostics.js';
 import type { PlanContext } from './context.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
@@ -78,17 +79,46 @@ export function resolveReplace(ctx: PlanContext): boolean {
   return ok;
 }
 
+/**
+ * The data blocks a targeted plan reads: those the targeted blocks depend on, directly or not,
+ * and those targeted themselves (`-target=data.local_file.zone`), as Terraform prunes its graph
+ * to the targets. Null without targets (every data source is read). Decided on blocks, before
+ * anything is evaluated: an instance target reads what any instance of its block depends on.
+ */
+export function dataBlocksInScope(ctx: PlanContext, graph: BlockGraph): ReadonlySet<string> | null {
+  if (ctx.input.targets.length === 0 || ctx.input.mode !== 'normal') return null;
+  const closure = new Set<string>();
+  const pending: string[] = [];
+  for (const block of graph.deps.keys()) {
+    if (ctx.input.targets.some((t) => blockOf(t) === block || targetMatches(t, block))) pending.push(block);
+  }
+  for (let b = pending.pop(); b !== undefined; b = pending.pop()) {
+    if (closure.has(b)) continue;
+    closure.add(b);
+    for (const d of graph.deps.get(b) ?? []) pending.push(d);
+  }
+  const data = new Set<string>();
+  for (const decl of ctx.input.config.dataSources ?? []) if (closure.has(decl.address)) data.add(decl.address);
+  return data;
+}
+
 /** The selection of a normal plan: targets and everything they depend on. */
 export function selectForApply(ctx: PlanContext, pass: PassResult, tdeps: () => TransitiveDeps): Selection | null {
   if (ctx.input.targets.length === 0) return new Selection(null);
-  const candidates = [...new Set([...pass.instances.keys(), ...ctx.input.state.resources.map((r) => r.address)])];
+  // A data source can be a target too: what it depends on is planned, and it is read.
+  // (Data blocks not read are candidates too: for "did you mean"; a target naming one would have had it read.)
+  const dataBlocks = (ctx.input.config.dataSources ?? []).map((d) => d.address);
+  const candidates = [...new Set([...pass.instances.keys(), ...ctx.input.state.resources.map((r) => r.address), ...pass.data.keys(), ...dataBlocks])];
   const selected = resolveTargets(ctx, candidates);
   if (!selected) return null;
   const included = new Set(selected);
   const selection = new Selection(included);
+  const closure = tdeps();
   for (const s of selected) {
     selection.addReason(s, { code: 'targeted' });
-    for (const d of tdeps().get(s) ?? []) {
+    const data = pass.data.get(s);
+    const deps = data ? [...data.deps].flatMap((d) => [d, ...(closure.get(d) ?? [])]) : (closure.get(s) ?? []);
+    for (const d of deps) {
       if (!included.has(d)) selection.addReason(d, { code: 'target-depends-on', target: s });
       included.add(d);
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useRecordingProject } from '../support/recording-project.js';
 
@@ -109,5 +109,61 @@ module "dns" {
       '}',
       '',
     ]);
+  });
+});
+
+describe('cli: -target reads only the data sources the targets need', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject(
+    {
+      'main.infra': `
+data "local_file" "image" {
+  filename = "\${path.root}/image.txt"
+}
+
+data "local_file" "gone" {
+  filename = "\${path.root}/gone.txt"
+}
+
+resource "test_instance" "web" {
+  name  = "web"
+  image = data.local_file.image.content
+}
+
+resource "test_instance" "db" {
+  name  = "db"
+  image = data.local_file.gone.content
+}
+`,
+      'image.txt': 'debian12',
+      'gone.txt': 'debian11',
+    },
+    { applied: true },
+  );
+
+  it('a data source the targets do not need is not read (its file may be gone) and stays recorded', async () => {
+    rmSync(join(project.dir, 'gone.txt'));
+    const all = await project.cli('plan');
+    expect(all.code).to.equal(1);
+    expect(all.stderr).to.include('Failed to read data.local_file.gone');
+
+    writeFileSync(join(project.dir, 'image.txt'), 'debian13');
+    const targeted = await project.cli('apply', '-auto-approve', '-target=test_instance.web');
+    expect(targeted.stderr).to.equal('');
+    expect(targeted.code).to.equal(0);
+    expect(targeted.stdout).to.include('~ image = "debian12" -> "debian13" # forces replacement');
+    expect(targeted.stdout).to.not.include('test_instance.db');
+    const recorded = project.state().data_sources ?? [];
+    expect(recorded.map((d) => [d.address, d.attributes.content])).to.deep.equal([
+      ['data.local_file.gone', 'debian11'],
+      ['data.local_file.image', 'debian13'],
+    ]);
+
+    const data = await project.cli('plan', '-target=data.local_file.image');
+    expect(data.code).to.equal(0);
+    expect(data.stdout).to.include('No changes.');
+    const gone = await project.cli('plan', '-target=data.local_file.gone');
+    expect(gone.code).to.equal(1);
+    expect(gone.stderr).to.include('Failed to read data.local_file.gone');
   });
 });
