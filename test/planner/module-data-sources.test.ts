@@ -5,6 +5,12 @@
  * arguments are unknown, and the Terraform plan JSON's module shape.
  */
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { flattenModules } from '../../src/evaluate/modules.js';
+import { summarizeConfiguration } from '../../src/planner/plan-configuration.js';
 import { canonicalJson } from '../../src/evaluate/value.js';
 import type { DataReadResult } from '../../src/planner/planner.js';
 import { planToJson } from '../../src/render/plan-json.js';
@@ -139,6 +145,53 @@ resource "test_instance" "ns" {
       ['module.dns["a"]', [['data', 'module.dns["a"].data.local_file.zone', 'zone a']]],
       ['module.dns["b"]', [['data', 'module.dns["b"].data.local_file.zone', 'zone b']]],
     ]);
+  });
+
+  it('-target of one module instance reads that instance\'s data source only', () => {
+    const r = planFixture({ config: ROOT, files: ZONE_MODULE, targets: ['module.dns["b"]'] });
+    expect(r.reads?.map((x) => x.address)).to.deep.equal(['module.dns["b"].data.local_file.zone']);
+    const resource = planFixture({ config: ROOT, files: ZONE_MODULE, targets: ['module.dns["a"].test_instance.ns'] });
+    expect(resource.reads?.map((x) => x.address)).to.deep.equal(['module.dns["a"].data.local_file.zone']);
+  });
+
+  it('a module\'s data source with for_each: one read per key of each module instance', () => {
+    const files = {
+      'modules/dns/main.infra': `
+variable "zone" {
+  type = string
+}
+
+data "local_file" "part" {
+  for_each = toset(["soa", "ns"])
+  filename = "\${var.zone}-\${each.key}.db"
+}
+
+resource "test_instance" "ns" {
+  name  = "ns-\${var.zone}"
+  image = data.local_file.part["ns"].content
+}
+`,
+    };
+    const r = planFixture({ config: 'module "dns" {\n  source = "./modules/dns"\n  zone   = "a"\n}\n', files });
+    expect(r.reads?.map((x) => [x.address, x.config.filename])).to.deep.equal([
+      ['module.dns.data.local_file.part["ns"]', 'a-ns.db'],
+      ['module.dns.data.local_file.part["soa"]', 'a-soa.db'],
+    ]);
+  });
+
+  it('the configuration summary (the plan JSON\'s configuration) lists a module\'s data blocks in the module, not the root', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infra-module-data-'));
+    try {
+      mkdirSync(join(dir, 'modules/dns'), { recursive: true });
+      writeFileSync(join(dir, 'main.infra'), ROOT);
+      writeFileSync(join(dir, 'modules/dns/main.infra'), ZONE_MODULE['modules/dns/main.infra']);
+      const loaded = loadConfig(dir, { cwd: dir });
+      const summary = summarizeConfiguration(flattenModules(loaded.config!, new Map(), {}).value);
+      expect(summary.resources).to.deep.equal([]);
+      expect(summary.moduleCalls?.[0].module.resources.map((r) => `${r.mode ?? 'managed'} ${r.address}`)).to.deep.equal(['managed test_instance.ns', 'data data.local_file.zone']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a reference inside a module to a data source it does not declare names the module\'s file', () => {
