@@ -166,7 +166,7 @@ class YamlParser {
   /** `key: value` lines at column `indent`; `first` is the key already read, if any. */
   private blockMapping(indent: number, first: { key: Scalar | Value; at: number } | undefined): Value {
     const out: Record<string, Value> = {};
-    const merges: Value[] = [];
+    const merges: { value: Value; at: number }[] = [];
     this.enter();
     let entry = first;
     for (;;) {
@@ -193,7 +193,7 @@ class YamlParser {
         value = this.afterIndicator(indent, true);
       }
       entry = undefined;
-      if (isScalar(key) && !key.quoted && key.text === '<<') merges.push(value);
+      if (isScalar(key) && !key.quoted && key.text === '<<') merges.push({ value, at });
       else setOwn(out, this.keyString(key, at), value);
       this.skipToContent();
       if (this.pos >= this.src.length || this.column() < indent || this.atDocumentMarker()) break;
@@ -236,17 +236,18 @@ class YamlParser {
     return null;
   }
 
-  /** `<<` merge keys: the keys of the merged mappings that the mapping does not set itself. */
-  private merged(out: Record<string, Value>, merges: readonly Value[]): Value {
-    const sources: Value[] = [];
-    for (const m of merges) {
-      if (Array.isArray(m)) sources.push(...m);
-      else sources.push(m);
-    }
+  /**
+   * `<<` merge keys: the keys of the merged mappings that the mapping does not set itself. As in
+   * Terraform, only a mapping merges (a list of mappings, which YAML also allows, is an error).
+   */
+  private merged(out: Record<string, Value>, merges: readonly { value: Value; at: number }[]): Value {
     const result: Record<string, Value> = {};
-    for (const s of sources) {
-      if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new YamlError('map merge requires a mapping or a list of mappings');
-      for (const [k, v] of Object.entries(s)) if (!Object.hasOwn(result, k)) setOwn(result, k, v);
+    for (const { value: m, at } of merges) {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+        const kind = Array.isArray(m) ? 'tuple' : m === null ? 'null' : typeof m === 'bigint' ? 'number' : typeof m === 'boolean' ? 'bool' : typeof m;
+        this.fail(`cannot merge ${kind} into mapping`, at);
+      }
+      for (const [k, v] of Object.entries(m)) if (!Object.hasOwn(result, k)) setOwn(result, k, v);
     }
     for (const [k, v] of Object.entries(out)) setOwn(result, k, v);
     return result;
