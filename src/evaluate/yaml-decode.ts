@@ -106,7 +106,7 @@ class YamlParser {
       this.skipToContent();
       const c = this.column();
       if (this.pos < this.src.length && c > parentIndent && !this.atDocumentMarker()) return this.withProperties(props, () => this.node(parentIndent, false));
-      return this.finish(props, new Scalar('', false), this.pos);
+      return this.finish(props, new Scalar('', false));
     }
     return this.withProperties(props, () => this.content(parentIndent, inline, props));
   }
@@ -122,20 +122,20 @@ class YamlParser {
       if (inline) this.fail('mapping keys are not allowed in this context');
       return this.blockMapping(this.column(), undefined);
     }
-    if (ch === '|' || ch === '>') return this.finish(props, new Scalar(this.blockScalar(parentIndent), true), start);
+    if (ch === '|' || ch === '>') return this.finish(props, new Scalar(this.blockScalar(parentIndent), true));
     if (ch === '*') return this.alias();
     let key: Scalar | Value;
     if (ch === '[' || ch === '{') key = this.flowCollection();
     else if (ch === '"' || ch === "'") key = this.quoted(parentIndent);
     else {
       const first = this.plainLine(false);
-      if (!this.atMappingColon()) return this.finish(props, new Scalar(this.plainContinuation(first, parentIndent), false), start);
+      if (!this.atMappingColon()) return this.finish(props, new Scalar(this.plainContinuation(first, parentIndent), false));
       key = new Scalar(first, false);
     }
     this.skipSpaces();
     if (!this.atMappingColon()) {
       if (!this.atLineEnd()) this.fail('did not find expected key');
-      return isScalar(key) ? this.finish(props, key, start) : key;
+      return isScalar(key) ? this.finish(props, key) : key;
     }
     if (inline) this.fail('mapping values are not allowed in this context');
     return this.blockMapping(this.columnOf(start), { key, at: start });
@@ -214,7 +214,7 @@ class YamlParser {
     else if (ch === '[' || ch === '{') key = this.flowCollection();
     else if (ch === '"' || ch === "'") key = this.quoted(-1);
     else key = new Scalar(this.plainLine(false), false);
-    if (props.tag !== undefined && isScalar(key)) key = this.finish(props, key, at);
+    if (props.tag !== undefined && isScalar(key)) key = this.finish(props, key);
     this.skipSpaces();
     if (!this.atMappingColon()) this.fail(this.atLineEnd() ? "could not find expected ':'" : 'did not find expected key');
     return { key, at };
@@ -473,12 +473,11 @@ class YamlParser {
 
   /** A node inside a flow collection; scalars come back unresolved (a key is read as written). */
   private flowNode(): Scalar | Value {
-    const start = this.pos;
     const props = this.properties();
     if (props.anchor === undefined && props.tag === undefined) return this.flowContent();
     return this.withProperties(props, () => {
       const v = this.flowContent();
-      return isScalar(v) ? this.finish(props, v, start) : v;
+      return isScalar(v) ? this.finish(props, v) : v;
     });
   }
 
@@ -565,8 +564,7 @@ class YamlParser {
   }
 
   /** The value of a scalar with `props` (the tag, when there is one, decides its type). */
-  private finish(props: Properties, s: Scalar, at: number): Value {
-    void at;
+  private finish(props: Properties, s: Scalar): Value {
     this.count(1);
     const tag = props.tag;
     if (s.quoted || tag === `${TAG_PREFIX}str`) return s.text;
@@ -601,12 +599,12 @@ class YamlParser {
 
   /** A flow item as a value (a plain scalar resolved). */
   private resolved(v: Scalar | Value): Value {
-    return isScalar(v) ? this.finish({}, v, this.pos) : v;
+    return isScalar(v) ? this.finish({}, v) : v;
   }
 
   /** A mapping key as the string it becomes (Terraform's objects have string keys). */
   private keyString(key: Scalar | Value, at: number): string {
-    const v = isScalar(key) ? this.finish({}, key, at) : key;
+    const v = isScalar(key) ? this.finish({}, key) : key;
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'bigint') return numberToString(v);
     if (typeof v === 'boolean') return v ? 'true' : 'false';
