@@ -3,11 +3,12 @@
  *   node --import=tsx/esm bench/case.ts CASE N
  * prints one JSON line { ms, maxRssMb, ... }.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateChainConfig, generateConfig } from './generate.js';
+import { generateChainConfig, generateConfig, generateModuleConfig } from './generate.js';
+import { flattenModules } from '../src/evaluate/modules.js';
 import { loadConfig } from '../src/config/load.js';
 import { tuneV8ForCommand } from '../src/v8-tuning.js';
 import { parseFile, parseFileWithGrammar } from '../src/parser/index.js';
@@ -76,6 +77,47 @@ async function run(): Promise<Record<string, number | string>> {
     const maxRssMb = peakMb();
     const second = once();
     return { ...first, maxRssMb, warmMs: second.ms };
+  }
+  if (caseName === 'parse-evaluate-modules') {
+    // As parse-evaluate, with the resources in N / 100 instances of one module of 100 resources
+    // each (a for_each module call): loading the module, flattening the calls, evaluating.
+    const types = typeInfo(providers);
+    const once = (): { ms: number; parseMs: number; evaluateMs: number; resources: number } => {
+      const generated = generateModuleConfig(Math.max(1, Math.round(n / 100)), 100);
+      const dir = writeConfig(generated.root);
+      mkdirSync(join(dir, 'mod'));
+      writeFileSync(join(dir, 'mod', 'main.infra'), generated.module);
+      const t0 = performance.now();
+      const loaded = loadConfig(dir, { cwd: dir });
+      if (!loaded.config || hasErrors(loaded.diagnostics)) throw new Error(loaded.diagnostics.map((d) => d.summary).join('\n'));
+      const variables = new Map([['version', 'v1']]);
+      const tLoaded = performance.now();
+      const flat = flattenModules(loaded.config, variables, {});
+      flattenMs = performance.now() - tLoaded;
+      if (hasErrors(flat.diagnostics)) throw new Error(flat.diagnostics.map((d) => d.summary).join('\n'));
+      const t1 = performance.now();
+      const config = flat.value;
+      const scope = new ValueScope({ config, variables, env: {} }, new Map()).scope;
+      let evaluated = 0;
+      for (const decl of config.resources) {
+        const keys = expandInstances(decl, scope).value;
+        if ('unknown' in keys) continue;
+        for (const key of keys.keys) {
+          const r = decodeBody(decl.body, types(decl.type)!.schema, instanceScope(scope, key));
+          if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
+          evaluated++;
+        }
+      }
+      const t2 = performance.now();
+      rmSync(dir, { recursive: true, force: true });
+      return { ms: t2 - t0, parseMs: t1 - t0, evaluateMs: t2 - t1, resources: evaluated };
+    };
+    let flattenMs = 0;
+    const first = once();
+    const firstFlattenMs = flattenMs;
+    const maxRssMb = peakMb();
+    const second = once();
+    return { ...first, flattenMs: firstFlattenMs, maxRssMb, warmMs: second.ms };
   }
   if (caseName === 'parse-only' || caseName === 'parse-grammar') {
     // Parsing alone in a fresh process: the fast path as `infra` parses, or the chevrotain

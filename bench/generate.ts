@@ -86,3 +86,24 @@ export function generateChainConfig(n: number): string {
   for (let i = 1; i < n; i++) out.push(`resource "test_instance" "r${i}" {\n  name  = "r${i}"\n  image = test_instance.r${i - 1}.name\n}\n`);
   return out.join('\n');
 }
+
+/**
+ * `calls` instances of one module (a `for_each` call) of `perModule` resources each (the
+ * resources of generateConfig): the root module's text and the module's, for `./mod`.
+ */
+export function generateModuleConfig(calls: number, perModule: number): { root: string; module: string } {
+  const keys = Array.from({ length: calls }, (_, i) => `"m${i}"`).join(', ');
+  const root = `variable "version" {
+  type    = string
+  default = "v1"
+}
+
+module "m" {
+  for_each = toset([${keys}])
+  source   = "./mod"
+  release  = var.version
+}
+`;
+  // `version` is a reserved argument of module blocks: the module calls its variable `release`.
+  return { root, module: generateConfig(perModule).replace('variable "version"', 'variable "release"').replaceAll('var.version', 'var.release') };
+}

@@ -38,6 +38,21 @@ export function warning(summary: string, detail?: string, range?: SourceRange): 
   return { severity: 'warning', summary, ...(detail ? { detail } : {}), ...(range ? { range } : {}) };
 }
 
+/**
+ * `diags` without repeats: one mistake in a module used by several instances (or checked by two
+ * stages) is the same diagnostic at the same place, and is shown once. First occurrence wins.
+ */
+export function uniqueDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const r = d.range;
+    const key = [d.severity, d.summary, d.detail ?? '', r ? `${r.file}:${r.start.offset}:${r.end.offset}` : ''].join('\0');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');
 }

@@ -7,12 +7,16 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
-import { type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
+import { type DataSourceRead, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
+import { readDataSource } from './data-read.js';
+import { dataReadRange } from '../planner/data-sources.js';
+import { blockOf } from '../addrs/address.js';
 import { NEW_COPY, SERVING, copyColor, describeTarget } from '../planner/colors.js';
 import type { TypeInfo } from '../planner/context.js';
 import { contradicts } from './contradicts.js';
@@ -21,7 +25,7 @@ import { carryOutPlannedMoves } from '../state/move.js';
 import { drainBlue, drainBound, type DrainingRoute, type RetiringProvision } from './drain.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
-import type { StateFile, StateInstance } from '../state/types.js';
+import type { StateDataSource, StateFile, StateInstance } from '../state/types.js';
 import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
@@ -154,6 +158,13 @@ class Applier {
   /** Each committed unit's drain, started by the first delete of its blue copy. */
   private readonly drains = new Map<string, Promise<readonly Diagnostic[]>>();
   private readonly drainTimeoutMs: number;
+  /** Data sources the plan leaves to apply to read, by address, until read. */
+  private readonly pendingData = new Map<string, DataSourceRead>();
+  /** What each data source is, as read (by the plan or by this apply), for the state. */
+  private readonly dataRead = new Map<string, Readonly<Record<string, Json>>>();
+  private dataChain: Promise<void> = Promise.resolve();
+  /** Step ids by address, to tell when every step of an instance is done. */
+  private readonly stepsAt = new Map<string, string[]>();
 
   constructor(private readonly o: ApplyOptions) {
     this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
@@ -161,7 +172,12 @@ class Applier {
     const bound = drainBound(o.env);
     this.drainTimeoutMs = o.drainTimeoutMs ?? bound.ms;
     if (o.drainTimeoutMs === undefined) this.diagnostics.push(...bound.diagnostics);
+    for (const d of o.plan.data ?? []) {
+      if (d.deferred) this.pendingData.set(d.address, d);
+      else this.dataRead.set(d.address, toJson(d.values as Value) as Record<string, Json>);
+    }
     for (const s of o.plan.steps) {
+      this.stepsAt.set(s.address, [...(this.stepsAt.get(s.address) ?? []), s.id]);
       this.status.set(s.id, 'pending');
       if (s.unit === null) continue;
       const list = this.stepsOfUnit.get(s.unit);
@@ -220,6 +236,7 @@ class Applier {
       }
     }
     for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
+    if (this.pendingData.size > 0 && this.o.plan.steps.length > 0) await this.readDeferredData(null);
     await this.recordOutputs();
     const interrupted = this.stopping && !this.failed.length;
     return {
@@ -329,6 +346,42 @@ class Applier {
     if (step.unit) this.afterUnitStep(step);
   }
 
+  /** Reads (once, one caller at a time) every deferred data source whose dependencies are done. */
+  private readDeferredData(step: Step | null): Promise<void> {
+    this.dataChain = this.dataChain.then(() => this.readSettledData(step));
+    return this.dataChain;
+  }
+
+  private async readSettledData(step: Step | null): Promise<void> {
+    const settled = (address: string): boolean => (this.stepsAt.get(address) ?? []).every((id) => this.status.get(id) === 'done');
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const d of [...this.pendingData.values()]) {
+        if (!d.dependencies.every(settled)) continue;
+        const impl = this.o.providers.get(d.provider)?.dataSources?.[d.type];
+        if (!impl) continue;
+        const r = this.world.evaluateData(d.address, impl.schema);
+        // Still unknown: it reads another data source not read yet (the next round reads it).
+        if (!r.config || hasErrors(r.diagnostics) || containsUnknown(r.config as Value)) continue;
+        this.pendingData.delete(d.address);
+        progress = true;
+        const config = toJson(r.config as Value) as Record<string, Json>;
+        // Provider lines of a read go with the step that needed it; after the last step, nowhere.
+        const context = step ? this.ctx(d.provider, step) : { ...this.ctx(d.provider, this.o.plan.steps[0]), log: () => {} };
+        const decl = this.o.config.dataSources?.find((x) => x.address === blockOf(d.address));
+        const read = await readDataSource({ ...d, config, ...(decl ? { range: dataReadRange(decl) } : {}) }, this.o.providers, () => context, this.o.config.dir);
+        if (!read.state) {
+          this.failed.push(`read ${d.address}`);
+          this.diagnostics.push(...read.diagnostics);
+          continue;
+        }
+        this.diagnostics.push(...read.diagnostics);
+        this.dataRead.set(d.address, read.state);
+        this.world.setData(d.address, read.state as ObjectValue);
+      }
+    }
+  }
+
   /** The error for an exception thrown while carrying out `step` (a bug, never an outside failure). */
   private bug(step: Step, thrown: unknown): Diagnostic {
     const provider = this.change(step.address)?.provider ?? findInstance(this.o.store.state, step.address, step.generation)?.provider ?? 'unknown';
@@ -348,6 +401,9 @@ class Applier {
 
   /** Carries out the step's operation; a switch and a check also do what their kind adds to it. */
   private async execute(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
+    // Data sources read during apply are read as soon as what they depend on is done; a step
+    // that uses one depends on those resources too (its dependencies go through data sources).
+    if (this.pendingData.size > 0 && step.operation !== 'delete') await this.readDeferredData(step);
     if (step.kind === 'switch') return this.switchRoute(step);
     switch (step.operation) {
       case 'create':
@@ -525,7 +581,7 @@ class Applier {
     const attrs = { ...ev.config, ...(res.state ?? {}) };
     const w = await this.recordCreated(change, step, attrs, live);
     this.world.set(step.address, this.marked(change, attrs));
-    return { diagnostics: [...res.diagnostics, ...w] };
+    return { diagnostics: [...res.diagnostics, ...w, ...this.world.postconditions(step.address)] };
   }
 
   /** Records a created object; outside units the object it replaces stops being live. */
@@ -555,8 +611,9 @@ class Applier {
     this.release(step);
     const attrs = keepPriorSecrets({ ...ev.config, ...res.state }, prior);
     const w = await this.record(change, step, keepPriorSecrets(hasErrors(res.diagnostics) ? res.state : attrs, prior), prior.status, prior.live);
-    if (!hasErrors(res.diagnostics)) this.world.set(step.address, this.marked(change, attrs));
-    return { diagnostics: [...res.diagnostics, ...w] };
+    if (hasErrors(res.diagnostics)) return { diagnostics: [...res.diagnostics, ...w] };
+    this.world.set(step.address, this.marked(change, attrs));
+    return { diagnostics: [...res.diagnostics, ...w, ...this.world.postconditions(step.address)] };
   }
 
   /** A route moved from blue to green; green becomes live the moment traffic reaches it. */
@@ -590,7 +647,7 @@ class Applier {
     const w = await this.record(change, { ...step, generation: prior.generation }, attrs, 'ready', true);
     this.world.set(step.address, this.marked(change, attrs));
     const w2 = await this.setLive(step.unit!, 'green');
-    return { diagnostics: [...res.diagnostics, ...w, ...w2], details: this.trafficTarget(step) };
+    return { diagnostics: [...res.diagnostics, ...w, ...w2, ...this.world.postconditions(step.address)], details: this.trafficTarget(step) };
   }
 
   /** Where a switch sent traffic, for people: the green copy's address as it was created. */
@@ -770,12 +827,34 @@ class Applier {
   }
 
   /** Outputs are evaluated with the values apply ended with and recorded in state. */
+  /** The data sources as read, for the state (a destroy leaves none; secrets are left out). */
+  private dataSourceRecords(): StateDataSource[] {
+    if (this.o.plan.mode === 'destroy') return [];
+    const out: StateDataSource[] = [];
+    for (const d of this.o.plan.data ?? []) {
+      const attrs = this.dataRead.get(d.address);
+      if (!attrs) continue;
+      const schema = this.o.providers.get(d.provider)?.dataSources?.[d.type]?.schema;
+      const kept: Record<string, Json> = {};
+      for (const [k, v] of Object.entries(attrs)) if (!schema?.attributes[k]?.sensitive) kept[k] = v;
+      out.push({ mode: 'data', address: d.address, type: d.type, name: d.name, index: d.index, provider: d.provider, attributes: kept });
+    }
+    return out;
+  }
+
   private async recordOutputs(): Promise<void> {
     const outputs: Record<string, { value: Json; sensitive: boolean }> = {};
     const notEvaluated: string[] = [];
     for (const [name, decl] of this.o.config.outputs) {
       if (this.o.plan.mode === 'destroy') break;
       const scope = this.world.outputScope();
+      const pre = checkRules(decl.preconditions, scope, CONDITION_FAILED.output);
+      if (pre.diagnostics.length > 0) {
+        // A failed precondition keeps the output's recorded value, as an output that cannot be evaluated does.
+        this.diagnostics.push(...pre.diagnostics);
+        notEvaluated.push(name);
+        continue;
+      }
       const r = evaluateExpr(decl.expr, scope);
       if (hasErrors(r.diagnostics) || containsUnknown(r.value)) {
         notEvaluated.push(name);
@@ -785,10 +864,12 @@ class Applier {
     }
     // An output this apply could not know (a targeted apply leaves what it refers to unapplied)
     // keeps its recorded value rather than vanishing from `infra output`.
+    const dataSources = this.dataSourceRecords();
     const w = await this.o.store.update((s) => {
       const kept = { ...outputs };
       for (const name of notEvaluated) if (s.outputs[name]) kept[name] = s.outputs[name];
-      return { ...s, outputs: kept };
+      const { data_sources: _old, ...rest } = s;
+      return { ...rest, outputs: kept, ...(dataSources.length ? { data_sources: dataSources } : {}) };
     });
     this.diagnostics.push(...w);
   }

@@ -6,8 +6,9 @@
 import { blockOf } from '../addrs/address.js';
 import type { Config, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, error } from '../diagnostics.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
-import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
+import { type BodySchema, decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
 import type { ObjectValue, Value } from '../evaluate/value.js';
 import type { Plan, ResourceChange } from '../planner/plan.js';
 import type { TypeInfo } from '../planner/context.js';
@@ -23,6 +24,8 @@ export class World {
   private readonly blockValues = new Map<string, BlockValues>();
   /** Each kept instance's change. */
   private readonly kept = new Map<string, ResourceChange>();
+  /** Each data source instance's index, by address. */
+  private readonly dataIndex = new Map<string, InstanceIndex>();
 
   constructor(
     private readonly config: Config,
@@ -31,7 +34,20 @@ export class World {
     plan: Plan,
     state: StateFile,
   ) {
-    this.byBlock = new Map(config.resources.map((r) => [r.address, r]));
+    this.byBlock = new Map([...config.resources, ...(config.dataSources ?? [])].map((r) => [r.address, r]));
+    // Data sources: what the plan read, or for the ones read during apply, unknown until read.
+    for (const d of plan.data ?? []) {
+      const blockAddr = blockOf(d.address);
+      const decl = this.byBlock.get(blockAddr);
+      if (!decl) continue;
+      let b = this.blockValues.get(blockAddr);
+      if (!b) {
+        b = { decl, instances: new Map<InstanceIndex, ObjectValue>() };
+        this.blockValues.set(blockAddr, b);
+      }
+      b.instances.set(d.index, d.values as ObjectValue);
+      this.dataIndex.set(d.address, d.index);
+    }
     for (const inst of state.resources) if (inst.live) this.values.set(inst.address, stateValues(inst));
     // A rollback evaluates routes and checks with the kept copy in place of the live one.
     for (const u of plan.units) {
@@ -67,6 +83,25 @@ export class World {
     if (c) this.blockValues.get(blockOf(c.address))?.instances.set(c.index, values);
   }
 
+  /** Records what a data source read during apply, for every evaluation after this one. */
+  setData(address: string, values: ObjectValue): void {
+    if (!this.dataIndex.has(address)) return;
+    this.blockValues.get(blockOf(address))?.instances.set(this.dataIndex.get(address)!, values);
+  }
+
+  /** Evaluates the arguments of the data source at `address` with the current values. */
+  evaluateData(address: string, schema: BodySchema): { config: Record<string, Value> | null; diagnostics: Diagnostic[] } {
+    const decl = this.byBlock.get(blockOf(address));
+    if (!decl || decl.mode !== 'data') return { config: null, diagnostics: [error(`${address} is no longer in the configuration`, 'The configuration changed since the plan was made; plan again.')] };
+    const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues);
+    const expanded = expandInstances(decl, scope.scope);
+    const keys = expanded.value;
+    const key = 'unknown' in keys ? undefined : keys.keys.find((k) => instanceAddress(decl, k.index) === address);
+    if (!key) return { config: null, diagnostics: [...expanded.diagnostics, error(`${address} no longer exists in the configuration`, 'Plan again.')] };
+    const body = decodeBody(decl.body, schema, instanceScope(scope.scope, key));
+    return { config: body.value, diagnostics: [...expanded.diagnostics, ...body.diagnostics] };
+  }
+
   /** A scope over the current values, for outputs. */
   outputScope(): EvalScope {
     return new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues).scope;
@@ -90,8 +125,28 @@ export class World {
         diagnostics: [...diagnostics, error(`${address} no longer exists in the configuration`, 'The values its for_each or count depend on changed since the plan was made; plan again.')],
       };
     }
-    const body = decodeBody(decl.body, info.schema, instanceScope(scope.scope, key));
+    const instScope = instanceScope(scope.scope, key);
+    // Preconditions the plan could not decide (they read values known only now) decide here.
+    const pre = checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition);
+    if (pre.diagnostics.length > 0) return { config: null, diagnostics: [...diagnostics, ...pre.diagnostics] };
+    const body = decodeBody(decl.body, info.schema, instScope);
     diagnostics.push(...body.diagnostics);
     return { config: body.value, diagnostics };
+  }
+
+  /**
+   * The postconditions of the instance at `address`, with `self` its values as applied (set
+   * just before): a failed one is an error, and stops what depends on the instance.
+   */
+  postconditions(address: string): Diagnostic[] {
+    const change = this.kept.get(address);
+    const decl = change && this.byBlock.get(blockOf(change.address));
+    const self = this.values.get(address);
+    if (!decl?.lifecycle.postconditions || !self) return [];
+    const scope = new ValueScope({ config: this.config, variables: this.variables, env: this.env }, this.blockValues);
+    const expanded = expandInstances(decl, scope.scope);
+    const key = 'unknown' in expanded.value ? undefined : expanded.value.keys.find((k) => instanceAddress(decl, k.index) === address);
+    if (!key) return [];
+    return checkRules(decl.lifecycle.postconditions, { ...instanceScope(scope.scope, key), self }, CONDITION_FAILED.postcondition).diagnostics;
   }
 }

@@ -27,7 +27,8 @@ export interface ImportTarget {
 /** The resource block `address` names, or an error (with "did you mean") when the configuration has none; keys must fit its for_each/count. */
 export function importDecl(config: Config, address: Address): { decl: ResourceDecl | null; diagnostics: Diagnostic[] } {
   const text = formatAddress(address);
-  const block = `${address.type}.${address.name}`;
+  // A flattened configuration names a module's resource blocks by their module instance.
+  const block = `${address.module ? `${address.module}.` : ''}${address.type}.${address.name}`;
   const decl = config.resources.find((r) => r.address === block);
   if (!decl) {
     const hint = didYouMean(block, config.resources.map((r) => r.address));

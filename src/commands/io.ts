@@ -3,7 +3,7 @@
  * may colour or ask. Commands write through this, never to `process` directly, so tests run
  * them in-process and capture everything.
  */
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, uniqueDiagnostics } from '../diagnostics.js';
 import { diagnosticsToJson, formatDiagnostic } from '../render/diagnostics.js';
 
 export interface Io {
@@ -23,8 +23,9 @@ export interface Io {
 }
 
 /** Prints diagnostics to stderr (or as JSON to stdout with `json`). */
-export function printDiagnostics(io: Io, diags: readonly Diagnostic[], json = false): void {
-  if (diags.length === 0) return;
+export function printDiagnostics(io: Io, given: readonly Diagnostic[], json = false): void {
+  if (given.length === 0) return;
+  const diags = uniqueDiagnostics(given);
   if (json) {
     io.out(JSON.stringify({ valid: !diags.some((d) => d.severity === 'error'), diagnostics: diagnosticsToJson(diags, io.cwd) }, null, 2) + '\n');
     return;

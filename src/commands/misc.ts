@@ -3,6 +3,7 @@
  */
 import { formatUtcClock } from '../duration.js';
 import { loadConfig } from '../config/load.js';
+import { flattenModules } from '../evaluate/modules.js';
 import type { Config } from '../config/types.js';
 import { resolveVariables } from '../evaluate/variables.js';
 import { UNKNOWN, type Value } from '../evaluate/value.js';
@@ -10,7 +11,7 @@ import type { Plan } from '../planner/plan.js';
 import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../state/sensitive.js';
-import { allTypeNames } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames } from '../providers/registry.js';
 import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
@@ -18,9 +19,10 @@ import { type StateEdit, forgetInstances, moveInstances } from '../state/move.js
 import { type Address, parseAddress } from '../addrs/address.js';
 import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
+import { CONDITION_FAILED } from '../evaluate/conditions.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
-import { type ConfigOptions, type StateOptions, checkProviderBlocks, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, checkProviderBlocks, dataTypeInfo, loadConfiguration, openState, planBasis, readSavedPlan, statePath, typeInfo } from './session.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
 /**
@@ -35,6 +37,7 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
     env: io.env,
     cwd: io.cwd,
     sources: io.sources,
+    validations: false,
   });
   // Required variables without values are fine here: this checks the configuration, not inputs.
   const diagnostics = vars.diagnostics.filter((d) => !d.summary.startsWith('No value for required variable'));
@@ -42,19 +45,27 @@ function placeholderPlan(config: Config, opts: ConfigOptions, io: Io): { plan: P
   const variables = new Map(vars.value);
   for (const name of config.variables.keys()) if (!variables.has(name)) variables.set(name, UNKNOWN);
   const state = emptyState();
+  // Placeholder variables may leave a module call's instances unknown: not an error here.
+  const flat = flattenModules(config, variables, io.env, { unknownInstances: 'unknown' });
+  if (hasErrors(flat.diagnostics)) return { plan: null, diagnostics: [...diagnostics, ...flat.diagnostics] };
   const r = computePlan({
-    config,
+    config: flat.value,
     variables,
     state,
     drift: [],
     types: typeInfo(new Map()),
     typeNames: allTypeNames(),
+    dataTypes: dataTypeInfo,
+    dataTypeNames: allDataSourceNames(),
+    noDataReads: true,
     mode: 'normal',
     targets: [],
     env: io.env,
     basis: planBasis(config, state, new Map()),
   });
-  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics], variables };
+  // As terraform validate: a resource's conditions are checked by plan, an output's preconditions here too.
+  const skipped: readonly string[] = [CONDITION_FAILED.precondition, CONDITION_FAILED.postcondition];
+  return { plan: r.plan, diagnostics: [...diagnostics, ...r.diagnostics.filter((d) => !skipped.includes(d.summary))], variables };
 }
 
 /** `infra validate`: parse and evaluate with unknown placeholders; no provider, no state. */

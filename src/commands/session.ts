@@ -8,19 +8,21 @@ import { dirname, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { readTextFileBounded } from '../config/read-text.js';
 import { type Diagnostic, DiagnosticsError, error, hasErrors, didYouMean } from '../diagnostics.js';
 import { decodeBody } from '../evaluate/resource.js';
 import { resolveVariables } from '../evaluate/variables.js';
-import { containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
+import { canonicalJson, containsSensitive, toJson, type Json, type Value } from '../evaluate/value.js';
 import { refresh } from '../apply/refresh.js';
 import { runScrubber, type Scrubber } from '../apply/scrubber.js';
 import { type Plan, type PlanBasis } from '../planner/plan.js';
 import { decodePlanFile } from '../planner/planfile.js';
-import { plan as computePlan, type TypeInfo } from '../planner/planner.js';
+import { plan as computePlan, type DataReadResult, type DataTypeInfo, type TypeInfo } from '../planner/planner.js';
 import { ValueScope } from '../planner/scope.js';
 import type { OperationContext, PlanRequest, PlanResponse, Provider } from '../providers/contract.js';
-import { allTypeNames, loadProvider, providerEntries, providerForType } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames, loadProvider, providerEntries, providerForDataSource, providerForType } from '../providers/registry.js';
+import { readDataSources } from '../apply/data-read.js';
 import { parseDuration } from '../duration.js';
 import { hashSensitive } from '../state/sensitive.js';
 import { StateStore, emptyState } from '../state/store.js';
@@ -176,6 +178,10 @@ export async function loadProviders(
     const e = providerForType(r.type);
     if (e) names.add(e.name);
   }
+  for (const r of config?.dataSources ?? []) {
+    const e = providerForDataSource(r.type);
+    if (e) names.add(e.name);
+  }
   for (const r of state.resources) names.add(r.provider);
   const diags: Diagnostic[] = [];
   const known = new Set(providerEntries().map((e) => e.name));
@@ -275,8 +281,12 @@ export async function loadSession(
   /** The variables from elsewhere (a saved plan's); undefined: from the command line and files. */
   variablesFrom?: (config: Config) => Promise<ReadonlyMap<string, Value>> | undefined,
 ): Promise<Session> {
-  const config = loadConfiguration(opts, io.cwd, warnings, io.sources);
-  const variables = (await variablesFrom?.(config)) ?? loadVariables(config, opts, io.cwd, io.env, warnings, io.sources);
+  const loaded = loadConfiguration(opts, io.cwd, warnings, io.sources);
+  const variables = (await variablesFrom?.(loaded)) ?? loadVariables(loaded, opts, io.cwd, io.env, warnings, io.sources);
+  // Plan and apply work on one flattened configuration: module resources by their full addresses.
+  const flat = flattenModules(loaded, variables, io.env);
+  check(flat.diagnostics, warnings);
+  const config = flat.value;
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, operation, opts, lock, warnings, { io, config });
   return { config, variables, path, store };
@@ -337,6 +347,12 @@ export interface PlanRun {
   readonly refreshed: StateFile;
 }
 
+/** What the planner knows of data source types: the registry's schemas. */
+export function dataTypeInfo(t: string): DataTypeInfo | undefined {
+  const entry = providerForDataSource(t);
+  return entry ? { provider: entry.name, schema: entry.dataSources![t] } : undefined;
+}
+
 /** Refreshes (unless told not to) and plans. */
 export async function refreshAndPlan(args: {
   config: Config;
@@ -381,7 +397,31 @@ export async function refreshAndPlan(args: {
     check(read.diagnostics, args.warnings);
     imports = read.imports.map((i) => ({ address: i.record.address, id: i.id, record: i.record }));
   }
-  const r = computePlan({
+  // The planner is pure: it says which data sources it needs read, and is asked again with them
+  // (each round reads at least one more, so there are at most as many rounds as data sources).
+  const dataReads = new Map<string, DataReadResult>();
+  const log = (line: string): void => args.log(args.scrubber.text(line));
+  const dataContext = operationContext(args.store.dir, state.lineage, args.configs, log, new AbortController().signal, args.env);
+  for (;;) {
+    const r = planOnce(dataReads);
+    if (!r.reads?.length) {
+      check(r.diagnostics, args.warnings);
+      return { plan: r.plan!, refreshed: state };
+    }
+    // Each round must read something new, or the planner would ask for the same reads forever.
+    if (r.reads.every((n) => dataReads.get(n.address)?.configKey === canonicalJson(n.config as Json))) {
+      throw new Error(`the planner asked again for data sources it was given: ${r.reads.map((n) => n.address).join(', ')}`);
+    }
+    const read = await readDataSources(r.reads, args.providers, dataContext, args.config.dir, args.scrubber);
+    check(read.diagnostics, args.warnings);
+    for (const [address, result] of read.results) dataReads.set(address, result);
+  }
+
+  function planOnce(reads: ReadonlyMap<string, DataReadResult>): ReturnType<typeof computePlan> {
+    return computePlan({
+    dataReads: reads,
+    dataTypes: dataTypeInfo,
+    dataTypeNames: allDataSourceNames(),
     imports,
     config: args.config,
     variables: args.variables,
@@ -396,9 +436,8 @@ export async function refreshAndPlan(args: {
     env: args.env,
     basis: planBasis(args.config, args.store.state, args.variables),
     now: new Date().toISOString(),
-  });
-  check(r.diagnostics, args.warnings);
-  return { plan: r.plan!, refreshed: state };
+    });
+  }
 }
 
 export { emptyState };

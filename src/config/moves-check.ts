@@ -11,9 +11,9 @@
  * - a move or removal from a resource the configuration still declares ("Moved object still
  *   exists", "Removed resource still exists").
  */
-import { parseAddress } from '../addrs/address.js';
+import { movesOneInstance, parseAddress } from '../addrs/address.js';
 import { type Diagnostic, type SourceRange, didYouMean, error } from '../diagnostics.js';
-import type { ImportDecl, MoveDecl, ResourceDecl } from './types.js';
+import type { ImportDecl, ModuleCallDecl, MoveDecl, ResourceDecl } from './types.js';
 
 /** `main.infra:4,1`, as Terraform points at another block. */
 function at(r: SourceRange): string {
@@ -44,7 +44,7 @@ export function checkMoveDecls(moves: readonly MoveDecl[], resources: readonly R
       out.push(error('Resource type mismatch', `This statement declares a move from ${m.from} to ${m.to}, which is a resource of a different type: infra only renames, it cannot turn one type of object into another.`, m.range));
       continue;
     }
-    if (from && to && (from.key === null) !== (to.key === null)) {
+    if (from && to && (from.key === null) !== (to.key === null) && !movesOneInstance(from, to)) {
       out.push(error('Invalid move statement', `This statement moves ${m.from} to ${m.to}: move a whole resource to a resource address (TYPE.NAME), or one instance to an instance address (TYPE.NAME[KEY]).`, m.range));
       continue;
     }
@@ -92,27 +92,47 @@ function cycles(movedFrom: ReadonlyMap<string, MoveDecl>): Diagnostic[] {
 /**
  * `import` blocks against the resource blocks: the target must be declared (Terraform's
  * "Configuration for import target does not exist"), with a key exactly when the resource has
- * for_each or count.
+ * for_each or count. A target inside a module (`module.web["a"].TYPE.NAME`) is looked up in the
+ * called modules' configurations.
  */
-export function checkImportDecls(imports: readonly ImportDecl[], resources: readonly ResourceDecl[]): Diagnostic[] {
+export function checkImportDecls(imports: readonly ImportDecl[], resources: readonly ResourceDecl[], modules?: ReadonlyMap<string, ModuleCallDecl>): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const declared = new Map(resources.map((r) => [r.address, r]));
   for (const i of imports) {
     const to = parseAddress(i.to).value;
     if (!to) continue;
     const block = `${to.type}.${to.name}`;
+    const where = to.module ? moduleResources(to.module, modules) : { resources };
+    if ('missing' in where) {
+      out.push(error('Configuration for import target does not exist', `The configuration has no module call ${where.missing} for ${i.to}. Write the module block the object is imported into.`, i.range));
+      continue;
+    }
+    const declared = new Map(where.resources.map((r) => [r.address, r]));
     const decl = declared.get(block);
+    const shown = to.module ? `${to.module}.${block}` : block;
     if (!decl) {
       const hint = didYouMean(block, declared.keys());
-      out.push(error('Configuration for import target does not exist', `The configuration has no resource block for ${i.to}.${hint ? ` ${hint}` : ''} Write the resource "${to.type}" "${to.name}" block the object is imported as.`, i.range));
+      out.push(error('Configuration for import target does not exist', `The configuration has no resource block for ${i.to}.${hint ? ` ${hint}` : ''} Write the resource "${to.type}" "${to.name}" block the object is imported as${to.module ? ` in the module of ${to.module}` : ''}.`, i.range));
       continue;
     }
     const keyed = decl.forEach !== undefined || decl.count !== undefined;
     if (keyed && to.key === null) {
-      out.push(error(`Import target ${i.to} has ${decl.forEach ? 'for_each' : 'count'}`, `Import one instance of it: ${block}${decl.forEach ? '["KEY"]' : '[0]'}.`, i.range));
+      out.push(error(`Import target ${i.to} has ${decl.forEach ? 'for_each' : 'count'}`, `Import one instance of it: ${shown}${decl.forEach ? '["KEY"]' : '[0]'}.`, i.range));
     } else if (!keyed && to.key !== null) {
-      out.push(error(`Import target ${i.to} has a key, but ${block} has neither for_each nor count`, `Import it as ${block}.`, i.range));
+      out.push(error(`Import target ${i.to} has a key, but ${shown} has neither for_each nor count`, `Import it as ${shown}.`, i.range));
     }
   }
   return out;
+}
+
+/** The resource blocks of the module that `path` (`module.a["k"].module.b`) calls, or the first call in it that is not declared. */
+function moduleResources(path: string, modules: ReadonlyMap<string, ModuleCallDecl> | undefined): { resources: readonly ResourceDecl[] } | { missing: string } {
+  let calls = modules;
+  let resources: readonly ResourceDecl[] = [];
+  for (const [, name] of path.matchAll(/module\.([^.[]+)/g)) {
+    const call = calls?.get(name);
+    if (!call) return { missing: `module.${name}` };
+    resources = call.config.resources;
+    calls = call.config.modules;
+  }
+  return { resources };
 }

@@ -5,7 +5,7 @@
  * type says more), a sensitive value converts inside its mark. Messages never show a value, only
  * its type, so nothing sensitive leaks into a diagnostic.
  */
-import { Sensitive, Unknown, exactInteger, isNumber, type ObjectValue, type Type, type Value, typeName } from './value.js';
+import { Sensitive, Unknown, containsUnknown, exactInteger, isNumber, isSetValue, markSet, type ObjectValue, type Type, type Value, typeName, valueEquals } from './value.js';
 
 /** Why a conversion failed; `message` reads after "Invalid value for X: ". */
 export class ConversionError {
@@ -75,7 +75,7 @@ export function describeValue(v: Value): string {
   if (v instanceof Sensitive) return describeValue(v.value);
   if (v === null) return 'null';
   if (v instanceof Unknown) return 'unknown value';
-  if (Array.isArray(v)) return 'list';
+  if (Array.isArray(v)) return isSetValue(v) ? 'set' : 'list';
   switch (typeof v) {
     case 'string':
       return 'string';
@@ -90,7 +90,7 @@ export function describeValue(v: Value): string {
 }
 
 function article(t: Type): string {
-  const name = typeof t === 'string' ? t : 'list' in t ? 'list' : 'map' in t ? 'map' : 'object';
+  const name = typeof t === 'string' ? t : 'list' in t ? 'list' : 'set' in t ? 'set' : 'map' in t ? 'map' : 'tuple' in t ? 'tuple' : 'object';
   switch (name) {
     case 'string':
       return 'a string';
@@ -100,8 +100,12 @@ function article(t: Type): string {
       return 'a bool';
     case 'list':
       return `a list (${typeName(t)})`;
+    case 'set':
+      return `a set (${typeName(t)})`;
     case 'map':
       return `a map (${typeName(t)})`;
+    case 'tuple':
+      return `a tuple (${typeName(t)})`;
     default:
       return `an object (${typeName(t)})`;
   }
@@ -145,6 +149,29 @@ export function convert(v: Value, type: Type): Value | ConversionError {
         ? new ConversionError('a bool is required, got a string other than "true" or "false"')
         : mismatch(type, v);
   }
+  if ('set' in type) {
+    if (!Array.isArray(v)) return mismatch(type, v);
+    const elements: Value[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const c = convert(v[i], type.set);
+      if (c instanceof ConversionError) return nested(`element ${i}`, c);
+      elements.push(c);
+    }
+    return markSet(setElements(elements));
+  }
+  if ('tuple' in type) {
+    if (!Array.isArray(v)) return mismatch(type, v);
+    if (v.length !== type.tuple.length) {
+      return new ConversionError(`${article(type)} is required, got ${v.length} element${v.length === 1 ? '' : 's'} instead of ${type.tuple.length}`);
+    }
+    const out: Value[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const c = convert(v[i], type.tuple[i]);
+      if (c instanceof ConversionError) return nested(`element ${i}`, c);
+      out.push(c);
+    }
+    return out;
+  }
   if ('list' in type) {
     if (!Array.isArray(v)) return mismatch(type, v);
     let out: Value[] | undefined;
@@ -156,7 +183,8 @@ export function convert(v: Value, type: Type): Value | ConversionError {
         out[i] = c;
       }
     }
-    return out ?? v;
+    // A set given where a list is wanted becomes a list: the copy carries no set mark.
+    return out ?? (isSetValue(v) ? v.slice() : v);
   }
   if (typeof v !== 'object' || Array.isArray(v)) return mismatch(type, v);
   const obj = v as ObjectValue;
@@ -173,12 +201,32 @@ export function convert(v: Value, type: Type): Value | ConversionError {
     return out ?? obj;
   }
   const out: Record<string, Value> = {};
+  const optional = type.optional ?? {};
   for (const k of Object.keys(type.object)) {
-    if (!Object.hasOwn(obj, k)) return new ConversionError(`attribute ${JSON.stringify(k)} is required`);
-    const c = convert(obj[k], type.object[k]);
+    const given = Object.hasOwn(obj, k) ? obj[k] : undefined;
+    if (Object.hasOwn(optional, k) && (given === undefined || given === null)) {
+      // Defaults were converted to the attribute's type when the type was read.
+      setKey(out, k, optional[k].default);
+      continue;
+    }
+    if (given === undefined) return new ConversionError(`attribute ${JSON.stringify(k)} is required`);
+    const c = convert(given, type.object[k]);
     if (c instanceof ConversionError) return nested(`attribute ${JSON.stringify(k)}`, c);
     setKey(out, k, c);
   }
+  return out;
+}
+
+/**
+ * A set's elements in Terraform's order: duplicates dropped, strings sorted (by code unit) and
+ * numbers by value, anything else in first-seen order. Elements holding unknowns are kept
+ * as they are: whether they equal another is not known yet.
+ */
+export function setElements(xs: readonly Value[]): Value[] {
+  const out: Value[] = [];
+  for (const x of xs) if (containsUnknown(x) || !out.some((y) => valueEquals(x, y))) out.push(x);
+  if (out.every((x) => typeof x === 'string')) return (out as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (out.every((x) => typeof x === 'number')) return (out as number[]).sort((a, b) => a - b);
   return out;
 }
 

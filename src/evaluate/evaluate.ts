@@ -24,6 +24,7 @@ import {
   exactInteger,
   isNumber,
   isObject,
+  isSetValue,
   toFloat,
   unmarkDeep,
   valueEquals,
@@ -44,6 +45,13 @@ export interface EvalScope {
   readonly each?: { readonly key: Value; readonly value: Value };
   /** Set inside a `count` resource instance. */
   readonly countIndex?: number;
+  /** In a resource's `postcondition`: the instance's own values, `self`. */
+  readonly self?: Value;
+  /**
+   * Iterator variables of the `dynamic` blocks around the expression (`rule.key`, `rule.value`),
+   * innermost last; each is an object with `key` and `value`.
+   */
+  readonly iterators?: ReadonlyMap<string, Value>;
   /** For `env()`. */
   readonly env: NodeJS.ProcessEnv;
   /** Declared local names and resource addresses (`type.name`), only for "did you mean" suggestions. */
@@ -198,6 +206,9 @@ function evInner(e: Expr, c: Ctx): Value {
       return evVariable(e.name, e.range, c);
     case 'GetAttr': {
       const o = e.object;
+      if (o.kind === 'GetAttr' && o.object.kind === 'Variable' && o.object.name === 'data' && c.templateVars === null && lookupFrame(c.frame, 'data') === undefined) {
+        return evDataRef(o.name, e.name, { file: o.range.file, start: o.range.start, end: e.range.end }, c);
+      }
       if (o.kind === 'Variable' && c.templateVars === null && lookupFrame(c.frame, o.name) === undefined) {
         return evRootAttr(o.name, e.name, e.range, c);
       }
@@ -253,6 +264,9 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
     );
   }
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  if (name === 'self' && c.scope.self !== undefined) return c.scope.self;
+  const iterator = c.scope.iterators?.get(name);
+  if (iterator !== undefined) return iterator;
   switch (name) {
     case 'var':
       return failStatic(c, 'Invalid reference', '"var" cannot be used alone: write var.NAME.', range);
@@ -274,7 +288,20 @@ function evVariable(name: string, range: SourceRange, c: Ctx): Value {
   }
 }
 
+/** `data.TYPE.NAME`: the data source block's value (object, list for count, map for for_each). */
+function evDataRef(type: string, name: string, range: SourceRange, c: Ctx): Value {
+  if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
+  const v = c.scope.resource(`data.${type}`, name);
+  if (v !== undefined) return v;
+  const address = `data.${type}.${name}`;
+  const hint = c.scope.names ? didYouMean(address, c.scope.names.resources) : undefined;
+  return failStatic(c, `Reference to undeclared data source "${address}"`, hint ?? `A data source "${type}" "${name}" has not been declared: data "${type}" "${name}" { ... }.`, range);
+}
+
 function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Value {
+  const iterator = c.scope.iterators?.get(root);
+  if (iterator !== undefined) return getAttr(iterator, name, range, c);
+  if (root === 'data') return fail(c, 'Invalid reference', `"data.${name}" is a data source type: write data.${name}.NAME.`, range);
   if (c.literal !== null) return fail(c, 'Variables not allowed', c.literal, range);
   const scope = c.scope;
   switch (root) {
@@ -314,8 +341,10 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (name === 'root' || name === 'module') return scope.configDir;
       return failStatic(c, `Invalid "path" attribute "${name}"`, didYouMean(name, ['root']) ?? '"path" has only "root": path.root.', range);
     default: {
+      if (root === 'self' && scope.self !== undefined) return getAttr(scope.self, name, range, c);
       const v = scope.resource(root, name);
       if (v !== undefined) return v;
+      if (root === 'module') return failStatic(c, 'Reference to undeclared module', `No module call named "${name}" is declared in the root module.`, range);
       const address = `${root}.${name}`;
       let hint = scope.names ? didYouMean(address, scope.names.resources) : undefined;
       if (hint === undefined) {
@@ -360,6 +389,14 @@ function evIndex(ov: Value, kv: Value, range: SourceRange, c: Ctx): Value {
   if (ov instanceof Unknown || kv instanceof Unknown) return mark(UNKNOWN, s || keySensitive);
   if (ov === null) return fail(c, 'Attempt to index a null value', 'The value is null, so it has no elements.', range);
   if (kv === null) return fail(c, 'Invalid index', 'The index is null.', range);
+  if (isSetValue(ov)) {
+    return fail(
+      c,
+      'Invalid index',
+      "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
+      range,
+    );
+  }
   if (Array.isArray(ov)) {
     const n = isNumber(kv) ? kv : typeof kv === 'string' ? parseNumber(kv) : undefined;
     if (n === undefined) return fail(c, 'Invalid index', `A list index must be a number, got ${describeValue(kv)}.`, range);

@@ -28,6 +28,8 @@ import {
   exactInteger,
   isNumber,
   isObject,
+  isSetValue,
+  markSet,
   sensitive,
   valueEquals,
   type ListValue,
@@ -464,11 +466,11 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       params: [p('list', 'list')],
       impl: (a) => {
         const xs = stringElements(list(a[0]), 0, 'toset() makes a set of strings');
-        return xs instanceof FunctionError ? xs : [...new Set(xs)].sort(compareStrings);
+        return xs instanceof FunctionError ? xs : markSet([...new Set(xs)].sort(compareStrings));
       },
     },
   ],
-  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => unify(list(a[0])) ?? NO_LIST_TYPE }],
+  ['tolist', { signature: 'tolist(list)', params: [p('list', 'list')], nested: true, impl: (a) => (isSetValue(a[0]) ? (a[0] as readonly Value[]).slice() : (unify(list(a[0])) ?? NO_LIST_TYPE)) }],
   [
     'tomap',
     {

@@ -177,6 +177,15 @@ function rootReference(root: string, steps: readonly Expr[]): Reference | undefi
   const first = steps[0];
   if (first === undefined || first.kind !== 'GetAttr') return undefined;
   if (isReferenceRoot(root)) return { kind: root, name: first.name, range: first.range };
+  if (root === 'data') {
+    // `data.TYPE.NAME`: the type is `data.TYPE`, so `${type}.${name}` is the block address.
+    const named = steps[1];
+    if (named === undefined || named.kind !== 'GetAttr') return undefined;
+    const keyed = steps[2];
+    const key = keyed !== undefined && keyed.kind === 'Index' ? literalKey(keyed.key) : undefined;
+    const end = key !== undefined ? keyed!.range : named.range;
+    return { kind: 'resource', type: `data.${first.name}`, name: named.name, ...(key !== undefined ? { key } : {}), range: spanRange(first.range, end) };
+  }
   const second = steps[1];
   if (second !== undefined && second.kind === 'Index') {
     const key = literalKey(second.key);

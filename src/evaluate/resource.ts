@@ -5,12 +5,12 @@
 import { instanceAddress as formatInstanceAddress, parseAddress as parseTypedAddress } from '../addrs/address.js';
 import type { ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
-import type { Block, Body } from '../parser/ast.js';
+import type { Attribute, Block, Body, Expr } from '../parser/ast.js';
 import type { AttributeSchema, BlockSchema } from '../providers/contract.js';
 import { ConversionError, convert, describeValue, setKey } from './convert.js';
 import { type EvalScope, evaluateExpr, evaluateInto } from './evaluate.js';
 import { compareStrings } from './functions.js';
-import { Sensitive, Unknown, containsSensitive, sensitive, type ObjectValue, type Value } from './value.js';
+import { Sensitive, UNKNOWN, Unknown, containsSensitive, sensitive, type ObjectValue, type Value } from './value.js';
 
 /** Most instances one block may have: beyond this a typo (`count = 1e9`) is more likely than intent. */
 export const MAX_INSTANCES = 100_000;
@@ -35,7 +35,7 @@ export function instanceScope(scope: EvalScope, key: InstanceKey): EvalScope {
  * when the `for_each` or `count` value is not known yet (the caller decides what that means).
  * On errors the key list is empty.
  */
-export function expandInstances(decl: ResourceDecl, scope: EvalScope): Result<{ keys: InstanceKey[] } | { unknown: true }> {
+export function expandInstances(decl: Pick<ResourceDecl, 'forEach' | 'count'>, scope: EvalScope): Result<{ keys: InstanceKey[] } | { unknown: true }> {
   if (decl.forEach !== undefined) return expandForEach(decl.forEach.range, evaluateExpr(decl.forEach, scope));
   if (decl.count !== undefined) return expandCount(decl.count.range, evaluateExpr(decl.count, scope));
   return { value: { keys: [{ index: null }] }, diagnostics: [] };
@@ -175,6 +175,23 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
   let blocks: Map<string, Block[]> | undefined;
   for (const item of body.items) {
     if (item.kind === 'Block') {
+      // `dynamic "rule" { ... }` stands for rule blocks (unless the schema has a block named dynamic).
+      const dynamicType = item.type === 'dynamic' && !index.blocks.has('dynamic') && item.labels.length === 1 ? item.labels[0].value : undefined;
+      if (dynamicType !== undefined) {
+        if (!index.blocks.has(dynamicType)) {
+          diags.push(error(`Unsupported block type "${dynamicType}"`, didYouMean(dynamicType, index.blockNames) ?? blockList(schema), item.labels[0].range));
+          continue;
+        }
+        blocks ??= new Map();
+        const list = blocks.get(dynamicType);
+        if (list) list.push(item);
+        else blocks.set(dynamicType, [item]);
+        continue;
+      }
+      if (item.type === 'dynamic' && !index.blocks.has('dynamic')) {
+        diags.push(error('Invalid dynamic block', 'A dynamic block has one label, the type of the blocks it makes: dynamic "BLOCK" { for_each = ..., content { ... } }.', item.labels[1]?.range ?? item.typeRange));
+        continue;
+      }
       if (!index.blocks.has(item.type)) {
         const isAttr = index.attributes.has(item.type);
         diags.push(
@@ -257,14 +274,144 @@ function decodeInto(body: Body, schema: BodySchema, scope: EvalScope, diags: Dia
     const bs = index.blocks.get(type)!;
     const found = blocks?.get(type) ?? [];
     const decoded: Value[] = [];
+    let unknown = false;
     for (const b of found) {
+      if (b.type !== type) {
+        const made = expandDynamic(b, type, bs, scope, diags);
+        if (made === 'unknown') unknown = true;
+        else decoded.push(...made);
+        continue;
+      }
       const v = decodeBlock(b, bs, scope, diags);
       if (v !== null) decoded.push(v);
     }
     if (bs.nesting === 'single') {
-      if (found.length > 1) diags.push(error(`Duplicate "${type}" block`, `Only one "${type}" block is allowed here; the first is at ${found[0].range.file}:${found[0].range.start.line}.`, found[1].typeRange));
-      setKey(out, type, decoded[0] ?? null);
-    } else setKey(out, type, decoded);
+      if (decoded.length > 1 || found.length > 1 && found.every((b) => b.type === type)) {
+        const second = found[1] ?? found[0];
+        diags.push(error(`Duplicate "${type}" block`, `Only one "${type}" block is allowed here; the first is at ${found[0].range.file}:${found[0].range.start.line}.`, second.typeRange));
+      }
+      setKey(out, type, unknown ? UNKNOWN : (decoded[0] ?? null));
+    } else setKey(out, type, unknown ? UNKNOWN : decoded);
+  }
+  return out;
+}
+
+const DYNAMIC_ARGS = ['for_each', 'iterator', 'labels'];
+
+/**
+ * The blocks `dynamic "TYPE" { for_each, iterator, labels, content { ... } }` makes, as Terraform
+ * (HCL's dynblock) makes them: one per element of for_each (a list in order, a map or object in
+ * key order), its content evaluated with the iterator (`TYPE`, or the `iterator` name) bound to
+ * `{ key, value }`. 'unknown' when for_each is known only after apply.
+ */
+function expandDynamic(d: Block, type: string, bs: BlockSchema, scope: EvalScope, diags: Diagnostic[]): ObjectValue[] | 'unknown' {
+  const header: SourceRange = { file: d.typeRange.file, start: d.typeRange.start, end: d.labels[0].range.end };
+  const attrs = new Map<string, Attribute>();
+  const contents: Block[] = [];
+  let bad = false;
+  for (const item of d.body?.items ?? []) {
+    if (item.kind === 'Block') {
+      if (item.type === 'content' && item.labels.length === 0) contents.push(item);
+      else {
+        diags.push(error(`Unsupported block type "${item.type}"`, 'A dynamic block holds only a content block, besides for_each, iterator and labels.', item.typeRange));
+        bad = true;
+      }
+    } else if (!DYNAMIC_ARGS.includes(item.name)) {
+      diags.push(error(`Unsupported argument "${item.name}"`, didYouMean(item.name, DYNAMIC_ARGS) ?? 'A dynamic block takes for_each, iterator and labels, and a content block.', item.nameRange));
+      bad = true;
+    } else if (attrs.has(item.name)) {
+      diags.push(error(`Duplicate argument "${item.name}"`, undefined, item.nameRange));
+      bad = true;
+    } else attrs.set(item.name, item);
+  }
+  const forEach = attrs.get('for_each');
+  if (!forEach) {
+    diags.push(error('Missing required argument', 'The argument "for_each" is required, but no definition was found.', header));
+    return [];
+  }
+  if (contents.length === 0) {
+    diags.push(error('Missing dynamic content block', 'A dynamic block must have a nested block of type "content" to describe the body of each generated block.', header));
+    return [];
+  }
+  if (contents.length > 1) {
+    diags.push(error('Extraneous dynamic content block', 'Only one nested content block is allowed for each dynamic block.', contents[1].typeRange));
+    return [];
+  }
+  let iterator = type;
+  const it = attrs.get('iterator');
+  if (it) {
+    if (it.expr.kind !== 'Variable') {
+      diags.push(error('Invalid dynamic iterator name', 'Dynamic iterator must be a single variable name.', it.expr.range));
+      return [];
+    }
+    iterator = it.expr.name;
+  }
+  const names = bs.labels ?? [];
+  let labelExprs: readonly Expr[] = [];
+  const labelsAttr = attrs.get('labels');
+  if (labelsAttr) {
+    if (labelsAttr.expr.kind !== 'Tuple') {
+      diags.push(error('Invalid dynamic block labels', 'labels is a list written out: labels = [NAME.key, "A"].', labelsAttr.expr.range));
+      return [];
+    }
+    labelExprs = labelsAttr.expr.items;
+  }
+  if (labelExprs.length > names.length) {
+    diags.push(error('Extraneous dynamic block label', `Blocks of type "${type}" require ${names.length} label(s).`, labelExprs[names.length].range));
+    return [];
+  }
+  if (labelExprs.length < names.length) {
+    diags.push(error('Insufficient dynamic block labels', `Blocks of type "${type}" require ${names.length} label(s).`, labelsAttr?.expr.range ?? header));
+    return [];
+  }
+  if (bad) return [];
+  const before = diags.length;
+  let collection = evaluateInto(forEach.expr, scope, diags);
+  if (diags.length > before) return [];
+  while (collection instanceof Sensitive) collection = collection.value;
+  if (collection instanceof Unknown) return 'unknown';
+  if (collection === null) {
+    diags.push(error('Invalid dynamic for_each value', 'Cannot use a null value in for_each.', forEach.expr.range));
+    return [];
+  }
+  if (typeof collection !== 'object') {
+    diags.push(error('Invalid dynamic for_each value', `Cannot use a ${describeValue(collection)} value in for_each. An iterable collection is required.`, forEach.expr.range));
+    return [];
+  }
+  const elements: { key: Value; value: Value }[] = Array.isArray(collection)
+    ? (collection as readonly Value[]).map((value, i) => ({ key: i, value }))
+    : Object.keys(collection).sort(compareStrings).map((k) => ({ key: k, value: (collection as ObjectValue)[k] }));
+  const content = contents[0];
+  const out: ObjectValue[] = [];
+  for (const el of elements) {
+    const iterators = new Map(scope.iterators ?? []);
+    iterators.set(iterator, { key: el.key, value: el.value });
+    const inner: EvalScope = { ...scope, iterators };
+    const labels: string[] = [];
+    let skip = false;
+    for (const le of labelExprs) {
+      const mark = diags.length;
+      const v = evaluateInto(le, inner, diags);
+      if (diags.length > mark) {
+        skip = true;
+        break;
+      }
+      if (v instanceof Unknown) {
+        skip = true;
+        break;
+      }
+      if (v === null || v instanceof Sensitive || typeof v === 'object') {
+        diags.push(error('Invalid dynamic block label', v === null ? 'Cannot use a null value as a dynamic block label.' : v instanceof Sensitive ? 'Cannot use a marked value as a dynamic block label.' : `Cannot use a ${describeValue(v)} value as a dynamic block label.`, le.range));
+        skip = true;
+        break;
+      }
+      labels.push(String(v));
+    }
+    if (skip) continue;
+    const body: Body = content.body ?? { kind: 'Body', items: [], range: content.range };
+    const value = decodeInto(body, bs, inner, diags, content.typeRange);
+    names.forEach((n, i) => setKey(value, n, labels[i]));
+    out.push(value);
   }
   return out;
 }

@@ -26,8 +26,35 @@ export type Type =
   | 'bool'
   | 'any'
   | { readonly list: Type }
+  | { readonly set: Type }
   | { readonly map: Type }
-  | { readonly object: Readonly<Record<string, Type>> };
+  | { readonly tuple: readonly Type[] }
+  | ObjectType;
+
+/**
+ * `object({ name = string, port = optional(number, 80) })`. `optional` holds the attributes that
+ * may be left out, each with its default (null when none was given), already converted to the
+ * attribute's type: a missing or null optional attribute takes its default on conversion.
+ */
+export interface ObjectType {
+  readonly object: Readonly<Record<string, Type>>;
+  readonly optional?: Readonly<Record<string, { readonly default: Value }>>;
+}
+
+// Set values are plain arrays (deduplicated, in the set's canonical order) remembered here, so
+// every list operation works on them and only what differs (indexing, messages) asks.
+const SETS = new WeakSet<ListValue>();
+
+/** Marks an array as a set value (returns it). */
+export function markSet(xs: ListValue): ListValue {
+  SETS.add(xs);
+  return xs;
+}
+
+/** True for a value made as a set (a `set(T)` variable, `toset()`): it cannot be indexed. */
+export function isSetValue(v: Value): boolean {
+  return Array.isArray(v) && SETS.has(v);
+}
 
 export class Unknown {
   /** Use `UNKNOWN` unless a type hint helps a renderer. */
@@ -102,7 +129,10 @@ export function containsSensitive(v: Value): boolean {
 /** Strips every sensitive mark (for handing real values to providers). */
 export function unmarkDeep(v: Value): Value {
   if (v instanceof Sensitive) return unmarkDeep(v.value);
-  if (Array.isArray(v)) return v.map(unmarkDeep);
+  if (Array.isArray(v)) {
+    const out = v.map(unmarkDeep);
+    return isSetValue(v) ? markSet(out) : out;
+  }
   if (isObject(v)) {
     const out: Record<string, Value> = {};
     for (const [k, x] of Object.entries(v)) out[k] = unmarkDeep(x);
@@ -157,8 +187,11 @@ export function valueEquals(a: Value, b: Value): boolean {
 export function typeName(t: Type): string {
   if (typeof t === 'string') return t;
   if ('list' in t) return `list(${typeName(t.list)})`;
+  if ('set' in t) return `set(${typeName(t.set)})`;
   if ('map' in t) return `map(${typeName(t.map)})`;
+  if ('tuple' in t) return `tuple([${t.tuple.map(typeName).join(', ')}])`;
+  const optional = t.optional ?? {};
   return `object({${Object.entries(t.object)
-    .map(([k, v]) => `${k} = ${typeName(v)}`)
+    .map(([k, v]) => `${k} = ${Object.hasOwn(optional, k) ? `optional(${typeName(v)})` : typeName(v)}`)
     .join(', ')}})`;
 }

@@ -11,10 +11,13 @@ import { FileTooLargeError, readTextFileBounded } from '../config/read-text.js';
 import type { Config, VariableDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error, warning } from '../diagnostics.js';
 import { parseExpression, parseFile } from '../parser/index.js';
+import { checkRule, rangeText } from './conditions.js';
 import { ConversionError, convert } from './convert.js';
-import { evaluateLiteral } from './evaluate.js';
+import { type EvalScope, evaluateLiteral } from './evaluate.js';
+import { createLocals, declaredNames } from './locals.js';
+import { referencesOf } from './references.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from './functions.js';
-import { sensitive, type Value } from './value.js';
+import { UNKNOWN, sensitive, type Value } from './value.js';
 import { parseJson } from './json-text.js';
 
 /** Where variable values come from, besides the defaults. */
@@ -41,6 +44,8 @@ export interface VariableInput {
   readonly autoVarFiles?: boolean;
   /** Each variable file read is added here (shown path -> text), for excerpts in diagnostics. */
   readonly sources?: Map<string, string>;
+  /** false: do not run `validation` rules (`infra validate`, like `terraform validate`, checks the configuration, not its inputs). */
+  readonly validations?: boolean;
 }
 
 /** Prefix of environment variables that set input variables. */
@@ -94,6 +99,7 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
   // Variables whose value was given but unusable: already reported, not "missing" too.
   const failed = new Set<string>();
   const decls = config.variables;
+  const defaults = new Map<string, Supplied>();
 
   for (const decl of decls.values()) {
     if (decl.default === undefined || input.defaults === false) continue;
@@ -106,7 +112,9 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
       failed.add(decl.name);
       continue;
     }
-    supplied.set(decl.name, { value: r.value, source: `the default at ${range.file}:${range.start.line}`, range });
+    const fromDefault = { value: r.value, source: `the default at ${range.file}:${range.start.line}`, range };
+    supplied.set(decl.name, fromDefault);
+    defaults.set(decl.name, fromDefault);
   }
 
   for (const decl of decls.values()) {
@@ -151,8 +159,27 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
   }
 
   const values = new Map<string, Value>();
+  // Where each value was written, for messages about it; undefined for a default or a flag.
+  const where = new Map<string, SourceRange | undefined>();
   for (const decl of decls.values()) {
-    const s = supplied.get(decl.name);
+    let s = supplied.get(decl.name);
+    if (s !== undefined && s.value === null && decl.nullable === false) {
+      const fallback = defaults.get(decl.name);
+      // A null default with nullable = false is already a configuration error.
+      if (fallback === s) continue;
+      if (fallback === undefined || fallback.value === null) {
+        const declared = decl.headerRange ?? decl.range;
+        diags.push(
+          error(
+            'Required variable not set',
+            `The given value is not suitable for var.${decl.name} defined at ${rangeText(declared)}: required variable may not be set to null.`,
+            s.range ?? declared,
+          ),
+        );
+        continue;
+      }
+      s = fallback;
+    }
     if (s === undefined) {
       if (!failed.has(decl.name)) {
         diags.push(
@@ -171,8 +198,51 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
       continue;
     }
     values.set(decl.name, decl.sensitive ? sensitive(v) : v);
+    where.set(decl.name, s === defaults.get(decl.name) ? undefined : s.range);
   }
+  if (input.validations !== false) for (const d of validate(config, values, where, input.env)) diags.push(d);
   return { value: values, diagnostics: diags };
+}
+
+/**
+ * Runs every variable's `validation` rules over the resolved values. As in Terraform 1.11 a rule
+ * may also read other variables and locals; resources are not known yet, so a rule that needs
+ * them is unknown here and not checked. A rule that reads a variable without a value, or a local
+ * with an error (reported where the local is used), is skipped.
+ */
+function validate(config: Config, values: ReadonlyMap<string, Value>, where: ReadonlyMap<string, SourceRange | undefined>, env: NodeJS.ProcessEnv): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const decls = [...config.variables.values()].filter((d) => d.validations && values.has(d.name));
+  if (decls.length === 0) return diags;
+  const base: EvalScope = {
+    configDir: config.dir,
+    variables: values,
+    env,
+    local: () => undefined,
+    resource: (type, name) => (config.resources.some((r) => r.type === type && r.name === name) ? UNKNOWN : undefined),
+    names: declaredNames(config),
+  };
+  const scope: EvalScope = { ...base, local: createLocals(config, base) };
+  for (const decl of decls) {
+    for (const rule of decl.validations!) {
+      const refs = referencesOf(rule.condition);
+      if (refs.some((r) => r.kind === 'var' && !values.has(r.name))) continue;
+      const outcome = checkRule(rule, scope, 'Invalid variable validation result');
+      if (outcome.kind === 'invalid') {
+        if (!refs.some((r) => r.kind === 'local')) for (const d of outcome.diagnostics) diags.push(d);
+        continue;
+      }
+      if (outcome.kind !== 'failed') continue;
+      diags.push(
+        error(
+          'Invalid value for variable',
+          `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`,
+          where.get(decl.name) ?? decl.headerRange ?? decl.range,
+        ),
+      );
+    }
+  }
+  return diags;
 }
 
 function capitalize(s: string): string {

@@ -6,7 +6,7 @@
  */
 import { Graph, alg } from '@dagrejs/graphlib';
 import { blockOf } from '../addrs/address.js';
-import type { Config, ResourceDecl } from '../config/types.js';
+import type { Config, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type SourceRange, error, didYouMean } from '../diagnostics.js';
 import { bodyReferences, referencesOf, type Reference } from '../evaluate/references.js';
 import type { Expr } from '../parser/ast.js';
@@ -43,12 +43,32 @@ function resourceRefs(exprs: readonly Reference[], config: Config, seenLocals: S
   return out;
 }
 
+/** The resource references of every output of every instance of a module call (nested calls followed). */
+function moduleOutputRefs(call: ModuleCallInstances, config: Config, seenCalls = new Set<ModuleCallInstances>()): Reference[] {
+  seenCalls.add(call);
+  const locals: Reference[] = [];
+  for (const outputs of call.instances.values()) {
+    for (const local of outputs.values()) locals.push({ kind: 'local', name: local, range: config.locals.get(local)!.range });
+  }
+  const out: Reference[] = [];
+  for (const r of resourceRefs(locals, config, new Set())) {
+    const inner = config.moduleCalls?.get(`${r.type}.${r.name}`);
+    if (inner === undefined) out.push(r);
+    else if (!seenCalls.has(inner)) out.push(...moduleOutputRefs(inner, config, seenCalls));
+  }
+  return out;
+}
+
 /** Every expression of a block that can refer to other blocks. */
 function blockReferences(decl: ResourceDecl): Reference[] {
   const refs = bodyReferences(decl.body);
   const meta: (Expr | undefined)[] = [decl.forEach, decl.count];
   for (const e of meta) if (e) refs.push(...referencesOf(e));
   for (const opt of decl.lifecycle.blueGreen?.options.values() ?? []) refs.push(...referencesOf(opt));
+  // What a condition reads is planned first, so the condition sees its planned values.
+  for (const rule of [...(decl.lifecycle.preconditions ?? []), ...(decl.lifecycle.postconditions ?? [])]) {
+    refs.push(...referencesOf(rule.condition), ...referencesOf(rule.errorMessage));
+  }
   return refs;
 }
 
@@ -58,22 +78,44 @@ function blockReferences(decl: ResourceDecl): Reference[] {
  */
 export function buildBlockGraph(config: Config): { graph: BlockGraph | null; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const byAddress = new Map(config.resources.map((r) => [r.address, r]));
+  // Data sources are blocks like resources (`data.TYPE.NAME`), read in the same order.
+  const blocks = config.dataSources ? [...config.resources, ...config.dataSources] : config.resources;
+  const byAddress = new Map(blocks.map((r) => [r.address, r]));
   const edges: BlockEdge[] = [];
   const deps = new Map<string, Set<string>>();
-  for (const decl of config.resources) {
+  for (const decl of blocks) {
     const set = new Set<string>();
     deps.set(decl.address, set);
     for (const ref of resourceRefs(blockReferences(decl), config, new Set())) {
       const to = `${ref.type}.${ref.name}`;
+      const call = config.moduleCalls?.get(to);
+      if (call) {
+        // A module's value is its outputs: the block waits for what they refer to.
+        for (const inner of moduleOutputRefs(call, config)) {
+          const target = `${inner.type}.${inner.name}`;
+          if (!byAddress.has(target) || target === decl.address) continue;
+          set.add(target);
+          edges.push({ from: decl.address, to: target, range: ref.range });
+        }
+        continue;
+      }
       if (!byAddress.has(to)) continue; // the evaluator reports undeclared resources with a suggestion
       set.add(to);
       edges.push({ from: decl.address, to, range: ref.range });
     }
+    for (const t of decl.lifecycle.replaceTriggeredBy ?? []) {
+      if (!byAddress.has(t.block)) {
+        diagnostics.push(error(`Reference to undeclared resource "${t.block}" in replace_triggered_by`, didYouMean(t.block, byAddress.keys()), t.range));
+        continue;
+      }
+      // Planned after what triggers it, so the trigger's change is known when this one is planned.
+      set.add(t.block);
+      edges.push({ from: decl.address, to: t.block, range: t.range });
+    }
     for (const d of decl.dependsOn) {
       const to = blockOf(d.address);
       if (!byAddress.has(to)) {
-        diagnostics.push(error(`Reference to undeclared resource "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
+        diagnostics.push(error(`Reference to undeclared ${to.startsWith('data.') ? 'data source' : 'resource'} "${to}" in depends_on`, didYouMean(to, byAddress.keys()), d.range));
         continue;
       }
       set.add(to);
@@ -83,11 +125,11 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
 
   // Post-order from the blocks in source order gives a deterministic order: dependencies first,
   // ties by source order, so plans list resources the way the files declare them.
-  const index = new Map(config.resources.map((r, i) => [r.address, i]));
+  const index = new Map(blocks.map((r, i) => [r.address, i]));
   const order: ResourceDecl[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   let cyclic = false;
-  for (const root of config.resources) {
+  for (const root of blocks) {
     if (state.has(root.address)) continue;
     // Iterative depth-first search: configurations can be deep enough to overflow recursion.
     const stack: { addr: string; next: string[] }[] = [{ addr: root.address, next: sortedDeps(root.address) }];
@@ -114,7 +156,7 @@ export function buildBlockGraph(config: Config): { graph: BlockGraph | null; dia
   // Only a cyclic configuration pays for graphlib's strongly connected components, which name
   // every cycle at once.
   const g = new Graph({ directed: true });
-  for (const r of config.resources) g.setNode(r.address);
+  for (const r of blocks) g.setNode(r.address);
   for (const e of edges) g.setEdge(e.from, e.to);
   const cycles = alg.findCycles(g).sort((a, b) => ([...a].sort()[0] < [...b].sort()[0] ? -1 : 1));
   for (const scc of cycles) diagnostics.push(cycleDiagnostic(scc, edges, byAddress));

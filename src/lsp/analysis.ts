@@ -4,13 +4,13 @@
  * declarations and where a reference points, hover text from the provider schemas, and
  * completions. Positions here are 0-based line and UTF-16 character, as the protocol counts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Block, Body } from '../parser/ast.js';
 import { parseFile } from '../parser/index.js';
-import { allTypeNames, providerForType } from '../providers/registry.js';
+import { allDataSourceNames, allTypeNames, providerForDataSource, providerForType } from '../providers/registry.js';
 import type { AttributeSchema, ResourceTypeSchema } from '../providers/contract.js';
 import type { Io } from '../commands/io.js';
 
@@ -100,7 +100,7 @@ export function definition(files: ReadonlyMap<string, string>, file: string, pos
   return declarations(files).find((d) => d.address === ref);
 }
 
-/** The innermost resource block around the position, and the nested block path inside it. */
+/** The innermost resource or data block around the position, and the nested block path inside it. */
 function enclosingResource(body: Body, position: Position): { block: Block; path: string[] } | undefined {
   const inside = (b: Block): boolean => {
     const start = b.range.start.line - 1;
@@ -108,7 +108,7 @@ function enclosingResource(body: Body, position: Position): { block: Block; path
     return position.line > start && position.line <= end;
   };
   for (const item of body.items) {
-    if (item.kind !== 'Block' || item.type !== 'resource' || item.body === null || !inside(item)) continue;
+    if (item.kind !== 'Block' || (item.type !== 'resource' && item.type !== 'data') || item.body === null || !inside(item)) continue;
     const path: string[] = [];
     let current: Body = item.body;
     for (;;) {
@@ -122,7 +122,7 @@ function enclosingResource(body: Body, position: Position): { block: Block; path
   return undefined;
 }
 
-function attributesAt(schema: ResourceTypeSchema, path: readonly string[]): Readonly<Record<string, AttributeSchema>> | undefined {
+function attributesAt(schema: Pick<ResourceTypeSchema, 'attributes' | 'blocks'>, path: readonly string[]): Readonly<Record<string, AttributeSchema>> | undefined {
   let attributes: Readonly<Record<string, AttributeSchema>> = schema.attributes;
   let blocks = schema.blocks;
   for (const name of path) {
@@ -177,7 +177,7 @@ function wordAt(lineText: string, character: number): string | undefined {
   return undefined;
 }
 
-/** Completions at the position: `var.`/`local.` names, resource types, a resource's attributes. */
+/** Completions at the position: `var.`/`local.` names, resource and data source types, a resource's attributes. */
 export function completions(files: ReadonlyMap<string, string>, file: string, position: Position): Completion[] {
   const text = files.get(file) ?? '';
   const lineText = text.split('\n')[position.line] ?? '';
@@ -189,7 +189,10 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
       .filter((d) => d.kind === kind)
       .map((d) => ({ label: d.address.slice(root[1].length + 1), kind, ...(d.description ? { detail: d.description } : {}) }));
   }
-  if (/^\s*(resource|data)\s+"[A-Za-z0-9_]*$/.test(before)) {
+  if (/^\s*data\s+"[A-Za-z0-9_]*$/.test(before)) {
+    return allDataSourceNames().map((t) => ({ label: t, kind: 'resourceType' as const, detail: providerForDataSource(t)?.dataSources?.[t]?.description ?? '' }));
+  }
+  if (/^\s*resource\s+"[A-Za-z0-9_]*$/.test(before)) {
     return allTypeNames().map((t) => ({ label: t, kind: 'resourceType' as const, detail: schemaOf(t)?.description ?? '' }));
   }
   if (/^\s*[A-Za-z_]*$/.test(before)) {
@@ -198,7 +201,8 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
     lines[position.line] = '';
     const { file: ast } = parseFile(file, lines.join('\n'));
     const around = enclosingResource(ast.body, position);
-    const schema = around === undefined ? undefined : schemaOf(around.block.labels[0]?.value ?? '');
+    const typeName = around?.block.labels[0]?.value ?? '';
+    const schema = around === undefined ? undefined : around.block.type === 'data' ? providerForDataSource(typeName)?.dataSources?.[typeName] : schemaOf(typeName);
     const attributes = schema === undefined || around === undefined ? undefined : attributesAt(schema, around.path);
     if (attributes === undefined) return [];
     return Object.entries(attributes)
@@ -211,18 +215,23 @@ export function completions(files: ReadonlyMap<string, string>, file: string, po
 /**
  * The diagnostics `infra validate` gives for the configuration in `dir`, with `files` (base
  * name -> text, unsaved edits included) in place of what is on disk. Runs validate on a copy in a
- * temporary directory; the ranges name the files by base name.
+ * temporary directory; the ranges name the files by base name. The folders of `dir` are linked
+ * into the copy, so the modules it calls (`source = "./modules/NAME"`) are found; diagnostics in
+ * those modules' files are left out (they belong to other documents).
  */
-export async function validateTexts(files: ReadonlyMap<string, string>): Promise<Diagnostic[]> {
+export async function validateTexts(files: ReadonlyMap<string, string>, dir?: string): Promise<Diagnostic[]> {
   const work = mkdtempSync(join(tmpdir(), 'infra-lsp-'));
   try {
     for (const [name, text] of files) writeFileSync(join(work, basename(name)), text);
+    if (dir !== undefined) {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) symlinkSync(join(dir, entry.name), join(work, entry.name), 'dir');
+    }
     let out = '';
     const io: Io = { cwd: work, env: {}, out: (t) => void (out += t), err: () => undefined, color: false, errColor: false, sources: new Map() };
     const { validateCommand } = await import('../commands/misc.js');
     await validateCommand({ json: true }, io);
     const parsed = JSON.parse(out) as { diagnostics: { severity: Diagnostic['severity']; summary: string; detail: string | null; range: SourceRange | null }[] };
-    return parsed.diagnostics.map((d) => ({
+    return parsed.diagnostics.filter((d) => d.range === null || !d.range.file.includes('/')).map((d) => ({
       severity: d.severity,
       summary: d.summary,
       ...(d.detail !== null ? { detail: d.detail } : {}),

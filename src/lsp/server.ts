@@ -64,7 +64,7 @@ export function startServer(): void {
     const dir = dirname(fileURLToPath(uri));
     const files = filesOf(dir);
     const byName = new Map([...files].map(([p, t]) => [basename(p), t]));
-    const diags = await validateTexts(byName);
+    const diags = await validateTexts(byName, dir);
     for (const path of files.keys()) {
       const mine = diags.filter((d) => d.range?.file === basename(path) || (d.range === undefined && pathToFileURL(path).href === uri));
       await connection.sendDiagnostics({ uri: pathToFileURL(path).href, diagnostics: mine.map(toLsp) });

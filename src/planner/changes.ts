@@ -67,6 +67,7 @@ function reasonsOf(ctx: PlanContext, pass: PassResult, ev: Evaluated, unit: stri
   if (unit && unit !== ev.address) r.push({ code: 'in-deploy-unit', unit });
   if (ev.prior && ev.prior.status !== 'ready') r.push({ code: 'recorded-status', status: ev.prior.status });
   if (ev.prior && ev.kind === 'replace' && selection.inScope(ev.address) && ctx.replace.has(ev.address)) r.push({ code: 'replace-requested' });
+  if (ev.prior && ev.triggeredBy.length > 0 && selection.inScope(ev.address)) r.push({ code: 'replace-triggered-by', triggers: ev.triggeredBy });
   if (unit === ev.address && ev.kind === 'replace' && ev.changedPaths.length === 0 && ev.replacePaths.length === 0 && !ctx.replace.has(ev.address)) {
     const own = units.units.find((u) => u.address === ev.address);
     const changedProvisions = own?.provisions.filter((p) => pass.instances.get(p)?.kind !== 'no-op') ?? [];

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Value } from '../evaluate/value.js';
 import type { PlanRequest, PlanResponse, ResourceTypeSchema } from '../providers/contract.js';
 import type { StateFile, StateInstance } from '../state/types.js';
+import type { DataReadResult, DataTypeInfo } from './data-sources.js';
 import type { PlannedImport } from './moves.js';
 import type { Drift, PlanBasis } from './plan.js';
 
@@ -27,6 +28,20 @@ export interface PlanInput {
   readonly types: (typeName: string) => TypeInfo | undefined;
   /** Every known type name, for "did you mean". */
   readonly typeNames: readonly string[];
+  /** Data source types (`data "TYPE" "NAME"`); absent: none are known. */
+  readonly dataTypes?: (typeName: string) => DataTypeInfo | undefined;
+  /** Every known data source type name, for "did you mean". */
+  readonly dataTypeNames?: readonly string[];
+  /**
+   * Data sources read before this plan, by instance address (data-sources.ts): the planner uses
+   * a read only when it was made with the arguments the configuration now gives.
+   */
+  readonly dataReads?: ReadonlyMap<string, DataReadResult>;
+  /**
+   * `validate` and `graph`, which touch no provider: no data source is asked for, each is taken
+   * as read during apply (its read attributes unknown).
+   */
+  readonly noDataReads?: boolean;
   /** `rollback`: the plan of `infra rollback` (planner/rollback.ts). */
   readonly mode: 'normal' | 'destroy' | 'rollback';
   readonly targets: readonly string[];

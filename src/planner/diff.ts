@@ -23,6 +23,8 @@ export interface DiffSubject {
   readonly forced: boolean;
   /** Named by -replace: replaced though its configuration did not change. */
   readonly replaceRequested: boolean;
+  /** A `replace_triggered_by` entry fired: replaced when it exists. */
+  readonly triggered?: boolean;
   /** The generation the instance's new copy gets. */
   readonly generation: number;
 }
@@ -115,7 +117,7 @@ export function diffInstance(ctx: PlanContext, s: DiffSubject): InstanceDiff {
 
   let kind: ChangeKind;
   if (!prior) kind = 'create';
-  else if (prior.status !== 'ready' || cmp.replacePaths.length > 0 || s.forced || s.replaceRequested) kind = 'replace';
+  else if (prior.status !== 'ready' || cmp.replacePaths.length > 0 || s.forced || s.replaceRequested || s.triggered) kind = 'replace';
   else if (cmp.changed.length > 0) kind = 'update';
   else kind = 'no-op';
   // A check has nothing to replace: re-verifying is its update.

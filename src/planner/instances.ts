@@ -6,12 +6,17 @@
  */
 import { blockOf, instanceAddress as formatInstance } from '../addrs/address.js';
 import type { ResourceDecl } from '../config/types.js';
-import { error, hasErrors } from '../diagnostics.js';
+import { type Diagnostic, type SourceRange, error, hasErrors } from '../diagnostics.js';
+import { type EvalScope, evaluateExpr } from '../evaluate/evaluate.js';
+import { Sensitive, Unknown, containsUnknown, isObject, valueEquals, type Value } from '../evaluate/value.js';
+import { stateValues } from '../state/sensitive.js';
 import { decodeBody, expandInstances, instanceAddress, instanceScope } from '../evaluate/resource.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import { localDiagnostics } from '../evaluate/locals.js';
 import type { Role } from '../providers/contract.js';
 import { type PlanContext, liveCopy, nextGeneration } from './context.js';
 import { unitsNeeded } from './deploy-units.js';
+import { type EvaluatedData, dataReadRange, evaluateDataInstance } from './data-sources.js';
 import { diffInstance } from './diff.js';
 import { placedGeneration } from './placement.js';
 import type { Evaluated, PassResult } from './pass.js';
@@ -40,7 +45,12 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
   const blocks = new Map<string, BlockValues>();
   const scope = new ValueScope({ config, variables, env }, blocks);
   const instances = new Map<string, Evaluated>();
+  const data = new Map<string, EvaluatedData>();
   for (const decl of order) {
+    if (decl.mode === 'data') {
+      evaluateDataBlock(ctx, decl, scope, blocks, instances, data);
+      continue;
+    }
     const info = ctx.input.types(decl.type)!;
     const block: BlockValues = { decl, instances: new Map() };
     const expanded = scope.recording(() => expandInstances(decl, scope.scope));
@@ -71,16 +81,161 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       } else for (const r of expanded.reads) deps.add(r);
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
+      throughData(deps, data);
       const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps, instances);
-      const diff = diffInstance(ctx, { decl, address, info, config: body.result.value, forced: forced.has(address), replaceRequested: ctx.replace.has(address), generation });
-      instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff });
+      // Preconditions come before the change is planned; what they read is a dependency too.
+      const pre = scope.recording(() => checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition));
+      ctx.diagnostics.push(...pre.result.diagnostics);
+      for (const r of pre.reads) deps.add(r);
+      deps.delete(address);
+      const triggers = firedTriggers(ctx, decl, instScope, instances);
+      ctx.diagnostics.push(...triggers.diagnostics);
+      for (const a of triggers.instances) deps.add(a);
+      deps.delete(address);
+      const diff = diffInstance(ctx, {
+        decl,
+        address,
+        info,
+        config: body.result.value,
+        forced: forced.has(address),
+        replaceRequested: ctx.replace.has(address),
+        triggered: triggers.fired.length > 0,
+        generation,
+      });
+      // Postconditions see the planned values; one that needs values known only after apply waits for apply.
+      const post = scope.recording(() => checkRules(decl.lifecycle.postconditions, { ...instScope, self: diff.after }, CONDITION_FAILED.postcondition));
+      ctx.diagnostics.push(...post.result.diagnostics);
+      for (const r of post.reads) deps.add(r);
+      deps.delete(address);
+      instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff, triggeredBy: diff.kind === 'replace' ? triggers.fired : [] });
       block.instances.set(key.index, diff.after);
     }
     blocks.set(decl.address, block);
   }
   // Every local is evaluated, used or not, and its errors reported once (as Terraform does).
   ctx.diagnostics.push(...localDiagnostics(config, scope.scope.local));
-  return { instances, blocks, scope };
+  return { instances, blocks, scope, data };
+}
+
+/**
+ * The instances of one data block (data-sources.ts): evaluated like a resource's, with their
+ * values taken from what was read, or unknown until read.
+ */
+function evaluateDataBlock(
+  ctx: PlanContext,
+  decl: ResourceDecl,
+  scope: ValueScope,
+  blocks: Map<string, BlockValues>,
+  instances: ReadonlyMap<string, Evaluated>,
+  data: Map<string, EvaluatedData>,
+): void {
+  const block: BlockValues = { decl, instances: new Map() };
+  blocks.set(decl.address, block);
+  const info = ctx.input.dataTypes?.(decl.type);
+  if (!info) return; // checkKnownTypes reported it
+  const expanded = scope.recording(() => expandInstances(decl, scope.scope));
+  ctx.diagnostics.push(...expanded.result.diagnostics);
+  const keys = expanded.result.value;
+  if ('unknown' in keys) {
+    ctx.diagnostics.push(
+      error(
+        `The ${decl.forEach ? '"for_each"' : '"count"'} value of ${decl.address} depends on values known only after apply`,
+        'The set of instances must be known when planning. Use values from variables and locals, or the keys of another resource\'s for_each.',
+        (decl.forEach ?? decl.count)?.range ?? decl.range,
+      ),
+    );
+    return;
+  }
+  const range = dataReadRange(decl);
+  for (const key of keys.keys) {
+    const address = instanceAddress(decl, key.index);
+    const body = scope.recording(() => decodeBody(decl.body, info.schema, instanceScope(scope.scope, key)));
+    ctx.diagnostics.push(...body.result.diagnostics);
+    const deps = new Set([...body.reads, ...expanded.reads]);
+    for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
+    deps.delete(address);
+    const direct = [...deps].filter((d) => data.has(d));
+    throughData(deps, data);
+    // Arguments with errors are not read: the errors are the plan's answer.
+    if (hasErrors(body.result.diagnostics)) continue;
+    const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads === true || ctx.input.mode === 'destroy');
+    data.set(address, ev);
+    block.instances.set(key.index, ev.value);
+  }
+}
+
+/** Replaces the data sources among `deps` by the resource instances they depend on. */
+function throughData(deps: Set<string>, data: ReadonlyMap<string, EvaluatedData>): void {
+  for (const d of [...deps]) {
+    const ev = data.get(d);
+    if (!ev) continue;
+    deps.delete(d);
+    for (const r of ev.deps) deps.add(r);
+  }
+}
+
+/**
+ * The `replace_triggered_by` entries of `decl` that fire for one instance (their text, as
+ * written), and the instances they name (dependencies of this one). An entry without a key names
+ * every instance of its block. An instance triggers by being updated or replaced; an attribute
+ * by a planned value other than its recorded one (unknown counts as changed, as in Terraform).
+ * A created instance triggers nothing: there is nothing recorded to differ from.
+ */
+function firedTriggers(
+  ctx: PlanContext,
+  decl: ResourceDecl,
+  scope: EvalScope,
+  instances: ReadonlyMap<string, Evaluated>,
+): { fired: string[]; instances: string[]; diagnostics: Diagnostic[] } {
+  const fired: string[] = [];
+  const named: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const t of decl.lifecycle.replaceTriggeredBy ?? []) {
+    const target = ctx.byBlock.get(t.block);
+    if (!target) continue;
+    let addresses: string[];
+    if (t.index) {
+      const k = evaluateExpr(t.index, scope);
+      diagnostics.push(...k.diagnostics);
+      if (k.diagnostics.length > 0) continue;
+      const key = typeof k.value === 'number' || typeof k.value === 'string' ? k.value : undefined;
+      if (key === undefined) {
+        diagnostics.push(error('Invalid replace_triggered_by expression', 'The instance key must be a number or a string known when planning.', t.index.range));
+        continue;
+      }
+      addresses = [instanceAddress(target, key)];
+    } else addresses = [...instances.keys()].filter((a) => blockOf(a) === t.block);
+    named.push(...addresses);
+    const changed = addresses.some((a) => {
+      const ev = instances.get(a);
+      if (!ev?.prior) return false;
+      if (t.path.length === 0) return ev.kind === 'update' || ev.kind === 'replace';
+      const after = valueAt(ev.after, t.path);
+      if (containsUnknown(after)) return true;
+      // A secret is recorded as a hash, not a value: the diff has already compared it.
+      if (ev.info.schema.attributes[t.path[0]]?.sensitive) return ev.changedPaths.includes(t.path[0]);
+      return !valueEquals(valueAt(stateValues(ev.prior), t.path), after);
+    });
+    if (changed) fired.push(sourceText(ctx, t.range));
+  }
+  return { fired, instances: named, diagnostics };
+}
+
+/** The value at `path` below `v` (null where it does not go on). */
+function valueAt(v: Value, path: readonly string[]): Value {
+  for (const name of path) {
+    while (v instanceof Sensitive) v = v.value;
+    if (v instanceof Unknown) return v;
+    if (!isObject(v) || !Object.hasOwn(v, name)) return null;
+    v = v[name];
+  }
+  return v;
+}
+
+/** The text of `range` in its file, for showing an expression as written. */
+function sourceText(ctx: PlanContext, range: SourceRange): string {
+  const text = ctx.input.config.files.get(range.file);
+  return text === undefined ? `${range.file}:${range.start.line}` : text.slice(range.start.offset, range.end.offset);
 }
 
 /**

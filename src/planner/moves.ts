@@ -12,7 +12,7 @@
  * a source still declared) are the loader's (config/moves-check.ts); this pass adds what needs
  * the state: a destination the state already holds.
  */
-import { blockOf, formatAddress, hasKey, instanceAddress, parseAddress, type Address } from '../addrs/address.js';
+import { blockAddress, blockOf, movesOneInstance, formatAddress, hasKey, instanceAddress, parseAddress, type Address } from '../addrs/address.js';
 import type { MoveDecl } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { type PlannedMove, forgetInstances, moveInstances, selectedRecords } from '../state/move.js';
@@ -75,7 +75,7 @@ export function carryOutMoves(decls: readonly MoveDecl[], state: StateFile, diag
 
 /** The address a record at instance key `index` gets when `from` moves to `to`. */
 function newAddress(from: Address, to: Address, index: Address['key']): string {
-  return from.key === null ? instanceAddress(`${to.type}.${to.name}`, index) : formatAddress(to);
+  return movesOneInstance(from, to) ? formatAddress(to) : instanceAddress(blockAddress(to), index);
 }
 
 /** True when what a statement moves to `to` is (partly) what another moves from `from`. */

@@ -3,6 +3,7 @@
  * or gone in a destroy plan. An output showing a secret must say `sensitive = true`.
  */
 import { error } from '../diagnostics.js';
+import { CONDITION_FAILED, checkRules } from '../evaluate/conditions.js';
 import { evaluateExpr } from '../evaluate/evaluate.js';
 import { Sensitive, containsSensitive, sensitive as markSensitive, type Value } from '../evaluate/value.js';
 import type { PlanContext } from './context.js';
@@ -14,6 +15,8 @@ export function plannedOutputs(ctx: PlanContext, pass: PassResult): OutputChange
   const { config, state } = ctx.input;
   const out: OutputChange[] = [];
   for (const [name, decl] of config.outputs) {
+    // A precondition that is not known yet is checked again at apply.
+    ctx.diagnostics.push(...checkRules(decl.preconditions, pass.scope.scope, CONDITION_FAILED.output).diagnostics);
     const r = evaluateExpr(decl.expr, pass.scope.scope);
     ctx.diagnostics.push(...r.diagnostics);
     const prior = state.outputs[name];

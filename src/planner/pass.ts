@@ -6,6 +6,7 @@ import type { ResourceDecl } from '../config/types.js';
 import type { Value } from '../evaluate/value.js';
 import type { StateInstance } from '../state/types.js';
 import type { TypeInfo } from './context.js';
+import type { EvaluatedData } from './data-sources.js';
 import type { ChangeKind } from './diff.js';
 import type { BlockValues, InstanceIndex, ValueScope } from './scope.js';
 
@@ -22,6 +23,8 @@ export interface Evaluated {
   readonly replacePaths: string[];
   readonly changedPaths: string[];
   readonly generation: number;
+  /** The `replace_triggered_by` entries that fired (`test_instance.db.size`), when they made it a replacement. */
+  readonly triggeredBy: readonly string[];
 }
 
 /** The instances of one pass, by address, with the values the language sees. */
@@ -29,6 +32,8 @@ export interface PassResult {
   readonly instances: Map<string, Evaluated>;
   readonly blocks: Map<string, BlockValues>;
   readonly scope: ValueScope;
+  /** Data source instances, by address (`data.local_file.key`). */
+  readonly data: Map<string, EvaluatedData>;
 }
 
 /** Instance address -> every instance address it depends on, directly or not. */

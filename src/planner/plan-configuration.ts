@@ -35,11 +35,14 @@ function bodyExpressions(body: Body): PlanConfiguration['resources'][number]['ex
   return out;
 }
 
-/** The summary of `config`, resources in source order, outputs and variables by name. */
+/** The summary of `config`, resources in source order (then data blocks), outputs and variables by name. */
 export function summarizeConfiguration(config: Config): PlanConfiguration {
   const byName = <T extends { name: string }>(xs: Iterable<T>): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const calls = config.modules ?? config.moduleTree;
   return {
-    resources: config.resources.map((r) => ({
+    // A flattened configuration holds its modules' resources too; they are under moduleCalls.
+    resources: [...config.resources.filter((r) => !r.address.startsWith('module.')), ...(config.dataSources ?? [])].map((r) => ({
+      ...(r.mode ? { mode: r.mode } : {}),
       address: r.address,
       type: r.type,
       name: r.name,
@@ -60,5 +63,18 @@ export function summarizeConfiguration(config: Config): PlanConfiguration {
       required: v.default === undefined,
       ...(v.description !== undefined ? { description: v.description } : {}),
     })),
+    ...(calls && calls.size > 0
+      ? {
+          moduleCalls: byName(calls.values()).map((m) => ({
+            name: m.name,
+            source: m.source,
+            expressions: Object.fromEntries([...m.args].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, a]) => [k, expression(a.expr)])),
+            ...(m.count ? { count: expression(m.count) } : {}),
+            ...(m.forEach ? { forEach: expression(m.forEach) } : {}),
+            dependsOn: m.dependsOn.map((d) => d.address),
+            module: summarizeConfiguration(m.config),
+          })),
+        }
+      : {}),
   };
 }

@@ -70,6 +70,8 @@ export type Reason =
   | { readonly code: 'provisioning-changed'; readonly provisions: readonly string[] }
   /** Named by -replace: replaced (or redeployed) though its configuration did not change. */
   | { readonly code: 'replace-requested' }
+  /** Replaced (or redeployed) because these `replace_triggered_by` entries, as written, changed. */
+  | { readonly code: 'replace-triggered-by'; readonly triggers: readonly string[] }
   /** A copy an interrupted apply left behind. */
   | { readonly code: 'leftover'; readonly generation: number; readonly status: InstanceStatus }
   /** In state, no longer in the configuration. */
@@ -225,6 +227,28 @@ export interface Plan {
   readonly createdAt?: string;
   /** What the configuration refers to, for the JSON view (planner/plan-configuration.ts). */
   readonly configuration?: PlanConfiguration;
+  /** Data source instances (`data "TYPE" "NAME"`), sorted by address; absent when there are none. */
+  readonly data?: readonly DataSourceRead[];
+}
+
+/**
+ * A data source instance in a plan: read while planning (`values` is what was read), or, when
+ * `deferred` says why, read during apply (`values` holds its arguments, unknowns where they are
+ * not known yet, and its read attributes unknown). The text view shows the deferred ones as
+ * `<= read`; apply reads them once the resources in `dependencies` are done.
+ */
+export interface DataSourceRead {
+  /** `data.local_file.key`. */
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly index: string | number | null;
+  readonly provider: string;
+  readonly values: Readonly<Record<string, Value>>;
+  /** Present when it is read during apply (display only: apply reads every deferred one). */
+  readonly deferred?: 'config-unknown' | 'dependency-pending';
+  /** Resource instances it depends on (directly or through other data sources). */
+  readonly dependencies: readonly string[];
 }
 
 /**
@@ -233,6 +257,8 @@ export interface Plan {
  */
 export interface PlanConfiguration {
   readonly resources: readonly {
+    /** Present on data blocks (`data "TYPE" "NAME"`). */
+    readonly mode?: 'data';
     readonly address: string;
     readonly type: string;
     readonly name: string;
@@ -244,6 +270,17 @@ export interface PlanConfiguration {
   }[];
   readonly outputs: readonly { readonly name: string; readonly expression: PlanExpression; readonly sensitive: boolean; readonly description?: string }[];
   readonly variables: readonly { readonly name: string; readonly sensitive: boolean; readonly description?: string; readonly required: boolean }[];
+  /** The module calls of this module, by name (absent when there are none); addresses inside `module` are relative to it, as Terraform writes them. */
+  readonly moduleCalls?: readonly {
+    readonly name: string;
+    readonly source: string;
+    /** Argument name -> the references of its expression. */
+    readonly expressions: Readonly<Record<string, PlanExpression>>;
+    readonly count?: PlanExpression;
+    readonly forEach?: PlanExpression;
+    readonly dependsOn: readonly string[];
+    readonly module: PlanConfiguration;
+  }[];
 }
 
 /** One expression of the configuration: what it refers to, in source order, without repeats. */

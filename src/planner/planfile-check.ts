@@ -12,7 +12,7 @@ const ROLES = ['instance', 'provision', 'check', 'route'];
 const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch'];
 const STEP_OPERATIONS = ['create', 'update', 'delete', 'verify'];
 /** Reason codes (planner/plan.ts `Reason`); their data is checked by nothing that reads it. */
-const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'replace-requested', 'leftover', 'not-in-configuration'];
+const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'replace-requested', 'replace-triggered-by', 'leftover', 'not-in-configuration'];
 
 type Test = (v: unknown) => boolean;
 const isRecord: Test = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -155,6 +155,16 @@ export function planShapeProblems(plan: unknown): string[] {
         c.field(r, 'attributes', `${at}.record`, isAttributes, 'an object');
         c.field(r, 'sensitive_attributes', `${at}.record`, isAttributes, 'an object');
       }
+    });
+  }
+  // Data sources (`data "TYPE" "NAME"`); absent in plans of configurations without any.
+  if ('data' in p) {
+    c.list(p, 'data', 'plan', (d, at) => {
+      c.field(d, 'address', at, isNonEmpty, 'an address');
+      c.field(d, 'type', at, isNonEmpty, 'a data source type');
+      c.field(d, 'provider', at, isNonEmpty, 'a provider name');
+      c.field(d, 'values', at, isRecord, 'an object');
+      c.field(d, 'dependencies', at, isStringList, 'a list of addresses');
     });
   }
   c.list(p, 'warnings', 'plan', (w, at) => {

@@ -54,6 +54,7 @@ function mapValues(plan: unknown, f: (v: Value) => unknown, g: (e: unknown) => u
     drift: p.drift.map((d) => ({ ...d, before: values(d.before), after: values(d.after) })),
     changes: p.changes.map((c) => ({ ...c, before: values(c.before), after: values(c.after) })),
     outputs: p.outputs.map((o) => ({ ...o, before: o.before === undefined ? g(undefined) : f(o.before), after: f(o.after) })),
+    ...(p.data ? { data: p.data.map((d) => ({ ...d, values: f(d.values as Value) })) } : {}),
   };
 }
 
@@ -94,6 +95,7 @@ export function decodePlanFile(text: string, path: string): { plan: Plan | null;
       before: isAbsent(x.before) ? undefined : decodeValue(x.before),
       after: decodeValue(x.after),
     })),
+    ...(raw.data ? { data: (raw.data as { values: unknown }[]).map((x) => ({ ...x, values: decodeValue(x.values) })) } : {}),
   } as unknown as Plan;
   return { plan, diagnostics: [] };
 }

@@ -7,7 +7,8 @@
  * draws them):
  *
  *   moves.ts (moved/removed/import blocks, on the state) -> block graph (graph/graph.ts)
- *     -> instances.ts (with diff.ts) -> deploy-units.ts (shape)
+ *     -> instances.ts (with diff.ts, and data-sources.ts for data blocks: reads it needs end the
+ *        plan early, asking the caller for them) -> deploy-units.ts (shape)
  *   normal:  targets.ts -> deploy-units.ts -> changes.ts -> step-layout.ts -> ordering.ts -> outputs.ts
  *   destroy: targets.ts -> destroy.ts -> outputs.ts
  *   rollback (infra rollback): rollback.ts
@@ -16,6 +17,7 @@
 import { blockOf } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { stateValues, storedForm } from '../state/sensitive.js';
 import { assemblePlan } from './assemble.js';
 import { configuredChanges, removedChanges } from './changes.js';
@@ -27,7 +29,8 @@ import { addImports, carryOutMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
-import type { Plan } from './plan.js';
+import type { DataSourceRead, Plan } from './plan.js';
+import type { DataReadNeeded } from './data-sources.js';
 import { layoutSteps } from './step-layout.js';
 import { StepList } from './step-list.js';
 import { resolveReplace, selectForApply, selectForDestroy } from './targets.js';
@@ -36,6 +39,7 @@ import { keptCopies } from './kept.js';
 import { rollbackLayout } from './rollback.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
+export type { DataReadNeeded, DataReadResult, DataTypeInfo } from './data-sources.js';
 export { hasAction } from './plan.js';
 export { describeTarget } from './colors.js';
 
@@ -43,8 +47,17 @@ export { describeTarget } from './colors.js';
 // re-exported for callers that know them from here.
 export { storedForm, stateValues };
 
-/** Computes the plan, or diagnostics explaining why there is none. */
-export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[] } {
+/**
+ * Computes the plan, or diagnostics explaining why there is none. When `reads` is not empty the
+ * plan is null: those data sources have known arguments but no read in `input.dataReads`; the
+ * caller reads them and plans again (diagnostics of such a round are not final and are dropped).
+ */
+export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
+  // Module calls are flattened by whoever loads the configuration for plan and apply alike
+  // (commands/session.ts); a caller that did not gets it done here.
+  const flat = flattenModules(given.config, given.variables, given.env);
+  if (hasErrors(flat.diagnostics)) return { plan: null, diagnostics: [...flat.diagnostics] };
+  const input = flat.value === given.config ? given : { ...given, config: flat.value };
   // moved/removed blocks first: every other pass plans against the state as they leave it.
   const moveDiagnostics: Diagnostic[] = [];
   // (-refresh-only accepts drift and nothing else, so it leaves them for the next plan.)
@@ -56,7 +69,9 @@ export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagno
   if (!state) return { plan: null, diagnostics: moveDiagnostics };
   const ctx = planContext({ ...input, state });
   ctx.diagnostics.push(...moveDiagnostics);
-  const result = planPasses(ctx);
+  const reads: DataReadNeeded[] = [];
+  const result = planPasses(ctx, reads);
+  if (reads.length > 0) return { plan: null, diagnostics: ctx.diagnostics, reads };
   if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
   const carriedOut = {
     ...(carried.moves.length ? { moves: carried.moves } : {}),
@@ -67,7 +82,7 @@ export function plan(input: PlanInput): { plan: Plan | null; diagnostics: Diagno
 }
 
 /** The passes, in order; each one stops the plan when it found errors. */
-function planPasses(ctx: PlanContext): Plan | null {
+function planPasses(ctx: PlanContext, reads: DataReadNeeded[]): Plan | null {
   const { config } = ctx.input;
   const built = buildBlockGraph(config);
   ctx.diagnostics.push(...built.diagnostics);
@@ -76,7 +91,15 @@ function planPasses(ctx: PlanContext): Plan | null {
   if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
   const { pass, forced } = evaluateUntilStable(ctx, built.graph.order);
-  if (hasErrors(ctx.diagnostics)) return null;
+  for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
+  if (reads.length > 0 || hasErrors(ctx.diagnostics)) return null;
+  const planned = planModes(ctx, pass, forced);
+  // A destroy reads no data source (what it destroys is in the state) and records none.
+  return planned && pass.data.size > 0 && ctx.input.mode !== 'destroy' ? { ...planned, data: dataSourceReads(pass) } : planned;
+}
+
+/** The plan of the mode asked for, from the evaluated pass. */
+function planModes(ctx: PlanContext, pass: PassResult, forced: Set<string>): Plan | null {
   checkImportTargets(ctx, pass);
   if (hasErrors(ctx.diagnostics)) return null;
   const tdeps = lazy(() => instanceClosure(pass));
@@ -87,9 +110,33 @@ function planPasses(ctx: PlanContext): Plan | null {
   return ctx.input.mode === 'destroy' ? destroyPlan(ctx) : normalPlan(ctx, pass, forced, tdeps);
 }
 
-/** Every resource block names a type some provider has. */
+/** The plan's record of every data source instance, by address. */
+function dataSourceReads(pass: PassResult): DataSourceRead[] {
+  return [...pass.data.values()]
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+    .map((d) => ({
+      address: d.address,
+      type: d.decl.type,
+      name: d.decl.name,
+      index: d.index,
+      provider: d.provider,
+      values: d.value,
+      ...(d.deferred ? { deferred: d.deferred } : {}),
+      dependencies: [...d.deps].sort(),
+    }));
+}
+
+/** Every resource block names a type some provider has; every data block a data source type. */
 function checkKnownTypes(ctx: PlanContext): void {
   const { config, typeNames } = ctx.input;
+  const dataNames = ctx.input.dataTypeNames ?? [];
+  for (const decl of config.dataSources ?? []) {
+    if (!ctx.input.dataTypes?.(decl.type)) {
+      ctx.diagnostics.push(
+        error(`Unknown data source type "${decl.type}"`, didYouMean(decl.type, dataNames) ?? (dataNames.length ? `Known data source types: ${dataNames.join(', ')}` : 'No provider offers data sources.'), decl.typeRange),
+      );
+    }
+  }
   for (const decl of config.resources) {
     if (!ctx.input.types(decl.type)) {
       ctx.diagnostics.push(error(`Unknown resource type "${decl.type}"`, didYouMean(decl.type, typeNames) ?? `Known types: ${typeNames.join(', ')}`, decl.typeRange));

@@ -3,7 +3,7 @@
  * values, with unknowns) and apply (real values as steps complete). The scope also records which
  * instances an expression actually read, which is how instance-level dependency edges are found.
  */
-import type { Config, ResourceDecl } from '../config/types.js';
+import type { Config, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import type { Result } from '../diagnostics.js';
 import { type EvalScope } from '../evaluate/evaluate.js';
 import { createLocals, declaredNames } from '../evaluate/locals.js';
@@ -137,6 +137,8 @@ export class ValueScope {
 
   private lookup(type: string, name: string): Value | undefined {
     const address = this.address(type, name);
+    const call = this.base.config.moduleCalls?.get(address);
+    if (call) return this.moduleValue(call);
     const block = this.blocks.get(address);
     if (!block) return this.declared.has(address) ? UNKNOWN : undefined;
     return resourceValue(block, (a) => this.recorder(a));
@@ -151,6 +153,25 @@ export class ValueScope {
     return address;
   }
   private readonly addresses = new Map<string, Map<string, string>>();
+
+  /**
+   * The value of `module.NAME`: an object of the outputs (a list of them for count, an object of
+   * them by key for for_each). Outputs are evaluated when read, each once, so an expression
+   * that reads one output of one instance is charged with that output's reads only.
+   */
+  private moduleValue(call: ModuleCallInstances): Value {
+    if (call.unknown) return UNKNOWN;
+    const instance = (outputs: ReadonlyMap<string, string>): ObjectValue =>
+      lazyObject([...outputs.keys()], (output) => this.scope.local(outputs.get(output)!)?.value ?? UNKNOWN);
+    if (call.mode === 'single') return instance(call.instances.get(null) ?? new Map());
+    if (call.mode === 'count') {
+      const list: Value[] = [];
+      for (const [k, outputs] of call.instances) if (typeof k === 'number') list[k] = instance(outputs);
+      return list;
+    }
+    const keys = [...call.instances.keys()].filter((k): k is string => typeof k === 'string').sort();
+    return lazyObject(keys, (k) => instance(call.instances.get(k)!));
+  }
 
   /** Runs `fn`, returning its result and the instance addresses it read. */
   recording<T>(fn: () => T): { result: T; reads: Set<string> } {
@@ -168,13 +189,35 @@ export class ValueScope {
   }
 }
 
+/** An object whose members are computed on first read (and kept). */
+function lazyObject(keys: readonly string[], compute: (key: string) => Value): ObjectValue {
+  const target: Record<string, Value> = {};
+  for (const k of keys) target[k] = null;
+  const done = new Map<string, Value>();
+  const get = (k: string): Value => {
+    let v = done.get(k);
+    if (v === undefined && !done.has(k)) done.set(k, (v = compute(k)));
+    return v as Value;
+  };
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (typeof prop === 'string' && Object.hasOwn(t, prop)) return get(prop);
+      return Reflect.get(t, prop, receiver);
+    },
+    getOwnPropertyDescriptor(t, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(t, prop)) return { value: get(prop), writable: true, enumerable: true, configurable: true };
+      return Reflect.getOwnPropertyDescriptor(t, prop);
+    },
+  }) as ObjectValue;
+}
+
 const declaredCache = new WeakMap<Config, ReadonlySet<string>>();
 
-/** Addresses of a configuration's resource blocks, computed once per configuration. */
+/** Addresses of a configuration's resource and data blocks, computed once per configuration. */
 function declaredBlocks(config: Config): ReadonlySet<string> {
   let set = declaredCache.get(config);
   if (!set) {
-    set = new Set(config.resources.map((r) => r.address));
+    set = new Set([...config.resources, ...(config.dataSources ?? [])].map((r) => r.address));
     declaredCache.set(config, set);
   }
   return set;

@@ -294,6 +294,44 @@ export interface ResourceType {
   retire?(req: RetireRequest, ctx: OperationContext): Promise<RetireResponse>;
 }
 
+/**
+ * A data source type (`data "TYPE" "NAME" { ... }`): something read, never created. Its
+ * arguments are the attributes that are not computed; what it reads comes back in the computed
+ * ones. Data sources have no role: they are read, not deployed.
+ */
+export interface DataSourceSchema {
+  readonly description: string;
+  readonly attributes: Readonly<Record<string, AttributeSchema>>;
+  readonly blocks?: Readonly<Record<string, BlockSchema>>;
+}
+
+/** A data source instance to read, with every argument known. */
+export interface DataReadRequest {
+  /** `data.local_file.key`, `data.linode_images.debian[0]`. */
+  readonly address: string;
+  /** Configuration values, fully known, defaults applied; nested blocks as lists of objects. */
+  readonly config: Readonly<Record<string, Json>>;
+  /** Directory of the configuration, for arguments that are paths relative to it. */
+  readonly configDir: string;
+}
+
+/**
+ * `state`: every attribute of the data source (the arguments as given, and what was read).
+ * A read that fails (no such file, an API error) returns `state: null` and an error diagnostic
+ * saying why, in words; the engine places it at the data block. Reading changes nothing anywhere.
+ */
+export interface DataReadResponse {
+  readonly state: Readonly<Record<string, Json>> | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** One data source type's implementation. */
+export interface DataSourceType {
+  readonly schema: DataSourceSchema;
+  /** Reads the data source; called during plan (refresh time) or, when its arguments were not known then, during apply. */
+  read(req: DataReadRequest, ctx: OperationContext): Promise<DataReadResponse>;
+}
+
 /** A provider: a named set of resource types, plus validation of its own configuration block. */
 export interface Provider {
   readonly name: string;
@@ -301,6 +339,8 @@ export interface Provider {
   /** Schema of `provider "NAME" { ... }`. */
   readonly configSchema: Readonly<Record<string, AttributeSchema>>;
   readonly resourceTypes: Readonly<Record<string, ResourceType>>;
+  /** Data source types (`data "TYPE" "NAME"`), when the provider has any. */
+  readonly dataSources?: Readonly<Record<string, DataSourceType>>;
   /**
    * Checks the provider configuration before anything is called (a missing token is a
    * diagnostic here, not a failed request later). `env` is the process environment.

@@ -3,12 +3,12 @@
  * need them); implementations load lazily, only when an operation is about to run, so a
  * configuration that uses no Linode instance never loads the Linode SDK.
  */
-import type { AttributeSchema, Provider, ResourceTypeSchema } from './contract.js';
-import { localSchemas } from './local/schema.js';
+import type { AttributeSchema, DataSourceSchema, Provider, ResourceTypeSchema } from './contract.js';
+import { localDataSchemas, localSchemas } from './local/schema.js';
 import { ansibleSchemas } from './ansible/schema.js';
 import { dnsCheckSchemas } from './dns_check/schema.js';
 import { nginxSchemas } from './nginx_upstream/schema.js';
-import { linodeConfigSchema, linodeSchemas } from './linode/schema.js';
+import { linodeConfigSchema, linodeDataSchemas, linodeSchemas } from './linode/schema.js';
 
 /** A provider as known before it is loaded. */
 export interface ProviderEntry {
@@ -16,6 +16,8 @@ export interface ProviderEntry {
   readonly description: string;
   readonly configSchema: Readonly<Record<string, AttributeSchema>>;
   readonly types: Readonly<Record<string, ResourceTypeSchema>>;
+  /** Data source types (`data "TYPE" "NAME"`), when the provider has any. */
+  readonly dataSources?: Readonly<Record<string, DataSourceSchema>>;
   readonly load: () => Promise<Provider>;
 }
 
@@ -25,6 +27,7 @@ const builtin: ProviderEntry[] = [
     description: 'Machines on this one: loopback addresses and working directories',
     configSchema: {},
     types: localSchemas,
+    dataSources: localDataSchemas,
     load: async () => (await import('./local/index.js')).provider,
   },
   {
@@ -53,6 +56,7 @@ const builtin: ProviderEntry[] = [
     description: 'Linode instances through the Linode API v4',
     configSchema: linodeConfigSchema,
     types: linodeSchemas,
+    dataSources: linodeDataSchemas,
     load: async () => (await import('./linode/index.js')).provider,
   },
 ];
@@ -77,6 +81,17 @@ export function providerEntries(): readonly ProviderEntry[] {
 export function providerForType(typeName: string): ProviderEntry | undefined {
   for (const e of entries.values()) if (Object.prototype.hasOwnProperty.call(e.types, typeName)) return e;
   return undefined;
+}
+
+/** The provider offering the data source type `typeName`, or undefined. */
+export function providerForDataSource(typeName: string): ProviderEntry | undefined {
+  for (const e of entries.values()) if (e.dataSources && Object.prototype.hasOwnProperty.call(e.dataSources, typeName)) return e;
+  return undefined;
+}
+
+/** Every data source type name known, for "did you mean". */
+export function allDataSourceNames(): string[] {
+  return [...entries.values()].flatMap((e) => Object.keys(e.dataSources ?? {})).sort();
 }
 
 /** Every resource type name known, for "did you mean". */

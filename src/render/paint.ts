@@ -31,8 +31,10 @@ export function makePaint(color: boolean): Paint {
 }
 
 /** A glyph in its colours; replacement glyphs colour each half. */
-export function paintSymbol(paint: Paint, symbol: ChangeSymbol | '~'): string {
+export function paintSymbol(paint: Paint, symbol: ChangeSymbol | '~' | '<='): string {
   switch (symbol) {
+    case '<=':
+      return paint.kind('<=');
     case '+':
       return paint.added('+');
     case '-':

@@ -6,6 +6,7 @@
  * | change | infra reason | action_reason |
  * |---|---|---|
  * | replace | `replace-requested` (-replace) | `replace_by_request` |
+ * | replace | `replace-triggered-by` (lifecycle replace_triggered_by) | `replace_by_triggers` |
  * | replace | `recorded-status` (an incomplete or tainted object) | `replace_because_tainted` |
  * | replace | `provisioning-changed` (blue-green redeploy) | `replace_by_triggers` |
  * | replace | attributes that force it (`replace_paths`) | `replace_because_cannot_update` |
@@ -55,6 +56,7 @@ export function terraformActionReason(plan: Plan, c: ResourceChange): TerraformA
   const replace = c.actions.length === 2;
   if (replace) {
     if (has(c, 'replace-requested')) return 'replace_by_request';
+    if (has(c, 'replace-triggered-by')) return 'replace_by_triggers';
     if (has(c, 'recorded-status')) return 'replace_because_tainted';
     if (has(c, 'provisioning-changed')) return 'replace_by_triggers';
     if (c.replacePaths.length > 0) return 'replace_because_cannot_update';

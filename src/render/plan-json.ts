@@ -12,12 +12,12 @@ import { reasonTexts } from './reasons.js';
 import { terraformActionReason } from './plan-json-reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
-import type { Actions, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import type { Actions, DataSourceRead, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { INFRA_VERSION } from '../state/version.js';
 import { sameValue } from './attribute-diff.js';
-import { typeAndName } from '../addrs/address.js';
+import { moduleOf, splitModule, typeAndName } from '../addrs/address.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
 /** The Terraform JSON plan format version this view follows. */
@@ -119,7 +119,7 @@ function attributesToJson(attrs: Readonly<Record<string, Value>> | null): Attrib
 
 /** `change` of a `resource_changes` entry, as Terraform's. */
 export interface ChangeJson {
-  readonly actions: Actions;
+  readonly actions: Actions | readonly ['read'];
   readonly before: Json;
   readonly after: Json;
   readonly after_unknown: JsonMarks;
@@ -134,9 +134,11 @@ export interface ChangeJson {
 /** One entry of `resource_changes` / `resource_drift` (see docs/plan-format.md). */
 export interface ResourceChangeJson {
   readonly address: string;
+  /** The module instance holding the resource (`module.ns["a"]`); absent in the root module, as in Terraform. */
+  readonly module_address?: string;
   /** Where a `moved` block moved the instance from (Terraform's field); absent when it did not move. */
   readonly previous_address?: string;
-  readonly mode: 'managed';
+  readonly mode: 'managed' | 'data';
   readonly type: string;
   readonly name: string;
   /** Absent for a single instance, as in Terraform. */
@@ -208,7 +210,7 @@ export interface RangeJson {
 /** A resource of `planned_values` / `prior_state`. */
 export interface ModuleResourceJson {
   readonly address: string;
-  readonly mode: 'managed';
+  readonly mode: 'managed' | 'data';
   readonly type: string;
   readonly name: string;
   readonly index?: string | number;
@@ -227,7 +229,15 @@ export interface ModuleOutputJson {
 
 export interface ValuesJson {
   readonly outputs: Readonly<Record<string, ModuleOutputJson>>;
-  readonly root_module: { readonly resources: readonly ModuleResourceJson[] };
+  readonly root_module: ModuleValuesJson;
+}
+
+/** A module instance in `planned_values` / `prior_state`: its resources, then its child module instances (absent when none). */
+export interface ModuleValuesJson {
+  readonly resources: readonly ModuleResourceJson[];
+  /** Absent for the root module. */
+  readonly address?: string;
+  readonly child_modules?: readonly ModuleValuesJson[];
 }
 
 /** The JSON plan document. */
@@ -266,8 +276,10 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
   // Terraform's fields for a `moved` block (the address in the refreshed state) and an `import` block.
   const from = plan.moves?.find((m) => m.to === c.address)?.from;
   const importId = plan.imports?.find((i) => i.address === c.address)?.id;
+  const module = moduleOf(c.address);
   return {
     address: c.address,
+    ...(module === '' ? {} : { module_address: module }),
     ...(from === undefined ? {} : { previous_address: from }),
     mode: 'managed',
     type: c.type,
@@ -314,6 +326,7 @@ function stepToJson(s: Step): StepJson {
 function providersByType(plan: Plan): Map<string, string> {
   const m = new Map<string, string>();
   for (const c of [...plan.changes]) m.set(c.type, c.provider);
+  for (const d of plan.data ?? []) m.set(d.type, d.provider);
   return m;
 }
 
@@ -413,17 +426,84 @@ function byAddress<T extends { address: string }>(xs: T[]): T[] {
 
 function plannedValues(plan: Plan): ValuesJson {
   const live = plan.changes.filter((c) => c.after !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  // As Terraform: data sources read during apply are planned values; those read now are prior state.
+  const reads = (plan.data ?? []).filter((d) => d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.after !== null || o.before === undefined).map((o) => [o.name, moduleOutput(o.after, o.sensitive, false)])),
-    root_module: { resources: byAddress(live.map((c) => moduleResource(c, attributesToJson(c.after)))) },
+    root_module: moduleTree([...reads, ...live.map((c) => moduleResource(c, attributesToJson(c.after)))]),
   };
+}
+
+/**
+ * Resources sorted into the module instances holding them, as Terraform nests them: each
+ * module instance under its parent's `child_modules`, in address order.
+ */
+function moduleTree(resources: ModuleResourceJson[]): ModuleValuesJson {
+  const byModule = new Map<string, ModuleResourceJson[]>();
+  for (const r of resources) {
+    const m = moduleOf(r.address);
+    let list = byModule.get(m);
+    if (!list) byModule.set(m, (list = []));
+    list.push(r);
+    // Every enclosing module instance is in the tree, also one holding only modules.
+    for (let p = parentModule(m); p !== '' && !byModule.has(p); p = parentModule(p)) byModule.set(p, []);
+  }
+  const build = (address: string): ModuleValuesJson => {
+    const children = [...byModule.keys()].filter((m) => m !== '' && parentModule(m) === address).sort();
+    return {
+      resources: byAddress(byModule.get(address) ?? []),
+      ...(address === '' ? {} : { address }),
+      ...(children.length > 0 ? { child_modules: children.map(build) } : {}),
+    };
+  };
+  return build('');
+}
+
+/** The module instance calling `module` (`module.a` for `module.a.module.b[0]`), '' for a call from the root. */
+function parentModule(module: string): string {
+  const { module: parent } = splitModule(`${module}.x.y`);
+  const at = parent.lastIndexOf('.module.');
+  return at < 0 ? '' : parent.slice(0, at);
 }
 
 function priorState(plan: Plan): ValuesJson {
   const existing = plan.changes.filter((c) => c.before !== null && !c.reasons.some((r) => r.code === 'leftover'));
+  const read = (plan.data ?? []).filter((d) => !d.deferred).map((d) => dataResource(d));
   return {
     outputs: Object.fromEntries(plan.outputs.filter((o) => o.before !== undefined).map((o) => [o.name, moduleOutput(o.before, o.sensitive, true)])),
-    root_module: { resources: byAddress(existing.map((c) => moduleResource(c, attributesToJson(c.before)))) },
+    root_module: moduleTree([...read, ...existing.map((c) => moduleResource(c, attributesToJson(c.before)))]),
+  };
+}
+
+/** A data source in `planned_values` / `prior_state` (`mode: "data"`). */
+function dataResource(d: DataSourceRead): ModuleResourceJson {
+  const attrs = attributesToJson(d.values);
+  return {
+    address: d.address,
+    mode: 'data',
+    type: d.type,
+    name: d.name,
+    ...withIndex(d.index),
+    provider_name: d.provider,
+    schema_version: 0,
+    values: attrs.value,
+    sensitive_values: attrs.sensitive === false ? {} : attrs.sensitive,
+  };
+}
+
+/** A data source read during apply, as Terraform lists it in `resource_changes`: action `read`. */
+function dataReadChange(d: DataSourceRead): ResourceChangeJson {
+  const after = attributesToJson(d.values);
+  return {
+    address: d.address,
+    mode: 'data',
+    type: d.type,
+    name: d.name,
+    ...withIndex(d.index),
+    provider_name: d.provider,
+    change: { actions: ['read'], before: null, after: after.value, after_unknown: after.unknown, before_sensitive: false, after_sensitive: after.sensitive },
+    action_reason: d.deferred === 'config-unknown' ? 'read_because_config_unknown' : 'read_because_dependency_pending',
+    infra_dependencies: d.dependencies,
   };
 }
 
@@ -431,36 +511,63 @@ function expressionJson(e: PlanExpression): Json {
   return e.references.length > 0 ? { references: [...e.references] } : {};
 }
 
+/** Every resource type of a configuration summary, its module calls' included. */
+function summaryTypes(cfg: PlanConfiguration): string[] {
+  return [...cfg.resources.map((r) => r.type), ...(cfg.moduleCalls ?? []).flatMap((m) => summaryTypes(m.module))];
+}
+
 /** Terraform's `configuration` block, from the summary the plan carries (empty without one). */
 function configurationJson(plan: Plan): Json {
   const cfg: PlanConfiguration = plan.configuration ?? { resources: [], outputs: [], variables: [] };
   const providers = providersByType(plan);
   const providerOf = (type: string): string => providers.get(type) ?? type.split('_')[0];
-  const providerNames = [...new Set(cfg.resources.map((r) => providerOf(r.type)))].sort();
+  const providerNames = [...new Set(summaryTypes(cfg).map(providerOf))].sort();
   return {
     provider_config: Object.fromEntries(providerNames.map((p) => [p, { name: p, full_name: p }])),
-    root_module: {
-      outputs: Object.fromEntries(
-        cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
+    root_module: moduleConfigurationJson(cfg, providerOf),
+  };
+}
+
+/** One module of `configuration`: its outputs, resources, module calls (each with its module) and variables. */
+function moduleConfigurationJson(cfg: PlanConfiguration, providerOf: (type: string) => string): Json {
+  return {
+    outputs: Object.fromEntries(
+      cfg.outputs.map((o) => [o.name, { ...(o.sensitive ? { sensitive: true } : {}), ...(o.description !== undefined ? { description: o.description } : {}), expression: expressionJson(o.expression) }]),
+    ),
+    resources: cfg.resources.map((r) => ({
+      address: r.address,
+      mode: r.mode ?? 'managed',
+      type: r.type,
+      name: r.name,
+      provider_config_key: providerOf(r.type),
+      expressions: Object.fromEntries(
+        Object.entries(r.expressions).map(([k, e]) => [k, Array.isArray(e) ? e.map((b) => Object.fromEntries(Object.entries(b).map(([bk, be]) => [bk, expressionJson(be as PlanExpression)]))) : expressionJson(e as PlanExpression)]),
       ),
-      resources: cfg.resources.map((r) => ({
-        address: r.address,
-        mode: 'managed',
-        type: r.type,
-        name: r.name,
-        provider_config_key: providerOf(r.type),
-        expressions: Object.fromEntries(
-          Object.entries(r.expressions).map(([k, e]) => [k, Array.isArray(e) ? e.map((b) => Object.fromEntries(Object.entries(b).map(([bk, be]) => [bk, expressionJson(be as PlanExpression)]))) : expressionJson(e as PlanExpression)]),
-        ),
-        schema_version: 0,
-        ...(r.count ? { count_expression: expressionJson(r.count) } : {}),
-        ...(r.forEach ? { for_each_expression: expressionJson(r.forEach) } : {}),
-        ...(r.dependsOn.length > 0 ? { depends_on: [...r.dependsOn] } : {}),
-      })),
-      variables: Object.fromEntries(
-        cfg.variables.map((v) => [v.name, { ...(v.description !== undefined ? { description: v.description } : {}), ...(v.sensitive ? { sensitive: true } : {}) }]),
-      ),
-    },
+      schema_version: 0,
+      ...(r.count ? { count_expression: expressionJson(r.count) } : {}),
+      ...(r.forEach ? { for_each_expression: expressionJson(r.forEach) } : {}),
+      ...(r.dependsOn.length > 0 ? { depends_on: [...r.dependsOn] } : {}),
+    })),
+    ...(cfg.moduleCalls && cfg.moduleCalls.length > 0
+      ? {
+          module_calls: Object.fromEntries(
+            cfg.moduleCalls.map((m) => [
+              m.name,
+              {
+                source: m.source,
+                expressions: Object.fromEntries(Object.entries(m.expressions).map(([k, e]) => [k, expressionJson(e)])),
+                ...(m.count ? { count_expression: expressionJson(m.count) } : {}),
+                ...(m.forEach ? { for_each_expression: expressionJson(m.forEach) } : {}),
+                module: moduleConfigurationJson(m.module, providerOf),
+                ...(m.dependsOn.length > 0 ? { depends_on: [...m.dependsOn] } : {}),
+              },
+            ]),
+          ),
+        }
+      : {}),
+    variables: Object.fromEntries(
+      cfg.variables.map((v) => [v.name, { ...(v.description !== undefined ? { description: v.description } : {}), ...(v.sensitive ? { sensitive: true } : {}) }]),
+    ),
   };
 }
 
@@ -486,7 +593,9 @@ export function planToJson(plan: Plan): PlanJson {
     variables: Object.fromEntries(Object.entries(plan.basis.variables).map(([k, v]) => [k, { value: v.value ?? null }])),
     planned_values: plannedValues(plan),
     ...(plan.drift.length > 0 ? { resource_drift: plan.drift.map((d) => driftToJson(plan, d)) } : {}),
-    resource_changes: plan.changes.map((c) => resourceChangeToJson(plan, c)),
+    resource_changes: (plan.data?.some((d) => d.deferred)
+      ? byAddress([...plan.data.filter((d) => d.deferred).map(dataReadChange), ...plan.changes.map((c) => resourceChangeToJson(plan, c))])
+      : plan.changes.map((c) => resourceChangeToJson(plan, c))),
     output_changes: Object.fromEntries(plan.outputs.map((o) => [o.name, outputToJson(o)])),
     prior_state: { format_version: '1.0', values: priorState(plan) },
     configuration: configurationJson(plan),

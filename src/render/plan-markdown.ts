@@ -8,7 +8,7 @@
  * forms cannot fit, which the comment then says.
  */
 import { reasonTexts } from './reasons.js';
-import { type Plan, type ResourceChange, planMovesState } from '../planner/plan.js';
+import { type DataSourceRead, type Plan, type ResourceChange, planMovesState } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { mermaidFitsGitHub, planMermaidChart, MERMAID_MAX_EDGES, MERMAID_MAX_TEXT } from './graph.js';
@@ -171,6 +171,15 @@ function changeDetails(change: ResourceChange): string {
   return `<details><summary><code>${html(symbol)}</code> <b>${html(change.address)}</b> ${html(changeHeadline(change))}</summary>\n\n${fence('diff', body)}\n\n</details>`;
 }
 
+/** A data source read during apply, as its own collapsed block (`<=`, Terraform's glyph). */
+function readDetails(d: DataSourceRead): string {
+  const lines = [
+    `  # (${d.deferred === 'config-unknown' ? 'config refers to values not yet known' : 'depends on a resource or a module with changes pending'})`,
+    ...unifiedLines(diffBodyLines(diffAttributes(null, d.values, []), 'unified', { identifying: true })),
+  ];
+  return `<details><summary><code>&lt;=</code> <b>${html(d.address)}</b> will be read during apply</summary>\n\n${fence('diff', lines.join('\n'))}\n\n</details>`;
+}
+
 function driftDetails(plan: Plan): string | null {
   if (plan.drift.length === 0) return null;
   const lines: string[] = [];
@@ -257,7 +266,13 @@ export function renderPlanMarkdown(plan: Plan, opts: PlanMarkdownOptions = {}): 
     mandatory = [...head, destroyPart, seqPart];
   }
 
-  const resourceDetails = plan.changes.filter((c) => c.actions[0] !== 'no-op').map((c) => ({ resource: true, text: changeDetails(c) }));
+  const resourceDetails = [
+    ...(plan.data ?? []).filter((d) => d.deferred).map((d) => ({ address: d.address, text: readDetails(d) })),
+    ...plan.changes.filter((c) => c.actions[0] !== 'no-op').map((c) => ({ address: c.address, text: changeDetails(c) })),
+  ]
+    // Reads and changes by address, as the text view lists them (changes keep their order among themselves).
+    .sort((a, b) => (plan.data?.some((d) => d.deferred) ? (a.address < b.address ? -1 : a.address > b.address ? 1 : 0) : 0))
+    .map((d) => ({ resource: true, text: d.text }));
   const optional = [
     { resource: false, what: 'warnings', text: warningDetails(plan) },
     { resource: false, what: 'drift', text: driftDetails(plan) },

@@ -6,7 +6,7 @@
 import { reasonTexts } from './reasons.js';
 import { formatDuration, formatUtcClock } from '../duration.js';
 import { typeAndName } from '../addrs/address.js';
-import { type Drift, type Plan, type Reason, type ResourceChange, planMovesState } from '../planner/plan.js';
+import { type DataSourceRead, type Drift, type Plan, type Reason, type ResourceChange, planMovesState } from '../planner/plan.js';
 import { diffAttributes, diffOutputs } from './attribute-diff.js';
 import { diffBodyLines, type DiffLine } from './diff-lines.js';
 import { makePaint, paintSymbol, type Paint } from './paint.js';
@@ -37,9 +37,32 @@ const RULE = '─'.repeat(77);
 /** The whole text of a plan with nothing to do (and no drift). */
 export const NO_CHANGES_TEXT = 'No changes. Your infrastructure matches the configuration.';
 
-/** True when the plan would create, change or destroy something. */
+/** True when the plan would create, change or destroy something, or read a data source during apply. */
 export function hasResourceChanges(plan: Plan): boolean {
-  return plan.steps.length > 0 || plan.changes.some((c) => c.actions[0] !== 'no-op');
+  return plan.steps.length > 0 || plan.changes.some((c) => c.actions[0] !== 'no-op') || deferredReads(plan).length > 0;
+}
+
+/** The data sources read during apply, not while planning. */
+function deferredReads(plan: Plan): readonly DataSourceRead[] {
+  return plan.data?.filter((d) => d.deferred) ?? [];
+}
+
+/** Terraform's words for why a data source is read during apply. */
+const DEFERRED_REASON: Readonly<Record<NonNullable<DataSourceRead['deferred']>, string>> = {
+  'config-unknown': 'config refers to values not yet known',
+  'dependency-pending': 'depends on a resource or a module with changes pending',
+};
+
+/** `# data.X will be read during apply` with its arguments and the attributes it reads, as Terraform shows it. */
+function readBlock(d: DataSourceRead, paint: Paint): string[] {
+  const body = diffBodyLines(diffAttributes(null, d.values, []), 'terraform', { identifying: true });
+  return [
+    paint.bold(`  # ${d.address} will be read during apply`),
+    `  # (${DEFERRED_REASON[d.deferred!]})`,
+    ` ${paintSymbol(paint, '<=')} data "${d.type}" "${d.name}" {`,
+    ...printLines(body, BODY_INDENT, paint),
+    '    }',
+  ];
 }
 
 function printLines(lines: readonly DiffLine[], indent: number, paint: Paint): string[] {
@@ -110,13 +133,14 @@ function driftSection(plan: Plan, paint: Paint): string[] {
   return out;
 }
 
-function legend(changes: readonly ResourceChange[], paint: Paint): string[] {
+function legend(changes: readonly ResourceChange[], reads: boolean, paint: Paint): string[] {
   const used = new Set(changes.map((c) => changeSymbol(c)));
   const symbols = SYMBOL_ORDER.filter((s) => used.has(s));
-  if (symbols.length === 0) return [];
+  if (symbols.length === 0 && !reads) return [];
   return [
     'Resource actions are indicated with the following symbols:',
     ...symbols.map((s) => `${' '.repeat(3 - s.length)}${paintSymbol(paint, s)} ${symbolMeaning(s)}`),
+    ...(reads ? [` ${paintSymbol(paint, '<=')} read (data resources)`] : []),
     '',
   ];
 }
@@ -200,16 +224,22 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     return `${out.join('\n')}\n`;
   }
   const changes = plan.changes.filter((c) => c.actions[0] !== 'no-op');
-  out.push(...legend(changes, paint));
-  if (changes.length > 0 || planMovesState(plan)) {
+  const reads = deferredReads(plan);
+  out.push(...legend(changes, reads.length > 0, paint));
+  if (changes.length > 0 || reads.length > 0 || planMovesState(plan)) {
     out.push('infra will perform the following actions:');
     const movedTo = new Map((plan.moves ?? []).map((m) => [m.to, m.from]));
     const importedAt = new Map((plan.imports ?? []).map((i) => [i.address, i.id]));
+    // Reads and changes in one list by address, as Terraform orders them.
+    const blocks: { address: string; lines: string[] }[] = reads.map((d) => ({ address: d.address, lines: readBlock(d, paint) }));
     for (const change of changes) {
       const from = movedTo.get(change.address);
       const id = importedAt.get(change.address);
-      out.push('', ...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...(id === undefined ? [] : importLines(change.address, id, paint)), ...changeBlock(change, paint));
+      blocks.push({ address: change.address, lines: [...(from === undefined ? [] : [paint.bold(movedHeadline(from, change.address))]), ...(id === undefined ? [] : importLines(change.address, id, paint)), ...changeBlock(change, paint)] });
     }
+    // (Stable: changes keep the plan's order among themselves.)
+    if (reads.length > 0) blocks.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    for (const b of blocks) out.push('', ...b.lines);
     out.push(...stateOnlyBlocks(plan, new Set(changes.map((c) => c.address)), paint), '');
   }
   out.push(...outputs);

@@ -22,6 +22,8 @@ export function reasonText(r: Reason): string {
       return `its provisioning changed: ${r.provisions.join(', ')}`;
     case 'replace-requested':
       return 'replacement requested (-replace)';
+    case 'replace-triggered-by':
+      return `due to changes in replace_triggered_by: ${r.triggers.join(', ')}`;
     case 'leftover':
       return `left over from an interrupted apply (generation ${r.generation}, ${r.status})`;
     case 'not-in-configuration':

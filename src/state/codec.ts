@@ -8,7 +8,7 @@ import type { Json } from '../evaluate/value.js';
 import type { Role } from '../providers/contract.js';
 import { compareInstances } from './query.js';
 import { isSensitiveHash } from './sensitive.js';
-import { STATE_FORMAT_VERSION, type InstanceStatus, type KeptMark, type StateFile, type StateInstance, type StateOutput } from './types.js';
+import { STATE_FORMAT_VERSION, type InstanceStatus, type KeptMark, type StateFile, type StateInstance, type StateDataSource, type StateOutput } from './types.js';
 import { parseJson, stringifyJson } from '../evaluate/json-text.js';
 
 /** Problems listed in one diagnostic before the rest are summed up as "and N more". */
@@ -57,6 +57,26 @@ export function checkState(data: unknown, path: string): { state: StateFile | nu
   const infraVersion = check.field(data, 'infra_version', '', isString, 'a string');
   const resources = check.field(data, 'resources', '', isList, 'a list');
   const outputs = check.field(data, 'outputs', '', isRecord, 'an object');
+  const dataSources = data.data_sources === undefined ? [] : check.field(data, 'data_sources', '', isList, 'a list');
+  const decodedData: StateDataSource[] = [];
+  (dataSources ?? []).forEach((raw: unknown, i: number) => {
+    const where = `data_sources[${i}]`;
+    if (!isRecord(raw)) {
+      problems.push(`${where}: expected an object`);
+      return;
+    }
+    if (raw.mode !== 'data') problems.push(`${where}.mode: expected "data"`);
+    const address = check.field(raw, 'address', where, isNonEmptyString, 'a non-empty string');
+    const type = check.field(raw, 'type', where, isNonEmptyString, 'a non-empty string');
+    const name = check.field(raw, 'name', where, isNonEmptyString, 'a non-empty string');
+    const provider = check.field(raw, 'provider', where, isNonEmptyString, 'a non-empty string');
+    const attributes = check.field(raw, 'attributes', where, isRecord, 'an object');
+    const index = raw.index;
+    if (!(index === null || typeof index === 'string' || (typeof index === 'number' && Number.isInteger(index) && index >= 0))) problems.push(`${where}.index: expected null, a string or a whole number >= 0`);
+    if (address && type && name && provider && attributes && raw.mode === 'data') {
+      decodedData.push({ mode: 'data', address, type, name, index: index as string | number | null, provider, attributes: attributes as Record<string, Json> });
+    }
+  });
 
   const instances: StateInstance[] = [];
   (resources ?? []).forEach((raw: unknown, i: number) => {
@@ -91,6 +111,7 @@ export function checkState(data: unknown, path: string): { state: StateFile | nu
       infra_version: infraVersion as string,
       resources: instances,
       outputs: decodedOutputs,
+      ...(decodedData.length ? { data_sources: decodedData.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) } : {}),
     },
     diagnostics: [],
   };
@@ -112,6 +133,13 @@ export function encodeState(state: StateFile): string {
     infra_version: state.infra_version,
     resources: [...state.resources].sort(compareInstances).map(canonicalInstance),
     outputs,
+    ...(state.data_sources?.length
+      ? {
+          data_sources: [...state.data_sources]
+            .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+            .map((d) => ({ mode: 'data' as const, address: d.address, type: d.type, name: d.name, index: d.index, provider: d.provider, attributes: d.attributes })),
+        }
+      : {}),
   };
   return `${stringifyJson(file, 2)}\n`;
 }

@@ -6,7 +6,7 @@
  * selects every instance of the block (every key, every blue-green copy); `type.name["k"]` or
  * `type.name[0]` selects every copy of that one instance.
  */
-import { type Address, blockOf, formatAddress, instanceAddress, parseAddress } from '../addrs/address.js';
+import { type Address, blockAddress, blockOf, movesOneInstance, formatAddress, instanceAddress, parseAddress } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error } from '../diagnostics.js';
 import { sortInstances } from './query.js';
 import type { StateFile, StateInstance } from './types.js';
@@ -21,7 +21,7 @@ export interface StateEdit {
 
 /** True when the record at `address` is selected by `from` (see the module comment). */
 export function selects(from: Address, address: string): boolean {
-  const block = `${from.type}.${from.name}`;
+  const block = blockAddress(from);
   return from.key === null ? blockOf(address) === block : address === formatAddress(from);
 }
 
@@ -47,7 +47,8 @@ export function moveInstances(state: StateFile, from: Address, to: Address): Sta
   const fail = (d: Diagnostic): StateEdit => ({ state: null, changed: [], diagnostics: [d] });
   const fromText = formatAddress(from);
   const toText = formatAddress(to);
-  if ((from.key === null) !== (to.key === null)) {
+  const oneInstance = movesOneInstance(from, to);
+  if ((from.key === null) !== (to.key === null) && !oneInstance) {
     return fail(error(`Cannot move ${fromText} to ${toText}`, 'Move a whole resource to a resource address (TYPE.NAME), or one instance to an instance address (TYPE.NAME[KEY]).'));
   }
   if (from.type !== to.type) {
@@ -60,13 +61,13 @@ export function moveInstances(state: StateFile, from: Address, to: Address): Sta
     return fail(error(`Cannot move ${fromText} to ${toText}: the destination exists`, `The state already holds ${occupied[0].address}. Remove it first (infra state rm ${toText}) if it should be forgotten.`));
   }
   const renamed = new Map<string, string>();
-  const toBlock = `${to.type}.${to.name}`;
-  for (const r of moving) renamed.set(r.address, from.key === null ? instanceAddress(toBlock, r.index) : toText);
-  renamed.set(`${from.type}.${from.name}`, toBlock);
+  const toBlock = blockAddress(to);
+  for (const r of moving) renamed.set(r.address, oneInstance ? toText : instanceAddress(toBlock, r.index));
+  renamed.set(blockAddress(from), toBlock);
   const resources = state.resources.map((r): StateInstance => {
     const dependencies = r.dependencies.map((d) => renamed.get(d) ?? d);
     if (!moving.includes(r)) return dependencies.some((d, i) => d !== r.dependencies[i]) ? { ...r, dependencies } : r;
-    return { ...r, address: renamed.get(r.address)!, name: to.name, index: to.key === null ? r.index : to.key, dependencies };
+    return { ...r, address: renamed.get(r.address)!, name: to.name, index: oneInstance ? to.key : r.index, dependencies };
   });
   return { state: { ...state, resources: sortInstances(resources) }, changed: moving.map((r) => r.address), diagnostics: [] };
 }

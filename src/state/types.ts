@@ -27,6 +27,25 @@ export interface StateFile {
   /** Sorted by address, then generation. */
   readonly resources: readonly StateInstance[];
   readonly outputs: Readonly<Record<string, StateOutput>>;
+  /**
+   * What the last apply read of each data source (`data "TYPE" "NAME"`), sorted by address, as
+   * Terraform records them (`mode: "data"`). For people and tools reading the state: every plan
+   * reads data sources again, so nothing is planned from these. Absent when there are none.
+   */
+  readonly data_sources?: readonly StateDataSource[];
+}
+
+/** One data source instance as the last apply read it. */
+export interface StateDataSource {
+  readonly mode: 'data';
+  /** `data.local_file.key`. */
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly index: string | number | null;
+  readonly provider: string;
+  /** Every attribute: its arguments and what was read (sensitive ones left out, as for resources). */
+  readonly attributes: Readonly<Record<string, Json>>;
 }
 
 /** A root module output as of the last apply. */

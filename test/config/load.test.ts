@@ -141,4 +141,24 @@ output "addr" {
     expect([...r.files.keys()]).to.deep.equal(['a.infra', 'b.infra']);
     removeTemp(bad);
   });
+
+  it('decodes data blocks apart from resources, as data.TYPE.NAME; lifecycle and duplicates are errors', () => {
+    const d = tempConfig({
+      'main.infra': 'data "local_file" "k" {\n  count      = 2\n  filename   = "k"\n  depends_on = [local_host.a]\n}\n\nresource "local_host" "a" {\n  depends_on = [data.local_file.k[0]]\n}\n',
+    });
+    const r = loadConfig(d, { cwd: d });
+    removeTemp(d);
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.config!.resources.map((x) => [x.address, x.dependsOn.map((e) => e.address)])).to.deep.equal([['local_host.a', ['data.local_file.k[0]']]]);
+    expect(r.config!.dataSources!.map((x) => [x.mode, x.address, x.type, x.name, x.count !== undefined, x.dependsOn.map((e) => e.address)])).to.deep.equal([
+      ['data', 'data.local_file.k', 'local_file', 'k', true, ['local_host.a']],
+    ]);
+    const bad = tempConfig({ 'main.infra': 'data "local_file" "k" {\n  filename = "k"\n  lifecycle {\n  }\n}\n\ndata "local_file" "k" {\n  filename = "j"\n}\n' });
+    const b = loadConfig(bad, { cwd: bad });
+    removeTemp(bad);
+    expect(b.diagnostics.map((x) => `${x.range?.start.line}:${x.range?.start.column} ${x.summary}`)).to.deep.equal([
+      '3:3 Unsupported lifecycle block in data block',
+      '7:1 Duplicate data source "data.local_file.k"',
+    ]);
+  });
 });

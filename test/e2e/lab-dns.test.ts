@@ -90,6 +90,9 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
   function deployment(config = labConfig()): Deployment {
     const dir = mkdtempSync(join(tmpdir(), 'infra-lab-e2e-'));
     writeFileSync(join(dir, 'main.infra'), config);
+    // The nameservers are a module of dns.infra's: it goes beside the configuration, as in examples/.
+    mkdirSync(join(dir, 'modules', 'nameserver'), { recursive: true });
+    writeFileSync(join(dir, 'modules', 'nameserver', 'main.infra'), readFileSync(join(ROOT, 'examples', 'modules', 'nameserver', 'main.infra'), 'utf8'));
     const statePath = join(dir, 'infra.state.json');
     const d: Deployment = {
       dir,
@@ -196,7 +199,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       expect(r.stdout).to.include('Apply complete! Resources: 18 added, 0 changed, 0 destroyed');
       expect(main.state().resources.filter((x) => x.live)).to.have.length(18);
       const lb = liveIpv4(main, 'linode_instance.lb["ns1"]');
-      const ns = liveIpv4(main, 'linode_instance.ns["ns1"]');
+      const ns = liveIpv4(main, 'module.ns["ns1"].linode_instance.this');
       expect(lb).to.match(/^198\.51\.100\.\d+$/);
       // The remote layout: system nginx and named under systemd, the upstream in /etc/nginx.
       expect((await ssh(lb, 'systemctl is-active nginx')).stdout.trim()).to.equal('active');
@@ -204,11 +207,11 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       expect((await ssh(lb, 'cat /etc/nginx/streams/*.conf')).stdout).to.include(`${ns}:53`);
       await expectServing(main, SERIAL);
       await expectConverged(main);
-      firstNsAddresses = ['ns1', 'ns2'].map((k) => liveIpv4(main, `linode_instance.ns["${k}"]`));
+      firstNsAddresses = ['ns1', 'ns2'].map((k) => liveIpv4(main, `module.ns["${k}"].linode_instance.this`));
     });
 
     it('blue-green (a new serial) under >= 1,000 queries/s over UDP and TCP through both load balancers: no query fails after a retry; blue is off and gone', async () => {
-      const blues = ['ns1', 'ns2'].map((k) => main.state().resources.find((x) => x.address === `linode_instance.ns["${k}"]` && x.live)!);
+      const blues = ['ns1', 'ns2'].map((k) => main.state().resources.find((x) => x.address === `module.ns["${k}"].linode_instance.this` && x.live)!);
       const load = startDnsLoad({ targets: endpointsOf(main), qname: 'example.com', qtype: 'SOA', rate: 1000, durationMs: 600_000, protocols: ['udp', 'tcp'], timeoutMs: 500, retries: 1 });
       let stats: LoadStats;
       try {
@@ -235,7 +238,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
     it("a freed address handed to a new instance: the state's known-hosts file learned the new key, no host-key failure", () => {
       // Linode hands a freed address to the next new instance; the lab does the same (lowest
       // free first), so ns2's green took the address ns1's blue left.
-      const now = (k: string) => liveIpv4(main, `linode_instance.ns["${k}"]`);
+      const now = (k: string) => liveIpv4(main, `module.ns["${k}"].linode_instance.this`);
       const firstNs = firstNsAddresses;
       const reused = ['ns1', 'ns2'].filter((k) => firstNs.includes(now(k)) && now(k) !== firstNs[['ns1', 'ns2'].indexOf(k)]);
       expect(reused, `nameservers first at ${firstNs.join(', ')}, now at ${now('ns1')}, ${now('ns2')}`).to.not.deep.equal([]);
@@ -277,7 +280,7 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       void exited.then(() => printed.push(out));
       // Killed as ns1's new copy is being created: the request is out, the state may not have its id.
       const deadline = Date.now() + 120_000;
-      const creatingGreen = /linode_instance\.ns\["ns1"\] \((?:blue|green)\): │ Creating Linode/;
+      const creatingGreen = /module\.ns\["ns1"\]\.linode_instance\.this \((?:blue|green)\): │ Creating Linode/;
       while (!creatingGreen.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if (!creatingGreen.test(out)) expect.fail(`the apply never started creating green:\n${out}`);
       child.kill('SIGKILL');

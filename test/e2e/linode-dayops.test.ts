@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,6 +270,41 @@ ${extra}}
       expect(emu.instance(id)!.label).to.equal('web-adopted');
       const again = ok(await cli(['plan']));
       expect(again.stdout).to.include('No changes.');
+    });
+
+    it('imports into a module instance, by infra import and by an import block', async () => {
+      const a = await createOutside('web-a');
+      const b = await createOutside('web-b');
+      mkdirSync(join(dir, 'modules', 'web'), { recursive: true });
+      writeFileSync(join(dir, 'modules', 'web', 'main.infra'), `
+variable "label" {
+  type = string
+}
+${adopted('${var.label}').replace('"adopted"', '"this"')}`);
+      configure(`
+module "web" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/web"
+  label    = "web-\${each.key}"
+}
+
+import {
+  to = module.web["b"].linode_instance.this
+  id = "${b}"
+}
+`);
+      emu.clearRequests();
+      const r = ok(await cli(['import', 'module.web["a"].linode_instance.this', String(a)]));
+      expect(r.stdout).to.include(`module.web["a"].linode_instance.this: Importing from ID "${a}"...`);
+      expect(writes()).to.deep.equal([]);
+      expect(ids()).to.deep.equal({ 'module.web["a"].linode_instance.this': a });
+      const plan = ok(await cli(['plan']));
+      expect(plan.stdout).to.include(`  # module.web["b"].linode_instance.this will be imported\n  # (imported from "${b}")\n`);
+      expect(plan.stdout).to.include('Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.');
+      ok(await cli(['apply', '--auto-approve']));
+      expect(writes()).to.deep.equal([]);
+      expect(ids()).to.deep.equal({ 'module.web["a"].linode_instance.this': a, 'module.web["b"].linode_instance.this': b });
+      expect(ok(await cli(['plan'])).stdout).to.include('No changes.');
     });
 
     it('an import block to a key for_each does not produce stops the plan: it would adopt the object only to destroy it', async () => {

@@ -19,6 +19,13 @@ describe('referencesOf', () => {
     ]);
   });
 
+  it('a data source reference is a resource reference whose type is data.TYPE', () => {
+    expect(show(referencesOf(expr('data.local_file.key.content == data.linode_images.d["a"].images[0].id')))).to.deep.equal([
+      'resource:data.local_file.key@1-20',
+      'resource:data.linode_images.d["a"]@32-57',
+    ]);
+  });
+
   it('looks into index keys, calls, collections, splats and for expressions', () => {
     expect(
       show(

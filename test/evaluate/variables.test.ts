@@ -124,3 +124,164 @@ variable "anything" {
     removeTemp(cfgDir);
   });
 });
+
+describe('type constraints', () => {
+  let dir: string;
+  let config: Config;
+  before(() => {
+    dir = tempConfig({
+      'main.infra': `
+variable "service" {
+  type = object({
+    name  = string
+    port  = optional(number, 80)
+    tags  = optional(map(string))
+    inner = optional(object({
+      mode   = optional(string, "fast")
+      checks = optional(list(object({ retries = optional(number, 3), path = string })), [])
+    }), {})
+  })
+}
+variable "services" {
+  type    = map(object({ port = optional(number, 53), protocol = optional(string, "udp") }))
+  default = { a = {}, b = { port = 5353, protocol = null } }
+}
+variable "zones" {
+  type    = set(string)
+  default = ["b.example", "a.example", "b.example"]
+}
+variable "ports" {
+  type    = set(number)
+  default = [10, 9, "1", 9]
+}
+variable "pair" {
+  type    = tuple([string, number, bool])
+  default = [1, "2", "true"]
+}
+variable "names" {
+  type    = list(string)
+  default = []
+}
+`,
+    });
+    config = loadConfig(dir, { cwd: dir }).config!;
+  });
+  after(() => removeTemp(dir));
+  const resolve = (...vars: string[]) => resolveVariables(config, { vars: ['service={ name = "ns" }', ...vars], varFiles: [], env: {}, cwd: dir });
+
+  it('fills optional attributes with their defaults (null without one), deeply', () => {
+    const r = resolve();
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value.get('service')).to.deep.equal({ name: 'ns', port: 80, tags: null, inner: { mode: 'fast', checks: [] } });
+    const nested = resolve('service={ name = "ns", port = null, inner = { checks = [{ path = "/" }, { path = "/x", retries = 1 }] } }');
+    expect(nested.diagnostics).to.deep.equal([]);
+    expect(nested.value.get('service')).to.deep.equal({
+      name: 'ns',
+      port: 80,
+      tags: null,
+      inner: { mode: 'fast', checks: [{ retries: 3, path: '/' }, { retries: 1, path: '/x' }] },
+    });
+    expect(r.value.get('services')).to.deep.equal({ a: { port: 53, protocol: 'udp' }, b: { port: 5353, protocol: 'udp' } });
+  });
+
+  it('a set drops duplicates and orders its elements; a tuple converts each element', () => {
+    const r = resolve();
+    expect(r.value.get('zones')).to.deep.equal(['a.example', 'b.example']);
+    expect(r.value.get('ports')).to.deep.equal([1, 9, 10]);
+    expect(r.value.get('pair')).to.deep.equal(['1', 2, true]);
+  });
+
+  it('a conversion error names the path to the value', () => {
+    const port = resolve('service={ name = "ns", port = "x" }').diagnostics[0];
+    expect(port.detail).to.equal('--var "service={ name = \\"ns\\", port = \\"x\\" }": attribute "port": a number is required, got a string that is not a number.');
+    const deep = resolve('service={ name = "ns", inner = { checks = [{ path = "/" }, { retries = 1 }] } }').diagnostics[0];
+    expect(deep.detail).to.match(/: attribute "inner": attribute "checks": element 1: attribute "path" is required\.$/);
+    const pair = resolve('pair=["a", 1]').diagnostics[0];
+    expect(pair.detail).to.equal('--var "pair=[\\"a\\", 1]": a tuple (tuple([string, number, bool])) is required, got 2 elements instead of 3.');
+    const zones = resolve('zones={ a = 1 }').diagnostics[0];
+    expect(zones.detail).to.equal('--var "zones={ a = 1 }": a set (set(string)) is required, got object.');
+  });
+});
+
+describe('variable validation and nullable', () => {
+  let dir: string;
+  let config: Config;
+  before(() => {
+    dir = tempConfig({
+      'main.infra': `locals {
+  minimum = 2
+}
+variable "serial" {
+  type    = number
+  default = 1
+  validation {
+    condition     = var.serial > 5
+    error_message = "The serial must be more than five."
+  }
+  validation {
+    condition     = var.serial > local.minimum
+    error_message = "The serial must be more than \${local.minimum}, got \${var.serial}."
+  }
+}
+variable "name" {
+  type     = string
+  nullable = false
+  default  = "fallback"
+}
+variable "required" {
+  type     = string
+  nullable = false
+}
+variable "pin" {
+  type      = string
+  sensitive = true
+  default   = "1234"
+  validation {
+    condition     = length(var.pin) > 4
+    error_message = "The pin \${var.pin} is too short."
+  }
+}
+variable "weird" {
+  default = 1
+  validation {
+    condition     = var.weird
+    error_message = "m"
+  }
+}
+`,
+      'nulls.vars': 'name = null\nrequired = null\nserial = 4\n',
+    });
+    config = loadConfig(dir, { cwd: dir }).config!;
+  });
+  after(() => removeTemp(dir));
+  const resolve = (input: Partial<VariableInput>) => resolveVariables(config, { vars: ['required=r', 'pin=123456', 'weird=true'], varFiles: [], env: {}, cwd: dir, ...input });
+  const printed = (d: { summary: string; detail?: string; range?: { file: string; start: { line: number; column: number } } }) =>
+    `${d.range ? `${d.range.file}:${d.range.start.line}:${d.range.start.column}: ` : ''}${d.summary}\n${d.detail ?? ''}`;
+
+  it('a failed rule names the variable, its message and the rule; every rule is checked, and may read locals', () => {
+    const r = resolve({});
+    expect(r.diagnostics.map(printed)).to.deep.equal([
+      'main.infra:4:1: Invalid value for variable\nThe serial must be more than five.\n\nThis was checked by the validation rule at main.infra:7,3-13.',
+      'main.infra:4:1: Invalid value for variable\nThe serial must be more than 2, got 1.\n\nThis was checked by the validation rule at main.infra:11,3-13.',
+    ]);
+    expect(resolve({ vars: ['required=r', 'pin=123456', 'weird=true', 'serial=6'] }).diagnostics).to.deep.equal([]);
+  });
+
+  it('points at the value in a variable file', () => {
+    const r = resolve({ vars: ['pin=123456', 'weird=true'], varFiles: ['nulls.vars'] });
+    expect(r.diagnostics.map(printed)).to.deep.equal([
+      'nulls.vars:2:12: Required variable not set\nThe given value is not suitable for var.required defined at main.infra:21,1-20: required variable may not be set to null.',
+      'nulls.vars:3:10: Invalid value for variable\nThe serial must be more than five.\n\nThis was checked by the validation rule at main.infra:7,3-13.',
+    ]);
+    expect(r.value.get('name')).to.equal('fallback');
+    expect(r.value.has('required')).to.equal(false);
+  });
+
+  it('hides a message that shows a sensitive value; a non-bool condition is an error at the condition', () => {
+    const r = resolve({ vars: ['required=r', 'pin=12', 'weird=3', 'serial=6'] });
+    expect(r.diagnostics.map(printed)).to.deep.equal([
+      'main.infra:25:1: Invalid value for variable\nThe error message included a sensitive value, so it will not be displayed.\n\nThis was checked by the validation rule at main.infra:29,3-13.',
+      'main.infra:37:21: Invalid variable validation result\nInvalid validation condition result value: a bool is required, got a string other than "true" or "false".',
+    ]);
+  });
+});

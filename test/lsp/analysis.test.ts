@@ -3,7 +3,10 @@
  * reference points, hover text and completions, on in-memory files. Positions are 0-based.
  */
 import { expect } from 'chai';
-import { completions, declarations, definition, hover, referenceAt } from '../../src/lsp/analysis.js';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { completions, declarations, definition, hover, referenceAt, validateTexts } from '../../src/lsp/analysis.js';
 
 const file = '/config/main.infra';
 const other = '/config/lb.infra';
@@ -59,5 +62,35 @@ describe('language server analysis', () => {
     lines.splice(8, 0, '    ');
     const edited = new Map(files).set(file, lines.join('\n'));
     expect(completions(edited, file, { line: 8, character: 4 }).map((c) => c.label)).to.deep.equal(['user', 'port', 'private_key_file', 'host_key_checking', 'known_hosts_file']);
+  });
+
+  it('completes data source types after data "', () => {
+    const edited = new Map(files).set(file, 'data "loc');
+    expect(completions(edited, file, { line: 0, character: 6 }).map((c) => c.label)).to.deep.equal(['linode_images', 'linode_instances', 'linode_regions', 'local_file']);
+  });
+
+  it('completes the arguments of a data block and of its nested filter block, not what it reads', () => {
+    const text = 'data "linode_images" "d" {\n  \n  filter {\n    \n  }\n}\n';
+    const edited = new Map(files).set(file, text);
+    expect(completions(edited, file, { line: 1, character: 2 }).map((c) => c.label)).to.deep.equal(['order_by', 'order', 'latest']);
+    expect(completions(edited, file, { line: 3, character: 4 }).map((c) => c.label)).to.deep.equal(['name', 'values', 'match_by']);
+  });
+});
+
+describe('language server validation with modules', () => {
+  it('finds the modules a configuration calls, and leaves out their own files\' diagnostics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infra-lsp-modules-'));
+    try {
+      mkdirSync(join(dir, 'modules', 'm'), { recursive: true });
+      const module = 'variable "name" {\n  type = string\n}\n\noutput "name" {\n  value = "${var.name}-${local.nope}"\n}\n';
+      writeFileSync(join(dir, 'modules', 'm', 'main.infra'), module);
+      const main = 'module "m" {\n  source = "./modules/m"\n  name   = "x"\n  nmae   = "y"\n}\n';
+      const diags = await validateTexts(new Map([['main.infra', main]]), dir);
+      expect(diags.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}`)).to.deep.equal(['main.infra:4:3: Unsupported argument']);
+      // The linked module folder is still there: cleaning up the copy removed the link only.
+      expect(readFileSync(join(dir, 'modules', 'm', 'main.infra'), 'utf8')).to.equal(module);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { blockOf, copyKey, formatAddress, nameOf, parseAddress, targetMatches, typeAndName } from '../../src/addrs/address.js';
+import { blockOf, copyKey, formatAddress, hasKey, moduleOf, nameOf, parseAddress, targetMatches, typeAndName } from '../../src/addrs/address.js';
 
 describe('Address', () => {
   it('formats the block part and the key', () => {
@@ -28,5 +28,28 @@ describe('Address', () => {
     expect(targetMatches('ns', 'local_host.ns["a"]')).to.equal(true);
     expect(targetMatches('local_host.ns["b"]', 'local_host.ns["a"]')).to.equal(false);
     expect(targetMatches('local', 'local_host.ns')).to.equal(false);
+  });
+
+  it('parses, formats and takes apart addresses inside modules', () => {
+    const a = { module: 'module.dns["a.b[c"].module.inner[0]', type: 'local_host', name: 'ns', key: 'x' };
+    expect(formatAddress(a)).to.equal('module.dns["a.b[c"].module.inner[0].local_host.ns["x"]');
+    expect(parseAddress(formatAddress(a)).value).to.deep.equal(a);
+    expect(blockOf('module.dns["a"].local_host.ns["x"]')).to.equal('module.dns["a"].local_host.ns');
+    expect(blockOf('module.dns["a"].local_host.ns')).to.equal('module.dns["a"].local_host.ns');
+    expect(typeAndName('module.dns["a"].local_host.ns[2]')).to.deep.equal({ type: 'local_host', name: 'ns' });
+    expect(nameOf('module.dns.local_host.ns')).to.equal('ns');
+    expect(moduleOf('module.dns["a"].local_host.ns')).to.equal('module.dns["a"]');
+    expect(moduleOf('local_host.ns')).to.equal('');
+    expect(hasKey('module.dns["a"].local_host.ns')).to.equal(false);
+    expect(parseAddress('module.dns["a"].module').value).to.equal(null);
+    expect(parseAddress('modul.dns.local_host.ns').value).to.equal(null);
+  });
+
+  it('matches a module call or module instance target with everything inside it', () => {
+    expect(targetMatches('module.dns', 'module.dns["a"].local_host.ns')).to.equal(true);
+    expect(targetMatches('module.dns["a"]', 'module.dns["a"].local_host.ns')).to.equal(true);
+    expect(targetMatches('module.dns["b"]', 'module.dns["a"].local_host.ns')).to.equal(false);
+    expect(targetMatches('module.dn', 'module.dns["a"].local_host.ns')).to.equal(false);
+    expect(targetMatches('module.dns["a"].local_host.ns', 'module.dns["a"].local_host.ns')).to.equal(true);
   });
 });

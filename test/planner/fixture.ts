@@ -3,16 +3,17 @@
  * built field by field) and the planner's other inputs, straight into `plan()` - no CLI, no
  * provider process, no refresh. Types are the recording provider's (`test_*`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAddress } from '../../src/addrs/address.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import { resolveVariables } from '../../src/evaluate/variables.js';
 import { Unknown, type Json, type Value } from '../../src/evaluate/value.js';
 import type { Plan } from '../../src/planner/plan.js';
-import { type TypeInfo, plan, storedForm } from '../../src/planner/planner.js';
+import { type DataReadNeeded, type DataReadResult, type TypeInfo, plan, storedForm } from '../../src/planner/planner.js';
+import { localDataSchemas } from '../../src/providers/local/schema.js';
 import type { Role } from '../../src/providers/contract.js';
 import { emptyState } from '../../src/state/store.js';
 import { sortInstances } from '../../src/state/query.js';
@@ -98,6 +99,8 @@ export function copy(init: CopyInit): StateInstance {
 export interface FixtureInit {
   /** The configuration: one file, `main.infra`. */
   readonly config: string;
+  /** More files, by path relative to the configuration directory (modules: `modules/web/main.infra`). */
+  readonly files?: Readonly<Record<string, string>>;
   readonly state?: readonly StateInstance[];
   readonly mode?: 'normal' | 'destroy' | 'rollback';
   readonly targets?: readonly string[];
@@ -107,15 +110,21 @@ export interface FixtureInit {
   readonly vars?: readonly string[];
   /** The time the plan is made for (ISO 8601), for kept copies' windows. */
   readonly now?: string;
+  /** Data sources read before planning (their types are the local provider's: `local_file`). */
+  readonly dataReads?: ReadonlyMap<string, DataReadResult>;
 }
 
 const TYPES: (t: string) => TypeInfo | undefined = (t) => (testSchemas[t] ? { provider: 'test', schema: testSchemas[t] } : undefined);
 
 /** Plans `init`; throws with the diagnostics when the configuration itself does not load. */
-export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics: Diagnostic[] } {
+export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
   const dir = mkdtempSync(join(tmpdir(), 'infra-planner-'));
   try {
     writeFileSync(join(dir, 'main.infra'), init.config);
+    for (const [path, text] of Object.entries(init.files ?? {})) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
     const loaded = loadConfig(dir, { cwd: dir });
     if (!loaded.config) throw new Error(`fixture configuration does not load: ${loaded.diagnostics.map((d) => d.summary).join('; ')}`);
     const variables = resolveVariables(loaded.config, { vars: init.vars ?? [], varFiles: [], env: {}, cwd: dir });
@@ -127,6 +136,9 @@ export function planFixture(init: FixtureInit): { plan: Plan | null; diagnostics
       drift: [],
       types: TYPES,
       typeNames: Object.keys(testSchemas),
+      dataTypes: (t) => (localDataSchemas[t] ? { provider: 'local', schema: localDataSchemas[t] } : undefined),
+      dataTypeNames: Object.keys(localDataSchemas),
+      ...(init.dataReads ? { dataReads: init.dataReads } : {}),
       mode: init.mode ?? 'normal',
       targets: init.targets ?? [],
       replace: init.replace ?? [],

@@ -374,6 +374,47 @@ export function mixedPlan(): Plan {
   });
 }
 
+/**
+ * Data sources: a zone file read while planning (its content feeds a zone update), and a key read
+ * during apply because its filename names an instance not created yet.
+ */
+export function dataSourcesPlan(): Plan {
+  const zone = change({
+    address: 'bind_zone.example',
+    actions: ['update'],
+    before: { content: ZONE_BEFORE, file: '/etc/bind/db.example.test', name: 'example.test' },
+    after: { content: ZONE_AFTER, file: '/etc/bind/db.example.test', name: 'example.test' },
+    dependencies: [],
+  });
+  const web = change({ address: 'local_host.web', actions: ['create'], after: { connection: 'local', dir: UNKNOWN, ipv4: UNKNOWN } });
+  const updateZone = step({ kind: 'update', address: 'bind_zone.example', generation: 0 });
+  const createWeb = step({ kind: 'create', address: 'local_host.web', generation: 0 });
+  return {
+    ...planOf({ changes: [zone, web], steps: [updateZone, createWeb] }),
+    data: [
+      {
+        address: 'data.local_file.key',
+        type: 'local_file',
+        name: 'key',
+        index: null,
+        provider: 'local',
+        values: { filename: UNKNOWN, content: UNKNOWN, content_sha256: UNKNOWN, id: UNKNOWN },
+        deferred: 'config-unknown',
+        dependencies: ['local_host.web'],
+      },
+      {
+        address: 'data.local_file.zone',
+        type: 'local_file',
+        name: 'zone',
+        index: null,
+        provider: 'local',
+        values: { filename: 'zones/example.test.zone', content: ZONE_AFTER, content_sha256: 'sha256-of-the-zone', id: 'sha1-of-the-zone' },
+        dependencies: [],
+      },
+    ],
+  };
+}
+
 /** Nothing to do: every change is a no-op. */
 export function noChangesPlan(): Plan {
   return planOf({ changes: [change({ address: 'linode_instance.web', actions: ['no-op'], before: { id: '1', label: 'web' }, after: { id: '1', label: 'web' } })] });
@@ -433,4 +474,5 @@ export const PLAN_BUILDERS: Readonly<Record<string, (...args: number[]) => Plan>
   mixedPlan,
   noChangesPlan,
   generatedPlan,
+  dataSourcesPlan,
 };

@@ -20,8 +20,10 @@ import {
   createLinode,
   deleteLinode,
   getIP,
+  getImages,
   getLinode,
   getLinodes,
+  getRegions,
   removeIPAddress,
   setToken,
   updateLinode,
@@ -32,7 +34,7 @@ import {
   type Linode,
 } from '@linode/api-v4';
 import { retryDecision, withRetries, type ApiFailure, type Attempted, type Outcome } from './retry.js';
-import { instanceProblem, ipAddressProblem, pageProblem } from './validate.js';
+import { instanceProblem, ipAddressProblem, listPageProblem, pageProblem } from './validate.js';
 import type { LinodeSettings } from './settings.js';
 
 /** The address the client library has built in. */
@@ -123,6 +125,27 @@ export class LinodeApi {
       for (const instance of got.value.data) byId.set(instance.id, instance);
     }
     return { ok: true, value: [...byId.values()] };
+  }
+
+  /**
+   * Every object of a list endpoint (`GET /images`, `GET /regions`) matching `filter` (sent as
+   * X-Filter), one request per page of 500; objects are checked to be objects only (the data
+   * sources take the fields they know).
+   */
+  async listAll(endpoint: 'images' | 'regions', filter: Filter, deadline?: number): Promise<Attempted<Record<string, unknown>[]>> {
+    const out: Record<string, unknown>[] = [];
+    const call = endpoint === 'images' ? getImages : getRegions;
+    let pages = 1;
+    for (let page = 1; page <= pages; page++) {
+      const got = await this.retried(`list ${endpoint}`, deadline, () =>
+        this.once(() => call({ page, page_size: MAX_PAGE_SIZE }, filter) as Promise<unknown>, `GET /${endpoint}`, listPageProblem),
+      );
+      if (!got.ok) return got;
+      const answer = got.value as { pages: number; data: Record<string, unknown>[] };
+      pages = answer.pages;
+      out.push(...answer.data);
+    }
+    return { ok: true, value: out };
   }
 
   /**

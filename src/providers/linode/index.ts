@@ -3,6 +3,7 @@
  * lazily by the registry (the client costs ~170 ms to import); schemas live in ./schema.ts.
  */
 import type { OperationContext, Provider, ReadRequest, ReadResponse } from '../contract.js';
+import { linodeDataSources } from './data-sources.js';
 import { linodeInstance } from './instance.js';
 import { linodeOrphans } from './orphans.js';
 import { linodeServiceAddressType } from './service-address.js';
@@ -19,6 +20,7 @@ export const provider: Provider = {
   description: 'Linode instances through the Linode API v4',
   configSchema: linodeConfigSchema,
   resourceTypes: { linode_instance: linodeInstance, linode_service_address: linodeServiceAddressType },
+  dataSources: linodeDataSources,
   validateConfig: (config, env) => resolveSettings(config, env).diagnostics,
   orphans: linodeOrphans,
 };

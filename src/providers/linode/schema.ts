@@ -4,7 +4,7 @@
  * when an operation runs (see ./index.ts).
  */
 import { sshBlockSchema } from '../connection-schema.js';
-import type { AttributeSchema, ResourceTypeSchema } from '../contract.js';
+import type { AttributeSchema, BlockSchema, DataSourceSchema, ResourceTypeSchema } from '../contract.js';
 
 /** Defaults of the provider block's tuning knobs; settings.ts applies them. */
 export const LINODE_DEFAULTS = {
@@ -215,4 +215,88 @@ export const linodeServiceAddress: ResourceTypeSchema = {
 export const linodeSchemas: Record<string, ResourceTypeSchema> = {
   linode_instance: linodeInstance,
   linode_service_address: linodeServiceAddress,
+};
+
+/**
+ * The fields each Linode data source can filter and order on, as the Terraform Linode provider
+ * documents them ("Filterable Fields"); `api` are those the API filters itself (sent as
+ * X-Filter for exact matches), the others are matched here.
+ */
+export const LINODE_FILTERABLE: Readonly<Record<'linode_instances' | 'linode_images' | 'linode_regions', { readonly all: readonly string[]; readonly api: readonly string[] }>> = {
+  linode_instances: {
+    all: ['group', 'id', 'image', 'label', 'region', 'status', 'tags', 'type', 'watchdog_enabled'],
+    api: ['group', 'id', 'image', 'label', 'region', 'status', 'tags', 'type', 'watchdog_enabled'],
+  },
+  linode_images: {
+    all: ['created_by', 'deprecated', 'description', 'id', 'is_public', 'label', 'size', 'status', 'tags', 'vendor'],
+    api: ['created_by', 'deprecated', 'id', 'is_public', 'label', 'size', 'status', 'vendor'],
+  },
+  linode_regions: {
+    all: ['capabilities', 'country', 'id', 'label', 'site_type', 'status'],
+    api: [],
+  },
+};
+
+/** `filter { name, values, match_by }`, as the Terraform Linode provider's data sources take it. */
+const filterBlock: BlockSchema = {
+  description: 'Keeps the objects whose field `name` matches one of `values`; several filter blocks must all match.',
+  attributes: {
+    name: { type: 'string', required: true, description: 'The field to filter by (see the filterable fields).' },
+    values: { type: { list: 'string' }, required: true, description: 'Values to allow, in string form ("true", "2500"); one of them must match.' },
+    match_by: { type: 'string', optional: true, default: 'exact', description: 'How to match: "exact" (default), "substring" or "regex".' },
+  },
+};
+
+const orderArgs = (defaultOrder: 'asc' | 'desc'): Record<string, AttributeSchema> => ({
+  order_by: { type: 'string', optional: true, description: 'The field to order the results by (one of the filterable fields).' },
+  order: { type: 'string', optional: true, description: `"asc" or "desc" (default "${defaultOrder}").` },
+});
+
+/** `data "linode_instances"`: the account's instances that match the filters. */
+export const linodeInstancesData: DataSourceSchema = {
+  description: 'The Linode instances of the account that match the filter blocks (GET /linode/instances).',
+  attributes: {
+    ...orderArgs('desc'),
+    instances: {
+      type: { list: 'any' },
+      computed: true,
+      description: 'The matching instances: id, label, region, type, image, status, group, tags, ipv4, ipv6, watchdog_enabled, created, updated.',
+    },
+  },
+  blocks: { filter: filterBlock },
+};
+
+/** `data "linode_images"`: images that match the filters. */
+export const linodeImagesData: DataSourceSchema = {
+  description: 'The Linode images (public and the account\'s own) that match the filter blocks (GET /images).',
+  attributes: {
+    ...orderArgs('asc'),
+    latest: { type: 'bool', optional: true, description: 'Only the most recently created image of those that match.' },
+    images: {
+      type: { list: 'any' },
+      computed: true,
+      description: 'The matching images: id, label, description, created, created_by, deprecated, is_public, size, status, type, vendor, tags, total_size.',
+    },
+  },
+  blocks: { filter: filterBlock },
+};
+
+/** `data "linode_regions"`: regions that match the filters. */
+export const linodeRegionsData: DataSourceSchema = {
+  description: 'The Linode regions that match the filter blocks (GET /regions).',
+  attributes: {
+    regions: {
+      type: { list: 'any' },
+      computed: true,
+      description: 'The matching regions: id, label, country, capabilities, status, site_type, resolvers { ipv4, ipv6 }, placement_group_limits.',
+    },
+  },
+  blocks: { filter: filterBlock },
+};
+
+/** Every data source type of the Linode provider. */
+export const linodeDataSchemas: Readonly<Record<string, DataSourceSchema>> = {
+  linode_instances: linodeInstancesData,
+  linode_images: linodeImagesData,
+  linode_regions: linodeRegionsData,
 };

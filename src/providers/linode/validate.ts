@@ -34,6 +34,16 @@ export function pageProblem(answer: unknown): string | null {
   return null;
 }
 
+/** What is wrong with an answer that should be a page of a list endpoint (objects in `data`), or null. */
+export function listPageProblem(answer: unknown): string | null {
+  if (typeof answer === 'string') return notJson(answer);
+  if (!isRecord(answer)) return `expected a page, got ${kindOf(answer)}`;
+  if (!Array.isArray(answer.data)) return 'the page has no "data" list';
+  if (typeof answer.pages !== 'number' || !Number.isInteger(answer.pages) || answer.pages < 1) return 'the page has no "pages" count';
+  for (const item of answer.data as unknown[]) if (!isRecord(item)) return `an entry of "data" is ${kindOf(item)}, not an object`;
+  return null;
+}
+
 /** What is wrong with an answer that should be one `IPAddress`, or null. */
 export function ipAddressProblem(answer: unknown): string | null {
   if (typeof answer === 'string') return notJson(answer);

@@ -2,7 +2,7 @@
  * Schema of the `local` provider's resource types (static and cheap: validate and plan need it
  * without loading the implementation).
  */
-import type { ResourceTypeSchema } from '../contract.js';
+import type { AttributeSchema, DataSourceSchema, ResourceTypeSchema } from '../contract.js';
 
 /** `local_host`: a "machine" on this one - its own loopback address and working directory. */
 export const localHostSchema: ResourceTypeSchema = {
@@ -66,4 +66,31 @@ export const localServiceAddressSchema: ResourceTypeSchema = {
 export const localSchemas: Readonly<Record<string, ResourceTypeSchema>> = {
   local_host: localHostSchema,
   local_service_address: localServiceAddressSchema,
+};
+
+const computedString = (description: string): AttributeSchema => ({ type: 'string', computed: true, description });
+
+/**
+ * `data "local_file"`: a file's contents, as the Terraform `local` provider's data source of the
+ * same name reads it (a zone file, an SSH public key), with its checksums.
+ */
+export const localFileDataSchema: DataSourceSchema = {
+  description: 'Reads a file on this machine: its contents (UTF-8 text and base64) and checksums. A change of the file shows in the next plan.',
+  attributes: {
+    filename: { type: 'string', required: true, description: 'Path of the file; a relative path is relative to the configuration directory.' },
+    content: computedString('The file\'s contents as UTF-8 text.'),
+    content_base64: computedString('The file\'s contents, base64-encoded (for binary files).'),
+    content_md5: computedString('MD5 of the contents, hex.'),
+    content_sha1: computedString('SHA-1 of the contents, hex.'),
+    content_sha256: computedString('SHA-256 of the contents, hex.'),
+    content_base64sha256: computedString('SHA-256 of the contents, base64.'),
+    content_sha512: computedString('SHA-512 of the contents, hex.'),
+    content_base64sha512: computedString('SHA-512 of the contents, base64.'),
+    id: computedString('SHA-1 of the contents, hex (as the local provider sets it).'),
+  },
+};
+
+/** Every data source type of the local provider. */
+export const localDataSchemas: Readonly<Record<string, DataSourceSchema>> = {
+  local_file: localFileDataSchema,
 };

@@ -1,0 +1,385 @@
+/**
+ * Module calls flattened into one configuration: every resource of every module instance
+ * becomes a resource block of the root with its full address (`module.dns["a"].local_host.ns`),
+ * and the modules' variables, locals and outputs become locals with addresses for names
+ * (`module.dns["a"].var.zone`). The graph, planner, apply and state then know nothing of
+ * modules but their addresses.
+ *
+ * The instances of a call (`for_each`, `count`) are decided here, before any resource is
+ * planned: a module's `for_each` and `count` may use variables, locals and literals, not
+ * resource attributes (they are unknown here and are an error).
+ */
+import type { ConditionRule, Config, Lifecycle, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
+import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
+import type { Body, Expr, TemplatePart } from '../parser/ast.js';
+import { instanceAddress } from '../addrs/address.js';
+import { type EvalScope, evaluateExpr } from './evaluate.js';
+import { createLocals } from './locals.js';
+import { expandInstances, instanceScope, type InstanceKey } from './resource.js';
+import { ConversionError, convert } from './convert.js';
+import { UNKNOWN, type Value } from './value.js';
+
+/** How a module's expressions are rewritten for one of its instances. */
+interface Rewrite {
+  /** The instance's address (`module.dns["a"]`); '' in the root module, whose expressions are left alone. */
+  readonly prefix: string;
+  readonly config: Config;
+  /** The module call's `each` / `count.index`, substituted in the call's own arguments. */
+  readonly each?: { readonly key: Expr; readonly value: Expr };
+  readonly countIndex?: Expr;
+  readonly diags: Diagnostic[];
+}
+
+/** What flattening does with a call whose `for_each` or `count` is not known. */
+export interface FlattenOptions {
+  /**
+   * `error` (plan and apply): it is an error. `unknown` (validate, graph, whose variables may be
+   * placeholders): the call has no instances yet and `module.NAME` is unknown.
+   */
+  readonly unknownInstances?: 'error' | 'unknown';
+}
+
+/**
+ * Flattens `config`'s module calls (see the file comment); `variables` are the root module's.
+ * A configuration without modules is returned as it is.
+ */
+export function flattenModules(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv, opts: FlattenOptions = {}): Result<Config> {
+  if (!config.modules || config.modules.size === 0) return { value: config, diagnostics: [] };
+  const diags: Diagnostic[] = [];
+  const out: Output = {
+    resources: [...config.resources],
+    locals: new Map<string, LocalDecl>(config.locals),
+    calls: new Map<string, ModuleCallInstances>(),
+    unknownInstances: opts.unknownInstances ?? 'error',
+  };
+  const rootScope = expansionScope(config, variables, env);
+  for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
+  const resources = out.resources.map((r) => withModuleDependencies(r, out.calls));
+  const { modules: _modules, ...rest } = config;
+  return { value: { ...rest, resources, locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules }, diagnostics: diags };
+}
+
+/** Scope for deciding instances: variables and locals; every resource and module output is unknown. */
+function expansionScope(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv): EvalScope {
+  const base: EvalScope = { configDir: config.dir, variables, env, local: () => undefined, resource: () => UNKNOWN };
+  return { ...base, local: createLocals(config, base) };
+}
+
+function join(prefix: string, rest: string): string {
+  return prefix === '' ? rest : `${prefix}.${rest}`;
+}
+
+/** What flattening builds, and how. */
+interface Output {
+  readonly resources: ResourceDecl[];
+  readonly locals: Map<string, LocalDecl>;
+  readonly calls: Map<string, ModuleCallInstances>;
+  readonly unknownInstances: 'error' | 'unknown';
+}
+
+function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalScope, env: NodeJS.ProcessEnv, out: Output): void {
+  const callAddress = join(parent.prefix, `module.${call.name}`);
+  const keys = callInstances(call, parentScope, parent.diags, out.unknownInstances);
+  if (keys === 'unknown') {
+    out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : 'count', instances: new Map(), resources: [], unknown: true });
+    return;
+  }
+  if (keys === null) return;
+  const forEach = call.forEach ? rewrite(call.forEach, parent) : undefined;
+  const instances = new Map<string | number | null, Map<string, string>>();
+  const resources: string[] = [];
+  const child = call.config;
+  for (const key of keys) {
+    const prefix = instanceAddress(callAddress, key.index);
+    const inCall: Rewrite = {
+      ...parent,
+      // each.value is the element of the for_each value at the key: the key itself for a set of strings.
+      ...(key.each ? { each: { key: keyExpr(key.index, call.range), value: forEach && key.each.value !== key.index ? indexExpr(forEach, key.index, call.range) : keyExpr(key.index, call.range) } } : {}),
+      ...(key.countIndex !== undefined ? { countIndex: { kind: 'Literal', value: key.countIndex, range: call.range } } : {}),
+    };
+    const inModule: Rewrite = { prefix, config: child, diags: parent.diags };
+    const values = new Map<string, Value>();
+    const callScope = instanceScope(parentScope, key);
+    for (const v of child.variables.values()) {
+      const arg = call.args.get(v.name);
+      const expr = arg ? rewrite(arg.expr, inCall) : v.default;
+      const name = `${prefix}.var.${v.name}`;
+      const validations = v.validations?.map((rule) => rewriteRule(rule, inModule));
+      out.locals.set(name, {
+        name,
+        expr: expr ?? { kind: 'Literal', value: null, range: v.range },
+        range: arg?.range ?? v.range,
+        variable: {
+          type: v.type,
+          sensitive: v.sensitive,
+          ...(validations ? { validations } : {}),
+          ...(v.nullable === false ? { nullable: false, ...(v.default ? { default: v.default } : {}) } : {}),
+        },
+      });
+      const given = arg ? evaluateQuietly(arg.expr, callScope) : v.default ? evaluateQuietly(v.default, callScope) : null;
+      const converted = convert(given, v.type);
+      values.set(v.name, converted instanceof ConversionError ? UNKNOWN : converted);
+    }
+    for (const l of child.locals.values()) {
+      const name = `${prefix}.local.${l.name}`;
+      out.locals.set(name, { name, expr: rewrite(l.expr, inModule), range: l.range });
+    }
+    const outputs = new Map<string, string>();
+    for (const o of child.outputs.values()) {
+      const name = `${prefix}.output.${o.name}`;
+      const preconditions = o.preconditions ? { preconditions: o.preconditions.map((rule) => rewriteRule(rule, inModule)) } : {};
+      // A sensitive output's value stays sensitive for the caller.
+      const sensitive = o.sensitive ? { variable: { type: 'any' as const, sensitive: true } } : {};
+      out.locals.set(name, { name, expr: rewrite(o.expr, inModule), range: o.range, ...preconditions, ...sensitive });
+      outputs.set(o.name, name);
+    }
+    instances.set(key.index, outputs);
+    const callDepends = call.dependsOn.map((d) => ({ address: d.address.startsWith(ABSOLUTE) ? d.address : `${ABSOLUTE}${join(parent.prefix, d.address)}`, range: d.range }));
+    for (const r of child.resources) {
+      const address = `${prefix}.${r.address}`;
+      const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
+        ...r,
+        address,
+        body: rewriteBody(r.body, inModule),
+        dependsOn: [...r.dependsOn.map((d) => ({ address: `${prefix}.${d.address}`, range: d.range })), ...callDepends],
+        lifecycle: moduleLifecycle(r.lifecycle, prefix, inModule),
+      };
+      if (r.forEach) decl.forEach = rewrite(r.forEach, inModule);
+      if (r.count) decl.count = rewrite(r.count, inModule);
+      out.resources.push(decl);
+      resources.push(address);
+    }
+    if (child.modules) {
+      const childScope = expansionScope(child, values, env);
+      const before = out.resources.length;
+      for (const inner of child.modules.values()) {
+        // A call's depends_on holds for everything inside it, nested calls included.
+        flattenCall(call.dependsOn.length ? { ...inner, dependsOn: [...inner.dependsOn, ...callDepends] } : inner, inModule, childScope, env, out);
+      }
+      for (let i = before; i < out.resources.length; i++) resources.push(out.resources[i].address);
+    }
+  }
+  out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : call.count ? 'count' : 'single', instances, resources });
+}
+
+/**
+ * A module resource's lifecycle with what it refers to rewritten into the module instance:
+ * blue-green options, pre- and postconditions (`self` stays the instance itself), and the
+ * resources `replace_triggered_by` names (`test_instance.a` is `module.m["k"].test_instance.a`).
+ */
+function moduleLifecycle(lifecycle: Lifecycle, prefix: string, inModule: Rewrite): Lifecycle {
+  const { blueGreen, preconditions, postconditions, replaceTriggeredBy } = lifecycle;
+  return {
+    ...lifecycle,
+    ...(blueGreen ? { blueGreen: { ...blueGreen, options: new Map([...blueGreen.options].map(([k, e]) => [k, rewrite(e, inModule)])) } } : {}),
+    ...(preconditions ? { preconditions: preconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(postconditions ? { postconditions: postconditions.map((rule) => rewriteRule(rule, inModule)) } : {}),
+    ...(replaceTriggeredBy
+      ? { replaceTriggeredBy: replaceTriggeredBy.map((t) => ({ ...t, block: `${prefix}.${t.block}`, ...(t.index ? { index: rewrite(t.index, inModule) } : {}) })) }
+      : {}),
+  };
+}
+
+function rewriteRule(rule: ConditionRule, rw: Rewrite): ConditionRule {
+  return { ...rule, condition: rewrite(rule.condition, rw), errorMessage: rewrite(rule.errorMessage, rw) };
+}
+
+/**
+ * Marks a depends_on address that is already complete: a call's depends_on, handed down to the
+ * resources and nested calls inside it, is meant from the calling module.
+ */
+const ABSOLUTE = '\u0000';
+
+function evaluateQuietly(expr: Expr, scope: EvalScope): Value {
+  const r = evaluateExpr(expr, scope);
+  return r.diagnostics.length > 0 ? UNKNOWN : r.value;
+}
+
+/** The instances of a call, or null (with a diagnostic) when they cannot be decided here. */
+function callInstances(call: ModuleCallDecl, scope: EvalScope, diags: Diagnostic[], unknownInstances: Output['unknownInstances']): InstanceKey[] | null | 'unknown' {
+  if (!call.forEach && !call.count) return [{ index: null }];
+  const r = expandInstances(call, scope);
+  for (const d of r.diagnostics) diags.push(d);
+  if (r.diagnostics.length > 0) return null;
+  if ('unknown' in r.value) {
+    if (unknownInstances === 'unknown') return 'unknown';
+    const arg = call.forEach ? 'for_each' : 'count';
+    diags.push(
+      error(
+        `Invalid ${arg} argument`,
+        `The module's ${arg} depends on values that are not known until resources are created. A module call's ${arg} may use variables, locals and literals only: the module's instances are decided before anything is planned.`,
+        (call.forEach ?? call.count)!.range,
+      ),
+    );
+    return null;
+  }
+  return r.value.keys;
+}
+
+function keyExpr(index: string | number | null, range: SourceRange): Expr {
+  if (typeof index === 'number') return { kind: 'Literal', value: index, range };
+  return { kind: 'Template', parts: [{ kind: 'Text', value: index ?? '', range }], range };
+}
+
+function indexExpr(collection: Expr, index: string | number | null, range: SourceRange): Expr {
+  return { kind: 'Index', object: { kind: 'Parens', expr: collection, range }, key: keyExpr(index, range), range };
+}
+
+/**
+ * The `depends_on` of a resource with `module.X` entries replaced by the resource blocks of
+ * that call (its instances and nested calls).
+ */
+function withModuleDependencies(r: ResourceDecl, calls: ReadonlyMap<string, ModuleCallInstances>): ResourceDecl {
+  if (!r.dependsOn.some((d) => d.address.includes('module.') || d.address.startsWith(ABSOLUTE))) return r;
+  const dependsOn: { address: string; range: SourceRange }[] = [];
+  for (const d of r.dependsOn) {
+    const address = d.address.startsWith(ABSOLUTE) ? d.address.slice(1) : d.address;
+    const call = calls.get(address);
+    if (call) for (const a of call.resources) dependsOn.push({ address: a, range: d.range });
+    else dependsOn.push({ address, range: d.range });
+  }
+  return { ...r, dependsOn };
+}
+
+/** `body` with every expression rewritten (nested blocks included). */
+function rewriteBody(body: Body, rw: Rewrite): Body {
+  const items = new Array<Body['items'][number]>(body.items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = body.items[i];
+    items[i] = item.kind === 'Attribute' ? { ...item, expr: rewrite(item.expr, rw) } : { ...item, body: item.body === null ? null : rewriteBody(item.body, rw) };
+  }
+  return { ...body, items };
+}
+
+/** Names bound by for-expressions around the expression being rewritten. */
+type Bound = ReadonlySet<string>;
+
+/**
+ * `expr` as it reads inside module instance `rw.prefix`: `var.X`, `local.X` and outputs become
+ * the flattened locals, `TYPE.NAME` the flattened resource, `module.X` the nested call,
+ * `path.module` the module's directory. In the call's own arguments, `each` and `count.index`
+ * become the call instance's.
+ */
+export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
+  // No closures here: this runs for every node of every module instance's expressions.
+  switch (expr.kind) {
+    case 'Literal':
+    case 'SplatItem':
+      return expr;
+    case 'Variable':
+      return expr;
+    case 'Template':
+      return { ...expr, parts: rewriteParts(expr.parts, rw, bound) };
+    case 'GetAttr': {
+      const o = expr.object;
+      if (o.kind === 'Variable' && !bound.has(o.name)) return rewriteRoot(o.name, o.range, expr.name, expr, rw);
+      return { ...expr, object: rewrite(o, rw, bound) };
+    }
+    case 'Index':
+      return { ...expr, object: rewrite(expr.object, rw, bound), key: rewrite(expr.key, rw, bound) };
+    case 'Splat':
+      return { ...expr, object: rewrite(expr.object, rw, bound), each: rewrite(expr.each, rw, bound) };
+    case 'Call':
+      return { ...expr, args: rewriteAll(expr.args, rw, bound) };
+    case 'Tuple':
+      return { ...expr, items: rewriteAll(expr.items, rw, bound) };
+    case 'Object': {
+      const items = new Array<(typeof expr.items)[number]>(expr.items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = expr.items[i];
+        items[i] = { ...item, key: rewrite(item.key, rw, bound), value: rewrite(item.value, rw, bound) };
+      }
+      return { ...expr, items };
+    }
+    case 'Unary':
+      return { ...expr, operand: rewrite(expr.operand, rw, bound) };
+    case 'Binary':
+      return { ...expr, left: rewrite(expr.left, rw, bound), right: rewrite(expr.right, rw, bound) };
+    case 'Conditional':
+      return { ...expr, condition: rewrite(expr.condition, rw, bound), then: rewrite(expr.then, rw, bound), else: rewrite(expr.else, rw, bound) };
+    case 'Parens':
+      return { ...expr, expr: rewrite(expr.expr, rw, bound) };
+    case 'ForTuple':
+    case 'ForObject': {
+      const inner = new Set(bound);
+      if (expr.keyVar) inner.add(expr.keyVar);
+      inner.add(expr.valueVar);
+      const condition = expr.condition ? { condition: rewrite(expr.condition, rw, inner) } : {};
+      if (expr.kind === 'ForTuple') return { ...expr, collection: rewrite(expr.collection, rw, bound), value: rewrite(expr.value, rw, inner), ...condition };
+      return { ...expr, collection: rewrite(expr.collection, rw, bound), key: rewrite(expr.key, rw, inner), value: rewrite(expr.value, rw, inner), ...condition };
+    }
+  }
+}
+
+const NOTHING_BOUND: Bound = new Set();
+
+function rewriteAll(exprs: readonly Expr[], rw: Rewrite, bound: Bound): Expr[] {
+  const out = new Array<Expr>(exprs.length);
+  for (let i = 0; i < exprs.length; i++) out[i] = rewrite(exprs[i], rw, bound);
+  return out;
+}
+
+function rewriteParts(parts: readonly TemplatePart[], rw: Rewrite, bound: Bound): TemplatePart[] {
+  const out = new Array<TemplatePart>(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = rewritePart(parts[i], rw, bound);
+  return out;
+}
+
+function rewritePart(p: TemplatePart, rw: Rewrite, bound: Bound): TemplatePart {
+  switch (p.kind) {
+    case 'Text':
+      return p;
+    case 'Interpolation':
+      return { ...p, expr: rewrite(p.expr, rw, bound) };
+    case 'If':
+      return { ...p, condition: rewrite(p.condition, rw, bound), then: rewriteParts(p.then, rw, bound), else: rewriteParts(p.else, rw, bound) };
+    case 'For': {
+      const inner = new Set(bound);
+      if (p.keyVar) inner.add(p.keyVar);
+      inner.add(p.valueVar);
+      return { ...p, collection: rewrite(p.collection, rw, bound), body: rewriteParts(p.body, rw, inner) };
+    }
+  }
+}
+
+function localRef(name: string, rootRange: SourceRange, whole: Extract<Expr, { kind: 'GetAttr' }>): Expr {
+  return { ...whole, object: { kind: 'Variable', name: 'local', range: rootRange }, name };
+}
+
+function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: Extract<Expr, { kind: 'GetAttr' }>, rw: Rewrite): Expr {
+  if (root === 'each' && rw.each) return name === 'key' ? rw.each.key : name === 'value' ? rw.each.value : whole;
+  if (root === 'count' && rw.countIndex && name === 'index') return rw.countIndex;
+  if (rw.prefix === '') return whole;
+  switch (root) {
+    case 'var':
+      if (!rw.config.variables.has(name)) {
+        rw.diags.push(
+          error(
+            'Reference to undeclared input variable',
+            `An input variable with the name "${name}" has not been declared.${didYouMean(name, rw.config.variables.keys()) ? ` ${didYouMean(name, rw.config.variables.keys())}` : ` This variable can be declared with a variable "${name}" {} block.`}`,
+            whole.range,
+          ),
+        );
+      }
+      return localRef(`${rw.prefix}.var.${name}`, rootRange, whole);
+    case 'local':
+      if (!rw.config.locals.has(name)) {
+        rw.diags.push(error('Reference to undeclared local value', `A local value with the name "${name}" has not been declared.${didYouMean(name, rw.config.locals.keys()) ? ` ${didYouMean(name, rw.config.locals.keys())}` : ''}`, whole.range));
+      }
+      return localRef(`${rw.prefix}.local.${name}`, rootRange, whole);
+    case 'path':
+      if (name === 'module') return { kind: 'Template', parts: [{ kind: 'Text', value: rw.config.dir, range: whole.range }], range: whole.range };
+      return whole;
+    case 'each':
+    case 'count':
+    case 'self':
+      return whole;
+    case 'module':
+      if (!rw.config.modules?.has(name)) {
+        rw.diags.push(error('Reference to undeclared module', `No module call named "${name}" is declared in this module.${didYouMean(name, rw.config.modules?.keys() ?? []) ? ` ${didYouMean(name, rw.config.modules?.keys() ?? [])}` : ''}`, whole.range));
+      }
+      return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.module`, range: rootRange } };
+    default:
+      return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.${root}`, range: rootRange } };
+  }
+}
