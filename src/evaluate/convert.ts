@@ -226,7 +226,8 @@ export function setElements(xs: readonly Value[]): Value[] {
   const out: Value[] = [];
   for (const x of xs) if (containsUnknown(x) || !out.some((y) => valueEquals(x, y))) out.push(x);
   if (out.every((x) => typeof x === 'string')) return (out as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (out.every((x) => typeof x === 'number')) return (out as number[]).sort((a, b) => a - b);
+  // A bigint and a float compare exactly with < and >.
+  if (out.every(isNumber)) return (out as (number | bigint)[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return out;
 }
 

@@ -1,5 +1,6 @@
 /** jsonencode as Terraform's (sorted keys, HTML-safe escapes) and numbers that keep their digits. */
 import { expect } from 'chai';
+import { convert } from '../../src/evaluate/convert.js';
 import { parseExpression } from '../../src/parser/index.js';
 import { failure, value } from './helpers.js';
 
@@ -43,6 +44,8 @@ describe('jsonencode and number precision', () => {
     expect(value('9007199254740992 < 9007199254740993')).to.equal(true);
     expect(value('9007199254740993 >= 9007199254740993.5')).to.equal(false);
     expect(value('contains([9007199254740993], 9007199254740993)')).to.equal(true);
+    // A set(number) orders its elements by value, bigints among them.
+    expect(convert([9007199254740993n, 1, 9007199254740992, 1], { set: 'number' })).to.deep.equal([1, 9007199254740992, 9007199254740993n]);
     expect(value('{ (9007199254740993) = "x" }')).to.deep.equal({ '9007199254740993': 'x' });
     // A whole number a float holds exactly stays a plain number.
     expect(value('9007199254740994')).to.equal(9007199254740994);
