@@ -225,9 +225,13 @@ export function convert(v: Value, type: Type): Value | ConversionError {
 export function setElements(xs: readonly Value[]): Value[] {
   const out: Value[] = [];
   for (const x of xs) if (containsUnknown(x) || !out.some((y) => valueEquals(x, y))) out.push(x);
-  if (out.every((x) => typeof x === 'string')) return (out as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  // A bigint and a float compare exactly with < and >.
-  if (out.every(isNumber)) return (out as (number | bigint)[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Terraform orders a set of primitives by value (false before true) with null last; a bigint
+  // and a float compare exactly with < and >.
+  const known = out.filter((x) => x !== null);
+  const nulls = out.length - known.length;
+  const ordered = (sorted: Value[]): Value[] => (nulls === 0 ? sorted : [...sorted, ...Array<Value>(nulls).fill(null)]);
+  const byValue = (a: Value, b: Value): number => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+  if (known.every((x) => typeof x === 'string') || known.every(isNumber) || known.every((x) => typeof x === 'boolean')) return ordered(known.sort(byValue));
   return out;
 }
 

@@ -18,7 +18,7 @@ import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
 import { YamlError, yamlDecode } from './yaml-decode.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setKey, unify } from './convert.js';
+import { ConversionError, convert, describeValue, getKey, numberToString, setElements, setKey, unify } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
   Sensitive,
@@ -465,8 +465,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'toset(list)',
       params: [p('list', 'list')],
       impl: (a) => {
-        const xs = stringElements(list(a[0]), 0, 'toset() makes a set of strings');
-        return xs instanceof FunctionError ? xs : markSet([...new Set(xs)].sort(compareStrings));
+        const xs = unify(list(a[0]));
+        if (xs === undefined) return new FunctionError('Argument 1 (list): cannot convert tuple to set of any single type.', 0);
+        return markSet(setElements(xs));
       },
     },
   ],
