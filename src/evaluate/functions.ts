@@ -457,7 +457,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['tobool', { signature: 'tobool(value)', params: [p('value', 'bool', true)], impl: (a) => a[0] }],
   ['lower', { signature: 'lower(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toLowerCase() }],
   ['upper', { signature: 'upper(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toUpperCase() }],
-  ['trimspace', { signature: 'trimspace(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).trim() }],
+  // Go's unicode.IsSpace: JavaScript's trim() differs on U+0085 (a space to Go) and U+FEFF (not one).
+  ['trimspace', { signature: 'trimspace(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/^[\t\n\v\f\r\u0085\p{Z}]+|[\t\n\v\f\r\u0085\p{Z}]+$/gu, '') }],
   ['sha256', { signature: 'sha256(string)', params: [p('string', 'string')], impl: (a) => createHash('sha256').update(str(a[0]), 'utf8').digest('hex') }],
   [
     'toset',

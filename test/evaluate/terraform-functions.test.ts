@@ -317,4 +317,9 @@ describe('functions: as terraform console (1.11) gives them, beyond the document
     expect(value('toset([null, "a"])')).to.deep.equal(['a', null]);
     expect(failure('toset([1, true])').detail).to.equal('Argument 1 (list): cannot convert tuple to set of any single type.');
   });
+
+  it('trimspace trims what Go counts as space (U+0085 too, not U+FEFF)', () => {
+    expect(value('trimspace("\\u0085\\u00a0\\u2003 x \\u2028\\u0085")')).to.equal('x');
+    expect(value('trimspace("\\ufeffx")')).to.equal('\ufeffx');
+  });
 });
