@@ -14,6 +14,14 @@ export class ConversionError {
 
 const NUMBER_SYNTAX = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/** How a message says a number is too large for a float (`The number 1e400 ${BEYOND_RANGE}.`). */
+export const BEYOND_RANGE = 'is beyond the largest number here (about 1.8e308)';
+
+/** Whether `s` is written as a number but is too large for a float (`1e400`). */
+export function beyondRange(s: string): boolean {
+  return NUMBER_SYNTAX.test(s) && !Number.isFinite(Number(s));
+}
+
 /**
  * Parses the decimal syntax the language accepts in numeric strings; undefined if it is not one.
  * A whole number a float cannot hold exactly (`9007199254740993`, `1234567890123456789e3`) comes
@@ -137,6 +145,7 @@ export function convert(v: Value, type: Type): Value | ConversionError {
       if (isNumber(v)) return v;
       if (typeof v === 'string') {
         const n = parseNumber(v);
+        if (n === undefined && beyondRange(v)) return new ConversionError(`the number ${v} ${BEYOND_RANGE}`);
         if (n === undefined) return new ConversionError('a number is required, got a string that is not a number');
         return n;
       }

@@ -18,7 +18,7 @@ import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
 import { YamlError, yamlDecode } from './yaml-decode.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setElements, setKey, unify } from './convert.js';
+import { BEYOND_RANGE, ConversionError, convert, describeValue, getKey, numberToString, setElements, setKey, unify } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
   Sensitive,
@@ -268,6 +268,17 @@ export function jsonEncode(v: Json): string {
 
 /** Deepest value jsondecode builds: deeper input would overflow the stack of later recursive walks. */
 export const MAX_JSON_DEPTH = 500;
+
+/** True when parsed JSON holds a number too large for a float (JSON.parse reads `1e400` as Infinity). */
+function holdsInfinity(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x === 'number' && !Number.isFinite(x)) return true;
+    if (x !== null && typeof x === 'object') for (const y of Object.values(x)) stack.push(y);
+  }
+  return false;
+}
 
 /** True when parsed JSON nests deeper than `limit` (checked without recursion). */
 export function jsonDepthExceeds(v: unknown, limit: number): boolean {
@@ -563,6 +574,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
           return new FunctionError(`The string is not valid JSON: ${(e as Error).message}.`, 0);
         }
         if (jsonDepthExceeds(v, MAX_JSON_DEPTH)) return new FunctionError(`The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`, 0);
+        if (holdsInfinity(v)) return new FunctionError(`The JSON holds a number ${BEYOND_RANGE.slice('is '.length)}.`, 0);
         return v as Value;
       },
     },

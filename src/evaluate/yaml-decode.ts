@@ -8,7 +8,7 @@
  * `0x1F` and `0o17` are numbers, dates become RFC 3339 timestamps). Not supported: directives
  * (`%YAML`), several documents, complex (collection) keys, infinity and NaN; each is an error.
  */
-import { numberToString, parseNumber } from './convert.js';
+import { BEYOND_RANGE, beyondRange, numberToString, parseNumber } from './convert.js';
 import type { Value } from './value.js';
 
 /** Why a text is not YAML this decoder reads; `message` reads after "Argument 1 (src): ". */
@@ -756,8 +756,10 @@ function resolvePlain(text: string): Value {
  * reads them untagged); with an `!!int` or `!!float` tag also `0b` binary and signed prefixes.
  */
 function resolveNumber(text: string, tagged: boolean): number | bigint | undefined {
-  const n = parseNumber(text.startsWith('+') ? text.slice(1) : text);
+  const unsigned = text.startsWith('+') ? text.slice(1) : text;
+  const n = parseNumber(unsigned);
   if (n !== undefined) return n;
+  if (beyondRange(unsigned)) throw new YamlError(`the number ${text} ${BEYOND_RANGE}`);
   const m = (tagged ? /^([-+]?)0([xob])([0-9a-fA-F]+)$/ : /^()0([xo])([0-9a-fA-F]+)$/).exec(text);
   if (m === null) return undefined;
   const [, sign, base, digits] = m;

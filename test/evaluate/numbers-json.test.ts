@@ -91,4 +91,14 @@ describe('jsonencode and number precision', () => {
   it('an integer beyond 2^53 as a list index is out of range, not a crash', () => {
     expect(failure('[1, 2][9007199254740993]').summary).to.equal('Index 9007199254740993 out of range');
   });
+
+  it('a number beyond floats\' range (about 1.8e308) is an error wherever it is read, not Infinity', () => {
+    const r = parseExpression('1e400', 'main.infra');
+    expect(r.diagnostics.map((d) => [d.summary, d.detail, `${d.range?.start.column}-${d.range?.end.column}`])).to.deep.equal([
+      ['Number too large', 'The number 1e400 is beyond the largest number here (about 1.8e308).', '1-6'],
+    ]);
+    expect(failure('jsondecode("[1, -1e400]")').detail).to.equal('The JSON holds a number beyond the largest number here (about 1.8e308).');
+    expect(failure('yamldecode("a: 1e400")').detail).to.equal('Argument 1 (src): the number 1e400 is beyond the largest number here (about 1.8e308).');
+    expect(failure('tonumber("1e400")').detail).to.equal('Argument 1 (value): the number 1e400 is beyond the largest number here (about 1.8e308).');
+  });
 });
