@@ -92,6 +92,25 @@ describe('cli: modules', function () {
     expect(json.resource_changes.find((c) => c.address === 'module.ns["a"].test_instance.this')?.module_address).to.equal('module.ns["a"]');
   });
 
+  it('apply -json names the module instance and the address inside it, as Terraform\'s hooks do', async () => {
+    const r = await cli('apply', '-json', '-auto-approve', '-replace=module.ns["a"].test_instance.this');
+    expect(r.code, r.stderr).to.equal(0);
+    const planned = r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string; change?: { resource: Record<string, unknown> } })
+      .find((l) => l.type === 'planned_change' && l.change?.resource.addr === 'module.ns["a"].test_instance.this');
+    expect(planned?.change?.resource).to.deep.equal({
+      addr: 'module.ns["a"].test_instance.this',
+      module: 'module.ns["a"]',
+      resource: 'test_instance.this',
+      implied_provider: 'test',
+      resource_type: 'test_instance',
+      resource_name: 'this',
+      resource_key: null,
+    });
+  });
+
   it('-target and -replace take module addresses', async () => {
     const plan = await cli('plan', '-replace=module.ns["b"].test_instance.this', '-target=module.ns["b"]');
     expect(plan.code).to.equal(0);
