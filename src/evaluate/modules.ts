@@ -310,6 +310,15 @@ function rewritePart(p: TemplatePart, rw: Rewrite, bound: Bound): TemplatePart {
   }
 }
 
+const addressCache = new WeakMap<Config, ReadonlySet<string>>();
+
+/** The resource block addresses a module declares (within the module), computed once per module. */
+function resourceAddresses(config: Config): ReadonlySet<string> {
+  let set = addressCache.get(config);
+  if (!set) addressCache.set(config, (set = new Set(config.resources.map((r) => r.address))));
+  return set;
+}
+
 function localRef(name: string, rootRange: SourceRange, whole: Extract<Expr, { kind: 'GetAttr' }>): Expr {
   return { ...whole, object: { kind: 'Variable', name: 'local', range: rootRange }, name };
 }
@@ -346,7 +355,13 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
         rw.diags.push(error('Reference to undeclared module', `No module call named "${name}" is declared in this module.${didYouMean(name, rw.config.modules?.keys() ?? []) ? ` ${didYouMean(name, rw.config.modules?.keys() ?? [])}` : ''}`, whole.range));
       }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.module`, range: rootRange } };
-    default:
+    default: {
+      const address = `${root}.${name}`;
+      if (root !== 'data' && !resourceAddresses(rw.config).has(address)) {
+        const hint = didYouMean(address, rw.config.resources.map((r) => r.address));
+        rw.diags.push(error('Reference to undeclared resource', `A resource "${root}" "${name}" has not been declared in ${rw.prefix}.${hint ? ` ${hint}` : ''}`, whole.range));
+      }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.${root}`, range: rootRange } };
+    }
   }
 }
