@@ -111,6 +111,18 @@ describe('cli: modules', function () {
     });
   });
 
+  it('state mv moves an instance into a module instance, and state rm takes module addresses', async () => {
+    const r = await cli('state', 'mv', 'test_route.ns["a"]', 'module.ns["a"].test_route.this');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('Moved test_route.ns["a"] to module.ns["a"].test_route.this (1 record).\n');
+    const rm = await cli('state', 'rm', 'module.ns["b"].test_check.this');
+    expect(rm.code, rm.stderr).to.equal(0);
+    const list = (await cli('state', 'list')).stdout.split('\n');
+    expect(list).to.include('module.ns["a"].test_route.this');
+    expect(list).to.not.include('test_route.ns["a"]');
+    expect(list).to.not.include('module.ns["b"].test_check.this');
+  });
+
   it('-target and -replace take module addresses', async () => {
     const plan = await cli('plan', '-replace=module.ns["b"].test_instance.this', '-target=module.ns["b"]');
     expect(plan.code).to.equal(0);
