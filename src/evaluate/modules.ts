@@ -7,7 +7,13 @@
  *
  * The instances of a call (`for_each`, `count`) are decided here, before any resource is
  * planned: a module's `for_each` and `count` may use variables, locals and literals, not
- * resource attributes (they are unknown here and are an error).
+ * resource attributes (they are unknown here and are an error; see FlattenOptions).
+ *
+ * Expressions are rewritten per instance, not evaluated: `var.X` becomes the local holding the
+ * call's argument (converted to the variable's type), `TYPE.NAME` the flattened block, and
+ * `module.NAME` stays a lookup the evaluation scope answers from `Config.moduleCalls` (outputs
+ * read lazily, so reads are charged per output: src/planner/scope.ts). References to names a
+ * module does not declare are reported here, at the reference.
  */
 import type { Config, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
@@ -228,7 +234,7 @@ type Bound = ReadonlySet<string>;
  * `path.module` the module's directory. In the call's own arguments, `each` and `count.index`
  * become the call instance's.
  */
-export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
+function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
   // No closures here: this runs for every node of every module instance's expressions.
   switch (expr.kind) {
     case 'Literal':
