@@ -12,7 +12,7 @@ import { type Diagnostic, DiagnosticsError, didYouMean, error, hasErrors } from 
 import { plan as computePlan } from '../planner/planner.js';
 import { stateValues } from '../state/sensitive.js';
 import { allDataSourceNames, allTypeNames } from '../providers/registry.js';
-import { planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
+import { type ResourceGraph, planToDot, planToMermaid, renderSvg, resourceGraphToDot, resourceGraphToMermaid } from '../render/graph.js';
 import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
 import { type StateEdit, forgetInstances, moveInstances } from '../state/move.js';
@@ -250,9 +250,15 @@ export async function graphCommand(opts: ConfigOptions & { format?: string; plan
     for (const [f, s] of config.files) io.sources.set(f, s);
     const r = placeholderPlan(config, opts, io);
     if (!r.plan) throw new DiagnosticsError(r.diagnostics);
-    const g = {
-      nodes: r.plan.changes.map((c) => ({ address: c.address, type: c.type, role: c.role })),
-      edges: r.plan.changes.flatMap((c) => c.dependencies.map((d) => ({ from: c.address, to: d }))),
+    // Data sources are nodes too, as in Terraform's graph: an edge to each from what reads it, and from it to what it reads.
+    const data = r.plan.data ?? [];
+    const nodes: ResourceGraph['nodes'] = [
+      ...r.plan.changes.map((c) => ({ address: c.address, type: c.type, role: c.role })),
+      ...data.map((d) => ({ address: d.address, type: d.type, mode: 'data' as const })),
+    ];
+    const g: ResourceGraph = {
+      nodes: data.length ? [...nodes].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) : nodes,
+      edges: [...r.plan.changes, ...data].flatMap((c) => (c.directDependencies ?? c.dependencies).map((d) => ({ from: c.address, to: d }))),
     };
     if (format === 'mermaid') {
       io.out(resourceGraphToMermaid(g) + '\n');

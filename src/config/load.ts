@@ -277,14 +277,6 @@ class Decoder {
         );
         continue;
       }
-      if (this.inModule && item.type === 'data') {
-        this.fail(
-          'Data block not allowed in a module',
-          'Data sources are read in the root module only (for now): declare this data block in the root module and pass what the module needs as an input variable.',
-          item.typeRange,
-        );
-        continue;
-      }
       switch (item.type) {
         case 'module':
           this.moduleCall(item);

@@ -10,6 +10,7 @@
  */
 import { type Diagnostic, type Result, didYouMean, error, nearest } from '../diagnostics.js';
 import type { SourceRange } from '../diagnostics.js';
+import { splitModule } from '../addrs/address.js';
 import type { CallExpr, Expr, TemplateExpr, TemplatePart } from '../parser/ast.js';
 import { ConversionError, describeValue, getKey, numberToString, parseNumber, setKey } from './convert.js';
 import { FUNCTIONS, FunctionError, checkArgument, compareStrings, type FunctionContext } from './functions.js';
@@ -346,6 +347,12 @@ function evRootAttr(root: string, name: string, range: SourceRange, c: Ctx): Val
       if (v !== undefined) return v;
       if (root === 'module') return failStatic(c, 'Reference to undeclared module', `No module call named "${name}" is declared in the root module.`, range);
       const address = `${root}.${name}`;
+      // A module's `data.TYPE.NAME`, rewritten to its instance's address (evaluate/modules.ts).
+      const inModule = root.startsWith('module.') ? splitModule(address) : undefined;
+      if (inModule?.rest.startsWith('data.')) {
+        const [, type, dataName] = inModule.rest.split('.');
+        return failStatic(c, `Reference to undeclared data source "${inModule.rest}"`, `A data source "${type}" "${dataName}" has not been declared in ${inModule.module}.`, range);
+      }
       let hint = scope.names ? didYouMean(address, scope.names.resources) : undefined;
       if (hint === undefined) {
         const keyword = nearest(root, REFERENCE_ROOTS);

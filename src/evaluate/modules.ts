@@ -1,7 +1,7 @@
 /**
  * Module calls flattened into one configuration: every resource of every module instance
  * becomes a resource block of the root with its full address (`module.dns["a"].local_host.ns`),
- * and the modules' variables, locals and outputs become locals with addresses for names
+ * every data block a data block of the root (`module.dns["a"].data.local_file.zone`), and the modules' variables, locals and outputs become locals with addresses for names
  * (`module.dns["a"].var.zone`). The graph, planner, apply and state then know nothing of
  * modules but their addresses.
  *
@@ -54,6 +54,7 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
   const diags: Diagnostic[] = [];
   const out: Output = {
     resources: [...config.resources],
+    dataSources: [...(config.dataSources ?? [])],
     locals: new Map<string, LocalDecl>(config.locals),
     calls: new Map<string, ModuleCallInstances>(),
     unknownInstances: opts.unknownInstances ?? 'error',
@@ -61,8 +62,12 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
   const rootScope = expansionScope(config, variables, env);
   for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
   const resources = out.resources.map((r) => withModuleDependencies(r, out.calls));
-  const { modules: _modules, ...rest } = config;
-  return { value: { ...rest, resources, locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules }, diagnostics: diags };
+  const dataSources = out.dataSources.map((r) => withModuleDependencies(r, out.calls));
+  const { modules: _modules, dataSources: _data, ...rest } = config;
+  return {
+    value: { ...rest, resources, ...(dataSources.length ? { dataSources } : {}), locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules },
+    diagnostics: diags,
+  };
 }
 
 /** Scope for deciding instances: variables and locals; every resource and module output is unknown. */
@@ -78,6 +83,7 @@ function join(prefix: string, rest: string): string {
 /** What flattening builds, and how. */
 interface Output {
   readonly resources: ResourceDecl[];
+  readonly dataSources: ResourceDecl[];
   readonly locals: Map<string, LocalDecl>;
   readonly calls: Map<string, ModuleCallInstances>;
   readonly unknownInstances: 'error' | 'unknown';
@@ -141,7 +147,7 @@ function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalSco
     }
     instances.set(key.index, outputs);
     const callDepends = call.dependsOn.map((d) => ({ address: d.address.startsWith(ABSOLUTE) ? d.address : `${ABSOLUTE}${join(parent.prefix, d.address)}`, range: d.range }));
-    for (const r of child.resources) {
+    for (const r of [...child.resources, ...(child.dataSources ?? [])]) {
       const address = `${prefix}.${r.address}`;
       const decl: { -readonly [K in keyof ResourceDecl]: ResourceDecl[K] } = {
         ...r,
@@ -152,17 +158,19 @@ function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalSco
       };
       if (r.forEach) decl.forEach = rewrite(r.forEach, inModule);
       if (r.count) decl.count = rewrite(r.count, inModule);
-      out.resources.push(decl);
+      (r.mode === 'data' ? out.dataSources : out.resources).push(decl);
       resources.push(address);
     }
     if (child.modules) {
       const childScope = expansionScope(child, values, env);
       const before = out.resources.length;
+      const dataBefore = out.dataSources.length;
       for (const inner of child.modules.values()) {
         // A call's depends_on holds for everything inside it, nested calls included.
         flattenCall(call.dependsOn.length ? { ...inner, dependsOn: [...inner.dependsOn, ...callDepends] } : inner, inModule, childScope, env, out);
       }
       for (let i = before; i < out.resources.length; i++) resources.push(out.resources[i].address);
+      for (let i = dataBefore; i < out.dataSources.length; i++) resources.push(out.dataSources[i].address);
     }
   }
   out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : call.count ? 'count' : 'single', instances, resources });
@@ -278,6 +286,10 @@ function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
       return { ...expr, parts: rewriteParts(expr.parts, rw, bound) };
     case 'GetAttr': {
       const o = expr.object;
+      // `data.TYPE.NAME` is the instance's data block: `module.m["k"].data.TYPE` . NAME, as a resource reads.
+      if (rw.prefix !== '' && o.kind === 'GetAttr' && o.object.kind === 'Variable' && o.object.name === 'data' && !bound.has('data')) {
+        return { ...expr, object: { kind: 'Variable', name: `${rw.prefix}.data.${o.name}`, range: o.range } };
+      }
       if (o.kind === 'Variable' && !bound.has(o.name)) return rewriteRoot(o.name, o.range, expr.name, expr, rw);
       return { ...expr, object: rewrite(o, rw, bound) };
     }
@@ -388,6 +400,7 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
     case 'each':
     case 'count':
     case 'self':
+    case 'data':
       return whole;
     case 'module':
       if (!rw.config.modules?.has(name)) {

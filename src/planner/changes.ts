@@ -47,6 +47,7 @@ export function configuredChanges(ctx: PlanContext, pass: PassResult, forced: Re
       priorGeneration: ev.prior?.generation ?? 0,
       plannedGeneration: hasAction(actions, 'create') ? ev.generation : ev.prior?.generation ?? ev.generation,
       dependencies: [...ev.deps].sort(),
+      ...(ev.directDeps ? { directDependencies: [...ev.directDeps].sort() } : {}),
     });
   }
   return changes;

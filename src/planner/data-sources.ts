@@ -60,6 +60,8 @@ export interface EvaluatedData {
   readonly needed?: DataReadNeeded;
   /** Resource instances it depends on, directly or through other data sources. */
   readonly deps: ReadonlySet<string>;
+  /** Present when it read another data source: what it depends on directly, data sources included. For the graph only. */
+  readonly directDeps?: ReadonlySet<string>;
 }
 
 /** Where a failed read of `decl` is reported: its first argument's value, else the block. */

@@ -81,16 +81,25 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       } else for (const r of expanded.reads) deps.add(r);
       for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
       deps.delete(address);
+      // What it read directly, data sources included, before they are replaced by the resources
+      // behind them (kept for the graph, and only when there are data sources: one set fewer per instance).
+      const direct = readsData(deps, data) ? new Set(deps) : undefined;
       throughData(deps, data);
       const generation = placedGeneration(ctx, { decl, info, deps, address }, instances, forced) ?? plannedGeneration(ctx, decl, address, info.schema.role, deps, instances);
       // Preconditions come before the change is planned; what they read is a dependency too.
       const pre = scope.recording(() => checkRules(decl.lifecycle.preconditions, instScope, CONDITION_FAILED.precondition));
       ctx.diagnostics.push(...pre.result.diagnostics);
-      for (const r of pre.reads) deps.add(r);
+      for (const r of pre.reads) {
+        deps.add(r);
+        direct?.add(r);
+      }
       deps.delete(address);
       const triggers = firedTriggers(ctx, decl, instScope, instances);
       ctx.diagnostics.push(...triggers.diagnostics);
-      for (const a of triggers.instances) deps.add(a);
+      for (const a of triggers.instances) {
+        deps.add(a);
+        direct?.add(a);
+      }
       deps.delete(address);
       const diff = diffInstance(ctx, {
         decl,
@@ -105,9 +114,14 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
       // Postconditions see the planned values; one that needs values known only after apply waits for apply.
       const post = scope.recording(() => checkRules(decl.lifecycle.postconditions, { ...instScope, self: diff.after }, CONDITION_FAILED.postcondition));
       ctx.diagnostics.push(...post.result.diagnostics);
-      for (const r of post.reads) deps.add(r);
+      for (const r of post.reads) {
+        deps.add(r);
+        direct?.add(r);
+      }
       deps.delete(address);
-      instances.set(address, { decl, address, index: key.index, info, deps, generation, ...diff, triggeredBy: diff.kind === 'replace' ? triggers.fired : [] });
+      direct?.delete(address);
+      const directDeps = direct ? { directDeps: direct } : {};
+      instances.set(address, { decl, address, index: key.index, info, deps, ...directDeps, generation, ...diff, triggeredBy: diff.kind === 'replace' ? triggers.fired : [] });
       block.instances.set(key.index, diff.after);
     }
     blocks.set(decl.address, block);
@@ -155,13 +169,20 @@ function evaluateDataBlock(
     for (const d of decl.dependsOn) for (const a of dependsOnTargets(d.address, blocks)) deps.add(a);
     deps.delete(address);
     const direct = [...deps].filter((d) => data.has(d));
+    const directDeps = direct.length > 0 ? new Set(deps) : undefined;
     throughData(deps, data);
     // Arguments with errors are not read: the errors are the plan's answer.
     if (hasErrors(body.result.diagnostics)) continue;
     const ev = evaluateDataInstance({ decl, address, index: key.index, info, config: body.result.value, deps, dataDeps: direct, range }, instances, data, ctx.input.dataReads, ctx.input.noDataReads === true || ctx.input.mode === 'destroy');
-    data.set(address, ev);
+    data.set(address, directDeps ? { ...ev, directDeps } : ev);
     block.instances.set(key.index, ev.value);
   }
+}
+
+/** True when one of `deps` is a data source instance. */
+function readsData(deps: ReadonlySet<string>, data: ReadonlyMap<string, EvaluatedData>): boolean {
+  for (const d of deps) if (data.has(d)) return true;
+  return false;
 }
 
 /** Replaces the data sources among `deps` by the resource instances they depend on. */

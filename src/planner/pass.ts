@@ -18,6 +18,11 @@ export interface Evaluated {
   readonly info: TypeInfo;
   readonly after: Record<string, Value>;
   readonly deps: Set<string>;
+  /**
+   * Present when it read a data source: what it depends on directly, data sources included
+   * (`deps` holds the resources behind them instead). For the graph only.
+   */
+  readonly directDeps?: ReadonlySet<string>;
   readonly prior: StateInstance | undefined;
   readonly kind: ChangeKind;
   readonly replacePaths: string[];

@@ -41,7 +41,7 @@ export function summarizeConfiguration(config: Config): PlanConfiguration {
   const calls = config.modules ?? config.moduleTree;
   return {
     // A flattened configuration holds its modules' resources too; they are under moduleCalls.
-    resources: [...config.resources.filter((r) => !r.address.startsWith('module.')), ...(config.dataSources ?? [])].map((r) => ({
+    resources: [...config.resources.filter((r) => !r.address.startsWith('module.')), ...(config.dataSources ?? []).filter((r) => !r.address.startsWith('module.'))].map((r) => ({
       ...(r.mode ? { mode: r.mode } : {}),
       address: r.address,
       type: r.type,

@@ -48,7 +48,13 @@ export interface ResourceChange {
   /** Generation of the prior live copy (blue) and of the copy created (green), when blue-green. */
   readonly priorGeneration: number;
   readonly plannedGeneration: number;
+  /** Instances it depends on: resources, and the resources behind the data sources it read. */
   readonly dependencies: readonly string[];
+  /**
+   * Present when it read a data source: what it depends on directly, data sources
+   * (`data.TYPE.NAME`) included, for `infra graph`. Display only: apply orders by `dependencies`.
+   */
+  readonly directDependencies?: readonly string[];
 }
 
 /**
@@ -249,6 +255,8 @@ export interface DataSourceRead {
   readonly deferred?: 'config-unknown' | 'dependency-pending';
   /** Resource instances it depends on (directly or through other data sources). */
   readonly dependencies: readonly string[];
+  /** Present when it read another data source: what it depends on directly, data sources included (display only: `infra graph`). */
+  readonly directDependencies?: readonly string[];
 }
 
 /**

@@ -123,6 +123,7 @@ function dataSourceReads(pass: PassResult): DataSourceRead[] {
       values: d.value,
       ...(d.deferred ? { deferred: d.deferred } : {}),
       dependencies: [...d.deps].sort(),
+      ...(d.directDeps ? { directDependencies: [...d.directDeps].sort() } : {}),
     }));
 }
 

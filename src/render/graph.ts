@@ -8,10 +8,11 @@ import type { Role } from '../providers/contract.js';
 import { stepEdges } from './step-graph.js';
 import { stepDetail, stepKindWord } from './symbols.js';
 
-/** The dependency graph of resource instances, as the graph module hands it over. */
+/** The dependency graph of resource and data source instances, as the graph module hands it over. */
 export interface ResourceGraph {
-  readonly nodes: readonly { readonly address: string; readonly type: string; readonly role?: Role }[];
-  /** `from` depends on `to` (the arrow points at what a resource needs). */
+  /** `mode` data: a data source instance (`data.local_file.zone`), drawn apart from resources. */
+  readonly nodes: readonly { readonly address: string; readonly type: string; readonly role?: Role; readonly mode?: 'data' }[];
+  /** `from` depends on `to` (the arrow points at what a resource or data source needs). */
   readonly edges: readonly { readonly from: string; readonly to: string }[];
 }
 
@@ -32,6 +33,9 @@ const ROLE_STYLE: Readonly<Record<Role, { readonly shape: string; readonly fill:
   check: { shape: 'diamond', fill: '#ebfbee' },
   route: { shape: 'hexagon', fill: '#fff4e6' },
 };
+
+/** A data source is read, never created: a cylinder, grey. */
+const DATA_STYLE = { shape: 'cylinder', fill: '#f1f3f5' } as const;
 
 /** What a step node says: its kind and detail on one line, its address on the next. */
 function stepLabelLines(step: Step): [string, string] {
@@ -73,11 +77,11 @@ export function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
 }
 
-/** The resource dependency graph as DOT; nodes shaped and filled by role. No trailing newline. */
+/** The resource dependency graph as DOT; nodes shaped and filled by role, data sources as cylinders. No trailing newline. */
 export function resourceGraphToDot(g: ResourceGraph): string {
   const out = ['digraph resources {', '  rankdir=LR;', '  node [style=filled, fontname="Helvetica", fontsize=10];'];
   for (const n of g.nodes) {
-    const style = ROLE_STYLE[n.role ?? 'instance'];
+    const style = n.mode === 'data' ? DATA_STYLE : ROLE_STYLE[n.role ?? 'instance'];
     out.push(`  ${dotString(n.address)} [shape=${style.shape}, fillcolor=${dotString(style.fill)}];`);
   }
   for (const e of g.edges) out.push(`  ${dotString(e.from)} -> ${dotString(e.to)};`);
@@ -200,7 +204,8 @@ export function planToMermaid(plan: Plan): string {
 /**
  * The resource dependency graph as a Mermaid flowchart (`flowchart LR`): nodes `r1..rN` in the
  * order given, shaped by role (instance box, provision subroutine, check rhombus, route
- * hexagon), an arrow from each resource to what it depends on. No trailing newline.
+ * hexagon; a data source a cylinder), an arrow from each node to what it depends on. No
+ * trailing newline.
  */
 export function resourceGraphToMermaid(g: ResourceGraph): string {
   const out = ['flowchart LR'];
@@ -212,7 +217,7 @@ export function resourceGraphToMermaid(g: ResourceGraph): string {
     route: ['{{', '}}'],
   };
   for (const n of g.nodes) {
-    const [open, close] = shape[n.role ?? 'instance'];
+    const [open, close] = n.mode === 'data' ? (['[(', ')]'] as const) : shape[n.role ?? 'instance'];
     out.push(`  ${id.get(n.address)}${open}"${mermaidText(n.address)}"${close}`);
   }
   for (const e of g.edges) {

@@ -492,8 +492,10 @@ function dataResource(d: DataSourceRead): ModuleResourceJson {
 /** A data source read during apply, as Terraform lists it in `resource_changes`: action `read`. */
 function dataReadChange(d: DataSourceRead): ResourceChangeJson {
   const after = attributesToJson(d.values);
+  const module = moduleOf(d.address);
   return {
     address: d.address,
+    ...(module === '' ? {} : { module_address: module }),
     mode: 'data',
     type: d.type,
     name: d.name,

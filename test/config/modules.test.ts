@@ -58,9 +58,10 @@ describe('Module calls (loading)', () => {
     ]);
   });
 
-  it('refuses a data block inside a module, naming where it is', () => {
-    expect(load({ 'main.infra': 'module "a" {\n  source = "./m"\n}\n', 'm/main.infra': 'data "local_file" "zone" {\n  filename = "zone.db"\n}\n' }).diagnostics).to.deep.equal([
-      'm/main.infra:1:1: Data block not allowed in a module: Data sources are read in the root module only (for now): declare this data block in the root module and pass what the module needs as an input variable.',
+  it('loads a data block inside a module, and refuses its lifecycle block as in the root module', () => {
+    expect(load({ 'main.infra': 'module "a" {\n  source = "./m"\n}\n', 'm/main.infra': 'data "local_file" "zone" {\n  filename = "zone.db"\n}\n' })).to.deep.equal({ modules: ['a'], diagnostics: [] });
+    expect(load({ 'main.infra': 'module "a" {\n  source = "./m"\n}\n', 'm/main.infra': 'data "local_file" "zone" {\n  filename = "zone.db"\n  lifecycle {\n  }\n}\n' }).diagnostics).to.deep.equal([
+      'm/main.infra:3:3: Unsupported lifecycle block in data block: A data source is read, never created, replaced or destroyed: it has no lifecycle.',
     ]);
   });
 

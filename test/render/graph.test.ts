@@ -172,3 +172,33 @@ describe('DOT rendered by Graphviz (WebAssembly)', () => {
     expect(message).to.match(/syntax error/);
   });
 });
+
+describe('data sources in the resource graph', () => {
+  const WITH_DATA: ResourceGraph = {
+    nodes: [
+      { address: 'data.local_file.zone', type: 'local_file', mode: 'data' },
+      { address: 'test_instance.ns', type: 'test_instance', role: 'instance' },
+    ],
+    edges: [{ from: 'test_instance.ns', to: 'data.local_file.zone' }],
+  };
+
+  it('DOT draws a data source as a grey cylinder, with the edge from what reads it', () => {
+    expect(resourceGraphToDot(WITH_DATA).split('\n')).to.deep.equal([
+      'digraph resources {',
+      '  rankdir=LR;',
+      '  node [style=filled, fontname="Helvetica", fontsize=10];',
+      '  "data.local_file.zone" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "test_instance.ns" [shape=box, fillcolor="#e7f5ff"];',
+      '  "test_instance.ns" -> "data.local_file.zone";',
+      '}',
+    ]);
+  });
+
+  it('Mermaid draws it as a cylinder node that parses', async () => {
+    const text = resourceGraphToMermaid(WITH_DATA);
+    expect(text.split('\n')).to.deep.equal(['flowchart LR', '  r1[("data.local_file.zone")]', '  r2["test_instance.ns"]', '  r2 --> r1']);
+    const chart = await parseFlowchart(text);
+    expect([...chart.nodes.values()]).to.deep.equal(['data.local_file.zone', 'test_instance.ns']);
+    expect(chart.edges).to.deep.equal([{ from: 'r2', to: 'r1' }]);
+  });
+});

@@ -1,0 +1,113 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useRecordingProject } from '../support/recording-project.js';
+
+/** A name server module that reads its zone from a file in its own directory (`path.module`). */
+const MODULE = `
+variable "zone" {
+  type = string
+}
+
+data "local_file" "zone" {
+  filename = "\${path.module}/\${var.zone}.db"
+}
+
+resource "test_instance" "ns" {
+  name  = "ns-\${var.zone}"
+  image = data.local_file.zone.content
+}
+`;
+
+const ROOT = `
+module "dns" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/dns"
+  zone     = each.key
+}
+`;
+
+describe('cli: data sources inside a module used twice', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject(
+    { 'main.infra': ROOT, 'modules/dns/main.infra': MODULE, 'modules/dns/a.db': 'zone-a-1', 'modules/dns/b.db': 'zone-b-1' },
+    { applied: true },
+  );
+
+  it('reads the file of each module instance, records it under its full address, and a change of one shows in the next plan', async () => {
+    expect(project.provider.calls.filter((c) => c.op === 'create').map((c) => [c.address, c.config?.image])).to.deep.equal([
+      ['module.dns["a"].test_instance.ns', 'zone-a-1'],
+      ['module.dns["b"].test_instance.ns', 'zone-b-1'],
+    ]);
+    const recorded = project.state().data_sources ?? [];
+    expect(recorded.map((d) => [d.address, d.name, d.index, d.attributes.filename, d.attributes.content])).to.deep.equal([
+      ['module.dns["a"].data.local_file.zone', 'zone', null, join(project.dir, 'modules/dns/a.db'), 'zone-a-1'],
+      ['module.dns["b"].data.local_file.zone', 'zone', null, join(project.dir, 'modules/dns/b.db'), 'zone-b-1'],
+    ]);
+    expect((await project.cli('plan')).stdout).to.include('No changes.');
+
+    writeFileSync(join(project.dir, 'modules/dns/b.db'), 'zone-b-2');
+    const changed = await project.cli('plan');
+    expect(changed.stderr).to.equal('');
+    expect(changed.code).to.equal(0);
+    expect(changed.stdout).to.include('# module.dns["b"].test_instance.ns must be replaced');
+    expect(changed.stdout).to.include('~ image = "zone-b-1" -> "zone-b-2" # forces replacement');
+    expect(changed.stdout).to.not.include('module.dns["a"].test_instance.ns must be replaced');
+    expect(changed.stdout).to.include('Plan: 1 to add, 0 to change, 1 to destroy.');
+  });
+});
+
+describe('cli: infra graph draws data sources', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': `
+resource "test_instance" "src" {
+  name = "src"
+}
+
+data "local_file" "key" {
+  filename = "\${path.root}/\${test_instance.src.name}.txt"
+}
+
+data "local_file" "again" {
+  filename = data.local_file.key.filename
+}
+
+resource "test_instance" "web" {
+  name  = "web"
+  image = data.local_file.again.content
+}
+
+module "dns" {
+  source = "./modules/dns"
+  zone   = "a"
+}
+`,
+    'modules/dns/main.infra': MODULE,
+    'src.txt': 'key',
+    'modules/dns/a.db': 'zone-a',
+  });
+
+  it('as nodes, with an edge from what reads each to it and from it to what it reads', async () => {
+    const r = await project.cli('graph');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout.split('\n')).to.deep.equal([
+      'digraph resources {',
+      '  rankdir=LR;',
+      '  node [style=filled, fontname="Helvetica", fontsize=10];',
+      '  "data.local_file.again" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "data.local_file.key" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "module.dns.data.local_file.zone" [shape=cylinder, fillcolor="#f1f3f5"];',
+      '  "module.dns.test_instance.ns" [shape=box, fillcolor="#e7f5ff"];',
+      '  "test_instance.src" [shape=box, fillcolor="#e7f5ff"];',
+      '  "test_instance.web" [shape=box, fillcolor="#e7f5ff"];',
+      '  "module.dns.test_instance.ns" -> "module.dns.data.local_file.zone";',
+      '  "test_instance.web" -> "data.local_file.again";',
+      '  "data.local_file.again" -> "data.local_file.key";',
+      '  "data.local_file.key" -> "test_instance.src";',
+      '}',
+      '',
+    ]);
+  });
+});
