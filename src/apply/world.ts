@@ -37,14 +37,8 @@ export class World {
     this.byBlock = new Map([...config.resources, ...(config.dataSources ?? [])].map((r) => [r.address, r]));
     // Data sources: what the plan read, or for the ones read during apply, unknown until read.
     for (const d of plan.data ?? []) {
-      const blockAddr = blockOf(d.address);
-      const decl = this.byBlock.get(blockAddr);
-      if (!decl) continue;
-      let b = this.blockValues.get(blockAddr);
-      if (!b) {
-        b = { decl, instances: new Map<InstanceIndex, ObjectValue>() };
-        this.blockValues.set(blockAddr, b);
-      }
+      const b = this.instancesOf(d.address);
+      if (!b) continue;
       b.instances.set(d.index, d.values as ObjectValue);
       this.dataIndex.set(d.address, d.index);
     }
@@ -59,19 +53,26 @@ export class World {
     for (const c of plan.changes) {
       if (c.after === null || this.kept.has(c.address)) continue;
       this.kept.set(c.address, c);
-      const blockAddr = blockOf(c.address);
-      const decl = this.byBlock.get(blockAddr);
-      if (!decl) continue;
-      let b = this.blockValues.get(blockAddr);
-      if (!b) {
-        b = { decl, instances: new Map<InstanceIndex, ObjectValue>() };
-        this.blockValues.set(blockAddr, b);
-      }
+      const b = this.instancesOf(c.address);
+      if (!b) continue;
       b.instances.set(c.index, this.values.get(c.address) ?? (c.after as ObjectValue));
     }
   }
 
   /** What the instance at `address` is now, as far as this apply knows (undefined: nothing yet). */
+  /** The values of the block `address` is an instance of (made on first use); undefined for a block the configuration lacks. */
+  private instancesOf(address: string): BlockValues | undefined {
+    const blockAddr = blockOf(address);
+    const decl = this.byBlock.get(blockAddr);
+    if (!decl) return undefined;
+    let b = this.blockValues.get(blockAddr);
+    if (!b) {
+      b = { decl, instances: new Map<InstanceIndex, ObjectValue>() };
+      this.blockValues.set(blockAddr, b);
+    }
+    return b;
+  }
+
   current(address: string): ObjectValue | undefined {
     return this.values.get(address);
   }

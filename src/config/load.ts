@@ -698,7 +698,7 @@ class Decoder {
           break;
         }
         case 'depends_on':
-          dependsOn = this.dependsOn(item, true);
+          dependsOn = this.dependsOn(item);
           break;
         default:
           args.set(item.name, item);
@@ -935,8 +935,8 @@ class Decoder {
     return keepBlue ? { range: b.range, maxParallel, options, keepBlue } : { range: b.range, maxParallel, options };
   }
 
-  /** `depends_on = [...]`; `modules`: module calls (`module.NAME`) may be listed too. */
-  private dependsOn(a: Attribute, modules = true): { address: string; range: SourceRange }[] {
+  /** `depends_on = [...]`: resources, their instances, and module calls (`module.NAME`). */
+  private dependsOn(a: Attribute): { address: string; range: SourceRange }[] {
     const e = a.expr;
     if (e.kind !== 'Tuple') {
       this.fail('Invalid depends_on', 'depends_on is a list of resources: depends_on = [local_host.ns, nginx_upstream.lb].', e.range);
@@ -944,11 +944,11 @@ class Decoder {
     }
     const out: { address: string; range: SourceRange }[] = [];
     for (const item of e.items) {
-      const address = modules ? (moduleCallAddress(item) ?? resourceAddress(item)) : resourceAddress(item);
+      const address = moduleCallAddress(item) ?? resourceAddress(item);
       if (address === undefined) {
         this.fail(
           'Invalid depends_on entry',
-          'Each entry is a resource (TYPE.NAME) or one of its instances (TYPE.NAME["key"] or TYPE.NAME[0]), not an attribute or a value.',
+          'Each entry is a resource (TYPE.NAME), one of its instances (TYPE.NAME["key"] or TYPE.NAME[0]) or a module call (module.NAME), not an attribute or a value.',
           item.range,
         );
         continue;

@@ -14,6 +14,14 @@ export class ConversionError {
 
 const NUMBER_SYNTAX = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/** How a message says a number is too large for a float (`The number 1e400 ${BEYOND_RANGE}.`). */
+export const BEYOND_RANGE = 'is beyond the largest number here (about 1.8e308)';
+
+/** Whether `s` is written as a number but is too large for a float (`1e400`). */
+export function beyondRange(s: string): boolean {
+  return NUMBER_SYNTAX.test(s) && !Number.isFinite(Number(s));
+}
+
 /**
  * Parses the decimal syntax the language accepts in numeric strings; undefined if it is not one.
  * A whole number a float cannot hold exactly (`9007199254740993`, `1234567890123456789e3`) comes
@@ -137,6 +145,7 @@ export function convert(v: Value, type: Type): Value | ConversionError {
       if (isNumber(v)) return v;
       if (typeof v === 'string') {
         const n = parseNumber(v);
+        if (n === undefined && beyondRange(v)) return new ConversionError(`the number ${v} ${BEYOND_RANGE}`);
         if (n === undefined) return new ConversionError('a number is required, got a string that is not a number');
         return n;
       }
@@ -225,8 +234,13 @@ export function convert(v: Value, type: Type): Value | ConversionError {
 export function setElements(xs: readonly Value[]): Value[] {
   const out: Value[] = [];
   for (const x of xs) if (containsUnknown(x) || !out.some((y) => valueEquals(x, y))) out.push(x);
-  if (out.every((x) => typeof x === 'string')) return (out as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (out.every((x) => typeof x === 'number')) return (out as number[]).sort((a, b) => a - b);
+  // Terraform orders a set of primitives by value (false before true) with null last; a bigint
+  // and a float compare exactly with < and >.
+  const known = out.filter((x) => x !== null);
+  const nulls = out.length - known.length;
+  const ordered = (sorted: Value[]): Value[] => (nulls === 0 ? sorted : [...sorted, ...Array<Value>(nulls).fill(null)]);
+  const byValue = (a: Value, b: Value): number => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+  if (known.every((x) => typeof x === 'string') || known.every(isNumber) || known.every((x) => typeof x === 'boolean')) return ordered(known.sort(byValue));
   return out;
 }
 

@@ -818,8 +818,13 @@ function integerArithmetic(l: number | bigint, r: number | bigint, op: string): 
   if (typeof l === 'number' && !Number.isInteger(l)) return undefined;
   if (typeof r === 'number' && !Number.isInteger(r)) return undefined;
   if (typeof l === 'number' && typeof r === 'number') {
-    const f = op === '+' ? l + r : op === '-' ? l - r : op === '*' ? l * r : undefined;
-    if (f === undefined || Math.abs(f) <= Number.MAX_SAFE_INTEGER) return undefined;
+    // Floats are exact here: the result of + - * is within 2^53, or / and % take operands within it.
+    if (op === '/' || op === '%') {
+      if (Math.abs(l) <= Number.MAX_SAFE_INTEGER && Math.abs(r) <= Number.MAX_SAFE_INTEGER) return undefined;
+    } else {
+      const f = op === '+' ? l + r : op === '-' ? l - r : l * r;
+      if (Math.abs(f) <= Number.MAX_SAFE_INTEGER) return undefined;
+    }
   }
   const a = BigInt(l);
   const b = BigInt(r);

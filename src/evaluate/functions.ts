@@ -18,7 +18,7 @@ import { formatDate, nowTimestamp, parseTimestamp } from './datetime.js';
 import { translateRegex, expandTemplate } from './regex.js';
 import { yamlEncode } from './yaml.js';
 import { YamlError, yamlDecode } from './yaml-decode.js';
-import { ConversionError, convert, describeValue, getKey, numberToString, setKey, unify } from './convert.js';
+import { BEYOND_RANGE, ConversionError, convert, describeValue, getKey, numberToString, setElements, setKey, unify } from './convert.js';
 import { parseJson } from './json-text.js';
 import {
   Sensitive,
@@ -269,6 +269,17 @@ export function jsonEncode(v: Json): string {
 /** Deepest value jsondecode builds: deeper input would overflow the stack of later recursive walks. */
 export const MAX_JSON_DEPTH = 500;
 
+/** True when parsed JSON holds a number too large for a float (JSON.parse reads `1e400` as Infinity). */
+function holdsInfinity(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x === 'number' && !Number.isFinite(x)) return true;
+    if (x !== null && typeof x === 'object') for (const y of Object.values(x)) stack.push(y);
+  }
+  return false;
+}
+
 /** True when parsed JSON nests deeper than `limit` (checked without recursion). */
 export function jsonDepthExceeds(v: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[v, 0]];
@@ -457,7 +468,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['tobool', { signature: 'tobool(value)', params: [p('value', 'bool', true)], impl: (a) => a[0] }],
   ['lower', { signature: 'lower(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toLowerCase() }],
   ['upper', { signature: 'upper(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).toUpperCase() }],
-  ['trimspace', { signature: 'trimspace(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).trim() }],
+  // Go's unicode.IsSpace: JavaScript's trim() differs on U+0085 (a space to Go) and U+FEFF (not one).
+  ['trimspace', { signature: 'trimspace(string)', params: [p('string', 'string')], impl: (a) => str(a[0]).replace(/^[\t\n\v\f\r\u0085\p{Z}]+|[\t\n\v\f\r\u0085\p{Z}]+$/gu, '') }],
   ['sha256', { signature: 'sha256(string)', params: [p('string', 'string')], impl: (a) => createHash('sha256').update(str(a[0]), 'utf8').digest('hex') }],
   [
     'toset',
@@ -465,8 +477,9 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'toset(list)',
       params: [p('list', 'list')],
       impl: (a) => {
-        const xs = stringElements(list(a[0]), 0, 'toset() makes a set of strings');
-        return xs instanceof FunctionError ? xs : markSet([...new Set(xs)].sort(compareStrings));
+        const xs = unify(list(a[0]));
+        if (xs === undefined) return new FunctionError('Argument 1 (list): cannot convert tuple to set of any single type.', 0);
+        return markSet(setElements(xs));
       },
     },
   ],
@@ -561,6 +574,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
           return new FunctionError(`The string is not valid JSON: ${(e as Error).message}.`, 0);
         }
         if (jsonDepthExceeds(v, MAX_JSON_DEPTH)) return new FunctionError(`The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`, 0);
+        if (holdsInfinity(v)) return new FunctionError(`The JSON holds a number ${BEYOND_RANGE.slice('is '.length)}.`, 0);
         return v as Value;
       },
     },

@@ -7,7 +7,13 @@
  *
  * The instances of a call (`for_each`, `count`) are decided here, before any resource is
  * planned: a module's `for_each` and `count` may use variables, locals and literals, not
- * resource attributes (they are unknown here and are an error).
+ * resource attributes (they are unknown here and are an error; see FlattenOptions).
+ *
+ * Expressions are rewritten per instance, not evaluated: `var.X` becomes the local holding the
+ * call's argument (converted to the variable's type), `TYPE.NAME` the flattened block, and
+ * `module.NAME` stays a lookup the evaluation scope answers from `Config.moduleCalls` (outputs
+ * read lazily, so reads are charged per output: src/planner/scope.ts). References to names a
+ * module does not declare are reported here, at the reference.
  */
 import type { ConditionRule, Config, Lifecycle, LocalDecl, ModuleCallDecl, ModuleCallInstances, ResourceDecl } from '../config/types.js';
 import { type Diagnostic, type Result, type SourceRange, didYouMean, error } from '../diagnostics.js';
@@ -268,7 +274,7 @@ type Bound = ReadonlySet<string>;
  * `path.module` the module's directory. In the call's own arguments, `each` and `count.index`
  * become the call instance's.
  */
-export function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
+function rewrite(expr: Expr, rw: Rewrite, bound: Bound = NOTHING_BOUND): Expr {
   // No closures here: this runs for every node of every module instance's expressions.
   switch (expr.kind) {
     case 'Literal':
@@ -354,6 +360,15 @@ function rewritePart(p: TemplatePart, rw: Rewrite, bound: Bound): TemplatePart {
   }
 }
 
+const addressCache = new WeakMap<Config, ReadonlySet<string>>();
+
+/** The resource block addresses a module declares (within the module), computed once per module. */
+function resourceAddresses(config: Config): ReadonlySet<string> {
+  let set = addressCache.get(config);
+  if (!set) addressCache.set(config, (set = new Set(config.resources.map((r) => r.address))));
+  return set;
+}
+
 function localRef(name: string, rootRange: SourceRange, whole: Extract<Expr, { kind: 'GetAttr' }>): Expr {
   return { ...whole, object: { kind: 'Variable', name: 'local', range: rootRange }, name };
 }
@@ -392,7 +407,13 @@ function rewriteRoot(root: string, rootRange: SourceRange, name: string, whole: 
         rw.diags.push(error('Reference to undeclared module', `No module call named "${name}" is declared in this module.${didYouMean(name, rw.config.modules?.keys() ?? []) ? ` ${didYouMean(name, rw.config.modules?.keys() ?? [])}` : ''}`, whole.range));
       }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.module`, range: rootRange } };
-    default:
+    default: {
+      const address = `${root}.${name}`;
+      if (root !== 'data' && !resourceAddresses(rw.config).has(address)) {
+        const hint = didYouMean(address, rw.config.resources.map((r) => r.address));
+        rw.diags.push(error('Reference to undeclared resource', `A resource "${root}" "${name}" has not been declared in ${rw.prefix}.${hint ? ` ${hint}` : ''}`, whole.range));
+      }
       return { ...whole, object: { kind: 'Variable', name: `${rw.prefix}.${root}`, range: rootRange } };
+    }
   }
 }

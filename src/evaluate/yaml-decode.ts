@@ -8,7 +8,7 @@
  * `0x1F` and `0o17` are numbers, dates become RFC 3339 timestamps). Not supported: directives
  * (`%YAML`), several documents, complex (collection) keys, infinity and NaN; each is an error.
  */
-import { numberToString, parseNumber } from './convert.js';
+import { BEYOND_RANGE, beyondRange, numberToString, parseNumber } from './convert.js';
 import type { Value } from './value.js';
 
 /** Why a text is not YAML this decoder reads; `message` reads after "Argument 1 (src): ". */
@@ -106,7 +106,7 @@ class YamlParser {
       this.skipToContent();
       const c = this.column();
       if (this.pos < this.src.length && c > parentIndent && !this.atDocumentMarker()) return this.withProperties(props, () => this.node(parentIndent, false));
-      return this.finish(props, new Scalar('', false), this.pos);
+      return this.finish(props, new Scalar('', false));
     }
     return this.withProperties(props, () => this.content(parentIndent, inline, props));
   }
@@ -122,20 +122,20 @@ class YamlParser {
       if (inline) this.fail('mapping keys are not allowed in this context');
       return this.blockMapping(this.column(), undefined);
     }
-    if (ch === '|' || ch === '>') return this.finish(props, new Scalar(this.blockScalar(parentIndent), true), start);
+    if (ch === '|' || ch === '>') return this.finish(props, new Scalar(this.blockScalar(parentIndent), true));
     if (ch === '*') return this.alias();
     let key: Scalar | Value;
     if (ch === '[' || ch === '{') key = this.flowCollection();
     else if (ch === '"' || ch === "'") key = this.quoted(parentIndent);
     else {
       const first = this.plainLine(false);
-      if (!this.atMappingColon()) return this.finish(props, new Scalar(this.plainContinuation(first, parentIndent), false), start);
+      if (!this.atMappingColon()) return this.finish(props, new Scalar(this.plainContinuation(first, parentIndent), false));
       key = new Scalar(first, false);
     }
     this.skipSpaces();
     if (!this.atMappingColon()) {
       if (!this.atLineEnd()) this.fail('did not find expected key');
-      return isScalar(key) ? this.finish(props, key, start) : key;
+      return isScalar(key) ? this.finish(props, key) : key;
     }
     if (inline) this.fail('mapping values are not allowed in this context');
     return this.blockMapping(this.columnOf(start), { key, at: start });
@@ -166,7 +166,7 @@ class YamlParser {
   /** `key: value` lines at column `indent`; `first` is the key already read, if any. */
   private blockMapping(indent: number, first: { key: Scalar | Value; at: number } | undefined): Value {
     const out: Record<string, Value> = {};
-    const merges: Value[] = [];
+    const merges: { value: Value; at: number }[] = [];
     this.enter();
     let entry = first;
     for (;;) {
@@ -193,7 +193,7 @@ class YamlParser {
         value = this.afterIndicator(indent, true);
       }
       entry = undefined;
-      if (isScalar(key) && !key.quoted && key.text === '<<') merges.push(value);
+      if (isScalar(key) && !key.quoted && key.text === '<<') merges.push({ value, at });
       else setOwn(out, this.keyString(key, at), value);
       this.skipToContent();
       if (this.pos >= this.src.length || this.column() < indent || this.atDocumentMarker()) break;
@@ -214,7 +214,7 @@ class YamlParser {
     else if (ch === '[' || ch === '{') key = this.flowCollection();
     else if (ch === '"' || ch === "'") key = this.quoted(-1);
     else key = new Scalar(this.plainLine(false), false);
-    if (props.tag !== undefined && isScalar(key)) key = this.finish(props, key, at);
+    if (props.tag !== undefined && isScalar(key)) key = this.finish(props, key);
     this.skipSpaces();
     if (!this.atMappingColon()) this.fail(this.atLineEnd() ? "could not find expected ':'" : 'did not find expected key');
     return { key, at };
@@ -236,17 +236,18 @@ class YamlParser {
     return null;
   }
 
-  /** `<<` merge keys: the keys of the merged mappings that the mapping does not set itself. */
-  private merged(out: Record<string, Value>, merges: readonly Value[]): Value {
-    const sources: Value[] = [];
-    for (const m of merges) {
-      if (Array.isArray(m)) sources.push(...m);
-      else sources.push(m);
-    }
+  /**
+   * `<<` merge keys: the keys of the merged mappings that the mapping does not set itself. As in
+   * Terraform, only a mapping merges (a list of mappings, which YAML also allows, is an error).
+   */
+  private merged(out: Record<string, Value>, merges: readonly { value: Value; at: number }[]): Value {
     const result: Record<string, Value> = {};
-    for (const s of sources) {
-      if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new YamlError('map merge requires a mapping or a list of mappings');
-      for (const [k, v] of Object.entries(s)) if (!Object.hasOwn(result, k)) setOwn(result, k, v);
+    for (const { value: m, at } of merges) {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+        const kind = Array.isArray(m) ? 'tuple' : m === null ? 'null' : typeof m === 'bigint' ? 'number' : typeof m === 'boolean' ? 'bool' : typeof m;
+        this.fail(`cannot merge ${kind} into mapping`, at);
+      }
+      for (const [k, v] of Object.entries(m)) if (!Object.hasOwn(result, k)) setOwn(result, k, v);
     }
     for (const [k, v] of Object.entries(out)) setOwn(result, k, v);
     return result;
@@ -472,12 +473,11 @@ class YamlParser {
 
   /** A node inside a flow collection; scalars come back unresolved (a key is read as written). */
   private flowNode(): Scalar | Value {
-    const start = this.pos;
     const props = this.properties();
     if (props.anchor === undefined && props.tag === undefined) return this.flowContent();
     return this.withProperties(props, () => {
       const v = this.flowContent();
-      return isScalar(v) ? this.finish(props, v, start) : v;
+      return isScalar(v) ? this.finish(props, v) : v;
     });
   }
 
@@ -564,8 +564,7 @@ class YamlParser {
   }
 
   /** The value of a scalar with `props` (the tag, when there is one, decides its type). */
-  private finish(props: Properties, s: Scalar, at: number): Value {
-    void at;
+  private finish(props: Properties, s: Scalar): Value {
     this.count(1);
     const tag = props.tag;
     if (s.quoted || tag === `${TAG_PREFIX}str`) return s.text;
@@ -600,12 +599,12 @@ class YamlParser {
 
   /** A flow item as a value (a plain scalar resolved). */
   private resolved(v: Scalar | Value): Value {
-    return isScalar(v) ? this.finish({}, v, this.pos) : v;
+    return isScalar(v) ? this.finish({}, v) : v;
   }
 
   /** A mapping key as the string it becomes (Terraform's objects have string keys). */
   private keyString(key: Scalar | Value, at: number): string {
-    const v = isScalar(key) ? this.finish({}, key, at) : key;
+    const v = isScalar(key) ? this.finish({}, key) : key;
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'bigint') return numberToString(v);
     if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -757,8 +756,10 @@ function resolvePlain(text: string): Value {
  * reads them untagged); with an `!!int` or `!!float` tag also `0b` binary and signed prefixes.
  */
 function resolveNumber(text: string, tagged: boolean): number | bigint | undefined {
-  const n = parseNumber(text.startsWith('+') ? text.slice(1) : text);
+  const unsigned = text.startsWith('+') ? text.slice(1) : text;
+  const n = parseNumber(unsigned);
   if (n !== undefined) return n;
+  if (beyondRange(unsigned)) throw new YamlError(`the number ${text} ${BEYOND_RANGE}`);
   const m = (tagged ? /^([-+]?)0([xob])([0-9a-fA-F]+)$/ : /^()0([xo])([0-9a-fA-F]+)$/).exec(text);
   if (m === null) return undefined;
   const [, sign, base, digits] = m;

@@ -15,7 +15,7 @@ import type { IToken } from 'chevrotain';
 import { didYouMean, error, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import type { Attribute, BinaryOp, Block, Body, Comment, Expr, FileNode, Label, ObjectItem, SplatExpr, TemplateExpr, TemplatePart } from './ast.js';
 import type { LineMap, Span } from './positions.js';
-import { parseNumber } from '../evaluate/convert.js';
+import { BEYOND_RANGE, parseNumber } from '../evaluate/convert.js';
 import { tokenEnd } from './structure.js';
 import { Bang, False, heredocMarker, NumberLit, True } from './tokens.js';
 
@@ -299,7 +299,9 @@ export class AstBuilder {
     this.depth = 1;
     // A whole number too long for a float is kept exact (a bigint): IDs and serials keep their digits.
     const value = t.tokenType === NumberLit ? (parseNumber(t.image) ?? Number(t.image)) : t.tokenType === True ? true : t.tokenType === False ? false : null;
-    return { kind: 'Literal', value, range: this.tokenRange(t) };
+    const range = this.tokenRange(t);
+    if (typeof value === 'number' && !Number.isFinite(value)) this.diagnostics.push(error('Number too large', `The number ${t.image} ${BEYOND_RANGE}.`, range));
+    return { kind: 'Literal', value, range };
   }
 
   variable(t: IToken): Expr {

@@ -407,13 +407,22 @@ function moduleOutput(value: Value | undefined, isSensitive: boolean, nullWhenHi
 }
 
 function moduleResource(c: ResourceChange, attrs: AttributesJson): ModuleResourceJson {
+  return valuesEntry(c, 'managed', attrs);
+}
+
+/** A resource or data source in `planned_values` / `prior_state`. */
+function valuesEntry(
+  r: { readonly address: string; readonly type: string; readonly name: string; readonly index: ResourceChange['index']; readonly provider: string },
+  mode: 'managed' | 'data',
+  attrs: AttributesJson,
+): ModuleResourceJson {
   return {
-    address: c.address,
-    mode: 'managed',
-    type: c.type,
-    name: c.name,
-    ...withIndex(c.index),
-    provider_name: c.provider,
+    address: r.address,
+    mode,
+    type: r.type,
+    name: r.name,
+    ...withIndex(r.index),
+    provider_name: r.provider,
     schema_version: 0,
     values: attrs.value,
     sensitive_values: attrs.sensitive === false ? {} : attrs.sensitive,
@@ -477,18 +486,7 @@ function priorState(plan: Plan): ValuesJson {
 
 /** A data source in `planned_values` / `prior_state` (`mode: "data"`). */
 function dataResource(d: DataSourceRead): ModuleResourceJson {
-  const attrs = attributesToJson(d.values);
-  return {
-    address: d.address,
-    mode: 'data',
-    type: d.type,
-    name: d.name,
-    ...withIndex(d.index),
-    provider_name: d.provider,
-    schema_version: 0,
-    values: attrs.value,
-    sensitive_values: attrs.sensitive === false ? {} : attrs.sensitive,
-  };
+  return valuesEntry(d, 'data', attributesToJson(d.values));
 }
 
 /** A data source read during apply, as Terraform lists it in `resource_changes`: action `read`. */

@@ -14,7 +14,7 @@ import { terraformActionReason } from './plan-json-reasons.js';
 import type { ApplyEvent } from '../apply/apply.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Plan, ResourceChange, Step } from '../planner/plan.js';
-import { parseAddress, typeAndName } from '../addrs/address.js';
+import { parseAddress, splitModule, typeAndName } from '../addrs/address.js';
 import { INFRA_VERSION } from '../state/version.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
@@ -34,7 +34,9 @@ export interface UiMessage {
 /** Terraform's resource address object of a hook or change. */
 export interface UiResource {
   readonly addr: string;
-  readonly module: '';
+  /** The module instance (`module.ns["a"]`), '' in the root module. */
+  readonly module: string;
+  /** The address inside that module. */
   readonly resource: string;
   readonly implied_provider: string;
   readonly resource_type: string;
@@ -58,10 +60,12 @@ export class UiStream {
     const change = this.plan?.changes.find((c) => c.address === address);
     const parsed = parseAddress(address);
     const { type, name } = typeAndName(address);
+    const { module, rest } = splitModule(address);
     return {
       addr: address,
-      module: '',
-      resource: address,
+      // As Terraform: the module instance, and the address inside it.
+      module,
+      resource: rest,
       implied_provider: change?.provider ?? type.split('_')[0],
       resource_type: type,
       resource_name: name,

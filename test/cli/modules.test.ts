@@ -92,6 +92,37 @@ describe('cli: modules', function () {
     expect(json.resource_changes.find((c) => c.address === 'module.ns["a"].test_instance.this')?.module_address).to.equal('module.ns["a"]');
   });
 
+  it('apply -json names the module instance and the address inside it, as Terraform\'s hooks do', async () => {
+    const r = await cli('apply', '-json', '-auto-approve', '-replace=module.ns["a"].test_instance.this');
+    expect(r.code, r.stderr).to.equal(0);
+    const planned = r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string; change?: { resource: Record<string, unknown> } })
+      .find((l) => l.type === 'planned_change' && l.change?.resource.addr === 'module.ns["a"].test_instance.this');
+    expect(planned?.change?.resource).to.deep.equal({
+      addr: 'module.ns["a"].test_instance.this',
+      module: 'module.ns["a"]',
+      resource: 'test_instance.this',
+      implied_provider: 'test',
+      resource_type: 'test_instance',
+      resource_name: 'this',
+      resource_key: null,
+    });
+  });
+
+  it('state mv moves an instance into a module instance, and state rm takes module addresses', async () => {
+    const r = await cli('state', 'mv', 'test_route.ns["a"]', 'module.ns["a"].test_route.this');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('Moved test_route.ns["a"] to module.ns["a"].test_route.this (1 record).\n');
+    const rm = await cli('state', 'rm', 'module.ns["b"].test_check.this');
+    expect(rm.code, rm.stderr).to.equal(0);
+    const list = (await cli('state', 'list')).stdout.split('\n');
+    expect(list).to.include('module.ns["a"].test_route.this');
+    expect(list).to.not.include('test_route.ns["a"]');
+    expect(list).to.not.include('module.ns["b"].test_check.this');
+  });
+
   it('-target and -replace take module addresses', async () => {
     const plan = await cli('plan', '-replace=module.ns["b"].test_instance.this', '-target=module.ns["b"]');
     expect(plan.code).to.equal(0);

@@ -1,5 +1,6 @@
 /** jsonencode as Terraform's (sorted keys, HTML-safe escapes) and numbers that keep their digits. */
 import { expect } from 'chai';
+import { convert } from '../../src/evaluate/convert.js';
 import { parseExpression } from '../../src/parser/index.js';
 import { failure, value } from './helpers.js';
 
@@ -43,6 +44,8 @@ describe('jsonencode and number precision', () => {
     expect(value('9007199254740992 < 9007199254740993')).to.equal(true);
     expect(value('9007199254740993 >= 9007199254740993.5')).to.equal(false);
     expect(value('contains([9007199254740993], 9007199254740993)')).to.equal(true);
+    // A set(number) orders its elements by value, bigints among them.
+    expect(convert([9007199254740993n, 1, 9007199254740992, 1], { set: 'number' })).to.deep.equal([1, 9007199254740992, 9007199254740993n]);
     expect(value('{ (9007199254740993) = "x" }')).to.deep.equal({ '9007199254740993': 'x' });
     // A whole number a float holds exactly stays a plain number.
     expect(value('9007199254740994')).to.equal(9007199254740994);
@@ -87,5 +90,15 @@ describe('jsonencode and number precision', () => {
 
   it('an integer beyond 2^53 as a list index is out of range, not a crash', () => {
     expect(failure('[1, 2][9007199254740993]').summary).to.equal('Index 9007199254740993 out of range');
+  });
+
+  it('a number beyond floats\' range (about 1.8e308) is an error wherever it is read, not Infinity', () => {
+    const r = parseExpression('1e400', 'main.infra');
+    expect(r.diagnostics.map((d) => [d.summary, d.detail, `${d.range?.start.column}-${d.range?.end.column}`])).to.deep.equal([
+      ['Number too large', 'The number 1e400 is beyond the largest number here (about 1.8e308).', '1-6'],
+    ]);
+    expect(failure('jsondecode("[1, -1e400]")').detail).to.equal('The JSON holds a number beyond the largest number here (about 1.8e308).');
+    expect(failure('yamldecode("a: 1e400")').detail).to.equal('Argument 1 (src): the number 1e400 is beyond the largest number here (about 1.8e308).');
+    expect(failure('tonumber("1e400")').detail).to.equal('Argument 1 (value): the number 1e400 is beyond the largest number here (about 1.8e308).');
   });
 });

@@ -307,4 +307,19 @@ describe('functions: as terraform console (1.11) gives them, beyond the document
     expect(value('cidrsubnet("::/0", 64, 18446744073709551615)')).to.equal('ffff:ffff:ffff:ffff::/64');
     expect(value('cidrhost("fd00::/64", 18446744073709551615)')).to.equal('fd00::ffff:ffff:ffff:ffff');
   });
+
+  it('toset keeps its elements\' type, converted to one type, ordered as Terraform orders sets', () => {
+    expect(value('toset(["b", "a", "b"])')).to.deep.equal(['a', 'b']);
+    expect(value('toset([2, 1, 2])')).to.deep.equal([1, 2]);
+    expect(value('toset([1, "a"])')).to.deep.equal(['1', 'a']);
+    expect(value('toset([true, false, true])')).to.deep.equal([false, true]);
+    expect(value('toset([[1], [1]])')).to.deep.equal([[1]]);
+    expect(value('toset([null, "a"])')).to.deep.equal(['a', null]);
+    expect(failure('toset([1, true])').detail).to.equal('Argument 1 (list): cannot convert tuple to set of any single type.');
+  });
+
+  it('trimspace trims what Go counts as space (U+0085 too, not U+FEFF)', () => {
+    expect(value('trimspace("\\u0085\\u00a0\\u2003 x \\u2028\\u0085")')).to.equal('x');
+    expect(value('trimspace("\\ufeffx")')).to.equal('\ufeffx');
+  });
 });

@@ -119,6 +119,7 @@ describe('yamldecode', () => {
     expect(problem('a: !!int x')).to.equal(`${arg}cannot parse "x" as tag:yaml.org,2002:int.`);
     expect(problem('a: !!binary aGV*')).to.equal(`${arg}cannot parse "aGV*" as tag:yaml.org,2002:binary: not valid base64.`);
     expect(problem('.nan')).to.equal(`${arg}floating point NaN is not supported.`);
+    expect(problem('base: &b {a: 1}\nx:\n  <<: [*b]')).to.equal(`${arg}on line 3, column 3: cannot merge tuple into mapping.`);
     expect(problem('.inf')).to.equal(`${arg}infinity is not supported (numbers here are finite).`);
     expect(problem('\ta: 1')).to.equal(`${arg}on line 1, column 1: found character that cannot start any token.`);
     expect(problem('%YAML 1.2\n---\na: 1')).to.equal(`${arg}on line 1, column 1: directives are not supported.`);

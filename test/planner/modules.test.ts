@@ -395,12 +395,13 @@ resource "test_route" "web" {
   });
 
   it('names undeclared variables, locals and modules inside a module, and undeclared modules in the root', () => {
-    const files = { 'modules/n/main.infra': 'resource "test_instance" "this" {\n  name = "${var.nmae}-${local.x}-${module.y.z}"\n}\n' };
+    const files = { 'modules/n/main.infra': 'resource "test_instance" "this" {\n  name = "${var.nmae}-${local.x}-${module.y.z}"\n}\n\nresource "test_check" "c" {\n  target = test_instance.thsi.ipv4\n}\n' };
     const r = planFixture({ files, config: 'module "n" {\n  source = "./modules/n"\n}\n\noutput "o" {\n  value = module.m.out\n}\n' });
     expect(r.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
       'modules/n/main.infra:2:13: Reference to undeclared input variable: An input variable with the name "nmae" has not been declared. This variable can be declared with a variable "nmae" {} block.',
       'modules/n/main.infra:2:25: Reference to undeclared local value: A local value with the name "x" has not been declared.',
       'modules/n/main.infra:2:36: Reference to undeclared module: No module call named "y" is declared in this module.',
+      'modules/n/main.infra:6:12: Reference to undeclared resource: A resource "test_instance" "thsi" has not been declared in module.n. Did you mean "test_instance.this"?',
     ]);
     const root = planFixture({ files: { 'modules/n/main.infra': '' }, config: 'module "n" {\n  source = "./modules/n"\n}\n\noutput "o" {\n  value = module.m.out\n}\n' });
     expect(root.diagnostics.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.column}: ${d.summary}: ${d.detail}`)).to.deep.equal([
