@@ -82,11 +82,22 @@ export function resolveReplace(ctx: PlanContext): boolean {
 /**
  * The data blocks a targeted plan reads: those the targeted blocks depend on, directly or not,
  * and those targeted themselves (`-target=data.local_file.zone`), as Terraform prunes its graph
- * to the targets. Null without targets (every data source is read). Decided on blocks, before
- * anything is evaluated: an instance target reads what any instance of its block depends on.
+ * to the targets. A blue-green block brings its deploy unit into the selection (deploy-units.ts),
+ * so what depends on it (its provisions, checks and routes) and what they depend on count too.
+ * Null without targets (every data source is read). Decided on blocks, before anything is
+ * evaluated, so it errs on reading more: an instance target reads what any instance of its
+ * block depends on, and a blue-green block what all its dependents read.
  */
 export function dataBlocksInScope(ctx: PlanContext, graph: BlockGraph): ReadonlySet<string> | null {
   if (ctx.input.targets.length === 0 || ctx.input.mode !== 'normal') return null;
+  const dependents = new Map<string, string[]>();
+  for (const [from, tos] of graph.deps) {
+    for (const to of tos) {
+      const list = dependents.get(to);
+      if (list) list.push(from);
+      else dependents.set(to, [from]);
+    }
+  }
   const closure = new Set<string>();
   const pending: string[] = [];
   for (const block of graph.deps.keys()) {
@@ -96,6 +107,7 @@ export function dataBlocksInScope(ctx: PlanContext, graph: BlockGraph): Readonly
     if (closure.has(b)) continue;
     closure.add(b);
     for (const d of graph.deps.get(b) ?? []) pending.push(d);
+    if (ctx.byBlock.get(b)?.lifecycle.blueGreen) pending.push(...(dependents.get(b) ?? []));
   }
   const data = new Set<string>();
   for (const decl of ctx.input.config.dataSources ?? []) if (closure.has(decl.address)) data.add(decl.address);

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { canonicalJson } from '../../src/evaluate/value.js';
 import type { DataReadResult } from '../../src/planner/planner.js';
-import { planFixture, planOf } from './fixture.js';
+import { appliedState, planFixture, planOf, webConfig } from './fixture.js';
 
 const CONFIG = `
 data "local_file" "image" {
@@ -68,6 +68,21 @@ describe('planner: -target and data sources', () => {
     const p = planOf({ config: CONFIG, targets: ['data.local_file.key'] });
     expect(p.changes.filter((c) => c.actions[0] !== 'no-op').map((c) => [c.address, c.actions, c.reasons])).to.deep.equal([['test_instance.src', ['create'], [{ code: 'target-depends-on', target: 'data.local_file.key' }]]]);
     expect(p.data?.map((d) => [d.address, d.deferred])).to.deep.equal([['data.local_file.key', 'config-unknown']]);
+  });
+
+  it('a targeted blue-green deploy reads the data sources of the whole deploy unit (its check reads one)', () => {
+    const config = webConfig(`
+data "local_file" "expect" {
+  filename = "expect.txt"
+}
+`).replace('expect = null', 'expect = data.local_file.expect.content');
+    const dataReads = new Map([read('expect.txt', 'ok')]);
+    const state = appliedState({ config, dataReads });
+    const r = planFixture({ config, state, targets: ['test_instance.web'], vars: ['image=debian13'] });
+    expect(r.reads?.map((x) => x.address)).to.deep.equal(['data.local_file.expect']);
+    const p = planOf({ config, state, targets: ['test_instance.web'], vars: ['image=debian13'], dataReads });
+    expect(p.units.map((u) => [u.address, u.checks])).to.deep.equal([['test_instance.web', ['test_check.web']]]);
+    expect(p.changes.find((c) => c.address === 'test_check.web')?.after?.expect).to.equal('ok');
   });
 
   it('a target that matches nothing names the data sources among the suggestions', () => {
