@@ -26,24 +26,25 @@ import { type BlockValues, ValueScope } from './scope.js';
  * Evaluates until the deploys are stable; returns the last pass and the blue-green instances
  * forced to deploy. Diagnostics of the last pass only are kept.
  */
-export function evaluateUntilStable(ctx: PlanContext, order: readonly ResourceDecl[], dataInScope: ReadonlySet<string> | null = null): { pass: PassResult; forced: Set<string> } {
+export function evaluateUntilStable(ctx: PlanContext, order: readonly ResourceDecl[], inScope: ReadonlySet<string> | null = null): { pass: PassResult; forced: Set<string> } {
   let forced = new Set<string>();
-  let pass = evaluatePass(ctx, order, forced, dataInScope);
+  let pass = evaluatePass(ctx, order, forced, inScope);
   for (let i = 0; i < 20 && !hasErrors(ctx.diagnostics); i++) {
     const next = unitsNeeded(pass, forced);
     if (next.size === forced.size) break;
     forced = next;
     ctx.diagnostics.length = 0;
-    pass = evaluatePass(ctx, order, forced, dataInScope);
+    pass = evaluatePass(ctx, order, forced, inScope);
   }
   return { pass, forced };
 }
 
 /**
  * Evaluates every instance in dependency order against the planned values so far. With
- * `dataInScope` (a targeted plan: targets.ts `dataBlocksInScope`), the other data blocks are not read.
+ * `inScope` (a targeted plan: targets.ts `blocksInScope`), the data blocks outside it are not
+ * read, and a block outside it whose instances cannot be told yet has none (not an error).
  */
-function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: ReadonlySet<string>, dataInScope: ReadonlySet<string> | null): PassResult {
+function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: ReadonlySet<string>, inScope: ReadonlySet<string> | null): PassResult {
   const { config, variables, env } = ctx.input;
   const blocks = new Map<string, BlockValues>();
   const scope = new ValueScope({ config, variables, env }, blocks);
@@ -51,7 +52,7 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
   const data = new Map<string, EvaluatedData>();
   for (const decl of order) {
     if (decl.mode === 'data') {
-      if (dataInScope && !dataInScope.has(decl.address)) recordedDataBlock(ctx, decl, blocks);
+      if (inScope && !inScope.has(decl.address)) recordedDataBlock(ctx, decl, blocks);
       else evaluateDataBlock(ctx, decl, scope, blocks, instances, data);
       continue;
     }
@@ -60,6 +61,10 @@ function evaluatePass(ctx: PlanContext, order: readonly ResourceDecl[], forced: 
     const expanded = scope.recording(() => expandInstances(decl, scope.scope));
     ctx.diagnostics.push(...expanded.result.diagnostics);
     const keys = expanded.result.value;
+    if ('unknown' in keys && inScope && !inScope.has(decl.address)) {
+      blocks.set(decl.address, block);
+      continue;
+    }
     if ('unknown' in keys) {
       const range = (decl.forEach ?? decl.count)?.range ?? decl.range;
       ctx.diagnostics.push(

@@ -33,7 +33,7 @@ import type { DataSourceRead, Plan } from './plan.js';
 import type { DataReadNeeded } from './data-sources.js';
 import { layoutSteps } from './step-layout.js';
 import { StepList } from './step-list.js';
-import { dataBlocksInScope, resolveReplace, selectForApply, selectForDestroy } from './targets.js';
+import { blocksInScope, resolveReplace, selectForApply, selectForDestroy } from './targets.js';
 import { copyKey } from '../addrs/address.js';
 import { keptCopies } from './kept.js';
 import { rollbackLayout } from './rollback.js';
@@ -90,7 +90,7 @@ function planPasses(ctx: PlanContext, reads: DataReadNeeded[]): Plan | null {
   checkKnownTypes(ctx);
   if (ctx.input.mode === 'normal') resolveReplace(ctx);
   if (hasErrors(ctx.diagnostics)) return null;
-  const { pass, forced } = evaluateUntilStable(ctx, built.graph.order, dataBlocksInScope(ctx, built.graph));
+  const { pass, forced } = evaluateUntilStable(ctx, built.graph.order, blocksInScope(ctx, built.graph));
   for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
   if (reads.length > 0 || hasErrors(ctx.diagnostics)) return null;
   const planned = planModes(ctx, pass, forced);

@@ -80,15 +80,15 @@ export function resolveReplace(ctx: PlanContext): boolean {
 }
 
 /**
- * The data blocks a targeted plan reads: those the targeted blocks depend on, directly or not,
- * and those targeted themselves (`-target=data.local_file.zone`), as Terraform prunes its graph
- * to the targets. A blue-green block brings its deploy unit into the selection (deploy-units.ts),
+ * The blocks a targeted plan needs, data blocks among them the only ones it reads: the targeted
+ * blocks (`-target=data.local_file.zone` too) and those they depend on, directly or not, as
+ * Terraform prunes its graph to the targets. A blue-green block brings its deploy unit into the selection (deploy-units.ts),
  * so what depends on it (its provisions, checks and routes) and what they depend on count too.
  * Null without targets (every data source is read). Decided on blocks, before anything is
  * evaluated, so it errs on reading more: an instance target reads what any instance of its
  * block depends on, and a blue-green block what all its dependents read.
  */
-export function dataBlocksInScope(ctx: PlanContext, graph: BlockGraph): ReadonlySet<string> | null {
+export function blocksInScope(ctx: PlanContext, graph: BlockGraph): ReadonlySet<string> | null {
   if (ctx.input.targets.length === 0 || ctx.input.mode !== 'normal') return null;
   const dependents = new Map<string, string[]>();
   for (const [from, tos] of graph.deps) {
@@ -109,9 +109,7 @@ export function dataBlocksInScope(ctx: PlanContext, graph: BlockGraph): Readonly
     for (const d of graph.deps.get(b) ?? []) pending.push(d);
     if (ctx.byBlock.get(b)?.lifecycle.blueGreen) pending.push(...(dependents.get(b) ?? []));
   }
-  const data = new Set<string>();
-  for (const decl of ctx.input.config.dataSources ?? []) if (closure.has(decl.address)) data.add(decl.address);
-  return data;
+  return closure;
 }
 
 /** The selection of a normal plan: targets and everything they depend on. */

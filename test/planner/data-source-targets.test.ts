@@ -85,6 +85,22 @@ data "local_file" "expect" {
     expect(p.changes.find((c) => c.address === 'test_check.web')?.after?.expect).to.equal('ok');
   });
 
+  it('a resource outside the targets whose for_each needs a data source not read is left alone, not an error', () => {
+    const config = `${CONFIG}
+data "local_file" "names" {
+  filename = "names.txt"
+}
+
+resource "test_instance" "many" {
+  for_each = toset(split(",", data.local_file.names.content))
+  name     = each.key
+}
+`;
+    const r = planFixture({ config, targets: ['test_instance.db'] });
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.plan?.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal(['create test_instance.db', 'no-op test_instance.src', 'no-op test_instance.web']);
+  });
+
   it('a target that matches nothing names the data sources among the suggestions', () => {
     const r = planFixture({ config: CONFIG, targets: ['data.local_file.imag'] });
     expect(r.diagnostics.map((d) => `${d.summary}: ${d.detail}`)).to.deep.equal(['No resource matches --target "data.local_file.imag": Did you mean "data.local_file.image"?']);
