@@ -167,3 +167,20 @@ resource "test_instance" "db" {
     expect(gone.stderr).to.include('Failed to read data.local_file.gone');
   });
 });
+
+describe('cli: a mistake in a data block of a module used several times', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra': 'module "dns" {\n  for_each = toset(["a", "b", "c"])\n  source   = "./m"\n}\n',
+    'm/main.infra': 'data "local_flie" "zone" {\n  filename = "zone.db"\n}\n',
+  });
+
+  it('is reported once, at its place in the module, by validate and plan', async () => {
+    for (const command of ['validate', 'plan']) {
+      const r = await project.cli(command);
+      expect(r.code, command).to.equal(1);
+      expect(r.stderr.match(/Error: Unknown data source type "local_flie"/g), command).to.have.length(1);
+      expect(r.stderr, command).to.include('m/main.infra:1:6');
+    }
+  });
+});
