@@ -42,7 +42,8 @@ export interface Config {
   /**
    * In a flattened configuration: every module call, by its address (`module.dns`,
    * `module.dns["a"].module.inner`), with the instances it has. Module resources are in
-   * `resources` with their full addresses, their variables, locals and outputs in `locals`.
+   * `resources` and data blocks in `dataSources` with their full addresses, their variables,
+   * locals and outputs in `locals`.
    */
   readonly moduleCalls?: ReadonlyMap<string, ModuleCallInstances>;
   /** In a flattened configuration: the module calls as declared (`modules` before flattening), for the plan's configuration summary. */
@@ -72,7 +73,7 @@ export interface ModuleCallInstances {
   readonly mode: 'single' | 'for_each' | 'count';
   /** Instance key (null for a single instance) -> output name -> the local holding the output's value. */
   readonly instances: ReadonlyMap<string | number | null, ReadonlyMap<string, string>>;
-  /** Resource block addresses inside the call (nested calls included): what `depends_on = [module.X]` waits for. */
+  /** Resource and data block addresses inside the call (nested calls included): what `depends_on = [module.X]` waits for. */
   readonly resources: readonly string[];
   /** Set when the call's for_each or count is not known yet (infra validate with placeholder variables): `module.NAME` is unknown. */
   readonly unknown?: boolean;

@@ -194,6 +194,22 @@ resource "test_instance" "ns" {
     }
   });
 
+  it('depends_on = [module.dns] waits for the module\'s data sources too', () => {
+    const config = `${ROOT}
+resource "test_instance" "after" {
+  name       = "after"
+  depends_on = [module.dns]
+}
+`;
+    const p = planOf({ config, files: ZONE_MODULE, dataReads: READS });
+    expect(p.changes.find((c) => c.address === 'test_instance.after')?.directDependencies).to.deep.equal([
+      'module.dns["a"].data.local_file.zone',
+      'module.dns["a"].test_instance.ns',
+      'module.dns["b"].data.local_file.zone',
+      'module.dns["b"].test_instance.ns',
+    ]);
+  });
+
   it('a reference inside a module to a data source it does not declare names the module\'s file', () => {
     const files = { 'modules/dns/main.infra': 'resource "test_instance" "ns" {\n  name = data.local_file.nowhere.content\n}\n' };
     const r = planFixture({ config: 'module "dns" {\n  source = "./modules/dns"\n}\n', files });
