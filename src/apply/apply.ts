@@ -13,6 +13,7 @@ import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
 import { typeJsonOf } from '../evaluate/type-json.js';
+import { checkResourceValidations } from '../evaluate/variables.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import { type DataSourceRead, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
 import { readDataSource } from './data-read.js';
@@ -239,6 +240,14 @@ class Applier {
     for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
     if (this.pendingData.size > 0 && this.o.plan.steps.length > 0) await this.readDeferredData(null);
     await this.recordOutputs();
+    if (this.o.plan.mode !== 'destroy') {
+      // Variable validation rules that read resources were unknown at plan; as Terraform 1.11,
+      // they are checked now that the resources are known, and a failed one fails the apply.
+      for (const v of checkResourceValidations(this.o.config, this.world.outputScope())) {
+        this.diagnostics.push(v.diagnostic);
+        if (v.diagnostic.severity === 'error' && !this.failed.includes(`var.${v.variable}`)) this.failed.push(`var.${v.variable}`);
+      }
+    }
     const interrupted = this.stopping && !this.failed.length;
     return {
       ok: this.failed.length === 0 && !interrupted,
