@@ -219,7 +219,8 @@ function validate(config: Config, values: ReadonlyMap<string, Value>, where: Rea
     variables: values,
     env,
     local: () => undefined,
-    resource: (type, name) => (config.resources.some((r) => r.type === type && r.name === name) ? UNKNOWN : undefined),
+    // Data sources come as type `data.TYPE`; both are read at plan or apply, so unknown here.
+    resource: (type, name) => ([...config.resources, ...(config.dataSources ?? [])].some((r) => r.address === `${type}.${name}`) ? UNKNOWN : undefined),
     names: declaredNames(config),
   };
   const scope: EvalScope = { ...base, local: createLocals(config, base) };

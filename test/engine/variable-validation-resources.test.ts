@@ -70,4 +70,31 @@ describe('engine: variable validation reading resource attributes', () => {
     expect(ok.code).to.equal(0);
     expect((await runCli(['output', 'n'], { cwd: cfg.dir })).stdout).to.equal(`"${ipv4}"\n`);
   });
+
+  it('reads a data source, which plan reads: a wrong value fails the plan', async () => {
+    cfg = tempConfig({
+      'f.txt': 'abc',
+      'main.infra': `variable "name" {
+  default = "zzz"
+  validation {
+    condition     = var.name == data.local_file.f.content
+    error_message = "The name must be the file's content."
+  }
+}
+
+data "local_file" "f" {
+  filename = "f.txt"
+}
+`,
+    });
+    const plan = await runCli(['plan'], { cwd: cfg.dir });
+    expect(plan.code).to.equal(1);
+    expect(plan.stderr).to.equal(
+      'main.infra:1:1: Error: Invalid value for variable\n    1 | variable "name" {\n      | ^^^^^^^^^^^^^^^\n' +
+        "The name must be the file's content.\n\nThis was checked by the validation rule at main.infra:3,3-13.\n",
+    );
+    const ok = await runCli(['plan', '--var', 'name=abc'], { cwd: cfg.dir });
+    expect(ok.stderr).to.equal('');
+    expect(ok.code).to.equal(0);
+  });
 });
