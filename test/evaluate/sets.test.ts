@@ -4,7 +4,9 @@
  * Each expected value was checked with `terraform console`.
  */
 import { expect } from 'chai';
-import { isSetValue } from '../../src/evaluate/value.js';
+import { typeJsonOf, withSetMarks } from '../../src/evaluate/type-json.js';
+import { isSetValue, markSet, type Value } from '../../src/evaluate/value.js';
+import { renderValue } from '../../src/render/value.js';
 import { failure, value } from './helpers.js';
 
 const SET_INDEX =
@@ -75,5 +77,21 @@ describe('sets', () => {
     expect(failure('setunion(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
     expect(failure('setsubtract(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
     expect(failure('setintersection(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
+  });
+
+  it('typeJsonOf writes a value\'s type as terraform output -json does; withSetMarks reads it back for rendering', () => {
+    expect(typeJsonOf(value('toset(["b", "a"])'))).to.deep.equal(['set', 'string']);
+    expect(typeJsonOf(value('toset([])'))).to.deep.equal(['set', 'dynamic']);
+    expect(typeJsonOf(value('toset([null, 1])'))).to.deep.equal(['set', 'number']);
+    expect(typeJsonOf(value('["a", 1, true, null]'))).to.deep.equal(['tuple', ['string', 'number', 'bool', 'dynamic']]);
+    expect(typeJsonOf(value('{ a = toset([{ x = 1 }]) }'))).to.deep.equal(['object', { a: ['set', ['object', { x: 'number' }]] }]);
+    const marked = withSetMarks({ l: [['c']], m: { a: ['x'] } }, ['object', { l: ['list', ['set', 'string']], m: ['map', ['set', 'string']] }]);
+    expect(renderValue(marked, '')).to.equal('{\n  l = [\n    toset(["c"]),\n  ]\n  m = {\n    a = toset(["x"])\n  }\n}');
+    // A map's elements all take the map's element type.
+    expect(renderValue(withSetMarks({ k: ['x'] }, ['map', ['set', 'string']]), '')).to.equal('{\n  k = toset(["x"])\n}');
+    // No type, or one this build does not read, leaves the value as it is.
+    expect(renderValue(withSetMarks(['a'], undefined), '')).to.equal('["a"]');
+    expect(renderValue(withSetMarks(['a'], ['set']), '')).to.equal('["a"]');
+    expect(renderValue(markSet([]) as Value, '')).to.equal('toset([])');
   });
 });
