@@ -43,6 +43,8 @@ describe('cli: set outputs', () => {
     const apply = await runCli(['apply', '-auto-approve'], { cwd: cfg.dir, env: {} });
     expect(apply.stderr).to.equal('');
     expect(apply.code).to.equal(0);
+    // The listing after apply is the one infra output prints, as Terraform's apply.
+    expect(apply.stdout).to.contain('\nOutputs:\n\nname = "hi"\nnested = {\n  a = 1\n  b = [\n    toset(["x"]),\n  ]\n}\nnone = toset([])\nports = toset([80, 443])\nsecret = (sensitive value)\nzones = toset(["a", "b"])\n');
     const state = JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json'), 'utf8'));
     expect(state.outputs.zones).to.deep.equal({ value: ['a', 'b'], type: ['set', 'string'], sensitive: false });
 
