@@ -959,7 +959,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       signature: 'setsubtract(a, b)',
       params: [p('a', 'list'), p('b', 'list')],
       impl: (a) => {
-        const sets = unifySets(a);
+        const sets = unifySets(a, ['a', 'b']);
         if (sets instanceof FunctionError) return sets;
         return markSet(setElements(sets[0].filter((x) => !sets[1].some((y) => valueEquals(x, y)))));
       },
@@ -977,7 +977,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
         const factors: Value[][] = [];
         for (let i = 0; i < a.length; i++) {
           const xs = unify(list(a[i]));
-          if (xs === undefined) return new FunctionError(`Argument ${i + 1} (sets): cannot convert tuple to list of any single type.`, i);
+          if (xs === undefined) return new FunctionError('Invalid value for "sets" parameter: all elements must be of the same type.', i);
           factors.push(xs);
         }
         let combinations: Value[][] = [[]];
@@ -1145,7 +1145,13 @@ const TITLE_DIGRAPHS: Record<string, string> = {
 const NO_LIST_TYPE = new FunctionError('Argument 1 (list): cannot convert tuple to list of any single type.', 0);
 
 /** The sets given to setunion, setintersection or setsubtract, their elements converted to one type (as Terraform's sets of one element type). */
-function unifySets(sets: readonly Value[]): Value[][] | FunctionError {
+function unifySets(sets: readonly Value[], names: readonly string[] = ['first_set', 'other_sets']): Value[][] | FunctionError {
+  // Each argument must be a set of one type first (Terraform's parameter names, the last repeated).
+  for (let i = 0; i < sets.length; i++) {
+    if (unify(list(sets[i])) === undefined) {
+      return new FunctionError(`Invalid value for "${names[Math.min(i, names.length - 1)]}" parameter: all set elements must have the same type.`, i);
+    }
+  }
   const all = unify(sets.flatMap((s) => list(s)));
   if (all === undefined) return new FunctionError('given sets must all have compatible element types.');
   const out: Value[][] = [];

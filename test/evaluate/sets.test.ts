@@ -77,6 +77,10 @@ describe('sets', () => {
     expect(failure('setunion(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
     expect(failure('setsubtract(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
     expect(failure('setintersection(["a"], [[1]])').detail).to.equal('given sets must all have compatible element types.');
+    expect(failure('setunion([1, true])').detail).to.equal('Invalid value for "first_set" parameter: all set elements must have the same type.');
+    expect(failure('setintersection(["a"], [1, true])').detail).to.equal('Invalid value for "other_sets" parameter: all set elements must have the same type.');
+    expect(failure('setsubtract(["a"], [1, true])').detail).to.equal('Invalid value for "b" parameter: all set elements must have the same type.');
+    expect(failure('setproduct([1, true], ["x"])').detail).to.equal('Invalid value for "sets" parameter: all elements must be of the same type.');
   });
 
   it('typeJsonOf writes a value\'s type as terraform output -json does; withSetMarks reads it back for rendering', () => {
