@@ -16,9 +16,9 @@
  * Seeded instances (`emulator.seedInstance`) get a pool address but no host.
  *
  * Addresses of the Networking API (a service address) are routed as Linode's network routes
- * them, and no further: an assignment points this machine's neighbour entry for the address at
- * the new host's MAC before the API answers (what Linode's routing change does for the guest),
- * so the next packet goes to the new host. As on Linode, the guest is not reconfigured: a host
+ * them, and no further: allocation and assignment set a permanent neighbour entry for the address
+ * to the host's MAC before the API answers (Linode routes by assignment, not by what guests
+ * answer to ARP), so the next packet goes to the assigned host. As on Linode, the guest is not reconfigured: a host
  * answers the address only once something on it brings the address up on its interface (the
  * provider does, over SSH; Network Helper would at the next boot).
  */
@@ -59,22 +59,27 @@ export async function startLabEmulator(options: LabEmulatorOptions = {}): Promis
   const poweringOff = new Set<Promise<void>>();
   const booted = new Map<number, LabHost>();
 
-  const forgetNeighbour = (address: string): Promise<unknown> => ip(['neigh', 'flush', 'to', address, 'dev', legName(lab.id)]).catch(() => undefined);
+  // Linode's network sends an address to the Linode it is assigned to, whatever the guests
+  // answer to ARP: while an address moves both load balancers have it up for a moment, and a
+  // guest's ARP request sent from it would otherwise repoint this machine at that guest. So a
+  // service address gets a permanent neighbour entry, changed only by an assignment.
+  const forgetNeighbour = async (address: string): Promise<void> => {
+    await ip(['neigh', 'del', address, 'dev', legName(lab.id)]).catch(() => undefined);
+    await ip(['neigh', 'flush', 'to', address, 'dev', legName(lab.id)]).catch(() => undefined);
+  };
+  const pointNeighbour = async (address: string, id: number): Promise<void> => {
+    const to = await hosts.get(id);
+    const link = to ? await ip(['-j', 'link', 'show', 'eth0'], to.name).catch(() => null) : null;
+    const mac = link ? (JSON.parse(link.stdout) as { address?: string }[])[0]?.address : undefined;
+    if (mac) await ip(['neigh', 'replace', address, 'lladdr', mac, 'dev', legName(lab.id), 'nud', 'permanent']).catch(() => undefined);
+    else await forgetNeighbour(address);
+  };
 
   const backend: HostBackend = {
-    // A new or released address: whatever this machine remembers of it is forgotten, so the
-    // next packet asks again which host has it.
-    addIpv4: (_id, address) => forgetNeighbour(address).then(() => undefined),
-    removeIpv4: (_id, address) => forgetNeighbour(address).then(() => undefined),
-    async moveIpv4(address, _fromId, toId) {
-      // The routing moves in one step (what a gratuitous ARP does): packets go to the new
-      // host's MAC from now on, whether or not that host has the address up yet.
-      const to = await hosts.get(toId);
-      const link = to ? await ip(['-j', 'link', 'show', 'eth0'], to.name).catch(() => null) : null;
-      const mac = link ? (JSON.parse(link.stdout) as { address?: string }[])[0]?.address : undefined;
-      if (mac) await ip(['neigh', 'replace', address, 'lladdr', mac, 'dev', legName(lab.id), 'nud', 'stale']).catch(() => undefined);
-      else await forgetNeighbour(address);
-    },
+    addIpv4: (id, address) => pointNeighbour(address, id),
+    removeIpv4: (_id, address) => forgetNeighbour(address),
+    // The routing moves in one step: packets go to the new host's MAC from now on.
+    moveIpv4: (address, _fromId, toId) => pointNeighbour(address, toId),
     allocateIpv4: () => lab.allocateIpv4(),
     releaseIpv4: (ipv4) => lab.releaseIpv4(ipv4),
     boot(instance: EmulatedInstance, authorizedKeys: readonly string[]) {
