@@ -17,6 +17,7 @@ import { renderPlanText } from '../render/plan-text.js';
 import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
 import { savedPlanVariables } from './saved-plan-variables.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
@@ -84,6 +85,9 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
   const { config, variables, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
+    // A saved plan does not record the module instances it decided from resources' values
+    // (planner/module-instances.ts): those calls are refused as before, at their for_each.
+    if (saved && [...(config.moduleCalls?.values() ?? [])].some((c) => c.unknown)) check(flattenModules(session.source, variables, io.env).diagnostics);
     const loaded = await loadSessionProviders(session, io, warnings);
     const { providers, configs, scrubber } = loaded;
     const planned = saved ? null : await planFromFlags(session, loaded, opts, io, warnings);
@@ -147,7 +151,7 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
     try {
       result = await apply({
         plan,
-        config,
+        config: planned?.config ?? config,
         variables,
         env: io.env,
         store,

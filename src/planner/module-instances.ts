@@ -1,0 +1,74 @@
+/**
+ * Module calls whose instances depend on resources or data sources: flattening (src/evaluate/
+ * modules.ts) decides instances before anything is planned, from variables and locals; a call
+ * whose `for_each` or `count` reads a resource is decided here instead, from the values the
+ * planner knows. The configuration is flattened with such calls left without instances, the
+ * instances are evaluated once (as a plan would: refreshed state, planned values, data sources
+ * read), and the calls are decided again in those values, until no more can be decided (a
+ * nested call may wait on a resource inside a module instance decided the round before). What
+ * is still unknown is Terraform's "Invalid for_each argument", at the call's for_each.
+ */
+import type { Config } from '../config/types.js';
+import { type Result, hasErrors } from '../diagnostics.js';
+import { buildBlockGraph } from '../graph/graph.js';
+import { flattenModules } from '../evaluate/modules.js';
+import type { EvalScope } from '../evaluate/evaluate.js';
+import { type PlanInput, planContext } from './context.js';
+import type { DataReadNeeded } from './data-sources.js';
+import { evaluateUntilStable } from './instances.js';
+
+/**
+ * `given.config` flattened for planning (returned as it is when it has no module calls), or the
+ * data sources to read first (`reads`: the caller reads them and plans again).
+ */
+export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: readonly DataReadNeeded[] } {
+  const { config, variables, env } = given;
+  let flat = flattenModules(config, variables, env, { unknownInstances: 'unknown' });
+  if (hasErrors(flat.diagnostics) || undecided(flat.value) === 0) return flat;
+  let planned: EvalScope | undefined;
+  // Each round decides at least one more call, or stops.
+  for (;;) {
+    const known = knownValues({ ...given, config: flat.value });
+    if ('reads' in known) return { ...flat, reads: known.reads };
+    if (!known.scope) break;
+    planned = known.scope;
+    const next = flattenModules(config, variables, env, { unknownInstances: 'unknown', planned });
+    if (hasErrors(next.diagnostics)) return next;
+    const progress = decided(next.value) > decided(flat.value);
+    flat = next;
+    if (undecided(next.value) === 0) return next;
+    if (!progress) break;
+  }
+  // The calls still undecided are errors, each at its for_each or count.
+  return flattenModules(config, variables, env, planned ? { planned } : {});
+}
+
+/** How many module calls have their instances. */
+function decided(config: Config): number {
+  let n = 0;
+  for (const call of config.moduleCalls?.values() ?? []) if (!call.unknown) n++;
+  return n;
+}
+
+/** How many module calls have no instances yet. */
+function undecided(config: Config): number {
+  let n = 0;
+  for (const call of config.moduleCalls?.values() ?? []) if (call.unknown) n++;
+  return n;
+}
+
+/**
+ * The values of one evaluation of `input`'s instances, as a scope; no scope when the
+ * configuration has errors of its own (the plan reports them); `reads` when data sources must
+ * be read first.
+ */
+function knownValues(input: PlanInput): { scope: EvalScope | null } | { reads: readonly DataReadNeeded[] } {
+  const built = buildBlockGraph(input.config);
+  if (!built.graph) return { scope: null };
+  const ctx = planContext(input);
+  const { pass } = evaluateUntilStable(ctx, built.graph.order);
+  const reads: DataReadNeeded[] = [];
+  for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
+  if (reads.length > 0) return { reads };
+  return { scope: pass.scope.scope };
+}
