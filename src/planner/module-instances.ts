@@ -39,7 +39,11 @@ export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: rea
     if (undecided(next.value) === 0) return next;
     if (!progress) break;
   }
-  // The calls still undecided are errors, each at its for_each or count.
+  // -target of other blocks leaves the calls alone (as Terraform's advice to apply first what
+  // a for_each reads relies on); the calls still undecided are errors, at their for_each or count.
+  const targets = given.targets ?? [];
+  const undecidedCalls = [...(flat.value.moduleCalls ?? new Map()).entries()].filter(([, c]) => c.unknown).map(([a]) => a);
+  if (targets.length > 0 && !undecidedCalls.some((a) => targets.some((t) => t.startsWith(a) || a.startsWith(t)))) return flat;
   return flattenModules(config, variables, env, planned ? { planned } : {});
 }
 

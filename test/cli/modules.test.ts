@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { useRecordingProject } from '../support/recording-project.js';
 
 /** A module of one blue-green server with its provisioning and check; the routes to it are in the root. */
@@ -291,3 +293,41 @@ output "ips" {
   });
 });
 
+
+describe('cli: a module for_each that reads a resource', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra':
+      'resource "test_instance" "seed" {\n  name  = "seed"\n  image = "debian12"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.seed.ipv4])\n  source   = "./m"\n  name     = "ns-${each.key}"\n}\n',
+    'm/main.infra': 'variable "name" {\n  type = string\n}\n\nresource "test_instance" "this" {\n  name  = var.name\n  image = "debian12"\n}\n',
+  });
+
+  it('is refused while the attribute is unknown, at the for_each; applied first with -target, the next apply makes the instances', async () => {
+    const plan = await project.cli('plan');
+    expect(plan.code).to.equal(1);
+    expect(plan.stderr).to.include('Error: Invalid for_each argument');
+    expect(plan.stderr).to.include('main.infra:7:14');
+    const first = await project.cli('apply', '-auto-approve', '-target=test_instance.seed');
+    expect(first.code, first.stderr).to.equal(0);
+    const second = await project.cli('apply', '-auto-approve');
+    expect(second.code, second.stderr).to.equal(0);
+    const ipv4 = project.state().resources.find((r) => r.address === 'test_instance.seed')!.attributes.ipv4 as string;
+    expect(ipv4).to.match(/^10\.0\.0\.\d+$/);
+    const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
+    expect(list).to.deep.equal([`module.ns["${ipv4}"].test_instance.this`, 'test_instance.seed']);
+    const created = project.provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
+    expect(created).to.deep.equal(['test_instance.seed', `module.ns["${ipv4}"].test_instance.this`]);
+    const again = await project.cli('plan');
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.include('No changes.');
+  });
+
+  it('is decided in the plan that creates the resource when the attribute is known from the configuration', async () => {
+    const path = join(project.dir, 'main.infra');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('test_instance.seed.ipv4', 'test_instance.seed.name'));
+    const r = await project.cli('apply', '-auto-approve');
+    expect(r.code, r.stderr).to.equal(0);
+    const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
+    expect(list).to.deep.equal(['module.ns["seed"].test_instance.this', 'test_instance.seed']);
+  });
+});
