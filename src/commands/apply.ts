@@ -85,9 +85,9 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
   const { config, variables, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
-    // A saved plan does not record the module instances it decided from resources' values
-    // (planner/module-instances.ts): those calls are refused as before, at their for_each.
-    if (saved && [...(config.moduleCalls?.values() ?? [])].some((c) => c.unknown)) check(flattenModules(session.source, variables, io.env).diagnostics);
+    // Module calls decided from resources' values when planning are flattened as the saved plan decided them.
+    const savedConfig = saved && [...(config.moduleCalls?.values() ?? [])].some((c) => c.unknown) ? flattenModules(session.source, variables, io.env, { decided: saved.moduleInstances ?? [] }) : null;
+    if (savedConfig) check(savedConfig.diagnostics);
     const loaded = await loadSessionProviders(session, io, warnings);
     const { providers, configs, scrubber } = loaded;
     const planned = saved ? null : await planFromFlags(session, loaded, opts, io, warnings);
@@ -151,7 +151,7 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
     try {
       result = await apply({
         plan,
-        config: planned?.config ?? config,
+        config: planned?.config ?? savedConfig?.value ?? config,
         variables,
         env: io.env,
         store,

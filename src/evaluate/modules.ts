@@ -38,6 +38,16 @@ interface Rewrite {
   readonly diags: Diagnostic[];
 }
 
+/** A module call's instances as a plan decided them from planned values (kept in saved plans). */
+export interface DecidedModuleInstances {
+  /** `module.ns`, `module.ns["a"].module.inner`. */
+  readonly address: string;
+  /** The for_each keys (sorted) or count indexes. */
+  readonly keys: readonly (string | number)[];
+  /** `key`: each.value is the key (a set); `element`: the for_each value at the key (a map or an object). */
+  readonly eachValue: 'key' | 'element';
+}
+
 /** What flattening does with a call whose `for_each` or `count` is not known. */
 export interface FlattenOptions {
   /**
@@ -52,13 +62,20 @@ export interface FlattenOptions {
    * its expression rewritten into flattened names; only what is still unknown there is unknown.
    */
   readonly planned?: EvalScope;
+  /** Instances a plan decided (a saved plan's), for the calls unknown from variables and locals; returned as `decided` by a flattening that used `planned`. */
+  readonly decided?: readonly DecidedModuleInstances[];
 }
 
 /**
  * Flattens `config`'s module calls (see the file comment); `variables` are the root module's.
  * A configuration without modules is returned as it is.
  */
-export function flattenModules(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv, opts: FlattenOptions = {}): Result<Config> {
+export function flattenModules(
+  config: Config,
+  variables: ReadonlyMap<string, Value>,
+  env: NodeJS.ProcessEnv,
+  opts: FlattenOptions = {},
+): Result<Config> & { readonly decided?: readonly DecidedModuleInstances[] } {
   if (!config.modules || config.modules.size === 0) return { value: config, diagnostics: [] };
   const diags: Diagnostic[] = [];
   const out: Output = {
@@ -68,6 +85,9 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
     calls: new Map<string, ModuleCallInstances>(),
     unknownInstances: opts.unknownInstances ?? 'error',
     ...(opts.planned ? { planned: opts.planned } : {}),
+    given: new Map((opts.decided ?? []).map((d) => [d.address, d])),
+    decided: [],
+    usedPlanned: { value: false },
   };
   const rootScope = expansionScope(config, variables, env);
   for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
@@ -77,6 +97,7 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
   return {
     value: { ...rest, resources, ...(dataSources.length ? { dataSources } : {}), locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules },
     diagnostics: diags,
+    ...(out.usedPlanned.value ? { decided: out.decided } : {}),
   };
 }
 
@@ -98,11 +119,16 @@ interface Output {
   readonly calls: Map<string, ModuleCallInstances>;
   readonly unknownInstances: 'error' | 'unknown';
   readonly planned?: EvalScope;
+  /** FlattenOptions.decided, by call address. */
+  readonly given: ReadonlyMap<string, DecidedModuleInstances>;
+  /** The calls with for_each or count, as decided; returned when some needed `planned`. */
+  readonly decided: DecidedModuleInstances[];
+  readonly usedPlanned: { value: boolean };
 }
 
 function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalScope, env: NodeJS.ProcessEnv, out: Output): void {
   const callAddress = join(parent.prefix, `module.${call.name}`);
-  const keys = callInstances(call, parent, parentScope, out);
+  const keys = callInstances(call, callAddress, parent, parentScope, out);
   if (keys === 'unknown') {
     out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : 'count', instances: new Map(), resources: [], unknown: true });
     return;
@@ -221,9 +247,11 @@ function evaluateQuietly(expr: Expr, scope: EvalScope): Value {
 }
 
 /** The instances of a call, or null (with a diagnostic) when they cannot be decided here. */
-function callInstances(call: ModuleCallDecl, parent: Rewrite, scope: EvalScope, out: Output): InstanceKey[] | null | 'unknown' {
+function callInstances(call: ModuleCallDecl, address: string, parent: Rewrite, scope: EvalScope, out: Output): InstanceKey[] | null | 'unknown' {
   if (!call.forEach && !call.count) return [{ index: null }];
   let r = expandInstances(call, scope);
+  const given = out.given.get(address);
+  if (r.diagnostics.length === 0 && 'unknown' in r.value && given) return givenKeys(given);
   if (r.diagnostics.length === 0 && 'unknown' in r.value && out.planned) {
     // The same expression in flattened names (var.X of a module instance is its local), evaluated with what the planner knows.
     const flat = { ...call, ...(call.forEach ? { forEach: rewrite(call.forEach, parent) } : {}), ...(call.count ? { count: rewrite(call.count, parent) } : {}) };
@@ -231,6 +259,12 @@ function callInstances(call: ModuleCallDecl, parent: Rewrite, scope: EvalScope, 
     // A reference to a module instance's resource that the planned values do not have yet (its
     // call was decided in this round) is unknown until the next round; the last round reports it.
     if (again.diagnostics.length === 0 || out.unknownInstances === 'error') r = again;
+    if (r === again && r.diagnostics.length === 0 && !('unknown' in r.value)) out.usedPlanned.value = true;
+  }
+  if (r.diagnostics.length === 0 && !('unknown' in r.value)) {
+    // Every call is recorded, those decided from variables too: inside a call decided from planned values, their variables may be unknown without them.
+    const keys = r.value.keys;
+    out.decided.push({ address, keys: keys.map((k) => k.index!), eachValue: keys.every((k) => !k.each || k.each.value === k.index) ? 'key' : 'element' });
   }
   for (const d of r.diagnostics) parent.diags.push(d);
   if (r.diagnostics.length > 0) return null;
@@ -253,6 +287,11 @@ function callInstances(call: ModuleCallDecl, parent: Rewrite, scope: EvalScope, 
     return null;
   }
   return r.value.keys;
+}
+
+/** The instance keys of a call as a plan decided them; each.value (an element) is read from the for_each expression. */
+function givenKeys(given: DecidedModuleInstances): InstanceKey[] {
+  return given.keys.map((k): InstanceKey => (typeof k === 'number' ? { index: k, countIndex: k } : { index: k, each: { key: k, value: given.eachValue === 'key' ? k : UNKNOWN } }));
 }
 
 function keyExpr(index: string | number | null, range: SourceRange): Expr {

@@ -6,12 +6,13 @@
  * instances are evaluated once (as a plan would: refreshed state, planned values, data sources
  * read), and the calls are decided again in those values, until no more can be decided (a
  * nested call may wait on a resource inside a module instance decided the round before). What
- * is still unknown is Terraform's "Invalid for_each argument", at the call's for_each.
+ * is still unknown is Terraform's "Invalid for_each argument", at the call's for_each. The plan
+ * keeps the instances so decided (Plan.moduleInstances): apply of a saved plan flattens with them.
  */
 import type { Config } from '../config/types.js';
 import { type Result, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
-import { flattenModules } from '../evaluate/modules.js';
+import { type DecidedModuleInstances, flattenModules } from '../evaluate/modules.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
 import { type PlanInput, planContext } from './context.js';
 import type { DataReadNeeded } from './data-sources.js';
@@ -21,7 +22,7 @@ import { evaluateUntilStable } from './instances.js';
  * `given.config` flattened for planning (returned as it is when it has no module calls), or the
  * data sources to read first (`reads`: the caller reads them and plans again).
  */
-export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: readonly DataReadNeeded[] } {
+export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: readonly DataReadNeeded[]; decided?: readonly DecidedModuleInstances[] } {
   const { config, variables, env } = given;
   let flat = flattenModules(config, variables, env, { unknownInstances: 'unknown' });
   if (hasErrors(flat.diagnostics) || undecided(flat.value) === 0) return flat;

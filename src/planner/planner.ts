@@ -75,6 +75,7 @@ export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagno
   if (reads.length > 0) return { plan: null, diagnostics: ctx.diagnostics, reads };
   if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
   const carriedOut = {
+    ...(flat.decided ? { moduleInstances: flat.decided } : {}),
     ...(carried.moves.length ? { moves: carried.moves } : {}),
     ...(carried.forgets.length ? { forgets: carried.forgets } : {}),
     ...(imports.length ? { imports } : {}),

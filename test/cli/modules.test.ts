@@ -322,12 +322,19 @@ describe('cli: a module for_each that reads a resource', function () {
     expect(again.stdout).to.include('No changes.');
   });
 
-  it('is decided in the plan that creates the resource when the attribute is known from the configuration', async () => {
+  it('is decided in the plan that creates the resource when the attribute is known from the configuration, and kept in a saved plan', async () => {
     const path = join(project.dir, 'main.infra');
     writeFileSync(path, readFileSync(path, 'utf8').replace('test_instance.seed.ipv4', 'test_instance.seed.name'));
-    const r = await project.cli('apply', '-auto-approve');
+    const plan = await project.cli('plan', '-out', 'p.plan');
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.include('module.ns["seed"].test_instance.this will be created');
+    // The saved plan keeps the instances it decided: applying it makes them.
+    const saved = JSON.parse(readFileSync(join(project.dir, 'p.plan'), 'utf8')) as { plan: { moduleInstances?: unknown } };
+    expect(saved.plan.moduleInstances).to.deep.equal([{ address: 'module.ns', keys: ['seed'], eachValue: 'key' }]);
+    const r = await project.cli('apply', 'p.plan');
     expect(r.code, r.stderr).to.equal(0);
     const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
     expect(list).to.deep.equal(['module.ns["seed"].test_instance.this', 'test_instance.seed']);
+    expect((await project.cli('state', 'show', 'module.ns["seed"].test_instance.this')).stdout).to.include('"ns-seed"');
   });
 });
