@@ -63,17 +63,17 @@ describe('cli: modules', function () {
   const project = useRecordingProject({ 'main.infra': ROOT, 'modules/server/main.infra': MODULE }, { applied: true });
   const cli = project.cli;
 
-  it('state list and state show name resources inside module instances', async () => {
+  it('state list and state show name resources inside module instances (the root module first, as Terraform lists them)', async () => {
     const list = await cli('state', 'list');
     expect(list.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'test_route.ns["a"]',
+      'test_route.ns["b"]',
       'module.ns["a"].test_check.this',
       'module.ns["a"].test_instance.this  (blue g1)',
       'module.ns["a"].test_provision.this',
       'module.ns["b"].test_check.this',
       'module.ns["b"].test_instance.this  (blue g1)',
       'module.ns["b"].test_provision.this',
-      'test_route.ns["a"]',
-      'test_route.ns["b"]',
     ]);
     const show = await cli('state', 'show', 'module.ns["a"].test_instance.this');
     expect(show.code).to.equal(0);
@@ -314,7 +314,7 @@ describe('cli: a module for_each that reads a resource', function () {
     const ipv4 = project.state().resources.find((r) => r.address === 'test_instance.seed')!.attributes.ipv4 as string;
     expect(ipv4).to.match(/^10\.0\.0\.\d+$/);
     const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
-    expect(list).to.deep.equal([`module.ns["${ipv4}"].test_instance.this`, 'test_instance.seed']);
+    expect(list).to.deep.equal(['test_instance.seed', `module.ns["${ipv4}"].test_instance.this`]);
     const created = project.provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
     expect(created).to.deep.equal(['test_instance.seed', `module.ns["${ipv4}"].test_instance.this`]);
     const again = await project.cli('plan');
@@ -334,7 +334,7 @@ describe('cli: a module for_each that reads a resource', function () {
     const r = await project.cli('apply', 'p.plan');
     expect(r.code, r.stderr).to.equal(0);
     const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
-    expect(list).to.deep.equal(['module.ns["seed"].test_instance.this', 'test_instance.seed']);
+    expect(list).to.deep.equal(['test_instance.seed', 'module.ns["seed"].test_instance.this']);
     expect((await project.cli('state', 'show', 'module.ns["seed"].test_instance.this')).stdout).to.include('"ns-seed"');
   });
 });
