@@ -26,6 +26,8 @@ export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: rea
   const { config, variables, env } = given;
   let flat = flattenModules(config, variables, env, { unknownInstances: 'unknown' });
   if (hasErrors(flat.diagnostics) || undecided(flat.value) === 0) return flat;
+  // A destroy plan destroys what the state records and reads no data source: the calls need no instances.
+  if (given.mode === 'destroy') return flat;
   let planned: EvalScope | undefined;
   // Each round decides at least one more call, or stops.
   for (;;) {

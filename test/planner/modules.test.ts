@@ -238,6 +238,25 @@ module "ns" {
     expect((p.changes.find((c) => c.address === 'module.ns["b"].test_instance.this')!.after as Record<string, unknown>).name).to.equal('srv-b');
   });
 
+  it('a destroy plan of a module call whose for_each reads a resource destroys what the state records', () => {
+    const config = 'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n';
+    // Applied as Terraform advises: what the for_each reads first, then the rest.
+    const state = appliedState({ files: SERVER_MODULE, config, state: appliedState({ files: SERVER_MODULE, config: config.slice(0, config.indexOf('module')) }) });
+    expect(state.map((s) => s.address)).to.deep.equal([
+      'module.ns["computed:ipv4"].test_check.this',
+      'module.ns["computed:ipv4"].test_instance.this',
+      'test_instance.x',
+    ]);
+    const p = planOf({ files: SERVER_MODULE, config, state, mode: 'destroy' });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'delete module.ns["computed:ipv4"].test_check.this',
+      'delete module.ns["computed:ipv4"].test_instance.this',
+      'delete test_instance.x',
+    ]);
+    // Nothing recorded: nothing to destroy, although the for_each is not known.
+    expect(planOf({ files: SERVER_MODULE, config, mode: 'destroy' }).changes).to.deep.equal([]);
+  });
+
   it('decides a for_each and count from the state once the resource they read is applied, nested calls too', () => {
     const files = {
       ...SERVER_MODULE,
