@@ -6,11 +6,12 @@
  * instances are evaluated once (as a plan would: refreshed state, planned values, data sources
  * read), and the calls are decided again in those values, until no more can be decided (a
  * nested call may wait on a resource inside a module instance decided the round before). What
- * is still unknown is Terraform's "Invalid for_each argument", at the call's for_each. The plan
+ * is still unknown is Terraform's "Invalid for_each argument", at the call's for_each, after the
+ * errors the evaluation found (a mistake in what the for_each reads leaves it unknown). The plan
  * keeps the instances so decided (Plan.moduleInstances): apply of a saved plan flattens with them.
  */
 import type { Config } from '../config/types.js';
-import { type Result, hasErrors } from '../diagnostics.js';
+import { type Diagnostic, type Result, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
 import { type DecidedModuleInstances, flattenModules } from '../evaluate/modules.js';
 import type { EvalScope } from '../evaluate/evaluate.js';
@@ -29,10 +30,13 @@ export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: rea
   // A destroy plan destroys what the state records and reads no data source: the calls need no instances.
   if (given.mode === 'destroy') return flat;
   let planned: EvalScope | undefined;
+  // Errors of the last evaluation: a mistake in what a for_each reads leaves it unknown, and is the cause to show.
+  let causes: readonly Diagnostic[] = [];
   // Each round decides at least one more call, or stops.
   for (;;) {
     const known = knownValues({ ...given, config: flat.value });
     if ('reads' in known) return { ...flat, reads: known.reads };
+    causes = known.diagnostics.filter((d) => d.severity === 'error');
     if (!known.scope) break;
     planned = known.scope;
     const next = flattenModules(config, variables, env, { unknownInstances: 'unknown', planned });
@@ -47,7 +51,8 @@ export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: rea
   const targets = given.targets ?? [];
   const undecidedCalls = [...(flat.value.moduleCalls ?? new Map()).entries()].filter(([, c]) => c.unknown).map(([a]) => a);
   if (targets.length > 0 && !undecidedCalls.some((a) => targets.some((t) => t.startsWith(a) || a.startsWith(t)))) return flat;
-  return flattenModules(config, variables, env, planned ? { planned } : {});
+  const final = flattenModules(config, variables, env, planned ? { planned } : {});
+  return { ...final, diagnostics: [...causes, ...final.diagnostics] };
 }
 
 /** How many module calls have their instances. */
@@ -69,13 +74,13 @@ function undecided(config: Config): number {
  * configuration has errors of its own (the plan reports them); `reads` when data sources must
  * be read first.
  */
-function knownValues(input: PlanInput): { scope: EvalScope | null } | { reads: readonly DataReadNeeded[] } {
+function knownValues(input: PlanInput): { scope: EvalScope | null; diagnostics: readonly Diagnostic[] } | { reads: readonly DataReadNeeded[] } {
   const built = buildBlockGraph(input.config);
-  if (!built.graph) return { scope: null };
+  if (!built.graph) return { scope: null, diagnostics: built.diagnostics };
   const ctx = planContext(input);
   const { pass } = evaluateUntilStable(ctx, built.graph.order);
   const reads: DataReadNeeded[] = [];
   for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);
   if (reads.length > 0) return { reads };
-  return { scope: pass.scope.scope };
+  return { scope: pass.scope.scope, diagnostics: ctx.diagnostics };
 }

@@ -238,6 +238,14 @@ module "ns" {
     expect((p.changes.find((c) => c.address === 'module.ns["b"].test_instance.this')!.after as Record<string, unknown>).name).to.equal('srv-b');
   });
 
+  it('a mistake in the resource a module for_each reads is reported, before the for_each it leaves unknown', () => {
+    const r = planFixture({
+      files: SERVER_MODULE,
+      config: 'resource "test_instance" "x" {\n  name = var.nope\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.name])\n  source   = "./modules/server"\n  name     = each.key\n}\n',
+    });
+    expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Reference to undeclared variable "nope" @2:10', 'Invalid for_each argument @6:14']);
+  });
+
   it('a destroy plan of a module call whose for_each reads a resource destroys what the state records', () => {
     const config = 'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n';
     // Applied as Terraform advises: what the for_each reads first, then the rest.
