@@ -18,6 +18,7 @@ import type { EvalScope } from '../evaluate/evaluate.js';
 import { type PlanInput, planContext } from './context.js';
 import type { DataReadNeeded } from './data-sources.js';
 import { evaluateUntilStable } from './instances.js';
+import { carryOutMoves } from './moves.js';
 
 /**
  * `given.config` flattened for planning (returned as it is when it has no module calls), or the
@@ -77,7 +78,9 @@ function undecided(config: Config): number {
 function knownValues(input: PlanInput): { scope: EvalScope | null; diagnostics: readonly Diagnostic[] } | { reads: readonly DataReadNeeded[] } {
   const built = buildBlockGraph(input.config);
   if (!built.graph) return { scope: null, diagnostics: built.diagnostics };
-  const ctx = planContext(input);
+  // Against the state as moved blocks leave it, as the plan itself is made.
+  const carried = carryOutMoves(input.refreshOnly ? [] : (input.config.moves ?? []), input.state, []);
+  const ctx = planContext(carried ? { ...input, state: carried.state } : input);
   const { pass } = evaluateUntilStable(ctx, built.graph.order);
   const reads: DataReadNeeded[] = [];
   for (const d of pass.data.values()) if (d.needed) reads.push(d.needed);

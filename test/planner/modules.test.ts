@@ -246,6 +246,21 @@ module "ns" {
     expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Reference to undeclared variable "nope" @2:10', 'Invalid for_each argument @6:14']);
   });
 
+  it('decides a module for_each from a resource a moved block renames, as the plan sees the state', () => {
+    const state = appliedState({ files: SERVER_MODULE, config: 'resource "test_instance" "old" {\n  name = "a"\n}\n' });
+    const p = planOf({
+      files: SERVER_MODULE,
+      state,
+      config:
+        'resource "test_instance" "x" {\n  name = "a"\n}\n\nmoved {\n  from = test_instance.old\n  to   = test_instance.x\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n',
+    });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.ns["computed:ipv4"].test_check.this',
+      'create module.ns["computed:ipv4"].test_instance.this',
+      'no-op test_instance.x',
+    ]);
+  });
+
   it('a destroy plan of a module call whose for_each reads a resource destroys what the state records', () => {
     const config = 'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n';
     // Applied as Terraform advises: what the for_each reads first, then the rest.
