@@ -51,9 +51,14 @@ export function flattenForPlan(given: PlanInput): Result<Config> & { reads?: rea
   // a for_each reads relies on); the calls still undecided are errors, at their for_each or count.
   const targets = given.targets ?? [];
   const undecidedCalls = [...(flat.value.moduleCalls ?? new Map()).entries()].filter(([, c]) => c.unknown).map(([a]) => a);
-  if (targets.length > 0 && !undecidedCalls.some((a) => targets.some((t) => t.startsWith(a) || a.startsWith(t)))) return flat;
+  if (targets.length > 0 && !undecidedCalls.some((a) => targets.some((t) => within(t, a) || within(a, t)))) return flat;
   const final = flattenModules(config, variables, env, planned ? { planned } : {});
   return { ...final, diagnostics: [...causes, ...final.diagnostics] };
+}
+
+/** `inner` is `outer` or an address inside it (`module.ns["a"].x` inside `module.ns`). */
+function within(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
 }
 
 /** How many module calls have their instances. */
@@ -71,9 +76,9 @@ function undecided(config: Config): number {
 }
 
 /**
- * The values of one evaluation of `input`'s instances, as a scope; no scope when the
- * configuration has errors of its own (the plan reports them); `reads` when data sources must
- * be read first.
+ * The values of one evaluation of `input`'s instances, as a scope, with the evaluation's
+ * diagnostics; no scope when the block graph cannot be built (a cycle); `reads` when data
+ * sources must be read first.
  */
 function knownValues(input: PlanInput): { scope: EvalScope | null; diagnostics: readonly Diagnostic[] } | { reads: readonly DataReadNeeded[] } {
   const built = buildBlockGraph(input.config);

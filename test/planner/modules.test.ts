@@ -261,6 +261,21 @@ module "ns" {
     ]);
   });
 
+  it('-target of what the for_each reads plans it alone; -target of the call itself is refused at its for_each', () => {
+    const config =
+      'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n\nmodule "nsx" {\n  source = "./modules/server"\n  name   = "b"\n}\n';
+    const changed = (targets: string[]): string[] =>
+      planOf({ files: SERVER_MODULE, config, targets })
+        .changes.filter((c) => c.actions[0] !== 'no-op')
+        .map((c) => `${c.actions.join(',')} ${c.address}`);
+    expect(changed(['test_instance.x'])).to.deep.equal(['create test_instance.x']);
+    expect(changed(['module.nsx'])).to.deep.equal(['create module.nsx.test_check.this', 'create module.nsx.test_instance.this']);
+    for (const target of ['module.ns', 'module.ns["x"].test_instance.this']) {
+      const r = planFixture({ files: SERVER_MODULE, config, targets: [target] });
+      expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`), target).to.deep.equal(['Invalid for_each argument @6:14']);
+    }
+  });
+
   it('a destroy plan of a module call whose for_each reads a resource destroys what the state records', () => {
     const config = 'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n';
     // Applied as Terraform advises: what the for_each reads first, then the rest.
