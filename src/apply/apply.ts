@@ -12,6 +12,8 @@ import { evaluateExpr } from '../evaluate/evaluate.js';
 import { ReadyQueue } from '../graph/dag.js';
 import { type Diagnostic, error, hasErrors } from '../diagnostics.js';
 import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type Json, type ObjectValue, type Value } from '../evaluate/value.js';
+import { typeJsonOf } from '../evaluate/type-json.js';
+import { checkResourceValidations } from '../evaluate/variables.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
 import { type DataSourceRead, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
 import { readDataSource } from './data-read.js';
@@ -25,7 +27,7 @@ import { carryOutPlannedMoves } from '../state/move.js';
 import { drainBlue, drainBound, type DrainingRoute, type RetiringProvision } from './drain.js';
 import { findInstance, removeInstance, upsertInstance } from '../state/query.js';
 import { keepPriorSecrets, sameStoredValue, splitSensitive, storedForm } from '../state/sensitive.js';
-import type { StateDataSource, StateFile, StateInstance } from '../state/types.js';
+import type { StateDataSource, StateFile, StateInstance, StateOutput } from '../state/types.js';
 import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
@@ -238,6 +240,14 @@ class Applier {
     for (const [id, s] of this.status) if (s === 'pending') this.status.set(id, 'skipped');
     if (this.pendingData.size > 0 && this.o.plan.steps.length > 0) await this.readDeferredData(null);
     await this.recordOutputs();
+    if (this.o.plan.mode !== 'destroy') {
+      // Variable validation rules that read resources were unknown at plan; as Terraform 1.11,
+      // they are checked now that the resources are known, and a failed one fails the apply.
+      for (const v of checkResourceValidations(this.o.config, this.world.outputScope())) {
+        this.diagnostics.push(v.diagnostic);
+        if (v.diagnostic.severity === 'error' && !this.failed.includes(`var.${v.variable}`)) this.failed.push(`var.${v.variable}`);
+      }
+    }
     const interrupted = this.stopping && !this.failed.length;
     return {
       ok: this.failed.length === 0 && !interrupted,
@@ -843,7 +853,7 @@ class Applier {
   }
 
   private async recordOutputs(): Promise<void> {
-    const outputs: Record<string, { value: Json; sensitive: boolean }> = {};
+    const outputs: Record<string, StateOutput> = {};
     const notEvaluated: string[] = [];
     for (const [name, decl] of this.o.config.outputs) {
       if (this.o.plan.mode === 'destroy') break;
@@ -860,7 +870,7 @@ class Applier {
         notEvaluated.push(name);
         continue;
       }
-      outputs[name] = { value: toJson(r.value), sensitive: decl.sensitive };
+      outputs[name] = { value: toJson(r.value), type: typeJsonOf(r.value), sensitive: decl.sensitive };
     }
     // An output this apply could not know (a targeted apply leaves what it refers to unapplied)
     // keeps its recorded value rather than vanishing from `infra output`.

@@ -14,6 +14,8 @@ import { hashSensitive } from '../state/sensitive.js';
 import type { StateStore } from '../state/store.js';
 import { progressPrinter, formatElapsed } from '../render/progress.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { renderValue } from '../render/value.js';
+import { withSetMarks } from '../evaluate/type-json.js';
 import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
 import { savedPlanVariables } from './saved-plan-variables.js';
@@ -201,10 +203,12 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
         ? `Destroy complete! Resources: ${s.destroy} destroyed.\n`
         : `Apply complete! Resources: ${plan.imports?.length ? `${plan.imports.length} imported, ` : ''}${s.add} added, ${s.change} changed, ${s.destroy} destroyed; ${s.blueGreen} blue-green deploy${s.blueGreen === 1 ? '' : 's'}.\n`,
     );
-    const outputs = Object.entries(store.state.outputs);
+    // By name, as the state file and Terraform's apply list them.
+    const outputs = Object.entries(store.state.outputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (outputs.length && !opts.destroy) {
       io.out('\nOutputs:\n\n');
-      for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : stringifyJson(o.value)}\n`);
+      // The same rendering as `infra output`, as Terraform's apply lists outputs as `terraform output` does.
+      for (const [name, o] of outputs) io.out(`${name} = ${o.sensitive ? '(sensitive value)' : renderValue(withSetMarks(o.value, o.type), '')}\n`);
     }
     return 0;
   } finally {

@@ -20,6 +20,7 @@ import { type Address, parseAddress } from '../addrs/address.js';
 import { compareTerraformOrder } from '../addrs/order.js';
 import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
+import { withSetMarks } from '../evaluate/type-json.js';
 import { CONDITION_FAILED } from '../evaluate/conditions.js';
 import { type Io, printDiagnostics } from './io.js';
 import { planFormat, renderPlan } from './plan.js';
@@ -227,14 +228,16 @@ export async function outputCommand(name: string | undefined, opts: ConfigOption
     }
     if (opts.json) io.out(stringifyJson(o.value) + '\n');
     else if (opts.raw && typeof o.value === 'string') io.out(o.value);
-    else io.out((o.sensitive ? '(sensitive value)' : renderValue(o.value, '')) + '\n');
+    else io.out((o.sensitive ? '(sensitive value)' : renderValue(withSetMarks(o.value, o.type), '')) + '\n');
     return 0;
   }
   if (opts.json) {
-    io.out(stringifyJson(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, { value: o.sensitive ? null : o.value, sensitive: o.sensitive }])), 2) + '\n');
+    // Terraform's shape and key order: sensitive, type (when the state recorded it), value.
+    const listing = Object.entries(outputs).map(([k, o]) => [k, { sensitive: o.sensitive, ...(o.type !== undefined ? { type: o.type } : {}), value: o.sensitive ? null : o.value }]);
+    io.out(stringifyJson(Object.fromEntries(listing), 2) + '\n');
     return 0;
   }
-  for (const [k, o] of Object.entries(outputs)) io.out(`${k} = ${o.sensitive ? '(sensitive value)' : renderValue(o.value, '')}\n`);
+  for (const [k, o] of Object.entries(outputs)) io.out(`${k} = ${o.sensitive ? '(sensitive value)' : renderValue(withSetMarks(o.value, o.type), '')}\n`);
   return 0;
 }
 

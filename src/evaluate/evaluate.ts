@@ -28,7 +28,7 @@ import {
   isSetValue,
   toFloat,
   unmarkDeep,
-  valueEquals,
+  operatorEquals,
   type ObjectValue,
   type Value,
 } from './value.js';
@@ -761,7 +761,7 @@ function evBinary(e: Extract<Expr, { kind: 'Binary' }>, c: Ctx): Value {
   if (op === '==' || op === '!=') {
     const s = containsSensitive(l) || containsSensitive(r);
     if (containsUnknown(l) || containsUnknown(r)) return mark(UNKNOWN_BOOL, s);
-    const eq = valueEquals(l, r);
+    const eq = operatorEquals(l, r);
     return mark(op === '==' ? eq : !eq, s);
   }
   let s = false;

@@ -936,7 +936,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       variadic: p('sets', 'list'),
       impl: (a) => {
         const sets = unifySets(a);
-        return sets instanceof FunctionError ? sets : setResult(distinctValues(sets.flat()));
+        return sets instanceof FunctionError ? sets : markSet(setElements(sets.flat()));
       },
     },
   ],
@@ -949,7 +949,41 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       impl: (a) => {
         const sets = unifySets(a);
         if (sets instanceof FunctionError) return sets;
-        return setResult(distinctValues(sets[0]).filter((x) => sets.slice(1).every((s) => s.some((y) => valueEquals(x, y)))));
+        return markSet(setElements(sets[0].filter((x) => sets.slice(1).every((s) => s.some((y) => valueEquals(x, y))))));
+      },
+    },
+  ],
+  [
+    'setsubtract',
+    {
+      signature: 'setsubtract(a, b)',
+      params: [p('a', 'list'), p('b', 'list')],
+      impl: (a) => {
+        const sets = unifySets(a, ['a', 'b']);
+        if (sets instanceof FunctionError) return sets;
+        return markSet(setElements(sets[0].filter((x) => !sets[1].some((y) => valueEquals(x, y)))));
+      },
+    },
+  ],
+  [
+    'setproduct',
+    {
+      signature: 'setproduct(sets...)',
+      params: [],
+      variadic: p('sets', 'list'),
+      impl: (a) => {
+        if (a.length < 2) return new FunctionError('at least two arguments are required.');
+        // Each argument is a collection of one element type of its own; the combinations are tuples.
+        const factors: Value[][] = [];
+        for (let i = 0; i < a.length; i++) {
+          const xs = unify(list(a[i]));
+          if (xs === undefined) return new FunctionError('Invalid value for "sets" parameter: all elements must be of the same type.', i);
+          factors.push(xs);
+        }
+        let combinations: Value[][] = [[]];
+        for (const xs of factors) combinations = combinations.flatMap((prefix) => xs.map((x) => [...prefix, x]));
+        // Terraform's result is a set when any argument is one, else a list.
+        return a.some(isSetValue) ? markSet(setElements(combinations)) : combinations;
       },
     },
   ],
@@ -1110,10 +1144,16 @@ const TITLE_DIGRAPHS: Record<string, string> = {
 
 const NO_LIST_TYPE = new FunctionError('Argument 1 (list): cannot convert tuple to list of any single type.', 0);
 
-/** The sets given to setunion or setintersection, their elements converted to one type (as Terraform's sets of one element type). */
-function unifySets(sets: readonly Value[]): Value[][] | FunctionError {
+/** The sets given to setunion, setintersection or setsubtract, their elements converted to one type (as Terraform's sets of one element type). */
+function unifySets(sets: readonly Value[], names: readonly string[] = ['first_set', 'other_sets']): Value[][] | FunctionError {
+  // Each argument must be a set of one type first (Terraform's parameter names, the last repeated).
+  for (let i = 0; i < sets.length; i++) {
+    if (unify(list(sets[i])) === undefined) {
+      return new FunctionError(`Invalid value for "${names[Math.min(i, names.length - 1)]}" parameter: all set elements must have the same type.`, i);
+    }
+  }
   const all = unify(sets.flatMap((s) => list(s)));
-  if (all === undefined) return new FunctionError('The sets have no element type in common.');
+  if (all === undefined) return new FunctionError('given sets must all have compatible element types.');
   const out: Value[][] = [];
   let at = 0;
   for (const s of sets) {
@@ -1123,16 +1163,7 @@ function unifySets(sets: readonly Value[]): Value[][] | FunctionError {
   return out;
 }
 
-function distinctValues(xs: readonly Value[]): Value[] {
-  const out: Value[] = [];
-  for (const x of xs) if (!out.some((y) => valueEquals(x, y))) out.push(x);
-  return out;
-}
 
-/** Sets of strings come out sorted, like `toset`; other sets keep first-seen order. */
-function setResult(xs: Value[]): Value[] {
-  return xs.every((x) => typeof x === 'string') ? (xs as string[]).sort(compareStrings) : xs;
-}
 
 const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

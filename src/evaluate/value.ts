@@ -183,6 +183,31 @@ export function valueEquals(a: Value, b: Value): boolean {
   return a === b;
 }
 
+/**
+ * Equality as the `==` operator sees it, which, unlike `valueEquals`, minds the kind of
+ * collection as Terraform does: a set equals only a set with the same elements, in any order
+ * (`toset(["a"]) == ["a"]` is false). Unknowns are equal to nothing, marks are ignored.
+ */
+export function operatorEquals(a: Value, b: Value): boolean {
+  if (a instanceof Sensitive) a = a.value;
+  if (b instanceof Sensitive) b = b.value;
+  if (a instanceof Unknown || b instanceof Unknown) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    if (isSetValue(a) !== isSetValue(b)) return false;
+    // Set elements are distinct, so same length and each found in the other is equality.
+    if (isSetValue(a)) return a.every((x) => b.some((y) => operatorEquals(x, y)));
+    return a.every((x, i) => operatorEquals(x, b[i]));
+  }
+  if (isObject(a) || isObject(b)) {
+    if (!isObject(a) || !isObject(b)) return false;
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && operatorEquals(a[k], b[k]));
+  }
+  return a === b;
+}
+
 /** `string`, `list(string)`, `map(number)`, `object({...})`: the type as written in the language. */
 export function typeName(t: Type): string {
   if (typeof t === 'string') return t;

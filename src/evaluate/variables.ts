@@ -207,7 +207,7 @@ export function resolveVariables(config: Config, input: VariableInput): Result<R
 /**
  * Runs every variable's `validation` rules over the resolved values. As in Terraform 1.11 a rule
  * may also read other variables and locals; resources are not known yet, so a rule that needs
- * them is unknown here and not checked. A rule that reads a variable without a value, or a local
+ * them is unknown here and not checked (`checkResourceValidations` checks it at plan and apply). A rule that reads a variable without a value, or a local
  * with an error (reported where the local is used), is skipped.
  */
 function validate(config: Config, values: ReadonlyMap<string, Value>, where: ReadonlyMap<string, SourceRange | undefined>, env: NodeJS.ProcessEnv): Diagnostic[] {
@@ -219,7 +219,8 @@ function validate(config: Config, values: ReadonlyMap<string, Value>, where: Rea
     variables: values,
     env,
     local: () => undefined,
-    resource: (type, name) => (config.resources.some((r) => r.type === type && r.name === name) ? UNKNOWN : undefined),
+    // Data sources come as type `data.TYPE`; both are read at plan or apply, so unknown here.
+    resource: (type, name) => ([...config.resources, ...(config.dataSources ?? [])].some((r) => r.address === `${type}.${name}`) ? UNKNOWN : undefined),
     names: declaredNames(config),
   };
   const scope: EvalScope = { ...base, local: createLocals(config, base) };
@@ -240,6 +241,34 @@ function validate(config: Config, values: ReadonlyMap<string, Value>, where: Rea
           where.get(decl.name) ?? decl.headerRange ?? decl.range,
         ),
       );
+    }
+  }
+  return diags;
+}
+
+/**
+ * The root variables' `validation` rules that read resources or data sources, which variable
+ * resolution leaves unchecked (they are unknown then), checked over `scope`: the planned values
+ * at plan (a rule still unknown is left for apply, as Terraform 1.11 does), the applied ones at
+ * apply. A failed rule is `Invalid value for variable` at the variable's block, as in Terraform;
+ * each diagnostic comes with the name of the variable whose rule made it.
+ */
+export function checkResourceValidations(config: Config, scope: EvalScope): { readonly variable: string; readonly diagnostic: Diagnostic }[] {
+  const diags: { variable: string; diagnostic: Diagnostic }[] = [];
+  for (const decl of config.variables.values()) {
+    for (const rule of decl.validations ?? []) {
+      if (!referencesOf(rule.condition).some((r) => r.kind === 'resource')) continue;
+      const outcome = checkRule(rule, scope, 'Invalid variable validation result');
+      if (outcome.kind === 'invalid') for (const diagnostic of outcome.diagnostics) diags.push({ variable: decl.name, diagnostic });
+      if (outcome.kind !== 'failed') continue;
+      diags.push({
+        variable: decl.name,
+        diagnostic: error(
+          'Invalid value for variable',
+          `${outcome.message}\n\nThis was checked by the validation rule at ${rangeText(rule.range)}.`,
+          decl.headerRange ?? decl.range,
+        ),
+      });
     }
   }
   return diags;

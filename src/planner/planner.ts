@@ -29,6 +29,7 @@ import { addImports, carryOutMoves } from './moves.js';
 import type { PassResult, TransitiveDeps } from './pass.js';
 import { orderFirstDeployRoutes, orderRemovedLast, orderReplacedObjects } from './ordering.js';
 import { destroyedOutputs, plannedOutputs } from './outputs.js';
+import { checkResourceValidations } from '../evaluate/variables.js';
 import type { DataSourceRead, Plan } from './plan.js';
 import type { DataReadNeeded } from './data-sources.js';
 import { layoutSteps } from './step-layout.js';
@@ -180,6 +181,7 @@ function normalPlan(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<stri
   orderReplacedObjects(layout, changes);
   orderRemovedLast(layout, changes);
   const outputs = plannedOutputs(ctx, pass);
+  ctx.diagnostics.push(...checkResourceValidations(ctx.input.config, pass.scope.scope).map((v) => v.diagnostic));
   const plan = assemblePlan(ctx, [...changes.values(), ...removed.changes], units.units, layout.steps, outputs);
   const kept = keptCopies(ctx, new Set(removed.changes.map((c) => copyKey({ address: c.address, generation: c.priorGeneration }))));
   return kept.length ? { ...plan, kept } : plan;

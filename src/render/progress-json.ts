@@ -110,11 +110,16 @@ export class UiStream {
     });
   }
 
-  /** `outputs` after apply: values of non-sensitive outputs, only the mark of sensitive ones. */
-  outputs(outputs: Readonly<Record<string, { readonly value: unknown; readonly sensitive: boolean }>>): UiMessage {
+  /**
+   * `outputs` after apply: values of non-sensitive outputs, only the mark of sensitive ones, and
+   * each one's type (Terraform's JSON notation) when the state recorded it, as Terraform's.
+   */
+  outputs(outputs: Readonly<Record<string, { readonly value: unknown; readonly type?: unknown; readonly sensitive: boolean }>>): UiMessage {
     const entries = Object.entries(outputs);
     return this.msg('outputs', 'info', `Outputs: ${entries.length}`, {
-      outputs: Object.fromEntries(entries.map(([k, o]) => [k, o.sensitive ? { sensitive: true } : { sensitive: false, value: o.value }])),
+      outputs: Object.fromEntries(
+        entries.map(([k, o]) => [k, { sensitive: o.sensitive, ...(o.type !== undefined ? { type: o.type } : {}), ...(o.sensitive ? {} : { value: o.value }) }]),
+      ),
     });
   }
 

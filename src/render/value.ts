@@ -1,8 +1,9 @@
 /**
  * One value in the language's own notation, for state and output listings. Sensitive values
- * print as `(sensitive value)`, unknown ones as `(known after apply)`.
+ * print as `(sensitive value)`, unknown ones as `(known after apply)`, a set as `toset([...])`
+ * (as `terraform output` names one).
  */
-import { Sensitive, Unknown, isObject, type Value } from '../evaluate/value.js';
+import { Sensitive, Unknown, isObject, isSetValue, type Value } from '../evaluate/value.js';
 
 export function renderValue(v: Value, indent: string): string {
   if (v instanceof Sensitive) return '(sensitive value)';
@@ -17,6 +18,7 @@ export function renderValue(v: Value, indent: string): string {
   }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
+    if (isSetValue(v)) return `toset(${renderValue(v.slice(), indent)})`;
     if (v.length === 0) return '[]';
     if (v.every((x) => typeof x !== 'object' || x === null) && v.length <= 4) return `[${v.map((x) => renderValue(x, indent)).join(', ')}]`;
     return `[\n${v.map((x) => `${indent}  ${renderValue(x, indent + '  ')},`).join('\n')}\n${indent}]`;

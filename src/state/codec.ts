@@ -99,7 +99,7 @@ export function checkState(data: unknown, path: string): { state: StateFile | nu
     }
     if (!('value' in raw)) problems.push(`${where}.value: missing`);
     const sensitive = check.field(raw, 'sensitive', where, isBoolean, 'true or false');
-    if ('value' in raw && sensitive !== undefined) decodedOutputs[name] = { value: raw.value as Json, sensitive };
+    if ('value' in raw && sensitive !== undefined) decodedOutputs[name] = { value: raw.value as Json, ...('type' in raw ? { type: raw.type as Json } : {}), sensitive };
   }
 
   if (problems.length > 0) return { state: null, diagnostics: [invalid(path, problems)] };
@@ -124,7 +124,8 @@ export function checkState(data: unknown, path: string): { state: StateFile | nu
 export function encodeState(state: StateFile): string {
   const outputs: Record<string, StateOutput> = {};
   for (const name of Object.keys(state.outputs).sort()) {
-    outputs[name] = { value: state.outputs[name].value, sensitive: state.outputs[name].sensitive };
+    const o = state.outputs[name];
+    outputs[name] = { value: o.value, ...(o.type !== undefined ? { type: o.type } : {}), sensitive: o.sensitive };
   }
   const file: StateFile = {
     format_version: STATE_FORMAT_VERSION,

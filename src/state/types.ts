@@ -51,6 +51,12 @@ export interface StateDataSource {
 /** A root module output as of the last apply. */
 export interface StateOutput {
   readonly value: Json;
+  /**
+   * The value's type in Terraform's JSON notation (`"string"`, `["set", "string"]`), as
+   * Terraform's state records it, so `infra output` can tell a set from a list. Absent in states
+   * written before it was recorded.
+   */
+  readonly type?: Json;
   /** Renderings print `(sensitive value)`; `infra output NAME` prints the value itself. */
   readonly sensitive: boolean;
 }

@@ -23,8 +23,8 @@ describe('cli: integers beyond 2^53', () => {
     expect(one.stdout).to.equal('9007199254740993\n');
     const all = await runCli(['output', '-json'], { cwd: cfg.dir, env: {} });
     expect(JSON.parse(all.stdout.replace(/9007199254740993/g, '"9007199254740993"'))).to.deep.equal({
-      id: { value: '9007199254740993', sensitive: false },
-      ids: { value: { big: ['9007199254740993'], serial: 2026120601 }, sensitive: false },
+      id: { sensitive: false, type: 'number', value: '9007199254740993' },
+      ids: { sensitive: false, type: ['object', { big: ['tuple', ['number']], serial: 'number' }], value: { big: ['9007199254740993'], serial: 2026120601 } },
     });
     // A second plan reads the state back exactly: nothing changed.
     const again = await runCli(['plan', '-detailed-exitcode'], { cwd: cfg.dir, env: {} });

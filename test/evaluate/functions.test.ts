@@ -257,6 +257,8 @@ describe('functions', () => {
       anytrue: 'anytrue([var.u])',
       setunion: 'setunion(["a"], [var.u])',
       setintersection: 'setintersection(var.u, ["a"])',
+      setsubtract: 'setsubtract(["a"], [var.u])',
+      setproduct: 'setproduct(["a"], var.u)',
       ceil: 'ceil(var.u)',
       floor: 'floor(var.u)',
       pow: 'pow(2, var.u)',

@@ -62,6 +62,31 @@ describe('expandInstances', () => {
     });
   });
 
+  it('for_each over a set made by setsubtract, setunion or setproduct makes one instance per element', () => {
+    const r = expandInstances(decl('resource "t" "a" {\n  for_each = setsubtract(["web", "db", "cache"], ["db"])\n}\n'), scope);
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.value).to.deep.equal({
+      keys: [
+        { index: 'cache', each: { key: 'cache', value: 'cache' } },
+        { index: 'web', each: { key: 'web', value: 'web' } },
+      ],
+    });
+    const u = expandInstances(decl('resource "t" "a" {\n  for_each = setunion(["b"], ["a", "b"])\n}\n'), scope);
+    expect(u.value).to.deep.equal({
+      keys: [
+        { index: 'a', each: { key: 'a', value: 'a' } },
+        { index: 'b', each: { key: 'b', value: 'b' } },
+      ],
+    });
+    const p = expandInstances(decl('resource "t" "a" {\n  for_each = { for pair in setproduct(toset(["x"]), ["1", "2"]) : join("-", pair) => pair }\n}\n'), scope);
+    expect(p.value).to.deep.equal({
+      keys: [
+        { index: 'x-1', each: { key: 'x-1', value: ['x', '1'] } },
+        { index: 'x-2', each: { key: 'x-2', value: ['x', '2'] } },
+      ],
+    });
+  });
+
   it('sensitive for_each is an error; a map with sensitive values is fine', () => {
     const r = expandInstances(decl('resource "t" "a" {\n  for_each = toset([var.secret])\n}\n'), scope);
     expect(r.diagnostics.map((d) => d.summary)).to.deep.equal(['Invalid for_each argument: sensitive value']);

@@ -88,7 +88,7 @@ describe('apply -json: JSON lines like terraform apply -json', () => {
     });
     expect((out[5].hook as Record<string, unknown>).action).to.equal('create');
     expect(out[8].changes).to.deep.equal({ add: 2, change: 0, import: 0, remove: 0, operation: 'apply' });
-    expect(out[9].outputs).to.deep.equal({ b_name: { sensitive: false, value: 'b-10.0.0.2' }, secret: { sensitive: true } });
+    expect(out[9].outputs).to.deep.equal({ b_name: { sensitive: false, type: 'string', value: 'b-10.0.0.2' }, secret: { sensitive: true, type: 'string' } });
     expect(r.stdout).to.not.include(SECRET);
   });
 
