@@ -270,10 +270,10 @@ export function buildProgram(): Command {
     .action(run(async (io, planfile: string | undefined, opts) => (await import('./commands/misc.js')).showCommand(planfile, opts, io)));
 
   const state = program.command('state').description('Inspect and edit the state.');
-  stateOptions(locationOptions(state.command('list').description('List every instance in the state.'))).action(
+  stateOptions(locationOptions(state.command('list').description('List every instance and data source in the state.'))).action(
     run(async (io, opts) => (await import('./commands/misc.js')).stateListCommand(opts, io)),
   );
-  stateOptions(locationOptions(state.command('show').description('Show one instance (every copy of a blue-green one).')))
+  stateOptions(locationOptions(state.command('show').description('Show one instance (every copy of a blue-green one) or data source.')))
     .argument('<address>', 'instance address, e.g. local_host.ns["ns1"]')
     .action(run(async (io, address: string, opts) => (await import('./commands/misc.js')).stateShowCommand(address, opts, io)));
   stateOptions(locationOptions(state.command('mv').description('Rename instances in the state (a whole resource: every key and copy) without touching them.')))

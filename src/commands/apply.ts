@@ -19,6 +19,7 @@ import { withSetMarks } from '../evaluate/type-json.js';
 import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
 import { savedPlanVariables } from './saved-plan-variables.js';
+import { flattenModules } from '../evaluate/modules.js';
 import { type ConfigOptions, type PlanFlags, type StateOptions, loadSession, loadSessionProviders, planFromFlags, readSavedPlan, typeInfo } from './session.js';
 import { stringifyJson } from '../evaluate/json-text.js';
 
@@ -86,6 +87,9 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
   const { config, variables, store } = session;
   try {
     if (saved) checkStale(saved, config, store, variables, planFile!);
+    // Module calls decided from resources' values when planning are flattened as the saved plan decided them.
+    const savedConfig = saved && [...(config.moduleCalls?.values() ?? [])].some((c) => c.unknown) ? flattenModules(session.source, variables, io.env, { decided: saved.moduleInstances ?? [] }) : null;
+    if (savedConfig) check(savedConfig.diagnostics);
     const loaded = await loadSessionProviders(session, io, warnings);
     const { providers, configs, scrubber } = loaded;
     const planned = saved ? null : await planFromFlags(session, loaded, opts, io, warnings);
@@ -149,7 +153,7 @@ async function applyWith(planFile: string | undefined, opts: ApplyCommandOptions
     try {
       result = await apply({
         plan,
-        config,
+        config: planned?.config ?? savedConfig?.value ?? config,
         variables,
         env: io.env,
         store,

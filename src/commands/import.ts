@@ -178,6 +178,7 @@ export async function importCommand(addressText: string, id: string, opts: Confi
     // A key for_each/count does not produce would be adopted only for the next apply to destroy it.
     const planned = await refreshAndPlan({
       config,
+      source: session.source,
       variables: session.variables,
       store: { state: upsertInstance(store.state, record), dir: store.dir },
       providers: loaded.providers,

@@ -17,6 +17,7 @@ import { forceUnlock } from '../state/lock.js';
 import { emptyState } from '../state/store.js';
 import { type StateEdit, forgetInstances, moveInstances } from '../state/move.js';
 import { type Address, parseAddress } from '../addrs/address.js';
+import { compareTerraformOrder } from '../addrs/order.js';
 import { checkSettingsNames } from '../state/backend-config.js';
 import { renderValue } from '../render/value.js';
 import { withSetMarks } from '../evaluate/type-json.js';
@@ -135,25 +136,40 @@ function renderInstance(r: import('../state/types.js').StateInstance): string {
   return lines.join('\n');
 }
 
-/** `infra state list`. */
+/** A data source as the last apply read it, as `terraform state show` prints one. */
+function renderDataSource(d: import('../state/types.js').StateDataSource): string {
+  const lines = [`# ${d.address}`, `data "${d.type}" "${d.name}" {`];
+  const width = Math.max(0, ...Object.keys(d.attributes).map((k) => k.length));
+  for (const k of Object.keys(d.attributes).sort()) lines.push(`  ${k.padEnd(width)} = ${renderValue(d.attributes[k] as Value, '  ')}`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** `infra state list`: every instance and data source, in Terraform's order (addrs/order.ts). */
 export async function stateListCommand(opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
   const store = await openState(statePath(null, opts, io.cwd), 'state list', opts, false, [], { io });
+  const lines: { address: string; line: string }[] = [];
   for (const r of store.state.resources) {
     const kept = r.kept ? `kept, window ${Date.parse(r.kept.until) <= Date.now() ? 'ended' : 'ends'} ${formatUtcClock(r.kept.until, true)}` : null;
     const tags = [r.color ? `${r.kept ? 'blue' : r.color} g${r.generation}` : r.kept ? `g${r.generation}` : null, r.live ? null : kept ?? 'not live', r.status !== 'ready' ? r.status : null].filter(Boolean);
-    io.out(`${r.address}${tags.length ? `  (${tags.join(', ')})` : ''}\n`);
+    lines.push({ address: r.address, line: `${r.address}${tags.length ? `  (${tags.join(', ')})` : ''}` });
   }
+  for (const d of store.state.data_sources ?? []) lines.push({ address: d.address, line: d.address });
+  // A stable sort: the copies of a blue-green instance stay oldest first.
+  for (const l of lines.sort((a, b) => compareTerraformOrder(a.address, b.address))) io.out(l.line + '\n');
   return 0;
 }
 
-/** `infra state show ADDR`. */
+/** `infra state show ADDR`: an instance (every copy) or a data source. */
 export async function stateShowCommand(address: string, opts: ConfigOptions & StateOptions, io: Io): Promise<number> {
   const store = await openState(statePath(null, opts, io.cwd), 'state show', opts, false, [], { io });
   const found = store.state.resources.filter((r) => r.address === address);
-  if (found.length === 0) {
-    throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, store.state.resources.map((r) => r.address)))]);
+  const data = (store.state.data_sources ?? []).filter((d) => d.address === address);
+  if (found.length === 0 && data.length === 0) {
+    const known = [...store.state.resources.map((r) => r.address), ...(store.state.data_sources ?? []).map((d) => d.address)];
+    throw new DiagnosticsError([error(`No instance ${address} in the state`, didYouMean(address, known))]);
   }
-  io.out(found.map(renderInstance).join('\n\n') + '\n');
+  io.out([...found.map(renderInstance), ...data.map(renderDataSource)].join('\n\n') + '\n');
   return 0;
 }
 

@@ -22,8 +22,9 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
   const { config, variables, store } = session;
   try {
     const loaded = await loadSessionProviders(session, io, warnings);
-    const { plan, refreshed } = await refreshAndPlan({
+    const { plan, refreshed, config: planned } = await refreshAndPlan({
       config,
+      source: session.source,
       variables,
       store,
       providers: loaded.providers,
@@ -60,7 +61,7 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
     const started = Date.now();
     const result = await apply({
       plan,
-      config,
+      config: planned,
       variables,
       env: io.env,
       store,

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import type { Config } from '../config/types.js';
+import type { Config, ModuleCallDecl } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { flattenModules } from '../evaluate/modules.js';
 import { readTextFileBounded } from '../config/read-text.js';
@@ -183,6 +183,11 @@ export async function loadProviders(
     if (e) names.add(e.name);
   }
   for (const r of state.resources) names.add(r.provider);
+  // Resources of module calls not decided yet (their instances wait for the plan) need their providers too.
+  for (const type of moduleTreeTypes(config?.moduleTree)) {
+    const e = providerForType(type) ?? providerForDataSource(type);
+    if (e) names.add(e.name);
+  }
   const diags: Diagnostic[] = [];
   const known = new Set(providerEntries().map((e) => e.name));
   if (config) diags.push(...unknownProviders(config));
@@ -247,6 +252,16 @@ export function operationContext(
   return (provider) => ({ stateDir, lineage, providerConfig: configs.get(provider) ?? {}, log, signal, env });
 }
 
+/** The resource and data source types declared anywhere in a module tree. */
+function moduleTreeTypes(tree: ReadonlyMap<string, ModuleCallDecl> | undefined): Set<string> {
+  const types = new Set<string>();
+  for (const call of tree?.values() ?? []) {
+    for (const r of [...call.config.resources, ...(call.config.dataSources ?? [])]) types.add(r.type);
+    for (const t of moduleTreeTypes(call.config.modules)) types.add(t);
+  }
+  return types;
+}
+
 /** What a plan was computed from, for telling later whether a saved plan went stale. */
 export function planBasis(config: Config, state: StateFile, variables: ReadonlyMap<string, Value>): PlanBasis {
   const vars: Record<string, { value?: Json; sha256?: string }> = {};
@@ -259,7 +274,13 @@ export function planBasis(config: Config, state: StateFile, variables: ReadonlyM
 
 /** What a command that reads a configuration and its state starts from. */
 export interface Session {
+  /**
+   * Flattened; a module call whose instances depend on resources has none yet (the plan decides
+   * them: planner/module-instances.ts, and its PlanRun has the configuration it planned).
+   */
   readonly config: Config;
+  /** As loaded, before flattening: what the planner flattens. */
+  readonly source: Config;
   readonly variables: ReadonlyMap<string, Value>;
   /** The state file's path. */
   readonly path: string;
@@ -284,12 +305,12 @@ export async function loadSession(
   const loaded = loadConfiguration(opts, io.cwd, warnings, io.sources);
   const variables = (await variablesFrom?.(loaded)) ?? loadVariables(loaded, opts, io.cwd, io.env, warnings, io.sources);
   // Plan and apply work on one flattened configuration: module resources by their full addresses.
-  const flat = flattenModules(loaded, variables, io.env);
+  const flat = flattenModules(loaded, variables, io.env, { unknownInstances: 'unknown' });
   check(flat.diagnostics, warnings);
   const config = flat.value;
   const path = statePath(config, opts, io.cwd);
   const store = await openState(path, operation, opts, lock, warnings, { io, config });
-  return { config, variables, path, store };
+  return { config, source: loaded, variables, path, store };
 }
 
 /** A session's providers, loaded and configured, and the scrubber that keeps their secrets out of output. */
@@ -325,6 +346,7 @@ export interface PlanFlags {
 export function planFromFlags(session: Session, loaded: SessionProviders, flags: PlanFlags, io: Io, warnings: Diagnostic[]): Promise<PlanRun> {
   return refreshAndPlan({
     config: session.config,
+    source: session.source,
     variables: session.variables,
     store: session.store,
     providers: loaded.providers,
@@ -345,6 +367,8 @@ export function planFromFlags(session: Session, loaded: SessionProviders, flags:
 export interface PlanRun {
   readonly plan: Plan;
   readonly refreshed: StateFile;
+  /** The flattened configuration the plan was made from (what apply carries it out with). */
+  readonly config: Config;
 }
 
 /** What the planner knows of data source types: the registry's schemas. */
@@ -356,6 +380,8 @@ export function dataTypeInfo(t: string): DataTypeInfo | undefined {
 /** Refreshes (unless told not to) and plans. */
 export async function refreshAndPlan(args: {
   config: Config;
+  /** Unflattened: the planner flattens it, deciding the module calls `config` left undecided. */
+  source?: Config;
   variables: ReadonlyMap<string, Value>;
   store: { state: StateFile; dir: string };
   providers: ReadonlyMap<string, Provider>;
@@ -406,7 +432,7 @@ export async function refreshAndPlan(args: {
     const r = planOnce(dataReads);
     if (!r.reads?.length) {
       check(r.diagnostics, args.warnings);
-      return { plan: r.plan!, refreshed: state };
+      return { plan: r.plan!, refreshed: state, config: r.config ?? args.config };
     }
     // Each round must read something new, or the planner would ask for the same reads forever.
     if (r.reads.every((n) => dataReads.get(n.address)?.configKey === canonicalJson(n.config as Json))) {
@@ -423,7 +449,7 @@ export async function refreshAndPlan(args: {
     dataTypes: dataTypeInfo,
     dataTypeNames: allDataSourceNames(),
     imports,
-    config: args.config,
+    config: args.source ?? args.config,
     variables: args.variables,
     state,
     drift,

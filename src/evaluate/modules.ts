@@ -6,8 +6,10 @@
  * modules but their addresses.
  *
  * The instances of a call (`for_each`, `count`) are decided here, before any resource is
- * planned: a module's `for_each` and `count` may use variables, locals and literals, not
- * resource attributes (they are unknown here and are an error; see FlattenOptions).
+ * planned: from variables, locals and literals, or (FlattenOptions.planned) from the values the
+ * planner knows: resources in the state that the plan leaves alone or whose attributes are known
+ * from the configuration, and data sources read. What is still unknown is an error (Terraform's
+ * "Invalid for_each argument"), or an unknown call for validate and graph.
  *
  * Expressions are rewritten per instance, not evaluated: `var.X` becomes the local holding the
  * call's argument (converted to the variable's type), `TYPE.NAME` the flattened block, and
@@ -36,6 +38,16 @@ interface Rewrite {
   readonly diags: Diagnostic[];
 }
 
+/** A module call's instances as a plan decided them from planned values (kept in saved plans). */
+export interface DecidedModuleInstances {
+  /** `module.ns`, `module.ns["a"].module.inner`. */
+  readonly address: string;
+  /** The for_each keys (sorted) or count indexes. */
+  readonly keys: readonly (string | number)[];
+  /** `key`: each.value is the key (a set); `element`: the for_each value at the key (a map or an object). */
+  readonly eachValue: 'key' | 'element';
+}
+
 /** What flattening does with a call whose `for_each` or `count` is not known. */
 export interface FlattenOptions {
   /**
@@ -43,13 +55,27 @@ export interface FlattenOptions {
    * placeholders): the call has no instances yet and `module.NAME` is unknown.
    */
   readonly unknownInstances?: 'error' | 'unknown';
+  /**
+   * The values the planner knows (a scope over a flattened configuration evaluated against the
+   * refreshed state and the data sources read: src/planner/module-instances.ts). A call whose
+   * `for_each` or `count` is unknown from variables and locals alone is decided again in it,
+   * its expression rewritten into flattened names; only what is still unknown there is unknown.
+   */
+  readonly planned?: EvalScope;
+  /** Instances a plan decided (a saved plan's), for the calls unknown from variables and locals; returned as `decided` by a flattening that used `planned`. */
+  readonly decided?: readonly DecidedModuleInstances[];
 }
 
 /**
  * Flattens `config`'s module calls (see the file comment); `variables` are the root module's.
  * A configuration without modules is returned as it is.
  */
-export function flattenModules(config: Config, variables: ReadonlyMap<string, Value>, env: NodeJS.ProcessEnv, opts: FlattenOptions = {}): Result<Config> {
+export function flattenModules(
+  config: Config,
+  variables: ReadonlyMap<string, Value>,
+  env: NodeJS.ProcessEnv,
+  opts: FlattenOptions = {},
+): Result<Config> & { readonly decided?: readonly DecidedModuleInstances[] } {
   if (!config.modules || config.modules.size === 0) return { value: config, diagnostics: [] };
   const diags: Diagnostic[] = [];
   const out: Output = {
@@ -58,6 +84,10 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
     locals: new Map<string, LocalDecl>(config.locals),
     calls: new Map<string, ModuleCallInstances>(),
     unknownInstances: opts.unknownInstances ?? 'error',
+    ...(opts.planned ? { planned: opts.planned } : {}),
+    given: new Map((opts.decided ?? []).map((d) => [d.address, d])),
+    decided: [],
+    usedPlanned: { value: false },
   };
   const rootScope = expansionScope(config, variables, env);
   for (const call of config.modules.values()) flattenCall(call, { prefix: '', config, diags }, rootScope, env, out);
@@ -67,6 +97,7 @@ export function flattenModules(config: Config, variables: ReadonlyMap<string, Va
   return {
     value: { ...rest, resources, ...(dataSources.length ? { dataSources } : {}), locals: out.locals, moduleCalls: out.calls, moduleTree: config.modules },
     diagnostics: diags,
+    ...(out.usedPlanned.value ? { decided: out.decided } : {}),
   };
 }
 
@@ -87,11 +118,17 @@ interface Output {
   readonly locals: Map<string, LocalDecl>;
   readonly calls: Map<string, ModuleCallInstances>;
   readonly unknownInstances: 'error' | 'unknown';
+  readonly planned?: EvalScope;
+  /** FlattenOptions.decided, by call address. */
+  readonly given: ReadonlyMap<string, DecidedModuleInstances>;
+  /** The calls with for_each or count, as decided; returned when some needed `planned`. */
+  readonly decided: DecidedModuleInstances[];
+  readonly usedPlanned: { value: boolean };
 }
 
 function flattenCall(call: ModuleCallDecl, parent: Rewrite, parentScope: EvalScope, env: NodeJS.ProcessEnv, out: Output): void {
   const callAddress = join(parent.prefix, `module.${call.name}`);
-  const keys = callInstances(call, parentScope, parent.diags, out.unknownInstances);
+  const keys = callInstances(call, callAddress, parent, parentScope, out);
   if (keys === 'unknown') {
     out.calls.set(callAddress, { mode: call.forEach ? 'for_each' : 'count', instances: new Map(), resources: [], unknown: true });
     return;
@@ -210,24 +247,51 @@ function evaluateQuietly(expr: Expr, scope: EvalScope): Value {
 }
 
 /** The instances of a call, or null (with a diagnostic) when they cannot be decided here. */
-function callInstances(call: ModuleCallDecl, scope: EvalScope, diags: Diagnostic[], unknownInstances: Output['unknownInstances']): InstanceKey[] | null | 'unknown' {
+function callInstances(call: ModuleCallDecl, address: string, parent: Rewrite, scope: EvalScope, out: Output): InstanceKey[] | null | 'unknown' {
   if (!call.forEach && !call.count) return [{ index: null }];
-  const r = expandInstances(call, scope);
-  for (const d of r.diagnostics) diags.push(d);
+  let r = expandInstances(call, scope);
+  const given = out.given.get(address);
+  if (r.diagnostics.length === 0 && 'unknown' in r.value && given) return givenKeys(given);
+  if (r.diagnostics.length === 0 && 'unknown' in r.value && out.planned) {
+    // The same expression in flattened names (var.X of a module instance is its local), evaluated with what the planner knows.
+    const flat = { ...call, ...(call.forEach ? { forEach: rewrite(call.forEach, parent) } : {}), ...(call.count ? { count: rewrite(call.count, parent) } : {}) };
+    const again = expandInstances(flat, out.planned);
+    // A reference to a module instance's resource that the planned values do not have yet (its
+    // call was decided in this round) is unknown until the next round; the last round reports it.
+    if (again.diagnostics.length === 0 || out.unknownInstances === 'error') r = again;
+    if (r === again && r.diagnostics.length === 0 && !('unknown' in r.value)) out.usedPlanned.value = true;
+  }
+  if (r.diagnostics.length === 0 && !('unknown' in r.value)) {
+    // Every call is recorded, those decided from variables too: inside a call decided from planned values, their variables may be unknown without them.
+    const keys = r.value.keys;
+    out.decided.push({ address, keys: keys.map((k) => k.index!), eachValue: keys.every((k) => !k.each || k.each.value === k.index) ? 'key' : 'element' });
+  }
+  for (const d of r.diagnostics) parent.diags.push(d);
   if (r.diagnostics.length > 0) return null;
   if ('unknown' in r.value) {
-    if (unknownInstances === 'unknown') return 'unknown';
-    const arg = call.forEach ? 'for_each' : 'count';
-    diags.push(
-      error(
-        `Invalid ${arg} argument`,
-        `The module's ${arg} depends on values that are not known until resources are created. A module call's ${arg} may use variables, locals and literals only: the module's instances are decided before anything is planned.`,
-        (call.forEach ?? call.count)!.range,
-      ),
+    if (out.unknownInstances === 'unknown') return 'unknown';
+    // Terraform's wording (with infra for Terraform).
+    parent.diags.push(
+      call.forEach
+        ? error(
+            'Invalid for_each argument',
+            'The "for_each" set includes values derived from resource attributes that cannot be determined until apply, and so infra cannot determine the full set of keys that will identify the instances of this module.\n\nWhen working with unknown values in for_each, it\'s better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results.\n\nAlternatively, you could use the -target planning option to first apply only the resources that the for_each value depends on, and then apply a second time to fully converge.',
+            call.forEach.range,
+          )
+        : error(
+            'Invalid count argument',
+            'The "count" value depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count depends on.',
+            call.count!.range,
+          ),
     );
     return null;
   }
   return r.value.keys;
+}
+
+/** The instance keys of a call as a plan decided them; each.value (an element) is read from the for_each expression. */
+function givenKeys(given: DecidedModuleInstances): InstanceKey[] {
+  return given.keys.map((k): InstanceKey => (typeof k === 'number' ? { index: k, countIndex: k } : { index: k, each: { key: k, value: given.eachValue === 'key' ? k : UNKNOWN } }));
 }
 
 function keyExpr(index: string | number | null, range: SourceRange): Expr {

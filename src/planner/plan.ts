@@ -2,6 +2,7 @@
  * The plan: plain data computed by the pure planner and carried out by apply. Every rendering
  * (text diff, JSON, Markdown, graphs) is a view of this object.
  */
+import type { DecidedModuleInstances } from '../evaluate/modules.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Json, Value } from '../evaluate/value.js';
 import { sameStoredValue } from '../state/sensitive.js';
@@ -235,7 +236,16 @@ export interface Plan {
   readonly configuration?: PlanConfiguration;
   /** Data source instances (`data "TYPE" "NAME"`), sorted by address; absent when there are none. */
   readonly data?: readonly DataSourceRead[];
+  /**
+   * The module calls whose instances the plan decided from resources' or data sources' values
+   * (planner/module-instances.ts), by call address: apply of a saved plan flattens with them.
+   * Absent when there are none.
+   */
+  readonly moduleInstances?: readonly DecidedModuleInstances[];
 }
+
+
+export type { DecidedModuleInstances };
 
 /**
  * A data source instance in a plan: read while planning (`values` is what was read), or, when

@@ -167,6 +167,14 @@ export function planShapeProblems(plan: unknown): string[] {
       c.field(d, 'dependencies', at, isStringList, 'a list of addresses');
     });
   }
+  // Module calls decided from values known when planning; absent when none.
+  if ('moduleInstances' in p) {
+    c.list(p, 'moduleInstances', 'plan', (m, at) => {
+      c.field(m, 'address', at, isNonEmpty, 'a module call address');
+      c.field(m, 'keys', at, (k: unknown) => Array.isArray(k) && k.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isInteger(x) && x >= 0)), 'a list of keys');
+      c.field(m, 'eachValue', at, oneOf(['key', 'element']), '"key" or "element"');
+    });
+  }
   c.list(p, 'warnings', 'plan', (w, at) => {
     c.field(w, 'severity', at, oneOf(['error', 'warning']), '"error" or "warning"');
     c.field(w, 'summary', at, isString, 'a string');

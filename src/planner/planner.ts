@@ -17,7 +17,7 @@
 import { blockOf } from '../addrs/address.js';
 import { type Diagnostic, didYouMean, error, hasErrors } from '../diagnostics.js';
 import { buildBlockGraph } from '../graph/graph.js';
-import { flattenModules } from '../evaluate/modules.js';
+import { flattenForPlan } from './module-instances.js';
 import { stateValues, storedForm } from '../state/sensitive.js';
 import { assemblePlan } from './assemble.js';
 import { configuredChanges, removedChanges } from './changes.js';
@@ -53,10 +53,11 @@ export { storedForm, stateValues };
  * plan is null: those data sources have known arguments but no read in `input.dataReads`; the
  * caller reads them and plans again (diagnostics of such a round are not final and are dropped).
  */
-export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[] } {
-  // Module calls are flattened by whoever loads the configuration for plan and apply alike
-  // (commands/session.ts); a caller that did not gets it done here.
-  const flat = flattenModules(given.config, given.variables, given.env);
+export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagnostic[]; reads?: readonly DataReadNeeded[]; config?: PlanInput['config'] } {
+  // Module calls are flattened here, some of them with the values the planner knows
+  // (module-instances.ts); a caller that flattened them already gets its configuration back.
+  const flat = flattenForPlan(given);
+  if (flat.reads) return { plan: null, diagnostics: [...flat.diagnostics], reads: flat.reads };
   if (hasErrors(flat.diagnostics)) return { plan: null, diagnostics: [...flat.diagnostics] };
   const input = flat.value === given.config ? given : { ...given, config: flat.value };
   // moved/removed blocks first: every other pass plans against the state as they leave it.
@@ -75,11 +76,12 @@ export function plan(given: PlanInput): { plan: Plan | null; diagnostics: Diagno
   if (reads.length > 0) return { plan: null, diagnostics: ctx.diagnostics, reads };
   if (hasErrors(ctx.diagnostics) || !result) return { plan: null, diagnostics: ctx.diagnostics };
   const carriedOut = {
+    ...(flat.decided ? { moduleInstances: flat.decided } : {}),
     ...(carried.moves.length ? { moves: carried.moves } : {}),
     ...(carried.forgets.length ? { forgets: carried.forgets } : {}),
     ...(imports.length ? { imports } : {}),
   };
-  return { plan: { ...result, ...carriedOut }, diagnostics: ctx.diagnostics };
+  return { plan: { ...result, ...carriedOut }, diagnostics: ctx.diagnostics, config: input.config };
 }
 
 /** The passes, in order; each one stops the plan when it found errors. */

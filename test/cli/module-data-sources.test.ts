@@ -184,3 +184,83 @@ describe('cli: a mistake in a data block of a module used several times', functi
     }
   });
 });
+
+describe('cli: a module for_each over a data source, and data sources in state list and state show', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject(
+    {
+      'main.infra': `
+data "local_file" "zones" {
+  filename = "\${path.root}/zones.txt"
+}
+
+module "dns" {
+  for_each = toset(split(",", data.local_file.zones.content))
+  source   = "./modules/dns"
+  zone     = each.key
+}
+
+resource "test_instance" "web" {
+  name = "web"
+}
+`,
+      'zones.txt': 'a,b',
+      'modules/dns/main.infra': MODULE,
+      'modules/dns/a.db': 'zone-a-1',
+      'modules/dns/b.db': 'zone-b-1',
+    },
+    { applied: true },
+  );
+
+  it('the first apply reads the data source and makes the module instances it names', async () => {
+    expect(project.provider.calls.filter((c) => c.op === 'create').map((c) => c.address).sort()).to.deep.equal([
+      'module.dns["a"].test_instance.ns',
+      'module.dns["b"].test_instance.ns',
+      'test_instance.web',
+    ]);
+    expect((await project.cli('plan')).stdout).to.include('No changes.');
+  });
+
+  it('state list lists data sources in Terraform\'s order: the root module first, data sources before resources', async () => {
+    const list = await project.cli('state', 'list');
+    expect(list.stderr).to.equal('');
+    expect(list.stdout).to.equal(
+      [
+        'data.local_file.zones',
+        'test_instance.web',
+        'module.dns["a"].data.local_file.zone',
+        'module.dns["a"].test_instance.ns',
+        'module.dns["b"].data.local_file.zone',
+        'module.dns["b"].test_instance.ns',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('state show shows a data source as the last apply read it', async () => {
+    const show = await project.cli('state', 'show', 'module.dns["b"].data.local_file.zone');
+    expect(show.stderr).to.equal('');
+    expect(show.stdout).to.equal(
+      [
+        '# module.dns["b"].data.local_file.zone',
+        'data "local_file" "zone" {',
+        '  content              = "zone-b-1"',
+        '  content_base64       = "em9uZS1iLTE="',
+        '  content_base64sha256 = "FRtutAThE3pyqdFD1tPiVfZd9hWo1AaoN35Bw2GN58M="',
+        '  content_base64sha512 = "BnWu9vRJ4ub4tFxyU88AT4EqHQ8XXvXxus8+IkMkBHUnbRty+CqiXxHa3Xm7haX+yCmNQE3lDFNgbFY1TUNLww=="',
+        '  content_md5          = "a43eec27d291ab00c8012e855f77c39e"',
+        '  content_sha1         = "0fdfe8318475a56b1ffbe7cb663b1f11b0215b98"',
+        '  content_sha256       = "151b6eb404e1137a72a9d143d6d3e255f65df615a8d406a8377e41c3618de7c3"',
+        '  content_sha512       = "0675aef6f449e2e6f8b45c7253cf004f812a1d0f175ef5f1bacf3e2243240475276d1b72f82aa25f11dadd79bb85a5fec8298d404de50c53606c56354d434bc3"',
+        `  filename             = ${JSON.stringify(join(project.dir, 'modules/dns/b.db'))}`,
+        '  id                   = "0fdfe8318475a56b1ffbe7cb663b1f11b0215b98"',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const missing = await project.cli('state', 'show', 'data.local_file.zone');
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.include('No instance data.local_file.zone in the state');
+    expect(missing.stderr).to.include('data.local_file.zones');
+  });
+});

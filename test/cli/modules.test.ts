@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { useRecordingProject } from '../support/recording-project.js';
 
 /** A module of one blue-green server with its provisioning and check; the routes to it are in the root. */
@@ -61,17 +63,17 @@ describe('cli: modules', function () {
   const project = useRecordingProject({ 'main.infra': ROOT, 'modules/server/main.infra': MODULE }, { applied: true });
   const cli = project.cli;
 
-  it('state list and state show name resources inside module instances', async () => {
+  it('state list and state show name resources inside module instances (the root module first, as Terraform lists them)', async () => {
     const list = await cli('state', 'list');
     expect(list.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'test_route.ns["a"]',
+      'test_route.ns["b"]',
       'module.ns["a"].test_check.this',
       'module.ns["a"].test_instance.this  (blue g1)',
       'module.ns["a"].test_provision.this',
       'module.ns["b"].test_check.this',
       'module.ns["b"].test_instance.this  (blue g1)',
       'module.ns["b"].test_provision.this',
-      'test_route.ns["a"]',
-      'test_route.ns["b"]',
     ]);
     const show = await cli('state', 'show', 'module.ns["a"].test_instance.this');
     expect(show.code).to.equal(0);
@@ -291,3 +293,48 @@ output "ips" {
   });
 });
 
+
+describe('cli: a module for_each that reads a resource', function () {
+  this.timeout(60_000);
+  const project = useRecordingProject({
+    'main.infra':
+      'resource "test_instance" "seed" {\n  name  = "seed"\n  image = "debian12"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.seed.ipv4])\n  source   = "./m"\n  name     = "ns-${each.key}"\n}\n',
+    'm/main.infra': 'variable "name" {\n  type = string\n}\n\nresource "test_instance" "this" {\n  name  = var.name\n  image = "debian12"\n}\n',
+  });
+
+  it('is refused while the attribute is unknown, at the for_each; applied first with -target, the next apply makes the instances', async () => {
+    const plan = await project.cli('plan');
+    expect(plan.code).to.equal(1);
+    expect(plan.stderr).to.include('Error: Invalid for_each argument');
+    expect(plan.stderr).to.include('main.infra:7:14');
+    const first = await project.cli('apply', '-auto-approve', '-target=test_instance.seed');
+    expect(first.code, first.stderr).to.equal(0);
+    const second = await project.cli('apply', '-auto-approve');
+    expect(second.code, second.stderr).to.equal(0);
+    const ipv4 = project.state().resources.find((r) => r.address === 'test_instance.seed')!.attributes.ipv4 as string;
+    expect(ipv4).to.match(/^10\.0\.0\.\d+$/);
+    const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
+    expect(list).to.deep.equal(['test_instance.seed', `module.ns["${ipv4}"].test_instance.this`]);
+    const created = project.provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
+    expect(created).to.deep.equal(['test_instance.seed', `module.ns["${ipv4}"].test_instance.this`]);
+    const again = await project.cli('plan');
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.include('No changes.');
+  });
+
+  it('is decided in the plan that creates the resource when the attribute is known from the configuration, and kept in a saved plan', async () => {
+    const path = join(project.dir, 'main.infra');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('test_instance.seed.ipv4', 'test_instance.seed.name'));
+    const plan = await project.cli('plan', '-out', 'p.plan');
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.include('module.ns["seed"].test_instance.this will be created');
+    // The saved plan keeps the instances it decided: applying it makes them.
+    const saved = JSON.parse(readFileSync(join(project.dir, 'p.plan'), 'utf8')) as { plan: { moduleInstances?: unknown } };
+    expect(saved.plan.moduleInstances).to.deep.equal([{ address: 'module.ns', keys: ['seed'], eachValue: 'key' }]);
+    const r = await project.cli('apply', 'p.plan');
+    expect(r.code, r.stderr).to.equal(0);
+    const list = (await project.cli('state', 'list')).stdout.split('\n').filter(Boolean);
+    expect(list).to.deep.equal(['test_instance.seed', 'module.ns["seed"].test_instance.this']);
+    expect((await project.cli('state', 'show', 'module.ns["seed"].test_instance.this')).stdout).to.include('"ns-seed"');
+  });
+});

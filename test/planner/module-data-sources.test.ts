@@ -217,4 +217,27 @@ resource "test_instance" "after" {
       'modules/dns/main.infra:2:10: Reference to undeclared data source "data.local_file.nowhere": A data source "local_file" "nowhere" has not been declared in module.dns.',
     ]);
   });
+  it('a module for_each over a data source read while planning: the read is asked for first, then the call has its instances', () => {
+    const config = `
+data "local_file" "zones" {
+  filename = "zones.txt"
+}
+
+module "dns" {
+  for_each = toset(split(",", data.local_file.zones.content))
+  source   = "./modules/dns"
+  zone     = each.key
+}
+`;
+    const first = planFixture({ files: ZONE_MODULE, config });
+    expect(first.plan).to.equal(null);
+    expect(first.diagnostics).to.deep.equal([]);
+    expect(first.reads?.map((r) => r.address)).to.deep.equal(['data.local_file.zones']);
+    const zones = new Map([['data.local_file.zones', read({ filename: 'zones.txt' }, 'a,b')]]);
+    const second = planFixture({ files: ZONE_MODULE, config, dataReads: zones });
+    expect(second.reads?.map((r) => r.address)).to.deep.equal(['module.dns["a"].data.local_file.zone', 'module.dns["b"].data.local_file.zone']);
+    const p = planOf({ files: ZONE_MODULE, config, dataReads: new Map([...zones, ...READS]) });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal(['create module.dns["a"].test_instance.ns', 'create module.dns["b"].test_instance.ns']);
+    expect(p.moduleInstances).to.deep.equal([{ address: 'module.dns', keys: ['a', 'b'], eachValue: 'key' }]);
+  });
 });

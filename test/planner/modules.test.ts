@@ -206,6 +206,118 @@ module "ns" {
     });
     expect(r.plan).to.equal(null);
     expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Invalid for_each argument @7:14']);
+    expect(r.diagnostics[0].detail).to.equal(
+      'The "for_each" set includes values derived from resource attributes that cannot be determined until apply, and so infra cannot determine the full set of keys that will identify the instances of this module.\n\n' +
+        "When working with unknown values in for_each, it's better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results.\n\n" +
+        'Alternatively, you could use the -target planning option to first apply only the resources that the for_each value depends on, and then apply a second time to fully converge.',
+    );
+  });
+
+  it('rejects a count that depends on resources not created yet, in Terraform\'s words', () => {
+    const r = planFixture({
+      files: SERVER_MODULE,
+      config: 'resource "test_instance" "x" {\n  name = "x"\n}\n\nmodule "ns" {\n  count  = length(test_instance.x.ipv4)\n  source = "./modules/server"\n  name   = "n"\n}\n',
+    });
+    expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}: ${d.detail}`)).to.deep.equal([
+      'Invalid count argument @6:12: The "count" value depends on resource attributes that cannot be determined until apply, so infra cannot predict how many instances will be created. To work around this, use the -target argument to first apply only the resources that the count depends on.',
+    ]);
+  });
+
+  it('decides a for_each from a resource attribute known when planning: in the same plan as the resource\'s creation, as Terraform', () => {
+    const p = planOf({
+      files: SERVER_MODULE,
+      config: 'resource "test_instance" "x" {\n  name = "a,b"\n}\n\nmodule "ns" {\n  for_each = toset(split(",", test_instance.x.name))\n  source   = "./modules/server"\n  name     = each.key\n}\n',
+    });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.ns["a"].test_check.this',
+      'create module.ns["a"].test_instance.this',
+      'create module.ns["b"].test_check.this',
+      'create module.ns["b"].test_instance.this',
+      'create test_instance.x',
+    ]);
+    expect((p.changes.find((c) => c.address === 'module.ns["b"].test_instance.this')!.after as Record<string, unknown>).name).to.equal('srv-b');
+  });
+
+  it('a mistake in the resource a module for_each reads is reported, before the for_each it leaves unknown', () => {
+    const r = planFixture({
+      files: SERVER_MODULE,
+      config: 'resource "test_instance" "x" {\n  name = var.nope\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.name])\n  source   = "./modules/server"\n  name     = each.key\n}\n',
+    });
+    expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal(['Reference to undeclared variable "nope" @2:10', 'Invalid for_each argument @6:14']);
+  });
+
+  it('decides a module for_each from a resource a moved block renames, as the plan sees the state', () => {
+    const state = appliedState({ files: SERVER_MODULE, config: 'resource "test_instance" "old" {\n  name = "a"\n}\n' });
+    const p = planOf({
+      files: SERVER_MODULE,
+      state,
+      config:
+        'resource "test_instance" "x" {\n  name = "a"\n}\n\nmoved {\n  from = test_instance.old\n  to   = test_instance.x\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n',
+    });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.ns["computed:ipv4"].test_check.this',
+      'create module.ns["computed:ipv4"].test_instance.this',
+      'no-op test_instance.x',
+    ]);
+  });
+
+  it('-target of what the for_each reads plans it alone; -target of the call itself is refused at its for_each', () => {
+    const config =
+      'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n\nmodule "nsx" {\n  source = "./modules/server"\n  name   = "b"\n}\n';
+    const changed = (targets: string[]): string[] =>
+      planOf({ files: SERVER_MODULE, config, targets })
+        .changes.filter((c) => c.actions[0] !== 'no-op')
+        .map((c) => `${c.actions.join(',')} ${c.address}`);
+    expect(changed(['test_instance.x'])).to.deep.equal(['create test_instance.x']);
+    expect(changed(['module.nsx'])).to.deep.equal(['create module.nsx.test_check.this', 'create module.nsx.test_instance.this']);
+    for (const target of ['module.ns', 'module.ns["x"].test_instance.this']) {
+      const r = planFixture({ files: SERVER_MODULE, config, targets: [target] });
+      expect(r.diagnostics.map((d) => `${d.summary} @${d.range?.start.line}:${d.range?.start.column}`), target).to.deep.equal(['Invalid for_each argument @6:14']);
+    }
+  });
+
+  it('a destroy plan of a module call whose for_each reads a resource destroys what the state records', () => {
+    const config = 'resource "test_instance" "x" {\n  name = "a"\n}\n\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/server"\n  name     = each.key\n}\n';
+    // Applied as Terraform advises: what the for_each reads first, then the rest.
+    const state = appliedState({ files: SERVER_MODULE, config, state: appliedState({ files: SERVER_MODULE, config: config.slice(0, config.indexOf('module')) }) });
+    expect(state.map((s) => s.address)).to.deep.equal([
+      'module.ns["computed:ipv4"].test_check.this',
+      'module.ns["computed:ipv4"].test_instance.this',
+      'test_instance.x',
+    ]);
+    const p = planOf({ files: SERVER_MODULE, config, state, mode: 'destroy' });
+    expect(p.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'delete module.ns["computed:ipv4"].test_check.this',
+      'delete module.ns["computed:ipv4"].test_instance.this',
+      'delete test_instance.x',
+    ]);
+    // Nothing recorded: nothing to destroy, although the for_each is not known.
+    expect(planOf({ files: SERVER_MODULE, config, mode: 'destroy' }).changes).to.deep.equal([]);
+  });
+
+  it('decides a for_each and count from the state once the resource they read is applied, nested calls too', () => {
+    const files = {
+      ...SERVER_MODULE,
+      'modules/pair/main.infra':
+        'variable "seed" {\n  type = string\n}\n\nresource "test_instance" "seed" {\n  name = var.seed\n}\n\nmodule "inner" {\n  count  = length(test_instance.seed.ipv4) > 0 ? 2 : 0\n  source = "../server"\n  name   = "in-${count.index}"\n}\n',
+    };
+    const x = 'resource "test_instance" "x" {\n  name = "x"\n}\n';
+    const state = appliedState({ files, config: x });
+    const config = `${x}\nmodule "ns" {\n  for_each = toset([test_instance.x.ipv4])\n  source   = "./modules/pair"\n  seed     = each.key\n}\n`;
+    const unknown = planFixture({ files, state, config });
+    // The nested count reads an attribute of a resource this plan creates: known only after apply.
+    expect(unknown.diagnostics.map((d) => `${d.summary} @${d.range?.file.split('/').slice(-3).join('/')}:${d.range?.start.line}:${d.range?.start.column}`)).to.deep.equal([
+      'Invalid count argument @modules/pair/main.infra:10:12',
+    ]);
+    const known = planOf({ files: { ...files, 'modules/pair/main.infra': files['modules/pair/main.infra'].replace('seed.ipv4', 'seed.name') }, state, config });
+    expect(known.changes.map((c) => `${c.actions.join(',')} ${c.address}`)).to.deep.equal([
+      'create module.ns["computed:ipv4"].module.inner[0].test_check.this',
+      'create module.ns["computed:ipv4"].module.inner[0].test_instance.this',
+      'create module.ns["computed:ipv4"].module.inner[1].test_check.this',
+      'create module.ns["computed:ipv4"].module.inner[1].test_instance.this',
+      'create module.ns["computed:ipv4"].test_instance.seed',
+      'no-op test_instance.x',
+    ]);
   });
 
   describe('addresses everywhere', () => {
