@@ -25,6 +25,9 @@ async function run(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'infra-bench-lab-'));
   mkdirSync(join(work, 'config'));
   writeFileSync(join(work, 'config', 'main.infra'), readFileSync(join(root, 'examples', 'dns.infra'), 'utf8').replaceAll('"../ansible/', `"${join(root, 'ansible')}/`));
+  // The nameserver module it calls (source = "./modules/nameserver"), beside it.
+  mkdirSync(join(work, 'config', 'modules', 'nameserver'), { recursive: true });
+  writeFileSync(join(work, 'config', 'modules', 'nameserver', 'main.infra'), readFileSync(join(root, 'examples', 'modules', 'nameserver', 'main.infra'), 'utf8'));
   const key = await makeSshKey(work, 'infra-bench');
   const lab = await startLabEmulator({ createRateLimit: { limit: 100, windowMs: 15_000 } });
   const io = (): Io => ({
