@@ -262,7 +262,7 @@ class Decoder {
       if (item.kind === 'Attribute') {
         this.fail(
           `Unexpected argument "${item.name}" at the top level`,
-          'The top level of a configuration holds only blocks: variable, locals, provider, resource, data, output, module, moved, removed and import. Put values in a locals block.',
+          'The top level of a configuration holds only blocks: variable, locals, provider, resource, data, output, module, infra, moved, removed and import. Put values in a locals block.',
           item.nameRange,
         );
         continue;
