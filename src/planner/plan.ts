@@ -180,9 +180,12 @@ export interface KeptCopy {
   readonly unit: string;
 }
 
-/** A kept blue copy the plan destroys: its window ended, a new deploy supersedes it, or its instance left the configuration. */
+/**
+ * A kept blue copy the plan destroys: its window ended, a new deploy supersedes it, its instance
+ * left the configuration, or a destroy plan (`infra destroy`) destroys it.
+ */
 export interface KeptCopyDestroyed extends KeptCopy {
-  readonly reason: 'kept-window-ended' | 'kept-superseded' | 'not-in-configuration';
+  readonly reason: 'kept-window-ended' | 'kept-superseded' | 'not-in-configuration' | 'destroy';
 }
 
 export interface OutputChange {

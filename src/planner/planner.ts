@@ -201,7 +201,11 @@ function destroyPlan(ctx: PlanContext): Plan | null {
   if (!selection) return null;
   const destroyed = destroySteps(ctx, selection);
   if (!destroyed) return null;
-  return assemblePlan(ctx, destroyed.changes, [], destroyed.steps, destroyedOutputs(ctx));
+  const plan = assemblePlan(ctx, destroyed.changes, [], destroyed.steps, destroyedOutputs(ctx));
+  const deleted = destroyed.changes.filter((c) => (c.actions as readonly string[]).includes('delete'));
+  const kept = keptCopies(ctx, new Set(deleted.map((c) => copyKey({ address: c.address, generation: c.priorGeneration }))));
+  const keptDestroyed = keptCopiesDestroyed(ctx, deleted, true);
+  return { ...plan, ...(kept.length ? { kept } : {}), ...(keptDestroyed.length ? { keptDestroyed } : {}) };
 }
 
 /** A value computed on first use. */

@@ -161,7 +161,7 @@ export interface ResourceChangeJson {
 /**
  * One entry of `infra_kept`: a kept blue copy (keep_blue) in the prior state, whether this plan
  * destroys it and why (`window_ended`, `superseded` by a new deploy of its instance,
- * `not_in_configuration`), or null when it stays kept.
+ * `not_in_configuration`, `destroy` in a destroy plan), or null when it stays kept.
  */
 export interface KeptJson {
   readonly address: string;
@@ -171,7 +171,7 @@ export interface KeptJson {
   /** The window's end (RFC 3339, UTC). */
   readonly until: string;
   readonly destroy: boolean;
-  readonly destroy_reason: 'window_ended' | 'superseded' | 'not_in_configuration' | null;
+  readonly destroy_reason: 'window_ended' | 'superseded' | 'not_in_configuration' | 'destroy' | null;
 }
 
 /** One entry of `infra_deploy_sequence`. */
@@ -334,6 +334,7 @@ const DESTROY_REASON: Record<KeptCopyDestroyed['reason'], NonNullable<KeptJson['
   'kept-window-ended': 'window_ended',
   'kept-superseded': 'superseded',
   'not-in-configuration': 'not_in_configuration',
+  destroy: 'destroy',
 };
 
 /** `infra_kept`: the kept copies the plan leaves and those it destroys, by address and generation. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { keepBlueConfig } from '../support/keep-blue-config.js';
 import { useRecordingProject } from '../support/recording-project.js';
 
@@ -68,6 +69,35 @@ describe('cli: kept blue copies in the plan JSON (infra_kept)', () => {
     expect(deletes.map((c: any) => `${c.address} ${c.deposed} ${c.infra_kept.destroy_reason}`)).to.deep.equal(
       ['test_instance.ns["a"] 1 superseded', 'test_instance.ns["b"] 1 superseded', 'test_provision.ns["a"] 1 superseded', 'test_provision.ns["b"] 1 superseded'],
     );
+  });
+
+  it('an instance left the configuration: its kept copies are destroyed, not_in_configuration; the others stay kept', async () => {
+    await deploy();
+    const until = windows();
+    const file = join(p.dir, 'main.infra');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('toset(["a", "b"])', 'toset(["a"])'));
+    const doc = await planJson('--var', 'version=v2');
+    const expected = kept(until, false, null).map((k) => (k.address.endsWith('["b"]') ? { ...k, destroy: true, destroy_reason: 'not_in_configuration' } : k));
+    expect(doc.infra_kept).to.deep.equal(expected);
+    const deposed = doc.resource_changes.filter((c: any) => c.deposed !== undefined);
+    expect(deposed.map((c: any) => `${c.address} ${c.deposed} ${c.change.actions} ${c.infra_kept.destroy_reason}`)).to.deep.equal([
+      'test_instance.ns["b"] 1 delete not_in_configuration',
+      'test_provision.ns["b"] 1 delete not_in_configuration',
+    ]);
+  });
+
+  it('a destroy plan destroys every kept copy: destroy_reason destroy', async () => {
+    await deploy();
+    const until = windows();
+    const doc = await planJson('--destroy');
+    expect(doc.infra_kept).to.deep.equal(kept(until, true, 'destroy'));
+    const deposed = doc.resource_changes.filter((c: any) => c.deposed !== undefined);
+    expect(deposed.map((c: any) => `${c.address} ${c.deposed} ${c.infra_kept.destroy_reason}`)).to.deep.equal([
+      'test_instance.ns["a"] 1 destroy',
+      'test_instance.ns["b"] 1 destroy',
+      'test_provision.ns["a"] 1 destroy',
+      'test_provision.ns["b"] 1 destroy',
+    ]);
   });
 
   it('a saved plan shows the same infra_kept (infra show -json), and applies', async () => {
