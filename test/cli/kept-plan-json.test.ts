@@ -100,6 +100,13 @@ describe('cli: kept blue copies in the plan JSON (infra_kept)', () => {
     ]);
   });
 
+  it('a targeted destroy destroys the kept copies of its target and lists the others as kept', async () => {
+    await deploy();
+    const until = windows();
+    const doc = await planJson('--destroy', '--target', 'test_instance.ns["a"]');
+    expect(doc.infra_kept).to.deep.equal(kept(until, false, null).map((k) => (k.unit === 'test_instance.ns["a"]' ? { ...k, destroy: true, destroy_reason: 'destroy' } : k)));
+  });
+
   it('a saved plan shows the same infra_kept (infra show -json), and applies', async () => {
     await deploy();
     const until = windows();
