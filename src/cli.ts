@@ -252,6 +252,7 @@ export function buildProgram(): Command {
     .option('--target <addr>', 'roll back only these instances (type.name["key"]), resources (type.name) or names (repeatable)', collect)
     .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
     .action(run(async (io, opts) => (await import('./commands/rollback.js')).rollbackCommand(opts, io)));
+  program.commands.find((c) => c.name() === 'rollback')!.option('--json', 'plan and progress as JSON lines, as apply --json (needs --auto-approve)');
 
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')

@@ -1,12 +1,15 @@
 /**
  * `infra rollback [--target ADDR]`: switch traffic back to the kept blue copies of keep_blue
  * deploys at once - no create, no provisioning - verified by the post-switch checks. Takes the
- * state lock, shows its plan, asks (unless --auto-approve), and prints progress as apply does.
+ * state lock, shows its plan, asks (unless --auto-approve), and prints progress as apply does;
+ * with -json, all of it as the JSON lines of `infra apply -json` (render/progress-json.ts).
  */
 import { apply } from '../apply/apply.js';
 import { type Diagnostic, DiagnosticsError, error } from '../diagnostics.js';
 import { formatElapsed, progressPrinter } from '../render/progress.js';
 import { renderRollbackText } from '../render/rollback-text.js';
+import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
+import type { Plan } from '../planner/plan.js';
 import { type Io, printDiagnostics } from './io.js';
 import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, refreshAndPlan, typeInfo } from './session.js';
 
@@ -14,9 +17,28 @@ export interface RollbackCommandOptions extends ConfigOptions, StateOptions {
   readonly autoApprove?: boolean;
   readonly target?: string[];
   readonly refresh?: boolean;
+  /** `-json`: the plan and progress as JSON lines, as `infra apply -json` (needs --auto-approve). */
+  readonly json?: boolean;
 }
 
 export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Promise<number> {
+  if (!opts.json) return rollbackWith(opts, io, null);
+  // As apply -json: everything goes out as JSON lines, errors that stop the run before it starts too.
+  const first = new UiStream(null, io.cwd);
+  io.out(uiLine(first.version()) + '\n');
+  try {
+    if (!opts.autoApprove) {
+      throw new DiagnosticsError([error('-json needs -auto-approve', 'With -json there is no one to ask for "yes": add -auto-approve.')]);
+    }
+    return await rollbackWith(opts, io, (plan) => new UiStream(plan, io.cwd));
+  } catch (e) {
+    if (!(e instanceof DiagnosticsError)) throw e;
+    for (const d of e.diagnostics) io.out(uiLine(first.diagnostic(d)) + '\n');
+    return 1;
+  }
+}
+
+async function rollbackWith(opts: RollbackCommandOptions, io: Io, jsonStream: ((plan: Plan) => UiStream) | null): Promise<number> {
   const warnings: Diagnostic[] = [];
   const session = await loadSession(opts, io, 'rollback', true, warnings);
   const { config, variables, store } = session;
@@ -37,8 +59,16 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
       scrubber: loaded.scrubber,
       warnings,
     });
-    printDiagnostics(io, warnings);
-    io.out(renderRollbackText(plan, { color: io.color }));
+    const ui = jsonStream ? jsonStream(plan) : null;
+    const emit = (m: UiMessage): void => io.out(uiLine(m) + '\n');
+    if (ui) {
+      for (const w of warnings) emit(ui.diagnostic(w));
+      for (const m of ui.plannedRollbacks()) emit(m);
+      emit(ui.rollbackSummary('plan'));
+    } else {
+      printDiagnostics(io, warnings);
+      io.out(renderRollbackText(plan, { color: io.color }));
+    }
     if (!opts.autoApprove) {
       if (!io.ask) {
         throw new DiagnosticsError([error('No terminal to ask for approval', 'infra rollback asks for "yes" before switching traffic. Without a terminal, run it with --auto-approve.')]);
@@ -53,7 +83,7 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
       const w = await store.update(() => refreshed);
       if (w.some((d) => d.severity === 'error')) throw new DiagnosticsError(w);
     }
-    io.out('\n');
+    if (!ui) io.out('\n');
     const stop = new AbortController();
     const onSigint = (): void => stop.abort();
     process.on('SIGINT', onSigint);
@@ -73,10 +103,18 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
       stop: stop.signal,
       scrubber: loaded.scrubber,
       onEvent: (e) => {
+        if (ui) return emit(ui.event(e));
         const line = print(e);
         if (line !== undefined) io.out(line + '\n');
       },
     }).finally(() => process.off('SIGINT', onSigint));
+    if (ui) {
+      for (const d of result.diagnostics) emit(ui.diagnostic(d));
+      if (!result.ok) return 1;
+      emit(ui.rollbackSummary('apply'));
+      emit(ui.outputs(store.state.outputs));
+      return 0;
+    }
     io.out('\n');
     printDiagnostics(io, result.diagnostics);
     if (!result.ok) {

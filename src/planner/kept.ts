@@ -7,7 +7,7 @@
 import { copyKey } from '../addrs/address.js';
 import type { StateInstance } from '../state/types.js';
 import type { PlanContext } from './context.js';
-import type { KeptCopy, Reason } from './plan.js';
+import type { KeptCopy, KeptCopyDestroyed, Reason, ResourceChange } from './plan.js';
 
 /** A copy recorded with a rollback window: not live, ready, marked `kept`. */
 export function isKeptCopy(inst: StateInstance): inst is StateInstance & { kept: NonNullable<StateInstance['kept']> } {
@@ -38,4 +38,24 @@ export function keptCopies(ctx: PlanContext, deleted: ReadonlySet<string>): Kept
   return ctx.input.state.resources
     .filter((r) => isKeptCopy(r) && !deleted.has(copyKey(r)))
     .map((r) => ({ address: r.address, generation: r.generation, until: r.kept!.until, unit: r.kept!.unit }));
+}
+
+/**
+ * The kept copies `removed` (the plan's deletions of recorded copies) destroys, and why (`destroy`
+ * for every one in a destroy plan); sorted by address and generation.
+ */
+export function keptCopiesDestroyed(ctx: PlanContext, removed: readonly ResourceChange[], destroying = false): KeptCopyDestroyed[] {
+  const out: KeptCopyDestroyed[] = [];
+  for (const c of removed) {
+    const inst = ctx.input.state.resources.find((r) => r.address === c.address && r.generation === c.priorGeneration);
+    if (!inst || !isKeptCopy(inst)) continue;
+    if (destroying) {
+      out.push({ address: inst.address, generation: inst.generation, until: inst.kept.until, unit: inst.kept.unit, reason: 'destroy' });
+      continue;
+    }
+    const code = c.reasons.find((r) => r.code === 'kept-window-ended' || r.code === 'kept-superseded' || r.code === 'not-in-configuration')?.code;
+    if (code !== 'kept-window-ended' && code !== 'kept-superseded' && code !== 'not-in-configuration') continue;
+    out.push({ address: inst.address, generation: inst.generation, until: inst.kept.until, unit: inst.kept.unit, reason: code });
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.generation - b.generation));
 }

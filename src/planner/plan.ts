@@ -180,6 +180,14 @@ export interface KeptCopy {
   readonly unit: string;
 }
 
+/**
+ * A kept blue copy the plan destroys: its window ended, a new deploy supersedes it, its instance
+ * left the configuration, or a destroy plan (`infra destroy`) destroys it.
+ */
+export interface KeptCopyDestroyed extends KeptCopy {
+  readonly reason: 'kept-window-ended' | 'kept-superseded' | 'not-in-configuration' | 'destroy';
+}
+
 export interface OutputChange {
   readonly name: string;
   readonly before: Value | undefined;
@@ -214,6 +222,8 @@ export interface Plan {
   readonly units: readonly DeployUnit[];
   /** Kept blue copies this plan leaves in place, their windows still open (absent: none). */
   readonly kept?: readonly KeptCopy[];
+  /** Kept blue copies this plan destroys, and why (absent: none). */
+  readonly keptDestroyed?: readonly KeptCopyDestroyed[];
   /** In a valid execution order. */
   readonly steps: readonly Step[];
   readonly outputs: readonly OutputChange[];

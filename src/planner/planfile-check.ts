@@ -12,7 +12,7 @@ const ROLES = ['instance', 'provision', 'check', 'route'];
 const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch'];
 const STEP_OPERATIONS = ['create', 'update', 'delete', 'verify'];
 /** Reason codes (planner/plan.ts `Reason`); their data is checked by nothing that reads it. */
-const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'replace-requested', 'replace-triggered-by', 'leftover', 'not-in-configuration'];
+const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'replace-requested', 'replace-triggered-by', 'leftover', 'not-in-configuration', 'kept-window-ended', 'kept-superseded'];
 
 type Test = (v: unknown) => boolean;
 const isRecord: Test = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);

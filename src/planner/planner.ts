@@ -36,7 +36,7 @@ import { layoutSteps } from './step-layout.js';
 import { StepList } from './step-list.js';
 import { blocksInScope, resolveReplace, selectForApply, selectForDestroy } from './targets.js';
 import { copyKey } from '../addrs/address.js';
-import { keptCopies } from './kept.js';
+import { keptCopies, keptCopiesDestroyed } from './kept.js';
 import { rollbackLayout } from './rollback.js';
 
 export type { PlanInput, TypeInfo } from './context.js';
@@ -184,7 +184,8 @@ function normalPlan(ctx: PlanContext, pass: PassResult, forced: ReadonlySet<stri
   ctx.diagnostics.push(...checkResourceValidations(ctx.input.config, pass.scope.scope).map((v) => v.diagnostic));
   const plan = assemblePlan(ctx, [...changes.values(), ...removed.changes], units.units, layout.steps, outputs);
   const kept = keptCopies(ctx, new Set(removed.changes.map((c) => copyKey({ address: c.address, generation: c.priorGeneration }))));
-  return kept.length ? { ...plan, kept } : plan;
+  const keptDestroyed = keptCopiesDestroyed(ctx, removed.changes);
+  return { ...plan, ...(kept.length ? { kept } : {}), ...(keptDestroyed.length ? { keptDestroyed } : {}) };
 }
 
 /** The plan of `infra rollback`: switches back to kept blue copies (rollback.ts). */
@@ -200,7 +201,11 @@ function destroyPlan(ctx: PlanContext): Plan | null {
   if (!selection) return null;
   const destroyed = destroySteps(ctx, selection);
   if (!destroyed) return null;
-  return assemblePlan(ctx, destroyed.changes, [], destroyed.steps, destroyedOutputs(ctx));
+  const plan = assemblePlan(ctx, destroyed.changes, [], destroyed.steps, destroyedOutputs(ctx));
+  const deleted = destroyed.changes.filter((c) => (c.actions as readonly string[]).includes('delete'));
+  const kept = keptCopies(ctx, new Set(deleted.map((c) => copyKey({ address: c.address, generation: c.priorGeneration }))));
+  const keptDestroyed = keptCopiesDestroyed(ctx, deleted, true);
+  return { ...plan, ...(kept.length ? { kept } : {}), ...(keptDestroyed.length ? { keptDestroyed } : {}) };
 }
 
 /** A value computed on first use. */

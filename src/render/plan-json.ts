@@ -12,7 +12,7 @@ import { reasonTexts } from './reasons.js';
 import { terraformActionReason } from './plan-json-reasons.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { Sensitive, Unknown, containsUnknown, isObject, type Json, type Value } from '../evaluate/value.js';
-import type { Actions, DataSourceRead, DeployUnit, Drift, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import type { Actions, DataSourceRead, DeployUnit, Drift, KeptCopyDestroyed, OutputChange, Plan, PlanConfiguration, PlanExpression, ResourceChange, Step, StepKind } from '../planner/plan.js';
 import { planHasChanges } from '../planner/plan.js';
 import type { Role } from '../providers/contract.js';
 import { INFRA_VERSION } from '../state/version.js';
@@ -154,6 +154,24 @@ export interface ResourceChangeJson {
   readonly infra_prior_generation?: number;
   readonly infra_planned_generation?: number;
   readonly infra_dependencies?: readonly string[];
+  /** The deletion of a kept blue copy (keep_blue): which, until when, why now. */
+  readonly infra_kept?: Omit<KeptJson, 'address' | 'destroy'>;
+}
+
+/**
+ * One entry of `infra_kept`: a kept blue copy (keep_blue) in the prior state, whether this plan
+ * destroys it and why (`window_ended`, `superseded` by a new deploy of its instance,
+ * `not_in_configuration`, `destroy` in a destroy plan), or null when it stays kept.
+ */
+export interface KeptJson {
+  readonly address: string;
+  readonly generation: number;
+  /** The blue-green instance whose deploy kept it. */
+  readonly unit: string;
+  /** The window's end (RFC 3339, UTC). */
+  readonly until: string;
+  readonly destroy: boolean;
+  readonly destroy_reason: 'window_ended' | 'superseded' | 'not_in_configuration' | 'destroy' | null;
 }
 
 /** One entry of `infra_deploy_sequence`. */
@@ -262,6 +280,8 @@ export interface PlanJson {
   readonly infra_deploy_units: readonly DeployUnitJson[];
   readonly infra_deploy_sequence: readonly StepJson[];
   readonly infra_warnings: readonly DiagnosticJson[];
+  /** Present when the prior state holds kept blue copies: each, and whether this plan destroys it. */
+  readonly infra_kept?: readonly KeptJson[];
 }
 
 function withIndex(index: string | number | null): { index?: string | number } {
@@ -273,6 +293,7 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
   const after = attributesToJson(c.after);
   const reason = terraformActionReason(plan, c);
   const leftover = c.reasons.find((r) => r.code === 'leftover');
+  const kept = c.actions.length === 1 && c.actions[0] === 'delete' ? plan.keptDestroyed?.find((k) => k.address === c.address && k.generation === c.priorGeneration) : undefined;
   // Terraform's fields for a `moved` block (the address in the refreshed state) and an `import` block.
   const from = plan.moves?.find((m) => m.to === c.address)?.from;
   const importId = plan.imports?.find((i) => i.address === c.address)?.id;
@@ -285,7 +306,8 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
     type: c.type,
     name: c.name,
     ...withIndex(c.index),
-    ...(leftover ? { deposed: String(leftover.generation) } : {}),
+    // A kept copy is not the current object either: Terraform's deposed key, its generation.
+    ...(leftover ? { deposed: String(leftover.generation) } : kept ? { deposed: String(kept.generation) } : {}),
     provider_name: c.provider,
     change: {
       actions: c.actions,
@@ -304,7 +326,24 @@ function resourceChangeToJson(plan: Plan, c: ResourceChange): ResourceChangeJson
     infra_prior_generation: c.priorGeneration,
     infra_planned_generation: c.plannedGeneration,
     infra_dependencies: c.dependencies,
+    ...(kept ? { infra_kept: { generation: kept.generation, unit: kept.unit, until: kept.until, destroy_reason: DESTROY_REASON[kept.reason] } } : {}),
   };
+}
+
+const DESTROY_REASON: Record<KeptCopyDestroyed['reason'], NonNullable<KeptJson['destroy_reason']>> = {
+  'kept-window-ended': 'window_ended',
+  'kept-superseded': 'superseded',
+  'not-in-configuration': 'not_in_configuration',
+  destroy: 'destroy',
+};
+
+/** `infra_kept`: the kept copies the plan leaves and those it destroys, by address and generation. */
+function keptToJson(plan: Plan): KeptJson[] {
+  const all: KeptJson[] = [
+    ...(plan.kept ?? []).map((k) => ({ address: k.address, generation: k.generation, unit: k.unit, until: k.until, destroy: false, destroy_reason: null })),
+    ...(plan.keptDestroyed ?? []).map((k) => ({ address: k.address, generation: k.generation, unit: k.unit, until: k.until, destroy: true, destroy_reason: DESTROY_REASON[k.reason] })),
+  ];
+  return all.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.generation - b.generation));
 }
 
 function stepToJson(s: Step): StepJson {
@@ -610,6 +649,7 @@ export function planToJson(plan: Plan): PlanJson {
     infra_deploy_units: plan.units.map(unitToJson),
     infra_deploy_sequence: plan.steps.map(stepToJson),
     infra_warnings: plan.warnings.map(diagnosticToJson),
+    ...(plan.kept?.length || plan.keptDestroyed?.length ? { infra_kept: keptToJson(plan) } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Apply progress as JSON lines (`infra apply -json`, `infra destroy -json`), in the shape of
+ * Apply progress as JSON lines (`infra apply -json`, `infra destroy -json`, `infra rollback -json`), in the shape of
  * Terraform's machine-readable UI (`terraform apply -json`, UI version 1.2): one JSON object a
  * line, each with `@level`, `@message`, `@module`, `@timestamp` and `type`. The same apply events
  * the text renderer (progress.ts) prints, so both views tell the same story. Steps Terraform has
@@ -123,6 +123,47 @@ export class UiStream {
     });
   }
 
+  /**
+   * `infra rollback -json`: one `infra_planned_rollback` for each instance the plan switches back
+   * (Terraform has no action for a switch back; its tools skip the type), naming the kept copy
+   * traffic goes back to and the live one it leaves, which is then kept until the same window end.
+   */
+  plannedRollbacks(): UiMessage[] {
+    const plan = this.plan;
+    if (!plan) return [];
+    return plan.units.map((u) =>
+      this.msg('infra_planned_rollback', 'info', `${u.address}: Plan to switch back to generation ${u.plannedGeneration} (kept blue) from generation ${u.priorGeneration}`, {
+        rollback: {
+          resource: this.resource(u.address),
+          to_generation: u.plannedGeneration,
+          from_generation: u.priorGeneration,
+          kept_until: u.rollback?.keptUntil ?? null,
+          switches: plan.steps.filter((s) => s.unit === u.address && s.kind === 'switch').map((s) => ({ route: s.address, from: s.switchFrom ?? null, to: s.switchTo ?? null })),
+          checks: plan.steps.filter((s) => s.unit === u.address && s.kind === 'verify').map((s) => s.address),
+        },
+      }),
+    );
+  }
+
+  /**
+   * `change_summary` of a rollback: `operation` `plan` before it (how many instances switch back),
+   * `apply` after it (the copies now live, also in `infra_live`); `infra_operation` is `rollback`.
+   */
+  rollbackSummary(operation: 'plan' | 'apply'): UiMessage {
+    const units = this.plan?.units ?? [];
+    const n = units.length;
+    const message =
+      operation === 'plan'
+        ? `Plan: ${n} instance${n === 1 ? '' : 's'} to roll back, 0 to add, 0 to destroy.`
+        : `Rollback complete! Live now: ${units.map((u) => `${u.address} generation ${u.plannedGeneration}`).join(', ')}.`;
+    return this.msg('change_summary', 'info', message, {
+      changes: { add: 0, change: 0, import: 0, remove: 0, operation },
+      infra_operation: 'rollback',
+      infra_rollback_instances: n,
+      ...(operation === 'apply' ? { infra_live: units.map((u) => ({ address: u.address, generation: u.plannedGeneration })) } : {}),
+    });
+  }
+
   /** A `diagnostic` line, in Terraform's shape. */
   diagnostic(d: Diagnostic): UiMessage {
     const range: RangeJson | undefined = d.range ? { ...rangeToJson(d.range), filename: displayPath(d.range.file, this.cwd) } : undefined;
@@ -161,7 +202,9 @@ export class UiStream {
   }
 
   private hook(step: Step, rollback: boolean): Record<string, unknown> {
-    return { resource: this.resource(step.address), action: step.kind, infra_step: infraStep(step, rollback) };
+    // A switch names the copies traffic leaves and goes to (a kept blue copy on infra rollback).
+    const sw = step.kind === 'switch' && step.switchTo !== undefined ? { infra_switch: { from: step.switchFrom ?? null, to: step.switchTo } } : {};
+    return { resource: this.resource(step.address), action: step.kind, infra_step: infraStep(step, rollback), ...sw };
   }
 }
 
