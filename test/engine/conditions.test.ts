@@ -1,20 +1,10 @@
 import { expect } from 'chai';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { type TestFolder, useRecordingProvider } from '../support/recording-project.js';
 
 describe('engine: conditions checked at apply', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void } | null = null;
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-  });
-  afterEach(() => {
-    unregister();
-    cfg?.cleanup();
-    cfg = null;
-  });
+  const recording = useRecordingProvider();
+  let cfg: TestFolder;
 
   const CONFIG = `resource "test_instance" "db" {
   name = "db"
@@ -44,14 +34,14 @@ resource "test_instance" "cache" {
 `;
 
   it('a postcondition that needs values known only after apply fails after the instance is created, and what depends on it is not applied', async () => {
-    cfg = tempConfig({ 'main.infra': CONFIG });
+    cfg = recording.folder({ 'main.infra': CONFIG });
     const plan = await runCli(['plan'], { cwd: cfg.dir });
     expect(plan.code, plan.stderr).to.equal(0);
     const r = await runCli(['apply', '--auto-approve'], { cwd: cfg.dir });
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('main.infra:6:23: Error: Resource postcondition failed');
     expect(r.stderr).to.match(/The database got 10\.0\.0\.\d+, not its reserved address\./);
-    const created = provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
+    const created = recording.provider.calls.filter((c) => c.op === 'create').map((c) => c.address);
     // cache's precondition reads db, so cache depends on it and waits for it too.
     expect(created).to.deep.equal(['test_instance.db']);
     // The object exists, so state keeps it (as Terraform does); the next plan sees it.
@@ -59,12 +49,12 @@ resource "test_instance" "cache" {
   });
 
   it('a precondition that needs values known only after apply is checked before the instance is created', async () => {
-    cfg = tempConfig({ 'main.infra': CONFIG.replace(/  lifecycle \{\n    postcondition[\s\S]*?\n  \}\n(?=\})/, '') });
+    cfg = recording.folder({ 'main.infra': CONFIG.replace(/  lifecycle \{\n    postcondition[\s\S]*?\n  \}\n(?=\})/, '') });
     const r = await runCli(['apply', '--auto-approve'], { cwd: cfg.dir });
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('main.infra:15:23: Error: Resource precondition failed');
     expect(r.stderr).to.include('The database is not on the private network.');
-    expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.db', 'test_instance.web']);
+    expect(recording.provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.db', 'test_instance.web']);
   });
 
   it('validate, as terraform validate, checks no variable validation nor resource condition, but does check output preconditions', async () => {
@@ -89,14 +79,14 @@ resource "test_instance" "a" {
 }
 `,
     };
-    cfg = tempConfig(files);
+    cfg = recording.folder(files);
     const ok = await runCli(['validate'], { cwd: cfg.dir });
     expect([ok.code, ok.stdout]).to.deep.equal([0, 'Success! The configuration is valid.\n']);
     const plan = await runCli(['plan'], { cwd: cfg.dir });
     expect(plan.code).to.equal(1);
     expect(plan.stderr).to.include('main.infra:1:1: Error: Invalid value for variable');
     cfg.cleanup();
-    cfg = tempConfig({ 'main.infra': 'locals {\n  a = 1\n}\n\noutput "o" {\n  value = 1\n  precondition {\n    condition     = local.a > 2\n    error_message = "Out."\n  }\n}\n' });
+    cfg = recording.folder({ 'main.infra': 'locals {\n  a = 1\n}\n\noutput "o" {\n  value = 1\n  precondition {\n    condition     = local.a > 2\n    error_message = "Out."\n  }\n}\n' });
     const out = await runCli(['validate'], { cwd: cfg.dir });
     expect(out.code).to.equal(1);
     expect(out.stderr).to.include('main.infra:8:21: Error: Module output value precondition failed');

@@ -1,25 +1,15 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { type TestFolder, useRecordingProvider } from '../support/recording-project.js';
 import { BLUE_GREEN } from '../support/configs.js';
 
 describe('engine: graph errors and lifecycle rules', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void } | null = null;
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-  });
-  afterEach(() => {
-    unregister();
-    cfg?.cleanup();
-    cfg = null;
-  });
+  const recording = useRecordingProvider();
+  let cfg: TestFolder;
   const run = (files: Record<string, string>, ...args: string[]) => {
-    cfg = tempConfig(files);
+    cfg = recording.folder(files);
     return runCli(args, { cwd: cfg.dir });
   };
 

@@ -7,8 +7,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingProvider } from '../support/recording-provider.js';
-import { runCli, tempConfig } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { type TestFolder, useRecordingProvider } from '../support/recording-project.js';
 
 const CONFIG = `variable "name" {
   default = "zzz"
@@ -30,27 +30,17 @@ output "n" {
 const FAILED = 'main.infra:1:1: Error: Invalid value for variable\n    1 | variable "name" {\n      | ^^^^^^^^^^^^^^^\n' + "The name must be the instance's address.\n\nThis was checked by the validation rule at main.infra:3,3-13.";
 
 describe('engine: variable validation reading resource attributes', () => {
-  let provider: RecordingProvider;
-  let unregister: () => void;
-  let cfg: { dir: string; cleanup: () => void } | null = null;
-  beforeEach(() => {
-    provider = new RecordingProvider();
-    unregister = provider.register();
-  });
-  afterEach(() => {
-    unregister();
-    cfg?.cleanup();
-    cfg = null;
-  });
+  const recording = useRecordingProvider();
+  let cfg: TestFolder;
 
   it('is not checked at plan while the attribute is unknown; apply checks it once the resource exists and fails with its message', async () => {
-    cfg = tempConfig({ 'main.infra': CONFIG });
+    cfg = recording.folder({ 'main.infra': CONFIG });
     const plan = await runCli(['plan'], { cwd: cfg.dir });
     expect(plan.code, plan.stderr).to.equal(0);
     const r = await runCli(['apply', '--auto-approve'], { cwd: cfg.dir });
     expect(r.code).to.equal(1);
     expect(r.stderr.replace(/after [^:]+:/, 'after T:')).to.equal(`${FAILED}\nApply failed after T: var.name failed; 1 of 1 steps done.\n`);
-    expect(provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.x']);
+    expect(recording.provider.calls.filter((c) => c.op === 'create').map((c) => c.address)).to.deep.equal(['test_instance.x']);
     // The object exists, so state keeps it, as Terraform's does.
     expect((await runCli(['state', 'list'], { cwd: cfg.dir })).stdout.trim()).to.equal('test_instance.x');
     // Outputs are recorded before the check, as Terraform records them.
@@ -58,7 +48,7 @@ describe('engine: variable validation reading resource attributes', () => {
   });
 
   it('is checked at plan when the state knows the attribute: a wrong value fails the plan, the right one passes', async () => {
-    cfg = tempConfig({ 'main.infra': CONFIG });
+    cfg = recording.folder({ 'main.infra': CONFIG });
     await runCli(['apply', '--auto-approve'], { cwd: cfg.dir });
     const again = await runCli(['plan'], { cwd: cfg.dir });
     expect(again.code).to.equal(1);
@@ -72,7 +62,7 @@ describe('engine: variable validation reading resource attributes', () => {
   });
 
   it('reads a data source, which plan reads: a wrong value fails the plan', async () => {
-    cfg = tempConfig({
+    cfg = recording.folder({
       'f.txt': 'abc',
       'main.infra': `variable "name" {
   default = "zzz"

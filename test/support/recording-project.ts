@@ -65,3 +65,48 @@ export function useRecordingProject(files: Record<string, string>, options: Reco
     state: () => JSON.parse(readFileSync(join(cfg.dir, 'infra.state.json'), 'utf8')) as StateFile,
   };
 }
+
+/** A configuration folder made by `useRecordingProvider().folder`. */
+export interface TestFolder {
+  readonly dir: string;
+  /** Removes it now (it is removed after the test anyway). */
+  cleanup(): void;
+}
+
+/**
+ * Registers mocha hooks that give each test a fresh recording provider, and folders made from
+ * files by `folder(files)` during the test, all removed after it: for tests whose
+ * configuration changes from test to test (useRecordingProject fixes it per suite).
+ */
+export function useRecordingProvider(): { readonly provider: RecordingProvider; folder(files: Record<string, string>): TestFolder } {
+  let provider: RecordingProvider;
+  let unregister: () => void;
+  const made: TestFolder[] = [];
+  beforeEach(() => {
+    provider = new RecordingProvider();
+    unregister = provider.register();
+  });
+  afterEach(() => {
+    unregister();
+    for (const f of made.splice(0)) f.cleanup();
+  });
+  return {
+    get provider() {
+      return provider;
+    },
+    folder(files) {
+      const cfg = tempConfig(files);
+      let removed = false;
+      const folder: TestFolder = {
+        dir: cfg.dir,
+        cleanup: () => {
+          if (removed) return;
+          removed = true;
+          cfg.cleanup();
+        },
+      };
+      made.push(folder);
+      return folder;
+    },
+  };
+}
