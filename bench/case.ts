@@ -22,6 +22,7 @@ import { allTypeNames, loadProvider } from '../src/providers/registry.js';
 import { StateStore, emptyState } from '../src/state/store.js';
 import { RecordingProvider } from '../test/support/recording-provider.js';
 import type { StateFile } from '../src/state/types.js';
+import type { Config } from '../src/config/types.js';
 import { Unknown, type Value } from '../src/evaluate/value.js';
 
 // The process is set up as the `infra` binary sets itself up (bin/infra.js).
@@ -58,17 +59,7 @@ async function run(): Promise<Record<string, number | string>> {
       if (!loaded.config || hasErrors(loaded.diagnostics)) throw new Error(loaded.diagnostics.map((d) => d.summary).join('\n'));
       const t1 = performance.now();
       const config = loaded.config;
-      const scope = new ValueScope({ config, variables: new Map([['version', 'v1']]), env: {} }, new Map()).scope;
-      let evaluated = 0;
-      for (const decl of config.resources) {
-        const keys = expandInstances(decl, scope).value;
-        if ('unknown' in keys) continue;
-        for (const key of keys.keys) {
-          const r = decodeBody(decl.body, types(decl.type)!.schema, instanceScope(scope, key));
-          if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
-          evaluated++;
-        }
-      }
+      const evaluated = evaluateAll(config, new Map([['version', 'v1']]), types);
       const t2 = performance.now();
       rmSync(dir, { recursive: true, force: true });
       return { ms: t2 - t0, parseMs: t1 - t0, evaluateMs: t2 - t1, resources: evaluated };
@@ -97,17 +88,7 @@ async function run(): Promise<Record<string, number | string>> {
       if (hasErrors(flat.diagnostics)) throw new Error(flat.diagnostics.map((d) => d.summary).join('\n'));
       const t1 = performance.now();
       const config = flat.value;
-      const scope = new ValueScope({ config, variables, env: {} }, new Map()).scope;
-      let evaluated = 0;
-      for (const decl of config.resources) {
-        const keys = expandInstances(decl, scope).value;
-        if ('unknown' in keys) continue;
-        for (const key of keys.keys) {
-          const r = decodeBody(decl.body, types(decl.type)!.schema, instanceScope(scope, key));
-          if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
-          evaluated++;
-        }
-      }
+      const evaluated = evaluateAll(config, variables, types);
       const t2 = performance.now();
       rmSync(dir, { recursive: true, force: true });
       return { ms: t2 - t0, parseMs: t1 - t0, evaluateMs: t2 - t1, resources: evaluated };
@@ -211,3 +192,19 @@ run().then(
     process.exitCode = 1;
   },
 );
+
+/** Evaluates every instance of every resource of `config` against its type's schema; how many. */
+function evaluateAll(config: Config, variables: ReadonlyMap<string, Value>, types: ReturnType<typeof typeInfo>): number {
+  const scope = new ValueScope({ config, variables, env: {} }, new Map()).scope;
+  let evaluated = 0;
+  for (const decl of config.resources) {
+    const keys = expandInstances(decl, scope).value;
+    if ('unknown' in keys) continue;
+    for (const key of keys.keys) {
+      const r = decodeBody(decl.body, types(decl.type)!.schema, instanceScope(scope, key));
+      if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.summary).join('\n'));
+      evaluated++;
+    }
+  }
+  return evaluated;
+}
