@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components the local stack runs (BIND, nginx with the stream module,
-# ansible-core), PostgreSQL for the pg backend's tests (never started as the system's cluster),
+# ansible-core, nftables and conntrack for switch = "nftables"), PostgreSQL for the pg backend's tests (never started as the system's cluster),
 # and the lab's (docs/lab.md: sshd for the hosts, systemd-nspawn to boot them)
 # when any is missing. Idempotent and quick when everything is present: it only looks for
 # binaries and the stream module, and never touches apt then.
@@ -23,6 +23,8 @@ declare -A PACKAGE_OF=(
   [ansible-playbook]=ansible-core
   [sshd]=openssh-server
   [systemd-nspawn]=systemd-container
+  [nft]=nftables
+  [conntrack]=conntrack
 )
 
 missing=()

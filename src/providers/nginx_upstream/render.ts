@@ -7,6 +7,7 @@ import { error, type Diagnostic } from '../../diagnostics.js';
 import { containsUnknown, toJson, type Json, type Value } from '../../evaluate/value.js';
 import { parseHost, type HostRef } from '../hostexec.js';
 import { stringifyJson } from '../../evaluate/json-text.js';
+import { defaultSteerPort, renderSteering } from './steer.js';
 
 /** What the file is made from. */
 export interface UpstreamSettings {
@@ -15,7 +16,17 @@ export interface UpstreamSettings {
   readonly listen: number;
   /** Upstream and file name. */
   readonly name: string;
+  /**
+   * How a change of `servers` reaches traffic: `reload` writes them into the nginx file and
+   * reloads; `nftables` keeps the file fixed (nginx proxies to `lb:steerPort`) and replaces an
+   * nftables rule (steer.ts).
+   */
+  readonly switchBy: 'reload' | 'nftables';
+  readonly steerPort: number;
 }
+
+/** The ways a switch can be carried out (the `switch` attribute). */
+export const SWITCH_KINDS = ['reload', 'nftables'] as const;
 
 /** UDP sessions end after one answer; this bounds a session whose answer never comes. */
 export const UDP_PROXY_TIMEOUT = '2s';
@@ -58,7 +69,9 @@ export function readSettings(
 ): { readonly settings?: UpstreamSettings; readonly unknown: boolean; readonly diagnostics: readonly Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const { lb, servers, listen, name } = config;
-  if ([lb, servers, listen, name].some((v) => v !== undefined && containsUnknown(v as Value))) {
+  const switchAttr = config.switch;
+  const steerPortAttr = config.steer_port;
+  if ([lb, servers, listen, name, switchAttr, steerPortAttr].some((v) => v !== undefined && containsUnknown(v as Value))) {
     return { unknown: true, diagnostics };
   }
 
@@ -90,16 +103,44 @@ export function readSettings(
     }
   }
 
+  let switchBy: UpstreamSettings['switchBy'] = 'reload';
+  if (switchAttr !== undefined && switchAttr !== null) {
+    if (typeof switchAttr !== 'string' || !(SWITCH_KINDS as readonly string[]).includes(switchAttr)) {
+      diagnostics.push(error(`Invalid "switch" for ${address}`, `Expected "reload" (rewrite the nginx file and reload nginx) or "nftables" (replace an nftables rule; nginx is not reloaded), got ${stringifyJson(switchAttr as Json)}.`));
+    } else {
+      switchBy = switchAttr as UpstreamSettings['switchBy'];
+    }
+  }
+  let steerPort = defaultSteerPort(upstream);
+  if (steerPortAttr !== undefined && steerPortAttr !== null) {
+    if (switchBy !== 'nftables') {
+      diagnostics.push(error(`"steer_port" needs switch = "nftables" for ${address}`, 'The steer port is where nginx sends traffic for nftables to steer; a reload switch has none.'));
+    } else if (typeof steerPortAttr !== 'number' || !Number.isInteger(steerPortAttr) || steerPortAttr < 1 || steerPortAttr > 65535) {
+      diagnostics.push(error(`Invalid "steer_port" for ${address}`, `Expected a port number from 1 to 65535, got ${stringifyJson(steerPortAttr as Json)}.`));
+    } else {
+      steerPort = steerPortAttr;
+    }
+  }
+  if (switchBy === 'nftables') {
+    for (const srv of serverList) {
+      if (!/^\d+\.\d+\.\d+\.\d+:\d+$/.test(srv)) diagnostics.push(error(`Server "${srv}" of ${address} is not IPv4`, 'switch = "nftables" steers IPv4 traffic (the load balancer\'s ipv4) to IPv4 servers.'));
+    }
+  }
+
   if (diagnostics.length > 0 || typeof host === 'string') return { unknown: false, diagnostics };
-  return { settings: { lb: host, servers: serverList, listen: port as number, name: upstream }, unknown: false, diagnostics };
+  return { settings: { lb: host, servers: serverList, listen: port as number, name: upstream, switchBy, steerPort }, unknown: false, diagnostics };
 }
 
 /** The stream config file for one upstream: the upstream, a UDP listener and a TCP listener. */
 export function renderStreamConfig(s: UpstreamSettings, address: string): string {
   const listen = `${s.lb.ipv4}:${s.listen}`;
+  const servers =
+    s.switchBy === 'nftables'
+      ? `    # switch = "nftables": nftables sends what reaches this address to the servers (${s.name}.nft).\n    server ${s.lb.ipv4}:${s.steerPort};`
+      : s.servers.map((server) => `    server ${server};`).join('\n');
   return `# ${address}: written by infra; a change made here is overwritten on the next apply.
 upstream ${s.name} {
-${s.servers.map((server) => `    server ${server};`).join('\n')}
+${servers}
 }
 
 # DNS over UDP: a session ends with its one answer.
@@ -117,4 +158,10 @@ server {
     proxy_timeout ${TCP_PROXY_TIMEOUT};
 }
 `;
+}
+
+/** The nftables rules of an upstream with switch = "nftables"; null for a reload switch. */
+export function renderSteeringOf(s: UpstreamSettings, address: string): string | null {
+  if (s.switchBy !== 'nftables') return null;
+  return renderSteering({ lbIpv4: s.lb.ipv4, port: s.steerPort, servers: s.servers, name: s.name }, address);
 }

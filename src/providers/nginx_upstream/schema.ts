@@ -37,6 +37,25 @@ export const nginxUpstreamSchema: ResourceTypeSchema = {
         'Name of the upstream and of its file (<name>.conf); letters, digits, "_" and "-". ' +
         'Default: the resource address made safe, e.g. nginx_upstream_dns_ns1 for nginx_upstream.dns["ns1"].',
     },
+    switch: {
+      type: 'string',
+      optional: true,
+      default: 'reload',
+      description:
+        'How a change of servers reaches traffic: "reload" writes the servers into the nginx file and reloads nginx gracefully; ' +
+        '"nftables" keeps the nginx file fixed (nginx proxies to the load balancer\'s own steer_port) and replaces one nftables rule ' +
+        'that sends that traffic to the servers, so nginx is never reloaded and no UDP query in flight is lost.',
+    },
+    steer_port: {
+      type: 'number',
+      optional: true,
+      description: 'With switch = "nftables": the port on the load balancer\'s ipv4 that nginx proxies to and nftables steers; default: 20000-29999, derived from the name.',
+    },
+    steering: {
+      type: 'string',
+      computed: true,
+      description: 'With switch = "nftables": the rendered nftables rules, known at plan time, so a plan shows where the switch sends traffic.',
+    },
     config: {
       type: 'string',
       computed: true,
