@@ -204,7 +204,12 @@ describe('end to end: examples/dns.infra on the lab (real Debian hosts behind th
       // The remote layout: system nginx and named under systemd, the upstream in /etc/nginx.
       expect((await ssh(lb, 'systemctl is-active nginx')).stdout.trim()).to.equal('active');
       expect((await ssh(ns, 'systemctl is-active named')).stdout.trim()).to.equal('active');
-      expect((await ssh(lb, 'cat /etc/nginx/streams/*.conf')).stdout).to.include(`${ns}:53`);
+      // switch = "nftables": nginx proxies to the steer point; the rule on the host sends it on, is
+      // kept in /etc/infra/steer and loaded again at boot by the unit the playbook enabled.
+      expect((await ssh(lb, 'cat /etc/nginx/streams/*.conf')).stdout).to.match(new RegExp(`server ${lb.replace(/\./g, '\\.')}:2\\d{4};`));
+      expect((await ssh(lb, 'cat /etc/infra/steer/*.nft')).stdout).to.include(`dnat to ${ns}:53`);
+      expect((await ssh(lb, 'nft list ruleset')).stdout).to.include(`dnat to ${ns}:53`);
+      expect((await ssh(lb, 'systemctl is-enabled infra-steer.service')).stdout.trim()).to.equal('enabled');
       await expectServing(main, SERIAL);
       await expectConverged(main);
       firstNsAddresses = ['ns1', 'ns2'].map((k) => liveIpv4(main, `module.ns["${k}"].linode_instance.this`));

@@ -74,6 +74,14 @@ describe('end to end: the local stack (real BIND, nginx, ansible-playbook)', fun
     // Blue was destroyed only once the persistent clients had left it: asked to (keepalive 0),
     // they closed their connections with nothing outstanding; none was cut by the other side.
     for (const ns of ['ns1', 'ns2']) expect(r.stdout).to.match(new RegExp(`nginx_upstream\\.ns\\["${ns}"\\]: old path drained in \\d+\\.\\d\\ds \\(bound 30s\\)`));
+    // switch = "nftables": each switch replaced the steering rule and reloaded no nginx, so no UDP
+    // session in flight was dropped (a reload drops those of its exiting workers).
+    for (const ns of ['ns1', 'ns2']) {
+      const lines = r.stdout.split('\n').filter((l) => l.includes(`nginx_upstream.ns["${ns}"]`));
+      expect(lines.join('\n')).to.match(/nftables on local_host [\d.]+: [\d.]+:\d+ now goes to [\d.]+:53/);
+      expect(lines.join('\n')).to.not.include('reloaded nginx');
+    }
+    expect(stats.byProtocol.udp!.lostFirstTry, JSON.stringify(stats)).to.equal(0);
     expect(kept.failedAfterRetry, JSON.stringify(kept)).to.equal(0);
     expect(kept.lostFirstTryClosed, JSON.stringify(kept)).to.equal(0);
     expect(kept.persistentConnections!.closedByPeer, JSON.stringify(kept)).to.equal(0);

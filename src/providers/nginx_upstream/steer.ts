@@ -27,7 +27,7 @@ export interface SteerSettings {
   readonly port: number;
   /** `ADDR:PORT` (IPv4) of each server. */
   readonly servers: readonly string[];
-  /** Upstream name; the table is `infra_<name>`. */
+  /** Upstream name; the table is `infra_<name>_<lb address>`. */
   readonly name: string;
 }
 
@@ -51,9 +51,13 @@ export function defaultSteerPort(name: string): number {
   return STEER_PORT_BASE + (h % STEER_PORT_SPAN);
 }
 
-/** `infra_<name>` with "-" made "_" (nftables names are identifiers). */
-export function steerTable(name: string): string {
-  return `infra_${name.replace(/-/g, '_')}`;
+/**
+ * `infra_<name>_<lb address>` with "-" and "." made "_" (nftables names are identifiers). The
+ * address is part of it because local load balancers share this machine's kernel: the blue and
+ * the green load balancer of a deploy each have the upstream, each with its own table.
+ */
+export function steerTable(name: string, lbIpv4: string): string {
+  return `infra_${name.replace(/-/g, '_')}_${lbIpv4.replace(/\./g, '_')}`;
 }
 
 function splitEndpoint(endpoint: string): { readonly addr: string; readonly port: string } {
@@ -66,7 +70,7 @@ function splitEndpoint(endpoint: string): { readonly addr: string; readonly port
  * rules every time, in one transaction (a reader sees the old rule or the new one, never none).
  */
 export function renderSteering(s: SteerSettings, address: string): string {
-  const table = steerTable(s.name);
+  const table = steerTable(s.name, s.lbIpv4);
   const target =
     s.servers.length === 1
       ? `dnat to ${s.servers[0]}`
@@ -153,7 +157,7 @@ export class SteerSite {
     private readonly host: HostRef,
     readonly name: string,
   ) {
-    this.table = steerTable(name);
+    this.table = steerTable(name, host.ipv4);
     const dir = host.connection === 'local' && host.dir !== undefined ? `${host.dir}/nginx/steer` : '/etc/infra/steer';
     this.file = `${dir}/${name}.nft`;
     this.description = host.connection === 'local' ? `local_host ${host.ipv4}` : `host ${host.ipv4}`;

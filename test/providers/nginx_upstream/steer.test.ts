@@ -41,7 +41,7 @@ describe('nginx_upstream switch = "nftables": rendering', () => {
 }`);
     expect(r.planned['steering']).to.equal(`# nginx_upstream.dns["ns1"]: written by infra; a change made here is overwritten on the next apply.
 # nginx sends this upstream's traffic to 127.64.0.4:20053; these rules send it on.
-table ip infra_nginx_upstream_dns_ns1 {
+table ip infra_nginx_upstream_dns_ns1_127_64_0_4 {
     ct timeout dns_udp {
         protocol udp;
         l3proto ip;
@@ -54,9 +54,9 @@ table ip infra_nginx_upstream_dns_ns1 {
         type filter hook output priority 0; policy accept;
     }
 }
-flush chain ip infra_nginx_upstream_dns_ns1 steer
-flush chain ip infra_nginx_upstream_dns_ns1 expire
-table ip infra_nginx_upstream_dns_ns1 {
+flush chain ip infra_nginx_upstream_dns_ns1_127_64_0_4 steer
+flush chain ip infra_nginx_upstream_dns_ns1_127_64_0_4 expire
+table ip infra_nginx_upstream_dns_ns1_127_64_0_4 {
     chain steer {
         ip daddr 127.64.0.4 meta l4proto { tcp, udp } th dport 20053 dnat to 127.64.0.5:53
     }
@@ -85,7 +85,7 @@ table ip infra_nginx_upstream_dns_ns1 {
     expect(defaultSteerPort('nginx_upstream_dns_ns1')).to.equal(defaultSteerPort('nginx_upstream_dns_ns1'));
     expect(defaultSteerPort('nginx_upstream_dns_ns1')).to.not.equal(defaultSteerPort('nginx_upstream_dns_ns2'));
     for (const n of ['a', 'nginx_upstream_dns_ns1', 'z-9']) expect(defaultSteerPort(n)).to.be.within(20000, 29999);
-    expect(steerTable('lb-1')).to.equal('infra_lb_1');
+    expect(steerTable('lb-1', '10.0.0.4')).to.equal('infra_lb_1_10_0_0_4');
   });
 
   it('reports a wrong switch, a steer_port without nftables and IPv6 servers', () => {
@@ -181,7 +181,7 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
   it('switches by replacing the rule: nginx keeps its workers, new queries reach green, open flows stay with blue until they end', async () => {
     const lb = addresses[2].address;
     const address = 'nginx_upstream.steered';
-    const table = steerTable('nginx_upstream_steered');
+    const table = steerTable('nginx_upstream_steered', lb);
     const config = (servers: string[]) => ({ lb: nginx!.lb(lb), servers, listen: 53, name: null, switch: 'nftables', steer_port: null });
     const created = await upstream.create({ address, generation: 0, config: config([blue!.endpoint]), configDir: '.' }, context());
     expect(created.diagnostics).to.deep.equal([]);
