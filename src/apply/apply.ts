@@ -90,6 +90,11 @@ export interface ApplyResult {
   readonly failed: readonly string[];
   /** Units rolled back, with the reason. */
   readonly rolledBack: readonly { readonly unit: string; readonly reason: string }[];
+  /**
+   * Verify steps whose check ran and did not pass (as opposed to a check that could not run: its
+   * configuration failed to evaluate, or its provider erred). Absent: none.
+   */
+  readonly checksFailed?: readonly string[];
   readonly interrupted: boolean;
 }
 
@@ -137,6 +142,7 @@ class Applier {
   private readonly completed: string[] = [];
   private readonly failed: string[] = [];
   private readonly rolledBack: { unit: string; reason: string }[] = [];
+  private readonly checksFailed: string[] = [];
   private readonly units = new Map<string, UnitProgress>();
   private readonly world: World;
   private stopping = false;
@@ -261,6 +267,7 @@ class Applier {
       completed: this.completed,
       failed: this.failed,
       rolledBack: this.rolledBack,
+      ...(this.checksFailed.length ? { checksFailed: this.checksFailed } : {}),
       interrupted,
     };
   }
@@ -762,6 +769,7 @@ class Applier {
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
     const res = await impl.verify({ address: step.address, generation: 0, config: ev.config, configDir: this.o.config.dir }, this.ctx(change.provider, step));
     if (!res.passed) {
+      if (!hasErrors(res.diagnostics)) this.checksFailed.push(step.id);
       return {
         diagnostics: [
           ...res.diagnostics,

@@ -49,7 +49,7 @@ export interface BakeRequest {
 /** How a bake ended. */
 export interface BakeOutcome {
   readonly rounds: number;
-  /** Errors of the failed round and of the switch back; warnings of an interrupted bake. */
+  /** Errors of the failed round and of the switch back, or of a round whose checks could not run. */
   readonly diagnostics: readonly Diagnostic[];
   readonly interrupted: boolean;
   /** Set when a round failed: traffic went back to blue (`ok`) or the switch back failed too. */
@@ -92,7 +92,22 @@ export async function runBake(r: BakeRequest): Promise<BakeOutcome> {
       continue;
     }
     if (round.interrupted) break;
-    const failedChecks = plan.steps.filter((s) => round.failed.includes(s.id)).map((s) => s.address);
+    const failedChecks = plan.steps.filter((s) => round.checksFailed?.includes(s.id)).map((s) => s.address);
+    // A check that could not run says nothing about green: the bake ends with the error, traffic stays.
+    if (failedChecks.length === 0) {
+      const keptUntil = keptCopyOf(r.store.state, r.unit)?.kept.until;
+      return {
+        rounds,
+        interrupted: false,
+        diagnostics: [
+          ...round.diagnostics,
+          error(
+            'Bake stopped: the post-switch checks could not run',
+            `Round ${rounds} of the bake of ${r.unit.address} failed before its checks gave an answer, so traffic stays where it is${keptUntil ? ` and blue stays kept until ${formatUtcClock(keptUntil, true)}` : ''}. Fix the error above, then run infra bake again (or infra rollback).`,
+          ),
+        ],
+      };
+    }
     const reason = `${failedChecks.join(', ')} failed during the bake`;
     const back = await switchBack(r, reason);
     return {
