@@ -143,6 +143,24 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
     }
   });
 
+  it('Ctrl-C during infra bake ends it: exit 0, blue stays kept, the lock is released', async () => {
+    const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake = "0s"\nbake_interval = "200ms"') });
+    try {
+      expect(infra(cfg.dir, FIRST).status).to.equal(0);
+      expect(infra(cfg.dir, DEPLOY).status).to.equal(0);
+      const r = await interruptAt(cfg.dir, ['bake', '--var', 'version=v2'], 'test_instance.ns["b"]: Bake round 2:');
+      expect(r.code, `${r.out}\n${r.err}`).to.equal(0);
+      expect(r.err).to.include('Warning: Bake stopped by an interrupt');
+      expect(r.err).to.match(/The deploy of test_instance.ns\["a"\], test_instance.ns\["b"\] stands after [23] bake rounds; blue stays kept until \d\d:\d\d:\d\d UTC/);
+      expect(r.out).to.match(/Bake complete. Blue kept: test_instance.ns\["a"\] until /);
+      expectTracked(cfg.dir, 'after Ctrl-C in infra bake');
+      expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+    } finally {
+      cfg.cleanup();
+    }
+  });
+
   it('a killed keep_blue deploy: the next apply converges, nothing untracked', () => {
     const effects = effectsOf([FIRST], DEPLOY);
     expect(effects).to.be.greaterThan(8);
