@@ -254,6 +254,13 @@ export function buildProgram(): Command {
     .action(run(async (io, opts) => (await import('./commands/rollback.js')).rollbackCommand(opts, io)));
   program.commands.find((c) => c.name() === 'rollback')!.option('--json', 'plan and progress as JSON lines, as apply --json (needs --auto-approve)');
 
+  stateOptions(configOptions(program.command('bake').description('Go on baking kept blue copies (keep_blue) after an apply: their post-switch checks every bake_interval until the window ends; a failing round switches back to blue.')))
+    .option('--target <addr>', 'bake only these instances (type.name["key"]), resources (type.name) or names (repeatable)', collect)
+    .option('--for <duration>', 'bake this long at most (e.g. 5m), never past the window')
+    .option('--refresh <bool>', 'read the real objects first', parseBool('--refresh'), true)
+    .action(run(async (io, opts) => (await import('./commands/bake.js')).bakeCommand(opts, io)));
+  program.commands.find((c) => c.name() === 'bake')!.option('--json', 'progress as JSON lines, as apply --json');
+
   stateOptions(configOptions(program.command('destroy').description('Destroy everything, or the targets and what depends on them, in reverse dependency order.')))
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--parallelism <n>', 'provider calls in flight at once (default 10)')

@@ -15,7 +15,7 @@ import { Sensitive, containsSensitive, containsUnknown, isObject, toJson, type J
 import { typeJsonOf } from '../evaluate/type-json.js';
 import { checkResourceValidations } from '../evaluate/variables.js';
 import type { OperationContext, Provider, ResourceType } from '../providers/contract.js';
-import { type DataSourceRead, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
+import { type DataSourceRead, type DeployUnit, type Plan, type ResourceChange, type Step, planMovesState } from '../planner/plan.js';
 import { readDataSource } from './data-read.js';
 import { dataReadRange } from '../planner/data-sources.js';
 import { blockOf } from '../addrs/address.js';
@@ -32,7 +32,7 @@ import { providerBug } from './provider-bug.js';
 import { type Scrubber, runScrubber } from './scrubber.js';
 import { World } from './world.js';
 import { switchedState } from './kept.js';
-import { bakeAndRetire } from './bake.js';
+import { type BakeOutcome, bakeDetails, bakeEnd, bakeFailedSummary, bakeInterruptedWarning, bakeStartLine, keptCopyOf, retireEndedWindows, runBake } from './bake.js';
 
 /** What apply writes state through (the StateStore, or a test double with the same shape). */
 export interface StateWriter {
@@ -48,8 +48,8 @@ export type ApplyEvent =
   | { readonly type: 'log'; readonly step: Step; readonly line: string }
   | { readonly type: 'rollback'; readonly unit: string; readonly reason: string }
   | { readonly type: 'interrupt'; readonly hard: boolean }
-  /** What the bake after a keep_blue deploy is doing (apply/bake.ts). */
-  | { readonly type: 'bake'; readonly message: string };
+  /** What a bake is doing (apply/bake.ts): a round passed, it starts; `step`: the bake step it belongs to. */
+  | { readonly type: 'bake'; readonly message: string; readonly step?: Step };
 
 export interface ApplyOptions {
   readonly plan: Plan;
@@ -90,6 +90,11 @@ export interface ApplyResult {
   readonly failed: readonly string[];
   /** Units rolled back, with the reason. */
   readonly rolledBack: readonly { readonly unit: string; readonly reason: string }[];
+  /**
+   * Verify steps whose check ran and did not pass (as opposed to a check that could not run: its
+   * configuration failed to evaluate, or its provider erred). Absent: none.
+   */
+  readonly checksFailed?: readonly string[];
   readonly interrupted: boolean;
 }
 
@@ -111,8 +116,8 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const moved = await writePlannedMoves(options);
   if (moved.length) return { ok: false, diagnostics: moved, completed: [], failed: [], rolledBack: [], interrupted: false };
   const result = await new Applier(options).run();
-  // keep_blue: the bake, its rollback and the kept copies' end are plans of their own (bake.ts).
-  return bakeAndRetire(options, result, (plan, onEvent) => new Applier({ ...options, plan, onEvent: onEvent ?? options.onEvent }).run());
+  // keep_blue: kept copies whose window ended during the apply are destroyed by a plan of their own (bake.ts).
+  return retireEndedWindows(options, result, (plan, onEvent) => new Applier({ ...options, plan, onEvent: onEvent ?? options.onEvent }).run());
 }
 
 /**
@@ -137,6 +142,7 @@ class Applier {
   private readonly completed: string[] = [];
   private readonly failed: string[] = [];
   private readonly rolledBack: { unit: string; reason: string }[] = [];
+  private readonly checksFailed: string[] = [];
   private readonly units = new Map<string, UnitProgress>();
   private readonly world: World;
   private stopping = false;
@@ -167,6 +173,8 @@ class Applier {
   private dataChain: Promise<void> = Promise.resolve();
   /** Step ids by address, to tell when every step of an instance is done. */
   private readonly stepsAt = new Map<string, string[]>();
+  /** Bakes that ended other than by passing (failed, or an interrupt), for the apply's closing diagnostics. */
+  private readonly bakesEnded: { readonly unit: string; readonly outcome: BakeOutcome; readonly keptUntil: string }[] = [];
 
   constructor(private readonly o: ApplyOptions) {
     this.scrub = o.scrubber ?? runScrubber(o.config, o.variables, o.providers, o.providerConfigs, o.env);
@@ -248,15 +256,77 @@ class Applier {
         if (v.diagnostic.severity === 'error' && !this.failed.includes(`var.${v.variable}`)) this.failed.push(`var.${v.variable}`);
       }
     }
-    const interrupted = this.stopping && !this.failed.length;
+    this.diagnostics.push(...this.bakeSummaries());
+    // An interrupt that only ended a bake, with every step done, leaves a finished apply.
+    const skipped = [...this.status.values()].some((s) => s === 'skipped');
+    const bakeOnly = this.bakesEnded.some((b) => b.outcome.interrupted) && !skipped;
+    const interrupted = this.stopping && !this.failed.length && !bakeOnly;
     return {
       ok: this.failed.length === 0 && !interrupted,
       diagnostics: this.scrub.diagnostics(this.diagnostics),
       completed: this.completed,
       failed: this.failed,
       rolledBack: this.rolledBack,
+      ...(this.checksFailed.length ? { checksFailed: this.checksFailed } : {}),
       interrupted,
     };
+  }
+
+  /**
+   * The closing diagnostic of each bake that failed or an interrupt ended, naming the units this
+   * apply did not start.
+   */
+  private bakeSummaries(): Diagnostic[] {
+    const notStarted = this.o.plan.units.filter((u) => !this.units.get(u.address)!.started).map((u) => u.address);
+    return this.bakesEnded.map(({ unit, outcome, keptUntil }) => {
+      const planned = this.o.plan.units.find((u) => u.address === unit)!;
+      return outcome.failure ? bakeFailedSummary(planned, outcome.failure, keptUntil, notStarted) : bakeInterruptedWarning([unit], outcome.rounds, keptUntil, notStarted);
+    });
+  }
+
+  /**
+   * A bake step (./bake.ts): the unit's post-switch checks in rounds until the bake's end. A
+   * failing round switches the unit back to its kept blue and fails the step; an interrupt ends
+   * the bake, the deploy standing.
+   */
+  private async bake(step: Step): Promise<{ diagnostics: readonly Diagnostic[]; details?: string }> {
+    const unit = this.o.plan.units.find((u) => u.address === step.unit)!;
+    const kept = keptCopyOf(this.o.store.state, unit);
+    if (!kept || !step.bake || !unit.keepBlue) return { diagnostics: [], details: 'nothing kept to bake' };
+    const endsAt = bakeEnd(kept, unit.keepBlue.windowMs, step.bake.durationMs);
+    const say = (message: string): void => this.emit({ type: 'bake', message, step });
+    say(bakeStartLine(step.bake.checks, step.bake.intervalMs, endsAt, kept.kept.until));
+    const bg = new Set(this.o.plan.steps.filter((s) => s.blueGreen).map((s) => s.address));
+    const outcome = await runBake({
+      plan: this.o.plan,
+      store: this.o.store,
+      unit,
+      checks: step.bake.checks,
+      intervalMs: step.bake.intervalMs,
+      endsAt,
+      ...(this.o.stop ? { stop: this.o.stop } : {}),
+      say,
+      onEvent: (e) => this.emit(e),
+      // Rounds and the switch back are applies of their own; this apply reports the interrupt.
+      run: (plan, onEvent) => new Applier({ ...this.o, plan, onEvent: (e) => e.type !== 'interrupt' && (onEvent ?? this.o.onEvent)?.(e) }).run(),
+      blueGreen: (a) => bg.has(a),
+    });
+    if (outcome.failure) {
+      this.rolledBack.push({ unit: unit.address, reason: outcome.failure.reason });
+      this.completed.push(...outcome.failure.completed);
+      this.resetWorld(unit);
+    }
+    if (outcome.failure || outcome.interrupted) this.bakesEnded.push({ unit: unit.address, outcome, keptUntil: kept.kept.until });
+    return { diagnostics: outcome.diagnostics, details: bakeDetails(outcome.rounds) };
+  }
+
+  /** After a switch back during a bake: the unit's copies and routes as the state has them now. */
+  private resetWorld(unit: DeployUnit): void {
+    for (const address of [unit.address, ...unit.provisions, ...unit.routes]) {
+      const live = this.o.store.state.resources.find((r) => r.address === address && r.live);
+      const change = this.change(address);
+      if (live && change) this.world.set(address, this.marked(change, live.attributes));
+    }
   }
 
   /** Reports an event, with every provider-made text in it scrubbed of the run's secrets. */
@@ -415,6 +485,7 @@ class Applier {
     // that uses one depends on those resources too (its dependencies go through data sources).
     if (this.pendingData.size > 0 && step.operation !== 'delete') await this.readDeferredData(step);
     if (step.kind === 'switch') return this.switchRoute(step);
+    if (step.kind === 'bake') return this.bake(step);
     switch (step.operation) {
       case 'create':
         // A check's create verifies it; its messages speak of creating it, as for any resource.
@@ -698,6 +769,7 @@ class Applier {
     if (!impl.verify) return { diagnostics: [error(`${change.type} cannot verify`, 'Only resource types with role "check" verify.')] };
     const res = await impl.verify({ address: step.address, generation: 0, config: ev.config, configDir: this.o.config.dir }, this.ctx(change.provider, step));
     if (!res.passed) {
+      if (!hasErrors(res.diagnostics)) this.checksFailed.push(step.id);
       return {
         diagnostics: [
           ...res.diagnostics,
@@ -896,6 +968,7 @@ const VERB: Readonly<Record<Step['kind'], string>> = {
   delete: 'destroying',
   verify: 'verifying',
   switch: 'switching',
+  bake: 'baking',
 };
 
 /** `actual` with the sensitive marks of `evaluated` wherever the two agree. */

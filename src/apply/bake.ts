@@ -1,11 +1,13 @@
 /**
- * The bake after a keep_blue deploy (docs/engine.md "Keeping blue"): once every step of the plan
- * is done, apply keeps running the post-switch checks of the units that kept blue, every
- * `bake_interval`, for `bake` after each switch. A round that fails switches those units' routes
- * back to the kept blue copies at once (the same steps as `infra rollback`) and the apply fails;
- * the green copy traffic left is kept for inspection until the window's end. A bake that lasts
- * the whole window destroys the kept copies at its end. Each round and the rollback are carried
- * out as small plans of their own through the same apply, so state is written as for any step.
+ * The bake of a keep_blue deploy (docs/engine.md "Keeping blue"). A unit that bakes ends with a
+ * `bake` step (planner/step-layout.ts): its post-switch checks run again every `bake_interval`
+ * until `bake` after its switch, so the next unit starts only once this one baked. A round that
+ * fails switches the unit's routes back to its kept blue copy at once (the same steps as `infra
+ * rollback`) and fails the step; the green copy traffic left is kept for inspection until the
+ * window's end. `infra bake` runs the same rounds for kept copies after an apply
+ * (commands/bake.ts). After an apply, kept copies whose window ended during it are destroyed.
+ * Each round and each rollback is carried out as a small plan of its own through the same apply,
+ * so state is written as for any step.
  */
 import { setMaxListeners } from 'node:events';
 import { type Diagnostic, error, warning } from '../diagnostics.js';
@@ -14,7 +16,7 @@ import type { DeployUnit, Plan } from '../planner/plan.js';
 import { rollbackSteps } from '../planner/rollback.js';
 import { StepList } from '../planner/step-list.js';
 import type { StateFile, StateInstance } from '../state/types.js';
-import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply.js';
+import type { ApplyEvent, ApplyOptions, ApplyResult, StateWriter } from './apply.js';
 
 /**
  * Carries out a plan made here (a bake round, a rollback, the retirement of kept copies), its
@@ -22,146 +24,215 @@ import type { ApplyEvent, ApplyOptions, ApplyResult } from './apply.js';
  */
 export type RunPlan = (plan: Plan, onEvent?: (e: ApplyEvent) => void) => Promise<ApplyResult>;
 
-interface Baking {
-  readonly unit: DeployUnit & { readonly keepBlue: NonNullable<DeployUnit['keepBlue']> };
-  /** The kept blue copy of the unit's instance. */
-  readonly kept: StateInstance & { readonly kept: NonNullable<StateInstance['kept']> };
-  readonly bakeEnd: number;
+/** What one bake needs: the unit, its checks, how long and how often, and where it reports. */
+export interface BakeRequest {
+  /** The plan the rounds and the rollback are made from (its changes, configuration, mode). */
+  readonly plan: Plan;
+  readonly store: StateWriter;
+  readonly unit: DeployUnit;
+  /** The post-switch checks each round runs. */
+  readonly checks: readonly string[];
+  readonly intervalMs: number;
+  /** When the bake ends (ms since the epoch). */
+  readonly endsAt: number;
+  /** Aborted on the first interrupt: the bake ends, the deploy stands. */
+  readonly stop?: AbortSignal;
+  /** A round's or the bake's own line. */
+  readonly say: (message: string) => void;
+  /** Failed checks and the rollback's steps, as any step's events. */
+  readonly onEvent: (e: ApplyEvent) => void;
+  readonly run: RunPlan;
+  /** Which routes and checks are blue-green resources themselves (for the rollback's steps). */
+  readonly blueGreen: (address: string) => boolean;
 }
 
-/** The units of `plan` that kept blue and are committed (green live, blue kept), as state has them now. */
-function bakingUnits(plan: Plan, state: StateFile): Baking[] {
-  const out: Baking[] = [];
-  for (const u of plan.units) {
-    if (!u.keepBlue || u.rollback) continue;
-    const kept = state.resources.find((r) => r.address === u.address && r.generation === u.priorGeneration && r.kept?.unit === u.address);
-    const green = state.resources.find((r) => r.address === u.address && r.generation === u.plannedGeneration && r.live);
-    if (!kept || !green) continue;
-    const switchedAt = Date.parse(kept.kept!.until) - u.keepBlue.windowMs;
-    out.push({ unit: u as Baking['unit'], kept: kept as Baking['kept'], bakeEnd: switchedAt + u.keepBlue.bakeMs });
+/** How a bake ended. */
+export interface BakeOutcome {
+  readonly rounds: number;
+  /** Errors of the failed round and of the switch back, or of a round whose checks could not run. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly interrupted: boolean;
+  /** Set when a round failed: traffic went back to blue (`ok`) or the switch back failed too. */
+  readonly failure?: { readonly reason: string; readonly ok: boolean; readonly completed: readonly string[]; readonly failed: readonly string[] };
+}
+
+/** The unit's kept blue copy (its instance), as the state has it now. */
+export function keptCopyOf(state: StateFile, unit: DeployUnit): (StateInstance & { readonly kept: NonNullable<StateInstance['kept']> }) | undefined {
+  const kept = state.resources.find((r) => r.address === unit.address && r.generation === unit.priorGeneration && r.kept?.unit === unit.address && !r.live);
+  const green = state.resources.find((r) => r.address === unit.address && r.generation === unit.plannedGeneration && r.live);
+  return kept && green ? (kept as StateInstance & { readonly kept: NonNullable<StateInstance['kept']> }) : undefined;
+}
+
+/** When the bake of a unit that kept `kept` ends: `bakeMs` after its switch, at most the window. */
+export function bakeEnd(kept: { readonly kept: { readonly until: string } }, windowMs: number, bakeMs: number): number {
+  const until = Date.parse(kept.kept.until);
+  return Math.min(until, until - windowMs + bakeMs);
+}
+
+/**
+ * Runs rounds of `r.checks` every `r.intervalMs` until `r.endsAt`; the first failing round
+ * switches the unit back to its kept blue copy and ends the bake.
+ */
+export async function runBake(r: BakeRequest): Promise<BakeOutcome> {
+  // Every round is an apply of its own, listening on the same signal.
+  if (r.stop) setMaxListeners(0, r.stop);
+  let rounds = 0;
+  while (!r.stop?.aborted) {
+    const now = Date.now();
+    if (r.endsAt <= now) break;
+    if (!(await sleep(Math.min(r.intervalMs, r.endsAt - now), r.stop))) break;
+    rounds++;
+    const plan = roundPlan(r.plan, r.checks);
+    // A round that passes is one line; a failing check prints as any failed step.
+    const round = await r.run(plan, (e) => {
+      if (e.type === 'failed') r.onEvent(e);
+    });
+    if (round.ok) {
+      r.say(`Bake round ${rounds}: ${plan.steps.length} post-switch check${plan.steps.length === 1 ? '' : 's'} passed (${plan.steps.map((st) => st.address).join(', ')}).`);
+      continue;
+    }
+    if (round.interrupted) break;
+    const failedChecks = plan.steps.filter((s) => round.checksFailed?.includes(s.id)).map((s) => s.address);
+    // A check that could not run says nothing about green: the bake ends with the error, traffic stays.
+    if (failedChecks.length === 0) {
+      const keptUntil = keptCopyOf(r.store.state, r.unit)?.kept.until;
+      return {
+        rounds,
+        interrupted: false,
+        diagnostics: [
+          ...round.diagnostics,
+          error(
+            'Bake stopped: the post-switch checks could not run',
+            `Round ${rounds} of the bake of ${r.unit.address} failed before its checks gave an answer, so traffic stays where it is${keptUntil ? ` and blue stays kept until ${formatUtcClock(keptUntil, true)}` : ''}. Fix the error above, then run infra bake again (or infra rollback).`,
+          ),
+        ],
+      };
+    }
+    const reason = `${failedChecks.join(', ')} failed during the bake`;
+    const back = await switchBack(r, reason);
+    return {
+      rounds,
+      diagnostics: [...round.diagnostics, ...back.diagnostics],
+      interrupted: false,
+      failure: { reason, ok: back.ok, completed: [...round.completed, ...back.completed], failed: [...round.failed, ...back.failed] },
+    };
+  }
+  return { rounds, diagnostics: [], interrupted: !!r.stop?.aborted };
+}
+
+/** A round of the bake: each check once. */
+function roundPlan(plan: Plan, checks: readonly string[]): Plan {
+  const steps = new StepList();
+  for (const c of new Set(checks)) {
+    steps.add({ kind: 'verify', operation: 'verify', address: c, color: null, unit: null, afterSwitch: true, after: [], generation: 0, blueGreen: false });
+  }
+  return { ...plan, units: [], steps: steps.ordered() };
+}
+
+/** The unit's routes switched back to its kept blue copy, verified as `infra rollback` does. */
+async function switchBack(r: BakeRequest, reason: string): Promise<ApplyResult> {
+  const kept = keptCopyOf(r.store.state, r.unit)!;
+  const units: DeployUnit[] = [
+    {
+      address: r.unit.address,
+      provisions: r.unit.provisions,
+      checks: [],
+      routes: r.unit.routes,
+      postChecks: r.unit.postChecks,
+      priorGeneration: r.unit.plannedGeneration,
+      plannedGeneration: r.unit.priorGeneration,
+      rollback: { keptUntil: kept.kept.until, ...(kept.kept.checks ? { checks: kept.kept.checks } : {}) },
+    },
+  ];
+  r.onEvent({ type: 'rollback', unit: r.unit.address, reason });
+  return r.run({ ...r.plan, mode: 'rollback', units, steps: rollbackSteps(units, r.store.state, r.blueGreen).ordered() });
+}
+
+/**
+ * The error a failed bake ends an apply (or `infra bake`) with. `notStarted`: the units the
+ * apply did not start because of it.
+ */
+export function bakeFailedSummary(unit: DeployUnit, failure: NonNullable<BakeOutcome['failure']>, keptUntil: string, notStarted: readonly string[]): Diagnostic {
+  const later = notStarted.length ? ` Not started, so still on their blue copies: ${notStarted.join(', ')}.` : '';
+  return failure.ok
+    ? error(
+        `Bake failed: traffic switched back to blue`,
+        `${failure.reason}. Traffic goes to the kept blue copies again: ${unit.address} (generation ${unit.priorGeneration}), verified by the post-switch checks. The green copies are kept, not routed, until ${formatUtcClock(keptUntil, true)} for inspection (infra rollback would switch forward to them). The configuration still asks for what green runs: fix or revert it, then apply again.${later}`,
+      )
+    : error(`Bake failed, and switching back to blue failed too`, `${failure.reason}. The state records where traffic goes now (infra state list); run infra rollback to try again.${later}`);
+}
+
+/** The warning of a bake an interrupt ended: the deploy stands, blue stays kept. */
+export function bakeInterruptedWarning(units: readonly string[], rounds: number, keptUntil: string, notStarted: readonly string[]): Diagnostic {
+  const later = notStarted.length ? ` Not started: ${notStarted.join(', ')} (apply again to deploy them).` : '';
+  return warning(
+    'Bake stopped by an interrupt',
+    `The deploy of ${units.join(', ')} stands after ${rounds} bake round${rounds === 1 ? '' : 's'}; blue stays kept until ${formatUtcClock(keptUntil, true)}: infra rollback switches back to it until then, and the next apply after that destroys it.${later}`,
+  );
+}
+
+/** The bake's opening line: how often, until when, and the window. */
+export function bakeStartLine(checks: readonly string[], intervalMs: number, endsAt: number, keptUntil: string): string {
+  return `Baking: ${checks.join(', ')} every ${formatDuration(intervalMs)} until ${formatUtcClock(new Date(endsAt).toISOString(), true)}; blue kept until ${formatUtcClock(keptUntil, true)}.`;
+}
+
+/** A unit of `plan` that kept blue and is committed (green live, blue kept), with its kept copy. */
+interface Kept {
+  readonly unit: DeployUnit;
+  readonly kept: StateInstance & { readonly kept: NonNullable<StateInstance['kept']> };
+}
+
+function keptUnits(plan: Plan, state: StateFile): Kept[] {
+  const out: Kept[] = [];
+  for (const unit of plan.units) {
+    if (!unit.keepBlue || unit.rollback) continue;
+    const kept = keptCopyOf(state, unit);
+    if (kept) out.push({ unit, kept });
   }
   return out;
 }
 
-/** Runs the bake after `first` (the plan's own steps) and returns the apply's result. */
-export async function bakeAndRetire(o: ApplyOptions, first: ApplyResult, run: RunPlan): Promise<ApplyResult> {
+/**
+ * After the plan's steps: the kept copies whose window ended while the apply ran (a bake as long
+ * as the window, later units taking longer than it) are destroyed; for the others, one line says
+ * until when blue is kept.
+ */
+export async function retireEndedWindows(o: ApplyOptions, first: ApplyResult, run: RunPlan): Promise<ApplyResult> {
   if (!first.ok) return first;
-  // Every round is an apply of its own, listening on the same signals.
-  for (const signal of [o.stop, o.kill]) if (signal) setMaxListeners(0, signal);
-  const baking = bakingUnits(o.plan, o.store.state);
-  if (baking.length === 0) return first;
+  const kept = keptUnits(o.plan, o.store.state);
+  if (kept.length === 0) return first;
   const say = (message: string): void => o.onEvent?.({ type: 'bake', message } satisfies ApplyEvent);
-  const last = Math.max(...baking.map((b) => b.bakeEnd));
-  const names = baking.map((b) => b.unit.address).join(', ');
-  const interval = Math.min(...baking.map((b) => b.unit.keepBlue.bakeIntervalMs));
-  if (last > Date.now()) say(`Baking ${names}: post-switch checks every ${formatDuration(interval)} until ${formatUtcClock(new Date(last).toISOString(), true)}; blue kept until ${untilText(baking)}.`);
-  let rounds = 0;
-  while (!o.stop?.aborted) {
-    const now = Date.now();
-    const active = baking.filter((b) => b.bakeEnd > now);
-    if (active.length === 0) break;
-    const wait = Math.min(Math.min(...active.map((b) => b.unit.keepBlue.bakeIntervalMs)), Math.max(...active.map((b) => b.bakeEnd)) - now);
-    if (!(await sleep(wait, o.stop))) break;
-    rounds++;
-    const plan = roundPlan(o.plan, active);
-    // A round that passes is one line; a failing check prints as any failed step.
-    const round = await run(plan, (e) => {
-      if (e.type === 'failed' || e.type === 'interrupt') o.onEvent?.(e);
-    });
-    if (round.ok) {
-      say(`Bake round ${rounds}: ${plan.steps.length} post-switch check${plan.steps.length === 1 ? '' : 's'} passed (${plan.steps.map((st) => st.address).join(', ')}).`);
-      continue;
-    }
-    if (round.interrupted) break;
-    const failedChecks = new Set(plan.steps.filter((s) => round.failed.includes(s.id)).map((s) => s.address));
-    return failedBake(o, first, round, failedChecks, active, run);
-  }
-  const diagnostics: Diagnostic[] = [...first.diagnostics];
-  if (o.stop?.aborted) {
-    diagnostics.push(warning('Bake stopped by an interrupt', `The deploy stands after ${rounds} bake round${rounds === 1 ? '' : 's'}; blue stays kept until ${untilText(baking)}: infra rollback switches back to it until then, and the next apply after that destroys it.`));
-    return { ...first, diagnostics };
-  }
-  const ended = baking.filter((b) => Date.parse(b.kept.kept.until) <= Date.now());
-  if (rounds > 0) say(`Bake passed: ${rounds} round${rounds === 1 ? '' : 's'} of post-switch checks.`);
+  const ended = kept.filter((k) => Date.parse(k.kept.kept.until) <= Date.now());
   if (ended.length === 0) {
-    say(`Blue kept until ${untilText(baking)}: infra rollback switches back to it until then; the next apply after that destroys it.`);
-    return { ...first, diagnostics };
+    say(`Blue kept until ${untilText(kept)}: infra rollback switches back to it until then; the next apply after that destroys it.`);
+    return first;
   }
-  // The bake covered the whole window: nothing is left to roll back to, and blue goes now.
-  say(`Rollback window over for ${ended.map((b) => b.unit.address).join(', ')}: destroying the kept blue.`);
+  // Nothing is left to roll back to, and blue goes now.
+  say(`Rollback window over for ${ended.map((k) => k.unit.address).join(', ')}: destroying the kept blue.`);
   const retired = await run(retirePlan(o.plan, o.store.state, ended));
-  return { ...first, ok: retired.ok, diagnostics: [...diagnostics, ...retired.diagnostics], completed: [...first.completed, ...retired.completed], failed: retired.failed };
-}
-
-/** A round of the bake: the post-switch checks of the active units, each once. */
-function roundPlan(plan: Plan, active: readonly Baking[]): Plan {
-  const steps = new StepList();
-  const seen = new Set<string>();
-  for (const b of active) {
-    for (const c of b.unit.postChecks) {
-      if (seen.has(c)) continue;
-      seen.add(c);
-      steps.add({ kind: 'verify', operation: 'verify', address: c, color: null, unit: null, afterSwitch: true, after: [], generation: 0, blueGreen: false });
-    }
-  }
-  return { ...plan, units: [], steps: steps.ordered() };
-}
-
-/** A failed round: the failed units switch back to their kept blue copies, and the apply fails. */
-async function failedBake(o: ApplyOptions, first: ApplyResult, round: ApplyResult, failedChecks: ReadonlySet<string>, active: readonly Baking[], run: RunPlan): Promise<ApplyResult> {
-  const failing = active.filter((b) => b.unit.postChecks.some((c) => failedChecks.has(c)));
-  const units: DeployUnit[] = failing.map((b) => ({
-    address: b.unit.address,
-    provisions: b.unit.provisions,
-    checks: [],
-    routes: b.unit.routes,
-    postChecks: b.unit.postChecks,
-    priorGeneration: b.unit.plannedGeneration,
-    plannedGeneration: b.unit.priorGeneration,
-    rollback: { keptUntil: b.kept.kept.until, ...(b.kept.kept.checks ? { checks: b.kept.kept.checks } : {}) },
-  }));
-  const bg = new Set(o.plan.steps.filter((s) => s.blueGreen).map((s) => s.address));
-  const reason = `${[...failedChecks].join(', ')} failed during the bake`;
-  for (const u of units) o.onEvent?.({ type: 'rollback', unit: u.address, reason });
-  const back = await run({ ...o.plan, mode: 'rollback', units, steps: rollbackSteps(units, o.store.state, (a) => bg.has(a)).ordered() });
-  const where = failing.map((b) => `${b.unit.address} (generation ${b.unit.priorGeneration})`).join(', ');
-  const summary: Diagnostic = back.ok
-    ? error(
-        `Bake failed: traffic switched back to blue`,
-        `${reason}. Traffic goes to the kept blue copies again: ${where}, verified by the post-switch checks. The green copies are kept, not routed, until ${untilText(failing)} for inspection (infra rollback would switch forward to them). The configuration still asks for what green runs: fix or revert it, then apply again.`,
-      )
-    : error(`Bake failed, and switching back to blue failed too`, `${reason}. The state records where traffic goes now (infra state list); run infra rollback to try again.`);
-  return {
-    ok: false,
-    diagnostics: [...first.diagnostics, ...round.diagnostics, ...back.diagnostics, summary],
-    completed: [...first.completed, ...round.completed, ...back.completed],
-    failed: [...round.failed, ...back.failed],
-    rolledBack: failing.map((b) => ({ unit: b.unit.address, reason })),
-    interrupted: false,
-  };
+  return { ...first, ok: retired.ok, diagnostics: [...first.diagnostics, ...retired.diagnostics], completed: [...first.completed, ...retired.completed], failed: retired.failed };
 }
 
 /** Deletes of the kept copies of `ended` (provisions first, then the instance). */
-function retirePlan(plan: Plan, state: StateFile, ended: readonly Baking[]): Plan {
+function retirePlan(plan: Plan, state: StateFile, ended: readonly Kept[]): Plan {
   const steps = new StepList();
-  for (const b of ended) {
-    const copies = state.resources.filter((r) => r.kept?.unit === b.unit.address && r.generation === b.kept.generation && !r.live);
-    const provisions = copies.filter((r) => r.address !== b.unit.address);
+  for (const k of ended) {
+    const copies = state.resources.filter((r) => r.kept?.unit === k.unit.address && r.generation === k.kept.generation && !r.live);
+    const provisions = copies.filter((r) => r.address !== k.unit.address);
     const del = (r: StateInstance, after: string[]): string =>
       steps.add({ kind: 'delete', operation: 'delete', address: r.address, color: r.color === null ? null : 'blue', unit: null, afterSwitch: false, after, generation: r.generation, blueGreen: r.color !== null, label: 'kept' });
     const ids = provisions.map((p) => del(p, []));
-    del(b.kept, ids);
+    del(k.kept, ids);
   }
   return { ...plan, units: [], steps: steps.ordered() };
 }
 
-function untilText(baking: readonly Baking[]): string {
-  const ends = [...new Set(baking.map((b) => formatUtcClock(b.kept.kept.until, true)))];
-  return ends.join(', ');
+function untilText(kept: readonly Kept[]): string {
+  return [...new Set(kept.map((k) => formatUtcClock(k.kept.kept.until, true)))].join(', ');
 }
 
 /** Waits `ms`; false when `signal` aborted first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const t = setTimeout(() => {
@@ -175,3 +246,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The bake step's `done` details: how many rounds passed. */
+export function bakeDetails(rounds: number): string {
+  return `${rounds} round${rounds === 1 ? '' : 's'} of post-switch checks passed`;
+}
+

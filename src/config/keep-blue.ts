@@ -15,7 +15,7 @@ export const DEFAULT_BAKE_INTERVAL_MS = 30_000;
 export interface KeepBlue {
   /** `keep_blue`: how long blue is kept (running, provisioned, not routed) after the switch. */
   readonly windowMs: number;
-  /** `bake`: how long `infra apply` keeps running the post-switch checks after its last step; default the whole window. */
+  /** `bake`: how long after the switch the unit's bake step keeps running the post-switch checks (0: no bake step); default the whole window. */
   readonly bakeMs: number;
   /** `bake_interval`: time between two rounds of the post-switch checks; default 30s. */
   readonly bakeIntervalMs: number;

@@ -101,7 +101,11 @@ export interface Drift {
   readonly after: Readonly<Record<string, Value>> | null;
 }
 
-export type StepKind = 'create' | 'update' | 'delete' | 'verify' | 'switch';
+/**
+ * `bake`: a keep_blue unit's post-switch checks run again every `bake_interval` until `bake`
+ * after its switch (apply/bake.ts); the unit's last step, so the next unit waits for it.
+ */
+export type StepKind = 'create' | 'update' | 'delete' | 'verify' | 'switch' | 'bake';
 
 /**
  * What apply asks the provider to do for a step, decided by the planner so apply never
@@ -135,10 +139,19 @@ export interface Step {
   readonly movesAddress?: string;
   /** Generation of the object the step acts on (the green copy for creates in a unit). */
   readonly generation: number;
-  /** What the provider is asked to do. */
+  /** What the provider is asked to do (a bake: verify, round after round). */
   readonly operation: StepOperation;
+  /** For bake steps: how long after the unit's switch, how often, and which checks. */
+  readonly bake?: BakeSettings;
   /** The object is a copy of a blue-green resource: state records it with its colour. */
   readonly blueGreen: boolean;
+}
+
+/** What a bake step does: the unit's post-switch `checks`, every `intervalMs`, until `durationMs` after its switch. */
+export interface BakeSettings {
+  readonly durationMs: number;
+  readonly intervalMs: number;
+  readonly checks: readonly string[];
 }
 
 /** The resources a blue-green deploy of one instance touches. */

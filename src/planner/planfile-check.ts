@@ -9,7 +9,7 @@ const MAX_LISTED_PROBLEMS = 10;
 
 const ACTIONS = ['["no-op"]', '["create"]', '["update"]', '["delete"]', '["create","delete"]', '["delete","create"]'];
 const ROLES = ['instance', 'provision', 'check', 'route'];
-const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch'];
+const STEP_KINDS = ['create', 'update', 'delete', 'verify', 'switch', 'bake'];
 const STEP_OPERATIONS = ['create', 'update', 'delete', 'verify'];
 /** Reason codes (planner/plan.ts `Reason`); their data is checked by nothing that reads it. */
 const REASON_CODES = ['targeted', 'target-depends-on', 'depends-on-destroyed', 'in-deploy-unit', 'recorded-status', 'provisioning-changed', 'replace-requested', 'replace-triggered-by', 'leftover', 'not-in-configuration', 'kept-window-ended', 'kept-superseded'];
@@ -27,6 +27,10 @@ const orNull = (t: Test): Test => (v) => v === null || t(v);
 const oneOf = (allowed: readonly unknown[]): Test => (v) => allowed.includes(v);
 const isTimestamp: Test = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
 const isExpression: Test = (v) => isRecord(v) && isStringList((v as { references?: unknown }).references);
+const isBakeSettings: Test = (v) => {
+  const b = v as Record<string, unknown>;
+  return isRecord(v) && [b.durationMs, b.intervalMs].every((n) => isCount(n) && (n as number) > 0) && isStringList(b.checks);
+};
 const isActions: Test = (v) => Array.isArray(v) && ACTIONS.includes(JSON.stringify(v));
 
 function preview(v: unknown): string {
@@ -128,6 +132,7 @@ export function planShapeProblems(plan: unknown): string[] {
     c.field(s, 'generation', at, isCount, 'a whole number >= 0');
     c.field(s, 'operation', at, oneOf(STEP_OPERATIONS), `one of ${STEP_OPERATIONS.map((k) => `"${k}"`).join(', ')}`);
     c.field(s, 'blueGreen', at, isBoolean, 'true or false');
+    if (s.kind === 'bake') c.field(s, 'bake', at, isBakeSettings, 'an object of durationMs and intervalMs (whole numbers > 0) and checks (a list of addresses)');
   });
   c.list(p, 'outputs', 'plan', (o, at) => {
     c.field(o, 'name', at, isNonEmpty, 'a non-empty string');

@@ -158,12 +158,34 @@ function layoutUnit(ctx: PlanContext, pass: PassResult, layout: Layout, u: Deplo
   );
   const vPs = u.postChecks.map((c) => steps.add({ ...common, kind: 'verify', operation: 'verify', blueGreen: bg(c), address: c, color: green, afterSwitch: true, after: [...sTs, ...external(c)], generation: 0 }));
   // keep_blue: blue is kept for its rollback window instead of destroyed (kept.ts, apply/kept.ts).
-  // The unit then ends with its last post-switch check (or switch), which waits for the others,
-  // so what comes after the unit waits for all of them through that one step.
-  const dR = u.keepBlue ? lastOf(steps, vPs.length ? vPs : sTs) : deleteBlue(ctx, layout, u, bg, [...sTs, ...vPs]);
+  // The unit then ends with its bake, or without one with its last post-switch check (or
+  // switch), which waits for the others, so what comes after the unit waits for all of them
+  // through that one step: a release that fails its bake never reaches the next unit.
+  const dR = u.keepBlue ? bakeOrLast(steps, u, vPs.length ? vPs : sTs) : deleteBlue(ctx, layout, u, bg, [...sTs, ...vPs]);
   for (const m of members) layout.done.set(m, dR);
   layout.unitFinal.set(u.address, dR);
   layout.unitIds.push({ address: u.address, final: dR, max });
+}
+
+/**
+ * The end of a keep_blue unit: its bake step after `ids` (its post-switch checks) when it bakes
+ * (`bake` above zero, post-switch checks to run), else the last of `ids`.
+ */
+function bakeOrLast(steps: StepList, u: DeployUnit, ids: readonly string[]): string {
+  const k = u.keepBlue!;
+  if (k.bakeMs === 0 || u.postChecks.length === 0) return lastOf(steps, ids);
+  return steps.add({
+    kind: 'bake',
+    operation: 'verify',
+    address: u.address,
+    color: null,
+    unit: u.address,
+    afterSwitch: false,
+    after: [...ids],
+    generation: 0,
+    blueGreen: false,
+    bake: { durationMs: k.bakeMs, intervalMs: k.bakeIntervalMs, checks: [...u.postChecks] },
+  });
 }
 
 /** The last of `ids`, made to wait for the others. */

@@ -23,9 +23,10 @@ const KIND_COLORS: Readonly<Record<StepKind, { readonly fill: string; readonly s
   verify: { fill: '#d0ebff', stroke: '#1864ab' },
   switch: { fill: '#e5dbff', stroke: '#5f3dc4' },
   delete: { fill: '#ffe3e3', stroke: '#c92a2a' },
+  bake: { fill: '#fff0f6', stroke: '#a61e4d' },
 };
 
-const KIND_ORDER: readonly StepKind[] = ['create', 'update', 'verify', 'switch', 'delete'];
+const KIND_ORDER: readonly StepKind[] = ['create', 'update', 'verify', 'switch', 'bake', 'delete'];
 
 const ROLE_STYLE: Readonly<Record<Role, { readonly shape: string; readonly fill: string }>> = {
   instance: { shape: 'box', fill: '#e7f5ff' },

@@ -186,6 +186,8 @@ export interface StepJson {
   readonly switch_from: string | null;
   readonly switch_to: string | null;
   readonly generation: number;
+  /** Bake steps only: how long after the unit's switch, how often, and which post-switch checks run. */
+  readonly bake?: { readonly duration_ms: number; readonly interval_ms: number; readonly checks: readonly string[] };
 }
 
 /** One value of `output_changes`. */
@@ -358,6 +360,7 @@ function stepToJson(s: Step): StepJson {
     switch_from: s.switchFrom ?? null,
     switch_to: s.switchTo ?? null,
     generation: s.generation,
+    ...(s.bake ? { bake: { duration_ms: s.bake.durationMs, interval_ms: s.bake.intervalMs, checks: s.bake.checks } } : {}),
   };
 }
 

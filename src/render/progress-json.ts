@@ -197,7 +197,7 @@ export class UiStream {
       case 'interrupt':
         return this.msg('log', 'warn', e.hard ? 'Interrupted again: state is saved, stopping now.' : 'Interrupt received: no new steps start; in-flight deploys finish or roll back.');
       case 'bake':
-        return this.msg('infra_bake', 'info', e.message);
+        return e.step ? this.msg('infra_bake', 'info', `${label(e.step)}: ${e.message}`, { unit: e.step.unit }) : this.msg('infra_bake', 'info', e.message);
     }
   }
 
@@ -210,17 +210,17 @@ export class UiStream {
 
 /** `apply` for the steps Terraform has (create, update, delete); the step's kind otherwise. */
 function stepFamily(step: Step): string {
-  return step.kind === 'verify' || step.kind === 'switch' ? step.kind : 'apply';
+  return step.kind === 'verify' || step.kind === 'switch' || step.kind === 'bake' ? step.kind : 'apply';
 }
 
 function infraStep(step: Step, rollback: boolean): Record<string, unknown> {
   return { id: step.id, kind: step.kind, color: step.color, unit: step.unit, generation: step.generation, rollback };
 }
 
-const START: Record<Step['kind'], string> = { create: 'Creating...', update: 'Modifying...', delete: 'Destroying...', verify: 'Verifying...', switch: 'Switching...' };
-const DONE: Record<Step['kind'], string> = { create: 'Creation complete', update: 'Modifications complete', delete: 'Destruction complete', verify: 'Verified', switch: 'Switched' };
-const FAILED: Record<Step['kind'], string> = { create: 'Creation', update: 'Modifications', delete: 'Destruction', verify: 'Verification', switch: 'Switch' };
-const STILL: Record<Step['kind'], string> = { create: 'creating', update: 'modifying', delete: 'destroying', verify: 'verifying', switch: 'switching' };
+const START: Record<Step['kind'], string> = { create: 'Creating...', update: 'Modifying...', delete: 'Destroying...', verify: 'Verifying...', switch: 'Switching...', bake: 'Baking...' };
+const DONE: Record<Step['kind'], string> = { create: 'Creation complete', update: 'Modifications complete', delete: 'Destruction complete', verify: 'Verified', switch: 'Switched', bake: 'Baked' };
+const FAILED: Record<Step['kind'], string> = { create: 'Creation', update: 'Modifications', delete: 'Destruction', verify: 'Verification', switch: 'Switch', bake: 'Bake' };
+const STILL: Record<Step['kind'], string> = { create: 'creating', update: 'modifying', delete: 'destroying', verify: 'verifying', switch: 'switching', bake: 'baking' };
 
 function label(step: Step): string {
   return step.color ? `${step.address} (${step.color})` : step.address;

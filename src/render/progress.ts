@@ -12,6 +12,7 @@ const VERB: Record<Step['kind'], [string, string, string]> = {
   delete: ['Destroying...', 'Destruction complete', 'destroying'],
   verify: ['Verifying...', 'Verified', 'verifying'],
   switch: ['Switching...', 'Switched', 'switching'],
+  bake: ['Baking...', 'Baked', 'baking'],
 };
 
 export function formatElapsed(ms: number): string {
@@ -35,7 +36,7 @@ export function progressPrinter(opts: { color: boolean; verbose?: boolean }): (e
         return `${c.bold(label(e.step))}: ${e.rollback ? c.yellow('[rollback] ') : ''}${verb}`;
       }
       case 'done': {
-        const extra = e.step.kind === 'switch' && e.details && !e.rollback ? ` (traffic now to ${e.details})` : '';
+        const extra = e.step.kind === 'switch' && e.details && !e.rollback ? ` (traffic now to ${e.details})` : e.step.kind === 'bake' && e.details ? ` (${e.details})` : '';
         return `${c.bold(label(e.step))}: ${e.rollback ? c.yellow('[rollback] ') : ''}${c.green(VERB[e.step.kind][1])} after ${formatElapsed(e.elapsedMs)}${extra}`;
       }
       case 'failed':
@@ -47,7 +48,7 @@ export function progressPrinter(opts: { color: boolean; verbose?: boolean }): (e
       case 'rollback':
         return c.yellow(`Rolling back the deploy of ${e.unit}: ${e.reason}`);
       case 'bake':
-        return c.cyan(e.message);
+        return e.step ? `${c.bold(label(e.step))}: ${c.cyan(e.message)}` : c.cyan(e.message);
       case 'interrupt':
         return c.yellow(
           e.hard

@@ -3,6 +3,7 @@
  * and graph renderers all go through here, so a glyph never means two things.
  */
 import type { Action, Drift, PlanSummary, ResourceChange, Step, StepKind } from '../planner/plan.js';
+import { formatDuration } from '../duration.js';
 
 /** The glyphs of the text and Markdown diffs. `+/-` creates first (blue-green), `-/+` deletes first. */
 export type ChangeSymbol = '+' | '-' | '~' | '-/+' | '+/-' | ' ';
@@ -106,6 +107,8 @@ export function stepDetail(step: Step): string {
         return `${moving}${step.switchFrom ?? '(unknown)'} -> ${step.switchTo ?? '(unknown)'}`;
       }
       return step.color ? `-> ${step.color}` : '';
+    case 'bake':
+      return step.bake ? `(${formatDuration(step.bake.durationMs)}, checks every ${formatDuration(step.bake.intervalMs)})` : '';
     default:
       return step.color ? `(${step.color})` : '';
   }

@@ -240,7 +240,7 @@ describe("cli: Terraform's flag spellings", function () {
   });
 
   it('a command refuses the common flags it does not use, saying which commands take them', async () => {
-    const takers = 'validate, plan, apply, rollback, destroy, state orphans, import and graph take it';
+    const takers = 'validate, plan, apply, rollback, bake, destroy, state orphans, import and graph take it';
     for (const [args, flag] of [
       [['state', 'list', '--var', 'version=v2'], '--var'],
       [['state', 'show', '-var-file=v2.vars', 'test_route.ns'], '-var-file'],
@@ -259,7 +259,7 @@ describe("cli: Terraform's flag spellings", function () {
     expect(fmt.stderr).to.equal(`Error: infra fmt does not use -var (${takers})\n`);
     const state = await cli('fmt', '-state=x.json');
     expect(state.code).to.equal(1);
-    expect(state.stderr).to.equal('Error: infra fmt does not use -state (plan, apply, rollback, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
+    expect(state.stderr).to.equal('Error: infra fmt does not use -state (plan, apply, rollback, bake, destroy, show, state, import, workspace, init, output and force-unlock take it)\n');
   });
 
   it('infra --help lists the environment variables and the exit codes that docs/cli.md documents', async () => {

@@ -1,7 +1,7 @@
 /**
  * End to end, for real (examples/local: BIND, nginx, ansible-playbook on this machine): a deploy
  * with keep_blue keeps the old nameservers; `infra rollback` puts the load balancers back on them
- * in seconds; a green that goes bad after the switch (its BIND stopped) is caught by the bake and
+ * in seconds; a green that goes bad after the switch (its BIND stopped) is caught by its bake, before the next nameserver starts, and
  * rolled back; the window's end destroys blue. Everything the test starts it stops.
  */
 import { expect } from 'chai';
@@ -70,20 +70,21 @@ describe('end to end: keep_blue, infra rollback and the bake on the local stack'
     expect(copy('local_host.ns["ns1"]', 'kept')!.generation).to.equal(2);
   });
 
-  it('the bake catches a green that goes bad after the switch and switches back to blue', async () => {
+  it('the bake catches a green that goes bad after the switch, switches back to blue, and the next nameserver never starts', async () => {
     setConfig('    keep_blue     = "10m"\n    bake          = "40s"\n    bake_interval = "1s"');
     const applying = cli('apply', '--auto-approve', '--var', 'serial=3');
-    // Wait until both deploys are done and the bake runs: generation 3 live and blue kept for both.
+    // Wait until ns1's deploy is done and its bake runs: generation 3 live and blue kept.
     let green: ReturnType<typeof copy>;
     for (let i = 0; i < 1200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const ns2 = copy('local_host.ns["ns2"]', 'live');
       green = copy('local_host.ns["ns1"]', 'live');
-      if (ns2?.generation === 3 && green?.generation === 3 && copy('local_host.ns["ns2"]', 'kept') && copy('local_host.ns["ns1"]', 'kept')) break;
+      if (green?.generation === 3 && copy('local_host.ns["ns1"]', 'kept')) break;
     }
     expect(green!.generation).to.equal(3);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await soa(endpoints[0])).to.equal(3);
+    // ns1 bakes before ns2 starts.
+    expect(await soa(endpoints[1])).to.equal(1);
     // Green ns1 goes bad: its BIND stops.
     const named = processesMentioning(green!.attributes.dir as string).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('named'));
     expect(named.length).to.be.greaterThan(0);
@@ -91,12 +92,16 @@ describe('end to end: keep_blue, infra rollback and the bake on the local stack'
     const r = await applying;
     expect(r.code, r.stdout).to.equal(1);
     expect(r.stdout).to.include('Rolling back the deploy of local_host.ns["ns1"]: dns_check.lb["ns1"], dns_check.public["ns1"] failed during the bake');
+    expect(r.stdout).to.not.include('local_host.ns["ns2"] (green): Creating...');
     expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
-    // ns1 answers from blue again (generation 1, serial 1); ns2 stays on its green.
+    expect(r.stderr).to.include('Not started, so still on their blue copies: local_host.ns["ns2"].');
+    // ns1 answers from blue again (generation 1, serial 1); ns2 was never deployed.
     expect(await soa(endpoints[0])).to.equal(1);
-    expect(await soa(endpoints[1])).to.equal(3);
+    expect(await soa(endpoints[1])).to.equal(1);
     expect(copy('local_host.ns["ns1"]', 'live')!.generation).to.equal(1);
     expect(copy('local_host.ns["ns1"]', 'kept')!.generation).to.equal(3);
+    expect(copy('local_host.ns["ns2"]', 'live')!.generation).to.equal(1);
+    expect(state().resources.filter((x) => x.address === 'local_host.ns["ns2"]').map((x) => x.generation)).to.not.include(3);
   });
 
   it('the window ends: the next plan says so and apply destroys the kept blue', async () => {

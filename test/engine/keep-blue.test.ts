@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatUtcClock } from '../../src/duration.js';
 import type { StateFile } from '../../src/state/types.js';
@@ -226,30 +226,40 @@ describe('engine: keep_blue, a rollback window', () => {
   });
 
   describe('with a bake', () => {
-    const p = useRecordingProject({ 'main.infra': keepBlueConfig('keep_blue = "20s"\nbake = "20s"\nbake_interval = "100ms"') });
+    const p = useRecordingProject({ 'main.infra': keepBlueConfig('keep_blue = "20s"\nbake = "300ms"\nbake_interval = "100ms"') });
 
-    it('a post-switch check that fails during the bake switches traffic back to blue and fails the apply', async () => {
+    it('a post-switch check that fails in the last unit\'s bake switches that unit back to blue and fails the apply; the unit before stays', async () => {
       expect((await p.cli('apply', '--auto-approve')).code).to.equal(0);
-      let lbA = 0;
+      let lbB = 0;
       // The check passes after the switch, fails in the second bake round, and passes against blue.
-      p.provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb["a"]' && ++lbA === 3 ? 'green went bad' : undefined);
+      p.provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb["b"]' && ++lbB === 3 ? 'green went bad' : undefined);
       const started = Date.now();
       const r = await p.cli('apply', '--auto-approve', '--var', 'version=v2');
       expect(Date.now() - started).to.be.lessThan(10_000);
       expect(r.code).to.equal(1);
-      expect(r.stdout).to.match(/Baking test_instance.ns\["a"\], test_instance.ns\["b"\]: post-switch checks every 100ms until \d\d:\d\d:\d\d UTC; blue kept until /);
-      expect(r.stdout).to.include('Bake round 1: 2 post-switch checks passed (test_check.lb["a"], test_check.lb["b"]).');
-      expect(r.stdout).to.not.include('Bake round 2:');
-      expect(r.stdout).to.include('test_check.lb["a"]: Failed after');
-      expect(r.stdout).to.include('Rolling back the deploy of test_instance.ns["a"]: test_check.lb["a"] failed during the bake');
-      expect(r.stdout).to.match(/test_route.ns\["a"\] \(blue\): Switched after [0-9.]+s \(traffic now to 10.0.0.2 \(kept blue, generation 1\)\)/);
+      expect(r.stdout).to.match(/test_instance.ns\["b"\]: Baking: test_check.lb\["b"\] every 100ms until \d\d:\d\d:\d\d UTC; blue kept until \d\d:\d\d:\d\d UTC./);
+      expect(r.stdout).to.include('test_instance.ns["b"]: Bake round 1: 1 post-switch check passed (test_check.lb["b"]).');
+      expect(r.stdout).to.not.include('test_instance.ns["b"]: Bake round 2:');
+      expect(r.stdout).to.include('test_check.lb["b"]: Failed after');
+      expect(r.stdout).to.include('Rolling back the deploy of test_instance.ns["b"]: test_check.lb["b"] failed during the bake');
+      expect(r.stdout).to.match(/test_route.ns\["b"\] \(blue\): Switched after [0-9.]+s \(traffic now to 10.0.0.3 \(kept blue, generation 1\)\)/);
       expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
-      expect(r.stderr).to.include('Traffic goes to the kept blue copies again: test_instance.ns["a"] (generation 1), verified by the post-switch checks.');
-      // a went back to blue; b stays on green with its blue kept; nothing was destroyed.
-      expect(copies(p.state())).to.deep.equal(A_ON_BLUE_B_ON_GREEN);
-      expect(p.state().resources.find((x) => x.address === 'test_route.ns["a"]')!.attributes.targets).to.deep.equal(['10.0.0.2:53']);
+      expect(r.stderr).to.include('Traffic goes to the kept blue copies again: test_instance.ns["b"] (generation 1), verified by the post-switch checks.');
+      expect(r.stderr).to.not.include('Not started');
+      // b went back to blue; a stays on green with its blue kept; nothing was destroyed.
+      expect(copies(p.state())).to.deep.equal([
+        'test_instance.ns["a"]#1 kept',
+        'test_instance.ns["a"]#2 live',
+        'test_instance.ns["b"]#1 live',
+        'test_instance.ns["b"]#2 kept',
+        'test_provision.ns["a"]#1 kept',
+        'test_provision.ns["a"]#2 live',
+        'test_provision.ns["b"]#1 live',
+        'test_provision.ns["b"]#2 kept',
+      ]);
+      expect(p.state().resources.find((x) => x.address === 'test_route.ns["b"]')!.attributes.targets).to.deep.equal(['10.0.0.3:53']);
       expect(p.provider.objects.length).to.equal(14);
-      expect(lbA).to.equal(4);
+      expect(lbB).to.equal(4);
     });
   });
 
@@ -261,12 +271,175 @@ describe('engine: keep_blue, a rollback window', () => {
       const r = await p.cli('apply', '--auto-approve', '--var', 'version=v2');
       expect(r.stderr).to.equal('');
       expect(r.code).to.equal(0);
-      expect(r.stdout).to.match(/Bake passed: \d+ rounds of post-switch checks./);
+      expect(r.stdout).to.match(/test_instance.ns\["a"\]: Baked after [0-9.]+s \(\d+ rounds of post-switch checks passed\)/);
+      expect(r.stdout).to.match(/test_instance.ns\["b"\]: Baked after [0-9.]+s \(\d+ rounds of post-switch checks passed\)/);
       expect(r.stdout).to.include('Rollback window over for test_instance.ns["a"], test_instance.ns["b"]: destroying the kept blue.');
       expect(copies(p.state())).to.deep.equal(['test_instance.ns["a"]#2 live', 'test_instance.ns["b"]#2 live', 'test_provision.ns["a"]#2 live', 'test_provision.ns["b"]#2 live']);
       expect(p.provider.objects.length).to.equal(10);
       const verifies = p.provider.calls.filter((c) => c.op === 'verify' && c.address === 'test_check.lb["b"]').length;
       expect(verifies).to.be.greaterThan(2);
+    });
+  });
+});
+
+/** The non-read provider calls as `op address#generation`, in the order they were made. */
+function effects(calls: readonly { op: string; address: string; generation: number }[]): string[] {
+  return calls.filter((c) => c.op !== 'read').map((c) => `${c.op} ${c.address}#${c.generation}`);
+}
+
+describe('engine: the bake between deploy units (keep_blue, bake)', () => {
+  const BAKE = 'keep_blue = "15m"\nbake = "300ms"\nbake_interval = "100ms"';
+
+  describe('one unit at a time', () => {
+    const p = useRecordingProject({ 'main.infra': keepBlueConfig(BAKE) }, { applied: true });
+
+    it('the plan has a bake step per unit after its post-switch check, and the next unit waits for it', async () => {
+      const r = await p.cli('plan', '--var', 'version=v2');
+      expect(r.code).to.equal(0);
+      const sequence = r.stdout.slice(r.stdout.indexOf('Deploy sequence:'));
+      expect(sequence).to.equal(
+        [
+          'Deploy sequence:',
+          '   1. create   test_instance.ns["a"]   (green)',
+          '   2. create   test_provision.ns["a"]  (green)',
+          '   3. verify   test_check.ns["a"]      -> green',
+          '   4. switch   test_route.ns["a"]      10.0.0.2 (blue) -> (green)',
+          '   5. verify   test_check.lb["a"]      -> green (after switch)',
+          '   6. bake     test_instance.ns["a"]   (300ms, checks every 100ms)',
+          '   7. create   test_instance.ns["b"]   (green)',
+          '   8. create   test_provision.ns["b"]  (green)',
+          '   9. verify   test_check.ns["b"]      -> green',
+          '  10. switch   test_route.ns["b"]      10.0.0.3 (blue) -> (green)',
+          '  11. verify   test_check.lb["b"]      -> green (after switch)',
+          '  12. bake     test_instance.ns["b"]   (300ms, checks every 100ms)',
+          '      then test_instance.ns["a"] (blue) is kept for 15m after its switch (bake 300ms, checks every 100ms); infra rollback switches back to it',
+          '      then test_instance.ns["b"] (blue) is kept for 15m after its switch (bake 300ms, checks every 100ms); infra rollback switches back to it',
+          '',
+          'Plan: 4 to add, 6 to change, 0 to destroy; 2 blue-green deploys.',
+          '',
+        ].join('\n'),
+      );
+      const json = JSON.parse((await p.cli('plan', '-json', '--var', 'version=v2')).stdout);
+      const step = (id: string) => json.infra_deploy_sequence.find((s: { id: string }) => s.id === id);
+      expect(step('bake test_instance.ns["a"]')).to.deep.equal({
+        id: 'bake test_instance.ns["a"]',
+        kind: 'bake',
+        address: 'test_instance.ns["a"]',
+        color: null,
+        unit: 'test_instance.ns["a"]',
+        after_switch: false,
+        after: ['verify test_check.lb["a"] (green) [test_instance.ns["a"]]'],
+        switch_from: null,
+        switch_to: null,
+        generation: 0,
+        bake: { duration_ms: 300, interval_ms: 100, checks: ['test_check.lb["a"]'] },
+      });
+      expect(step('create test_instance.ns["b"] (green)').after).to.deep.equal(['bake test_instance.ns["a"]']);
+    });
+
+    it("unit b's create starts only after unit a's bake rounds passed", async () => {
+      p.provider.resetCalls();
+      const r = await p.cli('apply', '--auto-approve', '--var', 'version=v2');
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      const calls = effects(p.provider.calls);
+      const createB = calls.indexOf('create test_instance.ns["b"]#2');
+      expect(createB).to.be.greaterThan(0);
+      // The post-switch check, then at least two bake rounds (300ms, every 100ms), all before b starts.
+      expect(calls.slice(0, createB).filter((c) => c === 'verify test_check.lb["a"]#0').length).to.be.greaterThan(2);
+      expect(calls.slice(createB).filter((c) => c === 'verify test_check.lb["a"]#0')).to.deep.equal([]);
+      const out = r.stdout.split('\n');
+      const at = (line: string | RegExp) => out.findIndex((l) => (typeof line === 'string' ? l === line : line.test(l)));
+      expect(at('test_instance.ns["a"]: Baking...')).to.be.greaterThan(at(/^test_check.lb\["a"\] \(green\): Verified after/));
+      expect(at('test_instance.ns["a"]: Bake round 1: 1 post-switch check passed (test_check.lb["a"]).')).to.be.greaterThan(at('test_instance.ns["a"]: Baking...'));
+      expect(at(/^test_instance.ns\["a"\]: Baked after [0-9.]+s \(\d+ rounds of post-switch checks passed\)$/)).to.be.greaterThan(at('test_instance.ns["a"]: Bake round 2: 1 post-switch check passed (test_check.lb["a"]).'));
+      expect(at('test_instance.ns["b"] (green): Creating...')).to.be.greaterThan(at(/^test_instance.ns\["a"\]: Baked after/));
+      expect(at('test_instance.ns["b"]: Bake round 1: 1 post-switch check passed (test_check.lb["b"]).')).to.be.greaterThan(at('test_instance.ns["b"] (green): Creating...'));
+      expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
+    });
+
+    it('a check failing in unit a\'s bake switches a back to blue, and unit b never starts', async () => {
+      let lbA = 0;
+      // Passes after the switch and in the first round, fails in the second, passes against blue.
+      p.provider.fail = (c) => (c.op === 'verify' && c.address === 'test_check.lb["a"]' && ++lbA === 3 ? 'green went bad' : undefined);
+      p.provider.resetCalls();
+      const r = await p.cli('apply', '--auto-approve', '--var', 'version=v2');
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.include('test_instance.ns["a"]: Bake round 1: 1 post-switch check passed (test_check.lb["a"]).');
+      expect(r.stdout).to.not.include('Bake round 2');
+      expect(r.stdout).to.include('Rolling back the deploy of test_instance.ns["a"]: test_check.lb["a"] failed during the bake');
+      expect(r.stdout).to.match(/test_route.ns\["a"\] \(blue\): Switched after [0-9.]+s \(traffic now to 10.0.0.2 \(kept blue, generation 1\)\)/);
+      expect(r.stdout).to.match(/test_instance.ns\["a"\]: Failed after [0-9.]+s: Check test_check.lb\["a"\] failed against the switched route/);
+      expect(r.stdout).to.not.include('test_instance.ns["b"] (green): Creating...');
+      expect(r.stderr).to.include('Error: Bake failed: traffic switched back to blue');
+      expect(r.stderr).to.include(
+        'test_check.lb["a"] failed during the bake. Traffic goes to the kept blue copies again: test_instance.ns["a"] (generation 1), verified by the post-switch checks.',
+      );
+      expect(r.stderr).to.include('Not started, so still on their blue copies: test_instance.ns["b"].');
+      expect(r.stderr).to.include('Apply failed after');
+      expect(effects(p.provider.calls).filter((c) => c.includes('ns["b"]') && !c.startsWith('verify test_check'))).to.deep.equal([]);
+      expect(copies(p.state())).to.deep.equal([
+        'test_instance.ns["a"]#1 live',
+        'test_instance.ns["a"]#2 kept',
+        'test_instance.ns["b"]#1 live',
+        'test_provision.ns["a"]#1 live',
+        'test_provision.ns["a"]#2 kept',
+        'test_provision.ns["b"]#1 live',
+      ]);
+      expect(p.state().resources.find((x) => x.address === 'test_route.ns["a"]')!.attributes.targets).to.deep.equal(['10.0.0.2:53']);
+      expect(p.state().outputs.targets.value).to.deep.equal(['10.0.0.2:53', '10.0.0.3:53']);
+      expect(lbA).to.equal(4);
+    });
+
+    it('a saved plan carries the bake steps and its apply bakes', async () => {
+      expect((await p.cli('plan', '--var', 'version=v2', '--out', 'deploy.plan')).code).to.equal(0);
+      const saved = JSON.parse(readFileSync(join(p.dir, 'deploy.plan'), 'utf8'));
+      expect(saved.plan.steps.filter((s: { kind: string }) => s.kind === 'bake').map((s: { id: string; bake: unknown }) => [s.id, s.bake])).to.deep.equal([
+        ['bake test_instance.ns["a"]', { durationMs: 300, intervalMs: 100, checks: ['test_check.lb["a"]'] }],
+        ['bake test_instance.ns["b"]', { durationMs: 300, intervalMs: 100, checks: ['test_check.lb["b"]'] }],
+      ]);
+      const r = await p.cli('apply', 'deploy.plan', '--var', 'version=v2');
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.include('test_instance.ns["b"]: Bake round 1: 1 post-switch check passed (test_check.lb["b"]).');
+      expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
+    });
+
+    it('a saved plan whose bake step lost its settings is refused before anything runs', async () => {
+      expect((await p.cli('plan', '--var', 'version=v2', '--out', 'deploy.plan')).code).to.equal(0);
+      const saved = JSON.parse(readFileSync(join(p.dir, 'deploy.plan'), 'utf8'));
+      const i = saved.plan.steps.findIndex((s: { kind: string }) => s.kind === 'bake');
+      saved.plan.steps[i].bake = { durationMs: 300 };
+      writeFileSync(join(p.dir, 'deploy.plan'), JSON.stringify(saved));
+      p.provider.resetCalls();
+      const r = await p.cli('apply', 'deploy.plan', '--var', 'version=v2');
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include(`  plan.steps[${i}] (test_instance.ns["a"]).bake: expected an object of durationMs and intervalMs (whole numbers > 0) and checks (a list of addresses), got {"durationMs":300}`);
+      expect(effects(p.provider.calls)).to.deep.equal([]);
+    });
+  });
+
+  describe('max_parallel = 2', () => {
+    const p = useRecordingProject({ 'main.infra': keepBlueConfig(`${BAKE}\nmax_parallel = 2`) }, { applied: true });
+
+    it('both units deploy at once and bake at once, each its own bake step', async () => {
+      const json = JSON.parse((await p.cli('plan', '-json', '--var', 'version=v2')).stdout);
+      const bakes = json.infra_deploy_sequence.filter((s: { kind: string }) => s.kind === 'bake').map((s: { id: string }) => s.id);
+      expect(bakes).to.deep.equal(['bake test_instance.ns["a"]', 'bake test_instance.ns["b"]']);
+      expect(json.infra_deploy_sequence.find((s: { id: string }) => s.id === 'create test_instance.ns["b"] (green)').after).to.deep.equal([]);
+      p.provider.resetCalls();
+      const r = await p.cli('apply', '--auto-approve', '--var', 'version=v2');
+      expect(r.stderr).to.equal('');
+      expect(r.code).to.equal(0);
+      const calls = effects(p.provider.calls);
+      // b was created before a's bake ended, and both checks ran in rounds.
+      const lastA = calls.lastIndexOf('verify test_check.lb["a"]#0');
+      expect(calls.indexOf('create test_instance.ns["b"]#2')).to.be.lessThan(lastA);
+      for (const x of ['a', 'b']) {
+        expect(calls.filter((c) => c === `verify test_check.lb["${x}"]#0`).length, x).to.be.greaterThan(2);
+        expect(r.stdout).to.include(`test_instance.ns["${x}"]: Bake round 1: 1 post-switch check passed (test_check.lb["${x}"]).`);
+      }
+      expect(copies(p.state())).to.deep.equal(AFTER_DEPLOY);
     });
   });
 });

@@ -96,22 +96,64 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
     }
   });
 
-  it('Ctrl-C during the bake ends it: the deploy stands, blue stays kept, the lock is released', async () => {
+  /** Starts `args` in a child, sends Ctrl-C once `line` is printed; its exit code and output. */
+  async function interruptAt(dir: string, args: string[], line: string): Promise<{ code: number | null; out: string; err: string }> {
+    const p = spawn(process.execPath, [child.path, ...args], { cwd: dir, env: childEnv(dir) });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+    for (let i = 0; i < 300 && !out.includes(line); i++) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGINT');
+    return { code: await exited, out, err };
+  }
+
+  it('Ctrl-C during a unit\'s bake ends it: that deploy stands, blue stays kept, later units do not start, the lock is released', async () => {
     const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake_interval = "200ms"') });
     try {
       expect(infra(cfg.dir, FIRST).status).to.equal(0);
-      const p = spawn(process.execPath, [child.path, ...DEPLOY], { cwd: cfg.dir, env: childEnv(cfg.dir) });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (err += d));
-      const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
-      for (let i = 0; i < 300 && !out.includes('Bake round 2:'); i++) await new Promise((r) => setTimeout(r, 50));
-      p.kill('SIGINT');
-      expect(await exited, `${out}\n${err}`).to.equal(0);
-      expect(err).to.include('Warning: Bake stopped by an interrupt');
-      expect(out).to.include('Apply complete!');
+      const r = await interruptAt(cfg.dir, DEPLOY, 'test_instance.ns["a"]: Bake round 2:');
+      expect(r.code, `${r.out}\n${r.err}`).to.equal(1);
+      expect(r.err).to.include('Warning: Bake stopped by an interrupt');
+      expect(r.err).to.include('Not started: test_instance.ns["b"] (apply again to deploy them).');
+      expect(r.err).to.include('Apply interrupted after');
+      expect(r.out).to.not.include('test_instance.ns["b"] (green): Creating...');
       expectTracked(cfg.dir, 'after Ctrl-C in the bake');
+      expect(state(cfg.dir).resources.filter((x) => x.kept).map((x) => `${x.address}#${x.generation}`)).to.deep.equal(['test_instance.ns["a"]#1', 'test_provision.ns["a"]#1']);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+    } finally {
+      cfg.cleanup();
+    }
+  });
+
+  it('Ctrl-C during the last unit\'s bake ends it and the apply is complete (exit 0)', async () => {
+    const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake_interval = "200ms"') });
+    try {
+      expect(infra(cfg.dir, FIRST).status).to.equal(0);
+      const r = await interruptAt(cfg.dir, [...DEPLOY, '--target', 'test_instance.ns["b"]'], 'test_instance.ns["b"]: Bake round 2:');
+      expect(r.code, `${r.out}\n${r.err}`).to.equal(0);
+      expect(r.err).to.include('Warning: Bake stopped by an interrupt');
+      expect(r.err).to.not.include('Not started');
+      expect(r.out).to.include('Apply complete!');
+      expect(state(cfg.dir).resources.filter((x) => x.kept).map((x) => `${x.address}#${x.generation}`)).to.deep.equal(['test_instance.ns["b"]#1', 'test_provision.ns["b"]#1']);
+      expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
+    } finally {
+      cfg.cleanup();
+    }
+  });
+
+  it('Ctrl-C during infra bake ends it: exit 0, blue stays kept, the lock is released', async () => {
+    const cfg = tempConfig({ 'main.infra': keepBlueConfig('keep_blue = "15m"\nbake = "0s"\nbake_interval = "200ms"') });
+    try {
+      expect(infra(cfg.dir, FIRST).status).to.equal(0);
+      expect(infra(cfg.dir, DEPLOY).status).to.equal(0);
+      const r = await interruptAt(cfg.dir, ['bake', '--var', 'version=v2'], 'test_instance.ns["b"]: Bake round 2:');
+      expect(r.code, `${r.out}\n${r.err}`).to.equal(0);
+      expect(r.err).to.include('Warning: Bake stopped by an interrupt');
+      expect(r.err).to.match(/The deploy of test_instance.ns\["a"\], test_instance.ns\["b"\] stands after [23] bake rounds; blue stays kept until \d\d:\d\d:\d\d UTC/);
+      expect(r.out).to.match(/Bake complete. Blue kept: test_instance.ns\["a"\] until /);
+      expectTracked(cfg.dir, 'after Ctrl-C in infra bake');
       expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);
       expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
     } finally {

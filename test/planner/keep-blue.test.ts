@@ -37,7 +37,7 @@ function keptState(until: string): StateInstance[] {
 }
 
 describe('planner: keep_blue', () => {
-  it('a keep_blue deploy ends with its post-switch check: blue is not deleted, nor counted as destroyed', () => {
+  it('a keep_blue deploy ends with its bake after its post-switch check: blue is not deleted, nor counted as destroyed', () => {
     const p = planOf({ config: KEEP, state: appliedState({ config: KEEP }), vars: ['image=debian13'] });
     expect(stepLines(p)).to.deep.equal([
       'create test_instance.web (green)',
@@ -45,8 +45,11 @@ describe('planner: keep_blue', () => {
       'verify test_check.web (green) [test_instance.web] <- create test_instance.web (green), create test_provision.web (green)',
       'switch test_route.web (green) [test_instance.web] <- create test_instance.web (green), create test_provision.web (green), verify test_check.web (green) [test_instance.web]',
       'verify test_check.lb (green) [test_instance.web] <- switch test_route.web (green) [test_instance.web]',
+      'bake test_instance.web <- verify test_check.lb (green) [test_instance.web]',
     ]);
     expect(p.units[0].keepBlue).to.deep.equal({ windowMs: 900_000, bakeMs: 900_000, bakeIntervalMs: 30_000 });
+    expect(p.steps[5].bake).to.deep.equal({ durationMs: 900_000, intervalMs: 30_000, checks: ['test_check.lb'] });
+    expect(p.steps[5].operation).to.equal('verify');
     expect(p.summary).to.deep.equal({ add: 2, change: 2, destroy: 0, blueGreen: 1 });
     expect(renderPlanText(p, { color: false }).split('Deploy sequence:\n')[1]).to.equal(
       [
@@ -55,6 +58,7 @@ describe('planner: keep_blue', () => {
         '  3. verify   test_check.web      -> green',
         '  4. switch   test_route.web      computed:ipv4 (blue) -> (green)',
         '  5. verify   test_check.lb       -> green (after switch)',
+        '  6. bake     test_instance.web   (15m, checks every 30s)',
         '      then test_instance.web (blue) is kept for 15m after its switch (bake 15m, checks every 30s); infra rollback switches back to it',
         '',
         'Plan: 2 to add, 2 to change, 0 to destroy; 1 blue-green deploy.',
@@ -67,6 +71,7 @@ describe('planner: keep_blue', () => {
   it('bake and bake_interval are read; bake "0s" means no bake', () => {
     const p = planOf({ config: settings('keep_blue = "15m"\n    bake = "0s"\n    bake_interval = "5s"'), state: appliedState({ config: KEEP }), vars: ['image=debian13'] });
     expect(p.units[0].keepBlue).to.deep.equal({ windowMs: 900_000, bakeMs: 0, bakeIntervalMs: 5000 });
+    expect(p.steps.map((s) => s.kind)).to.deep.equal(['create', 'create', 'verify', 'switch', 'verify']);
   });
 
   it('kept copies inside their window are left alone and listed with the window end', () => {

@@ -83,7 +83,7 @@ export function step(init: StepInit): Step {
     ...(init.switchFrom !== undefined ? { switchFrom: init.switchFrom } : {}),
     ...(init.switchTo !== undefined ? { switchTo: init.switchTo } : {}),
     generation: init.generation ?? 0,
-    operation: init.operation ?? (init.kind === 'switch' ? 'update' : init.kind === 'verify' && unit === null ? 'update' : init.kind === 'verify' ? 'verify' : init.kind),
+    operation: init.operation ?? (init.kind === 'switch' ? 'update' : init.kind === 'verify' && unit === null ? 'update' : init.kind === 'verify' || init.kind === 'bake' ? 'verify' : init.kind),
     blueGreen: init.blueGreen ?? (color !== null && init.kind !== 'switch' && init.kind !== 'verify'),
   };
 }
