@@ -152,7 +152,8 @@ async function bakeWith(opts: BakeCommandOptions, io: Io, jsonStream: ((plan: Pl
       diagnostics.push(bakeInterruptedWarning(interrupted.map((r) => r.unit.address), Math.min(...interrupted.map((r) => r.outcome.rounds)), until, []));
     }
     const failed = results.some((r) => hasErrors(r.outcome.diagnostics));
-    const message = failed ? undefined : closingLine(results);
+    // An interrupt's warning already says until when blue stays kept.
+    const message = failed || interrupted.length > 0 ? undefined : closingLine(results);
     if (ui) {
       for (const d of diagnostics) emitLine(ui.diagnostic(d));
       if (message) emitLine(ui.event({ type: 'bake', message }));
@@ -169,7 +170,7 @@ async function bakeWith(opts: BakeCommandOptions, io: Io, jsonStream: ((plan: Pl
   }
 }
 
-/** The line after a bake that passed (or an interrupt ended): until when each blue stays kept. */
+/** The line after a bake that passed: until when each blue stays kept. */
 function closingLine(results: readonly { readonly unit: DeployUnit; readonly keptUntil: string; readonly outcome: BakeOutcome }[]): string {
   const now = Date.now();
   const parts = results.map((r) => `${r.unit.address} until ${formatUtcClock(r.keptUntil, true)}`);

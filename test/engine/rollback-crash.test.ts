@@ -152,7 +152,7 @@ describe('engine: kill -9 at every effect of a keep_blue deploy and of infra rol
       expect(r.code, `${r.out}\n${r.err}`).to.equal(0);
       expect(r.err).to.include('Warning: Bake stopped by an interrupt');
       expect(r.err).to.match(/The deploy of test_instance.ns\["a"\], test_instance.ns\["b"\] stands after [23] bake rounds; blue stays kept until \d\d:\d\d:\d\d UTC/);
-      expect(r.out).to.match(/Bake complete. Blue kept: test_instance.ns\["a"\] until /);
+      expect(r.out).to.not.include('Bake complete.');
       expectTracked(cfg.dir, 'after Ctrl-C in infra bake');
       expect(state(cfg.dir).resources.filter((x) => x.kept).length).to.equal(4);
       expect(existsSync(join(cfg.dir, 'infra.state.json.lock'))).to.equal(false);
