@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ ! -d node_modules ]; then npm ci; fi
-if [ ! -f dist/cli.js ] || [ ! -f dist/demo.js ]; then node scripts/build.mjs; fi
+# Always (about a second): a dist/ left from an older checkout would run the old code.
+node scripts/build.mjs
 exec node --enable-source-maps dist/demo.js

@@ -49,8 +49,13 @@ const nginxUpstream: ResourceType = {
 
   plan(req): PlanResponse {
     const r = readSettings(req.config, req.address);
-    if (!r.settings) return { planned: {}, diagnostics: r.diagnostics };
-    return { planned: planned(r.settings, req.address), diagnostics: [] };
+    if (r.settings) return { planned: planned(r.settings, req.address), diagnostics: [] };
+    if (!r.unknown || req.config.switch !== 'nftables') return { planned: {}, diagnostics: r.diagnostics };
+    // With switch = "nftables" the nginx file does not depend on the servers: while only they are
+    // unknown (a green server's address), the plan shows the file unchanged - no reload - and
+    // only the steering rules as known after apply.
+    const known = readSettings({ ...req.config, servers: ['0.0.0.0:53'] }, req.address);
+    return { planned: known.settings ? { config: renderStreamConfig(known.settings, req.address) } : {}, diagnostics: [] };
   },
 
   async read(req, ctx) {

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
-import type { Json } from '../../../src/evaluate/value.js';
+import { UNKNOWN, type Json } from '../../../src/evaluate/value.js';
 import type { OperationContext } from '../../../src/providers/contract.js';
 import { provider } from '../../../src/providers/nginx_upstream/index.js';
 import { childrenOf } from '../../../src/providers/nginx_upstream/processes.js';
@@ -74,6 +74,15 @@ table ip infra_nginx_upstream_dns_ns1_127_64_0_4 {
     expect(green['config']).to.equal(blue['config']);
     expect(green['steering']).to.not.equal(blue['steering']);
     expect(green['steering']).to.include('dnat to 127.64.0.7:53');
+  });
+
+  it('knows the nginx file at plan while only the servers are unknown (a green address): the switch reloads nothing', () => {
+    const r = upstream.plan!({ address, generation: 0, prior: null, configDir: '.', config: { lb, servers: [UNKNOWN], switch: 'nftables' } });
+    expect(r.diagnostics).to.deep.equal([]);
+    expect(r.planned['config']).to.equal(upstream.plan!({ address, generation: 0, prior: null, configDir: '.', config: { lb, servers: ['127.64.0.5:53'], switch: 'nftables' } }).planned['config']);
+    expect(r.planned).to.not.have.property('steering');
+    // A reload switch writes the servers into the file: unknown with them.
+    expect(upstream.plan!({ address, generation: 0, prior: null, configDir: '.', config: { lb, servers: [UNKNOWN] } }).planned).to.deep.equal({});
   });
 
   it('spreads several servers round robin', () => {
