@@ -14,7 +14,7 @@ import { UNKNOWN, type Json } from '../../../src/evaluate/value.js';
 import type { OperationContext } from '../../../src/providers/contract.js';
 import { provider } from '../../../src/providers/nginx_upstream/index.js';
 import { childrenOf } from '../../../src/providers/nginx_upstream/processes.js';
-import { countSteeredFlows, defaultSteerPort, renderSteering, steeredServers, steerTable } from '../../../src/providers/nginx_upstream/steer.js';
+import { countSteeredFlows, defaultSteerPort, renderSteering, SteerSite, steeredServers, steerTable } from '../../../src/providers/nginx_upstream/steer.js';
 import { startBind, zone, type BindServer } from '../../support/bind.js';
 import { addLoopbackAddress, type LoopbackAddress } from '../../support/loopback.js';
 import { startNginx, type NginxServer } from '../../support/nginx.js';
@@ -244,6 +244,30 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
     }
     expect((await run('nft', ['list', 'tables'])).stdout).to.not.include(table);
     expect(await udpSerial(lb, 53, 300)).to.equal('lost');
+  });
+
+  it('refuses a steer point another upstream on the same load balancer uses, and a script nft rejects changes nothing', async () => {
+    const lb = addresses[2].address;
+    const config = (name: string) => ({ lb: nginx!.lb(lb), servers: [blue!.endpoint], listen: name === 'first' ? 53 : 5353, name, switch: 'nftables', steer_port: 21053 });
+    const first = await upstream.create({ address: 'nginx_upstream.first', generation: 0, config: config('first'), configDir: '.' }, context());
+    expect(first.diagnostics).to.deep.equal([]);
+    try {
+      const second = await upstream.create({ address: 'nginx_upstream.second', generation: 0, config: config('second'), configDir: '.' }, context());
+      expect(second.state).to.equal(null);
+      expect(second.diagnostics.map((d) => `${d.summary}: ${d.detail}`)).to.deep.equal([
+        `Steer port 21053 of second is taken on local_host ${lb}: table ${steerTable('first', lb)} already steers ${lb}:21053; give one of them another steer_port.`,
+      ]);
+      expect((await run('nft', ['list', 'tables'])).stdout).to.not.include(steerTable('second', lb));
+      // A script nft rejects (here: a prior steering edited into nonsense) leaves the live rule alone.
+      const site = new SteerSite(nginx!.lb(lb), 'first');
+      const rejected = await site.install('table ip broken { chain c { nonsense } }\n', { lbIpv4: lb, port: 21053, servers: [green!.endpoint], name: 'first' }, context());
+      expect(rejected.map((d) => d.summary)).to.deep.equal([`nft rejected the steering of first on local_host ${lb}`]);
+      expect(rejected[0].detail).to.match(/syntax error[\s\S]*The live rules are unchanged\.$/);
+      expect(steeredServers((await run('nft', ['list', 'table', 'ip', steerTable('first', lb)])).stdout)).to.deep.equal([blue!.endpoint]);
+      expect(await udpSerial(lb, 53)).to.equal(1);
+    } finally {
+      expect((await upstream.delete({ address: 'nginx_upstream.first', generation: 0, prior: first.state! }, context())).diagnostics).to.deep.equal([]);
+    }
   });
 
   it('loses no UDP query in flight while it switches back and forth under load', async () => {
