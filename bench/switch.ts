@@ -18,13 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli.js';
 import type { Io } from '../src/commands/io.js';
 import { startDnsLoad, type LoadStats, type ProtocolStats } from '../src/loadgen/index.js';
-import dgram from 'node:dgram';
-import dnsPacket from 'dns-packet';
 import type { OperationContext } from '../src/providers/contract.js';
+import { queryOnce } from '../src/providers/dns_check/query.js';
 import { provider } from '../src/providers/nginx_upstream/index.js';
-import { startBind, zone } from '../test/support/bind.js';
-import { addLoopbackAddress, type LoopbackAddress } from '../test/support/loopback.js';
-import { startNginx } from '../test/support/nginx.js';
+import { startSwitchRig } from '../test/support/switch-rig.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEPLOYS = Number(process.env.BENCH_SWITCH_DEPLOYS ?? '3');
@@ -104,14 +101,9 @@ async function applies(mode: string): Promise<{ rows: string[]; drains: string[]
  * the provider, under UDP queries each from a fresh port, with each `switch`.
  */
 async function switchesAlone(mode: string, switches: number): Promise<{ queries: number; lost: number; seconds: number }> {
-  const addresses: LoopbackAddress[] = [];
-  for (let i = 0; i < 3; i++) addresses.push(await addLoopbackAddress());
-  const blue = await startBind({ address: addresses[0].address, zones: [zone('example.test', 1)] });
-  const green = await startBind({ address: addresses[1].address, zones: [zone('example.test', 2)] });
-  const nginx = await startNginx();
+  const { blue, green, nginx, lb, stop } = await startSwitchRig();
   const upstream = provider.resourceTypes['nginx_upstream'];
   const ctx: OperationContext = { stateDir: '/nonexistent', lineage: 'bench', providerConfig: {}, log: () => undefined, signal: new AbortController().signal, env: process.env };
-  const lb = addresses[2].address;
   const config = (servers: string[]) => ({ lb: nginx.lb(lb), servers, listen: 53, name: null, switch: mode });
   try {
     let state = (await upstream.create({ address: 'nginx_upstream.bench', generation: 0, config: config([blue.endpoint]), configDir: '.' }, ctx)).state!;
@@ -119,11 +111,12 @@ async function switchesAlone(mode: string, switches: number): Promise<{ queries:
     let lost = 0;
     let running = true;
     const t0 = Date.now();
+    // Each query from a fresh socket (queryOnce), as resolvers pick a new port per query.
     const senders = Array.from({ length: 8 }, async () => {
       while (running) {
-        const answered = await udpQuery(lb, 2000);
+        const outcome = await queryOnce({ host: lb, port: 53 }, 'example.test', 'SOA', 'udp', 2000);
         queries++;
-        if (!answered) lost++;
+        if (outcome.kind !== 'answer') lost++;
       }
     });
     for (let i = 0; i < switches; i++) {
@@ -139,28 +132,8 @@ async function switchesAlone(mode: string, switches: number): Promise<{ queries:
     await upstream.delete({ address: 'nginx_upstream.bench', generation: 0, prior: state }, ctx);
     return { queries, lost, seconds };
   } finally {
-    await nginx.stop();
-    await blue.stop();
-    await green.stop();
-    for (const a of addresses) await a.remove();
+    await stop();
   }
-}
-
-/** One SOA query over UDP from a fresh socket: answered within `timeoutMs` or not. */
-function udpQuery(host: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve(false);
-    }, timeoutMs);
-    socket.on('message', () => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(true);
-    });
-    socket.send(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: 'example.test', type: 'SOA' }] }), 53, host);
-  });
 }
 
 const MODES = ['nftables', 'reload'];

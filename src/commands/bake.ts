@@ -17,7 +17,7 @@ import type { DeployUnit, Plan, Step } from '../planner/plan.js';
 import { progressPrinter } from '../render/progress.js';
 import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import { type Io, printDiagnostics } from './io.js';
-import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, refreshAndPlan, typeInfo } from './session.js';
+import { type ConfigOptions, type PlanRun, type StateOptions, loadSession, loadSessionProviders, planFromFlags, typeInfo } from './session.js';
 
 export interface BakeCommandOptions extends ConfigOptions, StateOptions {
   readonly target?: string[];
@@ -60,23 +60,9 @@ async function bakeWith(opts: BakeCommandOptions, io: Io, jsonStream: ((plan: Pl
     const loaded = await loadSessionProviders(session, io, warnings);
     // The plan of a rollback names what is kept and what each kept instance's deploy unit is;
     // nothing of it is carried out but the rounds and, for a failing one, its switch back.
-    let planned: Awaited<ReturnType<typeof refreshAndPlan>>;
+    let planned: PlanRun;
     try {
-      planned = await refreshAndPlan({
-        config,
-        source: session.source,
-        variables,
-        store,
-        providers: loaded.providers,
-        configs: loaded.configs,
-        env: io.env,
-        mode: 'rollback',
-        targets: opts.target ?? [],
-        refresh: opts.refresh ?? true,
-        log: (line) => io.err(line + '\n'),
-        scrubber: loaded.scrubber,
-        warnings,
-      });
+      planned = await planFromFlags(session, loaded, { target: opts.target, refresh: opts.refresh, rollback: true }, io, warnings);
     } catch (e) {
       if (!(e instanceof DiagnosticsError) || !e.diagnostics.some((d) => d.summary === 'Nothing to roll back')) throw e;
       return nothingToBake(io, jsonStream, warnings, 'No blue-green instance has a kept blue copy: there is nothing to bake. A deploy keeps blue only with lifecycle blue_green { keep_blue = "15m" }.');

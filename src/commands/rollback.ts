@@ -11,7 +11,7 @@ import { renderRollbackText } from '../render/rollback-text.js';
 import { UiStream, uiLine, type UiMessage } from '../render/progress-json.js';
 import type { Plan } from '../planner/plan.js';
 import { type Io, printDiagnostics } from './io.js';
-import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, refreshAndPlan, typeInfo } from './session.js';
+import { type ConfigOptions, type StateOptions, loadSession, loadSessionProviders, planFromFlags, typeInfo } from './session.js';
 
 export interface RollbackCommandOptions extends ConfigOptions, StateOptions {
   readonly autoApprove?: boolean;
@@ -41,24 +41,10 @@ export async function rollbackCommand(opts: RollbackCommandOptions, io: Io): Pro
 async function rollbackWith(opts: RollbackCommandOptions, io: Io, jsonStream: ((plan: Plan) => UiStream) | null): Promise<number> {
   const warnings: Diagnostic[] = [];
   const session = await loadSession(opts, io, 'rollback', true, warnings);
-  const { config, variables, store } = session;
+  const { variables, store } = session;
   try {
     const loaded = await loadSessionProviders(session, io, warnings);
-    const { plan, refreshed, config: planned } = await refreshAndPlan({
-      config,
-      source: session.source,
-      variables,
-      store,
-      providers: loaded.providers,
-      configs: loaded.configs,
-      env: io.env,
-      mode: 'rollback',
-      targets: opts.target ?? [],
-      refresh: opts.refresh ?? true,
-      log: (line) => io.err(line + '\n'),
-      scrubber: loaded.scrubber,
-      warnings,
-    });
+    const { plan, refreshed, config: planned } = await planFromFlags(session, loaded, { target: opts.target, refresh: opts.refresh, rollback: true }, io, warnings);
     const ui = jsonStream ? jsonStream(plan) : null;
     const emit = (m: UiMessage): void => io.out(uiLine(m) + '\n');
     if (ui) {

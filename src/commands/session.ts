@@ -335,6 +335,8 @@ export interface PlanFlags {
   /** `-refresh-only`: the plan has the drift and no change. */
   readonly refreshOnly?: boolean;
   readonly destroy?: boolean;
+  /** `infra rollback` and `infra bake`: the plan that switches routes back to the kept copies. */
+  readonly rollback?: boolean;
   /** `-parallelism=N` (checked before the command runs): refresh reads in flight at once. */
   readonly parallelism?: string;
 }
@@ -352,7 +354,7 @@ export function planFromFlags(session: Session, loaded: SessionProviders, flags:
     providers: loaded.providers,
     configs: loaded.configs,
     env: io.env,
-    mode: flags.destroy ? 'destroy' : 'normal',
+    mode: flags.rollback ? 'rollback' : flags.destroy ? 'destroy' : 'normal',
     targets: flags.target ?? [],
     replace: flags.replace ?? [],
     refreshOnly: flags.refreshOnly ?? false,

@@ -65,9 +65,10 @@ const nginxUpstream: ResourceType = {
     if (diagnostics.length > 0) return { state: req.prior, diagnostics };
     if (content === null) return { state: null, diagnostics: [] };
     if (r.settings.switchBy !== 'nftables') return { state: { ...req.prior, config: content }, diagnostics: [] };
-    const steering = await steerSiteOf(r.settings).read(ctx);
+    const steer = steerSiteOf(r.settings);
+    const steering = await steer.read(ctx);
     if (steering.diagnostics.length > 0) return { state: req.prior, diagnostics: steering.diagnostics };
-    return { state: { ...req.prior, config: content, steering: steering.content ?? `# table ip ${steerSiteOf(r.settings).table} is not loaded\n` }, diagnostics: [] };
+    return { state: { ...req.prior, config: content, steering: steering.content ?? `# table ip ${steer.table} is not loaded\n` }, diagnostics: [] };
   },
 
   async create(req, ctx) {

@@ -9,9 +9,7 @@ import dnsPacket from 'dns-packet';
 import type { OperationContext } from '../../../src/providers/contract.js';
 import { provider } from '../../../src/providers/nginx_upstream/index.js';
 import { countOpenSockets, describeOpen, procEndpoint } from '../../../src/providers/nginx_upstream/connections.js';
-import { startBind, zone, type BindServer } from '../../support/bind.js';
-import { addLoopbackAddress, type LoopbackAddress } from '../../support/loopback.js';
-import { startNginx, type NginxServer } from '../../support/nginx.js';
+import { startSwitchRig, type SwitchRig } from '../../support/switch-rig.js';
 
 function context(): OperationContext {
   return { stateDir: '/nonexistent', lineage: 'test', providerConfig: {}, log: () => undefined, signal: new AbortController().signal, env: process.env };
@@ -32,44 +30,35 @@ function ask(socket: net.Socket): Promise<number> {
 
 describe('nginx_upstream: drained', function () {
   this.timeout(30_000);
-  const addresses: LoopbackAddress[] = [];
-  let blue: BindServer | undefined;
-  let green: BindServer | undefined;
-  let nginx: NginxServer | undefined;
+  let rig: SwitchRig | undefined;
 
   before(async () => {
-    for (let i = 0; i < 3; i++) addresses.push(await addLoopbackAddress());
-    blue = await startBind({ address: addresses[0].address, zones: [zone('example.test', 1)] });
-    green = await startBind({ address: addresses[1].address, zones: [zone('example.test', 2)] });
-    nginx = await startNginx();
+    rig = await startSwitchRig();
   });
 
   after(async () => {
-    await nginx?.stop();
-    await blue?.stop();
-    await green?.stop();
-    for (const a of addresses) await a.remove();
+    await rig?.stop();
   });
 
   it('is not drained while a client keeps its TCP connection to blue open through the old workers, and is once it closes', async () => {
     const upstream = provider.resourceTypes['nginx_upstream'];
-    const lb = addresses[2].address;
-    const config = (servers: string[]) => ({ lb: nginx!.lb(lb), servers, listen: 53, name: null });
+    const { lb, nginx, blue, green } = rig!;
+    const config = (servers: string[]) => ({ lb: nginx.lb(lb), servers, listen: 53, name: null });
     const address = 'nginx_upstream.drain';
-    const created = await upstream.create({ address, generation: 0, config: config([blue!.endpoint]), configDir: '.' }, context());
+    const created = await upstream.create({ address, generation: 0, config: config([blue.endpoint]), configDir: '.' }, context());
     expect(created.diagnostics).to.deep.equal([]);
     const client = net.connect({ host: lb, port: 53 });
     await new Promise((r) => client.once('connect', r));
     try {
       expect(await ask(client)).to.equal(1);
-      const switched = await upstream.update({ address, generation: 0, prior: created.state!, config: config([green!.endpoint]), configDir: '.' }, context());
+      const switched = await upstream.update({ address, generation: 0, prior: created.state!, config: config([green.endpoint]), configDir: '.' }, context());
       expect(switched.diagnostics).to.deep.equal([]);
       // The old worker still carries this client to blue; a new connection reaches green.
       expect(await ask(client)).to.equal(1);
       const request = { address, generation: 0, current: switched.state, previous: created.state! };
       expect(await upstream.drained!(request, context())).to.deep.equal({
         drained: false,
-        remaining: `1 TCP connection from local_host ${lb} to ${blue!.endpoint}`,
+        remaining: `1 TCP connection from local_host ${lb} to ${blue.endpoint}`,
         diagnostics: [],
       });
       client.end();

@@ -4,7 +4,6 @@
  * opened before it staying with blue until they end, drift, and removal.
  */
 import { expect } from 'chai';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -15,9 +14,11 @@ import type { OperationContext } from '../../../src/providers/contract.js';
 import { provider } from '../../../src/providers/nginx_upstream/index.js';
 import { childrenOf } from '../../../src/providers/nginx_upstream/processes.js';
 import { countSteeredFlows, defaultSteerPort, renderSteering, SteerSite, steeredServers, steerTable } from '../../../src/providers/nginx_upstream/steer.js';
-import { startBind, zone, type BindServer } from '../../support/bind.js';
-import { addLoopbackAddress, type LoopbackAddress } from '../../support/loopback.js';
-import { startNginx, type NginxServer } from '../../support/nginx.js';
+import { queryOnce } from '../../../src/providers/dns_check/query.js';
+import { soaSerial } from '../../../src/providers/dns_check/records.js';
+import type { BindServer } from '../../support/bind.js';
+import type { NginxServer } from '../../support/nginx.js';
+import { startSwitchRig, type SwitchRig } from '../../support/switch-rig.js';
 import { requireCommands, requireRoot } from '../../support/root.js';
 
 const run = promisify(execFile);
@@ -135,21 +136,9 @@ table ip infra_nginx_upstream_dns_ns1_127_64_0_4 {
 });
 
 /** One SOA query over UDP from a fresh socket; the serial, or 'lost' after `timeoutMs`. */
-function udpSerial(host: string, port: number, timeoutMs = 1000): Promise<number | 'lost'> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve('lost');
-    }, timeoutMs);
-    socket.on('message', (msg) => {
-      clearTimeout(timer);
-      socket.close();
-      const soa = dnsPacket.decode(msg).answers?.find((a) => a.type === 'SOA');
-      resolve(soa?.type === 'SOA' ? (soa.data.serial ?? 'lost') : 'lost');
-    });
-    socket.send(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: 'example.test', type: 'SOA' }] }), port, host);
-  });
+async function udpSerial(host: string, port: number, timeoutMs = 1000): Promise<number | 'lost'> {
+  const outcome = await queryOnce({ host, port }, 'example.test', 'SOA', 'udp', timeoutMs);
+  return outcome.kind === 'answer' ? (soaSerial(outcome.response) ?? 'lost') : 'lost';
 }
 
 /** Sends one SOA query on `socket` and resolves with the answer's serial. */
@@ -166,59 +155,54 @@ function tcpAsk(socket: net.Socket): Promise<number> {
 
 describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel', function () {
   this.timeout(60_000);
-  const addresses: LoopbackAddress[] = [];
-  let blue: BindServer | undefined;
-  let green: BindServer | undefined;
-  let nginx: NginxServer | undefined;
+  let rig: SwitchRig | undefined;
+  let blue: BindServer;
+  let green: BindServer;
+  let nginx: NginxServer;
 
   before(async function () {
     requireRoot('nginx_upstream switch = "nftables"');
     requireCommands('nft', 'conntrack', 'named', 'nginx');
-    for (let i = 0; i < 3; i++) addresses.push(await addLoopbackAddress());
-    blue = await startBind({ address: addresses[0].address, zones: [zone('example.test', 1)] });
-    green = await startBind({ address: addresses[1].address, zones: [zone('example.test', 2)] });
-    nginx = await startNginx();
+    rig = await startSwitchRig();
+    ({ blue, green, nginx } = rig);
   });
 
   after(async () => {
-    await nginx?.stop();
-    await blue?.stop();
-    await green?.stop();
-    for (const a of addresses) await a.remove();
+    await rig?.stop();
   });
 
   it('switches by replacing the rule: nginx keeps its workers, new queries reach green, open flows stay with blue until they end', async () => {
-    const lb = addresses[2].address;
+    const lb = rig!.lb;
     const address = 'nginx_upstream.steered';
     const table = steerTable('nginx_upstream_steered', lb);
-    const config = (servers: string[]) => ({ lb: nginx!.lb(lb), servers, listen: 53, name: null, switch: 'nftables', steer_port: null });
-    const created = await upstream.create({ address, generation: 0, config: config([blue!.endpoint]), configDir: '.' }, context());
+    const config = (servers: string[]) => ({ lb: nginx.lb(lb), servers, listen: 53, name: null, switch: 'nftables', steer_port: null });
+    const created = await upstream.create({ address, generation: 0, config: config([blue.endpoint]), configDir: '.' }, context());
     expect(created.diagnostics).to.deep.equal([]);
     try {
       expect(await udpSerial(lb, 53)).to.equal(1);
       const steering = created.state!['steering'] as string;
-      expect(await readFile(`${nginx!.dir}/nginx/steer/nginx_upstream_steered.nft`, 'utf8')).to.equal(steering);
-      expect(steeredServers((await run('nft', ['list', 'table', 'ip', table])).stdout)).to.deep.equal([blue!.endpoint]);
+      expect(await readFile(`${nginx.dir}/nginx/steer/nginx_upstream_steered.nft`, 'utf8')).to.equal(steering);
+      expect(steeredServers((await run('nft', ['list', 'table', 'ip', table])).stdout)).to.deep.equal([blue.endpoint]);
 
       const client = net.connect({ host: lb, port: 53 });
       await new Promise((r) => client.once('connect', r));
       try {
         expect(await tcpAsk(client)).to.equal(1);
-        const workers = await childrenOf(await nginx!.masterPid());
+        const workers = await childrenOf(await nginx.masterPid());
         const ctx = context();
-        const switched = await upstream.update({ address, generation: 0, prior: created.state!, config: config([green!.endpoint]), configDir: '.' }, ctx);
+        const switched = await upstream.update({ address, generation: 0, prior: created.state!, config: config([green.endpoint]), configDir: '.' }, ctx);
         expect(switched.diagnostics).to.deep.equal([]);
-        expect(ctx.lines).to.deep.equal([`nftables on local_host ${lb}: ${lb}:${defaultSteerPort('nginx_upstream_steered')} now goes to ${green!.endpoint}`]);
+        expect(ctx.lines).to.deep.equal([`nftables on local_host ${lb}: ${lb}:${defaultSteerPort('nginx_upstream_steered')} now goes to ${green.endpoint}`]);
         expect(switched.state!['config']).to.equal(created.state!['config']);
         // No reload: the same workers serve.
-        expect(await childrenOf(await nginx!.masterPid())).to.deep.equal(workers);
+        expect(await childrenOf(await nginx.masterPid())).to.deep.equal(workers);
         expect(await udpSerial(lb, 53)).to.equal(2);
         // The connection opened before the switch still goes to blue (its translation is kept) ...
         expect(await tcpAsk(client)).to.equal(1);
         const request = { address, generation: 0, current: switched.state, previous: created.state! };
         const before = await upstream.drained!(request, context());
         expect(before.drained).to.equal(false);
-        expect(before.remaining).to.match(new RegExp(`^1 TCP connection( and \\d UDP sessions?)? from local_host ${lb.replace(/\./g, '\\.')} to ${blue!.endpoint.replace(/\./g, '\\.')}$`));
+        expect(before.remaining).to.match(new RegExp(`^1 TCP connection( and \\d UDP sessions?)? from local_host ${lb.replace(/\./g, '\\.')} to ${blue.endpoint.replace(/\./g, '\\.')}$`));
         // ... until it ends; the UDP sessions to blue expire a second after their answer.
         client.end();
         let answer = await upstream.drained!(request, context());
@@ -232,7 +216,7 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
         expect((await upstream.read!({ address, generation: 0, prior: switched.state! }, context())).state).to.deep.equal(switched.state);
         await run('nft', ['delete', 'table', 'ip', table]);
         expect((await upstream.read!({ address, generation: 0, prior: switched.state! }, context())).state!['steering']).to.equal(`# table ip ${table} is not loaded on local_host ${lb}\n`);
-        const restored = await upstream.update({ address, generation: 0, prior: { ...switched.state!, steering: `# table ip ${table} is not loaded on local_host ${lb}\n` }, config: config([green!.endpoint]), configDir: '.' }, context());
+        const restored = await upstream.update({ address, generation: 0, prior: { ...switched.state!, steering: `# table ip ${table} is not loaded on local_host ${lb}\n` }, config: config([green.endpoint]), configDir: '.' }, context());
         expect(restored.diagnostics).to.deep.equal([]);
         expect(await udpSerial(lb, 53)).to.equal(2);
       } finally {
@@ -247,8 +231,8 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
   });
 
   it('refuses a steer point another upstream on the same load balancer uses, and a script nft rejects changes nothing', async () => {
-    const lb = addresses[2].address;
-    const config = (name: string) => ({ lb: nginx!.lb(lb), servers: [blue!.endpoint], listen: name === 'first' ? 53 : 5353, name, switch: 'nftables', steer_port: 21053 });
+    const lb = rig!.lb;
+    const config = (name: string) => ({ lb: nginx.lb(lb), servers: [blue.endpoint], listen: name === 'first' ? 53 : 5353, name, switch: 'nftables', steer_port: 21053 });
     const first = await upstream.create({ address: 'nginx_upstream.first', generation: 0, config: config('first'), configDir: '.' }, context());
     expect(first.diagnostics).to.deep.equal([]);
     try {
@@ -259,11 +243,11 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
       ]);
       expect((await run('nft', ['list', 'tables'])).stdout).to.not.include(steerTable('second', lb));
       // A script nft rejects (here: a prior steering edited into nonsense) leaves the live rule alone.
-      const site = new SteerSite(nginx!.lb(lb), 'first');
-      const rejected = await site.install('table ip broken { chain c { nonsense } }\n', { lbIpv4: lb, port: 21053, servers: [green!.endpoint], name: 'first' }, context());
+      const site = new SteerSite(nginx.lb(lb), 'first');
+      const rejected = await site.install('table ip broken { chain c { nonsense } }\n', { lbIpv4: lb, port: 21053, servers: [green.endpoint], name: 'first' }, context());
       expect(rejected.map((d) => d.summary)).to.deep.equal([`nft rejected the steering of first on local_host ${lb}`]);
       expect(rejected[0].detail).to.match(/syntax error[\s\S]*The live rules are unchanged\.$/);
-      expect(steeredServers((await run('nft', ['list', 'table', 'ip', steerTable('first', lb)])).stdout)).to.deep.equal([blue!.endpoint]);
+      expect(steeredServers((await run('nft', ['list', 'table', 'ip', steerTable('first', lb)])).stdout)).to.deep.equal([blue.endpoint]);
       expect(await udpSerial(lb, 53)).to.equal(1);
     } finally {
       expect((await upstream.delete({ address: 'nginx_upstream.first', generation: 0, prior: first.state! }, context())).diagnostics).to.deep.equal([]);
@@ -271,10 +255,10 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
   });
 
   it('loses no UDP query in flight while it switches back and forth under load', async () => {
-    const lb = addresses[2].address;
+    const lb = rig!.lb;
     const address = 'nginx_upstream.load';
-    const config = (servers: string[]) => ({ lb: nginx!.lb(lb), servers, listen: 53, name: null, switch: 'nftables', steer_port: null });
-    let state = (await upstream.create({ address, generation: 0, config: config([blue!.endpoint]), configDir: '.' }, context())).state!;
+    const config = (servers: string[]) => ({ lb: nginx.lb(lb), servers, listen: 53, name: null, switch: 'nftables', steer_port: null });
+    let state = (await upstream.create({ address, generation: 0, config: config([blue.endpoint]), configDir: '.' }, context())).state!;
     const results: (number | 'lost')[] = [];
     let running = true;
     // 8 senders, each a query at a time from a fresh port: ~1,000 queries/s here.
@@ -284,7 +268,7 @@ describe('nginx_upstream switch = "nftables": against nginx, BIND and the kernel
     try {
       for (let i = 0; i < 10; i++) {
         await new Promise((r) => setTimeout(r, 150));
-        const r = await upstream.update({ address, generation: 0, prior: state, config: config([i % 2 === 0 ? green!.endpoint : blue!.endpoint]), configDir: '.' }, context());
+        const r = await upstream.update({ address, generation: 0, prior: state, config: config([i % 2 === 0 ? green.endpoint : blue.endpoint]), configDir: '.' }, context());
         expect(r.diagnostics).to.deep.equal([]);
         state = r.state!;
       }
